@@ -1,0 +1,5 @@
+/**
+ * @packageDocumentation
+ * @weft/git-source: not yet written. See this package's README for what it will hold.
+ */
+export {};

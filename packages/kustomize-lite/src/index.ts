@@ -1,0 +1,5 @@
+/**
+ * @packageDocumentation
+ * @weft/kustomize-lite: not yet written. See this package's README for what it will hold.
+ */
+export {};

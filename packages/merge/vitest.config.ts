@@ -1,0 +1,11 @@
+import { defineProject } from 'vitest/config';
+import { weftSourceAliases } from '../../vitest.shared';
+
+export default defineProject({
+  resolve: { alias: weftSourceAliases },
+  test: {
+    name: 'merge',
+    include: ['src/**/*.test.ts'],
+    passWithNoTests: true,
+  },
+});

@@ -1,0 +1,5 @@
+/**
+ * @packageDocumentation
+ * @weft/reconcile-core: not yet written. See this package's README for what it will hold.
+ */
+export {};

@@ -1,0 +1,43 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { freePorts } from '../control-plane/ports.js';
+import { ManagedProcess } from '../control-plane/process.js';
+
+describe('ManagedProcess', () => {
+  it('keeps the tail of the output and the full log on disk', async () => {
+    const log = join(mkdtempSync(join(tmpdir(), 'weft-proc-')), 'out.log');
+    const proc = new ManagedProcess('printer', 'sh', ['-c', 'for i in $(seq 1 300); do echo line$i; done; echo oops >&2'], log);
+    const exit = await proc.exited;
+    expect(exit.code).toBe(0);
+    expect(proc.tail(2).split('\n')).toEqual(expect.arrayContaining(['line300', 'oops']));
+    expect(proc.tail(1000).split('\n')).not.toContain('line1');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(readFileSync(log, 'utf8')).toContain('line1\n');
+  });
+
+  it('escalates to SIGKILL when SIGTERM is ignored', async () => {
+    const log = join(mkdtempSync(join(tmpdir(), 'weft-proc-')), 'out.log');
+    const proc = new ManagedProcess('stubborn', 'sh', ['-c', "trap '' TERM; echo ready; while true; do sleep 0.05; done"], log);
+    while (!proc.tail().includes('ready')) await new Promise((resolve) => setTimeout(resolve, 10));
+    const exit = await proc.stop(200);
+    expect(exit.signal).toBe('SIGKILL');
+  });
+
+  it('reports a command that cannot start as exited', async () => {
+    const log = join(mkdtempSync(join(tmpdir(), 'weft-proc-')), 'out.log');
+    const proc = new ManagedProcess('ghost', '/nonexistent/binary', [], log);
+    await proc.exited;
+    expect(proc.hasExited).toBe(true);
+    expect(proc.tail()).toContain('failed to start /nonexistent/binary');
+  });
+});
+
+describe('freePorts', () => {
+  it('returns distinct bindable loopback ports', async () => {
+    const ports = await freePorts(5);
+    expect(new Set(ports).size).toBe(5);
+    for (const port of ports) expect(port).toBeGreaterThan(0);
+  });
+});

@@ -1,0 +1,23 @@
+/**
+ * @packageDocumentation
+ * Test harness for Weft reconcilers: a real Kubernetes control plane on loopback
+ * (etcd, kube-apiserver and, on request, the controller manager, the scheduler
+ * and kwok fake nodes), built from Go modules and started per test run.
+ */
+export {
+  startControlPlane,
+  ControlPlaneStartError,
+  type ControlPlane,
+  type ControlPlaneComponent,
+  type ControlPlaneOptions,
+} from './control-plane/control-plane.js';
+export {
+  controlPlaneVersions,
+  binaryCacheDir,
+  findControlPlaneBinaries,
+  findKustomizeBinary,
+  type ControlPlaneBinaries,
+  type MissingBinaries,
+} from './control-plane/binaries.js';
+export { generateControlPlanePki, type ControlPlanePki, type CertifiedKey } from './control-plane/pki.js';
+export { freePorts } from './control-plane/ports.js';

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Prepares a fresh clone: the pinned pnpm, the workspace's packages, and the
+# reference binaries built from Go modules (cached outside the repo).
+# Sourced by tools/test.sh and tools/demo.sh; sets $PNPM for them.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+pnpm_version="$(node -p "require('$root/package.json').packageManager.split('@')[1]")"
+
+if command -v pnpm >/dev/null && [[ "$(pnpm --version 2>/dev/null)" == "$pnpm_version" ]]; then
+  PNPM=(pnpm)
+elif npm install -g "pnpm@$pnpm_version" >/dev/null 2>&1; then
+  PNPM=(pnpm)
+else
+  # No global install rights: run the pinned version through npx (corepack is not used: the registry here serves no signatures).
+  PNPM=(npx --yes "pnpm@$pnpm_version")
+fi
+
+echo "[setup] pnpm $pnpm_version: installing workspace packages" >&2
+(cd "$root" && "${PNPM[@]}" install --frozen-lockfile --reporter=silent)
+
+if [[ "${WEFT_SKIP_CONTROL_PLANE_BUILD:-}" != "1" ]]; then
+  if command -v go >/dev/null; then
+    bash "$root/tools/control-plane/build.sh"
+  elif [[ "${CI:-}" == "true" ]]; then
+    echo "[setup] CI=true but Go is not installed: the real control plane cannot be built" >&2
+    exit 1
+  else
+    echo "[setup] Go is not installed: the real-cluster tests will be skipped" >&2
+  fi
+fi

@@ -1,0 +1,8 @@
+import { defineConfig } from 'vitest/config';
+
+// One run covers every package's unit tests and the cross-package suites in test/.
+export default defineConfig({
+  test: {
+    projects: ['packages/*/vitest.config.ts', 'test/vitest.config.ts'],
+  },
+});
