@@ -1,5 +1,8 @@
 /**
  * @packageDocumentation
- * @weft/reconcile-core: not yet written. See this package's README for what it will hold.
+ * The Weft reconciler runtime: list+watch as rxjs streams, a reflector and store,
+ * triggers, a scheduler and a concurrency-limited runner around your `Reconciler`,
+ * plus a typed client, `defineResource`, lifecycle helpers and observability.
  */
-export {};
+export * from './api.js';
+export * from './runtime.js';
