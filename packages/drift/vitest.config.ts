@@ -1,5 +1,5 @@
 import { defineProject } from 'vitest/config';
-import { weftSourceAliases } from '../../vitest.shared';
+import { weftSourceAliases } from '../../vitest.shared.ts';
 
 export default defineProject({
   resolve: { alias: weftSourceAliases },

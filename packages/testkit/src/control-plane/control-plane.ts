@@ -301,7 +301,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
         `--service-account-private-key-file=${files.saKey}`,
         `--root-ca-file=${files.ca}`,
         `--use-service-account-credentials=false`,
-        `--controllers=*,-nodeipam,-cloud-node-lifecycle`,
+        `--controllers=*`,
       ], join(dir, 'kube-controller-manager.log'));
       processes.set('kube-controller-manager', kcm);
       const scheduler = new ManagedProcess('kube-scheduler', binaries.kubeScheduler, [
