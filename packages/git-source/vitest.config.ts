@@ -6,6 +6,5 @@ export default defineProject({
   test: {
     name: 'git-source',
     include: ['src/**/*.test.ts'],
-    passWithNoTests: true,
   },
 });

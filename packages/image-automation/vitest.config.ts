@@ -6,6 +6,5 @@ export default defineProject({
   test: {
     name: 'image-automation',
     include: ['src/**/*.test.ts'],
-    passWithNoTests: true,
   },
 });

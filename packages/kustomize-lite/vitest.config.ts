@@ -6,6 +6,5 @@ export default defineProject({
   test: {
     name: 'kustomize-lite',
     include: ['src/**/*.test.ts'],
-    passWithNoTests: true,
   },
 });

@@ -6,6 +6,5 @@ export default defineProject({
   test: {
     name: 'merge',
     include: ['src/**/*.test.ts'],
-    passWithNoTests: true,
   },
 });

@@ -6,6 +6,5 @@ export default defineProject({
   test: {
     name: 'reconcile-core',
     include: ['src/**/*.test.ts'],
-    passWithNoTests: true,
   },
 });

@@ -6,6 +6,5 @@ export default defineProject({
   test: {
     name: 'testkit',
     include: ['src/**/*.test.ts'],
-    passWithNoTests: true,
   },
 });

@@ -77,8 +77,9 @@ describeCluster('real kube-apiserver through @kubernetes/client-node', () => {
 
   it('records a server-side apply under its field manager in managedFields', async () => {
     const objects = KubernetesObjectApi.makeApiClient(clusterKubeConfig());
+    const desired: V1ConfigMap = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'applied', namespace }, data: { owned: 'yes' } };
     const applied = await objects.patch(
-      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'applied', namespace }, data: { owned: 'yes' } },
+      desired,
       undefined,
       undefined,
       'weft-test',

@@ -2,4 +2,6 @@
  * Public exports of the typed client, resource definitions and lifecycle helpers
  * (explicit, named re-exports; index.ts re-exports this file).
  */
-export {};
+export { type KubeObject, type ObjectRef, parseApiVersion, objectRef, describeObject, inventoryId, objectKey } from './objects.js';
+export { WeftError, isWeftError } from './errors.js';
+export { type Duration, parseDuration, formatDuration, InvalidDurationError } from './duration.js';

@@ -46,7 +46,7 @@ type AltName = { type: 2; value: string } | { type: 7; ip: string };
 
 interface Issuer {
   readonly cert: forge.pki.Certificate;
-  readonly privateKey: forge.pki.PrivateKey;
+  readonly privateKey: forge.pki.rsa.PrivateKey;
 }
 
 function certificate(
