@@ -39,8 +39,6 @@ export interface ResourceKind<T extends KubeObject = KubeObject> {
 /** The object type a {@link ResourceKind} carries. */
 export type ObjectOf<K> = K extends ResourceKind<infer T> ? T : never;
 
-type Typed<T> = T & KubeObject;
-
 /**
  * Declares a {@link ResourceKind}.
  *
@@ -54,35 +52,35 @@ export function resourceKind<T extends KubeObject>(kind: Omit<ResourceKind<T>, '
 }
 
 /** Core `v1` ConfigMap. */
-export const ConfigMapKind = resourceKind<Typed<V1ConfigMap>>({ apiVersion: 'v1', kind: 'ConfigMap', plural: 'configmaps', namespaced: true });
+export const ConfigMapKind = resourceKind<V1ConfigMap & KubeObject>({ apiVersion: 'v1', kind: 'ConfigMap', plural: 'configmaps', namespaced: true });
 /** Core `v1` Secret. */
-export const SecretKind = resourceKind<Typed<V1Secret>>({ apiVersion: 'v1', kind: 'Secret', plural: 'secrets', namespaced: true });
+export const SecretKind = resourceKind<V1Secret & KubeObject>({ apiVersion: 'v1', kind: 'Secret', plural: 'secrets', namespaced: true });
 /** Core `v1` Service. */
-export const ServiceKind = resourceKind<Typed<V1Service>>({ apiVersion: 'v1', kind: 'Service', plural: 'services', namespaced: true });
+export const ServiceKind = resourceKind<V1Service & KubeObject>({ apiVersion: 'v1', kind: 'Service', plural: 'services', namespaced: true });
 /** Core `v1` ServiceAccount. */
-export const ServiceAccountKind = resourceKind<Typed<V1ServiceAccount>>({ apiVersion: 'v1', kind: 'ServiceAccount', plural: 'serviceaccounts', namespaced: true });
+export const ServiceAccountKind = resourceKind<V1ServiceAccount & KubeObject>({ apiVersion: 'v1', kind: 'ServiceAccount', plural: 'serviceaccounts', namespaced: true });
 /** Core `v1` Pod. */
-export const PodKind = resourceKind<Typed<V1Pod>>({ apiVersion: 'v1', kind: 'Pod', plural: 'pods', namespaced: true });
+export const PodKind = resourceKind<V1Pod & KubeObject>({ apiVersion: 'v1', kind: 'Pod', plural: 'pods', namespaced: true });
 /** Core `v1` PersistentVolumeClaim. */
-export const PersistentVolumeClaimKind = resourceKind<Typed<V1PersistentVolumeClaim>>({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', plural: 'persistentvolumeclaims', namespaced: true });
+export const PersistentVolumeClaimKind = resourceKind<V1PersistentVolumeClaim & KubeObject>({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', plural: 'persistentvolumeclaims', namespaced: true });
 /** Core `v1` Namespace (cluster-scoped). */
-export const NamespaceKind = resourceKind<Typed<V1Namespace>>({ apiVersion: 'v1', kind: 'Namespace', plural: 'namespaces', namespaced: false });
+export const NamespaceKind = resourceKind<V1Namespace & KubeObject>({ apiVersion: 'v1', kind: 'Namespace', plural: 'namespaces', namespaced: false });
 /** Core `v1` Event (the legacy events API). */
-export const CoreEventKind = resourceKind<Typed<CoreV1Event>>({ apiVersion: 'v1', kind: 'Event', plural: 'events', namespaced: true });
+export const CoreEventKind = resourceKind<CoreV1Event & KubeObject>({ apiVersion: 'v1', kind: 'Event', plural: 'events', namespaced: true });
 /** `apps/v1` Deployment. */
-export const DeploymentKind = resourceKind<Typed<V1Deployment>>({ apiVersion: 'apps/v1', kind: 'Deployment', plural: 'deployments', namespaced: true });
+export const DeploymentKind = resourceKind<V1Deployment & KubeObject>({ apiVersion: 'apps/v1', kind: 'Deployment', plural: 'deployments', namespaced: true });
 /** `apps/v1` ReplicaSet. */
-export const ReplicaSetKind = resourceKind<Typed<V1ReplicaSet>>({ apiVersion: 'apps/v1', kind: 'ReplicaSet', plural: 'replicasets', namespaced: true });
+export const ReplicaSetKind = resourceKind<V1ReplicaSet & KubeObject>({ apiVersion: 'apps/v1', kind: 'ReplicaSet', plural: 'replicasets', namespaced: true });
 /** `apps/v1` StatefulSet. */
-export const StatefulSetKind = resourceKind<Typed<V1StatefulSet>>({ apiVersion: 'apps/v1', kind: 'StatefulSet', plural: 'statefulsets', namespaced: true });
+export const StatefulSetKind = resourceKind<V1StatefulSet & KubeObject>({ apiVersion: 'apps/v1', kind: 'StatefulSet', plural: 'statefulsets', namespaced: true });
 /** `apps/v1` DaemonSet. */
-export const DaemonSetKind = resourceKind<Typed<V1DaemonSet>>({ apiVersion: 'apps/v1', kind: 'DaemonSet', plural: 'daemonsets', namespaced: true });
+export const DaemonSetKind = resourceKind<V1DaemonSet & KubeObject>({ apiVersion: 'apps/v1', kind: 'DaemonSet', plural: 'daemonsets', namespaced: true });
 /** `batch/v1` Job. */
-export const JobKind = resourceKind<Typed<V1Job>>({ apiVersion: 'batch/v1', kind: 'Job', plural: 'jobs', namespaced: true });
+export const JobKind = resourceKind<V1Job & KubeObject>({ apiVersion: 'batch/v1', kind: 'Job', plural: 'jobs', namespaced: true });
 /** `coordination.k8s.io/v1` Lease, used by leader election. */
-export const LeaseKind = resourceKind<Typed<V1Lease>>({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', plural: 'leases', namespaced: true });
+export const LeaseKind = resourceKind<V1Lease & KubeObject>({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', plural: 'leases', namespaced: true });
 /** `apiextensions.k8s.io/v1` CustomResourceDefinition (cluster-scoped). */
-export const CustomResourceDefinitionKind = resourceKind<Typed<V1CustomResourceDefinition>>({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', plural: 'customresourcedefinitions', namespaced: false });
+export const CustomResourceDefinitionKind = resourceKind<V1CustomResourceDefinition & KubeObject>({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', plural: 'customresourcedefinitions', namespaced: false });
 
 /**
  * The REST path of a collection or of one object of a kind.
