@@ -1,0 +1,360 @@
+import { randomUUID } from 'node:crypto';
+import type { KubeConfig } from '@kubernetes/client-node';
+import pino, { type Logger } from 'pino';
+import { EMPTY, fromEvent, map, merge, Observable, type Observable as RxObservable, Subject, takeUntil, tap } from 'rxjs';
+import { type Duration, parseDuration } from './duration.js';
+import { WeftError } from './errors.js';
+import { type ResourceKind, resourcePath } from './kinds.js';
+import type { KubeObject } from './objects.js';
+import { reflect } from './reflect.js';
+import { type ContextRecorder, isTerminalError, type ReconcileContext, type ReconcileOutcome, Reconciler, type Result, withTimeout } from './reconciler.js';
+import { run, type RunnerHooks } from './runner.js';
+import { retryRateLimiter, type RetryRateLimiterOptions, schedule, type ScheduleRequest } from './scheduler.js';
+import { createStore, type Store, type StoreOptions } from './store.js';
+import { type ReconcileRequest, requestKey, triggerOwners, triggerSelf, triggerWith } from './triggers.js';
+import { type KubeTransport, kubeTransport, stripManagedFields, watch, type WatchEvent, type WatcherOptions } from './watch.js';
+
+/** Options of {@link controller}. */
+export interface ControllerOptions<T extends KubeObject> {
+  /** The controller's name: metrics label, log key, default finalizer suffix. @defaultValue the kind, lower-cased */
+  readonly name?: string;
+  /** Watch only this namespace. @defaultValue all namespaces */
+  readonly namespace?: string;
+  /** Only objects of the primary kind matching this label selector. */
+  readonly labelSelector?: string;
+  /** How many objects reconcile at once. @defaultValue 1 (controller-runtime's default) */
+  readonly concurrency?: number;
+  /** A reconcile's time limit; its signal aborts then and the key is retried. @defaultValue '5m' */
+  readonly timeout?: Duration;
+  /** Retry delays after errors. @defaultValue 5 ms → ~16 min per key, 10 qps / 100 burst overall */
+  readonly retry?: RetryRateLimiterOptions;
+  /** The finalizer managed when the reconciler has `finalize`. @defaultValue `finalizers.weft.dev/<name>` */
+  readonly finalizer?: string;
+  /** Applied to each primary object before caching. @defaultValue {@link stripManagedFields} */
+  readonly transform?: (object: KubeObject) => T;
+  /** Indexes of the primary cache, beside `namespace` and `label`. */
+  readonly indexes?: StoreOptions<T>['indexes'];
+  /** The cluster, when the controller is subscribed to directly rather than added to a Manager. */
+  readonly kubeConfig?: KubeConfig;
+  /** A pino logger; the Manager's when added to one. @defaultValue pino JSON on stdout */
+  readonly logger?: Logger;
+}
+
+/** What a {@link Manager} (or a direct subscription) provides to run a controller. */
+export interface ControllerRuntime {
+  readonly kubeConfig: KubeConfig;
+  /** A transport to share between controllers. @defaultValue kubeTransport(kubeConfig) */
+  readonly transport?: KubeTransport;
+  readonly logger?: Logger;
+  /** An extra label selector for every primary watch (sharding). */
+  readonly labelSelector?: string;
+  /** When aborted, watches stop, queued keys are dropped and the Observable completes after in-flight reconciles. */
+  readonly stopSignal?: AbortSignal;
+  /** Receives queue and reconcile figures (metrics). */
+  readonly observer?: ControllerObserver;
+  readonly recorder?: ContextRecorder;
+}
+
+/** Receives what a controller does, for metrics. */
+export interface ControllerObserver {
+  /** Workqueue hooks, per controller. */
+  queue(controller: string): RunnerHooks & { onAdd?(key: string): void; onRetry?(key: string): void };
+  /** One reconcile ended. */
+  reconciled(outcome: ReconcileOutcome): void;
+  /** The controller started, with its concurrency limit. */
+  started?(controller: string, concurrency: number): void;
+}
+
+/** A controller configuration error (no cluster given, a bad option), naming the controller. */
+export class ControllerError extends WeftError {
+  override name = 'ControllerError';
+  constructor(
+    readonly controller: string,
+    message: string,
+  ) {
+    super(`controller ${controller}: ${message}`);
+  }
+}
+
+interface Source {
+  readonly kind: ResourceKind<any>;
+  readonly options: Partial<WatcherOptions<any>>;
+  readonly trigger: (events: RxObservable<WatchEvent<any>>, store: Store<any>) => RxObservable<ReconcileRequest>;
+}
+
+/**
+ * Builds a controller: `controller(Kind).owns(Child).watches(Other, map).reconcile(r)`.
+ *
+ * @remarks
+ * Sugar over {@link watch}, {@link reflect}, the triggers, {@link schedule} and {@link run}.
+ * Owned kinds are watched metadata-only (owner references are all a trigger needs).
+ *
+ * @throws Never; `reconcile()` returns a {@link Controller}.
+ *
+ * @example
+ * ```ts
+ * const web = controller(WebAppKind, { concurrency: 4 })
+ *   .owns(DeploymentKind)
+ *   .watches(ConfigMapKind, (cm) => [{ namespace: cm.metadata.namespace, name: cm.metadata.labels?.['app'] ?? '' }])
+ *   .reconcile(new WebReconciler());
+ * ```
+ */
+export function controller<K extends ResourceKind<any>>(kind: K, options: ControllerOptions<NonNullable<K['__object']>> = {}): ControllerBuilder<NonNullable<K['__object']>> {
+  return new ControllerBuilder(kind, options, []);
+}
+
+/** The builder {@link controller} returns; each method returns a new builder. */
+export class ControllerBuilder<T extends KubeObject> {
+  constructor(
+    private readonly kind: ResourceKind<any>,
+    private readonly options: ControllerOptions<T>,
+    private readonly sources: readonly Source[],
+  ) {}
+
+  /**
+   * Reconciles the owner when an object of `child` that it controls changes (through
+   * `ownerReferences` with `controller: true`, unless `controllerOnly: false`).
+   *
+   * @example
+   * ```ts
+   * controller(WebAppKind).owns(DeploymentKind);
+   * ```
+   */
+  owns(child: ResourceKind<any>, options: { controllerOnly?: boolean; namespace?: string; labelSelector?: string } = {}): ControllerBuilder<T> {
+    return new ControllerBuilder(this.kind, this.options, [
+      ...this.sources,
+      {
+        kind: child,
+        options: { metadataOnly: true, namespace: options.namespace ?? this.options.namespace, labelSelector: options.labelSelector },
+        trigger: (events) => events.pipe(triggerOwners(this.kind, { controllerOnly: options.controllerOnly })),
+      },
+    ]);
+  }
+
+  /**
+   * Reconciles the objects `map` names when an object of `other` changes.
+   *
+   * @remarks `map` gets the primary cache too, to look owners up by index; a throwing `map` drops one event.
+   *
+   * @example
+   * ```ts
+   * controller(WebAppKind).watches(ConfigMapKind, (cm, apps) => apps.byIndex('namespace', cm.metadata.namespace ?? '').map((app) => ({ namespace: app.metadata.namespace, name: app.metadata.name })));
+   * ```
+   */
+  watches<O extends ResourceKind<any>>(
+    other: O,
+    map: (object: NonNullable<O['__object']>, primary: Store<T>) => Iterable<ReconcileRequest>,
+    options: Partial<Omit<WatcherOptions<NonNullable<O['__object']>>, 'transport'>> = {},
+  ): ControllerBuilder<T> {
+    return new ControllerBuilder(this.kind, this.options, [
+      ...this.sources,
+      { kind: other, options: { namespace: this.options.namespace, transform: stripManagedFields, ...options }, trigger: (events, store) => events.pipe(triggerWith((object) => map(object, store))) },
+    ]);
+  }
+
+  /**
+   * Finishes the controller with its reconciler (a {@link Reconciler} or a function).
+   *
+   * @example
+   * ```ts
+   * controller(ConfigMapKind, { kubeConfig }).reconcile(async (cm) => done).subscribe(console.log);
+   * ```
+   */
+  reconcile(reconciler: Reconciler<T> | ((object: T, context: ReconcileContext<T>) => Promise<Result | void>)): Controller<T> {
+    const instance: Reconciler<T> = typeof reconciler === 'function' ? { reconcile: reconciler } : reconciler;
+    return new Controller<T>(this.kind, this.options, this.sources, instance);
+  }
+}
+
+/**
+ * A runnable controller: an Observable of {@link ReconcileOutcome}s.
+ *
+ * @remarks
+ * Guarantees: a throwing or hanging reconcile never stops it (errors are outcomes, retried with
+ * per-key backoff; a timeout frees the slot); the Observable never errors; unsubscribing stops
+ * watches and timers and aborts in-flight reconciles. Subscribe directly when built with
+ * `kubeConfig`, or add it to a {@link Manager}, which calls {@link Controller.run}.
+ * Each subscription has its own cache; {@link Controller.store} is the latest one's.
+ */
+export class Controller<T extends KubeObject> extends Observable<ReconcileOutcome> {
+  /** The controller's name (metrics label, log key). */
+  readonly name: string;
+  /** The cache of the primary kind of the latest run (ready after its first list). */
+  store: Store<T> | undefined;
+
+  readonly kind: ResourceKind<any>;
+  private readonly options: ControllerOptions<T>;
+  private readonly sources: readonly Source[];
+  private readonly reconciler: Reconciler<T>;
+
+  constructor(kind: ResourceKind<any>, options: ControllerOptions<T>, sources: readonly Source[], reconciler: Reconciler<T>) {
+    const name = options.name ?? kind.kind.toLowerCase();
+    const self: { controller?: Controller<T> } = {};
+    super((subscriber) => {
+      if (!options.kubeConfig) {
+        subscriber.error(new ControllerError(name, 'no cluster: pass { kubeConfig } to controller() or add it to a Manager'));
+        return;
+      }
+      return self.controller!.run({ kubeConfig: options.kubeConfig }).subscribe(subscriber);
+    });
+    self.controller = this;
+    this.name = name;
+    this.kind = kind;
+    this.options = options;
+    this.sources = sources;
+    this.reconciler = reconciler;
+  }
+
+  /** The finalizer this controller manages (only when the reconciler has `finalize`). */
+  get finalizer(): string {
+    return this.options.finalizer ?? `finalizers.weft.dev/${this.name}`;
+  }
+
+  /**
+   * Runs the controller in `runtime` (a Manager calls this).
+   *
+   * @example
+   * ```ts
+   * web.run({ kubeConfig, stopSignal }).subscribe((outcome) => console.log(outcome.key, outcome.result));
+   * ```
+   */
+  run(runtime: ControllerRuntime): RxObservable<ReconcileOutcome> {
+    return new Observable<ReconcileOutcome>((subscriber) => {
+      const name = this.name;
+      const transport = runtime.transport ?? kubeTransport(runtime.kubeConfig);
+      const logger = (runtime.logger ?? this.options.logger ?? pino()).child({ controller: name, controllerKind: this.kind.kind });
+      const { store, writer } = createStore<T>({ indexes: this.options.indexes });
+      this.store = store;
+      const stop$ = runtime.stopSignal ? fromEvent(runtime.stopSignal, 'abort') : EMPTY;
+      const stopped = () => runtime.stopSignal?.aborted ?? false;
+      const labelSelector = [this.options.labelSelector, runtime.labelSelector].filter(Boolean).join(',') || undefined;
+      const onWatchError = <E,>(event: WatchEvent<E>): void => {
+        if (event.type === 'Error') logger.warn({ err: event.error, retryInMs: event.retryInMs }, 'watch failed; retrying');
+      };
+
+      const primary = watch<ResourceKind<any>, T>(this.kind, {
+        transport,
+        namespace: this.options.namespace,
+        labelSelector,
+        transform: this.options.transform ?? (stripManagedFields as (object: KubeObject) => T),
+      }).pipe(tap((event: WatchEvent<T>) => onWatchError(event)), reflect(writer));
+      const triggers: RxObservable<ReconcileRequest>[] = [primary.pipe(triggerSelf())];
+      for (const source of this.sources) {
+        const events = watch<ResourceKind<any>, any>(source.kind, { transport, ...source.options });
+        triggers.push(source.trigger(events.pipe(tap((event: WatchEvent<unknown>) => onWatchError(event))), store));
+      }
+
+      const limiter = retryRateLimiter(this.options.retry);
+      const queueHooks = runtime.observer?.queue(name);
+      const requeue$ = new Subject<ScheduleRequest<ReconcileRequest>>();
+      const timeoutMs = parseDuration(this.options.timeout ?? '5m');
+      const concurrency = this.options.concurrency ?? 1;
+      runtime.observer?.started?.(name, concurrency);
+
+      const work = async (request: ReconcileRequest, runnerSignal: AbortSignal): Promise<ReconcileOutcome> => {
+        const key = requestKey(request);
+        const startedAt = Date.now();
+        await store.ready({ signal: runnerSignal }).catch(() => undefined);
+        const object = store.get(key);
+        if (!object) {
+          limiter.forget(key);
+          return { controller: name, key, result: 'missing', durationMs: Date.now() - startedAt, startedAt };
+        }
+        const retries = limiter.failures(key);
+        const objectLogger = logger.child({ namespace: request.namespace, name: request.name, reconcileID: randomUUID() });
+        let outcome: ReconcileOutcome;
+        try {
+          const result = await withTimeout(key, timeoutMs, runnerSignal, (signal) =>
+            this.reconcileOne(object, { signal, controller: name, key, logger: objectLogger, retries, store, kubeConfig: runtime.kubeConfig, transport, recorder: runtime.recorder }),
+          );
+          limiter.forget(key);
+          const requeueAfterMs = result?.requeueAfterMs;
+          outcome =
+            requeueAfterMs === undefined
+              ? { controller: name, key, result: 'success', durationMs: Date.now() - startedAt, startedAt }
+              : { controller: name, key, result: 'requeue_after', requeueAfterMs, durationMs: Date.now() - startedAt, startedAt };
+          if (requeueAfterMs !== undefined && !stopped()) requeue$.next({ request, runAt: Date.now() + requeueAfterMs });
+        } catch (error) {
+          const terminal = isTerminalError(error);
+          const durationMs = Date.now() - startedAt;
+          if (terminal || stopped()) {
+            limiter.forget(key);
+            objectLogger.error({ err: error, terminal }, 'reconcile failed');
+            outcome = { controller: name, key, result: 'error', error, terminal, durationMs, startedAt };
+          } else {
+            const delay = limiter.when(key);
+            queueHooks?.onRetry?.(key);
+            objectLogger.error({ err: error, retryInMs: delay }, 'reconcile failed; retrying');
+            outcome = { controller: name, key, result: 'error', error, terminal: false, requeueAfterMs: delay, durationMs, startedAt };
+            requeue$.next({ request, runAt: Date.now() + delay });
+          }
+        }
+        runtime.observer?.reconciled(outcome);
+        return outcome;
+      };
+
+      const requests = merge(merge(...triggers).pipe(map((request): ScheduleRequest<ReconcileRequest> => ({ request, runAt: 0 }))), requeue$);
+      const outcomes = requests.pipe(
+        schedule({ keyOf: requestKey, onAdd: queueHooks?.onAdd }),
+        takeUntil(stop$),
+        run(work, {
+          keyOf: requestKey,
+          concurrency,
+          onSourceComplete: 'finish-in-flight',
+          hooks: queueHooks,
+          onWorkError: (error, request) => logger.error({ err: error, key: requestKey(request) }, 'reconcile machinery failed'),
+        }),
+      );
+      const subscription = outcomes.subscribe(subscriber);
+      return () => {
+        subscription.unsubscribe();
+        requeue$.complete();
+      };
+    });
+  }
+
+  /** One reconcile with the managed finalizer flow around the user's reconciler. */
+  private async reconcileOne(object: T, context: ReconcileContext<T>): Promise<Result | void> {
+    const finalize = this.reconciler.finalize?.bind(this.reconciler);
+    if (!finalize) {
+      if (object.metadata.deletionTimestamp) return;
+      return this.reconciler.reconcile(object, context);
+    }
+    const finalizers = object.metadata.finalizers ?? [];
+    const index = finalizers.indexOf(this.finalizer);
+    const path = objectPath(this.kind, object);
+    if (object.metadata.deletionTimestamp) {
+      if (index < 0) return;
+      await finalize(object, context);
+      // Remove by index, guarded by a test of that index: a concurrent change of the list fails the patch (and retries) instead of removing someone else's finalizer.
+      await context.transport.request('PATCH', path, {
+        body: [
+          { op: 'test', path: `/metadata/finalizers/${index}`, value: this.finalizer },
+          { op: 'remove', path: `/metadata/finalizers/${index}` },
+        ],
+        contentType: 'application/json-patch+json',
+        signal: context.signal,
+      });
+      context.logger.info({ finalizer: this.finalizer }, 'finalized; finalizer removed');
+      return;
+    }
+    if (index < 0) {
+      const rv = object.metadata.resourceVersion;
+      await context.transport.request('PATCH', path, {
+        body: [
+          ...(rv ? [{ op: 'test', path: '/metadata/resourceVersion', value: rv }] : []),
+          finalizers.length === 0 ? { op: 'add', path: '/metadata/finalizers', value: [this.finalizer] } : { op: 'add', path: '/metadata/finalizers/-', value: this.finalizer },
+        ],
+        contentType: 'application/json-patch+json',
+        signal: context.signal,
+      });
+      // The patch's watch event reconciles again, now with the finalizer in place.
+      return;
+    }
+    return this.reconciler.reconcile(object, context);
+  }
+}
+
+function objectPath(kind: ResourceKind<any>, object: KubeObject): string {
+  return resourcePath(kind, { namespace: object.metadata.namespace, name: object.metadata.name });
+}

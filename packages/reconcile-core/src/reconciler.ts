@@ -1,0 +1,201 @@
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import { type Duration, parseDuration } from './duration.js';
+import { WeftError } from './errors.js';
+import type { KubeObject } from './objects.js';
+import type { Store } from './store.js';
+import type { KubeTransport } from './watch.js';
+
+/**
+ * What a reconcile returns: done (wait for the next change) or come back after a delay,
+ * as controller-runtime's `reconcile.Result`.
+ */
+export interface Result {
+  /** Reconcile the same object again after this many milliseconds; absent means done. */
+  readonly requeueAfterMs?: number;
+}
+
+/**
+ * The {@link Result} that means "converged; reconcile again only when something changes".
+ *
+ * @example
+ * ```ts
+ * return done;
+ * ```
+ */
+export const done: Result = Object.freeze({});
+
+/**
+ * A {@link Result} asking to reconcile the same object again after a delay (a periodic resync,
+ * a wait on something outside the cluster).
+ *
+ * @remarks A change of the object before the delay runs it earlier (the earliest request wins).
+ * @throws `InvalidDurationError` for a duration that does not parse.
+ *
+ * @example
+ * ```ts
+ * return requeueAfter('5m');
+ * ```
+ */
+export function requeueAfter(delay: Duration): Result {
+  return Object.freeze({ requeueAfterMs: parseDuration(delay) });
+}
+
+/**
+ * An error that retrying cannot fix (an invalid spec): the key is not retried until the object
+ * changes, as controller-runtime's `reconcile.TerminalError`.
+ *
+ * @example
+ * ```ts
+ * if (!app.spec.image) throw new TerminalError('spec.image is required');
+ * ```
+ */
+export class TerminalError extends WeftError {
+  override name = 'TerminalError';
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, { ...options, retryable: false });
+  }
+}
+
+/** Whether a value is a {@link TerminalError}. */
+export function isTerminalError(value: unknown): value is TerminalError {
+  return value instanceof TerminalError;
+}
+
+/** The reason a reconcile's signal aborts when it ran longer than the controller's timeout. */
+export class ReconcileTimeoutError extends WeftError {
+  override name = 'ReconcileTimeoutError';
+  constructor(
+    readonly key: string,
+    readonly timeoutMs: number,
+  ) {
+    super(`reconcile of ${key} timed out after ${timeoutMs} ms`, { retryable: true });
+  }
+}
+
+/** Reports Kubernetes events about an object (the core-api `EventRecorder` fits). */
+export interface ContextRecorder {
+  event(object: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string): unknown;
+}
+
+/**
+ * What a reconcile gets beside the object.
+ *
+ * @remarks `signal` aborts on the controller's timeout (reason {@link ReconcileTimeoutError})
+ * and on shutdown (reason: the shutdown's); pass it to every call that takes one.
+ */
+export interface ReconcileContext<T = KubeObject> {
+  /** Aborted on timeout or shutdown. */
+  readonly signal: AbortSignal;
+  /** The controller's name (its metrics label). */
+  readonly controller: string;
+  /** The object's queue key, `namespace/name` or `name`. */
+  readonly key: string;
+  /** A pino logger bound to the controller and object. */
+  readonly logger: Logger;
+  /** How many failures in a row this key had before this attempt. */
+  readonly retries: number;
+  /** The cache of the primary kind (read-only). */
+  readonly store: Store<T>;
+  /** The kubeconfig the controller runs with, for the typed client or client-node APIs. */
+  readonly kubeConfig: KubeConfig;
+  /** Plain JSON requests through the controller's authenticated transport. */
+  readonly transport: KubeTransport;
+  /** The manager's event recorder, when it has one. */
+  readonly recorder?: ContextRecorder;
+}
+
+/**
+ * The base class of a reconciler: make the world match one object's spec.
+ *
+ * @remarks
+ * `reconcile` must be idempotent: it may run again for the same state (resyncs, restarts).
+ * Throw to retry with per-key backoff; throw {@link TerminalError} to stop retrying; return
+ * {@link requeueAfter} to come back later. When `finalize` is present the controller manages
+ * a finalizer: it adds it before the first `reconcile`, calls `finalize` once the object is
+ * being deleted, and removes the finalizer when `finalize` resolves (retrying while it throws).
+ *
+ * @example
+ * ```ts
+ * class WebReconciler extends Reconciler<WebApp> {
+ *   async reconcile(app: WebApp, ctx: ReconcileContext<WebApp>): Promise<Result> {
+ *     ctx.logger.info({ replicas: app.spec.replicas }, 'reconciling');
+ *     return requeueAfter('5m');
+ *   }
+ * }
+ * ```
+ */
+export abstract class Reconciler<T extends KubeObject = KubeObject> {
+  /** Brings the world in line with `object`. */
+  abstract reconcile(object: T, context: ReconcileContext<T>): Promise<Result | void>;
+  /** Cleans up after `object` before it is deleted; optional. */
+  finalize?(object: T, context: ReconcileContext<T>): Promise<void>;
+}
+
+/**
+ * Wraps plain functions as a {@link Reconciler}, controller-runtime's `reconcile.Func`.
+ *
+ * @example
+ * ```ts
+ * const reconciler = reconcilerFrom<ConfigMap>(async (cm, ctx) => { ctx.logger.info('seen'); return done; });
+ * ```
+ */
+export function reconcilerFrom<T extends KubeObject>(
+  reconcile: (object: T, context: ReconcileContext<T>) => Promise<Result | void>,
+  finalize?: (object: T, context: ReconcileContext<T>) => Promise<void>,
+): Reconciler<T> {
+  return new (class extends Reconciler<T> {
+    override reconcile = reconcile;
+    override finalize = finalize;
+  })();
+}
+
+/** How one reconcile ended, as the controller's Observable reports it. */
+export interface ReconcileOutcome {
+  readonly controller: string;
+  readonly key: string;
+  /**
+   * controller-runtime's `result` label (`success`, `error`, `requeue_after`), plus `missing`
+   * when the object was gone from the cache and the reconciler was not called.
+   */
+  readonly result: 'success' | 'error' | 'requeue_after' | 'missing';
+  /** Set for `requeue_after`, and for `error` with the retry delay chosen. */
+  readonly requeueAfterMs?: number;
+  readonly error?: unknown;
+  /** Whether the error was a {@link TerminalError} (not retried). */
+  readonly terminal?: boolean;
+  readonly durationMs: number;
+  /** When the reconcile started (epoch ms). */
+  readonly startedAt: number;
+}
+
+/**
+ * Calls `attempt` with an `AbortSignal` that aborts after `timeoutMs` (or with `parent`), and
+ * stops waiting for it then: a hanging reconcile never holds its slot past its timeout.
+ *
+ * @throws {@link ReconcileTimeoutError} on timeout; the parent signal's reason when it aborts;
+ * otherwise whatever `attempt` throws.
+ *
+ * @example
+ * ```ts
+ * await withTimeout('prod/web', 30_000, shutdownSignal, (signal) => reconciler.reconcile(app, { ...ctx, signal }));
+ * ```
+ */
+export async function withTimeout<R>(key: string, timeoutMs: number, parent: AbortSignal | undefined, attempt: (signal: AbortSignal) => Promise<R>): Promise<R> {
+  const abort = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const onParentAbort = () => abort.abort(parent?.reason);
+  if (parent?.aborted) throw parent.reason;
+  parent?.addEventListener('abort', onParentAbort, { once: true });
+  const stopped = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => abort.abort(new ReconcileTimeoutError(key, timeoutMs)), timeoutMs);
+    abort.signal.addEventListener('abort', () => reject(abort.signal.reason), { once: true });
+  });
+  stopped.catch(() => undefined);
+  try {
+    return await Promise.race([Promise.resolve().then(() => attempt(abort.signal)), stopped]);
+  } finally {
+    clearTimeout(timer);
+    parent?.removeEventListener('abort', onParentAbort);
+  }
+}

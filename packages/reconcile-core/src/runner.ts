@@ -1,0 +1,140 @@
+import { Observable, type OperatorFunction } from 'rxjs';
+
+/** Hooks a {@link run} reports to, for workqueue metrics. */
+export interface RunnerHooks {
+  /** A key entered the ready queue (`workqueue_depth` is `depth`). */
+  onQueued?(key: string, depth: number): void;
+  /** A key left the ready queue and started, after waiting `waitedMs`. */
+  onStarted?(key: string, waitedMs: number, depth: number, active: number): void;
+  /** A key finished after `tookMs`. */
+  onFinished?(key: string, tookMs: number, active: number): void;
+}
+
+/** Options of {@link run}. */
+export interface RunOptions<R> {
+  /** Identity of a request: a key never runs twice at once. */
+  readonly keyOf: (request: R) => string;
+  /** How many keys run at the same time. @defaultValue 1 (controller-runtime's default) */
+  readonly concurrency?: number;
+  /**
+   * What a completed source means: `'drain'` runs every queued key first (the default);
+   * `'finish-in-flight'` drops queued keys and completes once the running ones are done,
+   * for graceful shutdown.
+   */
+  readonly onSourceComplete?: 'drain' | 'finish-in-flight';
+  /** Receives a rejection of `work` (which should not reject); the key is released. */
+  readonly onWorkError?: (error: unknown, request: R) => void;
+  readonly hooks?: RunnerHooks;
+}
+
+/**
+ * An rxjs operator that runs `work` for each request with a concurrency limit, never running
+ * one key twice at once (kube-rs' `Runner`, controller-runtime's workqueue semantics).
+ *
+ * @remarks
+ * Guarantees:
+ * - At most `concurrency` calls of `work` are in flight; a key is never in flight twice.
+ * - A request for a key that is already queued is merged into the queued one.
+ * - A request for a key that is running marks it dirty: when the run ends, the key is queued
+ *   once more (however many requests arrived meanwhile), with the newest request.
+ * - Keys start in the order they became ready.
+ * - Unsubscribing aborts the `signal` given to in-flight work and drops the queue.
+ *
+ * @throws Never; a rejection of `work` goes to `onWorkError` and the key is released.
+ *
+ * @example
+ * ```ts
+ * requests$.pipe(run((request, signal) => reconcileOne(request, signal), { keyOf: requestKey, concurrency: 4 }));
+ * ```
+ */
+export function run<R, O>(work: (request: R, signal: AbortSignal) => Promise<O>, options: RunOptions<R>): OperatorFunction<R, O> {
+  const concurrency = Math.max(1, options.concurrency ?? 1);
+  return (source) =>
+    new Observable<O>((subscriber) => {
+      const abort = new AbortController();
+      const queued = new Map<string, { request: R; since: number }>();
+      const running = new Set<string>();
+      const dirty = new Map<string, R>();
+      let sourceDone = false;
+      let stopping = false;
+
+      const enqueue = (key: string, request: R) => {
+        if (running.has(key)) {
+          dirty.set(key, request);
+          return;
+        }
+        const existing = queued.get(key);
+        if (existing) {
+          existing.request = request;
+          return;
+        }
+        queued.set(key, { request, since: Date.now() });
+        options.hooks?.onQueued?.(key, queued.size);
+      };
+
+      const finishIfDone = () => {
+        if (!sourceDone || running.size > 0) return;
+        if (stopping || queued.size === 0) subscriber.complete();
+      };
+
+      const pump = () => {
+        while (!stopping && running.size < concurrency && queued.size > 0) {
+          const [key, entry] = queued.entries().next().value as [string, { request: R; since: number }];
+          queued.delete(key);
+          running.add(key);
+          const started = Date.now();
+          options.hooks?.onStarted?.(key, started - entry.since, queued.size, running.size);
+          let promise: Promise<O>;
+          try {
+            promise = Promise.resolve(work(entry.request, abort.signal));
+          } catch (error) {
+            promise = Promise.reject(error);
+          }
+          promise
+            .then(
+              (outcome) => {
+                if (!subscriber.closed) subscriber.next(outcome);
+              },
+              (error: unknown) => options.onWorkError?.(error, entry.request),
+            )
+            .finally(() => {
+              running.delete(key);
+              options.hooks?.onFinished?.(key, Date.now() - started, running.size);
+              const again = dirty.get(key);
+              if (again !== undefined || dirty.has(key)) {
+                dirty.delete(key);
+                if (!stopping) enqueue(key, again as R);
+              }
+              pump();
+              finishIfDone();
+            });
+        }
+      };
+
+      const subscription = source.subscribe({
+        next(request) {
+          enqueue(options.keyOf(request), request);
+          pump();
+        },
+        error(error) {
+          subscriber.error(error);
+        },
+        complete() {
+          sourceDone = true;
+          if (options.onSourceComplete === 'finish-in-flight') {
+            stopping = true;
+            queued.clear();
+            dirty.clear();
+          }
+          finishIfDone();
+        },
+      });
+      return () => {
+        stopping = true;
+        subscription.unsubscribe();
+        abort.abort();
+        queued.clear();
+        dirty.clear();
+      };
+    });
+}
