@@ -1,5 +1,19 @@
 /**
  * @packageDocumentation
- * @weft/merge: not yet written. See this package's README for what it will hold.
+ * Kubernetes merge semantics with no runtime attached: merge metadata for every built-in kind
+ * (generated from a real kube-apiserver's OpenAPI) and for CRDs, strategic merge patch with its
+ * directives, and the structured merge behind server-side apply with `managedFields` ownership.
  */
-export {};
+export type { JsonObject } from './json.js';
+export { MergeError, StrategicMergePatchError, isMergeError } from './errors.js';
+export { MergeSchemaRegistry, type GroupVersionKind } from './registry.js';
+export type {
+  TypeSchema,
+  ScalarSchema,
+  UntypedSchema,
+  StructSchema,
+  FieldSchema,
+  MapSchema,
+  ListSchema,
+} from './schema.js';
+export { applyStrategicMergePatch, type StrategicMergePatchOptions } from './strategic-merge-patch.js';
