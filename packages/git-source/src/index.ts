@@ -22,3 +22,33 @@ export {
   parseFluxVersion,
   pickLatestVersion,
 } from './semver/index.js';
+export {
+  GitSourceError,
+  GitAuthError,
+  GitFetchError,
+  GitTimeoutError,
+  GitRefNotFoundError,
+  UnsupportedGitFeatureError,
+  GitVerificationError,
+  ArtifactTooLargeError,
+  isGitSourceError,
+  redactUrl,
+} from './errors.js';
+export { type GitAuth, authFromSecretData } from './transport.js';
+export { type GitRef, type AdvertisedRef, type ResolvedRef, DEFAULT_BRANCH, resolveRef, formatRevision } from './ref.js';
+export { type RemoteOptions, DEFAULT_TIMEOUT_MS, listRemoteRefs } from './remote.js';
+export { type FetchCommitOptions, fetchCommit } from './fetch.js';
+export { DEFAULT_EXCLUSIONS, SOURCE_IGNORE_FILE, IgnoreRules } from './ignore-rules.js';
+export { type CollectTreeOptions, collectTree, escapesRepository } from './tree.js';
+export { type ArtifactEntry, writeTarGz, writeTar } from './tar.js';
+export { type StoredArtifact, type ArtifactStorageOptions, ArtifactStorage } from './storage.js';
+export { type VerifyMode, type VerifyOptions, verifySignatures } from './verify.js';
+export {
+  type GitArtifact,
+  type IncludedArtifact,
+  type FetchArtifactOptions,
+  type FetchArtifactResult,
+  fetchArtifact,
+  mergeInclude,
+} from './artifact.js';
+export { type GitSourceOptions, type GitSourceEvent, type IncludedSource, gitSource, gitSourceEvents } from './git-source.js';
