@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { KubeConfig } from '@kubernetes/client-node';
+import { KubeClient } from './client/kube-client.js';
 import pino, { type Logger } from 'pino';
 import { EMPTY, fromEvent, map, merge, Observable, type Observable as RxObservable, Subject, takeUntil, tap } from 'rxjs';
 import { type Duration, parseDuration } from './duration.js';
 import { WeftError } from './errors.js';
-import { type ResourceKind, resourcePath } from './kinds.js';
+import type { ResourceKind } from './kinds.js';
 import type { KubeObject } from './objects.js';
 import { reflect } from './reflect.js';
 import { type ContextRecorder, isTerminalError, type ReconcileContext, type ReconcileOutcome, Reconciler, type Result, withTimeout } from './reconciler.js';
@@ -45,6 +46,8 @@ export interface ControllerRuntime {
   readonly kubeConfig: KubeConfig;
   /** A transport to share between controllers. @defaultValue kubeTransport(kubeConfig) */
   readonly transport?: KubeTransport;
+  /** The typed client reconcilers get. @defaultValue new KubeClient(kubeConfig), closed when the run ends */
+  readonly client?: KubeClient;
   readonly logger?: Logger;
   /** An extra label selector for every primary watch (sharding). */
   readonly labelSelector?: string;
@@ -222,6 +225,7 @@ export class Controller<T extends KubeObject> extends Observable<ReconcileOutcom
     return new Observable<ReconcileOutcome>((subscriber) => {
       const name = this.name;
       const transport = runtime.transport ?? kubeTransport(runtime.kubeConfig);
+      const client = runtime.client ?? new KubeClient(runtime.kubeConfig);
       const logger = (runtime.logger ?? this.options.logger ?? pino()).child({ controller: name, controllerKind: this.kind.kind });
       const { store, writer } = createStore<T>({ indexes: this.options.indexes });
       this.store = store;
@@ -265,7 +269,7 @@ export class Controller<T extends KubeObject> extends Observable<ReconcileOutcom
         let outcome: ReconcileOutcome;
         try {
           const result = await withTimeout(key, timeoutMs, runnerSignal, (signal) =>
-            this.reconcileOne(object, { signal, controller: name, key, logger: objectLogger, retries, store, kubeConfig: runtime.kubeConfig, transport, recorder: runtime.recorder }),
+            this.reconcileOne(object, { signal, controller: name, key, logger: objectLogger, retries, store, client, kubeConfig: runtime.kubeConfig, transport, recorder: runtime.recorder }),
           );
           limiter.forget(key);
           const requeueAfterMs = result?.requeueAfterMs;
@@ -309,6 +313,8 @@ export class Controller<T extends KubeObject> extends Observable<ReconcileOutcom
       return () => {
         subscription.unsubscribe();
         requeue$.complete();
+        if (!runtime.client) client.close();
+        if (!runtime.transport) transport.close();
       };
     });
   }
@@ -322,32 +328,34 @@ export class Controller<T extends KubeObject> extends Observable<ReconcileOutcom
     }
     const finalizers = object.metadata.finalizers ?? [];
     const index = finalizers.indexOf(this.finalizer);
-    const path = objectPath(this.kind, object);
+    const target = { namespace: object.metadata.namespace, type: 'json' as const, signal: context.signal };
     if (object.metadata.deletionTimestamp) {
       if (index < 0) return;
       await finalize(object, context);
       // Remove by index, guarded by a test of that index: a concurrent change of the list fails the patch (and retries) instead of removing someone else's finalizer.
-      await context.transport.request('PATCH', path, {
-        body: [
+      await context.client.patch(
+        this.kind,
+        object.metadata.name,
+        [
           { op: 'test', path: `/metadata/finalizers/${index}`, value: this.finalizer },
           { op: 'remove', path: `/metadata/finalizers/${index}` },
         ],
-        contentType: 'application/json-patch+json',
-        signal: context.signal,
-      });
+        target,
+      );
       context.logger.info({ finalizer: this.finalizer }, 'finalized; finalizer removed');
       return;
     }
     if (index < 0) {
       const rv = object.metadata.resourceVersion;
-      await context.transport.request('PATCH', path, {
-        body: [
-          ...(rv ? [{ op: 'test', path: '/metadata/resourceVersion', value: rv }] : []),
-          finalizers.length === 0 ? { op: 'add', path: '/metadata/finalizers', value: [this.finalizer] } : { op: 'add', path: '/metadata/finalizers/-', value: this.finalizer },
+      await context.client.patch(
+        this.kind,
+        object.metadata.name,
+        [
+          ...(rv ? [{ op: 'test' as const, path: '/metadata/resourceVersion', value: rv }] : []),
+          finalizers.length === 0 ? { op: 'add' as const, path: '/metadata/finalizers', value: [this.finalizer] } : { op: 'add' as const, path: '/metadata/finalizers/-', value: this.finalizer },
         ],
-        contentType: 'application/json-patch+json',
-        signal: context.signal,
-      });
+        target,
+      );
       // The patch's watch event reconciles again, now with the finalizer in place.
       return;
     }
@@ -355,6 +363,3 @@ export class Controller<T extends KubeObject> extends Observable<ReconcileOutcom
   }
 }
 
-function objectPath(kind: ResourceKind<any>, object: KubeObject): string {
-  return resourcePath(kind, { namespace: object.metadata.namespace, name: object.metadata.name });
-}

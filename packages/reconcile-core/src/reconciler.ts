@@ -1,4 +1,5 @@
 import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeClient } from './client/kube-client.js';
 import type { Logger } from 'pino';
 import { type Duration, parseDuration } from './duration.js';
 import { WeftError } from './errors.js';
@@ -97,7 +98,9 @@ export interface ReconcileContext<T = KubeObject> {
   readonly retries: number;
   /** The cache of the primary kind (read-only). */
   readonly store: Store<T>;
-  /** The kubeconfig the controller runs with, for the typed client or client-node APIs. */
+  /** The typed client (shared by the controller; honours `signal` when you pass it). */
+  readonly client: KubeClient;
+  /** The kubeconfig the controller runs with, for client-node APIs. */
   readonly kubeConfig: KubeConfig;
   /** Plain JSON requests through the controller's authenticated transport. */
   readonly transport: KubeTransport;

@@ -37,3 +37,8 @@ export {
   withTimeout,
 } from './reconciler.js';
 export { type ControllerOptions, type ControllerRuntime, type ControllerObserver, ControllerError, Controller, ControllerBuilder, controller } from './controller.js';
+export { ControllerMetrics } from './metrics.js';
+export { type HealthServer, type HealthServerOptions, serveHealth } from './health.js';
+export { type LoggingOptions, createLogger, objectLogger } from './logging.js';
+export { type ShardSpec, ShardingError, shardLabel, shardSelector, shardOf } from './sharding.js';
+export { type ManagerOptions, ManagerError, Manager } from './manager.js';

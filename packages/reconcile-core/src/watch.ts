@@ -359,6 +359,8 @@ export interface KubeTransport extends WatchTransport {
     path: string,
     options?: { query?: Record<string, string>; body?: unknown; contentType?: string; signal?: AbortSignal },
   ): Promise<R>;
+  /** Closes idle keep-alive connections; later requests open new ones. */
+  close(): void;
 }
 
 /**
@@ -465,6 +467,10 @@ export function kubeTransport(kubeConfig: KubeConfig): KubeTransport {
       if (body !== undefined) headers['Content-Type'] = options.contentType ?? 'application/json';
       const response = await open(method, path, options.query ?? {}, headers, options.signal, body);
       return (await readJson(response, path)) as never;
+    },
+    close() {
+      agent?.destroy();
+      agent = undefined;
     },
   };
 }

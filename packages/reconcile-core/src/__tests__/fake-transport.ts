@@ -1,4 +1,4 @@
-import type { ListPage, RawWatchEvent, TransportRequest, WatchTransport } from '../watch.js';
+import type { KubeTransport, ListPage, RawWatchEvent, TransportRequest } from '../watch.js';
 
 /** A watch stream the test drives: push events, end it, or make it fail. */
 export class FakeWatchStream implements AsyncIterable<RawWatchEvent> {
@@ -31,16 +31,19 @@ export class FakeWatchStream implements AsyncIterable<RawWatchEvent> {
 }
 
 /** A transport that answers lists from a script and hands out watch streams the test drives. */
-export class FakeTransport implements WatchTransport {
+export class FakeTransport implements KubeTransport {
   readonly listRequests: TransportRequest[] = [];
   readonly watchRequests: TransportRequest[] = [];
   readonly streams: FakeWatchStream[] = [];
   /** Answers, in order, for list calls: a page, or an error to throw. */
   readonly listAnswers: (ListPage | Error)[] = [];
+  /** Answers for lists of one path, taken before `listAnswers`. */
+  readonly listAnswersByPath = new Map<string, (ListPage | Error)[]>();
+  readonly requests: { method: string; path: string; body: unknown }[] = [];
 
   async list(request: TransportRequest): Promise<ListPage> {
     this.listRequests.push(request);
-    const answer = this.listAnswers.shift();
+    const answer = this.listAnswersByPath.get(request.path)?.shift() ?? this.listAnswers.shift();
     if (!answer) throw new Error('no list answer scripted');
     if (answer instanceof Error) throw answer;
     return answer;
@@ -50,6 +53,20 @@ export class FakeTransport implements WatchTransport {
     this.watchRequests.push(request);
     const stream = new FakeWatchStream(request);
     this.streams.push(stream);
+    return stream;
+  }
+
+  async request<R>(method: string, path: string, options: { body?: unknown } = {}): Promise<R> {
+    this.requests.push({ method, path, body: options.body });
+    return {} as R;
+  }
+
+  close(): void {}
+
+  /** The newest watch stream opened on `path`. */
+  streamOn(path: string): FakeWatchStream {
+    const stream = this.streams.filter((candidate) => candidate.request.path === path).at(-1);
+    if (!stream) throw new Error(`no watch open on ${path}`);
     return stream;
   }
 

@@ -1,0 +1,150 @@
+import { KubeConfig } from '@kubernetes/client-node';
+import pino from 'pino';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { controller } from '../controller.js';
+import { ConfigMapKind, resourceKind } from '../kinds.js';
+import type { KubeObject } from '../objects.js';
+import { done, type ReconcileOutcome, ReconcileTimeoutError, requeueAfter, TerminalError } from '../reconciler.js';
+import { configMap, FakeTransport } from './fake-transport.js';
+
+const WebAppKind = resourceKind<KubeObject>({ apiVersion: 'example.com/v1', kind: 'WebApp', plural: 'webapps', namespaced: true });
+const appsPath = '/apis/example.com/v1/webapps';
+const configMapsPath = '/api/v1/configmaps';
+
+function fakeKubeConfig(): KubeConfig {
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromOptions({
+    clusters: [{ name: 'fake', server: 'https://127.0.0.1:1', skipTLSVerify: true }],
+    users: [{ name: 'fake' }],
+    contexts: [{ name: 'fake', cluster: 'fake', user: 'fake' }],
+    currentContext: 'fake',
+  });
+  return kubeConfig;
+}
+
+const app = (name: string, rv = '1') => configMap(name, rv);
+const flush = () => vi.advanceTimersByTimeAsync(0);
+const silent = pino({ level: 'silent' });
+
+describe('controller', () => {
+  beforeEach(() => vi.useFakeTimers({ now: 1_000_000 }));
+  afterEach(() => vi.useRealTimers());
+
+  function start(reconcile: (object: KubeObject) => Promise<unknown>, options: { timeout?: string; concurrency?: number; stopSignal?: AbortSignal; owns?: boolean } = {}) {
+    const transport = new FakeTransport();
+    transport.listAnswersByPath.set(appsPath, [{ items: [app('a'), app('b')], resourceVersion: '10' }]);
+    transport.listAnswersByPath.set(configMapsPath, [{ items: [], resourceVersion: '10' }]);
+    const calls: string[] = [];
+    const outcomes: ReconcileOutcome[] = [];
+    let builder = controller(WebAppKind, { timeout: options.timeout, concurrency: options.concurrency, logger: silent });
+    if (options.owns) builder = builder.owns(ConfigMapKind);
+    let completed = false;
+    const subscription = builder
+      .reconcile(async (object) => {
+        calls.push(object.metadata.name);
+        return (await reconcile(object)) as never;
+      })
+      .run({ kubeConfig: fakeKubeConfig(), transport, stopSignal: options.stopSignal })
+      .subscribe({ next: (outcome) => outcomes.push(outcome), complete: () => (completed = true) });
+    return { transport, calls, outcomes, subscription, completed: () => completed };
+  }
+
+  it('reconciles each listed object once the cache is ready, then each change', async () => {
+    const h = start(async () => done);
+    await flush();
+    expect(h.calls).toEqual(['a', 'b']);
+    h.transport.streamOn(appsPath).push('MODIFIED', app('a', '11'));
+    await flush();
+    expect(h.calls).toEqual(['a', 'b', 'a']);
+    expect(h.outcomes.map((o) => `${o.key}:${o.result}`)).toEqual(['default/a:success', 'default/b:success', 'default/a:success']);
+    h.subscription.unsubscribe();
+  });
+
+  it('reconciles the owner when an owned child changes', async () => {
+    const h = start(async () => done, { owns: true });
+    await flush();
+    h.transport.streamOn(configMapsPath).push('MODIFIED', configMap('child', '12', { ownerReferences: [{ apiVersion: 'example.com/v1', kind: 'WebApp', name: 'b', uid: 'u', controller: true }] }));
+    await flush();
+    expect(h.calls).toEqual(['a', 'b', 'b']);
+    expect(h.transport.listRequests.find((r) => r.path === configMapsPath)!.accept).toContain('PartialObjectMetadataList');
+    h.subscription.unsubscribe();
+  });
+
+  it('retries a throwing reconcile with per-key exponential backoff and keeps serving other keys', async () => {
+    let failures = 0;
+    const h = start(async (object) => {
+      if (object.metadata.name === 'a' && failures < 3) {
+        failures += 1;
+        throw new Error('flaky');
+      }
+      return done;
+    });
+    await flush();
+    expect(h.calls).toEqual(['a', 'b']);
+    expect(h.outcomes[0]).toMatchObject({ key: 'default/a', result: 'error', requeueAfterMs: 5 });
+    await vi.advanceTimersByTimeAsync(5);
+    await vi.advanceTimersByTimeAsync(10);
+    await vi.advanceTimersByTimeAsync(20);
+    expect(h.calls).toEqual(['a', 'b', 'a', 'a', 'a']);
+    expect(h.outcomes.map((o) => o.requeueAfterMs)).toEqual([5, undefined, 10, 20, undefined]);
+    h.subscription.unsubscribe();
+  });
+
+  it('does not retry a TerminalError, and requeues after the delay a Result asks for', async () => {
+    const h = start(async (object) => {
+      if (object.metadata.name === 'a') throw new TerminalError('bad spec');
+      return requeueAfter('1m');
+    });
+    await flush();
+    expect(h.outcomes.map((o) => `${o.key}:${o.result}:${o.terminal ?? ''}`)).toEqual(['default/a:error:true', 'default/b:requeue_after:']);
+    await vi.advanceTimersByTimeAsync(59_999);
+    expect(h.calls).toEqual(['a', 'b']);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(h.calls).toEqual(['a', 'b', 'b']);
+    await vi.advanceTimersByTimeAsync(3_600_000);
+    expect(h.calls.filter((name) => name === 'a')).toEqual(['a']);
+    h.subscription.unsubscribe();
+  });
+
+  it('a hanging reconcile times out, its signal aborts, and the controller moves on', async () => {
+    const h = start(
+      (object) => {
+        if (object.metadata.name === 'a') return new Promise(() => undefined);
+        return Promise.resolve(done);
+      },
+      { timeout: '2s', concurrency: 1 },
+    );
+    await flush();
+    expect(h.calls).toEqual(['a']);
+    await vi.advanceTimersByTimeAsync(2_000);
+    expect(h.outcomes[0]!.error).toBeInstanceOf(ReconcileTimeoutError);
+    expect(h.calls).toEqual(['a', 'b']);
+    h.subscription.unsubscribe();
+  });
+
+  it('an object deleted from the cache is reported missing without calling the reconciler', async () => {
+    const h = start(async () => done);
+    await flush();
+    h.transport.streamOn(appsPath).push('DELETED', app('a', '12'));
+    await flush();
+    expect(h.calls).toEqual(['a', 'b']);
+    expect(h.outcomes.at(-1)).toMatchObject({ key: 'default/a', result: 'missing' });
+    h.subscription.unsubscribe();
+  });
+
+  it('on stop, lets the in-flight reconcile finish, drops the rest and completes', async () => {
+    const stop = new AbortController();
+    let release!: () => void;
+    const h = start((object) => (object.metadata.name === 'a' ? new Promise((resolve) => (release = () => resolve(done))) : Promise.resolve(done)), { stopSignal: stop.signal });
+    await flush();
+    stop.abort();
+    await flush();
+    expect(h.completed()).toBe(false);
+    release();
+    await flush();
+    expect(h.completed()).toBe(true);
+    expect(h.calls).toEqual(['a']);
+    expect(h.outcomes.map((o) => o.result)).toEqual(['success']);
+    expect(h.transport.streamOn(appsPath).request.signal.aborted).toBe(true);
+  });
+});

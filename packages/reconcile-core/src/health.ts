@@ -1,0 +1,89 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Registry } from 'prom-client';
+
+/** Options of {@link serveHealth}. */
+export interface HealthServerOptions {
+  /** Port to listen on; 0 picks a free one. */
+  readonly port: number;
+  /** Address to bind. @defaultValue '0.0.0.0' */
+  readonly host?: string;
+  /** Served as Prometheus text on `/metrics`. */
+  readonly registry?: Registry;
+  /** `/healthz` answers 200 while this returns true (the process is alive and not stuck). @defaultValue always */
+  readonly healthy?: () => boolean;
+  /** `/readyz` answers 200 while this returns true (caches synced). @defaultValue always */
+  readonly ready?: () => boolean;
+  readonly signal?: AbortSignal;
+}
+
+/** A running health server. */
+export interface HealthServer {
+  /** The port it listens on (useful with `port: 0`). */
+  readonly port: number;
+  /** Stops listening and closes open connections. */
+  close(): Promise<void>;
+}
+
+/**
+ * Serves `/metrics`, `/healthz` and `/readyz` over HTTP, as controller-runtime's metrics and
+ * health probe endpoints.
+ *
+ * @remarks
+ * `/healthz` and `/readyz` answer `200 ok` or `500` with the failing check's name, as
+ * controller-runtime's probes do. Aborting `signal` closes the server.
+ *
+ * @throws The listen error (port in use) as a rejection.
+ *
+ * @example
+ * ```ts
+ * const server = await serveHealth({ port: 8080, registry: metrics.registry, ready: () => store.isReady });
+ * ```
+ */
+export async function serveHealth(options: HealthServerOptions): Promise<HealthServer> {
+  const server: Server = createServer((request, response) => {
+    const path = (request.url ?? '/').split('?')[0];
+    const probe = (name: string, check: (() => boolean) | undefined) => {
+      let ok = false;
+      try {
+        ok = check ? check() : true;
+      } catch {
+        ok = false;
+      }
+      response.writeHead(ok ? 200 : 500, { 'Content-Type': 'text/plain; charset=utf-8' });
+      response.end(ok ? 'ok' : `[-]${name} failed\n`);
+    };
+    if (path === '/healthz' || path === '/livez') return probe('ping', options.healthy);
+    if (path === '/readyz') return probe('informer-sync', options.ready);
+    if (path === '/metrics' && options.registry) {
+      const registry = options.registry;
+      registry.metrics().then(
+        (text) => {
+          response.writeHead(200, { 'Content-Type': registry.contentType });
+          response.end(text);
+        },
+        (error: unknown) => {
+          response.writeHead(500);
+          response.end(String(error));
+        },
+      );
+      return;
+    }
+    response.writeHead(404);
+    response.end('not found');
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host ?? '0.0.0.0', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const close = () =>
+    new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    });
+  options.signal?.addEventListener('abort', () => void close(), { once: true });
+  return { port: (server.address() as AddressInfo).port, close };
+}
