@@ -135,7 +135,7 @@ describeCluster('KubeClient against the real kube-apiserver', () => {
   });
 
   it('deletes with preconditions, propagation policy, and returns the terminating object', async () => {
-    const created = await client.create({ ...configMap('doomed'), metadata: { name: 'doomed', namespace, finalizers: ['weft.dev/test'] } });
+    const created = await client.create<ConfigMap>({ ...configMap('doomed'), metadata: { name: 'doomed', namespace, finalizers: ['weft.dev/test'] } });
     const wrongUid = await client.delete(ConfigMapKind, 'doomed', { namespace, preconditions: { uid: '00000000-0000-0000-0000-000000000000' } }).catch((caught: unknown) => caught);
     expect(wrongUid).toBeInstanceOf(ConflictError);
 
