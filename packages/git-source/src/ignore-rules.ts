@@ -50,7 +50,7 @@ interface Layer {
  *
  * @remarks
  * Within one layer, gitignore semantics apply (via the `ignore` package): a file
- * inside an excluded directory cannot be re-included by the same layer.
+ * inside a directory excluded by that layer cannot be re-included by the same layer.
  *
  * @example
  * ```ts
@@ -72,16 +72,23 @@ export class IgnoreRules {
     this.layers.push({ domain: directory === '' ? '' : `${directory}/`, rules: ignore().add(content) });
   }
 
-  /** Whether `path` (relative, `/`-separated) is excluded. */
+  /**
+   * Whether `path` (relative, `/`-separated) is excluded. As in Flux (go-git's matcher),
+   * a rule about a directory applies to everything below it, so the latest layer with a
+   * rule for the path or one of its parent directories decides.
+   */
   ignores(path: string, isDirectory: boolean): boolean {
     const layers = this.spec ? [...this.layers, this.spec] : this.layers;
     for (let i = layers.length - 1; i >= 0; i--) {
       const layer = layers[i]!;
       if (!path.startsWith(layer.domain)) continue;
-      const relative = path.slice(layer.domain.length) + (isDirectory ? '/' : '');
-      const result = layer.rules.test(relative);
-      if (result.ignored) return true;
-      if (result.unignored) return false;
+      const parts = path.slice(layer.domain.length).split('/');
+      for (let n = parts.length; n >= 1; n--) {
+        const candidate = parts.slice(0, n).join('/') + (n < parts.length || isDirectory ? '/' : '');
+        const result = layer.rules.test(candidate);
+        if (result.ignored) return true;
+        if (result.unignored) return false;
+      }
     }
     return false;
   }
