@@ -1,0 +1,108 @@
+// Shared by the reconcile-core real-cluster suites: a Widget CRD of their own, bulk writes and polling.
+import type { KubeConfig } from '@kubernetes/client-node';
+import { type KubeObject, kubeTransport, type KubeTransport, resourceKind } from '@weft/reconcile-core';
+
+export interface Widget extends KubeObject {
+  spec: { size: number };
+  status?: { observedGeneration?: number; size?: number };
+}
+
+/** A Widget kind under a group unique to one suite, so suites sharing the cluster never see each other's CRDs. */
+export function widgetKind(group: string) {
+  return resourceKind<Widget>({ apiVersion: `${group}/v1`, kind: 'Widget', plural: 'widgets', namespaced: true });
+}
+
+/** Installs the Widget CRD of `group` and waits until it is Established. */
+export async function installWidgetCrd(transport: KubeTransport, group: string): Promise<void> {
+  const name = `widgets.${group}`;
+  await transport.request('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', {
+    body: {
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name },
+      spec: {
+        group,
+        scope: 'Namespaced',
+        names: { plural: 'widgets', singular: 'widget', kind: 'Widget', listKind: 'WidgetList' },
+        versions: [
+          {
+            name: 'v1',
+            served: true,
+            storage: true,
+            subresources: { status: {} },
+            schema: {
+              openAPIV3Schema: {
+                type: 'object',
+                properties: {
+                  spec: { type: 'object', properties: { size: { type: 'integer' } } },
+                  status: { type: 'object', properties: { observedGeneration: { type: 'integer' }, size: { type: 'integer' } } },
+                },
+              },
+            },
+          },
+        ],
+      },
+    },
+  });
+  await waitFor(`CRD ${name} Established`, async () => {
+    const crd = await transport.request<{ status?: { conditions?: { type: string; status: string }[] } }>('GET', `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}`);
+    return crd.status?.conditions?.some((condition) => condition.type === 'Established' && condition.status === 'True') ?? false;
+  });
+  // Established can come a moment before the new API is served by discovery and the REST handler.
+  await waitFor(`API ${group}/v1 served`, async () => {
+    try {
+      await transport.request('GET', `/apis/${group}/v1/widgets`, { query: { limit: '1' } });
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** Deletes the CRD of `group` (best effort). */
+export async function removeWidgetCrd(transport: KubeTransport, group: string): Promise<void> {
+  await transport.request('DELETE', `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets.${group}`).catch(() => undefined);
+}
+
+/** Runs `task` for each item with at most `limit` in flight. */
+export async function inParallel<T>(items: readonly T[], limit: number, task: (item: T, index: number) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const index = next++;
+      await task(items[index]!, index);
+    }
+  });
+  await Promise.all(workers);
+}
+
+/** Polls `check` every 200 ms until it returns true; fails with `what` after `timeoutMs`. */
+export async function waitFor(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      if (await check()) return;
+    } catch (error) {
+      lastError = error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`);
+}
+
+/** Lists every object of a collection path, following `continue`. */
+export async function listAll<T>(transport: KubeTransport, path: string, query: Record<string, string> = {}): Promise<T[]> {
+  const items: T[] = [];
+  let continueToken: string | undefined;
+  do {
+    const page = await transport.request<{ items: T[]; metadata: { continue?: string } }>('GET', path, { query: { ...query, limit: '500', ...(continueToken ? { continue: continueToken } : {}) } });
+    items.push(...page.items);
+    continueToken = page.metadata.continue || undefined;
+  } while (continueToken);
+  return items;
+}
+
+export function transportFor(kubeConfig: KubeConfig): KubeTransport {
+  return kubeTransport(kubeConfig);
+}
