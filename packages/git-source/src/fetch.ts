@@ -62,7 +62,10 @@ export async function fetchCommit(url: string, resolved: ResolvedRef, options: F
       // Any ref kind (branches, tags, refs/pull/…) lands under refs/weft/ in the cache.
       await git.setConfig({ fs, gitdir, path: 'remote.origin.fetch', value: '+refs/*:refs/weft/*' });
     }
-    if (await hasCommit(gitdir, resolved.commit)) return gitdir;
+    const present = async () =>
+      (await hasCommit(gitdir, resolved.commit)) &&
+      (resolved.tagObject === undefined || (await hasObject(gitdir, resolved.tagObject)));
+    if (await present()) return gitdir;
     await withRemote(url, options, (http) =>
       git.fetch({
         fs,
@@ -77,7 +80,7 @@ export async function fetchCommit(url: string, resolved: ResolvedRef, options: F
         ...(resolved.shallow ? { depth: 1 } : {}),
       }),
     );
-    if (!(await hasCommit(gitdir, resolved.commit))) {
+    if (!(await present())) {
       throw new GitRefNotFoundError(
         url,
         resolved.refName === undefined ? `commit ${resolved.commit}` : `commit ${resolved.commit} in ${resolved.refName}`,
@@ -91,6 +94,15 @@ async function hasCommit(gitdir: string, oid: string): Promise<boolean> {
   if (!/^[0-9a-f]{40}$/.test(oid)) return false;
   try {
     await git.readCommit({ fs, gitdir, oid });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function hasObject(gitdir: string, oid: string): Promise<boolean> {
+  try {
+    await git.readObject({ fs, gitdir, oid, format: 'deflated' });
     return true;
   } catch {
     return false;
