@@ -1,0 +1,91 @@
+import { describeObject, inventoryId, type ObjectRef } from '@weft/reconcile-core';
+
+/** What a verb did to one object. */
+export type ChangeAction = 'created' | 'configured' | 'unchanged' | 'deleted' | 'skipped' | 'orphaned' | 'recreated';
+
+/** One object's line in a {@link ChangeSet}. */
+export interface ChangeSetEntry {
+  readonly ref: ObjectRef;
+  /** `Kind/namespace/name`, as messages name the object. */
+  readonly subject: string;
+  readonly action: ChangeAction;
+  /** Why, for `skipped` and `orphaned` (e.g. `apply policy IfNotPresent`). */
+  readonly reason?: string;
+}
+
+/**
+ * The result of {@link applySet} or {@link prune}: one entry per object, in the order handled.
+ *
+ * @remarks A plain value: serialisable, comparable in tests, readable by people through {@link summarizeChangeSet}.
+ */
+export interface ChangeSet {
+  readonly entries: readonly ChangeSetEntry[];
+}
+
+/**
+ * One {@link ChangeSetEntry}.
+ *
+ * @example
+ * ```ts
+ * changeEntry({ group: 'apps', version: 'v1', kind: 'Deployment', namespace: 'prod', name: 'web' }, 'created');
+ * // { ref, subject: 'Deployment/prod/web', action: 'created' }
+ * ```
+ */
+export function changeEntry(ref: ObjectRef, action: ChangeAction, reason?: string): ChangeSetEntry {
+  return reason === undefined ? { ref, subject: describeObject(ref), action } : { ref, subject: describeObject(ref), action, reason };
+}
+
+/**
+ * Joins change sets in order.
+ *
+ * @example
+ * ```ts
+ * const all = mergeChangeSets(applied, pruned);
+ * ```
+ */
+export function mergeChangeSets(...sets: readonly ChangeSet[]): ChangeSet {
+  return { entries: sets.flatMap((set) => set.entries) };
+}
+
+/**
+ * The entry for one object, by its inventory id or ref.
+ *
+ * @example
+ * ```ts
+ * findChange(changes, { group: '', version: 'v1', kind: 'ConfigMap', namespace: 'prod', name: 'settings' })?.action;
+ * ```
+ */
+export function findChange(set: ChangeSet, ref: ObjectRef): ChangeSetEntry | undefined {
+  const id = inventoryId(ref);
+  return set.entries.find((entry) => inventoryId(entry.ref) === id);
+}
+
+/**
+ * Counts per action, e.g. `{ created: 3, unchanged: 10 }`.
+ *
+ * @example
+ * ```ts
+ * countChanges(changes).created ?? 0;
+ * ```
+ */
+export function countChanges(set: ChangeSet): Partial<Record<ChangeAction, number>> {
+  const counts: Partial<Record<ChangeAction, number>> = {};
+  for (const entry of set.entries) counts[entry.action] = (counts[entry.action] ?? 0) + 1;
+  return counts;
+}
+
+/**
+ * The change set as lines people read, one per object that changed (`Deployment/prod/web configured`),
+ * as Flux's events list them; unchanged objects are left out.
+ *
+ * @example
+ * ```ts
+ * console.log(summarizeChangeSet(changes));
+ * ```
+ */
+export function summarizeChangeSet(set: ChangeSet): string {
+  return set.entries
+    .filter((entry) => entry.action !== 'unchanged')
+    .map((entry) => `${entry.subject} ${entry.action}${entry.reason ? ` (${entry.reason})` : ''}`)
+    .join('\n');
+}

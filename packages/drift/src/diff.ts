@@ -1,0 +1,84 @@
+import { objectRef, describeObject, type KubeObject, type ObjectRef } from '@weft/reconcile-core';
+import { applyPolicyOf, driftDisabled } from './annotations.js';
+import { mapConcurrently } from './bounded-concurrency.js';
+import { CancelledError, ClusterApiError, type ClusterClient } from './cluster-client.js';
+import { dryRunObject } from './dry-run.js';
+import { DriftObjectError } from './errors.js';
+import { compileIgnoreRules, type CompiledIgnoreRules, type IgnoreRule } from './ignore.js';
+import { fieldChanges, maskSecrets, unifiedDiff, type FieldChange } from './object-diff.js';
+
+/** How one object compares with what git wants. */
+export type DiffStatus = 'in-sync' | 'drifted' | 'missing' | 'skipped';
+
+/** One object's line in a {@link diff} result. */
+export interface ObjectDiff {
+  readonly ref: ObjectRef;
+  readonly subject: string;
+  readonly status: DiffStatus;
+  /** The fields that differ (JSON pointers), Secret values masked; empty unless `drifted`. */
+  readonly changes: readonly FieldChange[];
+  /** A unified diff of the live object against the dry-run result as YAML, Secret values masked; empty unless `drifted`. */
+  readonly unified: string;
+  /** Why, for `skipped`. */
+  readonly reason?: string;
+}
+
+/** Options of {@link diff}. */
+export interface DiffOptions {
+  /** The field manager the dry run applies as. Default `weft`. */
+  readonly fieldManager?: string;
+  readonly ignore?: readonly IgnoreRule[];
+  /** Requests in flight at once. Default 16. */
+  readonly concurrency?: number;
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * Compares each object with the cluster by server-side dry run: in sync, drifted (with a structured
+ * and a unified diff) or missing.
+ *
+ * @remarks
+ * Guarantees: nothing is written. Fields the apiserver or a CRD defaults never show as drift (the
+ * comparison is with the apiserver's own dry-run answer, made with `force` under `fieldManager`).
+ * Ignore rules drop fields by JSON pointer, by target and by owning field manager. Secret values are
+ * masked in both diffs. Objects with apply policy `Ignore` or annotated `weft.dev/drift: disabled`
+ * are `skipped`.
+ *
+ * Caveat: a field someone else added that git does not mention (a new label by `kubectl edit`) is
+ * not drift here, as in Flux; {@link applySet} takes such fields back from `kubectl` managers.
+ * @throws {@link DriftObjectError} naming the object when its dry run fails.
+ * @example
+ * ```ts
+ * for (const entry of await diff(client, objects, { ignore: [{ paths: ['/spec/replicas'], target: { kind: 'Deployment' } }] })) {
+ *   if (entry.status === 'drifted') console.log(entry.unified);
+ * }
+ * ```
+ */
+export async function diff(client: ClusterClient, objects: readonly KubeObject[], options: DiffOptions = {}): Promise<ObjectDiff[]> {
+  const ignore = compileIgnoreRules(options.ignore);
+  return mapConcurrently(objects, options.concurrency ?? 16, (object) => diffObject(client, object, { fieldManager: options.fieldManager ?? 'weft', ignore, signal: options.signal }));
+}
+
+/**
+ * Compares one object with the cluster (see {@link diff}).
+ *
+ * @throws {@link DriftObjectError} naming the object when its dry run fails.
+ */
+export async function diffObject(client: ClusterClient, object: KubeObject, options: { fieldManager: string; ignore: CompiledIgnoreRules; live?: KubeObject | null; signal?: AbortSignal | undefined }): Promise<ObjectDiff> {
+  const ref = objectRef(object);
+  const subject = describeObject(ref);
+  if (applyPolicyOf(object) === 'Ignore') return { ref, subject, status: 'skipped', changes: [], unified: '', reason: 'apply policy Ignore' };
+  if (driftDisabled(object)) return { ref, subject, status: 'skipped', changes: [], unified: '', reason: 'drift detection disabled by annotation' };
+  try {
+    const live = options.live === undefined ? await client.get(ref, { signal: options.signal }) : (options.live ?? undefined);
+    if (!live) return { ref, subject, status: 'missing', changes: [], unified: '' };
+    if (applyPolicyOf(object) === 'IfNotPresent') return { ref, subject, status: 'skipped', changes: [], unified: '', reason: 'apply policy IfNotPresent' };
+    const plan = await dryRunObject(client, object, { fieldManager: options.fieldManager, ignore: options.ignore, live, signal: options.signal });
+    if (!plan.differs) return { ref, subject, status: 'in-sync', changes: [], unified: '' };
+    const [maskedLive, maskedDesired] = maskSecrets(plan.comparedLive, plan.comparedDryRun);
+    return { ref, subject, status: 'drifted', changes: fieldChanges(maskedLive, maskedDesired), unified: unifiedDiff(subject, maskedLive, maskedDesired) };
+  } catch (error) {
+    if (error instanceof DriftObjectError || error instanceof CancelledError) throw error;
+    throw new DriftObjectError(ref, `diff failed: ${(error as Error).message}`, { cause: error, retryable: error instanceof ClusterApiError && error.retryable });
+  }
+}

@@ -1,0 +1,44 @@
+import { objectRef, type KubeObject, type ObjectRef } from '@weft/reconcile-core';
+import type { ClusterClient } from './cluster-client.js';
+import type { CompiledIgnoreRules } from './ignore.js';
+import { comparableCopy, deepEqual } from './object-diff.js';
+
+/** What a server-side dry run says about one object: the live object, what apply would make of it, and whether they differ. */
+export interface DryRunPlan {
+  readonly ref: ObjectRef;
+  readonly desired: KubeObject;
+  /** The live object, undefined when it does not exist. */
+  readonly live: KubeObject | undefined;
+  /** The object as the apiserver would store it after the apply (defaults and webhooks included). */
+  readonly dryRun: KubeObject;
+  /** The live and dry-run objects as compared: server-written metadata, status and ignored fields removed. */
+  readonly comparedLive: KubeObject | undefined;
+  readonly comparedDryRun: KubeObject;
+  /** Whether applying would change the live object (always true when it does not exist). */
+  readonly differs: boolean;
+}
+
+/**
+ * Dry-runs one object: reads it, strips fields the ignore rules leave to others (on an existing
+ * object), server-side applies it with `dryRun=All` and `force`, and compares the result with the
+ * live object.
+ *
+ * @remarks Because the comparison is against the apiserver's own answer, fields it or a CRD
+ * defaults are in both and never show as a difference.
+ * @throws the apiserver's error for the dry run (`ClusterApiError`), e.g. 422 for an invalid object.
+ */
+export async function dryRunObject(client: ClusterClient, desired: KubeObject, options: { fieldManager: string; ignore: CompiledIgnoreRules; live?: KubeObject | undefined | null; signal?: AbortSignal | undefined }): Promise<DryRunPlan> {
+  const ref = objectRef(desired);
+  // undefined: not read yet; null: known to be absent.
+  const live = options.live === undefined ? await client.get(ref, { signal: options.signal }) : (options.live ?? undefined);
+  const sent = live ? structuredClone(desired) : desired;
+  if (live) options.ignore.strip(sent, live);
+  const dryRun = await client.apply(sent, { fieldManager: options.fieldManager, force: true, dryRun: true, signal: options.signal });
+  const comparedDryRun = comparableCopy(dryRun);
+  const comparedLive = live ? comparableCopy(live) : undefined;
+  if (comparedLive) {
+    options.ignore.strip(comparedLive, live);
+    options.ignore.strip(comparedDryRun, live);
+  }
+  return { ref, desired: sent, live, dryRun, comparedLive, comparedDryRun, differs: !comparedLive || !deepEqual(comparedLive, comparedDryRun) };
+}

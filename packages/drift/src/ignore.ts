@@ -1,0 +1,123 @@
+import { WeftError, objectRef, type KubeObject } from '@weft/reconcile-core';
+import { isRecord, parseJsonPointer, removeAtPointer } from './json-pointer.js';
+import { parseLabelSelector, type LabelMatcher } from './label-selector.js';
+import { managedFieldsOf, removeManagedFields } from './managed-fields.js';
+
+/**
+ * Which objects an {@link IgnoreRule} applies to, as Flux's `spec.ignore[].target` and Argo CD's
+ * `ignoreDifferences` select them. Every field set must match; an empty target matches all.
+ */
+export interface TargetSelector {
+  readonly group?: string;
+  readonly version?: string;
+  readonly kind?: string;
+  /** An anchored regular expression (as kustomize targets), or a plain name. */
+  readonly name?: string;
+  /** An anchored regular expression, or a plain namespace. */
+  readonly namespace?: string;
+  /** A label selector string (`app=web,tier!=db`) or a map of equalities. */
+  readonly labelSelector?: string | Readonly<Record<string, string>>;
+  /** An annotation selector, same syntax as labels. */
+  readonly annotationSelector?: string | Readonly<Record<string, string>>;
+}
+
+/**
+ * Fields to leave out of drift detection and correction.
+ *
+ * @remarks
+ * `paths` are JSON pointers (`/spec/replicas`, `/metadata/annotations/team~1owner`), as Flux's
+ * `spec.ignore[].paths` and Argo CD's `jsonPointers`. `managers` ignores every field the named field
+ * managers own in the live object (Argo CD's `managedFieldsManagers`), e.g. `['kube-controller-manager']`
+ * to leave `spec.replicas` to an HPA. Ignored fields are neither reported as drift nor reverted; on an
+ * object that already exists they are also left out of what apply sends, so Weft never takes them back.
+ */
+export interface IgnoreRule {
+  readonly paths?: readonly string[];
+  readonly managers?: readonly string[];
+  readonly target?: TargetSelector;
+}
+
+/** An ignore rule does not parse (bad JSON pointer, label selector or name pattern). Not retryable. */
+export class InvalidIgnoreRuleError extends WeftError {
+  override name = 'InvalidIgnoreRuleError';
+}
+
+/** Ignore rules parsed once, to apply to many objects. */
+export interface CompiledIgnoreRules {
+  /** Removes (in place) the ignored fields from `object`; `live` says which fields the ignored managers own. */
+  strip(object: KubeObject, live: KubeObject | undefined): void;
+  /** Whether any rule targets this object. */
+  appliesTo(object: KubeObject): boolean;
+}
+
+interface CompiledRule {
+  readonly matches: (object: KubeObject) => boolean;
+  readonly pointers: readonly string[][];
+  readonly managers: ReadonlySet<string>;
+}
+
+/**
+ * Parses ignore rules once.
+ *
+ * @throws {@link InvalidIgnoreRuleError} naming the rule (by index) and what does not parse.
+ * @example
+ * ```ts
+ * const rules = compileIgnoreRules([
+ *   { paths: ['/spec/replicas'], target: { kind: 'Deployment', labelSelector: 'autoscaled=true' } },
+ *   { managers: ['kube-controller-manager'] },
+ * ]);
+ * ```
+ */
+export function compileIgnoreRules(rules: readonly IgnoreRule[] = []): CompiledIgnoreRules {
+  const compiled = rules.map((rule, index) => compileRule(rule, index));
+  return {
+    appliesTo: (object) => compiled.some((rule) => rule.matches(object)),
+    strip(object, live) {
+      for (const rule of compiled) {
+        if (!rule.matches(live ?? object)) continue;
+        for (const pointer of rule.pointers) removeAtPointer(object, pointer);
+        if (rule.managers.size === 0 || !live) continue;
+        for (const entry of managedFieldsOf(live)) {
+          if (entry.manager && rule.managers.has(entry.manager) && isRecord(entry.fieldsV1)) removeManagedFields(object, entry.fieldsV1);
+        }
+      }
+    },
+  };
+}
+
+function compileRule(rule: IgnoreRule, index: number): CompiledRule {
+  const where = `ignore rule ${index}`;
+  try {
+    const pointers = (rule.paths ?? []).map((path) => parseJsonPointer(path));
+    return { matches: compileTarget(rule.target ?? {}), pointers, managers: new Set(rule.managers ?? []) };
+  } catch (error) {
+    throw new InvalidIgnoreRuleError(`${where}: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+/**
+ * A predicate for one {@link TargetSelector}.
+ *
+ * @throws Error when a pattern or selector does not parse.
+ */
+export function compileTarget(target: TargetSelector): (object: KubeObject) => boolean {
+  const name = target.name === undefined ? undefined : anchored(target.name);
+  const namespace = target.namespace === undefined ? undefined : anchored(target.namespace);
+  const labels: LabelMatcher | undefined = target.labelSelector === undefined ? undefined : parseLabelSelector(target.labelSelector);
+  const annotationsMatch: LabelMatcher | undefined = target.annotationSelector === undefined ? undefined : parseLabelSelector(target.annotationSelector);
+  return (object) => {
+    const ref = objectRef(object);
+    if (target.group !== undefined && target.group !== ref.group) return false;
+    if (target.version !== undefined && target.version !== ref.version) return false;
+    if (target.kind !== undefined && target.kind !== ref.kind) return false;
+    if (name && !name.test(ref.name)) return false;
+    if (namespace && !namespace.test(ref.namespace ?? '')) return false;
+    if (labels && !labels(object.metadata.labels ?? {})) return false;
+    if (annotationsMatch && !annotationsMatch(object.metadata.annotations ?? {})) return false;
+    return true;
+  };
+}
+
+function anchored(pattern: string): RegExp {
+  return new RegExp(`^(?:${pattern})$`);
+}

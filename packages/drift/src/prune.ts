@@ -1,0 +1,124 @@
+import type { KubeObject, ObjectRef } from '@weft/reconcile-core';
+import { abortableSleep } from './abortable-sleep.js';
+import { pruneDisabled } from './annotations.js';
+import { mapConcurrently } from './bounded-concurrency.js';
+import { changeEntry, type ChangeSet, type ChangeSetEntry } from './changeset.js';
+import { ClusterApiError, type ClusterClient } from './cluster-client.js';
+import { DriftObjectError } from './errors.js';
+import { staleObjects, type Inventory } from './inventory.js';
+import { managedFieldsOf } from './managed-fields.js';
+
+/**
+ * What prune does with an object that left git: `Delete` (background propagation), `Orphan`
+ * (leave it in the cluster, drop it from the inventory), or `WaitForTermination` (delete and wait
+ * until it is gone, finalizers included).
+ */
+export type DeletionPolicy = 'Delete' | 'Orphan' | 'WaitForTermination';
+
+/** Options of {@link prune}. */
+export interface PruneOptions {
+  /** The field manager that applied the objects; only objects it manages are deleted. Default `weft`. */
+  readonly fieldManager?: string;
+  /** Default `Delete`. */
+  readonly deletionPolicy?: DeletionPolicy;
+  /** For `WaitForTermination`, in ms. Default 60 000. */
+  readonly timeout?: number;
+  /** Requests in flight at once. Default 16. */
+  readonly concurrency?: number;
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * Deletes the objects in `previous` that `current` no longer holds: what left git.
+ *
+ * @remarks
+ * Guarantees: never deletes an object that `current` holds, that is gone already, that is annotated
+ * `weft.dev/prune: disabled` (or Flux's `kustomize.toolkit.fluxcd.io/prune: disabled`), or that
+ * `fieldManager` does not manage (an object of the same name that someone else created is
+ * `skipped`). Custom resources are deleted before CRDs, Namespaces last.
+ * @throws {@link DriftObjectError} naming the object when a delete fails, or when
+ * `WaitForTermination` times out.
+ * @example
+ * ```ts
+ * const applied = await applySet(client, objects);
+ * const pruned = await prune(client, lastInventory, applied.inventory);
+ * await saveInventory(client, owner, applied.inventory);
+ * ```
+ */
+export async function prune(client: ClusterClient, previous: Inventory | undefined, current: Inventory, options: PruneOptions = {}): Promise<ChangeSet> {
+  const fieldManager = options.fieldManager ?? 'weft';
+  const policy = options.deletionPolicy ?? 'Delete';
+  const stale = staleObjects(previous, current);
+  const entries: ChangeSetEntry[] = [];
+  // Custom resources, then CRDs, then Namespaces: each group finishes before the next starts.
+  for (const rank of [0, 1, 2]) {
+    const group = stale.filter((ref) => pruneRankOf(ref) === rank);
+    entries.push(...(await mapConcurrently(group, options.concurrency ?? 16, (ref) => pruneOne(client, ref, { fieldManager, policy, timeout: options.timeout ?? 60_000, signal: options.signal }))).filter((entry): entry is ChangeSetEntry => entry !== undefined));
+  }
+  return { entries };
+}
+
+function pruneRankOf(ref: ObjectRef): number {
+  if (ref.kind === 'Namespace' && ref.group === '') return 2;
+  if (ref.kind === 'CustomResourceDefinition') return 1;
+  return 0;
+}
+
+async function pruneOne(client: ClusterClient, ref: ObjectRef, options: { fieldManager: string; policy: DeletionPolicy; timeout: number; signal: AbortSignal | undefined }): Promise<ChangeSetEntry | undefined> {
+  try {
+    const live = await client.get(ref, { signal: options.signal });
+    if (!live) return undefined;
+    if (pruneDisabled(live)) return changeEntry(ref, 'skipped', 'pruning disabled by annotation');
+    if (!managedBy(live, options.fieldManager)) return changeEntry(ref, 'skipped', `not managed by ${options.fieldManager}`);
+    if (live.metadata.deletionTimestamp) return changeEntry(ref, 'deleted', 'already terminating');
+    if (options.policy === 'Orphan') return changeEntry(ref, 'orphaned', 'deletion policy Orphan');
+    await client.delete(ref, { propagationPolicy: 'Background', signal: options.signal });
+    if (options.policy === 'WaitForTermination') {
+      const deadline = Date.now() + options.timeout;
+      while (await client.get(ref, { signal: options.signal })) {
+        if (Date.now() > deadline) throw new DriftObjectError(ref, `was deleted but is still terminating after ${options.timeout} ms`, { retryable: true });
+        await abortableSleep(200, options.signal);
+      }
+    }
+    return changeEntry(ref, 'deleted');
+  } catch (error) {
+    if (error instanceof DriftObjectError || !(error instanceof ClusterApiError)) throw error;
+    throw new DriftObjectError(ref, `prune failed: ${error.message}`, { cause: error, retryable: error.retryable });
+  }
+}
+
+function managedBy(live: KubeObject, fieldManager: string): boolean {
+  return managedFieldsOf(live).some((entry) => entry.manager === fieldManager);
+}
+
+/**
+ * Stores an inventory in its owner's status (`status.inventory`, as Flux's Kustomization does),
+ * through the status subresource.
+ *
+ * @throws {@link DriftObjectError} naming the owner when the patch fails.
+ * @example
+ * ```ts
+ * await saveInventory(client, { group: 'kustomize.weft.dev', version: 'v1', kind: 'Kustomization', namespace: 'flux-system', name: 'apps' }, result.inventory);
+ * ```
+ */
+export async function saveInventory(client: ClusterClient, owner: ObjectRef, inventory: Inventory, options: { signal?: AbortSignal } = {}): Promise<void> {
+  try {
+    await client.mergePatchStatus(owner, { status: { inventory } }, { signal: options.signal });
+  } catch (error) {
+    throw new DriftObjectError(owner, `saving the inventory failed: ${(error as Error).message}`, { cause: error, retryable: error instanceof ClusterApiError && error.retryable });
+  }
+}
+
+/**
+ * Reads an inventory from an owner object's `status.inventory`; undefined when it has none.
+ *
+ * @example
+ * ```ts
+ * const previous = inventoryFromStatus(await client.get(ownerRef));
+ * ```
+ */
+export function inventoryFromStatus(owner: KubeObject | undefined): Inventory | undefined {
+  const inventory = (owner?.['status'] as { inventory?: { entries?: unknown } } | undefined)?.inventory;
+  if (!inventory || !Array.isArray(inventory.entries)) return undefined;
+  return { entries: inventory.entries.filter((entry): entry is { id: string; v: string } => typeof entry?.id === 'string' && typeof entry?.v === 'string') };
+}

@@ -1,0 +1,207 @@
+import { Observable, switchMap, type OperatorFunction } from 'rxjs';
+import { describeObject, inventoryId, objectRef, parseApiVersion, type KubeObject, type ObjectRef } from '@weft/reconcile-core';
+import { abortableSleep } from './abortable-sleep.js';
+import { applyPolicyOf, driftDisabled } from './annotations.js';
+import { applySet } from './apply.js';
+import type { ChangeSetEntry } from './changeset.js';
+import { CancelledError, ClusterApiError, type ClusterClient } from './cluster-client.js';
+import { diffObject, type ObjectDiff } from './diff.js';
+import { compileIgnoreRules, type IgnoreRule } from './ignore.js';
+import { managedFieldsOf } from './managed-fields.js';
+import { comparableCopy } from './object-diff.js';
+
+/** What {@link watchDrift} does with drift: `revert` re-applies (taking ownership back), `report` only tells. */
+export type RemediationMode = 'revert' | 'report';
+
+/** One thing {@link watchDrift} saw or did. */
+export type DriftEvent =
+  /** Every watch is open: edits from now on are seen. */
+  | { readonly type: 'watching'; readonly objects: number }
+  /** An object differs from git (or was deleted: `diff.status === 'missing'`). */
+  | { readonly type: 'drifted'; readonly ref: ObjectRef; readonly subject: string; readonly diff: ObjectDiff; readonly editedBy: readonly string[]; readonly detectedAt: Date }
+  /** The drift was reverted by re-applying the object. */
+  | { readonly type: 'reverted'; readonly ref: ObjectRef; readonly subject: string; readonly change: ChangeSetEntry; readonly revertedAt: Date }
+  /** Checking or reverting one object failed; watching goes on. */
+  | { readonly type: 'error'; readonly ref?: ObjectRef; readonly subject?: string; readonly error: Error };
+
+/** Options of {@link watchDrift}. */
+export interface WatchDriftOptions {
+  /** Default `report`. */
+  readonly mode?: RemediationMode;
+  /** The field manager that applies the set. Default `weft`. */
+  readonly fieldManager?: string;
+  readonly ignore?: readonly IgnoreRule[];
+  /** Record a Kubernetes Event (`Warning DriftDetected`, `Normal DriftReverted`) on each drifted object. Default true. */
+  readonly recordEvents?: boolean;
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * Watches the objects of an applied set and reports each edit made behind git's back as it
+ * happens, reverting it in `revert` mode.
+ *
+ * @remarks
+ * Guarantees: event-driven (one watch per kind and namespace, re-listed when the watch expires),
+ * so an edit is seen within a round trip of the apiserver, not on the next interval. Status-only
+ * updates and Weft's own applies are filtered out before any dry run. Drift is judged as
+ * {@link diff} judges it (dry run, ignore rules, defaults never drift); a deleted object is drift
+ * too. In `revert` mode the object is re-applied with {@link applySet} (which takes back fields
+ * `kubectl` claimed); in `report` mode nothing is written but Events. Objects annotated
+ * `weft.dev/drift: disabled` (or Flux's `kustomize.toolkit.fluxcd.io/reconcile: disabled`), live or
+ * in git, and objects with apply policy `Ignore` or `IfNotPresent` are left alone. Errors are
+ * values (`type: 'error'`); the Observable completes only when unsubscribed or the signal aborts.
+ * @example
+ * ```ts
+ * watchDrift(client, objects, { mode: 'revert' }).subscribe((event) => {
+ *   if (event.type === 'drifted') console.log(`${event.subject} edited by ${event.editedBy.join(', ')}`);
+ * });
+ * ```
+ */
+export function watchDrift(client: ClusterClient, objects: readonly KubeObject[], options: WatchDriftOptions = {}): Observable<DriftEvent> {
+  return new Observable<DriftEvent>((subscriber) => {
+    const controller = new AbortController();
+    const onOuterAbort = (): void => controller.abort(options.signal?.reason);
+    options.signal?.addEventListener('abort', onOuterAbort, { once: true });
+    const signal = controller.signal;
+    const fieldManager = options.fieldManager ?? 'weft';
+    const mode = options.mode ?? 'report';
+    const ignore = compileIgnoreRules(options.ignore);
+    const recordEvents = options.recordEvents ?? true;
+    const watched = objects.filter((object) => !driftDisabled(object) && applyPolicyOf(object) !== 'Ignore' && applyPolicyOf(object) !== 'IfNotPresent');
+    const desiredById = new Map(watched.map((object) => [inventoryId(objectRef(object)), object]));
+    const fingerprints = new Map<string, string>();
+    const queues = new Map<string, Promise<void>>();
+
+    const emit = (event: DriftEvent): void => {
+      if (!signal.aborted) subscriber.next(event);
+    };
+
+    const check = async (desired: KubeObject, live: KubeObject | undefined): Promise<void> => {
+      const ref = objectRef(desired);
+      const subject = describeObject(ref);
+      if (live && driftDisabled(live)) return;
+      const found = await diffObject(client, desired, { fieldManager, ignore, live: live ?? null, signal });
+      if (found.status !== 'drifted' && found.status !== 'missing') return;
+      emit({ type: 'drifted', ref, subject, diff: found, editedBy: live ? editors(live, fieldManager) : [], detectedAt: new Date() });
+      if (recordEvents) await recordEvent(client, desired, live, mode === 'revert' ? 'Warning' : 'Warning', 'DriftDetected', `drift detected: ${found.changes.map((change) => change.path).join(', ') || 'object deleted'}`, signal);
+      if (mode !== 'revert') return;
+      const result = await applySet(client, [desired], { fieldManager, ignore: options.ignore ?? [], signal });
+      const change = result.entries[0]!;
+      emit({ type: 'reverted', ref, subject, change, revertedAt: new Date() });
+      if (recordEvents) await recordEvent(client, desired, live, 'Normal', 'DriftReverted', `drift reverted (${change.action})`, signal);
+    };
+
+    const enqueue = (id: string, live: KubeObject | undefined): void => {
+      const desired = desiredById.get(id);
+      if (!desired) return;
+      if (live) {
+        const fingerprint = JSON.stringify(comparableCopy(live));
+        if (fingerprints.get(id) === fingerprint) return;
+        fingerprints.set(id, fingerprint);
+      } else fingerprints.delete(id);
+      const previous = queues.get(id) ?? Promise.resolve();
+      const next = previous
+        .then(() => check(desired, live))
+        .catch((error: unknown) => {
+          if (signal.aborted || error instanceof CancelledError) return;
+          emit({ type: 'error', ref: objectRef(desired), subject: describeObject(objectRef(desired)), error: error as Error });
+        });
+      queues.set(id, next);
+    };
+
+    const groups = new Map<string, { apiVersion: string; kind: string; namespace: string | undefined; names: Set<string> }>();
+    for (const object of watched) {
+      const key = `${object.apiVersion}|${object.kind}|${object.metadata.namespace ?? ''}`;
+      const group = groups.get(key) ?? { apiVersion: object.apiVersion, kind: object.kind, namespace: object.metadata.namespace, names: new Set<string>() };
+      group.names.add(object.metadata.name);
+      groups.set(key, group);
+    }
+
+    let listed = 0;
+    const watchGroup = async (group: { apiVersion: string; kind: string; namespace: string | undefined; names: Set<string> }): Promise<void> => {
+      const fieldSelector = group.names.size === 1 ? `metadata.name=${[...group.names][0]}` : undefined;
+      const idOf = (item: KubeObject): string => inventoryId({ ...parseApiVersion(group.apiVersion), kind: group.kind, namespace: item.metadata.namespace, name: item.metadata.name } as ObjectRef);
+      let first = true;
+      while (!signal.aborted) {
+        try {
+          const namespaced = await client.isNamespaced(group.apiVersion, group.kind, signal);
+          const namespace = namespaced ? group.namespace : undefined;
+          const list = await client.list(group.apiVersion, group.kind, namespace, { signal, ...(fieldSelector ? { fieldSelector } : {}) });
+          const present = new Set<string>();
+          for (const item of list.items) {
+            if (!group.names.has(item.metadata.name)) continue;
+            present.add(item.metadata.name);
+            enqueue(idOf(item), item);
+          }
+          for (const name of group.names) if (!present.has(name)) enqueue(idOf({ metadata: { name, namespace: group.namespace } } as KubeObject), undefined);
+          let resourceVersion = list.resourceVersion;
+          if (first) {
+            first = false;
+            if (++listed === groups.size) emit({ type: 'watching', objects: watched.length });
+          }
+          for await (const event of client.watch(group.apiVersion, group.kind, namespace, { signal, resourceVersion, ...(fieldSelector ? { fieldSelector } : {}) })) {
+            if (event.type === 'ERROR') break; // 410 Gone and friends: re-list
+            resourceVersion = event.object.metadata?.resourceVersion ?? resourceVersion;
+            if (event.type === 'BOOKMARK' || !group.names.has(event.object.metadata.name)) continue;
+            const item = { ...event.object, apiVersion: group.apiVersion, kind: group.kind };
+            enqueue(idOf(item), event.type === 'DELETED' ? undefined : item);
+          }
+        } catch (error) {
+          if (signal.aborted) return;
+          emit({ type: 'error', error: error instanceof Error ? error : new Error(String(error)) });
+          await abortableSleep(error instanceof ClusterApiError && error.code === 0 ? 500 : 1_000, signal).catch(() => undefined);
+        }
+      }
+    };
+
+    if (groups.size === 0) emit({ type: 'watching', objects: 0 });
+    for (const group of groups.values()) void watchGroup(group);
+    return () => {
+      options.signal?.removeEventListener('abort', onOuterAbort);
+      controller.abort();
+    };
+  });
+}
+
+/** The managers other than Weft that last wrote the object's fields (newest first). */
+function editors(live: KubeObject, fieldManager: string): string[] {
+  return managedFieldsOf(live)
+    .filter((entry) => entry.manager && entry.manager !== fieldManager && !entry.subresource)
+    .sort((a, b) => (b.time ?? '').localeCompare(a.time ?? ''))
+    .map((entry) => entry.manager!);
+}
+
+async function recordEvent(client: ClusterClient, desired: KubeObject, live: KubeObject | undefined, type: 'Normal' | 'Warning', reason: string, message: string, signal: AbortSignal): Promise<void> {
+  const namespace = desired.metadata.namespace ?? 'default';
+  const now = new Date().toISOString();
+  const event = {
+    apiVersion: 'v1',
+    kind: 'Event',
+    metadata: { generateName: `${desired.metadata.name}.`, namespace, name: '' },
+    involvedObject: { apiVersion: desired.apiVersion, kind: desired.kind, name: desired.metadata.name, namespace: desired.metadata.namespace, uid: live?.metadata.uid, resourceVersion: live?.metadata.resourceVersion },
+    type,
+    reason,
+    message: message.slice(0, 1024),
+    source: { component: 'weft-drift' },
+    firstTimestamp: now,
+    lastTimestamp: now,
+    count: 1,
+  } as unknown as KubeObject;
+  // An Event is best effort: failing to record one must not stop drift correction.
+  await client.create(event, { signal }).catch(() => undefined);
+}
+
+/**
+ * An rxjs operator: for each applied set that arrives, watches it for drift (see {@link watchDrift});
+ * a newer set replaces the watches of the previous one.
+ *
+ * @remarks Input is the objects as applied (a `KubeObject[]`), or anything with an `objects` field
+ * (as {@link applySet}'s operator emits). Unsubscribing stops every watch.
+ * @example
+ * ```ts
+ * sets$.pipe(applySet(client, { prune: true }), correctDrift(client, { mode: 'revert' })).subscribe(console.log);
+ * ```
+ */
+export function correctDrift(client: ClusterClient, options: Omit<WatchDriftOptions, 'signal'> = {}): OperatorFunction<readonly KubeObject[] | { readonly objects: readonly KubeObject[] }, DriftEvent> {
+  return switchMap((input) => watchDrift(client, Array.isArray(input) ? (input as readonly KubeObject[]) : (input as { objects: readonly KubeObject[] }).objects, options));
+}
