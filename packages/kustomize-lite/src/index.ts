@@ -1,5 +1,26 @@
 /**
  * @packageDocumentation
- * @weft/kustomize-lite: not yet written. See this package's README for what it will hold.
+ * Kustomize-compatible builds in process: bases, overlays, components, patches, generators and
+ * name references with the same output as `kustomize build`, over a read-only file-system
+ * interface (a directory, a git artifact or memory); plus Flux's generated kustomization and
+ * `postBuild` variable substitution, and the `weft-kustomize` CLI.
  */
-export {};
+export { build, buildWithSources, type BuildOptions, type BuiltObject } from './build.js';
+export { nodeFs, memoryFs, type KustomizeFs, type FsEntry } from './file-system.js';
+export type { LoadRestrictor } from './load-restrictor.js';
+export { toYamlStream } from './manifest-yaml.js';
+export type { JsonObject, JsonValue } from './json.js';
+export {
+  KustomizeError,
+  KustomizationFileError,
+  YamlSyntaxError,
+  LoadRestrictionError,
+  MissingFileError,
+  CycleError,
+  ResourceConflictError,
+  TransformError,
+  UnsupportedFeatureError,
+  InputTooLargeError,
+  SubstitutionError,
+  BuildAbortedError,
+} from './errors.js';

@@ -1,0 +1,122 @@
+import { TransformError } from './errors.js';
+import { isJsonObject, type JsonObject, type JsonValue } from './json.js';
+
+/** Splits a dotted field path (`spec.containers.[name=app].image`), keeping brackets whole. */
+export function splitDottedPath(path: string): string[] {
+  const segments: string[] = [];
+  let current = '';
+  let depth = 0;
+  for (const char of path) {
+    if (char === '[') depth++;
+    if (char === ']') depth--;
+    if (char === '.' && depth === 0) {
+      segments.push(current);
+      current = '';
+    } else current += char;
+  }
+  segments.push(current);
+  // `containers[0]` → `containers`, `[0]` (as kyaml's vars lookup does)
+  return segments.flatMap((segment) => {
+    const match = segment.match(/^([^[\]]+)(\[[^\]]*\])$/);
+    return match === null ? [segment] : [match[1] as string, match[2] as string];
+  });
+}
+
+/** A place in an object: a key of a map or an index of a list. */
+export interface FieldLocation {
+  readonly parent: JsonObject | JsonValue[];
+  readonly key: string | number;
+}
+
+/** The value at a location. */
+export function valueAt(location: FieldLocation): JsonValue | undefined {
+  return Array.isArray(location.parent) ? location.parent[location.key as number] : (location.parent as JsonObject)[location.key as string];
+}
+
+/** Writes the value at a location. */
+export function setValueAt(location: FieldLocation, value: JsonValue): void {
+  if (Array.isArray(location.parent)) location.parent[location.key as number] = value;
+  else (location.parent as JsonObject)[location.key as string] = value;
+}
+
+/**
+ * Finds the locations a dotted path names, kyaml-style: `[k=v]` selects list items by field,
+ * `[=v]` by value, numbers (or `[n]`) index, `*` matches every item or key; with `create`,
+ * missing maps (and `[k=v]` items) are made.
+ */
+export function findFieldLocations(root: JsonObject, segments: readonly string[], create: boolean): FieldLocation[] {
+  let current: FieldLocation[] = [{ parent: [root], key: 0 }];
+  for (let depth = 0; depth < segments.length; depth++) {
+    const segment = segments[depth] as string;
+    const isLast = depth === segments.length - 1;
+    const next: FieldLocation[] = [];
+    for (const location of current) {
+      let node = valueAt(location);
+      if ((node === undefined || node === null) && create) {
+        node = segment.startsWith('[') && !/^\[\d+\]$/.test(segment) ? [] : {};
+        setValueAt(location, node);
+      }
+      if (Array.isArray(node)) {
+        const selector = segment.match(/^\[([^=\]]*)=([^\]]*)\]$/);
+        if (selector !== null) {
+          const [, field, wanted] = selector as unknown as [string, string, string];
+          let found = false;
+          node.forEach((item, index) => {
+            const value = field === '' ? item : isJsonObject(item) ? item[field] : undefined;
+            if (value !== undefined && value !== null && typeof value !== 'object' && String(value) === wanted) {
+              next.push({ parent: node as JsonValue[], key: index });
+              found = true;
+            }
+          });
+          if (!found && create && field !== '') {
+            node.push({ [field]: wanted });
+            next.push({ parent: node, key: node.length - 1 });
+          }
+          continue;
+        }
+        const index = segment.match(/^\[?(\d+)\]?$/);
+        if (index !== null) {
+          const position = Number(index[1]);
+          if (position < node.length) next.push({ parent: node, key: position });
+          continue;
+        }
+        if (segment === '*') {
+          node.forEach((_, position) => next.push({ parent: node as JsonValue[], key: position }));
+          continue;
+        }
+        if (segment === '-' && create) {
+          node.push(null);
+          next.push({ parent: node, key: node.length - 1 });
+          continue;
+        }
+        continue;
+      }
+      if (isJsonObject(node)) {
+        if (segment === '*') {
+          for (const key of Object.keys(node)) next.push({ parent: node, key });
+          continue;
+        }
+        const key = segment.startsWith('[') && segment.endsWith(']') && !segment.includes('=') ? segment.slice(1, -1) : segment;
+        if (key in node && node[key] !== null) next.push({ parent: node, key });
+        else if (create) {
+          if (!isLast) node[key] = {};
+          else if (!(key in node)) node[key] = null;
+          next.push({ parent: node, key });
+        }
+        continue;
+      }
+      if (node !== undefined && node !== null && !isLast) {
+        throw new TransformError(`field path '${segments.join('.')}': '${segments.slice(0, depth).join('.')}' is a scalar, not a map or list`);
+      }
+    }
+    current = next;
+  }
+  return current;
+}
+
+/** The single value at a dotted path, or undefined. */
+export function lookupDottedPath(root: JsonObject, path: string): JsonValue | undefined {
+  const locations = findFieldLocations(root, splitDottedPath(path), false);
+  const first = locations[0];
+  return first === undefined ? undefined : valueAt(first);
+}

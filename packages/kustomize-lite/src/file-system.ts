@@ -1,0 +1,125 @@
+import { promises as fsp } from 'node:fs';
+import { posix, resolve as resolveNative } from 'node:path';
+
+/** What a path is in a {@link KustomizeFs}. */
+export interface FsEntry {
+  readonly type: 'file' | 'directory';
+  /** Size in bytes (files only; 0 for directories). */
+  readonly size: number;
+}
+
+/**
+ * The read-only file system a build reads through: a directory, a git artifact or memory.
+ *
+ * @remarks
+ * Paths are absolute and use `/` separators. `realPath` resolves symlinks (the load restrictor
+ * checks resolved paths); an implementation without symlinks returns the normalised path.
+ * `stat` returns `undefined` for a path that does not exist.
+ *
+ * @example
+ * ```ts
+ * const fs: KustomizeFs = memoryFs({ '/app/kustomization.yaml': 'resources: [cm.yaml]\n', '/app/cm.yaml': '…' });
+ * ```
+ */
+export interface KustomizeFs {
+  readFile(path: string): Promise<Uint8Array>;
+  stat(path: string): Promise<FsEntry | undefined>;
+  readDir(path: string): Promise<string[]>;
+  realPath(path: string): Promise<string>;
+}
+
+/**
+ * A {@link KustomizeFs} over the machine's file system.
+ *
+ * @remarks
+ * Relative paths are resolved against the process's working directory. Symlinks are followed by
+ * `realPath`; nothing is written.
+ *
+ * @throws Whatever `node:fs` throws for unreadable files (ENOENT is reported as `undefined` by `stat`).
+ *
+ * @example
+ * ```ts
+ * const objects = await build('overlays/prod', { fs: nodeFs() });
+ * ```
+ */
+export function nodeFs(): KustomizeFs {
+  return {
+    async readFile(path) {
+      return fsp.readFile(path);
+    },
+    async stat(path) {
+      try {
+        const stat = await fsp.stat(path);
+        if (stat.isDirectory()) return { type: 'directory', size: 0 };
+        if (stat.isFile()) return { type: 'file', size: stat.size };
+        return undefined;
+      } catch {
+        return undefined;
+      }
+    },
+    async readDir(path) {
+      return (await fsp.readdir(path)).sort();
+    },
+    async realPath(path) {
+      try {
+        return await fsp.realpath(path);
+      } catch {
+        return resolveNative(path);
+      }
+    },
+  };
+}
+
+/**
+ * A {@link KustomizeFs} over an in-memory map of absolute path → content.
+ *
+ * @remarks
+ * Directories are implied by the files below them. There are no symlinks. The map is copied, so
+ * later changes to it do not show.
+ *
+ * @throws Error (ENOENT) from `readFile` for a path that is not a file.
+ *
+ * @example
+ * ```ts
+ * const fs = memoryFs({ '/app/kustomization.yaml': 'namePrefix: dev-\nresources: [svc.yaml]\n', '/app/svc.yaml': svcYaml });
+ * const objects = await build('/app', { fs });
+ * ```
+ */
+export function memoryFs(files: Readonly<Record<string, string | Uint8Array>>): KustomizeFs {
+  const contents = new Map<string, Uint8Array>();
+  const directories = new Map<string, Set<string>>();
+  const encoder = new TextEncoder();
+  for (const [rawPath, content] of Object.entries(files)) {
+    const path = posix.resolve('/', rawPath);
+    contents.set(path, typeof content === 'string' ? encoder.encode(content) : content);
+    let child = path;
+    let parent = posix.dirname(child);
+    while (child !== parent) {
+      const entries = directories.get(parent) ?? new Set<string>();
+      entries.add(posix.basename(child));
+      directories.set(parent, entries);
+      child = parent;
+      parent = posix.dirname(child);
+    }
+  }
+  return {
+    async readFile(path) {
+      const content = contents.get(posix.resolve('/', path));
+      if (content === undefined) throw Object.assign(new Error(`ENOENT: no such file: ${path}`), { code: 'ENOENT' });
+      return content;
+    },
+    async stat(path) {
+      const normalised = posix.resolve('/', path);
+      const content = contents.get(normalised);
+      if (content !== undefined) return { type: 'file', size: content.byteLength };
+      if (directories.has(normalised) || normalised === '/') return { type: 'directory', size: 0 };
+      return undefined;
+    },
+    async readDir(path) {
+      return [...(directories.get(posix.resolve('/', path)) ?? [])].sort();
+    },
+    async realPath(path) {
+      return posix.resolve('/', path);
+    },
+  };
+}

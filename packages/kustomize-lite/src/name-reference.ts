@@ -1,0 +1,126 @@
+import { ResourceConflictError } from './errors.js';
+import { gvkSelected, visitFieldSpec, type NameReferenceRule } from './field-spec.js';
+import { isJsonObject, type JsonObject } from './json.js';
+import { describeId, formatId, isClusterScoped, type ResId, type Resource } from './resource.js';
+
+function effectiveNamespace(id: ResId): string {
+  if (isClusterScoped(id)) return '';
+  return id.namespace === '' ? 'default' : id.namespace;
+}
+
+function sameEndingSubSlice(a: readonly string[], b: readonly string[]): boolean {
+  const [shortest, longest] = a.length <= b.length ? [a, b] : [b, a];
+  const offset = longest.length - shortest.length;
+  if (shortest.length === 0) return offset === 0;
+  return shortest.every((item, index) => longest[index + offset] === item);
+}
+
+function affixesMatch(candidate: Resource, referrer: Resource): boolean {
+  const prefixesOk = candidate.prefixes.length === 0 || referrer.prefixes.length === 0 || sameEndingSubSlice(candidate.prefixes, referrer.prefixes);
+  const suffixesOk = candidate.suffixes.length === 0 || referrer.suffixes.length === 0 || sameEndingSubSlice(candidate.suffixes, referrer.suffixes);
+  return prefixesOk && suffixesOk;
+}
+
+/** The objects `referrer` may refer to: same namespace, cluster-scoped ones, and ServiceAccounts a RoleBinding names. */
+function candidatesFor(resources: readonly Resource[], referrer: Resource): Resource[] {
+  const referrerId = referrer.currentId();
+  if (isClusterScoped(referrerId)) return [...resources];
+  const bindingNamespaces = new Set<string>();
+  if (referrer.kind === 'RoleBinding' && Array.isArray(referrer.object['subjects'])) {
+    for (const subject of referrer.object['subjects']) {
+      if (isJsonObject(subject) && subject['kind'] === 'ServiceAccount' && typeof subject['namespace'] === 'string') bindingNamespaces.add(subject['namespace']);
+    }
+  }
+  return resources.filter((candidate) => {
+    const id = candidate.currentId();
+    return isClusterScoped(id) || effectiveNamespace(id) === effectiveNamespace(referrerId) || bindingNamespaces.has(candidate.namespace);
+  });
+}
+
+interface ReferenceContext {
+  readonly rule: NameReferenceRule;
+  readonly referrer: Resource;
+  readonly path: string;
+}
+
+function selectReferral(oldName: string, candidates: readonly Resource[], context: ReferenceContext): Resource | undefined {
+  const { rule, referrer } = context;
+  let matches = candidates.filter((candidate) => candidate.previousIds.some((id) => id.name === oldName));
+  matches = matches.filter((candidate) => candidate.previousIds.some((id) => gvkSelected(rule.target, id)));
+  if (context.path.endsWith('roleRef/name') && isJsonObject(referrer.object['roleRef'])) {
+    const roleRef = referrer.object['roleRef'];
+    const kind = roleRef['kind'];
+    if (typeof kind === 'string') matches = matches.filter((candidate) => candidate.kind === kind);
+  }
+  const referrerId = referrer.currentId();
+  if (!isClusterScoped(referrerId)) {
+    matches = matches.filter((candidate) => {
+      const id = candidate.currentId();
+      return isClusterScoped(id) || candidate.kind === 'ServiceAccount' || effectiveNamespace(id) === effectiveNamespace(referrerId);
+    });
+  }
+  if (matches.length === 1) return matches[0];
+  matches = matches.filter((candidate) => affixesMatch(candidate, referrer));
+  if (matches.length === 1) return matches[0];
+  if (matches.length === 0) return undefined;
+  const first = matches[0] as Resource;
+  if (matches.every((candidate) => candidate.name === first.name)) return first;
+  throw new ResourceConflictError(
+    `found multiple possible referrals: ${matches.map((candidate) => formatId(candidate.currentId())).join(', ')} for '${oldName}' at ${context.path} of ${describeId(referrerId)}`,
+    { object: referrer.describe(), file: referrer.file },
+  );
+}
+
+function rewriteMapping(node: JsonObject, candidates: readonly Resource[], context: ReferenceContext): void {
+  const name = node['name'];
+  if (typeof name !== 'string') return;
+  if (typeof node['kind'] === 'string' && node['kind'] !== context.rule.target.kind) return;
+  let pool = candidates;
+  const namespace = node['namespace'];
+  if (typeof namespace === 'string') {
+    const byOriginal = candidates.filter((candidate) => candidate.originalId().namespace === namespace);
+    pool = byOriginal.length > 0 ? byOriginal : candidates.filter((candidate) => candidate.namespace === namespace);
+  }
+  const referral = selectReferral(name, pool, context);
+  if (referral === undefined) return;
+  if (referral.name === name && referral.namespace === '') return;
+  node['name'] = referral.name;
+  if (referral.namespace !== '') node['namespace'] = referral.namespace;
+}
+
+/**
+ * Rewrites references to renamed objects (prefix, suffix, hash, patch renames): ConfigMap and
+ * Secret names in pod specs, ServiceAccounts in bindings, roleRef, HPA targets and every other
+ * rule, as kustomize's name reference transformer does.
+ *
+ * @throws ResourceConflictError when a reference could mean several differently named objects.
+ */
+export function fixNameReferences(resources: readonly Resource[], rules: readonly NameReferenceRule[]): void {
+  for (const referrer of resources) {
+    const gvk = referrer.gvk();
+    let candidates: Resource[] | undefined;
+    for (const rule of rules) {
+      for (const spec of rule.fieldSpecs) {
+        if (!gvkSelected(spec, gvk)) continue;
+        candidates ??= candidatesFor(resources, referrer);
+        const context: ReferenceContext = { rule, referrer, path: spec.path };
+        const pool = candidates;
+        visitFieldSpec(referrer.object, { ...spec, create: false }, 'none', (parent, key) => {
+          const value = parent[key];
+          const rewriteScalar = (name: string): string => {
+            const referral = selectReferral(name, pool, context);
+            return referral === undefined ? name : referral.name;
+          };
+          if (typeof value === 'string') parent[key] = rewriteScalar(value);
+          else if (isJsonObject(value)) rewriteMapping(value, pool, context);
+          else if (Array.isArray(value)) {
+            value.forEach((item, index) => {
+              if (typeof item === 'string') value[index] = rewriteScalar(item);
+              else if (isJsonObject(item)) rewriteMapping(item, pool, context);
+            });
+          }
+        }, () => referrer.describe());
+      }
+    }
+  }
+}

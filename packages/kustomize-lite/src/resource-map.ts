@@ -1,0 +1,88 @@
+import { ResourceConflictError } from './errors.js';
+import { isJsonObject, type JsonObject } from './json.js';
+import { formatId, sameId, type ResId, type Resource } from './resource.js';
+
+/**
+ * Appends `resource`, refusing a second object with the same current id (kustomize's
+ * "may not add resource with an already registered id").
+ *
+ * @throws ResourceConflictError naming both origins.
+ */
+export function appendResource(resources: Resource[], resource: Resource): void {
+  const id = resource.currentId();
+  const existing = resources.find((candidate) => sameId(candidate.currentId(), id));
+  if (existing !== undefined) {
+    throw new ResourceConflictError(
+      `may not add resource with an already registered id: ${formatId(id)} (from ${resource.file}; already added from ${existing.file})`,
+      { object: resource.describe(), file: resource.file },
+    );
+  }
+  resources.push(resource);
+}
+
+/** Resources any of whose ids (original, intermediate or current) equals `id`. */
+export function matchAnyId(resources: readonly Resource[], id: ResId): Resource[] {
+  return resources.filter((resource) => resource.allIds().some((candidate) => sameId(candidate, id)));
+}
+
+/** Resources whose current id equals `id`. */
+export function matchCurrentId(resources: readonly Resource[], id: ResId): Resource[] {
+  return resources.filter((resource) => sameId(resource.currentId(), id));
+}
+
+function mergeStringMaps(base: JsonObject | undefined, overrides: JsonObject | undefined): JsonObject | undefined {
+  if (base === undefined && overrides === undefined) return undefined;
+  return { ...(base ?? {}), ...(overrides ?? {}) };
+}
+
+/**
+ * Adds a generated object, honouring its behavior: `create` appends, `merge` folds its data into
+ * the existing object of the same id, `replace` swaps it in (labels and annotations merged, the
+ * existing object's name, namespace and history kept).
+ *
+ * @throws ResourceConflictError when the behavior does not fit what exists.
+ */
+export function absorbGenerated(resources: Resource[], generated: Resource): void {
+  const id = generated.currentId();
+  const behavior = generated.generated?.behavior ?? 'create';
+  const matches = matchAnyId(resources, id);
+  if (matches.length === 0) {
+    if (behavior !== 'create') {
+      throw new ResourceConflictError(`id ${formatId(id)} does not exist; cannot merge or replace`, { object: generated.describe(), file: generated.file });
+    }
+    appendResource(resources, generated);
+    return;
+  }
+  if (matches.length > 1) {
+    throw new ResourceConflictError(`found multiple objects that could accept merge of ${formatId(id)}`, { object: generated.describe(), file: generated.file });
+  }
+  const existing = matches[0] as Resource;
+  if (behavior === 'create') {
+    throw new ResourceConflictError(`id ${formatId(id)} exists; behavior must be merge or replace`, { object: generated.describe(), file: generated.file });
+  }
+  const merged = generated.clone();
+  const metadata = merged.metadata;
+  const labels = mergeStringMaps(existing.labels(), merged.labels());
+  if (labels !== undefined) metadata['labels'] = labels;
+  const annotations = mergeStringMaps(existing.annotations(), merged.annotations());
+  if (annotations !== undefined) metadata['annotations'] = annotations;
+  merged.setName(existing.name);
+  if (existing.namespace === '') delete metadata['namespace'];
+  else merged.setNamespace(existing.namespace);
+  if (behavior === 'merge') {
+    for (const field of ['data', 'binaryData'] as const) {
+      const combined = mergeStringMaps(
+        isJsonObject(existing.object[field]) ? (existing.object[field] as JsonObject) : undefined,
+        isJsonObject(merged.object[field]) ? (merged.object[field] as JsonObject) : undefined,
+      );
+      if (combined !== undefined) merged.object[field] = combined;
+    }
+    merged.origin = existing.origin ?? merged.origin;
+  }
+  merged.previousIds = [...existing.previousIds];
+  merged.prefixes = [...existing.prefixes];
+  merged.suffixes = [...existing.suffixes];
+  merged.generated = existing.generated === undefined ? undefined : { ...existing.generated, behavior: 'create' };
+  merged.varsUsed = new Set(existing.varsUsed);
+  resources[resources.indexOf(existing)] = merged;
+}
