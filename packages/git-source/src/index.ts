@@ -52,3 +52,4 @@ export {
   mergeInclude,
 } from './artifact.js';
 export { type GitSourceOptions, type GitSourceEvent, type IncludedSource, gitSource, gitSourceEvents } from './git-source.js';
+export { type WriteBackOptions, type WriteBackResult, WriteBackConflictError, writeBack } from './write-back.js';
