@@ -21,3 +21,12 @@ export {
 } from './control-plane/binaries.js';
 export { generateControlPlanePki, type ControlPlanePki, type CertifiedKey } from './control-plane/pki.js';
 export { freePorts } from './control-plane/ports.js';
+export {
+  startApiServer,
+  ApiServerStartError,
+  type InMemoryApiServer,
+  type ApiServerOptions,
+  type ApiServerSnapshot,
+} from './apiserver/api-server.js';
+export { FaultInjector, type ApiVerb, type FaultMatch, type ErrorFault, type LatencyFault } from './apiserver/faults.js';
+export { StatusError, type StatusBody, type StatusCause } from './apiserver/status-error.js';

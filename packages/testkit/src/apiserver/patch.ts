@@ -1,0 +1,89 @@
+import { parse as parseYaml } from 'yaml';
+import { serverSideApply } from './managed-fields.js';
+import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, patchTypeOf } from './patch-body.js';
+import { present } from './present.js';
+import { apiVersionOf } from './resources.js';
+import { currentScale, replaceScale } from './scale.js';
+import { fieldManagerOf, isDryRun, type ApiResponse, type ResourceRequest, type ServerState } from './server-state.js';
+import { badRequest, conflict, notFound, statusError } from './status-error.js';
+import { isJsonObject, type StoredObject } from './stored-object.js';
+import { admitWrite, commitWrite, requireNamespace } from './write-object.js';
+
+/** Parses a PATCH body: JSON, or YAML for apply patches. */
+export function parsePatchBody(raw: string, contentType: string | undefined): unknown {
+  try {
+    return JSON.parse(raw);
+  } catch (error) {
+    if ((contentType ?? '').startsWith('application/apply-patch+yaml')) {
+      try {
+        return parseYaml(raw);
+      } catch (yamlError) {
+        throw badRequest(`error decoding YAML: ${(yamlError as Error).message}`);
+      }
+    }
+    throw badRequest(`couldn't get version/kind; json parse error: ${(error as Error).message}`);
+  }
+}
+
+/**
+ * PATCH of an object or its `status` / `scale` subresource: JSON patch, merge patch, strategic
+ * merge patch (built-in kinds only, as the apiserver) or server-side apply (`force`, conflicts,
+ * `managedFields`; creates the object when absent).
+ *
+ * @throws {@link StatusError} 404 when absent (except apply), 409 Conflict (stale resourceVersion, apply conflicts), 415 for a patch type the resource does not take, 422 Invalid.
+ */
+export function patchObject(state: ServerState, request: ResourceRequest, body: unknown, contentType: string | undefined): ApiResponse {
+  const type = patchTypeOf(contentType, request.resource.crdName !== undefined);
+  const dryRun = isDryRun(request.query);
+  if (type === 'apply') return applyObject(state, request, body, dryRun);
+  if (request.subresource === 'scale') {
+    const scale = currentScale(state, request);
+    const patched = type === 'json' ? applyJsonPatch(scale, body) : type === 'merge' ? applyMergePatch(scale, body) : applyStrategicMergePatch(scale, body);
+    return replaceScale(state, request, patched as Record<string, unknown>);
+  }
+  requireNamespace(state, request, false);
+  const previous = state.store.get(request.resource, request.namespace, request.name!);
+  if (!previous) throw notFound(request.resource, request.name!);
+  const base = present(request.resource, previous);
+  const patched = type === 'json' ? applyJsonPatch(base, body) : type === 'merge' ? applyMergePatch(base, body) : applyStrategicMergePatch(base, body);
+  if (!isJsonObject(patched)) throw badRequest('the patched object is not a JSON object');
+  const admitted = admitWrite(state, request, previous, patched as StoredObject);
+  const stored = commitWrite(state, request.resource, previous, admitted, dryRun);
+  return { code: 200, body: present(request.resource, stored) };
+}
+
+function applyObject(state: ServerState, request: ResourceRequest, body: unknown, dryRun: boolean): ApiResponse {
+  const { resource } = request;
+  if (!request.query.get('fieldManager')) {
+    throw statusError(422, 'Invalid', 'PATCH ' + resource.plural + ': fieldManager: Required value: is required for apply patch', { causes: [{ reason: 'FieldValueRequired', message: 'Required value: is required for apply patch', field: 'fieldManager' }] });
+  }
+  if (!isJsonObject(body)) throw badRequest('an apply patch must be an object');
+  const config = body as StoredObject;
+  if (config.apiVersion !== apiVersionOf(resource) || config.kind !== resource.kind) {
+    throw badRequest(`the API version in the data (${String(config.apiVersion ?? '')}) does not match the expected API version (${apiVersionOf(resource)}) or kind (${String(config.kind ?? '')} vs ${resource.kind})`);
+  }
+  config.metadata ??= {};
+  if (config.metadata.name !== undefined && config.metadata.name !== request.name) {
+    throw badRequest(`the name of the object (${config.metadata.name}) does not match the name on the URL (${request.name})`);
+  }
+  config.metadata.name = request.name!;
+  const force = request.query.get('force') === 'true';
+  const identity = { manager: fieldManagerOf(request), apiVersion: apiVersionOf(resource), ...(request.subresource ? { subresource: request.subresource } : {}) };
+  const previous = state.store.get(resource, request.namespace, request.name!);
+  if (!previous) {
+    if (request.subresource !== undefined) throw notFound(resource, request.name!);
+    requireNamespace(state, request, true);
+    const merged = serverSideApply(undefined, config, identity, force);
+    const admitted = admitWrite(state, request, undefined, merged, { managedFieldsSet: true });
+    const stored = commitWrite(state, resource, undefined, admitted, dryRun);
+    return { code: 201, body: present(resource, stored) };
+  }
+  requireNamespace(state, request, false);
+  if (config.metadata.resourceVersion && config.metadata.resourceVersion !== previous.metadata.resourceVersion) {
+    throw conflict(resource, request.name!, 'the object has been modified; please apply your changes to the latest version and try again');
+  }
+  const merged = serverSideApply(previous, config, identity, force);
+  const admitted = admitWrite(state, request, previous, merged, { managedFieldsSet: true });
+  const stored = commitWrite(state, resource, previous, admitted, dryRun);
+  return { code: 200, body: present(resource, stored) };
+}

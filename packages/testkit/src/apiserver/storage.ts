@@ -1,0 +1,168 @@
+import type { ResourceDefinition } from './resources.js';
+import type { StoredObject } from './stored-object.js';
+
+/** A change to the store, as watches deliver it. */
+export interface StoreEvent {
+  readonly type: 'ADDED' | 'MODIFIED' | 'DELETED';
+  readonly resource: ResourceDefinition;
+  /** The object after the change (for DELETED: the last state, at the deletion's resourceVersion). */
+  readonly object: StoredObject;
+  /** The object before the change, for MODIFIED and DELETED. */
+  readonly previous?: StoredObject;
+  readonly resourceVersion: number;
+}
+
+/** The whole state of a store, for `snapshot()` / `restore()`. */
+export interface StoreSnapshot {
+  readonly resourceVersion: number;
+  readonly tables: ReadonlyArray<readonly [string, ReadonlyArray<StoredObject>]>;
+}
+
+/** The storage key of a resource: its group and plural (all versions of a CRD share it). */
+export function tableKey(resource: Pick<ResourceDefinition, 'group' | 'plural'>): string {
+  return `${resource.group}/${resource.plural}`;
+}
+
+function objectKey(namespace: string | undefined, name: string): string {
+  return namespace ? `${namespace}/${name}` : name;
+}
+
+/**
+ * The object store: one table per resource, one global resourceVersion counter (as etcd's revision)
+ * and a bounded history of changes that watches resume from.
+ *
+ * @remarks
+ * Stored objects are frozen and never mutated: a write replaces the object. Readers may therefore
+ * hand them out without copying; writers copy first.
+ */
+export class ObjectStore {
+  private revision: number;
+  private readonly tables = new Map<string, Map<string, StoredObject>>();
+  private history: StoreEvent[] = [];
+  /** Every change after this revision is still in `history`. */
+  private historyFloor: number;
+  private readonly listeners = new Set<(event: StoreEvent) => void>();
+
+  constructor(private readonly historyLimit: number, startRevision = 1) {
+    this.revision = startRevision;
+    this.historyFloor = startRevision;
+  }
+
+  /** The latest resourceVersion handed out. */
+  get resourceVersion(): number {
+    return this.revision;
+  }
+
+  /** The oldest resourceVersion a watch may still start from. */
+  get oldestWatchable(): number {
+    return this.historyFloor;
+  }
+
+  get(resource: ResourceDefinition, namespace: string | undefined, name: string): StoredObject | undefined {
+    return this.tables.get(tableKey(resource))?.get(objectKey(resource.namespaced ? namespace : undefined, name));
+  }
+
+  /** The objects of a resource (in one namespace, or all), sorted by namespace then name as etcd keys sort. */
+  list(resource: ResourceDefinition, namespace?: string): StoredObject[] {
+    const table = this.tables.get(tableKey(resource));
+    if (!table) return [];
+    const keys = [...table.keys()].sort();
+    const prefix = namespace && resource.namespaced ? `${namespace}/` : undefined;
+    const out: StoredObject[] = [];
+    for (const key of keys) if (prefix === undefined || key.startsWith(prefix)) out.push(table.get(key)!);
+    return out;
+  }
+
+  /** How many objects a resource has (all namespaces). */
+  count(resource: ResourceDefinition): number {
+    return this.tables.get(tableKey(resource))?.size ?? 0;
+  }
+
+  /** Stores a new or changed object under the next resourceVersion and tells the watchers. */
+  write(resource: ResourceDefinition, object: StoredObject): StoredObject {
+    const key = objectKey(resource.namespaced ? object.metadata.namespace : undefined, object.metadata.name!);
+    let table = this.tables.get(tableKey(resource));
+    if (!table) this.tables.set(tableKey(resource), (table = new Map()));
+    const previous = table.get(key);
+    this.revision += 1;
+    const stored = deepFreeze({ ...object, metadata: { ...object.metadata, resourceVersion: String(this.revision) } });
+    table.set(key, stored);
+    this.record({ type: previous ? 'MODIFIED' : 'ADDED', resource, object: stored, ...(previous ? { previous } : {}), resourceVersion: this.revision });
+    return stored;
+  }
+
+  /** Removes an object; the DELETED event carries it at a fresh resourceVersion, as etcd does. */
+  remove(resource: ResourceDefinition, object: StoredObject): StoredObject {
+    const key = objectKey(resource.namespaced ? object.metadata.namespace : undefined, object.metadata.name!);
+    const table = this.tables.get(tableKey(resource));
+    const previous = table?.get(key);
+    if (!table || !previous) return object;
+    table.delete(key);
+    this.revision += 1;
+    const gone = deepFreeze({ ...previous, metadata: { ...previous.metadata, resourceVersion: String(this.revision) } });
+    this.record({ type: 'DELETED', resource, object: gone, previous, resourceVersion: this.revision });
+    return previous;
+  }
+
+  /** Drops every object of a resource without events (a CRD's storage going away after its objects did). */
+  dropTable(resource: ResourceDefinition): void {
+    this.tables.delete(tableKey(resource));
+  }
+
+  /** The changes after `resourceVersion`, or `undefined` when some of them are no longer kept. */
+  changesSince(resourceVersion: number): StoreEvent[] | undefined {
+    if (resourceVersion < this.historyFloor) return undefined;
+    // History is sorted by resourceVersion: find the first later one.
+    let low = 0;
+    let high = this.history.length;
+    while (low < high) {
+      const middle = (low + high) >> 1;
+      if (this.history[middle]!.resourceVersion <= resourceVersion) low = middle + 1;
+      else high = middle;
+    }
+    return this.history.slice(low);
+  }
+
+  /** Calls `listener` with every change from now on; returns the unsubscribe function. */
+  subscribe(listener: (event: StoreEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  snapshot(): StoreSnapshot {
+    return { resourceVersion: this.revision, tables: [...this.tables].map(([key, table]) => [key, [...table.values()]] as const) };
+  }
+
+  /**
+   * Replaces every object with a snapshot's. The revision keeps counting up (never back), and the
+   * history is cut, so watches from before the restore get 410 Gone and must re-list.
+   */
+  restore(snapshot: StoreSnapshot, keyOf: (table: string, object: StoredObject) => string): void {
+    this.tables.clear();
+    for (const [key, objects] of snapshot.tables) {
+      this.tables.set(key, new Map(objects.map((object) => [keyOf(key, object), deepFreeze(structuredClone(object))])));
+    }
+    this.revision = Math.max(this.revision, snapshot.resourceVersion) + 1;
+    this.history = [];
+    this.historyFloor = this.revision;
+  }
+
+  private record(event: StoreEvent): void {
+    this.history.push(event);
+    if (this.history.length > this.historyLimit * 2) {
+      const dropped = this.history.length - this.historyLimit;
+      this.historyFloor = this.history[dropped - 1]!.resourceVersion;
+      this.history = this.history.slice(dropped);
+    }
+    for (const listener of this.listeners) listener(event);
+  }
+}
+
+/** Freezes a JSON value all the way down, so no reader can change what is stored. */
+export function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value as object)) deepFreeze(child);
+  }
+  return value;
+}

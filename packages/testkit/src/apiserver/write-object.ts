@@ -1,0 +1,230 @@
+import { randomUUID } from 'node:crypto';
+import { applyBuiltinDefaults } from './builtin-defaults.js';
+import { crdCleanupFinalizer, crdProblems, defaultCrd, establishedStatus } from './crd-lifecycle.js';
+import { collectGarbage } from './garbage-collector.js';
+import { managedFieldsAfterUpdate } from './managed-fields.js';
+import { generateName, nameProblems } from './object-names.js';
+import { apiVersionOf, type ResourceDefinition } from './resources.js';
+import { fieldManagerOf, type ResourceRequest, type ServerState } from './server-state.js';
+import { badRequest, conflict, forbidden, invalid, notFound, type StatusCause } from './status-error.js';
+import { cloneObject, isJsonObject, nowTimestamp, type StoredObject } from './stored-object.js';
+
+const namespaces = { group: '', plural: 'namespaces' };
+
+/** Whether a resource is the CRD resource itself. */
+export function isCrdResource(resource: ResourceDefinition): boolean {
+  return resource.group === 'apiextensions.k8s.io' && resource.plural === 'customresourcedefinitions';
+}
+
+/**
+ * Checks that a namespaced object's namespace exists and is not being deleted.
+ *
+ * @throws {@link StatusError} 404 for a missing namespace, 403 for a terminating one.
+ */
+export function requireNamespace(state: ServerState, request: ResourceRequest, creating: boolean): void {
+  if (!request.resource.namespaced || request.namespace === undefined) return;
+  const namespaceResource = state.registry.find('', 'v1', 'namespaces')!;
+  const namespace = state.store.get(namespaceResource, undefined, request.namespace);
+  if (!namespace) throw notFound(namespaces, request.namespace);
+  if (creating && namespace.metadata.deletionTimestamp) {
+    throw forbidden(request.resource, request.name ?? '', `unable to create new content in namespace ${request.namespace} because it is being terminated`);
+  }
+}
+
+function specOf(object: StoredObject): string {
+  const { metadata: _metadata, status: _status, ...rest } = object;
+  return JSON.stringify(rest);
+}
+
+/** Options of {@link admitWrite}. */
+export interface AdmitOptions {
+  /** Server-side apply computed `managedFields` already. */
+  readonly managedFieldsSet?: boolean;
+  /** A PUT: custom resources then need a resourceVersion (they allow no unconditional update). */
+  readonly replace?: boolean;
+}
+
+/**
+ * Turns what a client sent (after any patch) into the object to store, as the apiserver's
+ * strategies and admission do: identity and immutable metadata, spec/status split by subresource,
+ * defaults, CRD pruning/defaulting/validation, generation and `managedFields`.
+ *
+ * @throws {@link StatusError} 422 Invalid (bad name, schema violations), 400 (name mismatch), 409 (stale resourceVersion, uid precondition).
+ */
+export function admitWrite(state: ServerState, request: ResourceRequest, previous: StoredObject | undefined, sent: StoredObject, options: AdmitOptions = {}): StoredObject {
+  const { resource } = request;
+  if (!isJsonObject(sent) || (sent.metadata !== undefined && !isJsonObject(sent.metadata))) throw badRequest('the body of the request is not a JSON object with metadata');
+  const object = cloneObject(sent);
+  object.metadata ??= {};
+  object.apiVersion = apiVersionOf(resource);
+  object.kind = resource.kind;
+  const metadata = object.metadata;
+  const qualified = { group: resource.group, plural: resource.plural, kind: resource.kind };
+
+  if (previous === undefined) {
+    if (!metadata.name) {
+      if (metadata.generateName) metadata.name = generateName(metadata.generateName);
+      else throw invalid(qualified, '', [{ reason: 'FieldValueRequired', message: 'Required value: name or generateName is required', field: 'metadata.name' }]);
+    }
+    if (request.name !== undefined && request.name !== metadata.name) {
+      throw badRequest(`the name of the object (${metadata.name}) does not match the name on the URL (${request.name})`);
+    }
+    const problems = nameProblems(resource, metadata.name);
+    if (problems.length > 0) throw invalid(qualified, metadata.name, problems);
+    if (resource.namespaced) {
+      if (metadata.namespace !== undefined && metadata.namespace !== '' && metadata.namespace !== request.namespace) {
+        throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+      }
+      metadata.namespace = request.namespace;
+    } else {
+      delete metadata.namespace;
+    }
+    metadata.uid = randomUUID();
+    metadata.creationTimestamp = nowTimestamp();
+    delete metadata.deletionTimestamp;
+    delete metadata.deletionGracePeriodSeconds;
+    delete metadata.resourceVersion;
+    if (resource.tracksGeneration) metadata.generation = 1;
+    else delete metadata.generation;
+    if (resource.statusSubresource && !(resource.group === '' && resource.plural === 'namespaces')) delete object['status'];
+  } else {
+    if (metadata.name !== undefined && metadata.name !== previous.metadata.name) {
+      throw badRequest(`the name of the object (${metadata.name}) does not match the name on the URL (${previous.metadata.name})`);
+    }
+    if (metadata.namespace && resource.namespaced && metadata.namespace !== previous.metadata.namespace) {
+      throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+    }
+    if (metadata.uid && metadata.uid !== previous.metadata.uid) {
+      throw conflict(resource, previous.metadata.name!, `Precondition failed: UID in precondition: ${metadata.uid}, UID in object meta: ${previous.metadata.uid}`);
+    }
+    if (metadata.resourceVersion) {
+      if (metadata.resourceVersion !== previous.metadata.resourceVersion) {
+        throw conflict(resource, previous.metadata.name!, 'the object has been modified; please apply your changes to the latest version and try again');
+      }
+    } else if (resource.crdName !== undefined && options.replace) {
+      throw invalid(qualified, previous.metadata.name!, [{ reason: 'FieldValueInvalid', message: 'Invalid value: 0: must be specified for an update', field: 'metadata.resourceVersion' }]);
+    }
+    metadata.name = previous.metadata.name!;
+    if (resource.namespaced) metadata.namespace = previous.metadata.namespace!;
+    else delete metadata.namespace;
+    metadata.uid = previous.metadata.uid!;
+    metadata.creationTimestamp = previous.metadata.creationTimestamp!;
+    if (previous.metadata.deletionTimestamp) {
+      metadata.deletionTimestamp = previous.metadata.deletionTimestamp;
+      if (previous.metadata.deletionGracePeriodSeconds !== undefined) metadata.deletionGracePeriodSeconds = previous.metadata.deletionGracePeriodSeconds;
+      const added = (metadata.finalizers ?? []).filter((finalizer) => !(previous.metadata.finalizers ?? []).includes(finalizer));
+      if (added.length > 0) {
+        throw invalid(qualified, metadata.name, [{ reason: 'FieldValueForbidden', message: 'Forbidden: no new finalizers can be added if the object is being deleted', field: 'metadata.finalizers' }]);
+      }
+    } else {
+      delete metadata.deletionTimestamp;
+      delete metadata.deletionGracePeriodSeconds;
+    }
+    if (previous.metadata.generation !== undefined) metadata.generation = previous.metadata.generation;
+    else delete metadata.generation;
+
+    if (request.subresource === 'status') {
+      // A status write changes status only; everything else stays as stored.
+      const status = object['status'];
+      const kept: StoredObject = { ...cloneObject(previous), metadata: { ...cloneObject(previous.metadata) } };
+      if (status === undefined) delete kept['status'];
+      else kept['status'] = status;
+      if (metadata.managedFields !== undefined) kept.metadata.managedFields = metadata.managedFields;
+      return finish(state, request, previous, kept, options);
+    }
+    if (resource.statusSubresource && !(resource.group === '' && resource.plural === 'namespaces')) {
+      if (previous['status'] === undefined) delete object['status'];
+      else object['status'] = cloneObject(previous['status']);
+    }
+    if (resource.group === '' && resource.plural === 'namespaces') object['status'] = cloneObject(previous['status']);
+  }
+  return finish(state, request, previous, object, options);
+}
+
+function finish(state: ServerState, request: ResourceRequest, previous: StoredObject | undefined, object: StoredObject, options: AdmitOptions): StoredObject {
+  const { resource } = request;
+  const qualified = { group: resource.group, plural: resource.plural, kind: resource.kind };
+  const causes: StatusCause[] = [];
+  for (const [field, value] of [['labels', object.metadata.labels], ['annotations', object.metadata.annotations]] as const) {
+    if (value !== undefined && (!isJsonObject(value) || Object.values(value).some((entry) => typeof entry !== 'string'))) {
+      causes.push({ reason: 'FieldValueInvalid', message: 'Invalid value: must be a map of strings', field: `metadata.${field}` });
+    }
+  }
+  if (resource.crdName !== undefined) {
+    const schema = state.registry.schemaOf(resource);
+    if (schema) {
+      schema.prune(object);
+      schema.applyDefaults(object);
+      causes.push(...schema.validate(object));
+    }
+  } else {
+    applyBuiltinDefaults(resource, object, previous === undefined);
+  }
+  if (isCrdResource(resource)) {
+    defaultCrd(object);
+    causes.push(...crdProblems(object));
+    if (causes.length === 0) {
+      if (previous === undefined) object.metadata.finalizers = [...new Set([...(object.metadata.finalizers ?? []), crdCleanupFinalizer])];
+      if (!object.metadata.deletionTimestamp) object['status'] = establishedStatus(object);
+    }
+  }
+  if (causes.length > 0) throw invalid(qualified, object.metadata.name ?? '', causes);
+
+  if (previous !== undefined && resource.tracksGeneration && request.subresource !== 'status' && specOf(previous) !== specOf(object)) {
+    object.metadata.generation = (previous.metadata.generation ?? 0) + 1;
+  }
+  if (!options.managedFieldsSet) {
+    const identity = { manager: fieldManagerOf(request), apiVersion: apiVersionOf(resource), ...(request.subresource ? { subresource: request.subresource } : {}) };
+    object.metadata.managedFields = managedFieldsAfterUpdate(previous, object, identity);
+  }
+  if (object.metadata.managedFields?.length === 0) delete object.metadata.managedFields;
+  for (const field of ['labels', 'annotations', 'finalizers', 'ownerReferences'] as const) {
+    const value = object.metadata[field];
+    if (value !== undefined && value !== null && typeof value === 'object' && Object.keys(value).length === 0) delete object.metadata[field];
+    if (value === null) delete object.metadata[field];
+  }
+  return object;
+}
+
+function withoutTimes(object: StoredObject): string {
+  return JSON.stringify({ ...object, metadata: { ...object.metadata, resourceVersion: undefined, managedFields: object.metadata.managedFields?.map((entry) => ({ ...entry, time: undefined })) } });
+}
+
+/** Whether an admitted object differs from the stored one (the apiserver skips no-op writes). */
+export function changesSomething(previous: StoredObject | undefined, admitted: StoredObject): boolean {
+  return previous === undefined || withoutTimes(previous) !== withoutTimes(admitted);
+}
+
+/**
+ * Stores an admitted object, or only answers with it on a dry run or a no-op. A write that removes the
+ * last finalizer of an object being deleted deletes it.
+ */
+export function commitWrite(state: ServerState, resource: ResourceDefinition, previous: StoredObject | undefined, admitted: StoredObject, dryRun: boolean): StoredObject {
+  if (!changesSomething(previous, admitted)) return previous!;
+  if (previous && admitted.metadata.managedFields && previous.metadata.managedFields) {
+    // Keep the old timestamps of entries whose fields did not change.
+    admitted.metadata.managedFields = admitted.metadata.managedFields.map((entry) => {
+      const before = previous.metadata.managedFields!.find((old) => old.manager === entry.manager && old.operation === entry.operation && (old.subresource ?? '') === (entry.subresource ?? ''));
+      return before && JSON.stringify(before.fieldsV1) === JSON.stringify(entry.fieldsV1) ? before : entry;
+    });
+  }
+  if (dryRun) return admitted;
+  if (admitted.metadata.deletionTimestamp && (admitted.metadata.finalizers ?? []).length === 0 && !(resource.group === '' && resource.plural === 'namespaces')) {
+    state.store.remove(resource, admitted);
+    onRemoved(state, resource, admitted);
+    return admitted;
+  }
+  const stored = state.store.write(resource, admitted);
+  if (isCrdResource(resource) && !stored.metadata.deletionTimestamp) state.registry.serveCrd(stored);
+  return stored;
+}
+
+/** What follows an object's removal: dependents' garbage collection, and a CRD's resources going away. */
+export function onRemoved(state: ServerState, resource: ResourceDefinition, removed: StoredObject): void {
+  if (isCrdResource(resource)) {
+    const served = state.registry.crdServed(removed.metadata.name!);
+    state.registry.unserveCrd(removed.metadata.name!);
+    for (const gone of served.slice(0, 1)) state.store.dropTable(gone);
+  }
+  state.schedule(() => collectGarbage(state));
+}
