@@ -53,3 +53,5 @@ export {
 } from './artifact.js';
 export { type GitSourceOptions, type GitSourceEvent, type IncludedSource, gitSource, gitSourceEvents } from './git-source.js';
 export { type WriteBackOptions, type WriteBackResult, WriteBackConflictError, writeBack } from './write-back.js';
+export { type WebhookReceiverSpec, type WebhookReceiver, webhookPath, startWebhookReceiver } from './webhook.js';
+export { type ArtifactServer, serveArtifacts } from './serve.js';
