@@ -1,41 +1,17 @@
 import { randomBytes } from 'node:crypto';
-import { ConfigMapKind, controller, createLogger, done, Manager, type ReconcileContext, type ReconcileOutcome, Reconciler } from '@weft/reconcile-core';
+import { ConfigMapKind, controller, createLogger, Manager, type ReconcileOutcome } from '@weft/reconcile-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { clusterKubeConfig, describeCluster, testNamespace } from '../support/cluster';
-import { inParallel, installWidgetCrd, listAll, removeWidgetCrd, transportFor, waitFor, type Widget, widgetKind } from './widgets';
+import { inParallel, installWidgetCrd, listAll, removeWidgetCrd, transportFor, waitFor, type Widget, widgetKind, WidgetReconciler, widgetsConverged } from './widgets';
 
 const group = `converge-${randomBytes(3).toString('hex')}.weft.dev`;
 const WidgetKind = widgetKind(group);
 const count = 500;
 
-/** Owns one ConfigMap per Widget (data.size = spec.size) and reports observedGeneration; records finalizations. */
-class WidgetReconciler extends Reconciler<Widget> {
-  readonly finalized: string[] = [];
-  async reconcile(widget: Widget, ctx: ReconcileContext<Widget>) {
-    const { name, namespace, uid, generation } = widget.metadata;
-    await ctx.client.apply(
-      {
-        apiVersion: 'v1',
-        kind: 'ConfigMap',
-        metadata: { name: `${name}-child`, namespace, ownerReferences: [{ apiVersion: widget.apiVersion, kind: 'Widget', name, uid: uid!, controller: true, blockOwnerDeletion: true }] },
-        data: { size: String(widget.spec.size) },
-      },
-      { force: true, signal: ctx.signal },
-    );
-    if (widget.status?.observedGeneration !== generation || widget.status?.size !== widget.spec.size) {
-      await ctx.client.patchStatus(WidgetKind, name, { status: { observedGeneration: generation, size: widget.spec.size } }, { namespace, signal: ctx.signal });
-    }
-    return done;
-  }
-  async finalize(widget: Widget) {
-    this.finalized.push(widget.metadata.name);
-  }
-}
-
 describeCluster('reconcile-core controller on the real apiserver', () => {
   const kubeConfig = clusterKubeConfig();
   const transport = transportFor(kubeConfig);
-  const reconciler = new WidgetReconciler();
+  const reconciler = new WidgetReconciler(WidgetKind);
   const outcomes: ReconcileOutcome[] = [];
   const stop = new AbortController();
   let namespace: string;
@@ -60,16 +36,7 @@ describeCluster('reconcile-core controller on the real apiserver', () => {
   const widgetsPath = () => `/apis/${group}/v1/namespaces/${namespace}/widgets`;
   const configMapsPath = () => `/api/v1/namespaces/${namespace}/configmaps`;
 
-  async function converged(): Promise<boolean> {
-    const [widgets, configMaps] = await Promise.all([listAll<Widget>(transport, widgetsPath()), listAll<{ metadata: { name: string }; data?: Record<string, string> }>(transport, configMapsPath())]);
-    const children = new Map(configMaps.map((cm) => [cm.metadata.name, cm.data?.['size']]));
-    return widgets.every(
-      (widget) =>
-        children.get(`${widget.metadata.name}-child`) === String(widget.spec.size) &&
-        widget.status?.observedGeneration === widget.metadata.generation &&
-        (widget.metadata.finalizers ?? []).includes('finalizers.weft.dev/widget'),
-    );
-  }
+  const converged = () => widgetsConverged(transport, group, namespace);
 
   it(`converges ${count} custom resources and their owned children`, async () => {
     const names = Array.from({ length: count }, (_, i) => `w-${String(i).padStart(4, '0')}`);

@@ -1,6 +1,6 @@
 // Shared by the reconcile-core real-cluster suites: a Widget CRD of their own, bulk writes and polling.
 import type { KubeConfig } from '@kubernetes/client-node';
-import { type KubeObject, kubeTransport, type KubeTransport, resourceKind } from '@weft/reconcile-core';
+import { done, type KubeObject, kubeTransport, type KubeTransport, type ReconcileContext, Reconciler, type ResourceKind, resourceKind } from '@weft/reconcile-core';
 
 export interface Widget extends KubeObject {
   spec: { size: number };
@@ -105,4 +105,47 @@ export async function listAll<T>(transport: KubeTransport, path: string, query: 
 
 export function transportFor(kubeConfig: KubeConfig): KubeTransport {
   return kubeTransport(kubeConfig);
+}
+
+/** Owns one ConfigMap per Widget (data.size = spec.size), reports observedGeneration, and records finalizations. */
+export class WidgetReconciler extends Reconciler<Widget> {
+  readonly finalized: string[] = [];
+  constructor(private readonly kind: ResourceKind<Widget>) {
+    super();
+  }
+  async reconcile(widget: Widget, ctx: ReconcileContext<Widget>) {
+    const { name, namespace, uid, generation } = widget.metadata;
+    await ctx.client.apply(
+      {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: `${name}-child`, namespace, ownerReferences: [{ apiVersion: widget.apiVersion, kind: 'Widget', name, uid: uid!, controller: true, blockOwnerDeletion: true }] },
+        data: { size: String(widget.spec.size) },
+      },
+      { force: true, signal: ctx.signal },
+    );
+    if (widget.status?.observedGeneration !== generation || widget.status?.size !== widget.spec.size) {
+      await ctx.client.patchStatus(this.kind, name, { status: { observedGeneration: generation, size: widget.spec.size } }, { namespace, signal: ctx.signal });
+    }
+    return done;
+  }
+  override async finalize(widget: Widget) {
+    this.finalized.push(widget.metadata.name);
+  }
+}
+
+/** Whether every Widget of the namespace has its child with the right size, an up-to-date status and the managed finalizer. */
+export async function widgetsConverged(transport: KubeTransport, group: string, namespace: string, finalizer = 'finalizers.weft.dev/widget'): Promise<boolean> {
+  const [widgets, configMaps] = await Promise.all([
+    listAll<Widget>(transport, `/apis/${group}/v1/namespaces/${namespace}/widgets`),
+    listAll<{ metadata: { name: string }; data?: Record<string, string> }>(transport, `/api/v1/namespaces/${namespace}/configmaps`),
+  ]);
+  const children = new Map(configMaps.map((cm) => [cm.metadata.name, cm.data?.['size']]));
+  return widgets.every(
+    (widget) =>
+      widget.metadata.deletionTimestamp === undefined &&
+      children.get(`${widget.metadata.name}-child`) === String(widget.spec.size) &&
+      widget.status?.observedGeneration === widget.metadata.generation &&
+      (widget.metadata.finalizers ?? []).includes(finalizer),
+  );
 }

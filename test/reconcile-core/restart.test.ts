@@ -1,0 +1,66 @@
+import { ConfigMapKind, controller, createLogger, Manager, type ReconcileOutcome } from '@weft/reconcile-core';
+import { startControlPlane } from '@weft/testkit';
+import { expect, it } from 'vitest';
+import { describeCluster } from '../support/cluster';
+import { inParallel, installWidgetCrd, listAll, transportFor, waitFor, type Widget, widgetKind, WidgetReconciler, widgetsConverged } from './widgets';
+
+const group = 'restart.weft.dev';
+const WidgetKind = widgetKind(group);
+const namespace = 'default';
+const widgetsPath = `/apis/${group}/v1/namespaces/${namespace}/widgets`;
+
+// A private control plane: restarting the shared apiserver would hurt every other suite.
+describeCluster('reconcile-core across an apiserver restart', () => {
+  it('reconciles every change made during and after the outage', async () => {
+    await using controlPlane = await startControlPlane();
+    const transport = transportFor(controlPlane.kubeConfig);
+    await installWidgetCrd(transport, group);
+    const reconciler = new WidgetReconciler(WidgetKind);
+    const outcomes: ReconcileOutcome[] = [];
+    const stop = new AbortController();
+    const manager = new Manager({ kubeConfig: controlPlane.kubeConfig, handleSignals: false, logger: createLogger({ level: 'silent' }), onOutcome: (outcome) => outcomes.push(outcome) });
+    manager.add(controller(WidgetKind, { namespace, concurrency: 4 }).owns(ConfigMapKind).reconcile(reconciler));
+    const running = manager.start({ signal: stop.signal });
+    try {
+      const names = Array.from({ length: 100 }, (_, i) => `w-${String(i).padStart(3, '0')}`);
+      const create = (name: string, size: number) => transport.request('POST', widgetsPath, { body: { apiVersion: `${group}/v1`, kind: 'Widget', metadata: { name, namespace }, spec: { size } } });
+      const resize = (name: string, size: number) => transport.request('PATCH', `${widgetsPath}/${name}`, { body: { spec: { size } }, contentType: 'application/merge-patch+json' });
+      await inParallel(names, 16, (name, i) => create(name, i));
+      await waitFor('first convergence', () => widgetsConverged(transport, group, namespace), 60_000);
+
+      // Changes sent while the apiserver is down land as soon as it is back, before the controller's watches reconnect.
+      const restarted = controlPlane.restartApiServer({ downtimeMs: 3_000 });
+      const duringOutage = inParallel(names.slice(0, 20), 20, async (name) => {
+        for (;;) {
+          try {
+            return await resize(name, 5_000);
+          } catch {
+            await new Promise((resolve) => setTimeout(resolve, 100));
+          }
+        }
+      });
+      await restarted;
+      await duringOutage;
+      // And right after: resizes, creations and deletions (the deletions need the controller's finalizer).
+      await inParallel(names.slice(20, 50), 16, (name) => resize(name, 7_000));
+      await inParallel(['n-1', 'n-2', 'n-3', 'n-4', 'n-5'], 5, (name) => create(name, 42));
+      const deleted = names.slice(90);
+      await inParallel(deleted, 10, (name) => transport.request('DELETE', `${widgetsPath}/${name}`));
+
+      await waitFor(
+        'convergence after the restart',
+        async () => (await widgetsConverged(transport, group, namespace)) && (await listAll<Widget>(transport, widgetsPath)).length === 95,
+        90_000,
+      );
+      const widgets = await listAll<Widget>(transport, widgetsPath);
+      expect(widgets.filter((widget) => widget.spec.size === 5_000).map((w) => w.metadata.name)).toEqual(names.slice(0, 20));
+      expect(widgets.filter((widget) => widget.spec.size === 7_000)).toHaveLength(30);
+      expect([...reconciler.finalized].sort()).toEqual(deleted);
+      expect(outcomes.some((outcome) => outcome.key === 'default/n-5' && outcome.result === 'success')).toBe(true);
+    } finally {
+      stop.abort();
+      await running;
+      transport.close();
+    }
+  });
+});
