@@ -216,7 +216,7 @@ async function accumulateResource(
     const loaded = await loader.readFile(entry);
     const display = loader.display(loaded.path);
     for (const object of parseManifests(loaded.text, display)) {
-      const resource = new Resource(object, display);
+      const resource = new Resource(object, display).normaliseMetadata();
       if (originEnabled) resource.origin = { path: entry };
       validateResource(resource);
       appendResource(accumulator.resources, resource);

@@ -142,7 +142,7 @@ export const commonLabelFieldSpecs: readonly FieldSpec[] = specs([
   'spec/podSelector/matchLabels|NetworkPolicy|networking.k8s.io',
   'spec/ingress/from/podSelector/matchLabels|NetworkPolicy|networking.k8s.io',
   'spec/egress/to/podSelector/matchLabels|NetworkPolicy|networking.k8s.io',
-  'metadata/labels|||c',
+  'metadata/labels||||c',
   ...templateLabelRows.slice(0, 5),
   'spec/volumeClaimTemplates[]/metadata/labels|StatefulSet|apps||c',
   ...templateLabelRows.slice(5),
@@ -150,7 +150,7 @@ export const commonLabelFieldSpecs: readonly FieldSpec[] = specs([
 
 /** kustomize's `commonAnnotations` field specs. */
 export const commonAnnotationFieldSpecs: readonly FieldSpec[] = specs([
-  'metadata/annotations|||c',
+  'metadata/annotations||||c',
   'spec/template/metadata/annotations|ReplicationController||v1|c',
   'spec/template/metadata/annotations|Deployment|||c',
   'spec/template/metadata/annotations|ReplicaSet|||c',
@@ -163,10 +163,10 @@ export const commonAnnotationFieldSpecs: readonly FieldSpec[] = specs([
 
 /** kustomize's `images` field specs (the transformer also walks every `containers`/`initContainers` list). */
 export const imageFieldSpecs: readonly FieldSpec[] = specs([
-  'spec/containers[]/image|||c',
-  'spec/initContainers[]/image|||c',
-  'spec/template/spec/containers[]/image|||c',
-  'spec/template/spec/initContainers[]/image|||c',
+  'spec/containers[]/image||||c',
+  'spec/initContainers[]/image||||c',
+  'spec/template/spec/containers[]/image||||c',
+  'spec/template/spec/initContainers[]/image||||c',
 ]);
 
 /** kustomize's `replicas` field specs. */

@@ -38,8 +38,13 @@ function parseEnvFile(text: string, file: string): [string, string][] {
   return pairs;
 }
 
+/** kustomize's Secret encoding: base64, wrapped at 70 characters (each line ending in a newline) once it is that long. */
 function base64(bytes: Uint8Array | string): string {
-  return Buffer.from(bytes).toString('base64');
+  const encoded = Buffer.from(bytes).toString('base64');
+  if (encoded.length < 70) return encoded;
+  let wrapped = '';
+  for (let index = 0; index < encoded.length; index += 70) wrapped += `${encoded.slice(index, index + 70)}\n`;
+  return wrapped;
 }
 
 /**

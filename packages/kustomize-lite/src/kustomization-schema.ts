@@ -34,13 +34,14 @@ function fieldIndex(schema: StructSchema): Map<string, string> {
  *
  * @throws KustomizationFileError naming the file and field for unknown fields and type mismatches.
  */
-export function decodeStruct(value: JsonValue, schema: StructSchema, structName: string, file: string): JsonObject {
+export function decodeStruct(value: JsonValue, schema: StructSchema, structName: string, file: string, options: { strict?: boolean } = {}): JsonObject {
   if (!isJsonObject(value)) throw typeError(file, structName, '', 'object', value);
   const index = fieldIndex(schema);
   const result: JsonObject = {};
   for (const [key, item] of Object.entries(value)) {
     const name = index.get(key.toLowerCase());
     if (name === undefined) {
+      if (options.strict === false) continue;
       throw new KustomizationFileError(`invalid ${structName} in ${file}: json: unknown field "${key}"`, { file });
     }
     const type = schema[name] as FieldType;

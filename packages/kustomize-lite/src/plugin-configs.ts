@@ -80,7 +80,8 @@ export async function generatorConfigs(
     const kind = config['kind'];
     if (config['apiVersion'] !== 'builtin' || (kind !== 'ConfigMapGenerator' && kind !== 'SecretGenerator')) refuseExternalPlugin(config, file);
     const { apiVersion: _apiVersion, kind: _kind, metadata, ...rest } = config;
-    const args = decodeStruct(rest, generatorArgsSchema, `${kind}`, file) as GeneratorArgs;
+    // plugin configs are decoded leniently (kustomize's yaml.Unmarshal ignores unknown fields)
+    const args = decodeStruct(rest, generatorArgsSchema, `${kind}`, file, { strict: false }) as GeneratorArgs;
     const meta = isJsonObject(metadata) ? metadata : {};
     if ((args.name ?? '') === '' && typeof meta['name'] === 'string') args.name = meta['name'];
     if ((args.namespace ?? '') === '' && typeof meta['namespace'] === 'string') args.namespace = meta['namespace'];

@@ -112,6 +112,20 @@ export class Resource {
     readonly file: string,
   ) {}
 
+  /** Turns label and annotation values into strings, as kustomize does when it loads an object. */
+  normaliseMetadata(): this {
+    const metadata = this.object['metadata'];
+    if (!isJsonObject(metadata)) return this;
+    for (const field of ['labels', 'annotations'] as const) {
+      const map = metadata[field];
+      if (!isJsonObject(map)) continue;
+      for (const [key, value] of Object.entries(map)) {
+        if (typeof value === 'number' || typeof value === 'boolean') map[key] = String(value);
+      }
+    }
+    return this;
+  }
+
   get apiVersion(): string {
     const value = this.object['apiVersion'];
     return typeof value === 'string' ? value : '';

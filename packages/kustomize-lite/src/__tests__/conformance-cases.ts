@@ -1,8 +1,9 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /** Where the kustomize conformance data lives (shared folder beside the repository). */
-export const conformanceRoot = process.env['WEFT_KUSTOMIZE_CONFORMANCE'] ?? join(__dirname, '../../../../../shared/conformance/kustomize');
+export const conformanceRoot = process.env['WEFT_KUSTOMIZE_CONFORMANCE'] ?? join(dirname(fileURLToPath(import.meta.url)), '../../../../../shared/conformance/kustomize');
 
 /** One conformance case: its inputs as memory-fs files rooted at `/`, and what to expect. */
 export interface ConformanceCase {
