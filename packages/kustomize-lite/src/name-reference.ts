@@ -15,9 +15,9 @@ function sameEndingSubSlice(a: readonly string[], b: readonly string[]): boolean
   return shortest.every((item, index) => longest[index + offset] === item);
 }
 
-function affixesMatch(candidate: Resource, referrer: Resource): boolean {
-  const prefixesOk = candidate.prefixes.length === 0 || referrer.prefixes.length === 0 || sameEndingSubSlice(candidate.prefixes, referrer.prefixes);
-  const suffixesOk = candidate.suffixes.length === 0 || referrer.suffixes.length === 0 || sameEndingSubSlice(candidate.suffixes, referrer.suffixes);
+function affixesMatch(candidate: Resource, referrer: Resource, allowEmpty: boolean): boolean {
+  const prefixesOk = (allowEmpty && (candidate.prefixes.length === 0 || referrer.prefixes.length === 0)) || sameEndingSubSlice(candidate.prefixes, referrer.prefixes);
+  const suffixesOk = (allowEmpty && (candidate.suffixes.length === 0 || referrer.suffixes.length === 0)) || sameEndingSubSlice(candidate.suffixes, referrer.suffixes);
   return prefixesOk && suffixesOk;
 }
 
@@ -60,7 +60,9 @@ function selectReferral(oldName: string, candidates: readonly Resource[], contex
     });
   }
   if (matches.length === 1) return matches[0];
-  matches = matches.filter((candidate) => affixesMatch(candidate, referrer));
+  const strict = matches.filter((candidate) => affixesMatch(candidate, referrer, false));
+  if (strict.length === 1) return strict[0];
+  matches = matches.filter((candidate) => affixesMatch(candidate, referrer, true));
   if (matches.length === 1) return matches[0];
   if (matches.length === 0) return undefined;
   const first = matches[0] as Resource;

@@ -1,9 +1,8 @@
 import { KustomizationFileError, TransformError } from './errors.js';
 import { findFieldLocations, setValueAt, splitDottedPath, valueAt } from './field-path.js';
-import { gvkSelected } from './field-spec.js';
 import { cloneJson, isJsonObject, type JsonObject, type JsonValue } from './json.js';
 import type { ResId, Resource } from './resource.js';
-import { matchesSelector } from './target-selector.js';
+import { matchesPattern, matchesSelector } from './target-selector.js';
 
 interface ResourceSelector {
   group?: string;
@@ -27,11 +26,15 @@ export interface Replacement {
   targets?: { select?: ResourceSelector; reject?: ResourceSelector[]; fieldPaths?: string[]; options?: FieldOptions }[];
 }
 
+/** kustomize's replacement selection: each given part of the id as an anchored regex. */
 function idSelectedBy(id: ResId, selector: ResourceSelector): boolean {
-  if (!gvkSelected(selector, id)) return false;
-  if (selector.name !== undefined && selector.name !== '' && selector.name !== id.name) return false;
-  if (selector.namespace !== undefined && selector.namespace !== '' && selector.namespace !== id.namespace) return false;
-  return true;
+  return (
+    matchesPattern(selector.group, id.group) &&
+    matchesPattern(selector.version, id.version) &&
+    matchesPattern(selector.kind, id.kind) &&
+    matchesPattern(selector.name, id.name) &&
+    matchesPattern(selector.namespace, id.namespace)
+  );
 }
 
 function selectedByMetadata(resource: Resource, selector: ResourceSelector): boolean {

@@ -82,7 +82,8 @@ export function absorbGenerated(resources: Resource[], generated: Resource): voi
   merged.previousIds = [...existing.previousIds];
   merged.prefixes = [...existing.prefixes];
   merged.suffixes = [...existing.suffixes];
-  merged.generated = existing.generated === undefined ? undefined : { ...existing.generated, behavior: 'create' };
+  // the merging generator's own options decide the hash suffix (kustomize keeps the newer options)
+  merged.generated = { behavior: 'create', hashSuffix: generated.generated?.hashSuffix ?? false };
   merged.varsUsed = new Set(existing.varsUsed);
   resources[resources.indexOf(existing)] = merged;
 }

@@ -75,7 +75,8 @@ function anchored(pattern: string): RegExp {
   return regex;
 }
 
-function matches(pattern: string | undefined, value: string): boolean {
+/** Whether `value` matches `pattern` as an anchored regex (an empty or missing pattern matches anything). */
+export function matchesPattern(pattern: string | undefined, value: string): boolean {
   return pattern === undefined || pattern === '' || anchored(pattern).test(value);
 }
 
@@ -94,10 +95,10 @@ export function selectResources(resources: readonly Resource[], selector: Target
     const current = resource.currentId();
     const original = resource.originalId();
     if (selector.namespace !== undefined && selector.namespace !== '') {
-      if (!matches(selector.namespace, effectiveNamespace(original)) && !matches(selector.namespace, effectiveNamespace(current))) return false;
+      if (!matchesPattern(selector.namespace, effectiveNamespace(original)) && !matchesPattern(selector.namespace, effectiveNamespace(current))) return false;
     }
-    if (!matches(selector.name, original.name) && !matches(selector.name, current.name)) return false;
-    if (!matches(selector.group, current.group) || !matches(selector.version, current.version) || !matches(selector.kind, current.kind)) return false;
+    if (!matchesPattern(selector.name, original.name) && !matchesPattern(selector.name, current.name)) return false;
+    if (!matchesPattern(selector.group, current.group) || !matchesPattern(selector.version, current.version) || !matchesPattern(selector.kind, current.kind)) return false;
     if (selector.labelSelector !== undefined && selector.labelSelector !== '' && !matchesSelector(selector.labelSelector, resource.labels())) return false;
     if (selector.annotationSelector !== undefined && selector.annotationSelector !== '' && !matchesSelector(selector.annotationSelector, resource.annotations())) return false;
     return true;

@@ -52,6 +52,7 @@ function defaultVarReferences(): FieldSpec[] {
     { path: 'spec/ports/port', kind: 'Service' },
     { path: 'spec/ports/targetPort', kind: 'Service' },
     { path: 'metadata/labels' },
+    { path: 'metadata/annotations' },
   );
   return specs;
 }
