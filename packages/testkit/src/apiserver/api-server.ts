@@ -19,7 +19,11 @@ import { randomUUID } from 'node:crypto';
 
 /** Options of {@link startApiServer}. */
 export interface ApiServerOptions {
-  /** Serve HTTPS with a generated CA, serving and client certificate (as the real control plane). Default: plain HTTP on loopback. */
+  /**
+   * Serve HTTPS with a generated CA, serving and client certificate (as the real control plane).
+   * Default: plain HTTP on loopback, the kubeconfig saying `insecure-skip-tls-verify` (making
+   * certificates takes about a second, once per process).
+   */
   readonly tls?: boolean;
   /** Port to listen on; default a free one. */
   readonly port?: number;
@@ -72,7 +76,8 @@ function kubeconfigFor(server: string, tlsFiles?: { ca: string; cert: string; ke
     '- name: weft-in-memory',
     '  cluster:',
     `    server: ${server}`,
-    ...(tlsFiles ? [`    certificate-authority-data: ${b64(tlsFiles.ca)}`] : []),
+    // client-node refuses plain HTTP unless told the connection is not verified.
+    ...(tlsFiles ? [`    certificate-authority-data: ${b64(tlsFiles.ca)}`] : ['    insecure-skip-tls-verify: true']),
     'users:',
     '- name: weft-admin',
     ...(tlsFiles ? ['  user:', `    client-certificate-data: ${b64(tlsFiles.cert)}`, `    client-key-data: ${b64(tlsFiles.key)}`] : ['  user: {}']),
@@ -85,6 +90,14 @@ function kubeconfigFor(server: string, tlsFiles?: { ca: string; cert: string; ke
     'current-context: weft-in-memory',
     '',
   ].join('\n');
+}
+
+let pkiOnce: ReturnType<typeof generateControlPlanePki> | undefined;
+
+/** Certificates take about a second to make: every TLS server of the process shares one set. */
+function sharedPki(): ReturnType<typeof generateControlPlanePki> {
+  pkiOnce ??= generateControlPlanePki();
+  return pkiOnce;
 }
 
 function bootstrap(state: ServerState): void {
@@ -158,7 +171,7 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<In
     return open.length;
   };
 
-  const pki = options.tls ? await generateControlPlanePki() : undefined;
+  const pki = options.tls ? await sharedPki() : undefined;
   let serverAddress = '127.0.0.1';
   const handler = (request: Parameters<typeof routeRequest>[1], response: Parameters<typeof routeRequest>[2]) =>
     void routeRequest({ state, watch: { bookmarkIntervalMs: options.bookmarkIntervalMs ?? 60_000 }, connections, serverAddress }, request, response);

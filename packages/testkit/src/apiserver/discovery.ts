@@ -75,7 +75,8 @@ export function resourceList(resources: readonly ResourceDefinition[], groupName
       singularName: resource.singular,
       namespaced: resource.namespaced,
       kind: resource.kind,
-      verbs,
+      // Namespaces are deleted one by one: the apiserver offers no deletecollection for them.
+      verbs: resource.group === '' && resource.plural === 'namespaces' ? verbs.filter((verb) => verb !== 'deletecollection') : verbs,
       ...(resource.shortNames.length > 0 ? { shortNames: resource.shortNames } : {}),
       ...(resource.categories.length > 0 ? { categories: resource.categories } : {}),
     });

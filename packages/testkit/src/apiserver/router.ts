@@ -148,6 +148,7 @@ export async function routeRequest(context: RouterContext, request: IncomingMess
     const resourceRequest: ResourceRequest = { ...parsed.request, query: url.searchParams, userAgent: request.headers['user-agent'] ?? '' };
     const watch = parsed.legacyWatch || url.searchParams.get('watch') === 'true' || url.searchParams.get('watch') === '1';
     const verb = verbOf(method, resourceRequest, watch);
+    if (verb === 'deletecollection' && resourceRequest.resource.group === '' && resourceRequest.resource.plural === 'namespaces') throw methodNotAllowed('deletecollection');
     const fault = state.faults.decide(verb, resourceRequest.resource, resourceRequest.namespace);
     if (fault.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
     if (fault.error) throw fault.error;
