@@ -40,7 +40,10 @@ export function compileCustomResourceDefinition(crd: JsonObject): SchemaDefiniti
     root.f['apiVersion'] = 's';
     root.f['kind'] = 's';
     root.f['metadata'] = objectMeta;
-    result.kinds[kindKey(group, version['name'], names['kind'])] = [root, namespaced ? 1 : 0];
+    const key = kindKey(group, version['name'], names['kind']);
+    result.kinds[key] = [root, namespaced ? 1 : 0];
+    const subresources = isObject(version['subresources']) ? version['subresources'] : isObject(spec['subresources']) ? spec['subresources'] : {};
+    (result.statusSubresource ??= {})[key] = subresources['status'] !== undefined ? 1 : 0;
   }
   return result;
 }

@@ -17,3 +17,15 @@ export type {
   ListSchema,
 } from './schema.js';
 export { applyStrategicMergePatch, type StrategicMergePatchOptions } from './strategic-merge-patch.js';
+export {
+  serverSideApply,
+  ApplyConflictError,
+  conflictMessage,
+  type ServerSideApplyOptions,
+  type ServerSideApplyResult,
+} from './server-side-apply.js';
+export { updateManagedFields, type UpdateManagedFieldsOptions, type UpdateManagedFieldsResult } from './update-ownership.js';
+export type { FieldConflict } from './field-ownership.js';
+export { FieldSet, formatFieldPath, type FieldPath, type PathElement } from './field-set.js';
+export { decodeFieldsV1, encodeFieldsV1 } from './fields-v1.js';
+export { decodeManagedFields, encodeManagedFields, type ManagedFieldsEntry, type FieldOwnership } from './managed-fields.js';

@@ -56,10 +56,14 @@ function compileField(property: unknown, lookup: SchemaLookup): FieldDef {
   if (!isNode(property)) return type;
   const strategy = property['x-kubernetes-patch-strategy'];
   const mergeKey = property['x-kubernetes-patch-merge-key'];
-  if (typeof strategy !== 'string' && typeof mergeKey !== 'string') return type;
-  const field: { type: TypeRef; ps?: string; mk?: string } = { type };
+  // `default: {}` on a struct-typed field marks a Go value (not pointer) field: always serialized.
+  const defaultValue = property['default'];
+  const alwaysPresent = isNode(defaultValue) && Object.keys(defaultValue).length === 0 && type !== 's' && type !== 'u' && !(typeof type === 'object' && !('f' in type));
+  if (typeof strategy !== 'string' && typeof mergeKey !== 'string' && !alwaysPresent) return type;
+  const field: { type: TypeRef; ps?: string; mk?: string; z?: 1 } = { type };
   if (typeof strategy === 'string') field.ps = strategy;
   if (typeof mergeKey === 'string') field.mk = mergeKey;
+  if (alwaysPresent) field.z = 1;
   return field;
 }
 

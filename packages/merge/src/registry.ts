@@ -88,6 +88,7 @@ export class MergeSchemaRegistry {
       ...this.definitions,
       kinds: { ...this.definitions.kinds, ...compiled.kinds },
       types: { ...this.definitions.types, ...compiled.types },
+      statusSubresource: { ...this.definitions.statusSubresource, ...compiled.statusSubresource },
     });
   }
 
@@ -144,6 +145,26 @@ export class MergeSchemaRegistry {
     const entry = this.definitions.kinds[kindKey(gvk.group, gvk.version, gvk.kind)];
     if (entry === undefined || entry.length < 2) return undefined;
     return entry[1] === 1;
+  }
+
+  /**
+   * Whether the apiserver resets `status` when the main resource of this kind is written (the kind
+   * has a status subresource), so field management ignores `status` there.
+   *
+   * @remarks Built-in kinds: when their schema has a `status` field. CRDs: when the version enables
+   * the status subresource.
+   * @throws never
+   * @example
+   * ```ts
+   * MergeSchemaRegistry.builtin().resetsStatus({ group: 'apps', version: 'v1', kind: 'Deployment' }); // true
+   * ```
+   */
+  resetsStatus(gvk: GroupVersionKind): boolean {
+    const key = kindKey(gvk.group, gvk.version, gvk.kind);
+    const flag = this.definitions.statusSubresource?.[key];
+    if (flag !== undefined) return flag === 1;
+    const schema = this.lookup(gvk);
+    return schema?.kind === 'struct' && schema.fields.has('status');
   }
 
   /**

@@ -38,6 +38,8 @@ export interface FieldSchema {
   readonly patchStrategy: readonly string[];
   /** `x-kubernetes-patch-merge-key`. */
   readonly patchMergeKey: string | undefined;
+  /** A struct held by value in Go (OpenAPI `default: {}`): present, as `{}`, even in an empty object. */
+  readonly alwaysPresent: boolean;
 }
 
 /** An object with arbitrary string keys and one value type. */
@@ -80,7 +82,7 @@ export interface StructDef {
   x?: 1;
 }
 /** A field: a bare type reference, or one with its patch strategy `ps` and merge key `mk`. */
-export type FieldDef = TypeRef | { type: TypeRef; ps?: string; mk?: string };
+export type FieldDef = TypeRef | { type: TypeRef; ps?: string; mk?: string; z?: 1 };
 /** A map of `map` values, `a` set when atomic. */
 export interface MapDef {
   map: TypeRef;
@@ -102,6 +104,12 @@ export interface SchemaDefinitions {
   kinds: Record<string, [TypeRef] | [TypeRef, 0 | 1]>;
   /** Named definitions. */
   types: Record<string, TypeRef>;
+  /**
+   * Custom kinds (`group/version/Kind`) and whether their CRD enables the status subresource; the
+   * apiserver then resets `status` on the main resource. Kinds not listed reset `status` when their
+   * schema has one (every built-in kind with a status does).
+   */
+  statusSubresource?: Record<string, 0 | 1>;
 }
 
 /** The key of a kind in {@link SchemaDefinitions.kinds}. */
@@ -171,9 +179,10 @@ export class SchemaResolver {
           type: this.resolve(field.type),
           patchStrategy: field.ps ? field.ps.split(',') : [],
           patchMergeKey: field.mk,
+          alwaysPresent: field.z === 1,
         });
       } else {
-        fields.set(name, { type: this.resolve(field), patchStrategy: [], patchMergeKey: undefined });
+        fields.set(name, { type: this.resolve(field), patchStrategy: [], patchMergeKey: undefined, alwaysPresent: false });
       }
     }
   }

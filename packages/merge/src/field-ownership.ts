@@ -1,0 +1,144 @@
+import { compareValues } from './compare-values.js';
+import { MergeError } from './errors.js';
+import { FieldSet, formatFieldPath, type FieldPath } from './field-set.js';
+import { fieldSetOf } from './field-set-of.js';
+import type { JsonObject } from './json.js';
+import { ownershipKey, type FieldOwnership } from './managed-fields.js';
+import { MergeSchemaRegistry, type GroupVersionKind } from './registry.js';
+import { untypedSchema, type TypeSchema } from './schema.js';
+
+/** The schema an object is managed under, and the fields the apiserver resets on its main resource. */
+export interface ManagedKind {
+  readonly gvk: GroupVersionKind;
+  readonly apiVersion: string;
+  readonly schema: TypeSchema;
+  /** Fields ignored by field management (`status` of kinds with a status subresource). */
+  readonly ignored: FieldSet;
+}
+
+/**
+ * Fields the apiserver never records as owned (its "strip meta" manager): identity and
+ * server-written metadata.
+ */
+export const strippedFields: FieldSet = FieldSet.fromPaths([
+  ['f:apiVersion'],
+  ['f:kind'],
+  ['f:metadata', 'f:name'],
+  ['f:metadata', 'f:namespace'],
+  ['f:metadata', 'f:creationTimestamp'],
+  ['f:metadata', 'f:selfLink'],
+  ['f:metadata', 'f:uid'],
+  ['f:metadata', 'f:clusterName'],
+  ['f:metadata', 'f:generation'],
+  ['f:metadata', 'f:managedFields'],
+  ['f:metadata', 'f:resourceVersion'],
+]);
+
+const statusOnly = FieldSet.fromPaths([['f:status']]);
+
+/** Resolves the kind of `object` (or the given `gvk`) in the registry; unknown kinds are untyped. */
+export function resolveManagedKind(object: JsonObject, registry: MergeSchemaRegistry | undefined, gvk: GroupVersionKind | undefined): ManagedKind {
+  const apiVersion = object['apiVersion'];
+  const kind = object['kind'];
+  if (gvk === undefined && (typeof apiVersion !== 'string' || typeof kind !== 'string' || apiVersion === '' || kind === '')) {
+    throw new MergeError('the object must have apiVersion and kind');
+  }
+  let resolved = gvk;
+  if (resolved === undefined) {
+    const text = apiVersion as string;
+    const slash = text.indexOf('/');
+    resolved = slash < 0 ? { group: '', version: text, kind: kind as string } : { group: text.slice(0, slash), version: text.slice(slash + 1), kind: kind as string };
+  }
+  const known = (registry ?? MergeSchemaRegistry.builtin()).lookup(resolved);
+  const schema = known ?? untypedSchema;
+  const resetsStatus = (registry ?? MergeSchemaRegistry.builtin()).resetsStatus(resolved);
+  return {
+    gvk: resolved,
+    apiVersion: resolved.group === '' ? resolved.version : `${resolved.group}/${resolved.version}`,
+    schema,
+    ignored: resetsStatus ? statusOnly : FieldSet.empty(),
+  };
+}
+
+/** A copy of an object without `metadata.managedFields` (the typed value field management works on). */
+export function withoutManagedFields(object: JsonObject): JsonObject {
+  const metadata = object['metadata'];
+  if (typeof metadata !== 'object' || metadata === null || !('managedFields' in metadata)) return object;
+  const { managedFields: _dropped, ...rest } = metadata as JsonObject;
+  return { ...object, metadata: rest };
+}
+
+/** A field owned by another manager that an operation would change. */
+export interface FieldConflict {
+  /** The other manager's name. */
+  readonly manager: string;
+  /** Its operation; `Update` managers are printed with their API version. */
+  readonly operation: 'Apply' | 'Update';
+  readonly apiVersion: string;
+  readonly subresource: string;
+  /** The field, as the apiserver prints it (`.spec.replicas`). */
+  readonly field: string;
+  readonly path: FieldPath;
+}
+
+/**
+ * structured-merge-diff's ownership update after an operation changed `oldValue` into `newValue`:
+ * fields of other managers that changed (or appeared) are conflicts — taken from them only with
+ * `force` — and fields that disappeared are no longer owned by anyone.
+ */
+export function transferOwnership(
+  oldValue: unknown,
+  newValue: unknown,
+  kind: ManagedKind,
+  owners: Map<string, FieldOwnership>,
+  workflowKey: string,
+): { owners: Map<string, FieldOwnership>; conflicts: FieldConflict[]; added: FieldSet; modified: FieldSet; removed: FieldSet } {
+  const comparison = compareValues(oldValue, newValue, kind.schema);
+  const added = comparison.added.recursiveDifference(kind.ignored);
+  const modified = comparison.modified.recursiveDifference(kind.ignored);
+  const removed = comparison.removed.recursiveDifference(kind.ignored);
+  const changed = modified.union(added);
+  const conflicts: FieldConflict[] = [];
+  const result = new Map(owners);
+  for (const [key, owner] of owners) {
+    if (key === workflowKey) continue;
+    const conflicting = owner.fields.intersection(changed);
+    for (const path of conflicting.paths()) {
+      conflicts.push({
+        manager: owner.manager,
+        operation: owner.operation,
+        apiVersion: owner.apiVersion,
+        subresource: owner.subresource,
+        field: formatFieldPath(path),
+        path,
+      });
+    }
+    const remaining = owner.fields.difference(conflicting).difference(removed);
+    if (remaining.isEmpty()) result.delete(key);
+    else if (!remaining.equals(owner.fields)) result.set(key, { ...owner, fields: remaining });
+  }
+  return { owners: result, conflicts, added, modified, removed };
+}
+
+/** The fields a whole value sets, minus ignored fields (what a create or an apply claims). */
+export function claimedFields(value: unknown, kind: ManagedKind): FieldSet {
+  return fieldSetOf(value, kind.schema).recursiveDifference(kind.ignored);
+}
+
+/** Formats a timestamp as the apiserver does (RFC 3339, whole seconds, UTC). */
+export function formatTime(now: Date | string | undefined): string {
+  if (typeof now === 'string') return now;
+  const date = now ?? new Date();
+  return `${date.toISOString().slice(0, 19)}Z`;
+}
+
+/** The map of owners by identity. */
+export function ownersByKey(owners: readonly FieldOwnership[]): Map<string, FieldOwnership> {
+  const map = new Map<string, FieldOwnership>();
+  for (const owner of owners) {
+    const key = ownershipKey(owner);
+    const existing = map.get(key);
+    map.set(key, existing === undefined ? owner : { ...owner, fields: existing.fields.union(owner.fields) });
+  }
+  return map;
+}

@@ -1,0 +1,72 @@
+import { MergeError } from './errors.js';
+import { formatTime, ownersByKey, resolveManagedKind, strippedFields, transferOwnership, withoutManagedFields } from './field-ownership.js';
+import { describeTarget, type JsonObject } from './json.js';
+import { decodeManagedFields, encodeManagedFields, ownershipKey, type ManagedFieldsEntry } from './managed-fields.js';
+import type { GroupVersionKind, MergeSchemaRegistry } from './registry.js';
+import { zeroValueOf } from './zero-value.js';
+
+/** Options of {@link updateManagedFields}. */
+export interface UpdateManagedFieldsOptions {
+  /** The field manager of the write (`fieldManager`, or what the apiserver derives from the user agent). Required. */
+  readonly manager: string;
+  /** Where schemas come from. @defaultValue {@link MergeSchemaRegistry.builtin} */
+  readonly registry?: MergeSchemaRegistry;
+  /** The kind; read from `next` when absent. */
+  readonly gvk?: GroupVersionKind;
+  /** The time written into the manager's entry when it changes. @defaultValue the current time */
+  readonly now?: Date | string;
+}
+
+/** What {@link updateManagedFields} produced. */
+export interface UpdateManagedFieldsResult {
+  /** `next`, with `metadata.managedFields` updated. */
+  readonly object: JsonObject;
+  readonly managedFields: ManagedFieldsEntry[];
+}
+
+/**
+ * Field ownership for a write that is not an apply (create, update, patch): the `Update` operation.
+ *
+ * @remarks
+ * As the apiserver does: every field the write changes, adds or removes (compared with `live`)
+ * moves to `manager`'s `Update` entry at `next`'s API version, taken from whoever owned it (no
+ * conflicts: writes always win); removed fields leave every owner; unchanged fields keep their
+ * owners. A create (`live` undefined) gives the manager every field of `next`, compared with the
+ * empty object of the kind (structs that Go always serializes count as already present).
+ * `metadata.managedFields` of `next` is ignored (the live object's entries are the input).
+ *
+ * @throws {@link MergeError} without a manager, or for an object without apiVersion/kind.
+ * @example
+ * ```ts
+ * const { object } = updateManagedFields(live, edited, { manager: 'kubectl-edit' });
+ * ```
+ */
+export function updateManagedFields(live: JsonObject | undefined, next: JsonObject, options: UpdateManagedFieldsOptions): UpdateManagedFieldsResult {
+  if (!options.manager) throw new MergeError(`${describeTarget(next) || 'object'}: an update needs a field manager`);
+  const kind = resolveManagedKind(next, options.registry, options.gvk);
+  const now = formatTime(options.now);
+  const liveValue = live === undefined ? zeroValueOf(kind.schema, next) : withoutManagedFields(live);
+  const nextValue = withoutManagedFields(next);
+  const owners = ownersByKey(decodeManagedFields(live));
+  // The apiserver runs the update as a temporary "current-operation" manager, then folds it into the real one.
+  const operationKey = ownershipKey({ manager: '\u0000current-operation', operation: 'Update', apiVersion: kind.apiVersion, subresource: '' });
+  const transfer = transferOwnership(liveValue, nextValue, kind, owners, operationKey);
+  const taken = transfer.modified.union(transfer.added).difference(transfer.removed).difference(strippedFields);
+  const result = transfer.owners;
+  if (!taken.isEmpty()) {
+    const key = ownershipKey({ manager: options.manager, operation: 'Update', apiVersion: kind.apiVersion, subresource: '' });
+    const previous = result.get(key);
+    result.set(key, {
+      manager: options.manager,
+      operation: 'Update',
+      apiVersion: kind.apiVersion,
+      subresource: '',
+      time: now,
+      fields: previous === undefined ? taken : taken.union(previous.fields),
+    });
+  }
+  const managedFields = encodeManagedFields([...result.values()]);
+  const metadata = typeof nextValue['metadata'] === 'object' && nextValue['metadata'] !== null ? (nextValue['metadata'] as JsonObject) : {};
+  const object = { ...nextValue, metadata: managedFields.length > 0 ? { ...metadata, managedFields } : metadata };
+  return { object, managedFields };
+}
