@@ -13,7 +13,8 @@ import { absorbGenerated, appendResource } from './resource-map.js';
 import { Resource } from './resource.js';
 import { sortLegacy } from './sort.js';
 import { runBuiltinTransformers, runTransformerConfigs, type TransformContext } from './transform-stage.js';
-import { defaultTransformerConfig, mergeTransformerConfig, parseTransformerConfig, type TransformerConfig } from './transformer-config.js';
+import { crdNameReferences } from './crd-name-references.js';
+import { defaultTransformerConfig, emptyTransformerConfig, mergeTransformerConfig, parseTransformerConfig, type TransformerConfig } from './transformer-config.js';
 import { bindVars, mergeVarSets, resolveVars } from './vars.js';
 import { generatorConfigs } from './plugin-configs.js';
 
@@ -168,7 +169,9 @@ async function accumulateTarget(
   }
   for (const crd of kustomization.crds ?? []) {
     const loaded = await loader.readFile(crd);
-    addOpenApiDocument(session, loaded.text, loader.display(loaded.path));
+    const display = loader.display(loaded.path);
+    const rules = parseYamlDocuments(loaded.text, display).flatMap((document) => crdNameReferences(document));
+    accumulator.config = mergeTransformerConfig(accumulator.config, { ...emptyTransformerConfig(), nameReference: rules });
   }
   await runGenerators(loader, kustomization, accumulator, session, file, originEnabled);
   for (const component of kustomization.components ?? []) {
@@ -286,6 +289,10 @@ async function runGenerators(loader: Loader, kustomization: Kustomization, accum
   }
   for (const entry of kustomization.generators ?? []) {
     for (const config of await generatorConfigs(loader, entry, file, (path) => loadPluginDirectory(loader, path, session))) {
+      if (config.kind === 'Object') {
+        generated.push(new Resource(config.object, config.file));
+        continue;
+      }
       const resource = await generate(config.kind, config.args, undefined, loader, config.file);
       if (originEnabled) {
         const configuredBy: JsonObject = { apiVersion: 'builtin', kind: config.kind === 'ConfigMap' ? 'ConfigMapGenerator' : 'SecretGenerator' };

@@ -43,7 +43,7 @@ interface ReferenceContext {
   readonly path: string;
 }
 
-function selectReferral(oldName: string, candidates: readonly Resource[], context: ReferenceContext): Resource | undefined {
+function selectReferral(oldName: string, candidates: readonly Resource[], context: ReferenceContext, mapping = false): Resource | undefined {
   const { rule, referrer } = context;
   let matches = candidates.filter((candidate) => candidate.previousIds.some((id) => id.name === oldName));
   matches = matches.filter((candidate) => candidate.previousIds.some((id) => gvkSelected(rule.target, id)));
@@ -66,7 +66,8 @@ function selectReferral(oldName: string, candidates: readonly Resource[], contex
   if (matches.length === 1) return matches[0];
   if (matches.length === 0) return undefined;
   const first = matches[0] as Resource;
-  if (matches.every((candidate) => candidate.name === first.name)) return first;
+  // a map reference (name + namespace) is only unambiguous when the namespaces agree too
+  if (matches.every((candidate) => candidate.name === first.name && (!mapping || candidate.namespace === first.namespace))) return first;
   throw new ResourceConflictError(
     `found multiple possible referrals: ${matches.map((candidate) => formatId(candidate.currentId())).join(', ')} for '${oldName}' at ${context.path} of ${describeId(referrerId)}`,
     { object: referrer.describe(), file: referrer.file },
@@ -79,11 +80,17 @@ function rewriteMapping(node: JsonObject, candidates: readonly Resource[], conte
   if (typeof node['kind'] === 'string' && node['kind'] !== context.rule.target.kind) return;
   let pool = candidates;
   const namespace = node['namespace'];
+  if ('namespace' in node && (namespace === null || namespace === '')) {
+    throw new ResourceConflictError(`Invalid Input: namespace is blank for resource ${describeId(context.referrer.currentId())} at ${context.path}`, {
+      object: context.referrer.describe(),
+      file: context.referrer.file,
+    });
+  }
   if (typeof namespace === 'string') {
     const byOriginal = candidates.filter((candidate) => candidate.originalId().namespace === namespace);
     pool = byOriginal.length > 0 ? byOriginal : candidates.filter((candidate) => candidate.namespace === namespace);
   }
-  const referral = selectReferral(name, pool, context);
+  const referral = selectReferral(name, pool, context, true);
   if (referral === undefined) return;
   if (referral.name === name && referral.namespace === '') return;
   node['name'] = referral.name;
@@ -110,7 +117,7 @@ export function fixNameReferences(resources: readonly Resource[], rules: readonl
         visitFieldSpec(referrer.object, { ...spec, create: false }, 'none', (parent, key) => {
           const value = parent[key];
           const rewriteScalar = (name: string): string => {
-            const referral = selectReferral(name, pool, context);
+            const referral = selectReferral(name, pool, context, true);
             return referral === undefined ? name : referral.name;
           };
           if (typeof value === 'string') parent[key] = rewriteScalar(value);

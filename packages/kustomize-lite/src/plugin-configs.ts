@@ -56,12 +56,22 @@ export function refuseExternalPlugin(config: JsonObject, file: string): never {
   throw new UnsupportedFeatureError('plugins', `${file}: exec/Go plugin ${apiVersion}/${kind} is not supported by weft-kustomize (only apiVersion: builtin configs are)`, { file });
 }
 
-/** A generator config from `generators:`. */
-export interface GeneratorConfig {
-  readonly kind: 'ConfigMap' | 'Secret';
-  readonly args: GeneratorArgs;
-  readonly file: string;
-  readonly metadataName: string | undefined;
+/** A generator config from `generators:`: ConfigMap/Secret generator args, or an object made outright. */
+export type GeneratorConfig =
+  | { readonly kind: 'ConfigMap' | 'Secret'; readonly args: GeneratorArgs; readonly file: string; readonly metadataName: string | undefined }
+  | { readonly kind: 'Object'; readonly object: JsonObject; readonly file: string; readonly metadataName: string | undefined };
+
+/** kustomize's builtin IAMPolicyGenerator: a ServiceAccount bound to a GKE workload identity. */
+function iamPolicyServiceAccount(config: JsonObject, file: string): JsonObject {
+  if (config['cloud'] !== 'gke') throw new KustomizationFileError(`${file}: IAMPolicyGenerator: cloud '${String(config['cloud'])}' is not supported (only gke)`, { file });
+  const service = isJsonObject(config['kubernetesService']) ? config['kubernetesService'] : {};
+  const account = isJsonObject(config['serviceAccount']) ? config['serviceAccount'] : {};
+  const metadata: JsonObject = {
+    annotations: { 'iam.gke.io/gcp-service-account': `${String(account['name'] ?? '')}@${String(account['projectId'] ?? '')}.iam.gserviceaccount.com` },
+    name: String(service['name'] ?? ''),
+  };
+  if (typeof service['namespace'] === 'string' && service['namespace'] !== '') metadata['namespace'] = service['namespace'];
+  return { apiVersion: 'v1', kind: 'ServiceAccount', metadata };
 }
 
 /**
@@ -78,14 +88,19 @@ export async function generatorConfigs(
   const configs: GeneratorConfig[] = [];
   for (const { config, file } of await pluginConfigs(loader, entry, kustomizationFile, buildDirectory)) {
     const kind = config['kind'];
-    if (config['apiVersion'] !== 'builtin' || (kind !== 'ConfigMapGenerator' && kind !== 'SecretGenerator')) refuseExternalPlugin(config, file);
     const { apiVersion: _apiVersion, kind: _kind, metadata, ...rest } = config;
+    const metadataName = isJsonObject(metadata) && typeof metadata['name'] === 'string' ? metadata['name'] : undefined;
+    if (config['apiVersion'] === 'builtin' && kind === 'IAMPolicyGenerator') {
+      configs.push({ kind: 'Object', object: iamPolicyServiceAccount(config, file), file, metadataName });
+      continue;
+    }
+    if (config['apiVersion'] !== 'builtin' || (kind !== 'ConfigMapGenerator' && kind !== 'SecretGenerator')) refuseExternalPlugin(config, file);
     // plugin configs are decoded leniently (kustomize's yaml.Unmarshal ignores unknown fields)
     const args = decodeStruct(rest, generatorArgsSchema, `${kind}`, file, { strict: false }) as GeneratorArgs;
     const meta = isJsonObject(metadata) ? metadata : {};
     if ((args.name ?? '') === '' && typeof meta['name'] === 'string') args.name = meta['name'];
     if ((args.namespace ?? '') === '' && typeof meta['namespace'] === 'string') args.namespace = meta['namespace'];
-    configs.push({ kind: kind === 'ConfigMapGenerator' ? 'ConfigMap' : 'Secret', args, file, metadataName: typeof meta['name'] === 'string' ? meta['name'] : undefined });
+    configs.push({ kind: kind === 'ConfigMapGenerator' ? 'ConfigMap' : 'Secret', args, file, metadataName });
   }
   return configs;
 }

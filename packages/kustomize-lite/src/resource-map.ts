@@ -82,8 +82,9 @@ export function absorbGenerated(resources: Resource[], generated: Resource): voi
   merged.previousIds = [...existing.previousIds];
   merged.prefixes = [...existing.prefixes];
   merged.suffixes = [...existing.suffixes];
-  // the merging generator's own options decide the hash suffix (kustomize keeps the newer options)
-  merged.generated = { behavior: 'create', hashSuffix: generated.generated?.hashSuffix ?? false };
+  // a hash suffix only when the existing object is a hashed generated one and the merging
+  // generator does not disable it
+  merged.generated = { behavior: 'create', hashSuffix: existing.generated?.hashSuffix === true && generated.generated?.hashSuffix === true };
   merged.varsUsed = new Set(existing.varsUsed);
   resources[resources.indexOf(existing)] = merged;
 }
