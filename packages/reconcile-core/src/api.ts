@@ -83,3 +83,15 @@ export { RestMapper, UnknownKindError, isUnknownKindError, type KindRef, type Ap
 export { type RetryPolicy, defaultRetryPolicy, retryDelay, parseRetryAfter } from './client/retry.js';
 export { type ApiWatchEvent } from './client/watch-events.js';
 export { KubeConfigError } from './client/transport.js';
+export {
+  defineResource,
+  type ResourceDefinition,
+  type DefinedResource,
+  type DefinedResourceOf,
+  type ResourceObject,
+  type PrinterColumn,
+  type CustomResourceDefinition,
+} from './resource/define-resource.js';
+export { ResourceDefinitionError, toCrdSchema, type CrdSchemaProps, type KubeJSONSchema, type KubeSchemaExtension } from './resource/crd-schema.js';
+export { ResourceValidationError, type ValidationResult } from './resource/validator.js';
+export { installCRDs, CRDNamesNotAcceptedError, type InstallCRDsOptions } from './resource/install-crds.js';
