@@ -8,7 +8,7 @@ import { WeftError, describeObject, parseApiVersion, type KubeObject, type Objec
 /**
  * The apiserver answered with an error (or could not be reached), for one object.
  *
- * @remarks `retryable` is true for connection losses, 429, 500, 503 and 504 and for conflicts;
+ * @remarks `retryable` is true for connection losses, 429, 503 and 504 and for conflicts;
  * `causes` holds the apiserver's field causes (`field is immutable`, …).
  */
 export class ClusterApiError extends WeftError {
@@ -57,7 +57,7 @@ export interface ClusterClientOptions {
  * delete, JSON patch, list and watch, on any kind found by discovery.
  *
  * @remarks
- * Keeps one keep-alive connection pool; retries connection losses, 429, 500, 503 and 504 with
+ * Keeps one keep-alive connection pool; retries connection losses, 429, 503 and 504 with
  * exponential backoff for `retryFor` ms (every verb here is idempotent), so an apiserver restart in
  * the middle of a set only delays it. Discovery is cached and refreshed when a kind is unknown (a
  * CRD created a moment ago).
@@ -301,7 +301,8 @@ function apiError(subject: string, code: number, text: string): ClusterApiError 
   } catch {
     status = { message: text.slice(0, 500) };
   }
-  const retryable = code === 409 || code === 429 || code === 500 || code === 503 || code === 504;
+  // 500 is left out: the apiserver answers 500 for patches it cannot type, which no retry fixes.
+  const retryable = code === 409 || code === 429 || code === 503 || code === 504;
   return new ClusterApiError(`${subject}: ${status.message ?? `HTTP ${code}`}`, code, status.reason ?? String(code), status.details?.causes ?? [], { retryable });
 }
 

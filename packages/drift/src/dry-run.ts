@@ -30,10 +30,19 @@ export interface DryRunPlan {
 export async function dryRunObject(client: ClusterClient, desired: KubeObject, options: { fieldManager: string; ignore: CompiledIgnoreRules; live?: KubeObject | undefined | null; signal?: AbortSignal | undefined }): Promise<DryRunPlan> {
   const ref = objectRef(desired);
   // undefined: not read yet; null: known to be absent.
-  const live = options.live === undefined ? await client.get(ref, { signal: options.signal }) : (options.live ?? undefined);
-  const sent = live ? structuredClone(desired) : desired;
-  if (live) options.ignore.strip(sent, live);
-  const dryRun = await client.apply(sent, { fieldManager: options.fieldManager, force: true, dryRun: true, signal: options.signal });
+  let live = options.live === undefined ? await client.get(ref, { signal: options.signal }) : (options.live ?? undefined);
+  let sent: KubeObject;
+  let dryRun: KubeObject;
+  for (let attempt = 0; ; attempt++) {
+    sent = live ? structuredClone(desired) : desired;
+    if (live) options.ignore.strip(sent, live);
+    dryRun = await client.apply(sent, { fieldManager: options.fieldManager, force: true, dryRun: true, signal: options.signal });
+    // A controller may have written the object between the read and the dry run (a Deployment's
+    // revision annotation): compare like with like, or that write would look like a change.
+    const base = dryRun.metadata.resourceVersion;
+    if (attempt >= 3 || (live ? base === live.metadata.resourceVersion : !base)) break;
+    live = await client.get(ref, { signal: options.signal });
+  }
   const comparedDryRun = comparableCopy(dryRun);
   const comparedLive = live ? comparableCopy(live) : undefined;
   if (comparedLive) {

@@ -34,8 +34,9 @@ export class DryRunError extends DriftObjectError {
   constructor(failures: readonly DriftObjectError[]) {
     const first = failures[0]!;
     const more = failures.length > 1 ? ` (and ${failures.length - 1} more: ${failures.slice(1, 4).map((failure) => failure.message.split(' ')[0]).join(', ')}${failures.length > 4 ? ', …' : ''})` : '';
-    super(first.object, `${first.message.slice(first.message.indexOf(' ') + 1)}; nothing was applied${more}`, { cause: first.cause, retryable: false, ...(first.source ? { source: first.source } : {}) });
+    super(first.object, `${first.message.slice(first.message.indexOf(' ') + 1)}; nothing was applied${more}`, { cause: first.cause, retryable: false });
     this.failures = failures;
+    (this as { source: string | undefined }).source = first.source;
   }
 }
 

@@ -57,7 +57,7 @@ export function inventoryEntryRef(entry: InventoryEntry): ObjectRef {
  * The objects in `previous` that `current` no longer holds: what left git, to prune.
  *
  * @remarks Compared by id (group, kind, namespace, name), not version: a version bump is the same object.
- * Returned in reverse apply order (custom resources before their CRDs, namespaces last).
+ * Returned in reverse apply order (custom resources before their CRDs, namespaces last), by id within each.
  * @example
  * ```ts
  * staleObjects(lastInventory, inventoryOf(objects)); // ObjectRef[] to delete
@@ -67,7 +67,7 @@ export function staleObjects(previous: Inventory | undefined, current: Inventory
   if (!previous) return [];
   const keep = new Set(current.entries.map((entry) => entry.id));
   const stale = previous.entries.filter((entry) => !keep.has(entry.id)).map(inventoryEntryRef);
-  return stale.sort((a, b) => pruneRank(a) - pruneRank(b));
+  return stale.sort((a, b) => pruneRank(a) - pruneRank(b) || (inventoryId(a) < inventoryId(b) ? -1 : inventoryId(a) > inventoryId(b) ? 1 : 0));
 }
 
 function pruneRank(ref: ObjectRef): number {
