@@ -145,7 +145,10 @@ export function compileFieldSelector(selector: string | undefined, resource: Res
     if (field === 'metadata.name') read = (object) => object.metadata.name ?? '';
     else if (field === 'metadata.namespace' && resource.namespaced) read = (object) => object.metadata.namespace ?? '';
     else if (resource.fieldLabels[field]) read = resource.fieldLabels[field];
-    if (!read) throw badRequest(`field label not supported: ${field}`);
+    if (!read) {
+      const known = ['metadata.name', 'metadata.namespace', ...Object.keys(resource.fieldLabels).sort()];
+      throw badRequest(`"${field}" is not a known field selector: only ${known.map((name) => `"${name}"`).join(', ')}`);
+    }
     const reader = read;
     return op === '!=' ? (object: StoredObject) => reader(object) !== value : (object: StoredObject) => reader(object) === value;
   });
