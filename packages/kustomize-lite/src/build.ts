@@ -102,7 +102,7 @@ export async function buildWithSources(path: string, options: BuildOptions = {})
     registry: MergeSchemaRegistry.builtin(),
   };
   if (options.signal?.aborted) throw new BuildAbortedError('kustomize build aborted', { cause: options.signal.reason });
-  const loader = await Loader.open(session, directory);
+  const loader = await Loader.open(session, directory, path);
   const loaded = await loadKustomization(loader);
   if (loaded.isComponent) {
     throw new KustomizationFileError(`${loaded.file}: a Component cannot be built on its own; include it from a Kustomization's components`, { file: loaded.file });

@@ -24,3 +24,7 @@ export {
   SubstitutionError,
   BuildAbortedError,
 } from './errors.js';
+export { envsubst, type VariableLookup, type EnvsubstOptions } from './envsubst.js';
+export { substituteVariables, collectVariables, type PostBuildOptions, type SubstituteReference } from './post-build.js';
+export { withGeneratedKustomization } from './flux-generated-kustomization.js';
+export { runCli, type CliResult } from './cli.js';

@@ -39,11 +39,14 @@ export class Loader {
   ) {}
 
   /** The loader of the build's top directory. */
-  static async open(session: LoadSession, directory: string): Promise<Loader> {
+  static async open(session: LoadSession, directory: string, shownAs: string = directory): Promise<Loader> {
     const absolute = posix.resolve(directory);
     const entry = await session.fs.stat(absolute);
-    if (entry?.type !== 'directory') {
-      throw new MissingFileError(`must build at directory: not a valid directory: '${absolute}' does not exist`, { file: absolute });
+    if (entry === undefined) {
+      throw new MissingFileError(`must build at directory: not a valid directory: evalsymlink failure on '${shownAs}' : lstat ${absolute}: no such file or directory`, { file: shownAs });
+    }
+    if (entry.type !== 'directory') {
+      throw new MissingFileError(`must build at directory: not a valid directory: '${shownAs}' is a file`, { file: shownAs });
     }
     return new Loader(session, await session.fs.realPath(absolute), []);
   }
