@@ -1,0 +1,98 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { KubeObject } from '@weft/reconcile-core';
+import { applySet, ClusterClient, watchDrift, type DriftEvent } from '@weft/drift';
+import { clusterKubeConfig, describeCluster, testNamespace } from '../support/cluster';
+import { configMap, deployment, eventually, kubectl } from './drift-fixtures';
+
+/** Collects every event of a stream, and resolves the first event that matches. */
+function record(stream: ReturnType<typeof watchDrift>) {
+  const events: DriftEvent[] = [];
+  const subscription = stream.subscribe((event) => events.push(event));
+  const next = (match: (event: DriftEvent) => boolean, timeoutMs = 10_000): Promise<DriftEvent> =>
+    eventually('a drift event', async () => events.find(match), timeoutMs);
+  return { events, subscription, next };
+}
+
+describeCluster('watchDrift on a real apiserver', () => {
+  let namespace: string;
+  let client: ClusterClient;
+  beforeAll(async () => {
+    namespace = await testNamespace('drift-watch');
+    client = new ClusterClient(clusterKubeConfig());
+  });
+  afterAll(() => client.close());
+
+  const spec = (object: KubeObject | undefined) => object?.['spec'] as { replicas?: number; template: { spec: { containers: { image: string }[] } } };
+
+  it('reports a kubectl edit by another manager within one second and reverts it', async () => {
+    const web = deployment(namespace, 'reverted', { replicas: 2 });
+    const settings = configMap(namespace, 'reverted-settings', { a: '1' });
+    await applySet(client, [web, settings]);
+    const watch = record(watchDrift(client, [web, settings], { mode: 'revert' }));
+    try {
+      await watch.next((event) => event.type === 'watching');
+      const edited = Date.now();
+      await kubectl(client.kubeConfig, ['patch', 'deployment', 'reverted', '-n', namespace, '--type=merge', '--field-manager=kubectl-edit', '-p', '{"spec":{"replicas":7}}']);
+      const patched = Date.now();
+      const drifted = await watch.next((event) => event.type === 'drifted');
+      if (drifted.type !== 'drifted') throw new Error('unreachable');
+      // kubectl's own start-up is in [edited, patched]; the detection is measured from its return.
+      expect(drifted.detectedAt.getTime() - patched).toBeLessThan(1_000);
+      expect(drifted.subject).toBe(`Deployment/${namespace}/reverted`);
+      expect(drifted.editedBy).toContain('kubectl-edit');
+      expect(drifted.diff.changes).toEqual([{ path: '/spec/replicas', op: 'replace', live: 7, desired: 2 }]);
+      const reverted = await watch.next((event) => event.type === 'reverted');
+      expect(reverted).toMatchObject({ type: 'reverted', change: { action: 'configured' } });
+      const live = await client.get({ group: 'apps', version: 'v1', kind: 'Deployment', namespace, name: 'reverted' });
+      expect(spec(live).replicas).toBe(2);
+      expect(live?.metadata.managedFields?.map((entry) => entry.manager)).not.toContain('kubectl-edit');
+      expect(edited).toBeLessThanOrEqual(patched);
+
+      // A deleted object is drift too, and comes back.
+      await kubectl(client.kubeConfig, ['delete', 'configmap', 'reverted-settings', '-n', namespace]);
+      await watch.next((event) => event.type === 'reverted' && event.subject.endsWith('/reverted-settings'));
+      expect(await client.get({ group: '', version: 'v1', kind: 'ConfigMap', namespace, name: 'reverted-settings' })).toBeDefined();
+      expect(watch.events.filter((event) => event.type === 'error')).toEqual([]);
+    } finally {
+      watch.subscription.unsubscribe();
+    }
+  });
+
+  it('in report mode only reports (and records an Event)', async () => {
+    const web = deployment(namespace, 'reported', { replicas: 1 });
+    await applySet(client, [web]);
+    const watch = record(watchDrift(client, [web], { mode: 'report' }));
+    try {
+      await watch.next((event) => event.type === 'watching');
+      await kubectl(client.kubeConfig, ['set', 'image', 'deployment/reported', '-n', namespace, 'web=nginx:9.9']);
+      const drifted = await watch.next((event) => event.type === 'drifted');
+      expect(drifted).toMatchObject({ diff: { changes: [{ path: '/spec/template/spec/containers/0/image', live: 'nginx:9.9', desired: 'nginx:1.27' }] } });
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      expect(watch.events.some((event) => event.type === 'reverted')).toBe(false);
+      const live = await client.get({ group: 'apps', version: 'v1', kind: 'Deployment', namespace, name: 'reported' });
+      expect(spec(live).template.spec.containers[0]!.image).toBe('nginx:9.9');
+      const events = await client.list('v1', 'Event', namespace, { fieldSelector: 'involvedObject.name=reported,reason=DriftDetected' });
+      expect(events.items.length).toBeGreaterThan(0);
+    } finally {
+      watch.subscription.unsubscribe();
+    }
+  });
+
+  it('leaves objects that opted out alone', async () => {
+    const optedOut = configMap(namespace, 'opted-out', { a: '1' }, { 'weft.dev/drift': 'disabled' });
+    const watched = configMap(namespace, 'watched', { a: '1' });
+    await applySet(client, [optedOut, watched]);
+    const watch = record(watchDrift(client, [optedOut, watched], { mode: 'revert' }));
+    try {
+      await watch.next((event) => event.type === 'watching');
+      await kubectl(client.kubeConfig, ['patch', 'configmap', 'opted-out', '-n', namespace, '--type=merge', '--field-manager=kubectl-edit', '-p', '{"data":{"a":"2"}}']);
+      await kubectl(client.kubeConfig, ['patch', 'configmap', 'watched', '-n', namespace, '--type=merge', '--field-manager=kubectl-edit', '-p', '{"data":{"a":"2"}}']);
+      await watch.next((event) => event.type === 'reverted');
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(watch.events.filter((event) => event.type === 'drifted').map((event) => (event as { subject: string }).subject)).toEqual([`ConfigMap/${namespace}/watched`]);
+      expect((await client.get({ group: '', version: 'v1', kind: 'ConfigMap', namespace, name: 'opted-out' }))?.['data']).toEqual({ a: '2' });
+    } finally {
+      watch.subscription.unsubscribe();
+    }
+  });
+});
