@@ -95,3 +95,39 @@ export {
 export { ResourceDefinitionError, toCrdSchema, type CrdSchemaProps, type KubeJSONSchema, type KubeSchemaExtension } from './resource/crd-schema.js';
 export { ResourceValidationError, type ValidationResult } from './resource/validator.js';
 export { installCRDs, CRDNamesNotAcceptedError, type InstallCRDsOptions } from './resource/install-crds.js';
+export {
+  addFinalizer,
+  removeFinalizer,
+  hasFinalizer,
+  isBeingDeleted,
+  reconcileWithFinalizer,
+  FinalizerConflictError,
+  type FinalizerOptions,
+  type FinalizerOutcome,
+  type ReconcileWithFinalizerOptions,
+} from './finalizers.js';
+export {
+  type Condition,
+  type ConditionStatus,
+  type ConditionInput,
+  type StatusWithConditions,
+  type ObjectWithConditions,
+  type MarkOptions,
+  type KStatus,
+  ReadyCondition,
+  ReconcilingCondition,
+  StalledCondition,
+  getCondition,
+  setCondition,
+  removeCondition,
+  isConditionTrue,
+  isReady,
+  isStalled,
+  isReconciling,
+  markReconciling,
+  markReady,
+  markStalled,
+  markNotReady,
+  computeStatus,
+} from './conditions.js';
+export { LeaderElector, LeaderElectionConfigError, type LeaderElectionOptions, type LeaseClient } from './leader-election.js';
