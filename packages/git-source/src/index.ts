@@ -55,3 +55,13 @@ export { type GitSourceOptions, type GitSourceEvent, type IncludedSource, gitSou
 export { type WriteBackOptions, type WriteBackResult, WriteBackConflictError, writeBack } from './write-back.js';
 export { type WebhookReceiverSpec, type WebhookReceiver, webhookPath, startWebhookReceiver } from './webhook.js';
 export { type ArtifactServer, serveArtifacts } from './serve.js';
+export {
+  type Condition,
+  type GitRepository,
+  type GitRepositorySpec,
+  type GitRepositoryStatus,
+  type GitRepositoryArtifact,
+  GitRepositoryKind,
+} from './git-repository.js';
+export { setCondition, removeConditions } from './conditions.js';
+export { type GitRepositoryReconcilerOptions, GitRepositoryReconciler, gitRepositoryController } from './git-repository-reconciler.js';

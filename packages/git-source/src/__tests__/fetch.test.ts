@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startGitServer, type GitServer } from '../../../../test/support/git-server.ts';
+import { startGitServer, type GitServer } from '../../../../test/support/git-server';
 import { ArtifactStorage, fetchArtifact, listRemoteRefs } from '../index.js';
 
 let server: GitServer;

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Subject, firstValueFrom, filter, take, toArray } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startGitServer, type GitServer } from '../../../../test/support/git-server.ts';
+import { startGitServer, type GitServer } from '../../../../test/support/git-server';
 import { ArtifactStorage, gitSource, gitSourceEvents, type GitSourceEvent } from '../index.js';
 
 let server: GitServer;

@@ -4,7 +4,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startGitServer, type GitServer } from '../../../../test/support/git-server.ts';
+import { startGitServer, type GitServer } from '../../../../test/support/git-server';
 import {
   ArtifactStorage,
   GitAuthError,

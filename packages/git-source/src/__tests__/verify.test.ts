@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startGitServer, type GitServer, type TestRepo } from '../../../../test/support/git-server.ts';
+import { startGitServer, type GitServer, type TestRepo } from '../../../../test/support/git-server';
 import { ArtifactStorage, GitVerificationError, fetchArtifact, type GitRef, type VerifyOptions } from '../index.js';
 
 let server: GitServer;

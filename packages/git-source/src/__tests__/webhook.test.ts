@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startGitServer, type GitServer } from '../../../../test/support/git-server.ts';
+import { startGitServer, type GitServer } from '../../../../test/support/git-server';
 import { ArtifactStorage, gitSource, serveArtifacts, startWebhookReceiver, webhookPath, writeTarGz } from '../index.js';
 
 let work: string;

@@ -1,7 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startGitServer, type GitServer } from '../../../../test/support/git-server.ts';
+import { startGitServer, type GitServer } from '../../../../test/support/git-server';
 import { WriteBackConflictError, writeBack } from '../index.js';
 
 let server: GitServer;
