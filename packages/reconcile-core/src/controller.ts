@@ -265,11 +265,26 @@ export class Controller<T extends KubeObject> extends Observable<ReconcileOutcom
           return { controller: name, key, result: 'missing', durationMs: Date.now() - startedAt, startedAt };
         }
         const retries = limiter.failures(key);
-        const objectLogger = logger.child({ namespace: request.namespace, name: request.name, reconcileID: randomUUID() });
+        // Bound lazily: a pino child per reconcile costs more than a cheap reconcile itself.
+        let boundLogger: Logger | undefined;
+        const objectLogger = () => (boundLogger ??= logger.child({ namespace: request.namespace, name: request.name, reconcileID: randomUUID() }));
         let outcome: ReconcileOutcome;
         try {
           const result = await withTimeout(key, timeoutMs, runnerSignal, (signal) =>
-            this.reconcileOne(object, { signal, controller: name, key, logger: objectLogger, retries, store, client, kubeConfig: runtime.kubeConfig, transport, recorder: runtime.recorder }),
+            this.reconcileOne(object, {
+              signal,
+              controller: name,
+              key,
+              get logger() {
+                return objectLogger();
+              },
+              retries,
+              store,
+              client,
+              kubeConfig: runtime.kubeConfig,
+              transport,
+              recorder: runtime.recorder,
+            }),
           );
           limiter.forget(key);
           const requeueAfterMs = result?.requeueAfterMs;
@@ -283,12 +298,12 @@ export class Controller<T extends KubeObject> extends Observable<ReconcileOutcom
           const durationMs = Date.now() - startedAt;
           if (terminal || stopped()) {
             limiter.forget(key);
-            objectLogger.error({ err: error, terminal }, 'reconcile failed');
+            objectLogger().error({ err: error, terminal }, 'reconcile failed');
             outcome = { controller: name, key, result: 'error', error, terminal, durationMs, startedAt };
           } else {
             const delay = limiter.when(key);
             queueHooks?.onRetry?.(key);
-            objectLogger.error({ err: error, retryInMs: delay }, 'reconcile failed; retrying');
+            objectLogger().error({ err: error, retryInMs: delay }, 'reconcile failed; retrying');
             outcome = { controller: name, key, result: 'error', error, terminal: false, requeueAfterMs: delay, durationMs, startedAt };
             requeue$.next({ request, runAt: Date.now() + delay });
           }

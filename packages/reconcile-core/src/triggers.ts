@@ -1,4 +1,4 @@
-import { mergeMap, type OperatorFunction } from 'rxjs';
+import { Observable, type OperatorFunction } from 'rxjs';
 import type { ResourceKind } from './kinds.js';
 import { type KubeObject, objectKey, parseApiVersion } from './objects.js';
 import type { WatchEvent } from './watch.js';
@@ -21,6 +21,20 @@ function objectsOf<T>(event: WatchEvent<T>): T[] {
   return event.type === 'InitApply' || event.type === 'Apply' || event.type === 'Delete' ? [event.object] : [];
 }
 
+/** Like `mergeMap` to arrays, without an inner subscription per event (triggers see every event of a cold start). */
+function expandEach<T, R>(expand: (event: WatchEvent<T>) => readonly R[]): OperatorFunction<WatchEvent<T>, R> {
+  return (source) =>
+    new Observable<R>((subscriber) =>
+      source.subscribe({
+        next(event) {
+          for (const request of expand(event)) subscriber.next(request);
+        },
+        error: (error: unknown) => subscriber.error(error),
+        complete: () => subscriber.complete(),
+      }),
+    );
+}
+
 function requestOf(object: Pick<KubeObject, 'metadata'>): ReconcileRequest {
   const { namespace, name } = object.metadata;
   return namespace ? { namespace, name } : { name };
@@ -39,7 +53,7 @@ function requestOf(object: Pick<KubeObject, 'metadata'>): ReconcileRequest {
  * ```
  */
 export function triggerSelf<T extends Pick<KubeObject, 'metadata'>>(): OperatorFunction<WatchEvent<T>, ReconcileRequest> {
-  return mergeMap((event) => objectsOf(event).map(requestOf));
+  return expandEach((event) => objectsOf(event).map(requestOf));
 }
 
 /** Options of {@link triggerOwners}. */
@@ -73,7 +87,7 @@ export function triggerOwners<T extends Pick<KubeObject, 'metadata'>>(
 ): OperatorFunction<WatchEvent<T>, ReconcileRequest> {
   const group = parseApiVersion(ownerKind.apiVersion).group;
   const controllerOnly = options.controllerOnly ?? true;
-  return mergeMap((event) =>
+  return expandEach((event) =>
     objectsOf(event).flatMap((child) =>
       (child.metadata.ownerReferences ?? [])
         .filter((owner) => owner.kind === ownerKind.kind && parseApiVersion(owner.apiVersion).group === group && (!controllerOnly || owner.controller === true))
@@ -100,7 +114,7 @@ export function triggerWith<T>(
   map: (object: T) => Iterable<ReconcileRequest>,
   onError?: (error: unknown, object: T) => void,
 ): OperatorFunction<WatchEvent<T>, ReconcileRequest> {
-  return mergeMap((event) =>
+  return expandEach((event) =>
     objectsOf(event).flatMap((object) => {
       try {
         return [...map(object)];
