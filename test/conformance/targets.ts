@@ -71,7 +71,9 @@ function open(kubeConfig: KubeConfig, kubeconfigPath: string, name: Target['name
     },
     async request(method, path, body, headers = {}) {
       const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
-      const opts = await options(method, path, { ...(payload !== undefined ? { 'Content-Type': 'application/json' } : {}), ...headers });
+      // Node sends a DELETE body unframed unless told its length.
+      const framing = payload !== undefined ? { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(payload)) } : {};
+      const opts = await options(method, path, { ...framing, ...headers });
       return new Promise<RawResponse>((resolve, reject) => {
         const req = client(opts, (res) => {
           const chunks: Buffer[] = [];

@@ -1,7 +1,7 @@
 import { collectGarbage } from './garbage-collector.js';
 import { apiVersionOf, type ResourceDefinition } from './resources.js';
 import { isDryRun, type ApiResponse, type ResourceRequest, type ServerState } from './server-state.js';
-import { badRequest, conflict, notFound } from './status-error.js';
+import { badRequest, notFound, statusError } from './status-error.js';
 import { cloneObject, isJsonObject, nowTimestamp, type StoredObject } from './stored-object.js';
 import { compileFieldSelector, compileLabelSelector } from './selectors.js';
 import { isCrdResource, onRemoved, requireNamespace } from './write-object.js';
@@ -52,11 +52,19 @@ export function deleteObject(state: ServerState, request: ResourceRequest, optio
   const existing = state.store.get(resource, request.namespace, request.name!);
   if (!existing) throw notFound(resource, request.name!);
   const { preconditions } = options;
+  const failed = (what: string, expected: string, actual: string | undefined, hint: string) => {
+    const groupKind = resource.group ? `${resource.kind}.${resource.group}` : resource.kind;
+    return statusError(409, 'Conflict', `Operation cannot be fulfilled on ${groupKind} "${request.name}": the ${what} in the precondition (${expected}) does not match the ${what} in record (${actual ?? ''}). ${hint}`, {
+      name: request.name!,
+      ...(resource.group ? { group: resource.group } : {}),
+      kind: resource.kind,
+    });
+  };
   if (preconditions?.uid && preconditions.uid !== existing.metadata.uid) {
-    throw conflict(resource, request.name!, `Precondition failed: UID in precondition: ${preconditions.uid}, UID in object meta: ${existing.metadata.uid}`);
+    throw failed('UID', preconditions.uid, existing.metadata.uid, 'The object might have been deleted and then recreated');
   }
   if (preconditions?.resourceVersion && preconditions.resourceVersion !== existing.metadata.resourceVersion) {
-    throw conflict(resource, request.name!, `Precondition failed: ResourceVersion in precondition: ${preconditions.resourceVersion}, ResourceVersion in object meta: ${existing.metadata.resourceVersion}`);
+    throw failed('ResourceVersion', preconditions.resourceVersion, existing.metadata.resourceVersion, 'The object might have been modified');
   }
   const result = markDeleted(state, resource, existing, options.propagationPolicy, options.dryRun ?? false);
   return { code: 200, body: result === 'removed' ? successStatus(resource, existing) : result };

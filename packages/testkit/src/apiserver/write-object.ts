@@ -216,6 +216,8 @@ export function commitWrite(state: ServerState, resource: ResourceDefinition, pr
   }
   const stored = state.store.write(resource, admitted);
   if (isCrdResource(resource) && !stored.metadata.deletionTimestamp) state.registry.serveCrd(stored);
+  // The garbage collector also notices dependents whose owners are already gone.
+  if ((stored.metadata.ownerReferences ?? []).length > 0) state.schedule(() => collectGarbage(state));
   return stored;
 }
 
