@@ -131,3 +131,12 @@ export {
   computeStatus,
 } from './conditions.js';
 export { LeaderElector, LeaderElectionConfigError, type LeaderElectionOptions, type LeaseClient } from './leader-election.js';
+export {
+  EventRecorder,
+  EventKind,
+  type KubeEvent,
+  type EventType,
+  type EventInput,
+  type EventObjectReference,
+  type EventRecorderOptions,
+} from './events.js';
