@@ -188,8 +188,8 @@ describe('retryDelay', () => {
   const server = (code: number, retryAfterSeconds?: number) => new ServerError({ verb: 'get', target: { group: '', version: 'v1', kind: 'ConfigMap' }, code, retryAfterSeconds });
   it('doubles from the base delay, capped by maxDelay, with at most 20 % jitter', () => {
     const policy = { maxRetries: 10, baseDelay: 100, maxDelay: 1000 };
-    expect([0, 1, 2, 3, 4].map((attempt) => retryDelay(server(500), attempt, { method: 'GET' }, policy, () => 1))).toEqual([100, 200, 400, 800, 1000]);
-    expect(retryDelay(server(500), 2, { method: 'GET' }, policy, () => 0)).toBe(320);
+    expect([0, 1, 2, 3, 4].map((attempt) => retryDelay(server(503), attempt, { method: 'GET' }, policy, () => 1))).toEqual([100, 200, 400, 800, 1000]);
+    expect(retryDelay(server(502), 2, { method: 'GET' }, policy, () => 0)).toBe(320);
   });
   it('honours Retry-After up to maxDelay, and stops after maxRetries', () => {
     expect(retryDelay(server(503, 7), 0, { method: 'POST' }, defaultRetryPolicy)).toBe(7000);
@@ -197,9 +197,15 @@ describe('retryDelay', () => {
     expect(retryDelay(server(503, 1), 5, { method: 'GET' }, defaultRetryPolicy)).toBeUndefined();
   });
   it('repeats JSON patches and creates only when the server said it did nothing', () => {
-    expect(retryDelay(server(500), 0, { method: 'PATCH', contentType: 'application/json-patch+json' }, defaultRetryPolicy)).toBeUndefined();
-    expect(retryDelay(server(500), 0, { method: 'PATCH', contentType: 'application/apply-patch+yaml' }, defaultRetryPolicy)).toBeGreaterThan(0);
-    expect(retryDelay(server(500), 0, { method: 'POST' }, defaultRetryPolicy)).toBeUndefined();
+    expect(retryDelay(server(503), 0, { method: 'PATCH', contentType: 'application/json-patch+json' }, defaultRetryPolicy)).toBeUndefined();
+    expect(retryDelay(server(503), 0, { method: 'PATCH', contentType: 'application/apply-patch+yaml' }, defaultRetryPolicy)).toBeGreaterThan(0);
+    expect(retryDelay(server(503), 0, { method: 'POST' }, defaultRetryPolicy)).toBeUndefined();
+    expect(retryDelay(server(503, 1), 0, { method: 'POST' }, defaultRetryPolicy)).toBe(1000);
+  });
+  it('does not repeat a 500 without Retry-After, even for a read (the apiserver means it)', () => {
+    expect(retryDelay(server(500), 0, { method: 'GET' }, defaultRetryPolicy)).toBeUndefined();
+    expect(retryDelay(server(500), 0, { method: 'PATCH', contentType: 'application/apply-patch+yaml' }, defaultRetryPolicy)).toBeUndefined();
+    expect(retryDelay(server(500, 2), 0, { method: 'GET' }, defaultRetryPolicy)).toBe(2000);
   });
 });
 

@@ -247,7 +247,9 @@ export class TooManyRequestsError extends KubeApiError {
 /**
  * 5xx (other than 504): the apiserver, an aggregated API or a webhook failed.
  *
- * @remarks Retryable. {@link KubeClient} already retried it (see its retry policy) before throwing this.
+ * @remarks `retryable` is true (a later attempt may succeed), but {@link KubeClient} retries a 500 only
+ * when the server sent `Retry-After`: the apiserver answers 500 for some deterministic failures. 502/503
+ * on idempotent requests were already retried (see {@link retryDelay}) before this was thrown.
  * @example
  * ```ts
  * if (isServerError(error)) requeueAfter('30s');

@@ -145,7 +145,8 @@ export class ClientUsageError extends WeftError {
  * Guarantees:
  * - Every verb takes `{ signal, timeout }`: aborting gives {@link CancelledError}, a passed deadline
  *   {@link TimeoutError} (`source: 'client'`).
- * - 429 and 5xx answers are retried honouring `Retry-After` (see {@link retryDelay}); the typed error
+ * - 429 and 5xx answers are retried honouring `Retry-After` (a 500 only with it, 502–504 on idempotent
+ *   requests also without; see {@link retryDelay}); the typed error
  *   is thrown once retries are exhausted.
  * - Kinds given as `{ apiVersion, kind }` are resolved through a cached {@link RestMapper}
  *   (one discovery request per group/version).

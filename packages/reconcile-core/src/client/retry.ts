@@ -34,16 +34,20 @@ export function isIdempotent(method: string, contentType: string | undefined): b
  * Whether a failed attempt should be retried, and after how long (ms); `undefined` means give up.
  *
  * @remarks
- * Retried: 429 always; 5xx and server timeouts when the server sent `Retry-After` or the request is
- * idempotent; a connection refused always (nothing reached the server), other connection failures
- * when idempotent. Never retried: other 4xx, cancellations and client-side timeouts.
+ * Retried: 429 always; any 5xx when the server sent `Retry-After` (as client-go does); 502, 503 and
+ * 504 (and server timeouts) also without it when the request is idempotent; a connection refused
+ * always (nothing reached the server), other connection failures when idempotent. Never retried:
+ * a 500 without `Retry-After` (the apiserver answers 500 for deterministic failures, such as a patch
+ * it cannot type, which no retry fixes), other 4xx, cancellations and client-side timeouts.
  */
 export function retryDelay(error: unknown, attempt: number, request: { method: string; contentType?: string | undefined }, policy: RetryPolicy, random: () => number = Math.random): number | undefined {
   if (attempt >= policy.maxRetries || !(error instanceof KubeApiError)) return undefined;
   const idempotent = isIdempotent(request.method, request.contentType);
   let retry = false;
   if (error instanceof TooManyRequestsError) retry = true;
-  else if (error instanceof ServerError || (error instanceof TimeoutError && error.source === 'server')) retry = idempotent || error.retryAfterSeconds !== undefined;
+  else if (error instanceof ServerError || (error instanceof TimeoutError && error.source === 'server')) {
+    retry = error.retryAfterSeconds !== undefined || (idempotent && error.code !== 500);
+  }
   else if (error instanceof ConnectionError) retry = idempotent || (error.cause as { code?: string } | undefined)?.code === 'ECONNREFUSED';
   if (!retry) return undefined;
   if (error.retryAfterSeconds !== undefined) return Math.min(Math.max(0, error.retryAfterSeconds * 1000), policy.maxDelay);
