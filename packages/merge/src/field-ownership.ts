@@ -6,6 +6,7 @@ import type { JsonObject } from './json.js';
 import { ownershipKey, type FieldOwnership } from './managed-fields.js';
 import { MergeSchemaRegistry, type GroupVersionKind } from './registry.js';
 import { untypedSchema, type TypeSchema } from './schema.js';
+import { zeroValueOf } from './zero-value.js';
 
 /** The schema an object is managed under, and the fields the apiserver resets on its main resource. */
 export interface ManagedKind {
@@ -141,4 +142,33 @@ export function ownersByKey(owners: readonly FieldOwnership[]): Map<string, Fiel
     map.set(key, existing === undefined ? owner : { ...owner, fields: existing.fields.union(owner.fields) });
   }
   return map;
+}
+
+/**
+ * The apiserver's ownership update for a write that is not an apply: it runs as a temporary
+ * "current-operation" manager (so even the writer's own earlier entry loses what changed), then the
+ * fields it took are folded into the writer's `Update` entry at `apiVersion`.
+ */
+export function recordUpdate(
+  oldValue: unknown,
+  newValue: unknown,
+  kind: ManagedKind,
+  owners: Map<string, FieldOwnership>,
+  manager: string,
+  now: string,
+): Map<string, FieldOwnership> {
+  const operationKey = ownershipKey({ manager: '\u0000current-operation', operation: 'Update', apiVersion: kind.apiVersion, subresource: '' });
+  const transfer = transferOwnership(oldValue, newValue, kind, owners, operationKey);
+  const taken = transfer.modified.union(transfer.added).difference(transfer.removed).difference(strippedFields);
+  const result = transfer.owners;
+  if (taken.isEmpty()) return result;
+  const key = ownershipKey({ manager, operation: 'Update', apiVersion: kind.apiVersion, subresource: '' });
+  const previous = result.get(key);
+  result.set(key, { manager, operation: 'Update', apiVersion: kind.apiVersion, subresource: '', time: now, fields: previous === undefined ? taken : taken.union(previous.fields) });
+  return result;
+}
+
+/** The value a create is compared against: the kind's empty object. */
+export function emptyObjectOf(kind: ManagedKind): JsonObject {
+  return zeroValueOf(kind.schema);
 }

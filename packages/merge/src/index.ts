@@ -29,3 +29,4 @@ export type { FieldConflict } from './field-ownership.js';
 export { FieldSet, formatFieldPath, type FieldPath, type PathElement } from './field-set.js';
 export { decodeFieldsV1, encodeFieldsV1 } from './fields-v1.js';
 export { decodeManagedFields, encodeManagedFields, type ManagedFieldsEntry, type FieldOwnership } from './managed-fields.js';
+export { applyJsonPatch, applyJsonMergePatch, JsonPatchError, type JsonPatchOperation } from './json-patch.js';

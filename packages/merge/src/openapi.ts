@@ -38,6 +38,8 @@ export function compileSchemaNode(node: unknown, lookup: SchemaLookup): TypeRef 
     const fields: Record<string, FieldDef> = {};
     for (const [name, property] of Object.entries(properties)) fields[name] = compileField(property, lookup);
     const struct: TypeDef = { f: fields };
+    const required = Array.isArray(node['required']) ? (node['required'] as unknown[]).filter((name): name is string => typeof name === 'string' && name in fields) : [];
+    if (required.length > 0) struct.r = required;
     if (atomic) struct.a = 1;
     if (preserves) struct.x = 1;
     return struct;

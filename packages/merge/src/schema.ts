@@ -29,6 +29,8 @@ export interface StructSchema {
   readonly mapType: 'granular' | 'atomic';
   /** Whether fields not declared are kept (`x-kubernetes-preserve-unknown-fields`). */
   readonly preservesUnknownFields: boolean;
+  /** Required fields: Go serializes them even when empty (`null` for an unset pointer, slice or map). */
+  readonly required: ReadonlySet<string>;
 }
 
 /** A field of a struct, with its strategic merge patch tags. */
@@ -78,6 +80,8 @@ export type TypeDef = StructDef | MapDef | ListDef;
 /** A struct: `f` its fields, `a` set when atomic, `x` set when unknown fields are preserved. */
 export interface StructDef {
   f: Record<string, FieldDef>;
+  /** Required fields (Go fields without `omitempty`). */
+  r?: string[];
   a?: 1;
   x?: 1;
 }
@@ -146,6 +150,7 @@ export class SchemaResolver {
         fields,
         mapType: def.a ? 'atomic' : 'granular',
         preservesUnknownFields: def.x === 1,
+        required: new Set(def.r ?? []),
       };
       this.resolved.set(ref, struct);
       this.fillFields(fields, def);
@@ -160,7 +165,7 @@ export class SchemaResolver {
     if ('f' in def) {
       const fields = new Map<string, FieldSchema>();
       this.fillFields(fields, def);
-      return { kind: 'struct', fields, mapType: def.a ? 'atomic' : 'granular', preservesUnknownFields: def.x === 1 };
+      return { kind: 'struct', fields, mapType: def.a ? 'atomic' : 'granular', preservesUnknownFields: def.x === 1, required: new Set(def.r ?? []) };
     }
     if ('map' in def) return { kind: 'map', values: this.resolve(def.map), mapType: def.a ? 'atomic' : 'granular' };
     return {

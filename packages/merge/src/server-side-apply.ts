@@ -2,6 +2,8 @@ import { jsonEqual } from './compare-values.js';
 import { MergeError } from './errors.js';
 import {
   claimedFields,
+  emptyObjectOf,
+  recordUpdate,
   formatTime,
   ownersByKey,
   resolveManagedKind,
@@ -194,9 +196,7 @@ function applyConfiguration(live: JsonObject | undefined, applied: JsonObject, o
 
 /** The `before-first-apply` Update entry the apiserver gives an unmanaged object's existing fields. */
 function beforeFirstApply(liveValue: JsonObject, kind: ManagedKind, now: string): Map<string, FieldOwnership> {
-  const fields = claimedFields(liveValue, kind).difference(strippedFields);
-  const owner: FieldOwnership = { manager: 'before-first-apply', operation: 'Update', apiVersion: kind.apiVersion, subresource: '', time: now, fields };
-  return fields.isEmpty() ? new Map() : new Map([[ownershipKey(owner), owner]]);
+  return recordUpdate(emptyObjectOf(kind), liveValue, kind, new Map(), 'before-first-apply', now);
 }
 
 /**

@@ -17,16 +17,16 @@ export function mergeValues(lhs: unknown, rhs: unknown, schema: TypeSchema): unk
   const right = shapeOf(rhs, schema);
   if (left.kind !== right.kind || right.kind === 'leaf') return rhs;
   if (right.kind === 'map') {
-    const l = lhs as Record<string, unknown>;
-    const r = rhs as Record<string, unknown>;
+    const l = (isJsonMap(lhs) ? lhs : {}) as Record<string, unknown>;
+    const r = (isJsonMap(rhs) ? rhs : {}) as Record<string, unknown>;
     if (Object.keys(l).length === 0 && Object.keys(r).length === 0) return rhs;
     const out: Record<string, unknown> = {};
     for (const key of Object.keys(l)) out[key] = key in r ? mergeValues(l[key], r[key], childSchema(right.schema, key)) : l[key];
     for (const key of Object.keys(r)) if (!(key in l)) out[key] = r[key];
     return out;
   }
-  const l = lhs as unknown[];
-  const r = rhs as unknown[];
+  const l = Array.isArray(lhs) ? lhs : [];
+  const r = Array.isArray(rhs) ? rhs : [];
   if (l.length === 0 && r.length === 0) return rhs;
   return mergeListItems(l, r, right.list);
 }

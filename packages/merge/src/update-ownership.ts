@@ -1,9 +1,8 @@
 import { MergeError } from './errors.js';
-import { formatTime, ownersByKey, resolveManagedKind, strippedFields, transferOwnership, withoutManagedFields } from './field-ownership.js';
+import { emptyObjectOf, formatTime, ownersByKey, recordUpdate, resolveManagedKind, withoutManagedFields } from './field-ownership.js';
 import { describeTarget, type JsonObject } from './json.js';
-import { decodeManagedFields, encodeManagedFields, ownershipKey, type ManagedFieldsEntry } from './managed-fields.js';
+import { decodeManagedFields, encodeManagedFields, type ManagedFieldsEntry } from './managed-fields.js';
 import type { GroupVersionKind, MergeSchemaRegistry } from './registry.js';
-import { zeroValueOf } from './zero-value.js';
 
 /** Options of {@link updateManagedFields}. */
 export interface UpdateManagedFieldsOptions {
@@ -45,26 +44,9 @@ export function updateManagedFields(live: JsonObject | undefined, next: JsonObje
   if (!options.manager) throw new MergeError(`${describeTarget(next) || 'object'}: an update needs a field manager`);
   const kind = resolveManagedKind(next, options.registry, options.gvk);
   const now = formatTime(options.now);
-  const liveValue = live === undefined ? zeroValueOf(kind.schema, next) : withoutManagedFields(live);
+  const liveValue = live === undefined ? emptyObjectOf(kind) : withoutManagedFields(live);
   const nextValue = withoutManagedFields(next);
-  const owners = ownersByKey(decodeManagedFields(live));
-  // The apiserver runs the update as a temporary "current-operation" manager, then folds it into the real one.
-  const operationKey = ownershipKey({ manager: '\u0000current-operation', operation: 'Update', apiVersion: kind.apiVersion, subresource: '' });
-  const transfer = transferOwnership(liveValue, nextValue, kind, owners, operationKey);
-  const taken = transfer.modified.union(transfer.added).difference(transfer.removed).difference(strippedFields);
-  const result = transfer.owners;
-  if (!taken.isEmpty()) {
-    const key = ownershipKey({ manager: options.manager, operation: 'Update', apiVersion: kind.apiVersion, subresource: '' });
-    const previous = result.get(key);
-    result.set(key, {
-      manager: options.manager,
-      operation: 'Update',
-      apiVersion: kind.apiVersion,
-      subresource: '',
-      time: now,
-      fields: previous === undefined ? taken : taken.union(previous.fields),
-    });
-  }
+  const result = recordUpdate(liveValue, nextValue, kind, ownersByKey(decodeManagedFields(live)), options.manager, now);
   const managedFields = encodeManagedFields([...result.values()]);
   const metadata = typeof nextValue['metadata'] === 'object' && nextValue['metadata'] !== null ? (nextValue['metadata'] as JsonObject) : {};
   const object = { ...nextValue, metadata: managedFields.length > 0 ? { ...metadata, managedFields } : metadata };

@@ -28,10 +28,11 @@ export function shapeOf(value: unknown, schema: TypeSchema): ValueShape {
     case 'struct':
     case 'map':
       if (schema.mapType === 'atomic') return leaf;
-      return value === undefined || isJsonMap(value) ? { kind: 'map', schema } : leaf;
+      // null is an empty struct or map here, as structured-merge-diff reads it.
+      return value === undefined || value === null || isJsonMap(value) ? { kind: 'map', schema } : leaf;
     case 'list':
       if (schema.listType === 'atomic') return leaf;
-      return value === undefined || Array.isArray(value) ? { kind: 'list', list: schema } : leaf;
+      return value === undefined || value === null || Array.isArray(value) ? { kind: 'list', list: schema } : leaf;
   }
 }
 

@@ -3,10 +3,11 @@ import type { TypeSchema } from './schema.js';
 
 /**
  * The empty object of a kind as the apiserver serializes a freshly allocated Go object: structs held
- * by value appear as `{}` (recursively), everything else is absent. Field management compares a
- * create against it, so those structs do not count as added by the creator.
+ * by value appear as `{}` (recursively), required pointers, slices and maps as `null`, everything
+ * else is absent. Field management compares a create against it, so what Go always serializes does
+ * not count as added by the creator.
  */
-export function zeroValueOf(schema: TypeSchema, _next: JsonObject): JsonObject {
+export function zeroValueOf(schema: TypeSchema): JsonObject {
   return zeroStruct(schema, 0) ?? {};
 }
 
@@ -14,8 +15,8 @@ function zeroStruct(schema: TypeSchema, depth: number): JsonObject | undefined {
   if (schema.kind !== 'struct' || depth > 12) return undefined;
   const result: JsonObject = {};
   for (const [name, field] of schema.fields) {
-    if (!field.alwaysPresent) continue;
-    result[name] = zeroStruct(field.type, depth + 1) ?? {};
+    if (field.alwaysPresent) result[name] = zeroStruct(field.type, depth + 1) ?? {};
+    else if (schema.required.has(name) && field.type.kind !== 'scalar' && field.type.kind !== 'untyped') result[name] = null;
   }
   return result;
 }

@@ -1,0 +1,68 @@
+import jsonMergePatch from 'json-merge-patch';
+import fastJsonPatch, { type Operation } from 'fast-json-patch';
+import { MergeError } from './errors.js';
+import { describeTarget, type JsonObject } from './json.js';
+
+/**
+ * A JSON patch (RFC 6902) or JSON merge patch (RFC 7386) that cannot be applied.
+ *
+ * @remarks `operationIndex` is the failing operation of a JSON patch.
+ * @example
+ * ```ts
+ * try { applyJsonPatch(obj, [{ op: 'test', path: '/spec/replicas', value: 3 }]); } catch (error) { if (error instanceof JsonPatchError) console.log(error.operationIndex); }
+ * ```
+ */
+export class JsonPatchError extends MergeError {
+  override readonly name = 'JsonPatchError';
+  constructor(
+    message: string,
+    readonly operationIndex: number | undefined,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/**
+ * Applies a JSON patch (`application/json-patch+json`) with fast-json-patch.
+ *
+ * @remarks Pure: `original` is not modified. All operations apply or none does (a failing `test`
+ * or a missing path throws).
+ * @throws {@link JsonPatchError} naming the object and the failing operation.
+ * @example
+ * ```ts
+ * applyJsonPatch(deployment, [{ op: 'replace', path: '/spec/replicas', value: 3 }]);
+ * ```
+ */
+export function applyJsonPatch(original: JsonObject, operations: readonly Operation[]): JsonObject {
+  const target = describeTarget(original);
+  const validation = fastJsonPatch.validate([...operations], structuredClone(original));
+  if (validation) {
+    throw new JsonPatchError(`${target ? `${target}: ` : ''}JSON patch operation ${validation.index}: ${validation.message}`, validation.index, { cause: validation });
+  }
+  try {
+    return fastJsonPatch.applyPatch(structuredClone(original), [...operations], false, false).newDocument as JsonObject;
+  } catch (error) {
+    const index = (error as { index?: number }).index;
+    throw new JsonPatchError(`${target ? `${target}: ` : ''}JSON patch operation ${index ?? '?'}: ${(error as Error).message}`, index, { cause: error });
+  }
+}
+
+/**
+ * Applies a JSON merge patch (`application/merge-patch+json`) with json-merge-patch.
+ *
+ * @remarks Pure. Maps merge, `null` deletes, everything else (lists included) is replaced.
+ * @throws {@link JsonPatchError} when the patch is not a JSON object.
+ * @example
+ * ```ts
+ * applyJsonMergePatch(configMap, { data: { obsolete: null, added: 'x' } });
+ * ```
+ */
+export function applyJsonMergePatch(original: JsonObject, patch: JsonObject): JsonObject {
+  if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) {
+    throw new JsonPatchError(`${describeTarget(original) || 'object'}: a JSON merge patch must be a JSON object`, undefined);
+  }
+  return jsonMergePatch.apply(structuredClone(original), structuredClone(patch)) as JsonObject;
+}
+
+export type { Operation as JsonPatchOperation };
