@@ -1,12 +1,13 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import * as git from 'isomorphic-git';
 import { GitRefNotFoundError, redactUrl } from './errors.js';
 import { type ResolvedRef } from './ref.js';
 import { type RemoteOptions, withRemote } from './remote.js';
 import { authHeaders, checkTransport } from './transport.js';
+import { ObjectStore } from './object-store.js';
+import { fetchPack, recordTip } from './upload-pack.js';
 
 /** Options of {@link fetchCommit}. */
 export interface FetchCommitOptions extends RemoteOptions {
@@ -36,7 +37,8 @@ export function cacheGitdir(cacheDir: string, url: string, shallow: boolean): st
 
 /**
  * Makes sure the resolved commit is in the local cache of the repository, fetching only
- * what is missing: a branch or tag tip shallowly (depth 1), a pinned commit with history.
+ * what is missing (one `git-upload-pack` request that sends the cached commits as `have`s):
+ * a branch or tag tip shallowly (depth 1), a pinned commit with history.
  *
  * @remarks
  * The cache persists across calls, so the next poll fetches only new objects; when the
@@ -55,56 +57,28 @@ export async function fetchCommit(url: string, resolved: ResolvedRef, options: F
   checkTransport(url);
   const gitdir = cacheGitdir(options.cacheDir, url, resolved.shallow);
   return withLock(gitdir, async () => {
-    await mkdir(gitdir, { recursive: true });
     if (!fs.existsSync(join(gitdir, 'HEAD'))) {
-      await git.init({ fs, gitdir, bare: true });
-      await git.addRemote({ fs, gitdir, remote: 'origin', url: redactUrl(url) });
-      // Any ref kind (branches, tags, refs/pull/…) lands under refs/weft/ in the cache.
-      await git.setConfig({ fs, gitdir, path: 'remote.origin.fetch', value: '+refs/*:refs/weft/*' });
+      await mkdir(join(gitdir, 'objects', 'pack'), { recursive: true });
+      await mkdir(join(gitdir, 'refs', 'heads'), { recursive: true });
+      await writeFile(join(gitdir, 'config'), `[core]\n\trepositoryformatversion = 0\n\tbare = true\n[remote "origin"]\n\turl = ${redactUrl(url)}\n`);
+      await writeFile(join(gitdir, 'HEAD'), 'ref: refs/heads/main\n');
     }
-    const present = async () =>
-      (await hasCommit(gitdir, resolved.commit)) &&
-      (resolved.tagObject === undefined || (await hasObject(gitdir, resolved.tagObject)));
-    if (await present()) return gitdir;
+    const present = () => {
+      const store = new ObjectStore(gitdir);
+      return store.has(resolved.commit) && (resolved.tagObject === undefined || store.has(resolved.tagObject));
+    };
+    if (present()) return gitdir;
+    const want = resolved.tip ?? resolved.commit;
     await withRemote(url, options, (http) =>
-      git.fetch({
-        fs,
-        http,
-        gitdir,
-        url,
-        headers: authHeaders(options.auth),
-        tags: false,
-        ...(resolved.refName !== undefined
-          ? { ref: resolved.refName, remoteRef: resolved.refName, singleBranch: true }
-          : { singleBranch: false }),
-        ...(resolved.shallow ? { depth: 1 } : {}),
-      }),
+      fetchPack(url, gitdir, { wants: [want], ...(resolved.shallow ? { depth: 1 } : {}) }, http, authHeaders(options.auth)),
     );
-    if (!(await present())) {
+    if (!present()) {
       throw new GitRefNotFoundError(
         url,
         resolved.refName === undefined ? `commit ${resolved.commit}` : `commit ${resolved.commit} in ${resolved.refName}`,
       );
     }
+    await recordTip(gitdir, resolved.refName ?? `commits/${resolved.commit}`, want);
     return gitdir;
   });
-}
-
-async function hasCommit(gitdir: string, oid: string): Promise<boolean> {
-  if (!/^[0-9a-f]{40}$/.test(oid)) return false;
-  try {
-    await git.readCommit({ fs, gitdir, oid });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function hasObject(gitdir: string, oid: string): Promise<boolean> {
-  try {
-    await git.readObject({ fs, gitdir, oid, format: 'deflated' });
-    return true;
-  } catch {
-    return false;
-  }
 }

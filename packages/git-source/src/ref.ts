@@ -38,6 +38,8 @@ export interface ResolvedRef {
   revisionName: string | undefined;
   /** The commit to archive. */
   commit: string;
+  /** The object the ref points to on the remote (tag object, or commit), when a ref was resolved. */
+  tip?: string;
   /** The annotated tag object, when the ref is one (for signature checks). */
   tagObject?: string;
   /** Whether the ref is a tag (so `verify.mode: Tag` applies). */
@@ -71,6 +73,7 @@ export function resolveRef(url: string, refs: readonly AdvertisedRef[], ref: Git
       refName: name,
       revisionName: short,
       commit: found.peeled ?? found.oid,
+      tip: found.oid,
       ...(found.peeled !== undefined ? { tagObject: found.oid } : {}),
       isTag,
       shallow: true,

@@ -1,6 +1,5 @@
-import fs from 'node:fs';
 import { posix } from 'node:path';
-import * as git from 'isomorphic-git';
+import { ObjectStore, commitTree, parseTree, type TreeItem } from './object-store.js';
 import { ArtifactTooLargeError, UnsupportedGitFeatureError } from './errors.js';
 import { IgnoreRules, SOURCE_IGNORE_FILE } from './ignore-rules.js';
 import { type ArtifactEntry } from './tar.js';
@@ -34,36 +33,32 @@ export interface CollectTreeOptions {
  * ```
  */
 export async function collectTree(gitdir: string, commit: string, options: CollectTreeOptions): Promise<ArtifactEntry[]> {
-  const cache = {};
+  const store = new ObjectStore(gitdir);
   const rules = new IgnoreRules(options.ignore === undefined ? {} : { specIgnore: options.ignore });
   const entries: ArtifactEntry[] = [];
   let size = 0;
-  const { tree } = await git.readTree({ fs, gitdir, oid: commit, cache });
+  const tree = parseTree(store.readAs(commitTree(store.readAs(commit, 'commit')), 'tree'));
 
-  const visit = async (directory: string, items: git.TreeEntry[]): Promise<boolean> => {
-    const sourceIgnore = items.find((item) => item.path === SOURCE_IGNORE_FILE && item.type === 'blob');
-    if (sourceIgnore) {
-      const { blob } = await git.readBlob({ fs, gitdir, oid: sourceIgnore.oid, cache });
-      rules.addSourceIgnore(directory, Buffer.from(blob).toString('utf8'));
-    }
+  const visit = async (directory: string, items: TreeItem[]): Promise<boolean> => {
+    const sourceIgnore = items.find((item) => item.name === SOURCE_IGNORE_FILE && item.mode.startsWith('100'));
+    if (sourceIgnore) rules.addSourceIgnore(directory, store.readAs(sourceIgnore.oid, 'blob').toString('utf8'));
     let kept = false;
     for (const item of items) {
-      const path = directory === '' ? item.path : `${directory}/${item.path}`;
-      if (item.type === 'commit') {
+      const path = directory === '' ? item.name : `${directory}/${item.name}`;
+      if (item.mode === '160000') {
         if (options.recurseSubmodules) throw new UnsupportedGitFeatureError(options.url, 'submodules');
         continue;
       }
-      const isDirectory = item.type === 'tree';
+      const isDirectory = item.mode === '040000';
       if (rules.ignores(path, isDirectory)) continue;
       if (isDirectory) {
-        const sub = await git.readTree({ fs, gitdir, oid: item.oid, cache });
-        if (await visit(path, sub.tree)) {
+        if (await visit(path, parseTree(store.readAs(item.oid, 'tree')))) {
           entries.push({ path, type: 'directory' });
           kept = true;
         }
         continue;
       }
-      const { blob } = await git.readBlob({ fs, gitdir, oid: item.oid, cache });
+      const blob = store.readAs(item.oid, 'blob');
       if (item.mode === '120000') {
         const target = Buffer.from(blob).toString('utf8');
         if (escapesRepository(path, target)) continue;
@@ -78,6 +73,7 @@ export async function collectTree(gitdir: string, commit: string, options: Colle
     return kept;
   };
   await visit('', tree);
+  store.close();
   return entries;
 }
 
