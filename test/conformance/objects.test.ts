@@ -42,7 +42,9 @@ conformance('objects: create, read, update, delete', (target) => {
     expect(read.body.metadata.uid).toBe(created.body.metadata.uid);
 
     // Unconditional (no resourceVersion): controllers of the real cluster may write status meanwhile.
-    const updated = await target().request('PUT', `${path(collection)}/${name}`, { ...read.body, metadata: { ...read.body.metadata, resourceVersion: undefined, labels: { sample: 'changed' } } });
+    // Leases allow no unconditional update.
+    const resourceVersion = kind === 'Lease' ? read.body.metadata.resourceVersion : undefined;
+    const updated = await target().request('PUT', `${path(collection)}/${name}`, { ...read.body, metadata: { ...read.body.metadata, resourceVersion, labels: { sample: 'changed' } } });
     expect(updated.status, updated.text).toBe(200);
     expect(updated.body.metadata.labels).toEqual({ sample: 'changed' });
     expect(Number(updated.body.metadata.resourceVersion)).toBeGreaterThan(Number(created.body.metadata.resourceVersion));
@@ -132,6 +134,15 @@ conformance('objects: create, read, update, delete', (target) => {
     const updated = await target().request('PUT', `${path('api/v1/namespaces/NS/configmaps')}/unconditional`, { metadata: { name: 'unconditional' }, data: { v: '2' } });
     expect(updated.status).toBe(200);
     expect(updated.body.data).toEqual({ v: '2' });
+  });
+
+  it('requires a resourceVersion to update a Lease', async () => {
+    const leases = path('apis/coordination.k8s.io/v1/namespaces/NS/leases');
+    await target().request('POST', leases, { metadata: { name: 'unconditional-lease' }, spec: { holderIdentity: 'a' } });
+    const { status, body } = await target().request('PUT', `${leases}/unconditional-lease`, { metadata: { name: 'unconditional-lease' }, spec: { holderIdentity: 'b' } });
+    expect(status).toBe(422);
+    expect(body.message).toBe('leases.coordination.k8s.io "unconditional-lease" is invalid: metadata.resourceVersion: Invalid value: 0: must be specified for an update');
+    expect(body.details).toMatchObject({ name: 'unconditional-lease', group: 'coordination.k8s.io', kind: 'leases' });
   });
 
   it('answers 404 for an update of an object that does not exist', async () => {

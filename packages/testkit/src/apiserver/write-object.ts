@@ -6,7 +6,7 @@ import { managedFieldsAfterUpdate } from './managed-fields.js';
 import { generateName, nameProblems } from './object-names.js';
 import { apiVersionOf, type ResourceDefinition } from './resources.js';
 import { fieldManagerOf, type ResourceRequest, type ServerState } from './server-state.js';
-import { badRequest, conflict, forbidden, invalid, notFound, type StatusCause } from './status-error.js';
+import { badRequest, conflict, forbidden, invalid, notFound, statusError, type StatusCause } from './status-error.js';
 import { cloneObject, isJsonObject, nowTimestamp, type StoredObject } from './stored-object.js';
 
 const namespaces = { group: '', plural: 'namespaces' };
@@ -29,6 +29,10 @@ export function requireNamespace(state: ServerState, request: ResourceRequest, c
   if (creating && namespace.metadata.deletionTimestamp) {
     throw forbidden(request.resource, request.name ?? '', `unable to create new content in namespace ${request.namespace} because it is being terminated`);
   }
+}
+
+function isLease(resource: ResourceDefinition): boolean {
+  return resource.group === 'coordination.k8s.io' && resource.plural === 'leases';
 }
 
 function specOf(object: StoredObject): string {
@@ -101,8 +105,13 @@ export function admitWrite(state: ServerState, request: ResourceRequest, previou
       if (metadata.resourceVersion !== previous.metadata.resourceVersion) {
         throw conflict(resource, previous.metadata.name!, 'the object has been modified; please apply your changes to the latest version and try again');
       }
-    } else if (resource.crdName !== undefined && options.replace) {
-      throw invalid(qualified, previous.metadata.name!, [{ reason: 'FieldValueInvalid', message: 'Invalid value: 0: must be specified for an update', field: 'metadata.resourceVersion' }]);
+    } else if (options.replace && (resource.crdName !== undefined || isLease(resource))) {
+      // These kinds allow no unconditional update. Built-in ones name the resource (plural.group) in the message.
+      const cause = { reason: 'FieldValueInvalid', message: 'Invalid value: 0: must be specified for an update', field: 'metadata.resourceVersion' };
+      if (resource.crdName !== undefined) throw invalid(qualified, previous.metadata.name!, [cause]);
+      throw statusError(422, 'Invalid', `${resource.plural}.${resource.group} "${previous.metadata.name}" is invalid: metadata.resourceVersion: ${cause.message}`, {
+        name: previous.metadata.name!, group: resource.group, kind: resource.plural, causes: [cause],
+      });
     }
     metadata.name = previous.metadata.name!;
     if (resource.namespaced) metadata.namespace = previous.metadata.namespace!;
