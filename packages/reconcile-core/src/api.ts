@@ -103,6 +103,7 @@ export {
   reconcileWithFinalizer,
   FinalizerConflictError,
   type FinalizerOptions,
+  type FinalizerClient,
   type FinalizerOutcome,
   type ReconcileWithFinalizerOptions,
 } from './finalizers.js';

@@ -4,6 +4,9 @@ import { WeftError } from './errors.js';
 import type { ResourceKind } from './kinds.js';
 import { describeObject, objectRef, type KubeObject } from './objects.js';
 
+/** The client verbs the finalizer helpers use (a {@link KubeClient} has them). */
+export type FinalizerClient = Pick<KubeClient, 'get' | 'patch'>;
+
 /** Options of {@link addFinalizer} and {@link removeFinalizer}. */
 export interface FinalizerOptions<T extends KubeObject> extends CallOptions {
   /** The object's kind, to skip discovery; default: mapped from the object's apiVersion and kind. */
@@ -74,7 +77,7 @@ export function isBeingDeleted(object: Pick<KubeObject, 'metadata'>): boolean {
  * const app = await addFinalizer(client, fetched, 'weft.dev/cleanup', { signal });
  * ```
  */
-export async function addFinalizer<T extends KubeObject>(client: KubeClient, object: T, finalizer: string, options: FinalizerOptions<T> = {}): Promise<T> {
+export async function addFinalizer<T extends KubeObject>(client: FinalizerClient, object: T, finalizer: string, options: FinalizerOptions<T> = {}): Promise<T> {
   const updated = await updateFinalizers(client, object, finalizer, options, (finalizers) => (finalizers.includes(finalizer) ? undefined : [...finalizers, finalizer]), false);
   return updated!;
 }
@@ -92,12 +95,12 @@ export async function addFinalizer<T extends KubeObject>(client: KubeClient, obj
  * await removeFinalizer(client, app, 'weft.dev/cleanup', { signal });
  * ```
  */
-export async function removeFinalizer<T extends KubeObject>(client: KubeClient, object: T, finalizer: string, options: FinalizerOptions<T> = {}): Promise<T | undefined> {
+export async function removeFinalizer<T extends KubeObject>(client: FinalizerClient, object: T, finalizer: string, options: FinalizerOptions<T> = {}): Promise<T | undefined> {
   return updateFinalizers(client, object, finalizer, options, (finalizers) => (finalizers.includes(finalizer) ? finalizers.filter((name) => name !== finalizer) : undefined), true);
 }
 
 async function updateFinalizers<T extends KubeObject>(
-  client: KubeClient,
+  client: FinalizerClient,
   object: T,
   finalizer: string,
   options: FinalizerOptions<T>,
@@ -169,7 +172,7 @@ export interface ReconcileWithFinalizerOptions<T extends KubeObject, R> extends 
  * });
  * ```
  */
-export async function reconcileWithFinalizer<T extends KubeObject, R>(client: KubeClient, object: T, options: ReconcileWithFinalizerOptions<T, R>): Promise<FinalizerOutcome<T, R>> {
+export async function reconcileWithFinalizer<T extends KubeObject, R>(client: FinalizerClient, object: T, options: ReconcileWithFinalizerOptions<T, R>): Promise<FinalizerOutcome<T, R>> {
   const { finalizer, apply, cleanup, ...finalizerOptions } = options;
   if (isBeingDeleted(object)) {
     if (!hasFinalizer(object, finalizer)) return { action: 'none' };
