@@ -159,6 +159,44 @@ conformance('kubectl', (target) => {
     expect((await target().request('GET', `/api/v1/namespaces/${ns}/configmaps?labelSelector=bulk%3Dyes`)).body.items).toEqual([]);
   });
 
+  it('creates a ConfigMap with kubectl create configmap (a typed protobuf body)', async () => {
+    const result = await target().kubectl(['-n', ns, 'create', 'configmap', 'typed', '--from-literal=a=1', '--from-literal=b=two']);
+    expect(result.stderr).toBe('');
+    expect(result.stdout.trim()).toBe('configmap/typed created');
+    const { body } = await target().request('GET', `/api/v1/namespaces/${ns}/configmaps/typed`);
+    expect(body.data).toEqual({ a: '1', b: 'two' });
+  });
+
+  it('creates a Secret with kubectl create secret generic', async () => {
+    const result = await target().kubectl(['-n', ns, 'create', 'secret', 'generic', 'typed-secret', '--from-literal=password=s3cret']);
+    expect(result.stdout.trim()).toBe('secret/typed-secret created');
+    const { body } = await target().request('GET', `/api/v1/namespaces/${ns}/secrets/typed-secret`);
+    expect(Buffer.from(body.data.password, 'base64').toString()).toBe('s3cret');
+    expect(body.type).toBe('Opaque');
+  });
+
+  it('creates a namespace with kubectl create namespace, labelled with its name', async () => {
+    const name = `kubectl-ns-${Math.random().toString(36).slice(2, 8)}`;
+    const result = await target().kubectl(['create', 'namespace', name]);
+    expect(result.stdout.trim()).toBe(`namespace/${name} created`);
+    const { body } = await target().request('GET', `/api/v1/namespaces/${name}`);
+    expect(body.metadata.labels).toEqual({ 'kubernetes.io/metadata.name': name });
+    await target().request('DELETE', `/api/v1/namespaces/${name}`);
+  });
+
+  it('creates a ServiceAccount with kubectl create serviceaccount', async () => {
+    const result = await target().kubectl(['-n', ns, 'create', 'serviceaccount', 'robot']);
+    expect(result.stdout.trim()).toBe('serviceaccount/robot created');
+    expect((await target().request('GET', `/api/v1/namespaces/${ns}/serviceaccounts/robot`)).status).toBe(200);
+  });
+
+  it('answers AlreadyExists through kubectl create', async () => {
+    await target().kubectl(['-n', ns, 'create', 'configmap', 'dup']);
+    const result = await target().kubectl(['-n', ns, 'create', 'configmap', 'dup']);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain('configmaps "dup" already exists');
+  });
+
   it('shows the server version', async () => {
     const result = await target().kubectl(['version', '-o', 'json']);
     expect(JSON.parse(result.stdout).serverVersion.gitVersion).toMatch(/^v1\.37\./);

@@ -24,5 +24,5 @@ export function applyBuiltinDefaults(resource: ResourceDefinition, object: Store
       spec['strategy'] ??= { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: '25%', maxSurge: '25%' } };
     }
   }
-  if (resource.group === '' && resource.plural === 'secrets' && object['type'] === undefined) object['type'] = 'Opaque';
+  if (resource.group === '' && resource.plural === 'secrets' && !object['type']) object['type'] = 'Opaque';
 }

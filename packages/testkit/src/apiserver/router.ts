@@ -6,6 +6,7 @@ import { apiGroup, coreVersions, groupList, resourceList, versionInfo } from './
 import type { ApiVerb } from './faults.js';
 import { openApiDocument, openApiIndex } from './openapi.js';
 import { parsePatchBody, patchObject } from './patch.js';
+import { decodeProtobufObject } from './protobuf-body.js';
 import { getObject, listObjects } from './read.js';
 import { getScale } from './scale.js';
 import type { ApiResponse, ResourceRequest, ServerState } from './server-state.js';
@@ -29,19 +30,21 @@ function send(response: ServerResponse, code: number, body: unknown): void {
   response.end(text);
 }
 
-function readBody(request: IncomingMessage): Promise<string> {
+function readBody(request: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    request.on('end', () => resolve(Buffer.concat(chunks)));
     request.on('error', reject);
   });
 }
 
-function parseBody(raw: string, contentType: string | undefined): unknown {
-  if (raw.trim() === '') return undefined;
+function parseBody(bytes: Buffer, contentType: string | undefined): unknown {
   const type = (contentType ?? '').split(';')[0]!.trim();
-  if (type.includes('protobuf') || type.includes('cbor')) throw statusError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml`);
+  if (type === 'application/vnd.kubernetes.protobuf') return decodeProtobufObject(bytes);
+  const raw = bytes.toString('utf8');
+  if (raw.trim() === '') return undefined;
+  if (type.includes('cbor')) throw statusError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml`);
   try {
     return JSON.parse(raw);
   } catch (error) {
@@ -175,7 +178,7 @@ export async function routeRequest(context: RouterContext, request: IncomingMess
         answer = replaceObject(state, resourceRequest, parseBody(await readBody(request), contentType));
         break;
       case 'patch':
-        answer = patchObject(state, resourceRequest, parsePatchBody(await readBody(request), contentType), contentType);
+        answer = patchObject(state, resourceRequest, parsePatchBody((await readBody(request)).toString('utf8'), contentType), contentType);
         break;
       case 'delete':
         answer = deleteObject(state, resourceRequest, deleteOptionsOf(url.searchParams, parseBody(await readBody(request), contentType)));
