@@ -112,6 +112,7 @@ export async function fetchArtifact(
     ...(options.ignore !== undefined ? { ignore: options.ignore } : {}),
     ...(options.maxSize !== undefined ? { maxSize: options.maxSize } : {}),
     ...(options.recurseSubmodules !== undefined ? { recurseSubmodules: options.recurseSubmodules } : {}),
+    ...(previous ? { reuse: previous.entries } : {}),
   });
   for (const include of options.include ?? []) entries = mergeInclude(entries, include);
   const bytes = writeTarGz(entries);

@@ -7,7 +7,7 @@ import { type ResolvedRef } from './ref.js';
 import { type RemoteOptions, withRemote } from './remote.js';
 import { authHeaders, checkTransport } from './transport.js';
 import { ObjectStore } from './object-store.js';
-import { fetchPack, recordTip } from './upload-pack.js';
+import { fetchPack, readTip, recordTip } from './upload-pack.js';
 
 /** Options of {@link fetchCommit}. */
 export interface FetchCommitOptions extends RemoteOptions {
@@ -38,7 +38,9 @@ export function cacheGitdir(cacheDir: string, url: string, shallow: boolean): st
 /**
  * Makes sure the resolved commit is in the local cache of the repository, fetching only
  * what is missing (one `git-upload-pack` request that sends the cached commits as `have`s):
- * a branch or tag tip shallowly (depth 1), a pinned commit with history.
+ * a branch or tag tip shallowly (depth 1) the first time, then incrementally (the objects
+ * new since the cached tip; after a force-push that can be more history than depth 1), and
+ * a pinned commit with history.
  *
  * @remarks
  * The cache persists across calls, so the next poll fetches only new objects; when the
@@ -69,8 +71,12 @@ export async function fetchCommit(url: string, resolved: ResolvedRef, options: F
     };
     if (present()) return gitdir;
     const want = resolved.tip ?? resolved.commit;
+    const tipName = resolved.refName ?? `commits/${resolved.commit}`;
+    // Deepen only the first time: once the cache holds an earlier tip of this ref, the server
+    // sends just the objects that are new since it (a deepen would resend the whole tree).
+    const incremental = (await readTip(gitdir, tipName)) !== undefined;
     await withRemote(url, options, (http) =>
-      fetchPack(url, gitdir, { wants: [want], ...(resolved.shallow ? { depth: 1 } : {}) }, http, authHeaders(options.auth)),
+      fetchPack(url, gitdir, { wants: [want], ...(resolved.shallow && !incremental ? { depth: 1 } : {}) }, http, authHeaders(options.auth)),
     );
     if (!present()) {
       throw new GitRefNotFoundError(
@@ -78,7 +84,7 @@ export async function fetchCommit(url: string, resolved: ResolvedRef, options: F
         resolved.refName === undefined ? `commit ${resolved.commit}` : `commit ${resolved.commit} in ${resolved.refName}`,
       );
     }
-    await recordTip(gitdir, resolved.refName ?? `commits/${resolved.commit}`, want);
+    await recordTip(gitdir, tipName, want);
     return gitdir;
   });
 }

@@ -11,6 +11,8 @@ export interface ArtifactEntry {
   content?: Uint8Array;
   /** Symlink target, as stored in git. */
   target?: string;
+  /** The git blob id, when the entry came from git (not written to the tar). */
+  oid?: string;
 }
 
 const BLOCK = 512;
@@ -34,11 +36,13 @@ export function writeTarGz(entries: readonly ArtifactEntry[]): Buffer {
 
 /** The uncompressed tar of {@link writeTarGz}. */
 export function writeTar(entries: readonly ArtifactEntry[]): Buffer {
-  const sorted = [...entries].sort((a, b) => compareBytes(entryName(a), entryName(b)));
+  // Sort by the UTF-8 bytes of the name (computed once: comparing inside the sort allocates).
+  const sorted = entries
+    .map((entry) => ({ entry, name: entryName(entry), key: Buffer.from(entryName(entry)) }))
+    .sort((a, b) => Buffer.compare(a.key, b.key));
   const chunks: Buffer[] = [];
-  for (const entry of sorted) {
-    const name = entryName(entry);
-    const content = entry.type === 'file' ? Buffer.from(entry.content ?? new Uint8Array()) : Buffer.alloc(0);
+  for (const { entry, name } of sorted) {
+    const content = entry.type === 'file' && entry.content ? Buffer.from(entry.content.buffer, entry.content.byteOffset, entry.content.byteLength) : ZEROS.subarray(0, 0);
     const target = entry.type === 'symlink' ? (entry.target ?? '') : '';
     const pax: string[] = [];
     const split = splitName(name);
@@ -46,7 +50,7 @@ export function writeTar(entries: readonly ArtifactEntry[]): Buffer {
     if (Buffer.byteLength(target) > 100) pax.push(paxRecord('linkpath', target));
     if (pax.length > 0) {
       const body = Buffer.from(pax.join(''));
-      chunks.push(header({ name: 'PaxHeader', prefix: '', mode: 0o644, size: body.length, type: 'x', link: '' }), pad(body));
+      chunks.push(header({ name: 'PaxHeader', prefix: '', mode: 0o644, size: body.length, type: 'x', link: '' }), body, padding(body.length));
     }
     const mode = entry.type === 'directory' ? 0o755 : entry.type === 'symlink' ? 0o777 : entry.executable ? 0o755 : 0o644;
     const type = entry.type === 'directory' ? '5' : entry.type === 'symlink' ? '2' : '0';
@@ -60,7 +64,7 @@ export function writeTar(entries: readonly ArtifactEntry[]): Buffer {
         link: Buffer.byteLength(target) > 100 ? '' : target,
       }),
     );
-    if (content.length > 0) chunks.push(pad(content));
+    if (content.length > 0) chunks.push(content, padding(content.length));
   }
   chunks.push(Buffer.alloc(BLOCK * 2));
   return Buffer.concat(chunks);
@@ -68,10 +72,6 @@ export function writeTar(entries: readonly ArtifactEntry[]): Buffer {
 
 function entryName(entry: ArtifactEntry): string {
   return entry.type === 'directory' ? `${entry.path}/` : entry.path;
-}
-
-function compareBytes(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a), Buffer.from(b));
 }
 
 /** ustar keeps up to 100 bytes of name and 155 of prefix, split at a `/`. */
@@ -109,7 +109,7 @@ function header(h: { name: string; prefix: string; mode: number; size: number; t
   block.write('00', 263, 2, 'latin1');
   block.write(h.prefix, 345, 155, 'utf8');
   let sum = 0;
-  for (const byte of block) sum += byte;
+  for (let i = 0; i < BLOCK; i++) sum += block[i]!;
   block.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 8, 'latin1');
   return block;
 }
@@ -118,7 +118,9 @@ function writeOctal(block: Buffer, value: number, offset: number, length: number
   block.write(`${value.toString(8).padStart(length - 1, '0')}\0`, offset, length, 'latin1');
 }
 
-function pad(content: Buffer): Buffer {
-  const remainder = content.length % BLOCK;
-  return remainder === 0 ? content : Buffer.concat([content, Buffer.alloc(BLOCK - remainder)]);
+const ZEROS = Buffer.alloc(BLOCK);
+
+/** The zeros that fill a member of `length` bytes up to a whole block. */
+function padding(length: number): Buffer {
+  return ZEROS.subarray(0, (BLOCK - (length % BLOCK)) % BLOCK);
 }

@@ -14,6 +14,8 @@ export interface CollectTreeOptions {
   recurseSubmodules?: boolean;
   /** URL for error messages. */
   url: string;
+  /** Entries of an earlier artifact: blobs with the same id are reused instead of read again. */
+  reuse?: readonly ArtifactEntry[];
 }
 
 /**
@@ -34,6 +36,8 @@ export interface CollectTreeOptions {
  */
 export async function collectTree(gitdir: string, commit: string, options: CollectTreeOptions): Promise<ArtifactEntry[]> {
   const store = new ObjectStore(gitdir);
+  const known = new Map<string, Uint8Array>();
+  for (const entry of options.reuse ?? []) if (entry.oid !== undefined && entry.content !== undefined) known.set(entry.oid, entry.content);
   const rules = new IgnoreRules(options.ignore === undefined ? {} : { specIgnore: options.ignore });
   const entries: ArtifactEntry[] = [];
   let size = 0;
@@ -58,15 +62,15 @@ export async function collectTree(gitdir: string, commit: string, options: Colle
         }
         continue;
       }
-      const blob = store.readAs(item.oid, 'blob');
+      const blob = known.get(item.oid) ?? store.readAs(item.oid, 'blob');
       if (item.mode === '120000') {
         const target = Buffer.from(blob).toString('utf8');
         if (escapesRepository(path, target)) continue;
-        entries.push({ path, type: 'symlink', target });
+        entries.push({ path, type: 'symlink', target, oid: item.oid });
       } else {
         size += blob.byteLength;
         if (options.maxSize !== undefined && size > options.maxSize) throw new ArtifactTooLargeError(options.url, size, options.maxSize);
-        entries.push({ path, type: 'file', content: blob, executable: item.mode === '100755' });
+        entries.push({ path, type: 'file', content: blob, executable: item.mode === '100755', oid: item.oid });
       }
       kept = true;
     }

@@ -119,10 +119,20 @@ export async function fetchPack(
 
 /** Records a fetched tip under `refs/weft/…`, so later fetches send it as a `have`. */
 export async function recordTip(gitdir: string, name: string, oid: string): Promise<void> {
-  const path = join(gitdir, 'refs', 'weft', name.replace(/^refs\//, '').replace(/\.\.|[^A-Za-z0-9._/-]/g, '_'));
+  const path = tipPath(gitdir, name);
   await mkdir(join(path, '..'), { recursive: true });
   await writeFile(`${path}.tmp`, `${oid}\n`);
   await rename(`${path}.tmp`, path);
+}
+
+/** The tip recorded for a ref name by {@link recordTip}, if any. */
+export async function readTip(gitdir: string, name: string): Promise<string | undefined> {
+  const oid = (await readFile(tipPath(gitdir, name), 'utf8').catch(() => '')).trim();
+  return /^[0-9a-f]{40}$/.test(oid) ? oid : undefined;
+}
+
+function tipPath(gitdir: string, name: string): string {
+  return join(gitdir, 'refs', 'weft', name.replace(/^refs\//, '').replace(/\.\.|[^A-Za-z0-9._/-]/g, '_'));
 }
 
 async function localTips(gitdir: string): Promise<string[]> {
