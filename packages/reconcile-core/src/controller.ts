@@ -8,7 +8,7 @@ import { WeftError } from './errors.js';
 import type { ResourceKind } from './kinds.js';
 import type { KubeObject } from './objects.js';
 import { reflect } from './reflect.js';
-import { type ContextRecorder, isTerminalError, type ReconcileContext, type ReconcileOutcome, Reconciler, type Result, withTimeout } from './reconciler.js';
+import { type ContextRecorder, isTerminalError, type ReconcileContext, type ReconcileOutcome, Reconciler, type Result, ReconcileTimeoutError } from './reconciler.js';
 import { run, type RunnerHooks } from './runner.js';
 import { retryRateLimiter, type RetryRateLimiterOptions, schedule, type ScheduleRequest } from './scheduler.js';
 import { createStore, type Store, type StoreOptions } from './store.js';
@@ -255,10 +255,12 @@ export class Controller<T extends KubeObject> extends Observable<ReconcileOutcom
       const concurrency = this.options.concurrency ?? 1;
       runtime.observer?.started?.(name, concurrency);
 
+      const inFlight = new Set<ReconcileDeadline>();
+      let listening = false;
       const work = async (request: ReconcileRequest, runnerSignal: AbortSignal): Promise<ReconcileOutcome> => {
         const key = requestKey(request);
         const startedAt = Date.now();
-        await store.ready({ signal: runnerSignal }).catch(() => undefined);
+        if (!store.isReady) await store.ready({ signal: runnerSignal }).catch(() => undefined);
         const object = store.get(key);
         if (!object) {
           limiter.forget(key);
@@ -269,10 +271,18 @@ export class Controller<T extends KubeObject> extends Observable<ReconcileOutcom
         let boundLogger: Logger | undefined;
         const objectLogger = () => (boundLogger ??= logger.child({ namespace: request.namespace, name: request.name, reconcileID: randomUUID() }));
         let outcome: ReconcileOutcome;
+        const deadline = new ReconcileDeadline(key, timeoutMs);
+        if (!listening) {
+          listening = true;
+          runnerSignal.addEventListener('abort', () => inFlight.forEach((each) => each.abort(runnerSignal.reason)), { once: true });
+        }
+        inFlight.add(deadline);
         try {
-          const result = await withTimeout(key, timeoutMs, runnerSignal, (signal) =>
+          const result = await deadline.race(() =>
             this.reconcileOne(object, {
-              signal,
+              get signal() {
+                return deadline.signal;
+              },
               controller: name,
               key,
               get logger() {
@@ -308,6 +318,7 @@ export class Controller<T extends KubeObject> extends Observable<ReconcileOutcom
             requeue$.next({ request, runAt: Date.now() + delay });
           }
         }
+        inFlight.delete(deadline);
         runtime.observer?.reconciled(outcome);
         return outcome;
       };
@@ -378,3 +389,57 @@ export class Controller<T extends KubeObject> extends Observable<ReconcileOutcom
   }
 }
 
+
+/**
+ * The timeout and cancellation of one reconcile, made cheap for the common case: the
+ * AbortController exists only if the reconciler reads `ctx.signal`, and the controller holds
+ * one shutdown listener for all reconciles instead of one each.
+ */
+class ReconcileDeadline {
+  private controller: AbortController | undefined;
+  private reason: unknown;
+  private aborted = false;
+  private fail: ((reason: unknown) => void) | undefined;
+
+  constructor(
+    private readonly key: string,
+    private readonly timeoutMs: number,
+  ) {}
+
+  get signal(): AbortSignal {
+    if (this.aborted) return AbortSignal.abort(this.reason);
+    return (this.controller ??= new AbortController()).signal;
+  }
+
+  abort(reason: unknown): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.reason = reason;
+    this.controller?.abort(reason);
+    this.fail?.(reason);
+  }
+
+  /** Runs `attempt`, rejecting with the abort reason on timeout or shutdown without waiting for it. */
+  race<R>(attempt: () => Promise<R>): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
+      this.fail = reject;
+      const timer = setTimeout(() => this.abort(new ReconcileTimeoutError(this.key, this.timeoutMs)), this.timeoutMs);
+      let pending: Promise<R>;
+      try {
+        pending = attempt();
+      } catch (error) {
+        pending = Promise.reject(error);
+      }
+      pending.then(
+        (value) => {
+          clearTimeout(timer);
+          resolve(value);
+        },
+        (error: unknown) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      );
+    });
+  }
+}

@@ -184,21 +184,43 @@ export interface ReconcileOutcome {
  * await withTimeout('prod/web', 30_000, shutdownSignal, (signal) => reconciler.reconcile(app, { ...ctx, signal }));
  * ```
  */
-export async function withTimeout<R>(key: string, timeoutMs: number, parent: AbortSignal | undefined, attempt: (signal: AbortSignal) => Promise<R>): Promise<R> {
+export function withTimeout<R>(key: string, timeoutMs: number, parent: AbortSignal | undefined, attempt: (signal: AbortSignal) => Promise<R>): Promise<R> {
+  if (parent?.aborted) return Promise.reject(parent.reason);
   const abort = new AbortController();
-  let timer: NodeJS.Timeout | undefined;
-  const onParentAbort = () => abort.abort(parent?.reason);
-  if (parent?.aborted) throw parent.reason;
-  parent?.addEventListener('abort', onParentAbort, { once: true });
-  const stopped = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => abort.abort(new ReconcileTimeoutError(key, timeoutMs)), timeoutMs);
-    abort.signal.addEventListener('abort', () => reject(abort.signal.reason), { once: true });
+  // One promise, one timer and one listener: this runs once per reconcile, so it stays cheap.
+  return new Promise<R>((resolve, reject) => {
+    let settled = false;
+    const settle = () => {
+      settled = true;
+      clearTimeout(timer);
+      parent?.removeEventListener('abort', onParentAbort);
+    };
+    const fail = (reason: unknown) => {
+      if (settled) return;
+      settle();
+      abort.abort(reason);
+      reject(reason);
+    };
+    const onParentAbort = () => fail(parent?.reason);
+    const timer = setTimeout(() => fail(new ReconcileTimeoutError(key, timeoutMs)), timeoutMs);
+    parent?.addEventListener('abort', onParentAbort, { once: true });
+    let pending: Promise<R>;
+    try {
+      pending = Promise.resolve(attempt(abort.signal));
+    } catch (error) {
+      pending = Promise.reject(error);
+    }
+    pending.then(
+      (value) => {
+        if (settled) return;
+        settle();
+        resolve(value);
+      },
+      (error: unknown) => {
+        if (settled) return;
+        settle();
+        reject(error);
+      },
+    );
   });
-  stopped.catch(() => undefined);
-  try {
-    return await Promise.race([Promise.resolve().then(() => attempt(abort.signal)), stopped]);
-  } finally {
-    clearTimeout(timer);
-    parent?.removeEventListener('abort', onParentAbort);
-  }
 }

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { Observable, type OperatorFunction } from 'rxjs';
 
 /** Hooks a {@link run} reports to, for workqueue metrics. */
@@ -52,7 +53,12 @@ export function run<R, O>(work: (request: R, signal: AbortSignal) => Promise<O>,
   return (source) =>
     new Observable<O>((subscriber) => {
       const abort = new AbortController();
+      // Every in-flight call may listen on this one signal.
+      setMaxListeners(0, abort.signal);
+      // Ready keys in order: an array with a moving head (Map-as-queue degrades when its front is deleted over and over).
       const queued = new Map<string, { request: R; since: number }>();
+      let order: string[] = [];
+      let head = 0;
       const running = new Set<string>();
       const dirty = new Map<string, R>();
       let sourceDone = false;
@@ -69,6 +75,7 @@ export function run<R, O>(work: (request: R, signal: AbortSignal) => Promise<O>,
           return;
         }
         queued.set(key, { request, since: Date.now() });
+        order.push(key);
         options.hooks?.onQueued?.(key, queued.size);
       };
 
@@ -79,7 +86,13 @@ export function run<R, O>(work: (request: R, signal: AbortSignal) => Promise<O>,
 
       const pump = () => {
         while (!stopping && running.size < concurrency && queued.size > 0) {
-          const [key, entry] = queued.entries().next().value as [string, { request: R; since: number }];
+          const key = order[head++]!;
+          if (head > 1024 && head * 2 > order.length) {
+            order = order.slice(head);
+            head = 0;
+          }
+          const entry = queued.get(key);
+          if (!entry) continue;
           queued.delete(key);
           running.add(key);
           const started = Date.now();
@@ -124,6 +137,8 @@ export function run<R, O>(work: (request: R, signal: AbortSignal) => Promise<O>,
           if (options.onSourceComplete === 'finish-in-flight') {
             stopping = true;
             queued.clear();
+            order = [];
+            head = 0;
             dirty.clear();
           }
           finishIfDone();

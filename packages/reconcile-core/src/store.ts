@@ -48,29 +48,15 @@ export interface StoreWriter<T> {
 
 class IndexedState<T> {
   readonly objects = new Map<string, T>();
-  private readonly indexed = new Map<string, Map<string, Set<string>>>();
-  private readonly valuesOf = new Map<string, Map<string, readonly string[]>>();
+  /** Built on the first lookup of each index, then kept up to date: unused indexes cost nothing. */
+  private readonly indexed = new Map<string, { byValue: Map<string, Set<string>>; valuesOf: Map<string, readonly string[]> }>();
 
-  constructor(private readonly indexes: ReadonlyMap<string, IndexFunction<T>>) {
-    for (const name of indexes.keys()) {
-      this.indexed.set(name, new Map());
-      this.valuesOf.set(name, new Map());
-    }
-  }
+  constructor(private readonly indexes: ReadonlyMap<string, IndexFunction<T>>) {}
 
   put(key: string, object: T): void {
-    if (this.objects.has(key)) this.unindex(key);
+    if (this.indexed.size > 0 && this.objects.has(key)) this.unindex(key);
     this.objects.set(key, object);
-    for (const [name, index] of this.indexes) {
-      const values = index(object);
-      this.valuesOf.get(name)!.set(key, values);
-      const byValue = this.indexed.get(name)!;
-      for (const value of values) {
-        let keys = byValue.get(value);
-        if (!keys) byValue.set(value, (keys = new Set()));
-        keys.add(key);
-      }
-    }
+    for (const [name, index] of this.indexed) this.addToIndex(index, this.indexes.get(name)!, key, object);
   }
 
   remove(key: string): void {
@@ -79,21 +65,36 @@ class IndexedState<T> {
     this.objects.delete(key);
   }
 
-  lookup(index: string, value: string): T[] {
-    const byValue = this.indexed.get(index);
-    if (!byValue) throw new RangeError(`no index named ${JSON.stringify(index)}; known: ${[...this.indexed.keys()].join(', ')}`);
-    return [...(byValue.get(value) ?? [])].map((key) => this.objects.get(key)!);
+  lookup(name: string, value: string): T[] {
+    let index = this.indexed.get(name);
+    if (!index) {
+      const compute = this.indexes.get(name);
+      if (!compute) throw new RangeError(`no index named ${JSON.stringify(name)}; known: ${[...this.indexes.keys()].join(', ')}`);
+      index = { byValue: new Map(), valuesOf: new Map() };
+      for (const [key, object] of this.objects) this.addToIndex(index, compute, key, object);
+      this.indexed.set(name, index);
+    }
+    return [...(index.byValue.get(value) ?? [])].map((key) => this.objects.get(key)!);
+  }
+
+  private addToIndex(index: { byValue: Map<string, Set<string>>; valuesOf: Map<string, readonly string[]> }, compute: IndexFunction<T>, key: string, object: T): void {
+    const values = compute(object);
+    index.valuesOf.set(key, values);
+    for (const value of values) {
+      let keys = index.byValue.get(value);
+      if (!keys) index.byValue.set(value, (keys = new Set()));
+      keys.add(key);
+    }
   }
 
   private unindex(key: string): void {
-    for (const [name, valuesByKey] of this.valuesOf) {
-      const byValue = this.indexed.get(name)!;
-      for (const value of valuesByKey.get(key) ?? []) {
+    for (const { byValue, valuesOf } of this.indexed.values()) {
+      for (const value of valuesOf.get(key) ?? []) {
         const keys = byValue.get(value);
         keys?.delete(key);
         if (keys?.size === 0) byValue.delete(value);
       }
-      valuesByKey.delete(key);
+      valuesOf.delete(key);
     }
   }
 }
@@ -104,7 +105,7 @@ class IndexedState<T> {
  * @remarks
  * Guarantees: one writer, many readers; `Init` starts a buffer, `InitApply` fills it and
  * `InitDone` swaps it in at once, so a relist never shows a half-filled cache; `Apply` and
- * `Delete` update the live state (and a buffer being filled). Indexes are kept incrementally.
+ * `Delete` update the live state (and a buffer being filled). Each index is built on its first lookup, then kept incrementally.
  *
  * @throws Never; `byIndex` throws a `RangeError` for an unknown index name.
  *
