@@ -1,4 +1,5 @@
 import { describeObject, objectRef, inventoryId, type KubeObject, type ObjectRef } from '@weft/reconcile-core';
+import { setMaxListeners } from 'node:events';
 import { Observable, switchMap, type OperatorFunction } from 'rxjs';
 import { abortableSleep } from './abortable-sleep.js';
 import { applyPolicyOf, forceRequested } from './annotations.js';
@@ -9,6 +10,7 @@ import { dryRunObject, type DryRunPlan } from './dry-run.js';
 import { DriftObjectError, DryRunError, ImmutableFieldError, InvalidSetError } from './errors.js';
 import { compileIgnoreRules, type CompiledIgnoreRules, type IgnoreRule } from './ignore.js';
 import { inventoryOf, type Inventory } from './inventory.js';
+import { prefetchLiveObjects } from './live-objects.js';
 import { prune, type PruneOptions } from './prune.js';
 import { hasClaimedFields, kubectlManagers, takeClaimedFields } from './take-ownership.js';
 
@@ -108,6 +110,7 @@ function applySetOperator(client: ClusterClient, options: ApplySetOperatorOption
     (objects) =>
       new Observable<ApplyOutcome>((subscriber) => {
         const controller = new AbortController();
+        setMaxListeners(0, controller.signal);
         void (async () => {
           try {
             const result = await applyObjects(client, objects, { ...options, signal: controller.signal });
@@ -223,7 +226,8 @@ function isImmutableError(error: unknown): boolean {
 }
 
 async function planAll(client: ClusterClient, objects: readonly KubeObject[], settings: ResolvedOptions, defer: (object: KubeObject, error: unknown) => boolean): Promise<(PlannedObject | 'deferred')[]> {
-  const outcomes = await settleConcurrently(objects, settings.concurrency, (object) => planOne(client, object, settings));
+  const prefetched = await prefetchLiveObjects(client, objects, settings);
+  const outcomes = await settleConcurrently(objects, settings.concurrency, (object) => planOne(client, object, settings, prefetched.get(inventoryId(objectRef(object)))));
   const failures: DriftObjectError[] = [];
   const plans = outcomes.map((outcome, index): PlannedObject | 'deferred' => {
     if (outcome.status === 'fulfilled') return outcome.value;
@@ -247,9 +251,9 @@ function objectError(object: KubeObject, error: unknown, settings: ResolvedOptio
   return new DriftObjectError(ref, `dry-run failed: ${detail}`, { cause: error, retryable: error instanceof ClusterApiError && error.retryable, ...extra });
 }
 
-async function planOne(client: ClusterClient, object: KubeObject, settings: ResolvedOptions): Promise<PlannedObject> {
+async function planOne(client: ClusterClient, object: KubeObject, settings: ResolvedOptions, prefetched: KubeObject | null | undefined): Promise<PlannedObject> {
   const policy = applyPolicyOf(object);
-  const live = await client.get(objectRef(object), { signal: settings.signal });
+  const live = prefetched === undefined ? await client.get(objectRef(object), { signal: settings.signal }) : (prefetched ?? undefined);
   if (policy === 'IfNotPresent' && live) return { object, action: 'skip', plan: undefined, reason: 'apply policy IfNotPresent' };
   try {
     const plan = await dryRunObject(client, object, { fieldManager: settings.fieldManager, ignore: settings.ignore, live: live ?? null, signal: settings.signal });

@@ -31,3 +31,19 @@ export async function settleConcurrently<T, R>(items: readonly T[], limit: numbe
     }
   });
 }
+
+/** A limiter: `run(work)` starts `work` once fewer than `limit` others run. */
+export function concurrencyLimiter(limit: number): <R>(work: () => Promise<R>) => Promise<R> {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  return async (work) => {
+    if (running >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
+    running++;
+    try {
+      return await work();
+    } finally {
+      running--;
+      waiting.shift()?.();
+    }
+  };
+}

@@ -1,4 +1,5 @@
-import { objectRef, describeObject, type KubeObject, type ObjectRef } from '@weft/reconcile-core';
+import { objectRef, describeObject, inventoryId, type KubeObject, type ObjectRef } from '@weft/reconcile-core';
+import { prefetchLiveObjects } from './live-objects.js';
 import { applyPolicyOf, driftDisabled } from './annotations.js';
 import { mapConcurrently } from './bounded-concurrency.js';
 import { CancelledError, ClusterApiError, type ClusterClient } from './cluster-client.js';
@@ -56,7 +57,12 @@ export interface DiffOptions {
  */
 export async function diff(client: ClusterClient, objects: readonly KubeObject[], options: DiffOptions = {}): Promise<ObjectDiff[]> {
   const ignore = compileIgnoreRules(options.ignore);
-  return mapConcurrently(objects, options.concurrency ?? 16, (object) => diffObject(client, object, { fieldManager: options.fieldManager ?? 'weft', ignore, signal: options.signal }));
+  const concurrency = options.concurrency ?? 16;
+  const prefetched = await prefetchLiveObjects(client, objects, { concurrency, signal: options.signal });
+  return mapConcurrently(objects, concurrency, (object) => {
+    const live = prefetched.get(inventoryId(objectRef(object)));
+    return diffObject(client, object, { fieldManager: options.fieldManager ?? 'weft', ignore, signal: options.signal, ...(live === undefined ? {} : { live }) });
+  });
 }
 
 /**

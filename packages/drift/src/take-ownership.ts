@@ -1,5 +1,5 @@
 import { objectRef, type KubeObject } from '@weft/reconcile-core';
-import type { ClusterClient } from './cluster-client.js';
+import { ClusterApiError, type ClusterClient } from './cluster-client.js';
 import { isRecord } from './json-pointer.js';
 import { managedFieldsOf, unionFieldSets, type ManagedFieldsEntry } from './managed-fields.js';
 
@@ -19,11 +19,25 @@ export function hasClaimedFields(live: KubeObject, managers: readonly string[]):
  * server-side apply resets or removes them (drift cannot hide in another manager).
  *
  * @remarks One JSON patch of `metadata.managedFields`, guarded by the live `resourceVersion`
- * (a concurrent write makes it fail with 409 and the caller retries on the next pass). Status
+ * (a concurrent write makes the test fail: the object is read again and the patch retried, up to five times). Status
  * subresource entries are left alone.
  * @returns the patched object, or the live object when there was nothing to take.
  */
 export async function takeClaimedFields(client: ClusterClient, live: KubeObject, options: { fieldManager: string; managers?: readonly string[]; signal?: AbortSignal | undefined }): Promise<KubeObject> {
+  // A controller writing status between the read and the patch fails the resourceVersion test: read again.
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await patchClaimedFields(client, live, options);
+    } catch (error) {
+      if (!(error instanceof ClusterApiError && (error.code === 409 || error.code === 422)) || attempt >= 4) throw error;
+      const fresh = await client.get(objectRef(live), { signal: options.signal });
+      if (!fresh) return live;
+      live = fresh;
+    }
+  }
+}
+
+async function patchClaimedFields(client: ClusterClient, live: KubeObject, options: { fieldManager: string; managers?: readonly string[]; signal?: AbortSignal | undefined }): Promise<KubeObject> {
   const managers = options.managers ?? kubectlManagers;
   const entries = managedFieldsOf(live);
   const claimed = (entry: ManagedFieldsEntry): boolean => entry.operation === 'Update' && !entry.subresource && entry.manager !== undefined && managers.includes(entry.manager);

@@ -1,6 +1,8 @@
+import { setMaxListeners } from 'node:events';
 import { Observable, switchMap, type OperatorFunction } from 'rxjs';
 import { describeObject, inventoryId, objectRef, parseApiVersion, type KubeObject, type ObjectRef } from '@weft/reconcile-core';
 import { abortableSleep } from './abortable-sleep.js';
+import { concurrencyLimiter } from './bounded-concurrency.js';
 import { applyPolicyOf, driftDisabled } from './annotations.js';
 import { applySet } from './apply.js';
 import type { ChangeSetEntry } from './changeset.js';
@@ -17,6 +19,8 @@ export type RemediationMode = 'revert' | 'report';
 export type DriftEvent =
   /** Every watch is open: edits from now on are seen. */
   | { readonly type: 'watching'; readonly objects: number }
+  /** The first check of every watched object is done (drift found in it was reported before this). */
+  | { readonly type: 'synced'; readonly objects: number }
   /** An object differs from git (or was deleted: `diff.status === 'missing'`). */
   | { readonly type: 'drifted'; readonly ref: ObjectRef; readonly subject: string; readonly diff: ObjectDiff; readonly editedBy: readonly string[]; readonly detectedAt: Date }
   /** The drift was reverted by re-applying the object. */
@@ -33,6 +37,8 @@ export interface WatchDriftOptions {
   readonly ignore?: readonly IgnoreRule[];
   /** Record a Kubernetes Event (`Warning DriftDetected`, `Normal DriftReverted`) on each drifted object. Default true. */
   readonly recordEvents?: boolean;
+  /** Objects checked (dry-run) at once. Default 16. */
+  readonly concurrency?: number;
   readonly signal?: AbortSignal;
 }
 
@@ -60,6 +66,8 @@ export interface WatchDriftOptions {
 export function watchDrift(client: ClusterClient, objects: readonly KubeObject[], options: WatchDriftOptions = {}): Observable<DriftEvent> {
   return new Observable<DriftEvent>((subscriber) => {
     const controller = new AbortController();
+    // Every in-flight request listens on this one signal.
+    setMaxListeners(0, controller.signal);
     const onOuterAbort = (): void => controller.abort(options.signal?.reason);
     options.signal?.addEventListener('abort', onOuterAbort, { once: true });
     const signal = controller.signal;
@@ -71,6 +79,7 @@ export function watchDrift(client: ClusterClient, objects: readonly KubeObject[]
     const desiredById = new Map(watched.map((object) => [inventoryId(objectRef(object)), object]));
     const fingerprints = new Map<string, string>();
     const queues = new Map<string, Promise<void>>();
+    const limit = concurrencyLimiter(options.concurrency ?? 16);
 
     const emit = (event: DriftEvent): void => {
       if (!signal.aborted) subscriber.next(event);
@@ -101,10 +110,16 @@ export function watchDrift(client: ClusterClient, objects: readonly KubeObject[]
       } else fingerprints.delete(id);
       const previous = queues.get(id) ?? Promise.resolve();
       const next = previous
-        .then(() => check(desired, live))
+        .then(() => limit(() => check(desired, live)))
         .catch((error: unknown) => {
           if (signal.aborted || error instanceof CancelledError) return;
           emit({ type: 'error', ref: objectRef(desired), subject: describeObject(objectRef(desired)), error: error as Error });
+          // Check again after a pause, from a fresh read: the next event may carry the same content.
+          fingerprints.delete(id);
+          void abortableSleep(1_000, signal)
+            .then(() => client.get(objectRef(desired), { signal }))
+            .then((fresh) => enqueue(id, fresh))
+            .catch(() => undefined);
         });
       queues.set(id, next);
     };
@@ -137,7 +152,10 @@ export function watchDrift(client: ClusterClient, objects: readonly KubeObject[]
           let resourceVersion = list.resourceVersion;
           if (first) {
             first = false;
-            if (++listed === groups.size) emit({ type: 'watching', objects: watched.length });
+            if (++listed === groups.size) {
+              emit({ type: 'watching', objects: watched.length });
+              void Promise.all(queues.values()).then(() => emit({ type: 'synced', objects: watched.length }));
+            }
           }
           for await (const event of client.watch(group.apiVersion, group.kind, namespace, { signal, resourceVersion, ...(fieldSelector ? { fieldSelector } : {}) })) {
             if (event.type === 'ERROR') break; // 410 Gone and friends: re-list
@@ -154,7 +172,10 @@ export function watchDrift(client: ClusterClient, objects: readonly KubeObject[]
       }
     };
 
-    if (groups.size === 0) emit({ type: 'watching', objects: 0 });
+    if (groups.size === 0) {
+      emit({ type: 'watching', objects: 0 });
+      emit({ type: 'synced', objects: 0 });
+    }
     for (const group of groups.values()) void watchGroup(group);
     return () => {
       options.signal?.removeEventListener('abort', onOuterAbort);
