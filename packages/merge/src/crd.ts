@@ -39,7 +39,8 @@ export function compileCustomResourceDefinition(crd: JsonObject): SchemaDefiniti
       typeof compiled === 'object' && 'f' in compiled ? { ...compiled, f: { ...compiled.f } } : { f: {}, x: 1 };
     root.f['apiVersion'] = 's';
     root.f['kind'] = 's';
-    root.f['metadata'] = objectMeta;
+    // Custom resources, too, are created from an object whose metadata is always serialized.
+    root.f['metadata'] = { type: objectMeta, z: 1 };
     const key = kindKey(group, version['name'], names['kind']);
     result.kinds[key] = [root, namespaced ? 1 : 0];
     const subresources = isObject(version['subresources']) ? version['subresources'] : isObject(spec['subresources']) ? spec['subresources'] : {};

@@ -63,7 +63,7 @@ export async function runStep(context: DifferentialContext, target: JsonObject, 
       if (live !== undefined) return { status: 'skipped', note: 'already exists' };
       const real = await oracle.create(step.object, step.manager);
       if (!real.ok) return { status: 'skipped', note: `create rejected: ${real.message}` };
-      return compareUpdateOwnership(undefined, real.object, step.manager, registry);
+      return compareUpdateOwnership(undefined, asSeenByFieldManager(real.object), step.manager, registry);
     }
     case 'update': {
       if (live === undefined) return { status: 'skipped', note: 'nothing to update' };
@@ -142,4 +142,15 @@ function mergeShallow(live: JsonObject, change: JsonObject): JsonObject {
         : value;
   }
   return next;
+}
+
+/**
+ * The created object as the apiserver's field manager saw it: Service IPs are allocated by the
+ * storage layer after field management ran, so nobody owns them.
+ */
+function asSeenByFieldManager(stored: JsonObject): JsonObject {
+  if (stored['kind'] !== 'Service') return stored;
+  const spec = { ...((stored['spec'] ?? {}) as JsonObject) };
+  for (const allocated of ['clusterIP', 'clusterIPs', 'ipFamilies', 'ipFamilyPolicy']) delete spec[allocated];
+  return { ...stored, spec };
 }
