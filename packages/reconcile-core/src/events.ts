@@ -100,6 +100,7 @@ function referenceOf(object: KubeObject | (ObjectRef & { readonly uid?: string }
  * `seriesFlushInterval`); the series `count` is the number of occurrences.
  * Events are best effort: `publish` never rejects; failures go to `onError`.
  * Caveats: the note of a series is the first occurrence's (as in client-go).
+ * @throws The constructor throws {@link InvalidDurationError} for a bad duration; `publish` never rejects.
  * @example
  * ```ts
  * const recorder = new EventRecorder(client, { reportingController: 'weft.dev/web-operator' });

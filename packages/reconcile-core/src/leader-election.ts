@@ -43,6 +43,7 @@ export interface LeaderElectionOptions {
  * Leader election options that do not hold together (e.g. `renewDeadline` ≥ `leaseDuration`).
  *
  * @remarks Not retryable: fix the options.
+ * @throws Never (an error type).
  * @example
  * ```ts
  * try { new LeaderElector(client, { name: 'op', renewDeadline: '20s' }); } catch (e) { if (e instanceof LeaderElectionConfigError) console.error(e.message); }
@@ -76,6 +77,7 @@ function microTime(ms: number): string {
  *
  * Caveats: after losing leadership the elector keeps competing and may lead again; stop your
  * leader-only work on every `false`.
+ * @throws The constructor throws {@link LeaderElectionConfigError} for inconsistent timings.
  * @example
  * ```ts
  * const elector = new LeaderElector(client, { name: 'web-operator', namespace: 'operators' });

@@ -127,6 +127,7 @@ export type KindLike<T extends KubeObject = KubeObject> = ResourceKind<T> | Kind
  * or `metadata.name`.
  *
  * @remarks Not retryable: fix the call.
+ * @throws Never (an error type).
  * @example
  * ```ts
  * await client.get(ConfigMapKind, 'web').catch((e) => { if (e instanceof ClientUsageError) console.error(e.message); });
@@ -155,6 +156,7 @@ export class ClientUsageError extends WeftError {
  * Caveats: one `KubeClient` keeps one keep-alive connection pool; call {@link KubeClient.close}
  * when done with it in short-lived programs.
  *
+ * @throws Each verb documents its own errors; the constructor throws {@link InvalidDurationError} for a bad `requestTimeout`.
  * @example
  * ```ts
  * const client = new KubeClient(kubeConfig);

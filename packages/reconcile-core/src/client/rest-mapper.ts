@@ -27,6 +27,7 @@ export interface ApiResource {
  * has no such kind.
  *
  * @remarks Retryable: the CRD may not be installed or established yet.
+ * @throws Never (an error type).
  * @example
  * ```ts
  * await client.mapper.resolve({ apiVersion: 'example.com/v1', kind: 'Widget' }).catch((e) => { if (isUnknownKindError(e)) return installCRDs(client, [WidgetKind]); throw e; });
@@ -46,6 +47,8 @@ export class UnknownKindError extends WeftError {
 /**
  * Whether a value is an {@link UnknownKindError}.
  *
+ * @remarks An `instanceof` check (see {@link isKubeApiError}).
+ * @throws Never.
  * @example
  * ```ts
  * if (isUnknownKindError(error)) console.log(`${error.kind} is not served by this cluster`);
@@ -70,6 +73,11 @@ interface GroupVersionEntry {
  * that group/version (at most once per `refreshAfterMiss` ms), so a CRD installed while the
  * program runs is found without invalidating by hand.
  * Caveat: subresources (`deployments/status`) are not mapped.
+ * @throws {@link UnknownKindError} and discovery's {@link KubeApiError}s from `resolve`.
+ * @example
+ * ```ts
+ * const kind = await client.mapper.resolve({ apiVersion: 'apps/v1', kind: 'Deployment' });
+ * ```
  */
 export class RestMapper {
   private readonly cache = new Map<string, Promise<GroupVersionEntry | undefined>>();

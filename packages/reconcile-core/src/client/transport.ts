@@ -38,7 +38,16 @@ export interface TransportOptions {
   readonly userAgent?: string;
 }
 
-/** Raised when the kubeconfig has no current cluster or an unusable server URL. */
+/**
+ * The kubeconfig has no current cluster, or its server URL is unusable.
+ *
+ * @remarks Not retryable: fix the kubeconfig. Thrown by the first request of a {@link KubeClient}.
+ * @throws Never (an error type).
+ * @example
+ * ```ts
+ * await client.get(ConfigMapKind, 'web', { namespace }).catch((e) => { if (e instanceof KubeConfigError) console.error(e.message); });
+ * ```
+ */
 export class KubeConfigError extends WeftError {
   override name = 'KubeConfigError';
 }

@@ -26,6 +26,7 @@ type JSONSchema = KubeJSONSchema;
  * bad name, a missing type. Names the kind and the schema path.
  *
  * @remarks Not retryable: fix the definition.
+ * @throws Never (an error type).
  * @example
  * ```ts
  * try { defineResource({ group: 'example.com', version: 'v1', kind: 'Widget', schema: { $ref: '#/x' } }); }
@@ -102,6 +103,11 @@ const unsupported: Record<string, string> = {
  * @throws {@link ResourceDefinitionError} for keywords a CRD cannot express (`$ref`,
  * `patternProperties`, `additionalProperties: false`, `uniqueItems: true`, tuple `items`, …) and
  * for a node without `type` that is not int-or-string or preserve-unknown-fields.
+ * @remarks `defineResource` calls it; use it directly to embed a schema in a hand-written CRD.
+ * @example
+ * ```ts
+ * toCrdSchema({ type: 'integer', exclusiveMinimum: 0 }, 'Widget'); // { type: 'integer', minimum: 0, exclusiveMinimum: true }
+ * ```
  */
 export function toCrdSchema(schema: JSONSchema, kind: string, path = '', role: 'value' | 'junction' = 'value'): CrdSchemaProps {
   if (typeof schema === 'boolean') throw new ResourceDefinitionError(kind, path, 'boolean schemas are not supported; use { type: ... }');
