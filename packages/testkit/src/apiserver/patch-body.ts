@@ -1,3 +1,4 @@
+import { applyStrategicMergePatch as strategicMergePatch, isMergeError, type GroupVersionKind, type JsonObject, type MergeSchemaRegistry } from '@weft/merge';
 import fastJsonPatch, { type Operation } from 'fast-json-patch';
 import jsonMergePatch from 'json-merge-patch';
 import { badRequest, statusError, unsupportedMediaType } from './status-error.js';
@@ -36,68 +37,18 @@ export function applyMergePatch(target: unknown, patch: unknown): unknown {
   return jsonMergePatch.apply(cloneObject(target), patch);
 }
 
-/** Which lists a strategic merge patch merges, and by what key. */
-function mergeKeyOf(field: string, items: readonly unknown[]): string | 'set' | undefined {
-  if (field === 'finalizers') return 'set';
-  if (field === 'ownerReferences') return 'uid';
-  if (items.length > 0 && items.every((item) => isJsonObject(item) && ('name' in item || '$patch' in item))) return 'name';
-  return undefined;
-}
-
 /**
- * Applies a strategic merge patch to a built-in object: maps merge, lists of named items
- * (containers, env, volumes, …) merge by `name`, `finalizers` merge as a set, other lists are
- * replaced; `$patch: delete|replace`, `$deleteFromPrimitiveList/<field>` and `$setElementOrder` are honoured.
+ * Applies a strategic merge patch to a built-in object through `@weft/merge`, with the merge keys
+ * and patch strategies of the kind (from the apiserver's OpenAPI).
+ *
+ * @throws {@link StatusError} 400 BadRequest for a patch the engine refuses (bad directives, not an object).
  */
-export function applyStrategicMergePatch(target: unknown, patch: unknown): unknown {
+export function applyStrategicMergePatch(target: unknown, patch: unknown, registry: MergeSchemaRegistry, gvk: GroupVersionKind): unknown {
   if (!isJsonObject(patch)) throw badRequest('strategic merge patch must be a JSON object');
-  return mergeMap(isJsonObject(target) ? cloneObject(target) : {}, patch);
-}
-
-function mergeMap(target: Record<string, unknown>, patch: Record<string, unknown>): Record<string, unknown> {
-  if (patch['$patch'] === 'replace') {
-    const { $patch: _directive, ...rest } = patch;
-    return cloneObject(rest);
+  try {
+    return strategicMergePatch(cloneObject(target) as JsonObject, patch as JsonObject, { registry, gvk });
+  } catch (error) {
+    if (isMergeError(error)) throw badRequest((error as Error).message);
+    throw error;
   }
-  if (patch['$patch'] === 'delete') return {};
-  const out = { ...target };
-  for (const [field, value] of Object.entries(patch)) {
-    if (field.startsWith('$setElementOrder/') || field === '$retainKeys' || field === '$patch') continue;
-    if (field.startsWith('$deleteFromPrimitiveList/')) {
-      const list = field.slice('$deleteFromPrimitiveList/'.length);
-      const current = out[list];
-      if (Array.isArray(current) && Array.isArray(value)) out[list] = current.filter((item) => !value.includes(item));
-      continue;
-    }
-    if (value === null) {
-      delete out[field];
-    } else if (isJsonObject(value)) {
-      out[field] = mergeMap(isJsonObject(out[field]) ? (out[field] as Record<string, unknown>) : {}, value);
-    } else if (Array.isArray(value)) {
-      out[field] = mergeList(field, Array.isArray(out[field]) ? (out[field] as unknown[]) : [], value);
-    } else {
-      out[field] = value;
-    }
-  }
-  return out;
-}
-
-function mergeList(field: string, target: unknown[], patch: unknown[]): unknown[] {
-  const key = mergeKeyOf(field, patch.length > 0 ? patch : target);
-  if (key === undefined) return cloneObject(patch.filter((item) => !(isJsonObject(item) && item['$patch'] !== undefined)));
-  if (key === 'set') return [...target, ...patch.filter((item) => !target.includes(item))];
-  const out = [...target];
-  for (const item of patch) {
-    if (!isJsonObject(item)) continue;
-    if (item['$patch'] === 'replace') return cloneObject(patch.filter((entry) => !(isJsonObject(entry) && entry['$patch'] === 'replace')));
-    const index = out.findIndex((existing) => isJsonObject(existing) && existing[key] === item[key]);
-    if (item['$patch'] === 'delete') {
-      if (index >= 0) out.splice(index, 1);
-    } else if (index >= 0) {
-      out[index] = mergeMap(out[index] as Record<string, unknown>, item);
-    } else {
-      out.push(mergeMap({}, item));
-    }
-  }
-  return out;
 }

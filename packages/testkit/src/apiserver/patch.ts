@@ -1,8 +1,9 @@
+import { ApplyConflictError, isMergeError, serverSideApply as mergeServerSideApply, type JsonObject } from '@weft/merge';
 import { parse as parseYaml } from 'yaml';
-import { serverSideApply } from './managed-fields.js';
+import { serverSideApply, type FieldManagerIdentity } from './managed-fields.js';
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, patchTypeOf } from './patch-body.js';
 import { present } from './present.js';
-import { apiVersionOf } from './resources.js';
+import { apiVersionOf, type ResourceDefinition } from './resources.js';
 import { currentScale, replaceScale } from './scale.js';
 import { fieldManagerOf, isDryRun, type ApiResponse, type ResourceRequest, type ServerState } from './server-state.js';
 import { badRequest, conflict, notFound, statusError } from './status-error.js';
@@ -38,14 +39,14 @@ export function patchObject(state: ServerState, request: ResourceRequest, body: 
   if (type === 'apply') return applyObject(state, request, body, dryRun);
   if (request.subresource === 'scale') {
     const scale = currentScale(state, request);
-    const patched = type === 'json' ? applyJsonPatch(scale, body) : type === 'merge' ? applyMergePatch(scale, body) : applyStrategicMergePatch(scale, body);
+    const patched = type === 'json' ? applyJsonPatch(scale, body) : type === 'merge' ? applyMergePatch(scale, body) : applyStrategicMergePatch(scale, body, state.registry.mergeRegistry(), { group: 'autoscaling', version: 'v1', kind: 'Scale' });
     return replaceScale(state, request, patched as Record<string, unknown>);
   }
   requireNamespace(state, request, false);
   const previous = state.store.get(request.resource, request.namespace, request.name!);
   if (!previous) throw notFound(request.resource, request.name!);
   const base = present(request.resource, previous);
-  const patched = type === 'json' ? applyJsonPatch(base, body) : type === 'merge' ? applyMergePatch(base, body) : applyStrategicMergePatch(base, body);
+  const patched = type === 'json' ? applyJsonPatch(base, body) : type === 'merge' ? applyMergePatch(base, body) : applyStrategicMergePatch(base, body, state.registry.mergeRegistry(), gvkOf(request.resource));
   if (!isJsonObject(patched)) throw badRequest('the patched object is not a JSON object');
   const admitted = admitWrite(state, request, previous, patched as StoredObject);
   const stored = commitWrite(state, request.resource, previous, admitted, dryRun);
@@ -73,7 +74,7 @@ function applyObject(state: ServerState, request: ResourceRequest, body: unknown
   if (!previous) {
     if (request.subresource !== undefined) throw notFound(resource, request.name!);
     requireNamespace(state, request, true);
-    const merged = serverSideApply(undefined, config, identity, force);
+    const merged = applyConfiguration(state, request, undefined, config, identity, force);
     const admitted = admitWrite(state, request, undefined, merged, { managedFieldsSet: true });
     const stored = commitWrite(state, resource, undefined, admitted, dryRun);
     return { code: 201, body: present(resource, stored) };
@@ -82,8 +83,48 @@ function applyObject(state: ServerState, request: ResourceRequest, body: unknown
   if (config.metadata.resourceVersion && config.metadata.resourceVersion !== previous.metadata.resourceVersion) {
     throw conflict(resource, request.name!, 'the object has been modified; please apply your changes to the latest version and try again');
   }
-  const merged = serverSideApply(previous, config, identity, force);
+  const merged = applyConfiguration(state, request, previous, config, identity, force);
   const admitted = admitWrite(state, request, previous, merged, { managedFieldsSet: true });
   const stored = commitWrite(state, resource, previous, admitted, dryRun);
   return { code: 200, body: present(resource, stored) };
+}
+
+/** The group-version-kind of a resource, as `@weft/merge` names kinds. */
+export function gvkOf(resource: ResourceDefinition): { group: string; version: string; kind: string } {
+  return { group: resource.group, version: resource.version, kind: resource.kind };
+}
+
+function describeManager(conflict: ApplyConflictError['conflicts'][number]): string {
+  let text = JSON.stringify(conflict.manager);
+  if (conflict.subresource !== '') text += ` with subresource ${JSON.stringify(conflict.subresource)}`;
+  if (conflict.operation === 'Update') text += ` using ${conflict.apiVersion}`;
+  return text;
+}
+
+/**
+ * Server-side apply of a configuration: through `@weft/merge` (the kind's list keys and map types,
+ * as structured-merge-diff) for the main resource; subresource applies use the testkit's own
+ * status-only merge, which the engine does not cover.
+ *
+ * @throws {@link StatusError} 409 Conflict naming each field and its manager (the apiserver's message and causes).
+ */
+function applyConfiguration(state: ServerState, request: ResourceRequest, live: StoredObject | undefined, config: StoredObject, identity: FieldManagerIdentity, force: boolean): StoredObject {
+  if (request.subresource !== undefined) return serverSideApply(live, config, identity, force);
+  try {
+    const { object } = mergeServerSideApply(live as JsonObject | undefined, config as JsonObject, {
+      manager: identity.manager,
+      force,
+      registry: state.registry.mergeRegistry(),
+      gvk: gvkOf(request.resource),
+    });
+    return object as StoredObject;
+  } catch (error) {
+    if (error instanceof ApplyConflictError) {
+      throw statusError(409, 'Conflict', error.apiserverMessage, {
+        causes: error.conflicts.map((conflict) => ({ reason: 'FieldManagerConflict', message: `conflict with ${describeManager(conflict)}`, field: conflict.field })),
+      });
+    }
+    if (isMergeError(error)) throw statusError(500, 'InternalError', `failed to create typed patch object (${request.resource.kind}): ${(error as Error).message}`);
+    throw error;
+  }
 }

@@ -1,3 +1,4 @@
+import { MergeSchemaRegistry } from '@weft/merge';
 import { compileSchema, type CompiledSchema, type StructuralSchema } from './crd-schema.js';
 import { builtinResources, type ResourceDefinition } from './resources.js';
 import type { StoredObject } from './stored-object.js';
@@ -33,6 +34,24 @@ export interface CrdSpec {
 export class ResourceRegistry {
   private readonly byPath = new Map<string, ServedVersion>();
   private readonly crdResources = new Map<string, ServedVersion[]>();
+  private readonly crdObjects = new Map<string, StoredObject>();
+  private mergeSchemas: MergeSchemaRegistry | undefined;
+
+  /** Merge metadata (`@weft/merge`) of the built-in kinds and of every served CRD. */
+  mergeRegistry(): MergeSchemaRegistry {
+    if (!this.mergeSchemas) {
+      let registry = MergeSchemaRegistry.builtin();
+      for (const crd of this.crdObjects.values()) {
+        try {
+          registry = registry.withCrd(crd);
+        } catch {
+          // A CRD the merge engine cannot read merges its objects as unstructured JSON.
+        }
+      }
+      this.mergeSchemas = registry;
+    }
+    return this.mergeSchemas;
+  }
 
   constructor() {
     for (const resource of builtinResources) this.byPath.set(pathKey(resource.group, resource.version, resource.plural), { resource });
@@ -97,6 +116,8 @@ export class ResourceRegistry {
       this.crdColumns.set(pathKey(resource.group, resource.version, resource.plural), version.additionalPrinterColumns);
     }
     this.crdResources.set(crd.metadata.name!, served);
+    this.crdObjects.set(crd.metadata.name!, crd);
+    this.mergeSchemas = undefined;
     return served.map((entry) => entry.resource);
   }
 
@@ -104,6 +125,8 @@ export class ResourceRegistry {
   unserveCrd(name: string): void {
     for (const { resource } of this.crdResources.get(name) ?? []) this.byPath.delete(pathKey(resource.group, resource.version, resource.plural));
     this.crdResources.delete(name);
+    this.crdObjects.delete(name);
+    this.mergeSchemas = undefined;
   }
 
   /** The resources a CRD serves now. */

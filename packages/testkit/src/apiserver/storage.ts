@@ -85,7 +85,7 @@ export class ObjectStore {
     if (!table) this.tables.set(tableKey(resource), (table = new Map()));
     const previous = table.get(key);
     this.revision += 1;
-    const stored = deepFreeze({ ...object, metadata: { ...object.metadata, resourceVersion: String(this.revision) } });
+    const stored = deepFreeze({ ...object, metadata: withResourceVersion(object.metadata, this.revision) });
     table.set(key, stored);
     this.record({ type: previous ? 'MODIFIED' : 'ADDED', resource, object: stored, ...(previous ? { previous } : {}), resourceVersion: this.revision });
     return stored;
@@ -99,7 +99,7 @@ export class ObjectStore {
     if (!table || !previous) return object;
     table.delete(key);
     this.revision += 1;
-    const gone = deepFreeze({ ...previous, metadata: { ...previous.metadata, resourceVersion: String(this.revision) } });
+    const gone = deepFreeze({ ...previous, metadata: withResourceVersion(previous.metadata, this.revision) });
     this.record({ type: 'DELETED', resource, object: gone, previous, resourceVersion: this.revision });
     return previous;
   }
@@ -156,6 +156,23 @@ export class ObjectStore {
     }
     for (const listener of this.listeners) listener(event);
   }
+}
+
+/** Metadata with a new resourceVersion, placed after `uid` as the apiserver serialises it. */
+function withResourceVersion(metadata: StoredObject['metadata'], revision: number): StoredObject['metadata'] {
+  const resourceVersion = String(revision);
+  if ('resourceVersion' in metadata) return { ...metadata, resourceVersion };
+  const out: StoredObject['metadata'] = {};
+  let placed = false;
+  for (const [field, value] of Object.entries(metadata)) {
+    out[field] = value;
+    if (field === 'uid') {
+      out['resourceVersion'] = resourceVersion;
+      placed = true;
+    }
+  }
+  if (!placed) out['resourceVersion'] = resourceVersion;
+  return out;
 }
 
 /** Freezes a JSON value all the way down, so no reader can change what is stored. */

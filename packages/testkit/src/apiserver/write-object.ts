@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto';
+import { isMergeError, updateManagedFields, type JsonObject } from '@weft/merge';
 import { applyBuiltinDefaults } from './builtin-defaults.js';
 import { crdCleanupFinalizer, crdProblems, defaultCrd, establishedStatus } from './crd-lifecycle.js';
 import { collectGarbage } from './garbage-collector.js';
-import { managedFieldsAfterUpdate } from './managed-fields.js';
+import { managedFieldsAfterUpdate, type FieldManagerIdentity } from './managed-fields.js';
 import { generateName, nameProblems } from './object-names.js';
 import { apiVersionOf, type ResourceDefinition } from './resources.js';
 import { fieldManagerOf, type ResourceRequest, type ServerState } from './server-state.js';
 import { badRequest, conflict, forbidden, invalid, notFound, statusError, type StatusCause } from './status-error.js';
-import { cloneObject, isJsonObject, nowTimestamp, type StoredObject } from './stored-object.js';
+import { cloneObject, isJsonObject, nowTimestamp, type ManagedFieldsEntry, type StoredObject } from './stored-object.js';
 
 const namespaces = { group: '', plural: 'namespaces' };
 
@@ -184,7 +185,7 @@ function finish(state: ServerState, request: ResourceRequest, previous: StoredOb
   }
   if (!options.managedFieldsSet) {
     const identity = { manager: fieldManagerOf(request), apiVersion: apiVersionOf(resource), ...(request.subresource ? { subresource: request.subresource } : {}) };
-    object.metadata.managedFields = managedFieldsAfterUpdate(previous, object, identity);
+    object.metadata.managedFields = recordUpdate(state, request, previous, object, identity);
   }
   if (object.metadata.managedFields?.length === 0) delete object.metadata.managedFields;
   for (const field of ['labels', 'annotations', 'finalizers', 'ownerReferences'] as const) {
@@ -192,16 +193,58 @@ function finish(state: ServerState, request: ResourceRequest, previous: StoredOb
     if (value !== undefined && value !== null && typeof value === 'object' && Object.keys(value).length === 0) delete object.metadata[field];
     if (value === null) delete object.metadata[field];
   }
-  return object;
+  const { apiVersion, kind, metadata, ...body } = object;
+  return { apiVersion, kind, metadata: orderedMetadata(metadata), ...body };
 }
 
-function withoutTimes(object: StoredObject): string {
-  return JSON.stringify({ ...object, metadata: { ...object.metadata, resourceVersion: undefined, managedFields: object.metadata.managedFields?.map((entry) => ({ ...entry, time: undefined })) } });
+/**
+ * `managedFields` after a write that is not an apply: through `@weft/merge` (which knows each kind's
+ * list keys) for the main resource, the testkit's own tracking for subresource writes.
+ */
+function recordUpdate(state: ServerState, request: ResourceRequest, previous: StoredObject | undefined, next: StoredObject, identity: FieldManagerIdentity): ManagedFieldsEntry[] {
+  if (request.subresource !== undefined) return managedFieldsAfterUpdate(previous, next, identity);
+  try {
+    const { managedFields } = updateManagedFields(previous as JsonObject | undefined, next as JsonObject, {
+      manager: identity.manager,
+      registry: state.registry.mergeRegistry(),
+      gvk: { group: request.resource.group, version: request.resource.version, kind: request.resource.kind },
+    });
+    return managedFields as ManagedFieldsEntry[];
+  } catch (error) {
+    if (isMergeError(error)) return managedFieldsAfterUpdate(previous, next, identity);
+    throw error;
+  }
+}
+
+/** Deep equality of JSON values, whatever the order of object keys; `undefined` fields count as absent. */
+function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (Array.isArray(a) || Array.isArray(b)) {
+    return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((item, index) => sameJson(item, b[index]));
+  }
+  if (!isJsonObject(a) || !isJsonObject(b)) return false;
+  const keys = (value: Record<string, unknown>) => Object.keys(value).filter((key) => value[key] !== undefined);
+  const [left, right] = [keys(a), keys(b)];
+  return left.length === right.length && left.every((key) => sameJson(a[key], b[key]));
+}
+
+function withoutTimes(object: StoredObject): StoredObject {
+  return { ...object, metadata: { ...object.metadata, resourceVersion: undefined, managedFields: object.metadata.managedFields?.map((entry) => ({ ...entry, time: undefined })) } };
 }
 
 /** Whether an admitted object differs from the stored one (the apiserver skips no-op writes). */
 export function changesSomething(previous: StoredObject | undefined, admitted: StoredObject): boolean {
-  return previous === undefined || withoutTimes(previous) !== withoutTimes(admitted);
+  return previous === undefined || !sameJson(withoutTimes(previous), withoutTimes(admitted));
+}
+
+const metadataOrder = ['name', 'generateName', 'namespace', 'selfLink', 'uid', 'resourceVersion', 'generation', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'labels', 'annotations', 'ownerReferences', 'finalizers', 'managedFields'];
+
+/** Metadata fields in the order the apiserver serialises them (kubectl and diffs read better). */
+function orderedMetadata(metadata: StoredObject['metadata']): StoredObject['metadata'] {
+  const out: StoredObject['metadata'] = {};
+  for (const field of metadataOrder) if (metadata[field] !== undefined) out[field] = metadata[field];
+  for (const [field, value] of Object.entries(metadata)) if (!(field in out) && value !== undefined) out[field] = value;
+  return out;
 }
 
 /**
