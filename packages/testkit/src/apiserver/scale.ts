@@ -34,7 +34,8 @@ function scaleOf(resource: ResourceDefinition, object: StoredObject): Record<str
       resourceVersion: object.metadata.resourceVersion,
       creationTimestamp: object.metadata.creationTimestamp,
     },
-    spec: { replicas: Number(readPath(object, scale.specReplicasPath) ?? 0) },
+    // Scale.spec.replicas is omitempty: zero replicas read as an empty spec, as from the apiserver.
+    spec: Number(readPath(object, scale.specReplicasPath) ?? 0) === 0 ? {} : { replicas: Number(readPath(object, scale.specReplicasPath)) },
     status: { replicas: Number(readPath(object, scale.statusReplicasPath) ?? 0), ...(selector !== undefined ? { selector: selectorString(selector) } : {}) },
   };
 }
