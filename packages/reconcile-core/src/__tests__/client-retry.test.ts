@@ -1,5 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { afterEach, describe, expect, it } from 'vitest';
 import { KubeClient } from '../client/kube-client.js';
@@ -74,6 +77,31 @@ describe('KubeClient retries', () => {
     expect(authorization).toBe('Bearer secret-token');
     expect(fake.requests[0]!.url).toBe('/api/v1/namespaces/prod/configmaps/web');
     client.close();
+  });
+
+  it('asks rotating credentials (a token file) for the token of each request', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'weft-token-'));
+    const tokenFile = join(dir, 'token');
+    writeFileSync(tokenFile, 'file-token-1');
+    const seen: (string | undefined)[] = [];
+    const fake = await fakeApiServer((request, response) => {
+      seen.push(request.headers.authorization);
+      configMap(response);
+    });
+    const server = fake.client().kubeConfig.getCurrentCluster()!.server;
+    const kubeConfig = new KubeConfig();
+    kubeConfig.loadFromOptions({
+      clusters: [{ name: 'fake', server, skipTLSVerify: true }],
+      users: [{ name: 'fake', authProvider: { name: 'tokenFile', config: { tokenFile } } }],
+      contexts: [{ name: 'fake', cluster: 'fake', user: 'fake' }],
+      currentContext: 'fake',
+    });
+    const client = new KubeClient(kubeConfig);
+    await client.get(ConfigMapKind, 'web', { namespace: 'prod' });
+    await client.get(ConfigMapKind, 'web', { namespace: 'prod' });
+    expect(seen).toEqual(['Bearer file-token-1', 'Bearer file-token-1']);
+    client.close();
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('retries a 503 on a read with exponential backoff when no Retry-After is given', async () => {

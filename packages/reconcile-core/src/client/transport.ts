@@ -56,9 +56,14 @@ interface Connection {
   readonly base: URL;
   readonly agent: http.Agent;
   readonly request: typeof http.request;
-  /** Auth headers computed once (static credentials), or undefined to compute per request. */
-  readonly staticHeaders: OutgoingHttpHeaders | undefined;
+  /** Headers computed once: impersonation, basic auth, and a static token. */
+  readonly headers: OutgoingHttpHeaders;
+  /** Whether the token rotates (exec, auth provider, token file, custom authenticator): ask for it per request. */
+  readonly rotating: boolean;
 }
+
+/** client-node's per-request token hook; present in the pinned 1.3.0, typed private there. */
+type AuthorizationHook = { applyAuthorizationHeader?: (options: https.RequestOptions) => Promise<void> };
 
 /**
  * Sends requests to the apiserver named by a `KubeConfig`: one keep-alive agent with the
@@ -143,7 +148,8 @@ export class Transport {
     const headers: OutgoingHttpHeaders = {
       Accept: 'application/json',
       'User-Agent': this.options.userAgent ?? 'weft/0.0.0',
-      ...(connection.staticHeaders ?? (await this.authHeaders())),
+      ...connection.headers,
+      ...(connection.rotating ? await this.rotatingHeaders(connection) : {}),
       ...(payload ? { 'Content-Type': request.contentType ?? 'application/json', 'Content-Length': payload.length } : {}),
     };
     deadline.throwIfAborted();
@@ -170,7 +176,8 @@ export class Transport {
     const options: https.RequestOptions = {};
     await this.kubeConfig.applyToHTTPSOptions(options);
     const user = this.kubeConfig.getCurrentUser();
-    const rotating = Boolean(user?.exec || user?.authProvider);
+    const customAuthenticators = (this.kubeConfig as unknown as { custom_authenticators?: unknown[] }).custom_authenticators ?? [];
+    const rotating = Boolean(user?.exec || user?.authProvider || customAuthenticators.length > 0);
     const secure = base.protocol === 'https:';
     // Keep one keep-alive agent for the client's lifetime: client-node builds a new agent per call,
     // which would pay a TLS handshake on every request. A proxy keeps client-node's own agent.
@@ -182,13 +189,20 @@ export class Transport {
             ...pick(options, ['ca', 'cert', 'key', 'pfx', 'passphrase', 'rejectUnauthorized', 'servername']),
           })
         : new http.Agent({ keepAlive: true });
-    return { base, agent, request: secure ? https.request : http.request, staticHeaders: rotating ? undefined : headersOf(options) };
+    return { base, agent, request: secure ? https.request : http.request, headers: headersOf(options), rotating };
   }
 
-  private async authHeaders(): Promise<OutgoingHttpHeaders> {
-    const options: https.RequestOptions = {};
-    await this.kubeConfig.applyToHTTPSOptions(options);
-    return headersOf(options);
+  /**
+   * The current token of rotating credentials. Only the authorization hook runs per request:
+   * `applyToHTTPSOptions` would also re-read the CA file from disk and build an agent every time.
+   */
+  private async rotatingHeaders(connection: Connection): Promise<OutgoingHttpHeaders> {
+    const options: https.RequestOptions = { headers: {} };
+    const hook = (this.kubeConfig as unknown as AuthorizationHook).applyAuthorizationHeader;
+    if (typeof hook === 'function') await hook.call(this.kubeConfig, options);
+    else await this.kubeConfig.applyToHTTPSOptions(options);
+    const authorization = (options.headers as OutgoingHttpHeaders | undefined)?.['Authorization'] ?? connection.headers['Authorization'];
+    return authorization === undefined ? {} : { Authorization: authorization };
   }
 }
 
