@@ -3,8 +3,9 @@
 // start-up, create 10,000 ConfigMaps, list them, 50 concurrent watchers receiving 1,000 updates.
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest, type RequestOptions } from 'node:https';
-import type { KubeConfig } from '@kubernetes/client-node';
-import { startApiServer, startControlPlane } from '@weft/testkit';
+import { startApiServer, startControlPlane, type InMemoryApiServer } from '@weft/testkit';
+
+type KubeConfig = InMemoryApiServer['kubeConfig'];
 
 const objects = 10_000;
 const concurrency = 16;

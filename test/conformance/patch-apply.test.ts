@@ -216,6 +216,6 @@ conformance('patch and server-side apply', (target) => {
       undefined, undefined, 'weft-test', true, PatchStrategy.ServerSideApply,
     );
     expect((applied as any).data).toEqual({ via: 'client-node' });
-    expect((applied.metadata?.managedFields ?? []).map((candidate) => candidate.manager)).toContain('weft-test');
+    expect(((applied as any).metadata.managedFields as any[]).map((candidate) => candidate.manager)).toContain('weft-test');
   });
 });

@@ -72,7 +72,7 @@ function open(kubeConfig: KubeConfig, kubeconfigPath: string, name: Target['name
     async request(method, path, body, headers = {}) {
       const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
       // Node sends a DELETE body unframed unless told its length.
-      const framing = payload !== undefined ? { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(payload)) } : {};
+      const framing: Record<string, string> = payload !== undefined ? { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(payload)) } : {};
       const opts = await options(method, path, { ...framing, ...headers });
       return new Promise<RawResponse>((resolve, reject) => {
         const req = client(opts, (res) => {
