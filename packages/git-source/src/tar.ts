@@ -94,7 +94,21 @@ function paxRecord(key: string, value: string): string {
   return `${total}${body}`;
 }
 
+/** Headers are pure functions of their fields; successive artifacts of a repository share most. */
+const headerCache = new Map<string, Buffer>();
+const HEADER_CACHE_LIMIT = 200_000;
+
 function header(h: { name: string; prefix: string; mode: number; size: number; type: string; link: string }): Buffer {
+  const key = `${h.prefix}\0${h.name}\0${h.mode}\0${h.size}\0${h.type}\0${h.link}`;
+  const cached = headerCache.get(key);
+  if (cached) return cached;
+  if (headerCache.size >= HEADER_CACHE_LIMIT) headerCache.clear();
+  const block = buildHeader(h);
+  headerCache.set(key, block);
+  return block;
+}
+
+function buildHeader(h: { name: string; prefix: string; mode: number; size: number; type: string; link: string }): Buffer {
   const block = Buffer.alloc(BLOCK);
   block.write(h.name, 0, 100, 'utf8');
   writeOctal(block, h.mode, 100, 8);

@@ -1,9 +1,14 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startGitServer, type GitServer } from '../../../../test/support/git-server';
-import { ArtifactStorage, fetchArtifact, listRemoteRefs } from '../index.js';
+import { execFileSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { ArtifactStorage, cacheGitdir, fetchArtifact, listRemoteRefs } from '../index.js';
+
+// Real git processes on a shared machine: allow for a slow, busy host.
+vi.setConfig({ testTimeout: 60_000, hookTimeout: 60_000 });
 
 let server: GitServer;
 let work: string;
@@ -49,5 +54,13 @@ describe('fetching revisions', () => {
     expect(third.changed).toBe(true);
     expect(third.artifact.revision).toBe(`main@sha1:${next}`);
     expect(third.artifact.entries.map((e) => e.path)).toContain('deploy/b.yaml');
+
+    // The cache is a valid (shallow) git repository: git itself checks the packs and indexes Weft wrote.
+    const gitdir = cacheGitdir(join(work, 'cache'), repo.url, true);
+    const packs = readdirSync(join(gitdir, 'objects', 'pack')).filter((f) => f.endsWith('.idx'));
+    expect(packs).toHaveLength(2);
+    for (const idx of packs) execFileSync('git', ['verify-pack', join(gitdir, 'objects', 'pack', idx)]);
+    execFileSync('git', ['--git-dir', gitdir, 'fsck', '--no-dangling', '--connectivity-only', next], { env: server.gitEnv });
+    expect(execFileSync('git', ['--git-dir', gitdir, 'cat-file', '-p', `${next}:deploy/b.yaml`]).toString()).toBe('b: 2\n');
   });
 });

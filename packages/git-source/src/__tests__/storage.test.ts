@@ -3,8 +3,11 @@ import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ArtifactStorage, writeTarGz } from '../index.js';
+
+// Real git processes on a shared machine: allow for a slow, busy host.
+vi.setConfig({ testTimeout: 60_000, hookTimeout: 60_000 });
 
 let work: string;
 beforeAll(async () => {

@@ -2,9 +2,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Subject, firstValueFrom, filter, take, toArray } from 'rxjs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startGitServer, type GitServer } from '../../../../test/support/git-server';
 import { ArtifactStorage, gitSource, gitSourceEvents, type GitSourceEvent } from '../index.js';
+
+// Real git processes on a shared machine: allow for a slow, busy host.
+vi.setConfig({ testTimeout: 60_000, hookTimeout: 60_000 });
 
 let server: GitServer;
 let work: string;

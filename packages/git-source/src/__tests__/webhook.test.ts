@@ -2,9 +2,12 @@ import { createHash, createHmac } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startGitServer, type GitServer } from '../../../../test/support/git-server';
 import { ArtifactStorage, gitSource, serveArtifacts, startWebhookReceiver, webhookPath, writeTarGz } from '../index.js';
+
+// Real git processes on a shared machine: allow for a slow, busy host.
+vi.setConfig({ testTimeout: 60_000, hookTimeout: 60_000 });
 
 let work: string;
 beforeAll(async () => {

@@ -1,8 +1,11 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startGitServer, type GitServer } from '../../../../test/support/git-server';
 import { WriteBackConflictError, writeBack } from '../index.js';
+
+// Real git processes on a shared machine: allow for a slow, busy host.
+vi.setConfig({ testTimeout: 60_000, hookTimeout: 60_000 });
 
 let server: GitServer;
 const auth = { username: 'bot', password: 'bot-pass' };
