@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { KubeClient } from './client/kube-client.js';
+import { addFinalizer, hasFinalizer, removeFinalizer } from './finalizers.js';
 import pino, { type Logger } from 'pino';
 import { EMPTY, fromEvent, map, merge, Observable, type Observable as RxObservable, Subject, takeUntil, tap } from 'rxjs';
 import { type Duration, parseDuration } from './duration.js';
@@ -352,36 +353,17 @@ export class Controller<T extends KubeObject> extends Observable<ReconcileOutcom
       if (object.metadata.deletionTimestamp) return;
       return this.reconciler.reconcile(object, context);
     }
-    const finalizers = object.metadata.finalizers ?? [];
-    const index = finalizers.indexOf(this.finalizer);
-    const target = { namespace: object.metadata.namespace, type: 'json' as const, signal: context.signal };
+    const options = { kind: this.kind as ResourceKind<T>, signal: context.signal };
     if (object.metadata.deletionTimestamp) {
-      if (index < 0) return;
+      if (!hasFinalizer(object, this.finalizer)) return;
       await finalize(object, context);
-      // Remove by index, guarded by a test of that index: a concurrent change of the list fails the patch (and retries) instead of removing someone else's finalizer.
-      await context.client.patch(
-        this.kind,
-        object.metadata.name,
-        [
-          { op: 'test', path: `/metadata/finalizers/${index}`, value: this.finalizer },
-          { op: 'remove', path: `/metadata/finalizers/${index}` },
-        ],
-        target,
-      );
+      // removeFinalizer keeps other finalizers and retries on conflicts (optimistic concurrency).
+      await removeFinalizer(context.client, object, this.finalizer, options);
       context.logger.info({ finalizer: this.finalizer }, 'finalized; finalizer removed');
       return;
     }
-    if (index < 0) {
-      const rv = object.metadata.resourceVersion;
-      await context.client.patch(
-        this.kind,
-        object.metadata.name,
-        [
-          ...(rv ? [{ op: 'test' as const, path: '/metadata/resourceVersion', value: rv }] : []),
-          finalizers.length === 0 ? { op: 'add' as const, path: '/metadata/finalizers', value: [this.finalizer] } : { op: 'add' as const, path: '/metadata/finalizers/-', value: this.finalizer },
-        ],
-        target,
-      );
+    if (!hasFinalizer(object, this.finalizer)) {
+      await addFinalizer(context.client, object, this.finalizer, options);
       // The patch's watch event reconciles again, now with the finalizer in place.
       return;
     }

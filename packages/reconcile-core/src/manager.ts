@@ -7,6 +7,7 @@ import { type Duration, parseDuration } from './duration.js';
 import { WeftError } from './errors.js';
 import { type HealthServer, serveHealth } from './health.js';
 import { createLogger } from './logging.js';
+import { type LeaderElectionOptions, LeaderElector } from './leader-election.js';
 import { ControllerMetrics } from './metrics.js';
 import type { ContextRecorder, ReconcileOutcome } from './reconciler.js';
 import { type ShardSpec, shardSelector } from './sharding.js';
@@ -20,10 +21,11 @@ export interface ManagerOptions {
   /** Only handle objects of this shard (Flux's `sharding.fluxcd.io/key`); see {@link shardSelector}. */
   readonly shard?: ShardSpec;
   /**
-   * Run controllers only while holding a Lease. Requires core-api's `LeaderElector`, which this
-   * build does not have yet: setting it makes `start()` reject with a {@link ManagerError}.
+   * Run controllers only while holding this `coordination.k8s.io` Lease (defaults: 15 s lease,
+   * 10 s renew deadline, 2 s retry; namespace `default`). The lease is released on shutdown after
+   * in-flight reconciles finish.
    */
-  readonly leaderElection?: { readonly name: string; readonly namespace?: string };
+  readonly leaderElection?: Omit<LeaderElectionOptions, 'onStartedLeading' | 'onStoppedLeading'>;
   /** How long in-flight reconciles may take to finish on shutdown before they are aborted. @defaultValue '30s' */
   readonly gracefulShutdownTimeout?: Duration;
   /** Stop on SIGTERM and SIGINT. @defaultValue true */
@@ -41,6 +43,23 @@ export class ManagerError extends WeftError {
 }
 
 /**
+ * The manager lost its Lease while leading: its controllers were stopped, as controller-runtime
+ * exits on `leader election lost`.
+ *
+ * @remarks Retryable: restart the process (or a new Manager) to compete again.
+ * @example
+ * ```ts
+ * await manager.start({ signal }).catch((error) => { if (error instanceof LeadershipLostError) process.exit(1); throw error; });
+ * ```
+ */
+export class LeadershipLostError extends WeftError {
+  override name = 'LeadershipLostError';
+  constructor(readonly lease: string) {
+    super(`leader election lost: lease ${lease} is no longer held by this replica`, { retryable: true });
+  }
+}
+
+/**
  * Runs controllers together: shared client and transport, metrics, health probes, sharding and
  * graceful shutdown, as controller-runtime's `Manager`.
  *
@@ -48,7 +67,9 @@ export class ManagerError extends WeftError {
  * Guarantees on shutdown (the `signal` of `start`, SIGTERM or SIGINT): watches stop and queued
  * keys are dropped at once; in-flight reconciles get `gracefulShutdownTimeout` to finish, then
  * their signals abort; the health server closes; `start()` resolves after all of that.
- * Caveat: leader election is not wired in yet (it needs core-api's `LeaderElector`).
+ * With `leaderElection`, controllers start only once this replica holds the Lease; losing it
+ * stops them and rejects `start()` with {@link LeadershipLostError}; on shutdown the Lease is
+ * released after the controllers stopped, so another replica takes over at once.
  *
  * @example
  * ```ts
@@ -64,6 +85,7 @@ export class Manager {
   private readonly controllers: Controller<any>[] = [];
   private started = false;
   private health: HealthServer | undefined;
+  private leading = false;
 
   constructor(private readonly options: ManagerOptions) {
     this.logger = options.logger ?? createLogger();
@@ -82,19 +104,26 @@ export class Manager {
     return this.health?.port;
   }
 
-  /** Whether every controller's cache has synced. */
+  /** Whether this replica holds the Lease (always false without `leaderElection`). */
+  get isLeader(): boolean {
+    return this.leading;
+  }
+
+  /** Whether every controller's cache has synced (a standby replica counts as ready). */
   get ready(): boolean {
-    return this.started && this.controllers.every((controller) => controller.store?.isReady ?? false);
+    if (!this.started) return false;
+    // A standby replica runs no controllers yet; it is ready to take over, as controller-runtime's are.
+    if (this.options.leaderElection && !this.leading) return true;
+    return this.controllers.every((controller) => controller.store?.isReady ?? false);
   }
 
   /**
    * Runs every controller until `signal` aborts (or SIGTERM/SIGINT), then shuts down gracefully.
    *
-   * @throws {@link ManagerError} when started twice or with leader election; the health server's listen error.
+   * @throws {@link ManagerError} when started twice; {@link LeadershipLostError}; the health server's listen error.
    */
   async start(options: { signal?: AbortSignal } = {}): Promise<void> {
     if (this.started) throw new ManagerError('manager already started');
-    if (this.options.leaderElection) throw new ManagerError('leader election needs core-api LeaderElector, not available in this build');
     this.started = true;
     const stop = new AbortController();
     const onStop = () => stop.abort(options.signal?.reason);
@@ -112,12 +141,41 @@ export class Manager {
     const client = new KubeClient(this.options.kubeConfig);
     const transport = kubeTransport(this.options.kubeConfig);
     const subscriptions: Subscription[] = [];
+    const electionStop = new AbortController();
+    let electing: Promise<void> | undefined;
+    let lost: LeadershipLostError | undefined;
     try {
       if (this.options.metrics) {
         this.health = await serveHealth({ port: this.options.metrics.port, host: this.options.metrics.host, registry: this.metrics.registry, ready: () => this.ready });
         this.logger.info({ port: this.health.port }, 'serving metrics and health probes');
       }
       const labelSelector = this.options.shard === undefined ? undefined : shardSelector(this.options.shard);
+      if (this.options.leaderElection) {
+        const election = this.options.leaderElection;
+        const elector = new LeaderElector(client, { ...election, onError: election.onError ?? ((error) => this.logger.warn({ err: error, lease: election.name }, 'leader election attempt failed')) });
+        electing = elector.run({ signal: electionStop.signal });
+        this.metrics.leader(election.name, false);
+        const leading = await new Promise<boolean>((resolve) => {
+          const watching = elector.leading$.subscribe((now) => {
+            this.metrics.leader(election.name, now);
+            if (now && !this.leading) {
+              this.leading = true;
+              this.logger.info({ lease: election.name, identity: elector.identity }, 'became leader');
+              resolve(true);
+            } else if (!now && this.leading) {
+              this.leading = false;
+              if (!stop.signal.aborted) {
+                this.logger.error({ lease: election.name }, 'leader election lost; stopping');
+                lost = new LeadershipLostError(election.name);
+                stop.abort(lost);
+              }
+            }
+          });
+          subscriptions.push(watching);
+          stop.signal.addEventListener('abort', () => resolve(false), { once: true });
+        });
+        if (!leading) return;
+      }
       const finished = this.controllers.map(
         (controller) =>
           new Promise<void>((resolve) => {
@@ -138,6 +196,10 @@ export class Manager {
       if (ended === 'timeout') this.logger.warn({ gracefulShutdownTimeoutMs: graceMs }, 'in-flight reconciles did not finish in time; aborting them');
     } finally {
       for (const subscription of subscriptions) subscription.unsubscribe();
+      // Released only now, after the controllers stopped: no two leaders reconcile at once.
+      electionStop.abort();
+      await electing;
+      this.leading = false;
       options.signal?.removeEventListener('abort', onStop);
       if (handleSignals) {
         process.off('SIGTERM', onProcessSignal);
@@ -148,5 +210,6 @@ export class Manager {
       transport.close();
       this.logger.info('manager stopped');
     }
+    if (lost) throw lost;
   }
 }

@@ -41,4 +41,4 @@ export { ControllerMetrics } from './metrics.js';
 export { type HealthServer, type HealthServerOptions, serveHealth } from './health.js';
 export { type LoggingOptions, createLogger, objectLogger } from './logging.js';
 export { type ShardSpec, ShardingError, shardLabel, shardSelector, shardOf } from './sharding.js';
-export { type ManagerOptions, ManagerError, Manager } from './manager.js';
+export { type ManagerOptions, ManagerError, LeadershipLostError, Manager } from './manager.js';
