@@ -13,6 +13,19 @@ export interface WatchSettings {
   readonly bookmarkIntervalMs: number;
 }
 
+let lastSerialized: { type: string; object: unknown; line: string } | undefined;
+
+/**
+ * One event's line, serialised once for all the watchers it goes to (a change reaches every watcher
+ * of its resource in one synchronous loop, with the same frozen object).
+ */
+function serializedEvent(type: string, object: unknown): string {
+  if (lastSerialized && lastSerialized.type === type && lastSerialized.object === object) return lastSerialized.line;
+  const line = `${JSON.stringify({ type, object })}\n`;
+  lastSerialized = { type, object, line };
+  return line;
+}
+
 /** An open watch stream, so fault injection can cut it. */
 export interface WatchConnection {
   close(): void;
@@ -51,8 +64,11 @@ export function serveWatch(state: ServerState, request: ResourceRequest, respons
   let open = true;
   const write = (type: string, object: unknown) => {
     if (!open) return;
-    const shown = asTable && type !== 'ERROR' && type !== 'BOOKMARK' ? toTable(state.registry, resource, [object as StoredObject], {}) : object;
-    response.write(`${JSON.stringify({ type, object: shown })}\n`);
+    if (asTable && type !== 'ERROR' && type !== 'BOOKMARK') {
+      response.write(`${JSON.stringify({ type, object: toTable(state.registry, resource, [object as StoredObject], {}) })}\n`);
+      return;
+    }
+    response.write(serializedEvent(type, object));
   };
   const bookmark = (annotations?: Record<string, string>) =>
     write('BOOKMARK', { kind: resource.kind, apiVersion: apiVersionOf(resource), metadata: { resourceVersion: String(state.store.resourceVersion), ...(annotations ? { annotations } : {}) } });
