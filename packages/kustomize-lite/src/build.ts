@@ -6,6 +6,7 @@ import { generate } from './generators.js';
 import { contentHash } from './hash-suffix.js';
 import { isJsonObject, type JsonObject } from './json.js';
 import { isRemoteReference, loadKustomization, type Kustomization, type VarEntry } from './kustomization.js';
+import { LinkedValues } from './linked-values.js';
 import { Loader, type LoadRestrictor, type LoadSession } from './load-restrictor.js';
 import { parseManifests, parseYamlDocuments } from './manifest-yaml.js';
 import { fixNameReferences } from './name-reference.js';
@@ -51,6 +52,7 @@ interface Accumulator {
 
 interface BuildSession extends LoadSession {
   registry: MergeSchemaRegistry;
+  readonly links: LinkedValues;
 }
 
 const defaultMaxInputBytes = 64 * 1024 * 1024;
@@ -100,6 +102,7 @@ export async function buildWithSources(path: string, options: BuildOptions = {})
     bytesRead: 0,
     buildRoot: directory,
     registry: MergeSchemaRegistry.builtin(),
+    links: new LinkedValues(),
   };
   if (options.signal?.aborted) throw new BuildAbortedError('kustomize build aborted', { cause: options.signal.reason });
   const loader = await Loader.open(session, directory, path);
@@ -177,7 +180,7 @@ async function accumulateTarget(
   for (const component of kustomization.components ?? []) {
     await accumulateComponent(loader, component, accumulator, session, file);
   }
-  const context: TransformContext = { loader, session, file, registry: session.registry };
+  const context: TransformContext = { loader, session, file, registry: session.registry, links: session.links };
   await runBuiltinTransformers(accumulator.resources, kustomization, accumulator.config, context);
   await runTransformerConfigs(accumulator.resources, kustomization.transformers ?? [], accumulator.config, context, (path) => loadPluginDirectory(loader, path, session));
   bindVars(accumulator.resources, accumulator.vars, kustomization.vars ?? []);

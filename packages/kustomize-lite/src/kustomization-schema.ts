@@ -35,54 +35,68 @@ function fieldIndex(schema: StructSchema): Map<string, string> {
  * @throws KustomizationFileError naming the file and field for unknown fields and type mismatches.
  */
 export function decodeStruct(value: JsonValue, schema: StructSchema, structName: string, file: string, options: { strict?: boolean } = {}): JsonObject {
-  if (!isJsonObject(value)) throw typeError(file, structName, '', 'object', value);
+  return decodeFields(value, schema, structName, '', file, options.strict !== false);
+}
+
+function decodeFields(value: JsonValue, schema: StructSchema, structName: string, path: string, file: string, strict: boolean): JsonObject {
+  if (!isJsonObject(value)) throw typeError(file, structName, path, 'object', value);
   const index = fieldIndex(schema);
   const result: JsonObject = {};
   for (const [key, item] of Object.entries(value)) {
     const name = index.get(key.toLowerCase());
     if (name === undefined) {
-      if (options.strict === false) continue;
-      throw new KustomizationFileError(`invalid ${structName} in ${file}: json: unknown field "${key}"`, { file });
+      if (!strict) continue;
+      throw new KustomizationFileError(`invalid Kustomization: json: unknown field "${key}" (in ${file})`, { file });
     }
     const type = schema[name] as FieldType;
-    const decoded = decodeValue(item, type, `${structName}.${name}`, file);
+    const decoded = decodeValue(item, type, structName, path === '' ? name : `${path}.${name}`, file, strict);
     if (decoded !== undefined) result[name] = decoded;
   }
   return result;
 }
 
-function decodeValue(value: JsonValue, type: FieldType, path: string, file: string): JsonValue | undefined {
+function decodeValue(value: JsonValue, type: FieldType, structName: string, path: string, file: string, strict: boolean): JsonValue | undefined {
   if (value === null) return undefined;
   if (type === 'any') return value;
   if (type === 'string') {
     if (typeof value === 'string') return value;
-    if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-    throw typeError(file, path, '', 'string', value);
+    throw typeError(file, structName, path, 'string', value);
   }
   if (type === 'bool') {
     if (typeof value === 'boolean') return value;
-    throw typeError(file, path, '', 'bool', value);
+    throw typeError(file, structName, path, 'bool', value);
   }
   if (type === 'int') {
     if (typeof value === 'number' && Number.isInteger(value)) return value;
-    throw typeError(file, path, '', 'int', value);
+    throw typeError(file, structName, path, 'int', value);
   }
   if ('list' in type) {
-    if (!Array.isArray(value)) throw typeError(file, path, '', 'list', value);
-    return value.map((item, position) => decodeValue(item, type.list, `${path}[${position}]`, file) ?? null);
+    if (!Array.isArray(value)) throw typeError(file, structName, path, `[]${describeType(type.list)}`, value);
+    return value.map((item) => decodeValue(item, type.list, structName, path, file, strict) ?? null);
   }
   if ('map' in type) {
-    if (!isJsonObject(value)) throw typeError(file, path, '', 'map', value);
+    if (!isJsonObject(value)) throw typeError(file, structName, path, `map[string]${describeType(type.map)}`, value);
     const result: JsonObject = {};
-    for (const [key, item] of Object.entries(value)) result[key] = decodeValue(item, type.map, `${path}.${key}`, file) ?? '';
+    for (const [key, item] of Object.entries(value)) result[key] = decodeValue(item, type.map, structName, path, file, strict) ?? '';
     return result;
   }
-  return decodeStruct(value, type.struct, type.name, file);
+  return decodeFields(value, type.struct, type.name, path, file, strict);
 }
 
-function typeError(file: string, path: string, _key: string, expected: string, value: JsonValue): KustomizationFileError {
+function describeType(type: FieldType): string {
+  if (typeof type === 'string') return type === 'any' ? 'interface {}' : type;
+  if ('list' in type) return `[]${describeType(type.list)}`;
+  if ('map' in type) return `map[string]${describeType(type.map)}`;
+  return `types.${type.name}`;
+}
+
+/** Go's encoding/json type error, as kustomize prints it. */
+function typeError(file: string, structName: string, path: string, expected: string, value: JsonValue): KustomizationFileError {
   const actual = Array.isArray(value) ? 'array' : value === null ? 'null' : typeof value === 'object' ? 'object' : typeof value;
-  return new KustomizationFileError(`invalid Kustomization in ${file}: json: cannot unmarshal ${actual} into Go struct field ${path} of type ${expected}`, { file });
+  return new KustomizationFileError(
+    `invalid Kustomization: json: cannot unmarshal ${actual} into Go struct field ${structName}.${path} of type ${expected} (in ${file})`,
+    { file },
+  );
 }
 
 const str: FieldType = 'string';

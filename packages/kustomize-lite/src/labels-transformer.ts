@@ -1,5 +1,6 @@
 import { gvkSelected, visitFieldSpec, type FieldSpec } from './field-spec.js';
 import { isJsonObject, type JsonObject } from './json.js';
+import { LinkedValues } from './linked-values.js';
 import type { Resource } from './resource.js';
 
 /**
@@ -8,10 +9,17 @@ import type { Resource } from './resource.js';
  *
  * @remarks Used by the labels (`commonLabels`, `labels`) and annotations transformers.
  */
-export function transformMetadataMap(resources: readonly Resource[], pairs: Readonly<Record<string, string>>, fieldSpecs: readonly FieldSpec[]): void {
-  const entries = Object.entries(pairs);
+export function transformMetadataMap(
+  resources: readonly Resource[],
+  pairs: Readonly<Record<string, string>>,
+  fieldSpecs: readonly FieldSpec[],
+  links: LinkedValues = new LinkedValues(),
+): void {
+  const entries = Object.entries(pairs).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   if (entries.length === 0) return;
   for (const resource of resources) {
+    // one shared value node per key per object, as kustomize's SetEntry makes
+    const setters = entries.map(([name, value]) => links.setter(name, value));
     const gvk = resource.gvk();
     for (const spec of fieldSpecs) {
       if (!gvkSelected(spec, gvk)) continue;
@@ -21,7 +29,7 @@ export function transformMetadataMap(resources: readonly Resource[], pairs: Read
           map = {};
           parent[key] = map;
         }
-        for (const [name, value] of entries) (map as JsonObject)[name] = value;
+        for (const set of setters) set(map as JsonObject);
       }, () => resource.describe());
     }
   }

@@ -7,8 +7,8 @@ import { isJsonObject, type JsonObject, type JsonValue } from './json.js';
  *
  * @throws YamlSyntaxError naming the file and line.
  */
-export function parseYamlDocuments(text: string, file: string, options: { uniqueKeys?: boolean } = {}): JsonValue[] {
-  const documents = parseAllDocuments(text, { prettyErrors: false, merge: true, uniqueKeys: options.uniqueKeys ?? true });
+export function parseYamlDocuments(text: string, file: string, options: { uniqueKeys?: boolean; version?: '1.1' | '1.2' } = {}): JsonValue[] {
+  const documents = parseAllDocuments(text, { prettyErrors: false, merge: true, uniqueKeys: options.uniqueKeys ?? true, version: options.version ?? '1.2' });
   const values: JsonValue[] = [];
   for (const document of documents) {
     const error = document.errors[0];

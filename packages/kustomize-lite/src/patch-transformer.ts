@@ -8,6 +8,8 @@ import { parseManifests, parseYamlDocuments } from './manifest-yaml.js';
 import { matchAnyId } from './resource-map.js';
 import { formatId, Resource } from './resource.js';
 import { selectResources } from './target-selector.js';
+import { restoreKyamlListOrder } from './kyaml-list-order.js';
+import type { LinkedValues } from './linked-values.js';
 
 /** A parsed patch: strategic merge documents, or a JSON 6902 operation list. */
 export type ParsedPatch = { readonly type: 'strategic'; readonly documents: JsonObject[] } | { readonly type: 'json6902'; readonly operations: Operation[] };
@@ -53,7 +55,7 @@ function toOperations(list: JsonValue[], file: string): Operation[] {
 }
 
 /** Applies one strategic merge patch document to `resource`; returns false when the patch deleted the object. */
-function patchResource(resource: Resource, patch: JsonObject, options: PatchOptions, registry: MergeSchemaRegistry): boolean {
+function patchResource(resource: Resource, patch: JsonObject, options: PatchOptions, registry: MergeSchemaRegistry, links: LinkedValues | undefined): boolean {
   const name = resource.name;
   const namespace = resource.namespace;
   const kind = resource.kind;
@@ -63,6 +65,7 @@ function patchResource(resource: Resource, patch: JsonObject, options: PatchOpti
   let patched: JsonObject;
   try {
     patched = applyStrategicMergePatch(resource.object, document, { registry, gvk: resource.gvk() }) as JsonObject;
+    if (patched !== null) patched = restoreKyamlListOrder(resource.object, document, patched, registry, resource.gvk());
   } catch (error) {
     throw new TransformError(`applying strategic merge patch to ${resource.describe()}: ${(error as Error).message}`, {
       object: resource.describe(),
@@ -71,6 +74,7 @@ function patchResource(resource: Resource, patch: JsonObject, options: PatchOpti
     });
   }
   if (patched === null || Object.keys(patched).length === 0) return false;
+  links?.transfer(resource.object, patched);
   resource.object = patched;
   if (options.allowKindChange !== true) resource.object['kind'] = kind;
   if (options.allowNameChange !== true) resource.setName(name);
@@ -97,6 +101,7 @@ export function applyStrategicPatches(
   options: PatchOptions,
   registry: MergeSchemaRegistry,
   file: string,
+  links?: LinkedValues,
 ): void {
   for (const document of documents) {
     let selected: Resource[];
@@ -112,7 +117,7 @@ export function applyStrategicPatches(
       selected = selectResources(resources, target);
     }
     for (const resource of selected) {
-      if (!patchResource(resource, document, options, registry)) resources.splice(resources.indexOf(resource), 1);
+      if (!patchResource(resource, document, options, registry, links)) resources.splice(resources.indexOf(resource), 1);
     }
   }
 }

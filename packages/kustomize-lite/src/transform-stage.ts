@@ -5,6 +5,7 @@ import { transformImages } from './image-transformer.js';
 import { isJsonObject, type JsonObject, type JsonValue } from './json.js';
 import type { ImageEntry, Kustomization, PatchEntry, TargetSelector } from './kustomization.js';
 import { mergeFieldSpecs, transformMetadataMap } from './labels-transformer.js';
+import type { LinkedValues } from './linked-values.js';
 import type { Loader } from './load-restrictor.js';
 import { parseManifests, parseYamlDocuments } from './manifest-yaml.js';
 import { transformNameAffixes } from './name-affix-transformer.js';
@@ -23,6 +24,8 @@ export interface TransformContext {
   /** The kustomization file (display path). */
   readonly file: string;
   readonly registry: MergeSchemaRegistry;
+  /** Label/annotation values kustomize shares between fields (see {@link LinkedValues}). */
+  readonly links: LinkedValues;
 }
 
 /** Reads patch text from a file or takes it inline. */
@@ -43,7 +46,7 @@ async function runPatch(resources: Resource[], loader: Loader, entry: PatchEntry
   const parsed = parsePatch(text, file);
   const options: PatchOptions = entry.options ?? {};
   if (parsed.type === 'strategic') {
-    applyStrategicPatches(resources, parsed.documents, entry.target, options, context.session.registry, file);
+    applyStrategicPatches(resources, parsed.documents, entry.target, options, context.session.registry, file, context.links);
     return;
   }
   if (entry.target === undefined) throw new KustomizationFileError(`${file}: must specify a target for JSON patch`, { file });
@@ -66,7 +69,7 @@ async function runPatchesStrategicMerge(resources: Resource[], loader: Loader, e
       await loader.readFile(entry);
       continue;
     }
-    applyStrategicPatches(resources, parseManifests(text, file), undefined, {}, context.session.registry, file);
+    applyStrategicPatches(resources, parseManifests(text, file), undefined, {}, context.session.registry, file, context.links);
   }
 }
 
@@ -109,10 +112,10 @@ export async function runBuiltinTransformers(resources: Resource[], kustomizatio
       if (label.includeTemplates === true) specs = mergeFieldSpecs(specs, config.templateLabels);
       if (label.includeVolumeClaimTemplates === true) specs = mergeFieldSpecs(specs, [{ path: 'spec/volumeClaimTemplates[]/metadata/labels', kind: 'StatefulSet', group: 'apps', create: true }]);
     }
-    transformMetadataMap(resources, label.pairs ?? {}, specs);
+    transformMetadataMap(resources, label.pairs ?? {}, specs, context.links);
   }
-  if (kustomization.commonLabels !== undefined) transformMetadataMap(resources, kustomization.commonLabels, config.commonLabels);
-  if (kustomization.commonAnnotations !== undefined) transformMetadataMap(resources, kustomization.commonAnnotations, config.commonAnnotations);
+  if (kustomization.commonLabels !== undefined) transformMetadataMap(resources, kustomization.commonLabels, config.commonLabels, context.links);
+  if (kustomization.commonAnnotations !== undefined) transformMetadataMap(resources, kustomization.commonAnnotations, config.commonAnnotations, context.links);
   for (const entry of kustomization.patchesJson6902 ?? []) {
     const { text, file } = await patchText(loader, entry, context.file);
     if (entry.target === undefined) throw new KustomizationFileError(`${context.file}: patchesJson6902 entries need a target`, { file: context.file });
@@ -167,7 +170,7 @@ export async function runTransformerConfigs(
         case 'PatchStrategicMergeTransformer': {
           const paths = Array.isArray(config['paths']) ? config['paths'].map(String) : [];
           await runPatchesStrategicMerge(resources, loader, paths, local);
-          if (typeof config['patches'] === 'string') applyStrategicPatches(resources, parseManifests(config['patches'], file), undefined, {}, context.session.registry, file);
+          if (typeof config['patches'] === 'string') applyStrategicPatches(resources, parseManifests(config['patches'], file), undefined, {}, context.session.registry, file, context.links);
           break;
         }
         case 'PatchJson6902Transformer': {
@@ -194,10 +197,10 @@ export async function runTransformerConfigs(
           transformNameAffixes(resources, { prefix: String(config['prefix'] ?? ''), suffix: String(config['suffix'] ?? ''), fieldSpecs: fieldSpecsOf(config) });
           break;
         case 'LabelTransformer':
-          transformMetadataMap(resources, stringMapOf(config['labels']), fieldSpecsOf(config));
+          transformMetadataMap(resources, stringMapOf(config['labels']), fieldSpecsOf(config), context.links);
           break;
         case 'AnnotationsTransformer':
-          transformMetadataMap(resources, stringMapOf(config['annotations']), fieldSpecsOf(config));
+          transformMetadataMap(resources, stringMapOf(config['annotations']), fieldSpecsOf(config), context.links);
           break;
         case 'ImageTagTransformer':
           transformImages(resources, [(config['imageTag'] ?? {}) as ImageEntry], fieldSpecsOf(config));
