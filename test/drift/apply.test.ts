@@ -70,6 +70,38 @@ describeCluster('applySet and prune on a real apiserver', () => {
     expect(listed.items.filter((item) => item.metadata.name.startsWith('batch-'))).toEqual([]);
   });
 
+  it('without the dry-run gate applies each object once, still telling created, unchanged and configured apart', async () => {
+    const objects = [configMap(namespace, 'direct-a', { v: '1' }), configMap(namespace, 'direct-b', { v: '1' })];
+    expect((await applySet(client, objects, { dryRunGate: false })).entries.map((entry) => entry.action)).toEqual(['created', 'created']);
+    expect((await applySet(client, objects, { dryRunGate: false })).entries.map((entry) => entry.action)).toEqual(['unchanged', 'unchanged']);
+    expect((await applySet(client, [objects[0]!, configMap(namespace, 'direct-b', { v: '2' })], { dryRunGate: false })).entries.map((entry) => entry.action)).toEqual(['unchanged', 'configured']);
+    // The trade-off: an invalid object no longer stops the others.
+    const invalid: KubeObject = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'direct-bad', namespace }, data: { v: 1 as unknown as string } };
+    await expect(applySet(client, [invalid, configMap(namespace, 'direct-c', { v: '1' })], { dryRunGate: false })).rejects.toThrow(new RegExp(`^ConfigMap/${namespace}/direct-bad apply failed`));
+    expect(await client.get(ref(configMap(namespace, 'direct-c', {})))).toBeDefined();
+  });
+
+  it('stores what kubectl apply --server-side stores for the same objects (differential)', async () => {
+    const other = `${namespace}-kubectl`;
+    await applySet(client, [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: other } } as KubeObject]);
+    try {
+      const set = (ns: string) => [deployment(ns, 'same', { replicas: 2 }), service(ns, 'same'), configMap(ns, 'same', { a: '1' })];
+      await applySet(client, set(namespace));
+      await kubectl(client.kubeConfig, ['apply', '--server-side', '--field-manager=weft', '-f', '-'], set(other).map((object) => JSON.stringify(object)).join('\n'));
+      for (const [mine, theirs] of set(namespace).map((object, index) => [object, set(other)[index]!] as const)) {
+        const stored = (object: KubeObject) => client.get(ref(object)).then((live) => {
+          const spec = structuredClone(live?.['spec'] ?? live?.['data']) as Record<string, unknown>;
+          delete spec['clusterIP'];
+          delete spec['clusterIPs'];
+          return { spec, labels: live?.metadata.labels, managers: live?.metadata.managedFields?.map((entry) => [entry.manager, entry.operation]) };
+        });
+        expect(await stored(mine)).toEqual(await stored(theirs));
+      }
+    } finally {
+      await client.delete({ group: '', version: 'v1', kind: 'Namespace', name: other });
+    }
+  });
+
   it('rejects a malformed set before any request', async () => {
     await expect(applySet(client, [configMap(namespace, 'twice', {}), configMap(namespace, 'twice', {})])).rejects.toThrow(InvalidSetError);
   });

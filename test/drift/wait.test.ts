@@ -34,6 +34,37 @@ describeCluster('wait and health on a real control plane (controllers and kwok n
     expect(result).toMatchObject({ healthy: true, timedOut: false });
   });
 
+  it('judges a custom resource by its Ready condition and observedGeneration', async () => {
+    const group = `health-${namespace}.example.com`;
+    const crd: KubeObject = {
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name: `gadgets.${group}` },
+      spec: {
+        group,
+        scope: 'Namespaced',
+        names: { plural: 'gadgets', singular: 'gadget', kind: 'Gadget' },
+        versions: [{ name: 'v1', served: true, storage: true, subresources: { status: {} }, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } }],
+      },
+    };
+    const gadget: KubeObject = { apiVersion: `${group}/v1`, kind: 'Gadget', metadata: { name: 'g', namespace }, spec: { size: 1 } };
+    const gadgetRef = { group, version: 'v1', kind: 'Gadget', namespace, name: 'g' };
+    try {
+      await applySet(client, [crd, gadget]);
+      const setReady = async (status: string, observedGeneration: number) =>
+        client.mergePatchStatus(gadgetRef, { status: { observedGeneration, conditions: [{ type: 'Ready', status, reason: status === 'True' ? 'Succeeded' : 'Installing', message: 'm', observedGeneration, lastTransitionTime: new Date().toISOString() }] } });
+      await setReady('False', 1);
+      expect((await wait(client, [gadget], { timeout: 1_000 })).progressing[0]).toMatchObject({ status: 'progressing', reason: 'Installing: m' });
+      await setReady('True', 1);
+      expect((await wait(client, [gadget], { timeout: 5_000 })).healthy).toBe(true);
+      await applySet(client, [crd, { ...gadget, spec: { size: 2 } }]); // generation 2, not yet observed
+      const stale = await wait(client, [gadget], { timeout: 1_000 });
+      expect(stale.progressing[0]?.reason).toBe('observed generation 1 of 2');
+    } finally {
+      await client.delete({ group: 'apiextensions.k8s.io', version: 'v1', kind: 'CustomResourceDefinition', name: `gadgets.${group}` });
+    }
+  });
+
   it('reports a rollout that cannot finish as failed, with the reason', async () => {
     const stuck = deployment(namespace, 'stuck', { replicas: 1 });
     const spec = stuck['spec'] as { progressDeadlineSeconds?: number; template: { spec: Record<string, unknown> } };

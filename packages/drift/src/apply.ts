@@ -22,6 +22,12 @@ export interface ApplySetOptions {
   readonly force?: boolean;
   /** Requests in flight at once. Default 16. */
   readonly concurrency?: number;
+  /**
+   * Dry-run the whole set before writing anything. Default true. With false, each object is applied
+   * once, without the dry run: about half the requests, but an invalid object no longer stops the
+   * others (the first failure is thrown after the stage is applied).
+   */
+  readonly dryRunGate?: boolean;
   /** Fields left to others on existing objects (see {@link IgnoreRule}). */
   readonly ignore?: readonly IgnoreRule[];
   /** Managers whose fields are taken back before applying (objects with apply policy `Override`). Default {@link kubectlManagers}. */
@@ -136,6 +142,18 @@ async function applyObjects(client: ClusterClient, objects: readonly KubeObject[
   const entries = new Map<string, ChangeSetEntry>();
   for (const object of skipped) entries.set(inventoryId(objectRef(object)), changeEntry(objectRef(object), 'skipped', 'apply policy Ignore'));
 
+  if (!settings.dryRunGate) {
+    for (const stage of [first, rest]) {
+      await applyStageDirectly(client, stage, settings, entries);
+      if (stage === first && first.length > 0) {
+        await waitForCrds(client, first, settings);
+        client.resetDiscovery();
+      }
+    }
+    const ordered = objects.map((object) => entries.get(inventoryId(objectRef(object)))!).filter(Boolean);
+    return { entries: ordered, inventory: inventoryOf(applied) };
+  }
+
   // Validate everything that can be validated before any write; objects that need stage one are deferred.
   const providedByFirst = stageOneProvides(first);
   const firstPlans = await planAll(client, first, settings, () => false);
@@ -152,7 +170,42 @@ async function applyObjects(client: ClusterClient, objects: readonly KubeObject[
   return { entries: ordered, inventory: inventoryOf(applied) };
 }
 
+/**
+ * Applies a stage without the dry-run gate: one apply per object, and the resourceVersion tells
+ * `unchanged` (a no-op apply is not stored) from `configured`.
+ */
+async function applyStageDirectly(client: ClusterClient, objects: readonly KubeObject[], settings: ResolvedOptions, entries: Map<string, ChangeSetEntry>): Promise<void> {
+  const prefetched = await prefetchLiveObjects(client, objects, settings);
+  const outcomes = await settleConcurrently(objects, settings.concurrency, async (object): Promise<ChangeSetEntry> => {
+    const ref = objectRef(object);
+    const known = prefetched.get(inventoryId(ref));
+    const live = known === undefined ? await client.get(ref, { signal: settings.signal }) : (known ?? undefined);
+    const policy = applyPolicyOf(object);
+    if (policy === 'IfNotPresent' && live) return changeEntry(ref, 'skipped', 'apply policy IfNotPresent');
+    if (policy === 'Override' && live && hasClaimedFields(live, settings.takeOwnershipFrom)) {
+      await takeClaimedFields(client, live, { fieldManager: settings.fieldManager, managers: settings.takeOwnershipFrom, signal: settings.signal });
+    }
+    const sent = live ? structuredClone(object) : object;
+    if (live) settings.ignore.strip(sent, live);
+    try {
+      const stored = await client.apply(sent, { fieldManager: settings.fieldManager, force: true, signal: settings.signal });
+      if (!live) return changeEntry(ref, 'created');
+      return changeEntry(ref, stored.metadata.resourceVersion === live.metadata.resourceVersion ? 'unchanged' : 'configured');
+    } catch (error) {
+      if (!(live && isImmutableError(error) && (settings.force || forceRequested(object)))) throw error;
+      return writeOne(client, { object, action: 'recreate', plan: undefined }, settings);
+    }
+  });
+  for (const [index, outcome] of outcomes.entries()) {
+    if (outcome.status === 'fulfilled') entries.set(inventoryId(objectRef(objects[index]!)), outcome.value);
+  }
+  const failures = outcomes.flatMap((outcome, index) => (outcome.status === 'rejected' ? [objectError(objects[index]!, outcome.reason, settings, 'apply failed')] : []));
+  if (settings.signal?.aborted) throw new CancelledError('apply cancelled', { cause: settings.signal.reason });
+  if (failures.length > 0) throw failures[0]!;
+}
+
 interface ResolvedOptions {
+  readonly dryRunGate: boolean;
   readonly fieldManager: string;
   readonly force: boolean;
   readonly concurrency: number;
@@ -165,6 +218,7 @@ interface ResolvedOptions {
 
 function resolveOptions(options: ApplySetOptions): ResolvedOptions {
   return {
+    dryRunGate: options.dryRunGate ?? true,
     fieldManager: options.fieldManager ?? 'weft',
     force: options.force ?? false,
     concurrency: options.concurrency ?? 16,
@@ -241,14 +295,14 @@ async function planAll(client: ClusterClient, objects: readonly KubeObject[], se
   return plans;
 }
 
-function objectError(object: KubeObject, error: unknown, settings: ResolvedOptions): DriftObjectError {
+function objectError(object: KubeObject, error: unknown, settings: ResolvedOptions, verb = 'dry-run failed'): DriftObjectError {
   if (error instanceof DriftObjectError || error instanceof CancelledError) return error as DriftObjectError;
   const source = settings.sourceOf(object);
   const ref = objectRef(object);
   const detail = error instanceof ClusterApiError ? error.message.slice(error.message.indexOf(': ') + 2) : String((error as Error)?.message ?? error);
   const extra = source ? { source } : {};
-  if (isImmutableError(error)) return new ImmutableFieldError(ref, `dry-run failed: ${detail} (set force or annotate weft.dev/force: enabled to recreate it)`, { cause: error, retryable: false, ...extra });
-  return new DriftObjectError(ref, `dry-run failed: ${detail}`, { cause: error, retryable: error instanceof ClusterApiError && error.retryable, ...extra });
+  if (isImmutableError(error)) return new ImmutableFieldError(ref, `${verb}: ${detail} (set force or annotate weft.dev/force: enabled to recreate it)`, { cause: error, retryable: false, ...extra });
+  return new DriftObjectError(ref, `${verb}: ${detail}`, { cause: error, retryable: error instanceof ClusterApiError && error.retryable, ...extra });
 }
 
 async function planOne(client: ClusterClient, object: KubeObject, settings: ResolvedOptions, prefetched: KubeObject | null | undefined): Promise<PlannedObject> {
