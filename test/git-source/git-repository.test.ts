@@ -90,6 +90,10 @@ describeCluster('GitRepository reconciler on the real apiserver', () => {
     expect(download.status).toBe(200);
     expect(Number(download.headers.get('content-length'))).toBe(ready.status!.artifact!.size);
 
+    // A manual reconcile request (Flux's annotation is honoured) is acknowledged in status.
+    await client.patch(GitRepositoryKind, 'app', { metadata: { annotations: { 'reconcile.fluxcd.io/requestedAt': 'now-1' } } }, { namespace });
+    await until('app', (r) => r.status?.lastHandledReconcileAt === 'now-1');
+
     const next = await repo.commit({ 'deploy/app.yaml': 'kind: Secret\n' }, 'change');
     const moved = await until('app', (r) => r.status?.artifact?.revision === `main@sha1:${next}`);
     expect(moved.status?.artifact?.digest).not.toBe(ready.status?.artifact?.digest);

@@ -128,6 +128,7 @@ export class GitRepositoryReconciler extends Reconciler<GitRepository> {
           url: this.options.artifactUrl ? this.options.artifactUrl(artifact) : `file://${artifact.file}`,
         },
         ...(spec.ignore !== undefined ? { observedIgnore: spec.ignore } : {}),
+        ...(requestedAt(repository) !== undefined ? { lastHandledReconcileAt: requestedAt(repository)! } : {}),
         ...(spec.verify ? { sourceVerificationMode: spec.verify.mode ?? 'HEAD' } : {}),
       };
       let conditions = removeConditions(status.conditions, 'Reconciling', 'FetchFailed', 'IncludeUnavailable', 'Stalled', 'ArtifactOutdated');
@@ -209,6 +210,12 @@ export class GitRepositoryReconciler extends Reconciler<GitRepository> {
     const data = await this.readSecret(context, namespace, name, url);
     return Object.values(data).map((value) => Buffer.from(value, 'base64').toString('utf8'));
   }
+}
+
+/** The manual reconcile request: `reconcile.weft.dev/requestedAt`, or Flux's `reconcile.fluxcd.io/requestedAt`. */
+function requestedAt(repository: GitRepository): string | undefined {
+  const annotations = repository.metadata.annotations ?? {};
+  return annotations['reconcile.weft.dev/requestedAt'] ?? annotations['reconcile.fluxcd.io/requestedAt'];
 }
 
 /**
