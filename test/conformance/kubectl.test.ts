@@ -197,6 +197,51 @@ conformance('kubectl', (target) => {
     expect(result.stderr).toContain('configmaps "dup" already exists');
   });
 
+  it('applies client-side (last-applied annotation), then configures a change', async () => {
+    const first = await target().kubectl(['apply', '-f', '-'], deploymentYaml(ns, 'client-side', 0));
+    expect(first.stdout.trim()).toBe('deployment.apps/client-side created');
+    const second = await target().kubectl(['apply', '-f', '-'], deploymentYaml(ns, 'client-side', 0).replace('app:1.0', 'app:2.0'));
+    expect(second.stdout.trim()).toBe('deployment.apps/client-side configured');
+    const { body } = await target().request('GET', `/apis/apps/v1/namespaces/${ns}/deployments/client-side`);
+    expect(body.spec.template.spec.containers[0].image).toBe('registry.example.com/app:2.0');
+    expect(body.metadata.annotations['kubectl.kubernetes.io/last-applied-configuration']).toContain('app:2.0');
+    expect(body.metadata.generation).toBe(2);
+  });
+
+  it('shows a pending change with kubectl diff (exit code 1) and none after applying it', async () => {
+    await target().kubectl(['apply', '--server-side', '-f', '-'], manifest(ns, 'diffed', { v: '1' }));
+    const changed = await target().kubectl(['diff', '--server-side', '-f', '-'], manifest(ns, 'diffed', { v: '2' }));
+    expect(changed.code).toBe(1);
+    expect(changed.stdout).toContain('+  v: "2"');
+    const same = await target().kubectl(['diff', '--server-side', '-f', '-'], manifest(ns, 'diffed', { v: '1' }));
+    expect(same.code).toBe(0);
+    expect((await target().request('GET', `/api/v1/namespaces/${ns}/configmaps/diffed`)).body.data).toEqual({ v: '1' });
+  });
+
+  it('describes a ConfigMap', async () => {
+    await target().kubectl(['apply', '--server-side', '-f', '-'], manifest(ns, 'described', { key: 'value' }));
+    const result = await target().kubectl(['-n', ns, 'describe', 'configmap', 'described']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^Name:\s+described$/m);
+    expect(result.stdout).toMatch(/^Namespace:\s+/m);
+  });
+
+  it('patches with kubectl patch --type=merge and --type=json', async () => {
+    await target().kubectl(['apply', '--server-side', '-f', '-'], manifest(ns, 'patched', { a: '1' }));
+    expect((await target().kubectl(['-n', ns, 'patch', 'configmap', 'patched', '--type=merge', '-p', '{"data":{"b":"2"}}'])).code).toBe(0);
+    expect((await target().kubectl(['-n', ns, 'patch', 'configmap', 'patched', '--type=json', '-p', '[{"op":"remove","path":"/data/a"}]'])).code).toBe(0);
+    expect((await target().request('GET', `/api/v1/namespaces/${ns}/configmaps/patched`)).body.data).toEqual({ b: '2' });
+  });
+
+  it('waits for a condition with kubectl wait --for=delete', async () => {
+    await target().request('POST', `/api/v1/namespaces/${ns}/configmaps`, { metadata: { name: 'awaited', finalizers: ['example.com/hold'] } });
+    await target().request('DELETE', `/api/v1/namespaces/${ns}/configmaps/awaited`);
+    const waiting = target().kubectl(['-n', ns, 'wait', '--for=delete', 'configmap/awaited', '--timeout=20s']);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await target().request('PATCH', `/api/v1/namespaces/${ns}/configmaps/awaited`, { metadata: { finalizers: null } }, { 'Content-Type': 'application/merge-patch+json' });
+    expect((await waiting).code).toBe(0);
+  });
+
   it('shows the server version', async () => {
     const result = await target().kubectl(['version', '-o', 'json']);
     expect(JSON.parse(result.stdout).serverVersion.gitVersion).toMatch(/^v1\.37\./);
