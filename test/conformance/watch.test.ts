@@ -1,4 +1,4 @@
-import { Watch } from '@kubernetes/client-node';
+import { CoreV1Api, Watch, makeInformer, type V1ConfigMap } from '@kubernetes/client-node';
 import { beforeAll, expect, it } from 'vitest';
 import { conformance } from './targets';
 
@@ -140,6 +140,28 @@ conformance('watch', (target) => {
     await target().request('PATCH', `${deployments}/watched-deploy`, { spec: { replicas: 0, paused: true } }, mergePatch);
     await watch.until((events) => events.some((event) => event.type === 'MODIFIED' && event.object.spec.paused === true));
     watch.stop();
+  });
+
+  it('feeds a client-node informer: list, then add, update and delete events', async () => {
+    await target().request('POST', configmaps(), { metadata: { name: 'informed-before', labels: { group: 'informer' } } });
+    const core = target().kubeConfig().makeApiClient(CoreV1Api);
+    const informer = makeInformer<V1ConfigMap>(target().kubeConfig(), configmaps(), () => core.listNamespacedConfigMap({ namespace: ns, labelSelector: 'group=informer' }), 'group=informer');
+    const seen: string[] = [];
+    informer.on('add', (object) => seen.push(`add:${object.metadata?.name}`));
+    informer.on('update', (object) => seen.push(`update:${object.metadata?.name}:${object.data?.['v'] ?? ''}`));
+    informer.on('delete', (object) => seen.push(`delete:${object.metadata?.name}`));
+    await informer.start();
+    try {
+      await target().request('POST', configmaps(), { metadata: { name: 'informed-after', labels: { group: 'informer' } } });
+      await target().request('PATCH', `${configmaps()}/informed-after`, { data: { v: '2' } }, mergePatch);
+      await target().request('DELETE', `${configmaps()}/informed-before`);
+      const deadline = Date.now() + 10_000;
+      while (seen.length < 4 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    } finally {
+      await informer.stop();
+    }
+    expect(seen).toEqual(['add:informed-before', 'add:informed-after', 'update:informed-after:2', 'delete:informed-before']);
+    expect(informer.list().map((object) => object.metadata?.name)).toEqual(['informed-after']);
   });
 
   it('answers 422 for sendInitialEvents without resourceVersionMatch', async () => {

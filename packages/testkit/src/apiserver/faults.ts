@@ -43,7 +43,17 @@ function matches(rule: FaultMatch, verb: ApiVerb, resource: ResourceDefinition, 
  * every open watch stream, so clients' retry and re-list paths run without a real cluster.
  *
  * @remarks Rules apply in the order added; the first matching error rule answers. Removing a rule
- * (the function each method returns) or {@link FaultInjector.clear} lifts it.
+ * (the function each method returns) or {@link FaultInjector.clear} lifts it. Latency adds up over
+ * every matching rule. Cutting watches ends the HTTP streams; clients see a closed watch, as when
+ * an apiserver restarts.
+ * @throws never
+ * @example
+ * ```ts
+ * await using server = await startApiServer();
+ * server.faults.failRequests({ verb: 'update', resource: 'deployments', code: 409, times: 2 });
+ * server.faults.addLatency({ verb: 'list', delayMs: 200 });
+ * server.faults.cutWatches();
+ * ```
  */
 export class FaultInjector {
   private errors: { rule: ErrorFault; left: number }[] = [];

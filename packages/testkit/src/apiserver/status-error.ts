@@ -33,6 +33,12 @@ export interface QualifiedResource {
  * `Conflict` 409, `Invalid` 422, `BadRequest` 400, `Expired`/`Gone` 410, …), so clients that branch on
  * them behave the same against both servers. Not retryable unless the reason says so (`Conflict`,
  * `ServiceUnavailable`, `TooManyRequests`).
+ * @throws never
+ * @example
+ * ```ts
+ * const error = notFound({ group: 'apps', plural: 'deployments' }, 'web');
+ * error.status.message; // 'deployments.apps "web" not found'
+ * ```
  */
 export class StatusError extends WeftError {
   override name = 'StatusError';
