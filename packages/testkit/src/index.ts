@@ -1,8 +1,9 @@
 /**
  * @packageDocumentation
- * Test harness for Weft reconcilers: a real Kubernetes control plane on loopback
- * (etcd, kube-apiserver and, on request, the controller manager, the scheduler
- * and kwok fake nodes), built from Go modules and started per test run.
+ * Test harness for Weft reconcilers: an in-memory Kubernetes API server that
+ * client-node and kubectl use unchanged (`startApiServer`), and a real Kubernetes
+ * control plane on loopback (etcd, kube-apiserver and, on request, the controller
+ * manager, the scheduler and kwok fake nodes), built from Go modules and started per test run.
  */
 export {
   startControlPlane,

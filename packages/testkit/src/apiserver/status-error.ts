@@ -36,8 +36,8 @@ export interface QualifiedResource {
  * @throws never
  * @example
  * ```ts
- * const error = notFound({ group: 'apps', plural: 'deployments' }, 'web');
- * error.status.message; // 'deployments.apps "web" not found'
+ * import { StatusError } from '@weft/testkit';
+ * const explain = (error: unknown) => (error instanceof StatusError ? `${error.code} ${error.status.reason}` : String(error));
  * ```
  */
 export class StatusError extends WeftError {
