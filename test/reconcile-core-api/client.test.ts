@@ -91,6 +91,9 @@ describeCluster('KubeClient against the real kube-apiserver', () => {
     // The default field manager is "weft".
     const byWeft = await client.apply(configMap('applied-default', { x: '1' }));
     expect((byWeft.metadata.managedFields ?? []).map((entry) => entry.manager)).toEqual(['weft']);
+    // An object read back (with managedFields) applies as is.
+    const again = await client.apply({ ...byWeft, data: { x: '2' } });
+    expect(again.data).toEqual({ x: '2' });
   });
 
   it('writes nothing on dry run: create, apply, patch and delete', async () => {

@@ -110,7 +110,7 @@ export interface ListResult<T> {
 }
 
 /** Options of {@link KubeClient.watch}. */
-export interface WatchOptions extends Omit<ListOptions, 'limit' | 'continue' | 'timeout'> {
+export interface WatchOptions extends Omit<ListOptions, 'limit' | 'continue' | 'timeout' | 'resourceVersionMatch'> {
   /** Ask for `BOOKMARK` events (default true). */
   readonly allowWatchBookmarks?: boolean | undefined;
   /** The server closes the stream after this many seconds (it picks a random 5–10 min when unset). */
@@ -311,7 +311,6 @@ export class KubeClient {
         labelSelector: options.labelSelector,
         fieldSelector: options.fieldSelector,
         resourceVersion: options.resourceVersion,
-        resourceVersionMatch: options.resourceVersionMatch,
         timeoutSeconds: options.timeoutSeconds,
         sendInitialEvents: options.sendInitialEvents,
       },
@@ -385,7 +384,8 @@ export class KubeClient {
    * records ownership in `managedFields`. Fields owned by another manager fail the apply with a
    * {@link ConflictError} (see `fieldManagerConflicts`) unless `force: true`. `dryRun: true` returns
    * the would-be result and persists nothing. Omit `metadata.resourceVersion` unless you want the
-   * apply to fail when the object changed.
+   * apply to fail when the object changed. `metadata.managedFields` is left out of the request (the
+   * server refuses it in an apply), so an object read from the server can be applied as is.
    * @throws {@link ConflictError}, {@link InvalidError}, other {@link KubeApiError}s; {@link ClientUsageError}.
    * @example
    * ```ts
@@ -518,11 +518,12 @@ export class KubeClient {
     const resolved = await this.resolve(options.kind ?? object, options);
     const name = this.nameOf(object, verb);
     const namespace = this.namespaceFor(resolved, object.metadata.namespace, verb, name);
+    const body = object.metadata.managedFields === undefined ? object : { ...object, metadata: { ...object.metadata, managedFields: undefined } };
     const response = await this.transport.send<T>({
       method: 'PATCH',
       path: resourcePath(resolved, { namespace, name }) + subresource,
       query: { ...this.writeQuery(options), force: options.force ? true : undefined },
-      body: object,
+      body,
       contentType: 'application/apply-patch+yaml',
       verb: options.dryRun ? `${verb} (dry run)` : verb,
       target: apiTarget(resolved.apiVersion, resolved.kind, { namespace, name }),
