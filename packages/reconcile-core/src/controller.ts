@@ -256,6 +256,7 @@ export class Controller<T extends KubeObject> extends Observable<ReconcileOutcom
       const concurrency = this.options.concurrency ?? 1;
       runtime.observer?.started?.(name, concurrency);
 
+      const shared: SharedContext<T> = { controller: name, logger, store, client, kubeConfig: runtime.kubeConfig, transport, recorder: runtime.recorder };
       const inFlight = new Set<ReconcileDeadline>();
       let listening = false;
       const work = async (request: ReconcileRequest, runnerSignal: AbortSignal): Promise<ReconcileOutcome> => {
@@ -267,10 +268,6 @@ export class Controller<T extends KubeObject> extends Observable<ReconcileOutcom
           limiter.forget(key);
           return { controller: name, key, result: 'missing', durationMs: Date.now() - startedAt, startedAt };
         }
-        const retries = limiter.failures(key);
-        // Bound lazily: a pino child per reconcile costs more than a cheap reconcile itself.
-        let boundLogger: Logger | undefined;
-        const objectLogger = () => (boundLogger ??= logger.child({ namespace: request.namespace, name: request.name, reconcileID: randomUUID() }));
         let outcome: ReconcileOutcome;
         const deadline = new ReconcileDeadline(key, timeoutMs);
         if (!listening) {
@@ -278,25 +275,9 @@ export class Controller<T extends KubeObject> extends Observable<ReconcileOutcom
           runnerSignal.addEventListener('abort', () => inFlight.forEach((each) => each.abort(runnerSignal.reason)), { once: true });
         }
         inFlight.add(deadline);
+        const context = new RunContext<T>(shared, deadline, key, request, limiter.failures(key));
         try {
-          const result = await deadline.race(() =>
-            this.reconcileOne(object, {
-              get signal() {
-                return deadline.signal;
-              },
-              controller: name,
-              key,
-              get logger() {
-                return objectLogger();
-              },
-              retries,
-              store,
-              client,
-              kubeConfig: runtime.kubeConfig,
-              transport,
-              recorder: runtime.recorder,
-            }),
-          );
+          const result = await deadline.race(() => this.reconcileOne(object, context));
           limiter.forget(key);
           const requeueAfterMs = result?.requeueAfterMs;
           outcome =
@@ -309,12 +290,12 @@ export class Controller<T extends KubeObject> extends Observable<ReconcileOutcom
           const durationMs = Date.now() - startedAt;
           if (terminal || stopped()) {
             limiter.forget(key);
-            objectLogger().error({ err: error, terminal }, 'reconcile failed');
+            context.logger.error({ err: error, terminal }, 'reconcile failed');
             outcome = { controller: name, key, result: 'error', error, terminal, durationMs, startedAt };
           } else {
             const delay = limiter.when(key);
             queueHooks?.onRetry?.(key);
-            objectLogger().error({ err: error, retryInMs: delay }, 'reconcile failed; retrying');
+            context.logger.error({ err: error, retryInMs: delay }, 'reconcile failed; retrying');
             outcome = { controller: name, key, result: 'error', error, terminal: false, requeueAfterMs: delay, durationMs, startedAt };
             requeue$.next({ request, runAt: Date.now() + delay });
           }
@@ -423,5 +404,52 @@ class ReconcileDeadline {
         },
       );
     });
+  }
+}
+
+interface SharedContext<T> {
+  readonly controller: string;
+  readonly logger: Logger;
+  readonly store: Store<T>;
+  readonly client: KubeClient;
+  readonly kubeConfig: KubeConfig;
+  readonly transport: KubeTransport;
+  readonly recorder: ContextRecorder | undefined;
+}
+
+/** The {@link ReconcileContext} of one reconcile: a class (not a literal with getters) because one is made per reconcile. */
+class RunContext<T> implements ReconcileContext<T> {
+  private boundLogger: Logger | undefined;
+  constructor(
+    private readonly shared: SharedContext<T>,
+    private readonly deadline: ReconcileDeadline,
+    readonly key: string,
+    private readonly request: ReconcileRequest,
+    readonly retries: number,
+  ) {}
+  get signal(): AbortSignal {
+    return this.deadline.signal;
+  }
+  /** Bound lazily: a pino child per reconcile costs more than a cheap reconcile itself. */
+  get logger(): Logger {
+    return (this.boundLogger ??= this.shared.logger.child({ namespace: this.request.namespace, name: this.request.name, reconcileID: randomUUID() }));
+  }
+  get controller(): string {
+    return this.shared.controller;
+  }
+  get store(): Store<T> {
+    return this.shared.store;
+  }
+  get client(): KubeClient {
+    return this.shared.client;
+  }
+  get kubeConfig(): KubeConfig {
+    return this.shared.kubeConfig;
+  }
+  get transport(): KubeTransport {
+    return this.shared.transport;
+  }
+  get recorder(): ContextRecorder | undefined {
+    return this.shared.recorder;
   }
 }

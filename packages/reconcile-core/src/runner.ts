@@ -103,24 +103,27 @@ export function run<R, O>(work: (request: R, signal: AbortSignal) => Promise<O>,
           } catch (error) {
             promise = Promise.reject(error);
           }
-          promise
-            .then(
-              (outcome) => {
-                if (!subscriber.closed) subscriber.next(outcome);
-              },
-              (error: unknown) => options.onWorkError?.(error, entry.request),
-            )
-            .finally(() => {
-              running.delete(key);
-              options.hooks?.onFinished?.(key, Date.now() - started, running.size);
-              const again = dirty.get(key);
-              if (again !== undefined || dirty.has(key)) {
-                dirty.delete(key);
-                if (!stopping) enqueue(key, again as R);
-              }
-              pump();
-              finishIfDone();
-            });
+          const release = () => {
+            running.delete(key);
+            options.hooks?.onFinished?.(key, Date.now() - started, running.size);
+            if (dirty.has(key)) {
+              const again = dirty.get(key) as R;
+              dirty.delete(key);
+              if (!stopping) enqueue(key, again);
+            }
+            pump();
+            finishIfDone();
+          };
+          promise.then(
+            (outcome) => {
+              if (!subscriber.closed) subscriber.next(outcome);
+              release();
+            },
+            (error: unknown) => {
+              options.onWorkError?.(error, entry.request);
+              release();
+            },
+          );
         }
       };
 
