@@ -115,6 +115,26 @@ conformance('discovery and OpenAPI', (target) => {
     expect(kinds).toContainEqual({ group: 'apps', version: 'v1', kind: 'Deployment' });
   });
 
+  it('serves aggregated discovery for /apis with scopes, subresources and freshness', async () => {
+    const { status, body } = await target().request('GET', '/apis', undefined, { Accept: 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json' });
+    expect(status).toBe(200);
+    expect(body).toMatchObject({ kind: 'APIGroupDiscoveryList', apiVersion: 'apidiscovery.k8s.io/v2' });
+    const apps = (body.items as any[]).find((item) => item.metadata.name === 'apps');
+    const v1 = apps.versions.find((version: any) => version.version === 'v1');
+    expect(v1.freshness).toBe('Current');
+    const deployments = (v1.resources as any[]).find((resource) => resource.resource === 'deployments');
+    expect(deployments).toMatchObject({ responseKind: { group: '', version: '', kind: 'Deployment' }, scope: 'Namespaced', singularResource: 'deployment', shortNames: ['deploy'] });
+    expect((deployments.subresources as any[]).map((subresource) => subresource.subresource).sort()).toEqual(['scale', 'status']);
+  });
+
+  it('serves aggregated discovery for /api with the core group', async () => {
+    const { body } = await target().request('GET', '/api', undefined, { Accept: 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList' });
+    expect(body.kind).toBe('APIGroupDiscoveryList');
+    const core = body.items[0].versions[0];
+    expect(core.version).toBe('v1');
+    expect((core.resources as any[]).find((resource) => resource.resource === 'namespaces')).toMatchObject({ scope: 'Cluster', responseKind: { kind: 'Namespace' } });
+  });
+
   it('answers /healthz and /readyz with ok', async () => {
     expect((await target().request('GET', '/healthz')).text).toBe('ok');
     expect((await target().request('GET', '/readyz')).status).toBe(200);

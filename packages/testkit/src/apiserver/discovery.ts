@@ -85,3 +85,53 @@ export function resourceList(resources: readonly ResourceDefinition[], groupName
   }
   return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: apiVersionOf({ group: groupName, version }), resources: entries };
 }
+
+/** The Content-Type of aggregated discovery documents. */
+export const aggregatedDiscoveryType = 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList';
+
+/** Whether a request's Accept header asks for aggregated discovery (`apidiscovery.k8s.io/v2`). */
+export function wantsAggregatedDiscovery(accept: string | undefined): boolean {
+  return (accept ?? '').split(',').some((part) => part.includes('g=apidiscovery.k8s.io') && part.includes('v=v2') && part.includes('as=APIGroupDiscoveryList'));
+}
+
+/**
+ * `GET /api` or `/apis` as aggregated discovery: every group, version and resource (with its
+ * subresources) in one document, as kubectl and client-go ask for first.
+ */
+export function aggregatedDiscovery(resources: readonly ResourceDefinition[], core: boolean): Record<string, unknown> {
+  const kindRef = (kind: string) => ({ group: '', version: '', kind });
+  const byGroup = new Map<string, Map<string, ResourceDefinition[]>>();
+  for (const resource of resources) {
+    if ((resource.group === '') !== core) continue;
+    const versions = byGroup.get(resource.group) ?? new Map<string, ResourceDefinition[]>();
+    versions.set(resource.version, [...(versions.get(resource.version) ?? []), resource]);
+    byGroup.set(resource.group, versions);
+  }
+  const items = [...byGroup].map(([name, versions]) => ({
+    metadata: core ? {} : { name },
+    versions: [...versions.keys()].sort(compareKubeVersions).map((version) => ({
+      version,
+      resources: versions
+        .get(version)!
+        .sort((a, b) => a.plural.localeCompare(b.plural))
+        .map((resource) => {
+          const subresources = [
+            ...(resource.scale ? [{ subresource: 'scale', responseKind: { group: 'autoscaling', version: 'v1', kind: 'Scale' }, verbs: ['get', 'patch', 'update'] }] : []),
+            ...(resource.statusSubresource ? [{ subresource: 'status', responseKind: kindRef(resource.kind), verbs: ['get', 'patch', 'update'] }] : []),
+          ];
+          return {
+            resource: resource.plural,
+            responseKind: kindRef(resource.kind),
+            scope: resource.namespaced ? 'Namespaced' : 'Cluster',
+            singularResource: resource.singular,
+            verbs: resource.group === '' && resource.plural === 'namespaces' ? verbs.filter((verb) => verb !== 'deletecollection') : verbs,
+            ...(resource.shortNames.length > 0 ? { shortNames: resource.shortNames } : {}),
+            ...(resource.categories.length > 0 ? { categories: resource.categories } : {}),
+            ...(subresources.length > 0 ? { subresources } : {}),
+          };
+        }),
+      freshness: 'Current',
+    })),
+  }));
+  return { kind: 'APIGroupDiscoveryList', apiVersion: 'apidiscovery.k8s.io/v2', metadata: {}, items };
+}

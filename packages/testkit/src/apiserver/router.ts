@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse as parseYaml } from 'yaml';
 import { createObject } from './create.js';
 import { deleteCollection, deleteObject, deleteOptionsOf } from './delete.js';
-import { apiGroup, coreVersions, groupList, resourceList, versionInfo } from './discovery.js';
+import { aggregatedDiscovery, aggregatedDiscoveryType, apiGroup, coreVersions, groupList, resourceList, versionInfo, wantsAggregatedDiscovery } from './discovery.js';
 import type { ApiVerb } from './faults.js';
 import { openApiDocument, openApiIndex } from './openapi.js';
 import { parsePatchBody, patchObject } from './patch.js';
@@ -24,9 +24,9 @@ export interface RouterContext {
   readonly serverAddress: string;
 }
 
-function send(response: ServerResponse, code: number, body: unknown): void {
+function send(response: ServerResponse, code: number, body: unknown, contentType = 'application/json'): void {
   const text = JSON.stringify(body);
-  response.writeHead(code, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), 'Cache-Control': 'no-cache, private' });
+  response.writeHead(code, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(text), 'Cache-Control': 'no-cache, private' });
   response.end(text);
 }
 
@@ -126,8 +126,15 @@ export async function routeRequest(context: RouterContext, request: IncomingMess
         return;
       }
       if (path === '/version') return send(response, 200, versionInfo());
-      if (path === '/api') return send(response, 200, coreVersions(context.serverAddress));
-      if (path === '/apis') return send(response, 200, groupList(state.registry.all()));
+      const aggregated = wantsAggregatedDiscovery(request.headers.accept);
+      if (path === '/api') {
+        return aggregated
+          ? send(response, 200, aggregatedDiscovery(state.registry.all(), true), aggregatedDiscoveryType)
+          : send(response, 200, coreVersions(context.serverAddress));
+      }
+      if (path === '/apis') {
+        return aggregated ? send(response, 200, aggregatedDiscovery(state.registry.all(), false), aggregatedDiscoveryType) : send(response, 200, groupList(state.registry.all()));
+      }
       if (path === '/openapi/v3') return send(response, 200, openApiIndex(state.registry));
       if (segments[0] === 'openapi' && segments[1] === 'v3') {
         const document = openApiDocument(state.registry, segments.slice(2).join('/'));
