@@ -9,7 +9,7 @@ import { listRemoteRefs } from './remote.js';
 import { ArtifactStorage, type StoredArtifact } from './storage.js';
 import { type ArtifactEntry, writeTarGz } from './tar.js';
 import { type GitAuth, checkTransport } from './transport.js';
-import { collectTree } from './tree.js';
+import { TreeCache, collectTree } from './tree.js';
 import { type VerifyOptions, verifySignatures } from './verify.js';
 
 /** A fetched revision, archived: what `gitSource` emits and the reconciler reports. */
@@ -113,6 +113,7 @@ export async function fetchArtifact(
     ...(options.maxSize !== undefined ? { maxSize: options.maxSize } : {}),
     ...(options.recurseSubmodules !== undefined ? { recurseSubmodules: options.recurseSubmodules } : {}),
     ...(previous ? { reuse: previous.entries } : {}),
+    treeCache: treeCacheOf(options),
   });
   for (const include of options.include ?? []) entries = mergeInclude(entries, include);
   const bytes = writeTarGz(entries);
@@ -132,6 +133,20 @@ export async function fetchArtifact(
 }
 
 const settingsByArtifact = new WeakMap<GitArtifact, string>();
+
+/** One tree cache per source (bounded: a busy process holds a few hundred sources at most). */
+const treeCaches = new Map<string, TreeCache>();
+
+function treeCacheOf(options: FetchArtifactOptions): TreeCache {
+  const key = `${options.cacheDir ?? ''}\0${options.sourceKey ?? `${options.url}#${JSON.stringify(options.ref ?? {})}`}`;
+  let cache = treeCaches.get(key);
+  if (cache === undefined) {
+    if (treeCaches.size >= 1000) treeCaches.delete(treeCaches.keys().next().value!);
+    cache = new TreeCache();
+    treeCaches.set(key, cache);
+  }
+  return cache;
+}
 
 function settingsOf(artifact: GitArtifact): string | undefined {
   return settingsByArtifact.get(artifact);

@@ -39,7 +39,7 @@ export { type GitRef, type AdvertisedRef, type ResolvedRef, DEFAULT_BRANCH, reso
 export { type RemoteOptions, DEFAULT_TIMEOUT_MS, listRemoteRefs } from './remote.js';
 export { type FetchCommitOptions, fetchCommit, cacheGitdir } from './fetch.js';
 export { DEFAULT_EXCLUSIONS, SOURCE_IGNORE_FILE, IgnoreRules } from './ignore-rules.js';
-export { type CollectTreeOptions, collectTree, escapesRepository } from './tree.js';
+export { type CollectTreeOptions, TreeCache, collectTree, escapesRepository } from './tree.js';
 export { type ArtifactEntry, writeTarGz, writeTar } from './tar.js';
 export { type StoredArtifact, type ArtifactStorageOptions, ArtifactStorage } from './storage.js';
 export { type VerifyMode, type VerifyOptions, verifySignatures } from './verify.js';

@@ -16,6 +16,8 @@ export interface CollectTreeOptions {
   url: string;
   /** Entries of an earlier artifact: blobs with the same id are reused instead of read again. */
   reuse?: readonly ArtifactEntry[];
+  /** Directory results of earlier builds of the same source (see {@link TreeCache}). */
+  treeCache?: TreeCache;
 }
 
 /**
@@ -39,14 +41,25 @@ export async function collectTree(gitdir: string, commit: string, options: Colle
   const known = new Map<string, Uint8Array>();
   for (const entry of options.reuse ?? []) if (entry.oid !== undefined && entry.content !== undefined) known.set(entry.oid, entry.content);
   const rules = new IgnoreRules(options.ignore === undefined ? {} : { specIgnore: options.ignore });
-  const entries: ArtifactEntry[] = [];
+  const cache = options.treeCache;
   let size = 0;
-  const tree = parseTree(store.readAs(commitTree(store.readAs(commit, 'commit')), 'tree'));
+  const addSize = (bytes: number) => {
+    size += bytes;
+    if (options.maxSize !== undefined && size > options.maxSize) throw new ArtifactTooLargeError(options.url, size, options.maxSize);
+  };
+  const rootTree = commitTree(store.readAs(commit, 'commit'));
 
-  const visit = async (directory: string, items: TreeItem[]): Promise<boolean> => {
+  // `chain` identifies every rule that can apply inside a directory: the settings and the
+  // .sourceignore files of its ancestors. With the tree id it determines the subtree's result.
+  const visit = (directory: string, treeOid: string, chain: string): Subtree => {
+    const key = `${directory}\0${treeOid}\0${chain}`;
+    const cached = cache?.get(key);
+    if (cached) return cached;
+    const items = parseTree(store.readAs(treeOid, 'tree'));
     const sourceIgnore = items.find((item) => item.name === SOURCE_IGNORE_FILE && item.mode.startsWith('100'));
     if (sourceIgnore) rules.addSourceIgnore(directory, store.readAs(sourceIgnore.oid, 'blob').toString('utf8'));
-    let kept = false;
+    const childChain = `${chain}/${sourceIgnore?.oid ?? '-'}`;
+    const result: Subtree = { entries: [], size: 0 };
     for (const item of items) {
       const path = directory === '' ? item.name : `${directory}/${item.name}`;
       if (item.mode === '160000') {
@@ -56,9 +69,11 @@ export async function collectTree(gitdir: string, commit: string, options: Colle
       const isDirectory = item.mode === '040000';
       if (rules.ignores(path, isDirectory)) continue;
       if (isDirectory) {
-        if (await visit(path, parseTree(store.readAs(item.oid, 'tree')))) {
-          entries.push({ path, type: 'directory' });
-          kept = true;
+        const sub = visit(path, item.oid, childChain);
+        if (sub.entries.length > 0) {
+          result.entries.push({ path, type: 'directory' });
+          for (const entry of sub.entries) result.entries.push(entry);
+          result.size += sub.size;
         }
         continue;
       }
@@ -66,19 +81,61 @@ export async function collectTree(gitdir: string, commit: string, options: Colle
       if (item.mode === '120000') {
         const target = Buffer.from(blob).toString('utf8');
         if (escapesRepository(path, target)) continue;
-        entries.push({ path, type: 'symlink', target, oid: item.oid });
+        result.entries.push({ path, type: 'symlink', target, oid: item.oid });
       } else {
-        size += blob.byteLength;
-        if (options.maxSize !== undefined && size > options.maxSize) throw new ArtifactTooLargeError(options.url, size, options.maxSize);
-        entries.push({ path, type: 'file', content: blob, executable: item.mode === '100755', oid: item.oid });
+        addSize(blob.byteLength);
+        result.size += blob.byteLength;
+        result.entries.push({ path, type: 'file', content: blob, executable: item.mode === '100755', oid: item.oid });
       }
-      kept = true;
     }
-    return kept;
+    cache?.set(key, result);
+    return result;
   };
-  await visit('', tree);
+  const settings = JSON.stringify([options.ignore ?? null, options.recurseSubmodules ?? false]);
+  const root = visit('', rootTree, settings);
+  // Subtrees taken from the cache were not counted as they were added.
+  size = 0;
+  addSize(root.size);
   store.close();
-  return entries;
+  cache?.sweep();
+  return root.entries;
+}
+
+/** What one directory contributes to an artifact. */
+interface Subtree {
+  entries: ArtifactEntry[];
+  size: number;
+}
+
+/**
+ * Remembers the entries of directories between builds of one source, so an incremental
+ * build re-reads only the directories whose tree changed.
+ *
+ * @remarks
+ * Keeps what the last build used and drops the rest ({@link TreeCache.sweep}), so memory
+ * stays about one artifact's worth.
+ */
+export class TreeCache {
+  private current = new Map<string, Subtree>();
+  private used = new Map<string, Subtree>();
+
+  /** @internal */
+  get(key: string): Subtree | undefined {
+    const found = this.used.get(key) ?? this.current.get(key);
+    if (found) this.used.set(key, found);
+    return found;
+  }
+
+  /** @internal */
+  set(key: string, subtree: Subtree): void {
+    this.used.set(key, subtree);
+  }
+
+  /** Forgets the directories the last build did not use. */
+  sweep(): void {
+    this.current = this.used;
+    this.used = new Map();
+  }
 }
 
 /** Whether a symlink at `path` with `target` resolves outside the repository root. */

@@ -56,6 +56,24 @@ describe('artifact content', () => {
     expect(paths(narrower.artifact.entries)).toEqual(['deploy/.sourceignore', 'deploy/app.yaml']);
   });
 
+  it('re-applies a changed .sourceignore to unchanged subdirectories on the next build', async () => {
+    const repo = await server.createRepo('ignore-change', { 'a/.sourceignore': '# nothing\n', 'a/b/x.md': 'x\n', 'a/b/y.yaml': 'y\n' });
+    const first = await fetchFrom(repo.url, { sourceKey: 'ignore-change' });
+    expect(paths(first.artifact.entries)).toEqual(['a/.sourceignore', 'a/b/x.md', 'a/b/y.yaml']);
+    await repo.commit({ 'a/.sourceignore': '*.md\n' }, 'ignore markdown');
+    const second = await fetchArtifact(
+      { url: repo.url, ref: { branch: 'main' }, cacheDir: join(work, 'cache'), storage, sourceKey: 'ignore-change' },
+      { previous: first.artifact },
+    );
+    expect(paths(second.artifact.entries)).toEqual(['a/.sourceignore', 'a/b/y.yaml']);
+    await repo.commit({ 'a/b/z.yaml': 'z\n' }, 'add z');
+    const third = await fetchArtifact(
+      { url: repo.url, ref: { branch: 'main' }, cacheDir: join(work, 'cache'), storage, sourceKey: 'ignore-change' },
+      { previous: second.artifact },
+    );
+    expect(paths(third.artifact.entries)).toEqual(['a/.sourceignore', 'a/b/y.yaml', 'a/b/z.yaml']);
+  });
+
   it('keeps symlinks inside the repository and drops those pointing outside it', async () => {
     const repo = await server.createRepo('symlinks', {
       'base/app.yaml': 'kind: Service\n',
