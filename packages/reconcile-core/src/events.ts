@@ -178,6 +178,21 @@ export class EventRecorder {
   }
 
   /**
+   * Records an event in the short form a `ReconcileContext`'s `recorder` takes: type, reason and
+   * message, with the action `Reconcile` unless given.
+   *
+   * @remarks Same guarantees as {@link EventRecorder.publish}: aggregated, never rejects.
+   * @throws Never.
+   * @example
+   * ```ts
+   * void recorder.event(app, 'Warning', 'ApplyFailed', 'Deployment/prod/web: field is immutable');
+   * ```
+   */
+  event(regarding: KubeObject, type: EventType, reason: string, message: string, action = 'Reconcile'): Promise<void> {
+    return this.publish(regarding, { type, reason, action, note: message });
+  }
+
+  /**
    * Writes every pending series update now. Resolves when they are written; never rejects.
    *
    * @example

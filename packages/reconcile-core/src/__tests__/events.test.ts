@@ -73,6 +73,13 @@ describe('EventRecorder', () => {
     expect(fake.created.map((event) => event.reason)).toEqual(['Failed', 'Other', 'Failed']);
   });
 
+  it('takes the short event(object, type, reason, message) form a ReconcileContext recorder uses', async () => {
+    const fake = fakeClient();
+    const recorder: { event(object: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string): unknown } = new EventRecorder(fake.client, { reportingController: 'weft.dev/web' });
+    await recorder.event(app, 'Warning', 'ApplyFailed', 'immutable field');
+    expect(fake.created[0]).toMatchObject({ type: 'Warning', reason: 'ApplyFailed', action: 'Reconcile', note: 'immutable field' });
+  });
+
   it('flush writes pending series at once', async () => {
     const fake = fakeClient();
     const recorder = new EventRecorder(fake.client, { reportingController: 'weft.dev/web', seriesFlushInterval: '1h' });
