@@ -202,6 +202,23 @@ conformance('objects: create, read, update, delete', (target) => {
     expect(created.body.status?.replicas).toBeUndefined();
   });
 
+  it('completes a Service: ClusterIP type and address, TCP ports targeting themselves, single-stack IPv4', async () => {
+    const created = await target().request('POST', path('api/v1/namespaces/NS/services'), { metadata: { name: 'svc' }, spec: { selector: { app: 'x' }, ports: [{ port: 80 }] } });
+    expect(created.status, created.text).toBe(201);
+    expect(created.body.spec).toMatchObject({ type: 'ClusterIP', sessionAffinity: 'None', ipFamilies: ['IPv4'], ipFamilyPolicy: 'SingleStack', internalTrafficPolicy: 'Cluster', ports: [{ port: 80, protocol: 'TCP', targetPort: 80 }] });
+    expect(created.body.spec.clusterIP).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+    expect(created.body.spec.clusterIPs).toEqual([created.body.spec.clusterIP]);
+    expect(created.body.status).toEqual({ loadBalancer: {} });
+  });
+
+  it('gives a NodePort Service a node port in 30000-32767 and externalTrafficPolicy Cluster', async () => {
+    const created = await target().request('POST', path('api/v1/namespaces/NS/services'), { metadata: { name: 'node-port' }, spec: { type: 'NodePort', ports: [{ port: 80, targetPort: 'http', name: 'web' }] } });
+    expect(created.body.spec.externalTrafficPolicy).toBe('Cluster');
+    expect(created.body.spec.ports[0]).toMatchObject({ targetPort: 'http', protocol: 'TCP' });
+    expect(created.body.spec.ports[0].nodePort).toBeGreaterThanOrEqual(30000);
+    expect(created.body.spec.ports[0].nodePort).toBeLessThanOrEqual(32767);
+  });
+
   it('defaults a Secret type to Opaque', async () => {
     const created = await target().request('POST', path('api/v1/namespaces/NS/secrets'), { metadata: { name: 'opaque' }, data: {} });
     expect(created.body.type).toBe('Opaque');
