@@ -6,14 +6,19 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { compareVersions, parseConstraint, parseStrictVersion, parseVersion } from './index.js';
 
 const oracle = join(process.env.WEFT_CACHE_DIR ?? join(homedir(), '.cache', 'weft'), 'bin', 'semver-oracle-v3.5.0', 'semver-oracle');
+// tools/setup.sh builds the oracle; a machine with Go but without it builds it here (cached afterwards).
+if (!existsSync(oracle) && spawnSync('go', ['version']).status === 0) {
+  spawnSync('bash', [fileURLToPath(new URL('../../../../tools/semver-oracle/build.sh', import.meta.url))], { stdio: 'inherit', timeout: 300_000 });
+}
 const haveOracle = existsSync(oracle);
 if (!haveOracle && process.env.CI === 'true') {
-  throw new Error(`CI=true but the semver oracle is missing at ${oracle}: run tools/semver-oracle/build.sh`);
+  throw new Error(`CI=true but the semver oracle is missing at ${oracle}: run tools/semver-oracle/build.sh (needs Go)`);
 }
 
 interface Answer {
@@ -97,6 +102,7 @@ const constraint = fc.oneof(
   { weight: 1, arbitrary: fc.constant('') },
 );
 
+// Skipped only where Go is missing (never in CI, see above).
 describe.skipIf(!haveOracle)('semver against Masterminds semver v3.5.0 (Go oracle)', () => {
   const seed = 20261126;
 
