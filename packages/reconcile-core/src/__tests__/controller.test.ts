@@ -2,6 +2,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { controller } from '../controller.js';
+import { createLogger } from '../logging.js';
 import { ConfigMapKind, resourceKind } from '../kinds.js';
 import type { KubeObject } from '../objects.js';
 import { done, type ReconcileOutcome, ReconcileTimeoutError, requeueAfter, TerminalError } from '../reconciler.js';
@@ -30,19 +31,22 @@ describe('controller', () => {
   beforeEach(() => vi.useFakeTimers({ now: 1_000_000 }));
   afterEach(() => vi.useRealTimers());
 
-  function start(reconcile: (object: KubeObject) => Promise<unknown>, options: { timeout?: string; concurrency?: number; stopSignal?: AbortSignal; owns?: boolean } = {}) {
+  function start(
+    reconcile: (object: KubeObject, context: import('../reconciler.js').ReconcileContext<KubeObject>) => Promise<unknown>,
+    options: { timeout?: string; concurrency?: number; stopSignal?: AbortSignal; owns?: boolean; logger?: import('pino').Logger } = {},
+  ) {
     const transport = new FakeTransport();
     transport.listAnswersByPath.set(appsPath, [{ items: [app('a'), app('b')], resourceVersion: '10' }]);
     transport.listAnswersByPath.set(configMapsPath, [{ items: [], resourceVersion: '10' }]);
     const calls: string[] = [];
     const outcomes: ReconcileOutcome[] = [];
-    let builder = controller(WebAppKind, { timeout: options.timeout, concurrency: options.concurrency, logger: silent });
+    let builder = controller(WebAppKind, { timeout: options.timeout, concurrency: options.concurrency, logger: options.logger ?? silent });
     if (options.owns) builder = builder.owns(ConfigMapKind);
     let completed = false;
     const subscription = builder
-      .reconcile(async (object) => {
+      .reconcile(async (object, context) => {
         calls.push(object.metadata.name);
-        return (await reconcile(object)) as never;
+        return (await reconcile(object, context)) as never;
       })
       .run({ kubeConfig: fakeKubeConfig(), transport, stopSignal: options.stopSignal })
       .subscribe({ next: (outcome) => outcomes.push(outcome), complete: () => (completed = true) });
@@ -146,5 +150,27 @@ describe('controller', () => {
     expect(h.calls).toEqual(['a']);
     expect(h.outcomes.map((o) => o.result)).toEqual(['success']);
     expect(h.transport.streamOn(appsPath).request.signal.aborted).toBe(true);
+  });
+
+  it('logs JSON lines carrying the controller and object keys', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const logger = createLogger({ level: 'info', destination: { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) } });
+    const h = start(
+      async (object, context) => {
+        if (object.metadata.name === 'b') throw new Error('broken');
+        context.logger.info({ step: 'apply' }, 'reconciling');
+        return done;
+      },
+      { logger },
+    );
+    await flush();
+    const info = lines.find((line) => line['msg'] === 'reconciling')!;
+    expect(info).toMatchObject({ level: 'info', controller: 'webapp', controllerKind: 'WebApp', namespace: 'default', name: 'a', step: 'apply' });
+    expect(info['reconcileID']).toMatch(/^[0-9a-f-]{36}$/);
+    expect(typeof info['time']).toBe('string');
+    const failure = lines.find((line) => line['level'] === 'error')!;
+    expect(failure).toMatchObject({ controller: 'webapp', name: 'b', msg: 'reconcile failed; retrying', retryInMs: 5 });
+    expect((failure['err'] as { message: string }).message).toBe('broken');
+    h.subscription.unsubscribe();
   });
 });
