@@ -4,7 +4,8 @@ import { isJsonObject, type StoredObject } from './stored-object.js';
 /**
  * The few defaults kube-apiserver fills on built-in kinds that tests commonly read back:
  * a Namespace's label, finalizer and phase; the replicas and strategy of Deployments and
- * other scalable workloads; a Secret's type; a Service's type, ports, cluster IP and policies.
+ * other scalable workloads; a Secret's type; a Service's type, ports, cluster IP and policies; a Pod's policies,
+ * container defaults, phase and QoS class.
  * Other built-in defaulting is not done.
  */
 export function applyBuiltinDefaults(resource: ResourceDefinition, object: StoredObject, creating: boolean): void {
@@ -27,6 +28,51 @@ export function applyBuiltinDefaults(resource: ResourceDefinition, object: Store
   }
   if (resource.group === '' && resource.plural === 'secrets' && !object['type']) object['type'] = 'Opaque';
   if (resource.group === '' && resource.plural === 'services') defaultService(object, creating);
+  if (resource.group === '' && resource.plural === 'pods' && creating) defaultPod(object);
+}
+
+type Resources = { requests?: Record<string, string>; limits?: Record<string, string> };
+
+function qosClass(containers: Record<string, unknown>[]): string {
+  const resources = containers.map((container) => (isJsonObject(container['resources']) ? container['resources'] : {}) as Resources);
+  if (resources.every((entry) => Object.keys(entry.requests ?? {}).length === 0 && Object.keys(entry.limits ?? {}).length === 0)) return 'BestEffort';
+  const guaranteed = resources.every((entry) =>
+    ['cpu', 'memory'].every((name) => entry.limits?.[name] !== undefined && (entry.requests?.[name] ?? entry.limits[name]) === entry.limits[name]),
+  );
+  return guaranteed ? 'Guaranteed' : 'Burstable';
+}
+
+/**
+ * A new Pod as the apiserver's defaulting and admission leave it (without the service account token
+ * volume): restart and DNS policies, scheduler, default tolerations, container defaults, phase Pending.
+ */
+function defaultPod(object: StoredObject): void {
+  const spec = isJsonObject(object['spec']) ? object['spec'] : (object['spec'] = {});
+  const containers = (Array.isArray(spec['containers']) ? spec['containers'] : []) as Record<string, unknown>[];
+  for (const container of [...containers, ...((Array.isArray(spec['initContainers']) ? spec['initContainers'] : []) as Record<string, unknown>[])]) {
+    if (!isJsonObject(container)) continue;
+    container['resources'] ??= {};
+    container['terminationMessagePath'] ??= '/dev/termination-log';
+    container['terminationMessagePolicy'] ??= 'File';
+    const image = String(container['image'] ?? '');
+    const tag = image.includes('@') ? 'digest' : (/:([^/:]+)$/.exec(image)?.[1] ?? 'latest');
+    container['imagePullPolicy'] ??= tag === 'latest' ? 'Always' : 'IfNotPresent';
+  }
+  spec['restartPolicy'] ??= 'Always';
+  spec['terminationGracePeriodSeconds'] ??= 30;
+  spec['dnsPolicy'] ??= 'ClusterFirst';
+  spec['serviceAccountName'] ??= 'default';
+  spec['serviceAccount'] ??= spec['serviceAccountName'];
+  spec['securityContext'] ??= {};
+  spec['schedulerName'] ??= 'default-scheduler';
+  spec['tolerations'] ??= [
+    { key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 },
+    { key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 },
+  ];
+  spec['priority'] ??= 0;
+  spec['enableServiceLinks'] ??= true;
+  spec['preemptionPolicy'] ??= 'PreemptLowerPriority';
+  object['status'] = { phase: 'Pending', qosClass: qosClass(containers.filter(isJsonObject)) };
 }
 
 let nextClusterIp = 1;
