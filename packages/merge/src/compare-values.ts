@@ -1,5 +1,5 @@
 import { FieldSetBuilder, fieldElement, type FieldSet, type PathElement } from './field-set.js';
-import type { TypeSchema } from './schema.js';
+import type { ListSchema, TypeSchema } from './schema.js';
 import { childSchema, isJsonMap, listItemElement, shapeOf } from './value-shape.js';
 
 /** What changed between two values, as structured-merge-diff's `Compare`. */
@@ -44,20 +44,22 @@ function compareChildren(lhs: unknown, rhs: unknown, schema: TypeSchema, at: Bui
     }
     return;
   }
-  const l = Array.isArray(lhs) ? lhs : [];
-  const r = Array.isArray(rhs) ? rhs : [];
-  const left = new Map<string, unknown>();
-  for (const item of l) {
-    const element = listItemElement(shape.list, item);
-    if (!left.has(element)) left.set(element, item);
-  }
-  const right = new Map<string, unknown>();
-  for (const item of r) {
-    const element = listItemElement(shape.list, item);
-    if (!right.has(element)) right.set(element, item);
-  }
+  const left = groupItems(Array.isArray(lhs) ? lhs : [], shape.list);
+  const right = groupItems(Array.isArray(rhs) ? rhs : [], shape.list);
   for (const element of new Set([...left.keys(), ...right.keys()])) {
-    compareValue(left.get(element), right.get(element), shape.list.items, at, element);
+    const l = left.get(element);
+    const r = right.get(element);
+    if ((l?.length ?? 0) > 1 || (r?.length ?? 0) > 1) {
+      // Items sharing a key (a strategic merge patch can make them) are compared as one atomic
+      // value; what the single side held underneath goes or comes as a whole.
+      if (l === undefined) at.added.insertMember(element);
+      else if (r === undefined) at.removed.insertMember(element);
+      else if (!jsonEqual(l, r)) at.modified.insertMember(element);
+      if (l?.length === 1) compareChildren(l[0], undefined, shape.list.items, child(at, element));
+      if (r?.length === 1) compareChildren(undefined, r[0], shape.list.items, child(at, element));
+      continue;
+    }
+    compareValue(l?.[0], r?.[0], shape.list.items, at, element);
   }
 }
 
@@ -73,6 +75,16 @@ function isLeafPair(lhs: unknown, rhs: unknown, schema: TypeSchema): boolean {
 }
 
 function compareValue(lhs: unknown, rhs: unknown, schema: TypeSchema, parent: Builders, element: PathElement): void {
+  const ls = lhs === undefined ? undefined : shapeOf(lhs, schema);
+  const rs = rhs === undefined ? undefined : shapeOf(rhs, schema);
+  if (ls !== undefined && rs !== undefined && ls.kind !== rs.kind) {
+    // The value changed shape (map to scalar, say): structured-merge-diff walks each side in its
+    // own shape, so the old side's children are removed and the new side's added.
+    if (!jsonEqual(lhs, rhs)) parent.modified.insertMember(element);
+    if (ls.kind !== 'leaf') compareChildren(lhs, undefined, schema, child(parent, element));
+    if (rs.kind !== 'leaf') compareChildren(undefined, rhs, schema, child(parent, element));
+    return;
+  }
   if (isLeafPair(lhs, rhs, schema)) {
     if (lhs === undefined) parent.added.insertMember(element);
     else if (rhs === undefined) parent.removed.insertMember(element);
@@ -102,4 +114,15 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
     if (!jsonEqual((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key])) return false;
   }
   return true;
+}
+
+function groupItems(items: readonly unknown[], list: ListSchema): Map<string, unknown[]> {
+  const groups = new Map<string, unknown[]>();
+  for (const item of items) {
+    const element = listItemElement(list, item);
+    const group = groups.get(element);
+    if (group === undefined) groups.set(element, [item]);
+    else group.push(item);
+  }
+  return groups;
 }

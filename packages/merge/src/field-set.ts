@@ -198,8 +198,89 @@ export function comparePathElements(left: PathElement, right: PathElement): numb
   const kl = kindOrder[left[0] as string] ?? 4;
   const kr = kindOrder[right[0] as string] ?? 4;
   if (kl !== kr) return kl - kr;
-  if (left[0] === 'i') return Number(left.slice(2)) - Number(right.slice(2));
-  return left < right ? -1 : left > right ? 1 : 0;
+  switch (left[0]) {
+    case 'i':
+      return Number(left.slice(2)) - Number(right.slice(2));
+    case 'k':
+      return compareKeys(parsed(left), parsed(right) as Record<string, unknown>);
+    case 'v':
+      return compareValues(parsed(left), parsed(right));
+    default:
+      return compareStrings(left, right);
+  }
+}
+
+const parsedElements = new Map<string, unknown>();
+
+function parsed(element: PathElement): any {
+  let value = parsedElements.get(element);
+  if (value === undefined) {
+    value = JSON.parse(element.slice(2));
+    if (parsedElements.size > 10_000) parsedElements.clear();
+    parsedElements.set(element, value);
+  }
+  return value;
+}
+
+function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** structured-merge-diff's `FieldList.Compare`: field by field (sorted names), shorter first. */
+function compareKeys(left: Record<string, unknown>, right: Record<string, unknown>): number {
+  const l = Object.entries(left);
+  const r = Object.entries(right);
+  for (let index = 0; ; index++) {
+    if (index >= l.length && index >= r.length) return 0;
+    if (index >= l.length) return -1;
+    if (index >= r.length) return 1;
+    const [ln, lv] = l[index] as [string, unknown];
+    const [rn, rv] = r[index] as [string, unknown];
+    const byName = compareStrings(ln, rn);
+    if (byName !== 0) return byName;
+    const byValue = compareValues(lv, rv);
+    if (byValue !== 0) return byValue;
+  }
+}
+
+function typeRank(value: unknown): number {
+  if (typeof value === 'number') return 0;
+  if (typeof value === 'string') return 1;
+  if (typeof value === 'boolean') return 2;
+  if (Array.isArray(value)) return 3;
+  if (value !== null && typeof value === 'object') return 4;
+  return 5;
+}
+
+/** structured-merge-diff's `value.Compare`: numbers, then strings, booleans, lists, maps, null. */
+function compareValues(left: unknown, right: unknown): number {
+  const rl = typeRank(left);
+  const rr = typeRank(right);
+  if (rl !== rr) return rl - rr;
+  switch (rl) {
+    case 0:
+      return (left as number) - (right as number);
+    case 1:
+      return compareStrings(left as string, right as string);
+    case 2:
+      return Number(left) - Number(right);
+    case 3: {
+      const l = left as unknown[];
+      const r = right as unknown[];
+      for (let index = 0; index < Math.min(l.length, r.length); index++) {
+        const c = compareValues(l[index], r[index]);
+        if (c !== 0) return c;
+      }
+      return l.length - r.length;
+    }
+    case 4: {
+      const sortedEntries = (value: object): Record<string, unknown> =>
+        Object.fromEntries(Object.entries(value).sort(([a], [b]) => compareStrings(a, b)));
+      return compareKeys(sortedEntries(left as object), sortedEntries(right as object));
+    }
+    default:
+      return 0;
+  }
 }
 
 /** The element naming a struct or map field. */

@@ -5,7 +5,8 @@ import { childSchema, listItemElement, shapeOf } from './value-shape.js';
 /**
  * Removes the members of `set` from a value, as structured-merge-diff's `RemoveItems`: a member
  * field or list item goes with everything under it; atomic values are never entered. A map or list
- * left with nothing becomes `null`, which its parent then drops (as decoding into the typed object does).
+ * left with nothing becomes `null`, which its parent drops for typed fields (as decoding into the
+ * typed object does) and keeps in untyped content (as the apiserver stores it).
  */
 export function removeFields(value: unknown, set: FieldSet, schema: TypeSchema): unknown {
   if (set.isEmpty()) return value;
@@ -22,8 +23,10 @@ export function removeFields(value: unknown, set: FieldSet, schema: TypeSchema):
         out[key] = child;
         continue;
       }
-      const removed = removeFields(child, subset, childSchema(shape.schema, key));
-      if (removed !== null || child === null) out[key] = removed;
+      const type = childSchema(shape.schema, key);
+      const removed = removeFields(child, subset, type);
+      // Typed fields left empty disappear when the apiserver decodes the object; untyped content keeps the null.
+      if (removed !== null || child === null || type.kind === 'untyped') out[key] = removed;
     }
     return Object.keys(out).length > 0 ? out : null;
   }

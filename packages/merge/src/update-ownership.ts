@@ -31,7 +31,8 @@ export interface UpdateManagedFieldsResult {
  * moves to `manager`'s `Update` entry at `next`'s API version, taken from whoever owned it (no
  * conflicts: writes always win); removed fields leave every owner; unchanged fields keep their
  * owners. A create (`live` undefined) gives the manager every field of `next`, compared with the
- * empty object of the kind (structs that Go always serializes count as already present).
+ * empty object of the kind (structs that Go always serializes count as already present). An
+ * existing object without managedFields stays without them, as the apiserver leaves it.
  * `metadata.managedFields` of `next` is ignored (the live object's entries are the input).
  *
  * @throws {@link MergeError} without a manager, or for an object without apiVersion/kind.
@@ -46,7 +47,10 @@ export function updateManagedFields(live: JsonObject | undefined, next: JsonObje
   const now = formatTime(options.now);
   const liveValue = live === undefined ? emptyObjectOf(kind) : withoutManagedFields(live);
   const nextValue = withoutManagedFields(next);
-  const result = recordUpdate(liveValue, nextValue, kind, ownersByKey(decodeManagedFields(live)), options.manager, now);
+  const owners = ownersByKey(decodeManagedFields(live));
+  // An existing object nobody manages stays unmanaged through updates (the apiserver's skip-non-applied manager).
+  if (live !== undefined && owners.size === 0) return { object: nextValue, managedFields: [] };
+  const result = recordUpdate(liveValue, nextValue, kind, owners, options.manager, now);
   const managedFields = encodeManagedFields([...result.values()]);
   const metadata = typeof nextValue['metadata'] === 'object' && nextValue['metadata'] !== null ? (nextValue['metadata'] as JsonObject) : {};
   const object = { ...nextValue, metadata: managedFields.length > 0 ? { ...metadata, managedFields } : metadata };

@@ -24,7 +24,8 @@ export function shapeOf(value: unknown, schema: TypeSchema): ValueShape {
     case 'scalar':
       return leaf;
     case 'untyped':
-      return isJsonMap(value) ? { kind: 'map', schema } : leaf;
+      // A deduced null takes the map form first, as structured-merge-diff resolves it.
+      return value === null || isJsonMap(value) ? { kind: 'map', schema } : leaf;
     case 'struct':
     case 'map':
       if (schema.mapType === 'atomic') return leaf;

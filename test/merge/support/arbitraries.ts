@@ -115,7 +115,7 @@ const containerPatch: fc.Arbitrary<JsonObject> = fc
     const dedupedEnv = items.map((item) => (Array.isArray(item['env']) ? { ...item, env: uniqueBy(item['env'] as JsonObject[], (e) => String(e['name'])) } : item));
     if (!ordered) return { containers: dedupedEnv };
     const wanted = new Set<string>([...dedupedEnv.filter((c) => c['$patch'] !== 'delete').map((c) => String(c['name'])), ...extra]);
-    const shuffled = permutation.filter((name) => wanted.has(name));
+    const shuffled: string[] = permutation.filter((name) => wanted.has(name));
     const position = (name: unknown): number => shuffled.indexOf(String(name));
     const sorted = [...dedupedEnv].sort((a, b) => position(a['name']) - position(b['name']));
     return { '$setElementOrder/containers': shuffled.map((name) => ({ name })), containers: sorted };
