@@ -33,6 +33,9 @@ const GadgetKind = defineResource({
           env: { type: 'array', items: { type: 'object', required: ['name'], properties: { name: { type: 'string', pattern: '^[A-Z_]+$' }, value: { type: 'string' } } } },
           labels: { type: 'object', additionalProperties: { type: 'string' } },
           ratio: { type: 'number', exclusiveMinimum: 0 },
+          startsAt: { type: 'string', format: 'date-time' },
+          hosts: { type: 'array', maxItems: 2, items: { type: 'string' } },
+          note: { type: 'string', nullable: true },
         },
       },
       status: {
@@ -95,6 +98,10 @@ describeCluster('defineResource and installCRDs against the real kube-apiserver'
     { name: 'bad-ratio-zero', spec: { image: 'nginx', ratio: 0 } },
     { name: 'bad-port-float', spec: { image: 'nginx', port: 1.5 } },
     { name: 'bad-several', spec: { image: '', replicas: -1, mode: 'slow' } },
+    { name: 'ok-date-time', spec: { image: 'nginx', startsAt: '2026-01-02T03:04:05Z', hosts: ['a', 'b'], note: null } },
+    { name: 'bad-date-time', spec: { image: 'nginx', startsAt: 'yesterday' } },
+    { name: 'bad-hosts-many', spec: { image: 'nginx', hosts: ['a', 'b', 'c'] } },
+    { name: 'bad-null-image', spec: { image: null } },
   ];
 
   it('validates as the apiserver does, field by field', async () => {
