@@ -122,7 +122,7 @@ export class ArtifactStorage {
         let stale = dir === 'artifacts' && !file.includes('.tmp-') && !referenced.has(path);
         if (file.includes('.tmp-')) {
           const info = await stat(join(this.root, path)).catch(() => undefined);
-          stale = info !== undefined && Date.now() - info.mtimeMs >= grace;
+          stale = info !== undefined && (grace <= 0 || Date.now() - info.mtimeMs >= grace);
         }
         if (stale) {
           await rm(join(this.root, path), { force: true });
