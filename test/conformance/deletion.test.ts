@@ -179,6 +179,17 @@ conformance('deletion: finalizers, garbage collection, namespaces', (target) => 
     await eventually(async () => (await target().request('GET', `/api/v1/namespaces/${closing}`)).status === 404, 'namespace gone');
   });
 
+  it('changes a namespace spec.finalizers only through /finalize', async () => {
+    const name = await target().namespace('finalize');
+    const current = (await target().request('GET', `/api/v1/namespaces/${name}`)).body;
+    const ignored = await target().request('PUT', `/api/v1/namespaces/${name}`, { ...current, spec: { finalizers: [] } });
+    expect(ignored.status).toBe(200);
+    expect(ignored.body.spec.finalizers).toEqual(['kubernetes']);
+    const finalized = await target().request('PUT', `/api/v1/namespaces/${name}/finalize`, { ...current, spec: { finalizers: [] } });
+    expect(finalized.status).toBe(200);
+    expect(finalized.body.spec.finalizers).toBeUndefined();
+  });
+
   it('deletes a collection, keeping objects with finalizers until released', async () => {
     await target().request('POST', configmaps(), { metadata: { name: 'col-free', labels: { col: 'x' } } });
     await target().request('POST', configmaps(), { metadata: { name: 'col-held', labels: { col: 'x' }, finalizers: ['example.com/hold'] } });

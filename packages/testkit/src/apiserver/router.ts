@@ -86,7 +86,7 @@ function parseResourcePath(state: ServerState, group: string, version: string, r
       resource,
       namespace,
       name: name === undefined ? undefined : decodeURIComponent(name),
-      subresource: subresource === 'finalize' ? 'status' : subresource,
+      subresource,
     },
   };
 }

@@ -51,9 +51,17 @@ export function cloneObject<T>(value: T): T {
   return structuredClone(value);
 }
 
-/** RFC 3339 at second precision, as `metav1.Time` serialises. */
+let cachedSecond = 0;
+let cachedTimestamp = '';
+
+/** RFC 3339 at second precision, as `metav1.Time` serialises (formatted once per second). */
 export function nowTimestamp(): string {
-  return new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const second = Math.floor(Date.now() / 1000);
+  if (second !== cachedSecond) {
+    cachedSecond = second;
+    cachedTimestamp = new Date(second * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  }
+  return cachedTimestamp;
 }
 
 /** Whether a value is a plain JSON object (not an array, not null). */

@@ -133,6 +133,15 @@ export function admitWrite(state: ServerState, request: ResourceRequest, previou
     if (previous.metadata.generation !== undefined) metadata.generation = previous.metadata.generation;
     else delete metadata.generation;
 
+    if (request.subresource === 'finalize') {
+      // A namespace's finalize subresource writes spec.finalizers and nothing else.
+      const sentSpec = isJsonObject(object['spec']) ? object['spec'] : {};
+      const kept: StoredObject = { ...cloneObject(previous), metadata: { ...cloneObject(previous.metadata) } };
+      const finalizers = Array.isArray(sentSpec['finalizers']) ? sentSpec['finalizers'] : [];
+      kept['spec'] = { ...(isJsonObject(kept['spec']) ? kept['spec'] : {}), finalizers };
+      if (finalizers.length === 0) delete (kept['spec'] as Record<string, unknown>)['finalizers'];
+      return finish(state, request, previous, kept, options);
+    }
     if (request.subresource === 'status') {
       // A status write changes status only; everything else stays as stored.
       const status = object['status'];
@@ -146,7 +155,11 @@ export function admitWrite(state: ServerState, request: ResourceRequest, previou
       if (previous['status'] === undefined) delete object['status'];
       else object['status'] = cloneObject(previous['status']);
     }
-    if (resource.group === '' && resource.plural === 'namespaces') object['status'] = cloneObject(previous['status']);
+    if (resource.group === '' && resource.plural === 'namespaces') {
+      // Only the finalize subresource changes a namespace's spec.finalizers.
+      object['status'] = cloneObject(previous['status']);
+      object['spec'] = cloneObject(previous['spec']);
+    }
   }
   return finish(state, request, previous, object, options);
 }
@@ -268,8 +281,9 @@ export function commitWrite(state: ServerState, resource: ResourceDefinition, pr
   }
   const stored = state.store.write(resource, admitted);
   if (isCrdResource(resource) && !stored.metadata.deletionTimestamp) state.registry.serveCrd(stored);
-  // The garbage collector also notices dependents whose owners are already gone.
-  if ((stored.metadata.ownerReferences ?? []).length > 0) state.schedule(() => collectGarbage(state));
+  // The garbage collector also notices dependents whose owners are already gone, and namespaces
+  // whose finalizers a write removed.
+  if ((stored.metadata.ownerReferences ?? []).length > 0 || stored.metadata.deletionTimestamp) state.schedule(() => collectGarbage(state));
   return stored;
 }
 
