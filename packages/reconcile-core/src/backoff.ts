@@ -5,6 +5,13 @@ import { defer, type MonoTypeOperatorFunction, retry, timer } from 'rxjs';
  *
  * @remarks
  * Stateful: one policy instance belongs to one retry loop (one watch, one stream).
+ * @throws Never (a type).
+ *
+ * @example
+ * ```ts
+ * const policy: BackoffPolicy = exponentialBackoff();
+ * setTimeout(retry, policy.next());
+ * ```
  */
 export interface BackoffPolicy {
   /** The delay, in milliseconds, before the next attempt. */
@@ -13,7 +20,17 @@ export interface BackoffPolicy {
   reset(): void;
 }
 
-/** Options of {@link exponentialBackoff}. */
+/**
+ * Options of {@link exponentialBackoff}.
+ *
+ * @remarks Every field is optional; the defaults are kube-rs' `default_backoff()`.
+ * @throws Never (a type).
+ *
+ * @example
+ * ```ts
+ * exponentialBackoff({ initialMs: 100, maxMs: 10_000, jitter: 0.2 });
+ * ```
+ */
 export interface ExponentialBackoffOptions {
   /** The first delay. @defaultValue 800 ms (kube-rs `default_backoff`) */
   readonly initialMs?: number;
@@ -42,6 +59,7 @@ export interface ExponentialBackoffOptions {
  * The un-jittered delay after `n` consecutive failures is `min(maxMs, initialMs · factorⁿ)`.
  * The healthy period is measured with `Date.now()`, so it follows fake timers in tests.
  *
+ * @throws Never.
  * @example
  * ```ts
  * const policy = exponentialBackoff({ initialMs: 100, maxMs: 5_000, jitter: 0 });

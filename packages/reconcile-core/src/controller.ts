@@ -16,7 +16,17 @@ import { createStore, type Store, type StoreOptions } from './store.js';
 import { type ReconcileRequest, requestKey, triggerOwners, triggerSelf, triggerWith } from './triggers.js';
 import { type KubeTransport, kubeTransport, stripManagedFields, watch, type WatchEvent, type WatcherOptions } from './watch.js';
 
-/** Options of {@link controller}. */
+/**
+ * Options of {@link controller}.
+ *
+ * @remarks Every field is optional; defaults follow controller-runtime.
+ * @throws Never (a type).
+ *
+ * @example
+ * ```ts
+ * controller(WebAppKind, { namespace: 'prod', concurrency: 4, timeout: '2m', finalizer: 'webapps.example.com/cleanup' });
+ * ```
+ */
 export interface ControllerOptions<T extends KubeObject> {
   /** The controller's name: metrics label, log key, default finalizer suffix. @defaultValue the kind, lower-cased */
   readonly name?: string;
@@ -42,7 +52,17 @@ export interface ControllerOptions<T extends KubeObject> {
   readonly logger?: Logger;
 }
 
-/** What a {@link Manager} (or a direct subscription) provides to run a controller. */
+/**
+ * What a {@link Manager} (or a direct subscription) provides to run a controller.
+ *
+ * @remarks A {@link Manager} fills this in; pass it to {@link Controller.run} to run a controller by hand.
+ * @throws Never (a type).
+ *
+ * @example
+ * ```ts
+ * web.run({ kubeConfig, stopSignal: shutdown.signal, observer: new ControllerMetrics() }).subscribe();
+ * ```
+ */
 export interface ControllerRuntime {
   readonly kubeConfig: KubeConfig;
   /** A transport to share between controllers. @defaultValue kubeTransport(kubeConfig) */
@@ -59,7 +79,17 @@ export interface ControllerRuntime {
   readonly recorder?: ContextRecorder;
 }
 
-/** Receives what a controller does, for metrics. */
+/**
+ * Receives what a controller does, for metrics.
+ *
+ * @remarks {@link ControllerMetrics} is the implementation a Manager uses.
+ * @throws Never (a type).
+ *
+ * @example
+ * ```ts
+ * const observer: ControllerObserver = { queue: () => ({}), reconciled: (outcome) => console.log(outcome.key, outcome.result) };
+ * ```
+ */
 export interface ControllerObserver {
   /** Workqueue hooks, per controller. */
   queue(controller: string): RunnerHooks & { onAdd?(key: string): void; onRetry?(key: string): void };
@@ -69,7 +99,17 @@ export interface ControllerObserver {
   started?(controller: string, concurrency: number): void;
 }
 
-/** A controller configuration error (no cluster given, a bad option), naming the controller. */
+/**
+ * A controller configuration error (no cluster given, a bad option), naming the controller.
+ *
+ * @remarks Not retryable: fix the configuration.
+ * @throws Never (a type).
+ *
+ * @example
+ * ```ts
+ * web.subscribe({ error: (error) => { if (error instanceof ControllerError) console.error(error.message); } });
+ * ```
+ */
 export class ControllerError extends WeftError {
   override name = 'ControllerError';
   constructor(
@@ -107,7 +147,18 @@ export function controller<K extends ResourceKind<any>>(kind: K, options: Contro
   return new ControllerBuilder(kind, options, []);
 }
 
-/** The builder {@link controller} returns; each method returns a new builder. */
+/**
+ * The builder {@link controller} returns; each method returns a new builder.
+ *
+ * @remarks Immutable: each method returns a new builder, so a partial builder can be shared.
+ * @throws Never (a type).
+ *
+ * @example
+ * ```ts
+ * const base = controller(WebAppKind).owns(DeploymentKind);
+ * const web = base.reconcile(new WebReconciler());
+ * ```
+ */
 export class ControllerBuilder<T extends KubeObject> {
   constructor(
     private readonly kind: ResourceKind<any>,
@@ -179,6 +230,13 @@ export class ControllerBuilder<T extends KubeObject> {
  * watches and timers and aborts in-flight reconciles. Subscribe directly when built with
  * `kubeConfig`, or add it to a {@link Manager}, which calls {@link Controller.run}.
  * Each subscription has its own cache; {@link Controller.store} is the latest one's.
+ * @throws Subscribing without a cluster errors the Observable with {@link ControllerError}.
+ *
+ * @example
+ * ```ts
+ * const web = controller(ConfigMapKind, { kubeConfig }).reconcile(async () => done);
+ * const subscription = web.subscribe((outcome) => console.log(outcome.key, outcome.result));
+ * ```
  */
 export class Controller<T extends KubeObject> extends Observable<ReconcileOutcome> {
   /** The controller's name (metrics label, log key). */

@@ -2,7 +2,17 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 
-/** Options of {@link serveHealth}. */
+/**
+ * Options of {@link serveHealth}.
+ *
+ * @remarks Checks are called per request; keep them cheap.
+ * @throws Never (a type).
+ *
+ * @example
+ * ```ts
+ * serveHealth({ port: 8081, ready: () => manager.ready });
+ * ```
+ */
 export interface HealthServerOptions {
   /** Port to listen on; 0 picks a free one. */
   readonly port: number;
@@ -17,7 +27,19 @@ export interface HealthServerOptions {
   readonly signal?: AbortSignal;
 }
 
-/** A running health server. */
+/**
+ * A running health server.
+ *
+ * @remarks Returned by {@link serveHealth}.
+ * @throws Never (a type).
+ *
+ * @example
+ * ```ts
+ * const server = await serveHealth({ port: 0 });
+ * console.log(server.port);
+ * await server.close();
+ * ```
+ */
 export interface HealthServer {
   /** The port it listens on (useful with `port: 0`). */
   readonly port: number;

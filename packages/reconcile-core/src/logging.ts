@@ -1,6 +1,16 @@
 import pino, { type DestinationStream, type Logger, type LoggerOptions } from 'pino';
 
-/** Options of {@link createLogger}. */
+/**
+ * Options of {@link createLogger}.
+ *
+ * @remarks Set `LOG_LEVEL` to change the default level without code.
+ * @throws Never (a type).
+ *
+ * @example
+ * ```ts
+ * createLogger({ level: 'debug', name: 'web-operator' });
+ * ```
+ */
 export interface LoggingOptions {
   /** pino level. @defaultValue process.env.LOG_LEVEL ?? 'info' */
   readonly level?: LoggerOptions['level'];
@@ -41,6 +51,8 @@ export function createLogger(options: LoggingOptions = {}): Logger {
 /**
  * A child logger bound to one object of one controller, with the keys every reconcile log line carries.
  *
+ * @remarks Controllers already give each reconcile such a logger (`ctx.logger`).
+ * @throws Never.
  * @example
  * ```ts
  * objectLogger(logger, 'webapp', { namespace: 'prod', name: 'web' }).info('reconciled');

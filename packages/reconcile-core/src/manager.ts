@@ -13,7 +13,17 @@ import type { ContextRecorder, ReconcileOutcome } from './reconciler.js';
 import { type ShardSpec, shardSelector } from './sharding.js';
 import { kubeTransport } from './watch.js';
 
-/** Options of a {@link Manager}. */
+/**
+ * Options of a {@link Manager}.
+ *
+ * @remarks Only `kubeConfig` is required.
+ * @throws Never (a type).
+ *
+ * @example
+ * ```ts
+ * new Manager({ kubeConfig, leaderElection: { name: 'web-operator', namespace: 'operators' }, metrics: { port: 8080 }, shard: 'shard1' });
+ * ```
+ */
 export interface ManagerOptions {
   readonly kubeConfig: KubeConfig;
   /** Serve `/metrics`, `/healthz` and `/readyz` on this port (0: any free port). Absent: no server. */
@@ -37,7 +47,17 @@ export interface ManagerOptions {
   readonly onOutcome?: (outcome: ReconcileOutcome) => void;
 }
 
-/** A manager that cannot start as configured, or was started twice. */
+/**
+ * A manager that cannot start as configured, or was started twice.
+ *
+ * @remarks Not retryable: a programming error.
+ * @throws Never (a type).
+ *
+ * @example
+ * ```ts
+ * manager.start().catch((error) => { if (error instanceof ManagerError) console.error(error.message); });
+ * ```
+ */
 export class ManagerError extends WeftError {
   override name = 'ManagerError';
 }
@@ -47,6 +67,7 @@ export class ManagerError extends WeftError {
  * exits on `leader election lost`.
  *
  * @remarks Retryable: restart the process (or a new Manager) to compete again.
+ * @throws Never (a type).
  * @example
  * ```ts
  * await manager.start({ signal }).catch((error) => { if (error instanceof LeadershipLostError) process.exit(1); throw error; });
@@ -71,6 +92,7 @@ export class LeadershipLostError extends WeftError {
  * stops them and rejects `start()` with {@link LeadershipLostError}; on shutdown the Lease is
  * released after the controllers stopped, so another replica takes over at once.
  *
+ * @throws `start()` rejects with {@link ManagerError} or {@link LeadershipLostError}; `add()` throws {@link ManagerError} after start or for a duplicate name.
  * @example
  * ```ts
  * const manager = new Manager({ kubeConfig, metrics: { port: 8080 } });

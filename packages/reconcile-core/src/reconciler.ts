@@ -10,6 +10,14 @@ import type { KubeTransport } from './watch.js';
 /**
  * What a reconcile returns: done (wait for the next change) or come back after a delay,
  * as controller-runtime's `reconcile.Result`.
+ *
+ * @remarks Make one with {@link done} or {@link requeueAfter}; returning nothing means done.
+ * @throws Never (a type).
+ *
+ * @example
+ * ```ts
+ * const result: Result = requeueAfter('30s');
+ * ```
  */
 export interface Result {
   /** Reconcile the same object again after this many milliseconds; absent means done. */
@@ -19,6 +27,8 @@ export interface Result {
 /**
  * The {@link Result} that means "converged; reconcile again only when something changes".
  *
+ * @remarks Frozen; equal to returning nothing.
+ * @throws Never.
  * @example
  * ```ts
  * return done;
@@ -46,6 +56,8 @@ export function requeueAfter(delay: Duration): Result {
  * An error that retrying cannot fix (an invalid spec): the key is not retried until the object
  * changes, as controller-runtime's `reconcile.TerminalError`.
  *
+ * @remarks Not retryable: the outcome is an `error` with `terminal: true`; the key runs again only when its object (or an owned one) changes.
+ * @throws Never (a type).
  * @example
  * ```ts
  * if (!app.spec.image) throw new TerminalError('spec.image is required');
@@ -58,12 +70,32 @@ export class TerminalError extends WeftError {
   }
 }
 
-/** Whether a value is a {@link TerminalError}. */
+/**
+ * Whether a value is a {@link TerminalError}.
+ *
+ * @remarks An `instanceof` check; subclasses count.
+ * @throws Never.
+ *
+ * @example
+ * ```ts
+ * if (isTerminalError(outcome.error)) alert(outcome.key);
+ * ```
+ */
 export function isTerminalError(value: unknown): value is TerminalError {
   return value instanceof TerminalError;
 }
 
-/** The reason a reconcile's signal aborts when it ran longer than the controller's timeout. */
+/**
+ * The reason a reconcile's signal aborts when it ran longer than the controller's timeout.
+ *
+ * @remarks Retryable: the controller retries the key with backoff.
+ * @throws Never (a type).
+ *
+ * @example
+ * ```ts
+ * if (ctx.signal.reason instanceof ReconcileTimeoutError) ctx.logger.warn('timed out');
+ * ```
+ */
 export class ReconcileTimeoutError extends WeftError {
   override name = 'ReconcileTimeoutError';
   constructor(
@@ -74,7 +106,17 @@ export class ReconcileTimeoutError extends WeftError {
   }
 }
 
-/** Reports Kubernetes events about an object (the core-api `EventRecorder` fits). */
+/**
+ * Reports Kubernetes events about an object (the core-api `EventRecorder` fits).
+ *
+ * @remarks A structural type so the runtime does not depend on one recorder implementation.
+ * @throws Never (a type).
+ *
+ * @example
+ * ```ts
+ * ctx.recorder?.event(app, 'Normal', 'Reconciled', 'applied 3 objects');
+ * ```
+ */
 export interface ContextRecorder {
   event(object: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string): unknown;
 }
@@ -84,6 +126,15 @@ export interface ContextRecorder {
  *
  * @remarks `signal` aborts on the controller's timeout (reason {@link ReconcileTimeoutError})
  * and on shutdown (reason: the shutdown's); pass it to every call that takes one.
+ * @throws Never (a type).
+ *
+ * @example
+ * ```ts
+ * async function reconcile(app: WebApp, ctx: ReconcileContext<WebApp>) {
+ *   await ctx.client.apply(desiredDeployment(app), { force: true, signal: ctx.signal });
+ *   return done;
+ * }
+ * ```
  */
 export interface ReconcileContext<T = KubeObject> {
   /** Aborted on timeout or shutdown. */
@@ -118,6 +169,7 @@ export interface ReconcileContext<T = KubeObject> {
  * a finalizer: it adds it before the first `reconcile`, calls `finalize` once the object is
  * being deleted, and removes the finalizer when `finalize` resolves (retrying while it throws).
  *
+ * @throws Nothing itself; what `reconcile` throws becomes an `error` outcome (retried unless {@link TerminalError}).
  * @example
  * ```ts
  * class WebReconciler extends Reconciler<WebApp> {
@@ -138,6 +190,8 @@ export abstract class Reconciler<T extends KubeObject = KubeObject> {
 /**
  * Wraps plain functions as a {@link Reconciler}, controller-runtime's `reconcile.Func`.
  *
+ * @remarks The same contract as {@link Reconciler}; `finalize` makes the controller manage a finalizer.
+ * @throws Never.
  * @example
  * ```ts
  * const reconciler = reconcilerFrom<ConfigMap>(async (cm, ctx) => { ctx.logger.info('seen'); return done; });
@@ -153,7 +207,17 @@ export function reconcilerFrom<T extends KubeObject>(
   })();
 }
 
-/** How one reconcile ended, as the controller's Observable reports it. */
+/**
+ * How one reconcile ended, as the controller's Observable reports it.
+ *
+ * @remarks The controller's Observable emits one per reconcile (and per key found missing).
+ * @throws Never (a type).
+ *
+ * @example
+ * ```ts
+ * web.subscribe((outcome) => { if (outcome.result === 'error') console.error(outcome.key, outcome.error); });
+ * ```
+ */
 export interface ReconcileOutcome {
   readonly controller: string;
   readonly key: string;
@@ -179,6 +243,7 @@ export interface ReconcileOutcome {
  * @throws {@link ReconcileTimeoutError} on timeout; the parent signal's reason when it aborts;
  * otherwise whatever `attempt` throws.
  *
+ * @remarks The attempt keeps running in the background after a timeout (JavaScript cannot stop it); its signal tells it to stop.
  * @example
  * ```ts
  * await withTimeout('prod/web', 30_000, shutdownSignal, (signal) => reconciler.reconcile(app, { ...ctx, signal }));

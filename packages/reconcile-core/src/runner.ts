@@ -1,7 +1,17 @@
 import { setMaxListeners } from 'node:events';
 import { Observable, type OperatorFunction } from 'rxjs';
 
-/** Hooks a {@link run} reports to, for workqueue metrics. */
+/**
+ * Hooks a {@link run} reports to, for workqueue metrics.
+ *
+ * @remarks Called synchronously; keep them cheap ({@link ControllerMetrics} implements them).
+ * @throws Never (a type).
+ *
+ * @example
+ * ```ts
+ * run(work, { keyOf: requestKey, hooks: { onStarted: (key, waitedMs) => waits.observe(waitedMs) } });
+ * ```
+ */
 export interface RunnerHooks {
   /** A key entered the ready queue (`workqueue_depth` is `depth`). */
   onQueued?(key: string, depth: number): void;
@@ -11,7 +21,17 @@ export interface RunnerHooks {
   onFinished?(key: string, tookMs: number, active: number): void;
 }
 
-/** Options of {@link run}. */
+/**
+ * Options of {@link run}.
+ *
+ * @remarks See {@link run} for the guarantees.
+ * @throws Never (a type).
+ *
+ * @example
+ * ```ts
+ * run(work, { keyOf: requestKey, concurrency: 8, onSourceComplete: 'finish-in-flight' });
+ * ```
+ */
 export interface RunOptions<R> {
   /** Identity of a request: a key never runs twice at once. */
   readonly keyOf: (request: R) => string;

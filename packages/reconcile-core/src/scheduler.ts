@@ -1,12 +1,32 @@
 import { Observable, type OperatorFunction } from 'rxjs';
 
-/** A request to emit `request` at `runAt` (epoch milliseconds; now or earlier means now). */
+/**
+ * A request to emit `request` at `runAt` (epoch milliseconds; now or earlier means now).
+ *
+ * @remarks `runAt` is compared with `Date.now()`.
+ * @throws Never (a type).
+ *
+ * @example
+ * ```ts
+ * const entry: ScheduleRequest<ReconcileRequest> = { request: { namespace: 'prod', name: 'web' }, runAt: Date.now() + 5_000 };
+ * ```
+ */
 export interface ScheduleRequest<R> {
   readonly request: R;
   readonly runAt: number;
 }
 
-/** Options of {@link schedule}. */
+/**
+ * Options of {@link schedule}.
+ *
+ * @remarks `keyOf` must be stable for equal requests.
+ * @throws Never (a type).
+ *
+ * @example
+ * ```ts
+ * schedule({ keyOf: requestKey, onAdd: () => adds.inc() });
+ * ```
+ */
 export interface ScheduleOptions<R> {
   /** Identity of a request: one pending entry is kept per key. */
   readonly keyOf: (request: R) => string;
@@ -80,7 +100,17 @@ export function schedule<R>(options: ScheduleOptions<R>): OperatorFunction<Sched
     });
 }
 
-/** Options of {@link retryRateLimiter}; the defaults are controller-runtime's. */
+/**
+ * Options of {@link retryRateLimiter}; the defaults are controller-runtime's.
+ *
+ * @remarks controller-runtime's defaults: 5 ms → 1000 s per key, 10 qps with a burst of 100 overall.
+ * @throws Never (a type).
+ *
+ * @example
+ * ```ts
+ * retryRateLimiter({ baseDelayMs: 100, maxDelayMs: 60_000 });
+ * ```
+ */
 export interface RetryRateLimiterOptions {
   /** The first per-key retry delay. @defaultValue 5 ms */
   readonly baseDelayMs?: number;
@@ -92,7 +122,17 @@ export interface RetryRateLimiterOptions {
   readonly burst?: number;
 }
 
-/** Chooses when a failed key is retried: see {@link retryRateLimiter}. */
+/**
+ * Chooses when a failed key is retried: see {@link retryRateLimiter}.
+ *
+ * @remarks Not thread-safe in the Go sense, and need not be: one controller owns it.
+ * @throws Never (a type).
+ *
+ * @example
+ * ```ts
+ * const delay = limiter.when('prod/web');
+ * ```
+ */
 export interface RetryRateLimiter {
   /** The delay before retrying `key` once more (counts one failure). */
   when(key: string): number;

@@ -1,15 +1,43 @@
 import { WeftError } from './errors.js';
 
-/** The label Flux shards by: an object labelled `sharding.fluxcd.io/key=shard1` belongs to shard `shard1`. */
+/**
+ * The label Flux shards by: an object labelled `sharding.fluxcd.io/key=shard1` belongs to shard `shard1`.
+ *
+ * @remarks The same key as Flux, so one labelling scheme serves both.
+ * @throws Never (a type).
+ *
+ * @example
+ * ```ts
+ * metadata.labels = { [shardLabel]: 'shard1' };
+ * ```
+ */
 export const shardLabel = 'sharding.fluxcd.io/key';
 
 /**
  * Which objects a replica handles: those labelled with one of `keys`, or, for the main
  * instance, those without the shard label.
+ *
+ * @remarks A string is one shard key.
+ * @throws Never (a type).
+ *
+ * @example
+ * ```ts
+ * new Manager({ kubeConfig, shard: { keys: ['shard1', 'shard2'] } });
+ * ```
  */
 export type ShardSpec = string | { readonly keys: readonly string[] } | { readonly main: true };
 
-/** A shard key that is not a valid label value. */
+/**
+ * A shard key that is not a valid label value.
+ *
+ * @remarks Not retryable: fix the shard key.
+ * @throws Never (a type).
+ *
+ * @example
+ * ```ts
+ * try { shardSelector('bad key'); } catch (error) { if (error instanceof ShardingError) console.error(error.message); }
+ * ```
+ */
 export class ShardingError extends WeftError {
   override name = 'ShardingError';
   constructor(readonly key: string) {
@@ -44,6 +72,8 @@ export function shardSelector(shard: ShardSpec): string {
 /**
  * Which shard key an object belongs to, or `undefined` for the main instance.
  *
+ * @remarks Reads the label only; says nothing of which replica runs.
+ * @throws Never.
  * @example
  * ```ts
  * shardOf({ metadata: { name: 'a', labels: { 'sharding.fluxcd.io/key': 'shard1' } } }); // 'shard1'

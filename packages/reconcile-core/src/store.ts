@@ -2,10 +2,30 @@ import type { KubeObject } from './objects.js';
 import { objectKey } from './objects.js';
 import type { WatchEvent } from './watch.js';
 
-/** Computes the values an object is indexed under (an object may sit under several values). */
+/**
+ * Computes the values an object is indexed under (an object may sit under several values).
+ *
+ * @remarks Return `[]` to leave an object out of the index.
+ * @throws Never (a type).
+ *
+ * @example
+ * ```ts
+ * const byApp: IndexFunction<KubeObject> = (object) => [object.metadata.labels?.['app'] ?? ''];
+ * ```
+ */
 export type IndexFunction<T> = (object: T) => readonly string[];
 
-/** Options of {@link createStore}. */
+/**
+ * Options of {@link createStore}.
+ *
+ * @remarks Index names `namespace` and `label` are built in.
+ * @throws Never (a type).
+ *
+ * @example
+ * ```ts
+ * createStore<KubeObject>({ indexes: { app: (object) => [object.metadata.labels?.['app'] ?? ''] } });
+ * ```
+ */
 export interface StoreOptions<T> {
   /**
    * Custom indexes by name, beside the built-in `namespace` and `label` indexes (a label index
@@ -21,6 +41,13 @@ export interface StoreOptions<T> {
  * Guarantees: readers see either the state before a relist or the state after it, never a mix
  * (the new list is swapped in atomically on `InitDone`). Objects are the ones the watch
  * emitted: do not mutate them.
+ * @throws Never, except `byIndex` (`RangeError` for an unknown index) and `ready` (the signal's reason).
+ *
+ * @example
+ * ```ts
+ * await store.ready({ signal });
+ * const web = store.get('prod/web');
+ * ```
  */
 export interface Store<T> {
   /** The object with this key (`namespace/name` or `name`), if any. */
@@ -40,7 +67,17 @@ export interface Store<T> {
   ready(options?: { signal?: AbortSignal }): Promise<void>;
 }
 
-/** The only handle that may change a {@link Store}: feed it the watch's events. */
+/**
+ * The only handle that may change a {@link Store}: feed it the watch's events.
+ *
+ * @remarks Obtained only from {@link createStore}; feed it through {@link reflect}.
+ * @throws Never (a type).
+ *
+ * @example
+ * ```ts
+ * watch(ConfigMapKind, { transport: kubeConfig }).pipe(reflect(writer)).subscribe();
+ * ```
+ */
 export interface StoreWriter<T> {
   /** Applies one watch event (errors are ignored). */
   apply(event: WatchEvent<T>): void;

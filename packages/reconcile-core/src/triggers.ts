@@ -6,13 +6,31 @@ import type { WatchEvent } from './watch.js';
 /**
  * Which object of the controller's primary kind to reconcile: its namespace (absent for
  * cluster-scoped kinds) and name, as controller-runtime's `reconcile.Request`.
+ *
+ * @remarks Carries no object: the reconcile reads the newest state from the cache when it runs.
+ * @throws Never (a type).
+ *
+ * @example
+ * ```ts
+ * const request: ReconcileRequest = { namespace: 'prod', name: 'web' };
+ * ```
  */
 export interface ReconcileRequest {
   readonly namespace?: string;
   readonly name: string;
 }
 
-/** The queue key of a request: `namespace/name`, or `name`. */
+/**
+ * The queue key of a request: `namespace/name`, or `name`.
+ *
+ * @remarks The key under which the scheduler and runner deduplicate.
+ * @throws Never.
+ *
+ * @example
+ * ```ts
+ * requestKey({ namespace: 'prod', name: 'web' }); // 'prod/web'
+ * ```
+ */
 export function requestKey(request: ReconcileRequest): string {
   return objectKey(request);
 }
@@ -56,7 +74,17 @@ export function triggerSelf<T extends Pick<KubeObject, 'metadata'>>(): OperatorF
   return expandEach((event) => objectsOf(event).map(requestOf));
 }
 
-/** Options of {@link triggerOwners}. */
+/**
+ * Options of {@link triggerOwners}.
+ *
+ * @remarks See {@link triggerOwners}.
+ * @throws Never (a type).
+ *
+ * @example
+ * ```ts
+ * triggerOwners(WebAppKind, { controllerOnly: false });
+ * ```
+ */
 export interface TriggerOwnersOptions {
   /**
    * Follow only the owner reference with `controller: true`, as controller-runtime's `Owns()`.

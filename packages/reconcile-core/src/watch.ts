@@ -16,6 +16,14 @@ import { type KubeObject, objectKey } from './objects.js';
  * objects that were known before but are missing from the new list follow as `Delete`s.
  * Between lists, `Apply` and `Delete` come from the watch. `Error` is a value, not the end of
  * the stream: the watch retries after `retryInMs`.
+ * @throws Never (a type).
+ *
+ * @example
+ * ```ts
+ * watch(ConfigMapKind, { transport: kubeConfig }).subscribe((event) => {
+ *   if (event.type === 'Apply') console.log(event.object.metadata.name);
+ * });
+ * ```
  */
 export type WatchEvent<T> =
   | { readonly type: 'Init' }
@@ -30,6 +38,12 @@ export type WatchEvent<T> =
  * watch `ERROR` event's code) and the apiserver's reason.
  *
  * @remarks Retry policy: {@link watch} retries every `WatchError` with backoff; `410 Gone` relists.
+ * @throws Never (a type).
+ *
+ * @example
+ * ```ts
+ * if (event.type === 'Error' && event.error.status === 403) console.error(`no RBAC for ${event.error.path}`);
+ * ```
  */
 export class WatchError extends WeftError {
   override name = 'WatchError';
@@ -51,7 +65,17 @@ export class WatchError extends WeftError {
   }
 }
 
-/** Raised when a watch connection delivered nothing (not even a bookmark) for too long. */
+/**
+ * Raised when a watch connection delivered nothing (not even a bookmark) for too long.
+ *
+ * @remarks Retryable: the watch reconnects from its last resourceVersion after a backoff.
+ * @throws Never (a type).
+ *
+ * @example
+ * ```ts
+ * if (event.type === 'Error' && event.error instanceof WatchInactivityError) metrics.silentWatches.inc();
+ * ```
+ */
 export class WatchInactivityError extends WatchError {
   override name = 'WatchInactivityError';
   constructor(path: string, inactivityMs: number) {
@@ -59,20 +83,50 @@ export class WatchInactivityError extends WatchError {
   }
 }
 
-/** One event line of a Kubernetes watch response, as the apiserver sends it. */
+/**
+ * One event line of a Kubernetes watch response, as the apiserver sends it.
+ *
+ * @remarks `object` is a `Status` for `ERROR` and carries only `metadata.resourceVersion` for `BOOKMARK`.
+ * @throws Never (a type).
+ *
+ * @example
+ * ```ts
+ * const raw: RawWatchEvent = { type: 'ADDED', object: { metadata: { name: 'a', resourceVersion: '7' } } };
+ * ```
+ */
 export interface RawWatchEvent {
   readonly type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR' | string;
   readonly object: Record<string, unknown>;
 }
 
-/** One page of a list response. */
+/**
+ * One page of a list response.
+ *
+ * @remarks `continue` is absent (or empty) on the last page.
+ * @throws Never (a type).
+ *
+ * @example
+ * ```ts
+ * const page: ListPage = { items: [], resourceVersion: '42' };
+ * ```
+ */
 export interface ListPage {
   readonly items: readonly Record<string, unknown>[];
   readonly resourceVersion: string;
   readonly continue?: string;
 }
 
-/** A GET request as {@link WatchTransport} receives it. */
+/**
+ * A GET request as {@link WatchTransport} receives it.
+ *
+ * @remarks `query` holds every parameter (`limit`, `continue`, `watch`, `resourceVersion`, selectors).
+ * @throws Never (a type).
+ *
+ * @example
+ * ```ts
+ * const request: TransportRequest = { path: '/api/v1/configmaps', query: { limit: '500' }, accept: 'application/json', signal };
+ * ```
+ */
 export interface TransportRequest {
   readonly path: string;
   readonly query: Readonly<Record<string, string>>;
@@ -85,6 +139,13 @@ export interface TransportRequest {
  * The two HTTP calls a watch makes; {@link kubeTransport} is the real one, tests pass fakes.
  *
  * @remarks Implementations throw {@link WatchError} (with `status`) for HTTP errors.
+ * @throws Never (a type).
+ *
+ * @example
+ * ```ts
+ * const transport: WatchTransport = kubeTransport(kubeConfig);
+ * watch(ConfigMapKind, { transport });
+ * ```
  */
 export interface WatchTransport {
   /** One page of a list. */
@@ -93,7 +154,17 @@ export interface WatchTransport {
   watch(request: TransportRequest): AsyncIterable<RawWatchEvent>;
 }
 
-/** Options of {@link watch}. */
+/**
+ * Options of {@link watch}.
+ *
+ * @remarks Only `transport` is required; the defaults follow client-go's reflector (500 per page, bookmarks on).
+ * @throws Never (a type).
+ *
+ * @example
+ * ```ts
+ * watch(ConfigMapKind, { transport: kubeConfig, namespace: 'prod', labelSelector: 'app=web', metadataOnly: true });
+ * ```
+ */
 export interface WatcherOptions<T> {
   /** Where to list and watch (`kubeTransport(kubeConfig)`), or a `KubeConfig` to build one. */
   readonly transport: WatchTransport | KubeConfig;
@@ -338,6 +409,7 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
  *
  * @remarks Mutates and returns the object it is given (the watch owns it).
  *
+ * @throws Never.
  * @example
  * ```ts
  * watch(ConfigMapKind, { transport: kubeConfig, transform: stripManagedFields });
@@ -348,7 +420,19 @@ export function stripManagedFields<T extends KubeObject>(object: T): T {
   return object;
 }
 
-/** A {@link WatchTransport} over a `KubeConfig`, plus a plain JSON request for other verbs. */
+/**
+ * A {@link WatchTransport} over a `KubeConfig`, plus a plain JSON request for other verbs.
+ *
+ * @remarks Made by {@link kubeTransport}; close it when done to free keep-alive sockets.
+ * @throws Never (a type).
+ *
+ * @example
+ * ```ts
+ * const transport = kubeTransport(kubeConfig);
+ * await transport.request('PATCH', '/api/v1/namespaces/prod/configmaps/web', { body: { data: { a: '1' } }, contentType: 'application/merge-patch+json' });
+ * transport.close();
+ * ```
+ */
 export interface KubeTransport extends WatchTransport {
   /**
    * One JSON request; resolves with the parsed body.
