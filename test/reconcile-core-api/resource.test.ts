@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import {
+  CRDNamesNotAcceptedError,
   CustomResourceDefinitionKind,
   InvalidError,
   KubeClient,
@@ -81,6 +82,20 @@ describeCluster('defineResource and installCRDs against the real kube-apiserver'
     expect(await client.resourceKind({ apiVersion: GadgetKind.apiVersion, kind: 'Gadget' })).toMatchObject({ plural: 'gadgets', namespaced: true });
     // Installing again is an idempotent apply.
     await installCRDs(client, [GadgetKind]);
+  });
+
+  it('fails with CRDNamesNotAcceptedError when the names clash with another CRD of the group', async () => {
+    const simple = { type: 'object', properties: { spec: { type: 'object', properties: { a: { type: 'string' } } } } } as const;
+    const Alpha = defineResource({ group, version: 'v1', kind: 'Alpha', schema: simple });
+    const Clash = defineResource({ group, version: 'v1', kind: 'Clash', plural: 'clashes', singular: 'alphas', schema: simple });
+    try {
+      await installCRDs(client, [Alpha]);
+      const error = await installCRDs(client, [Clash], { timeout: '20s' }).catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(CRDNamesNotAcceptedError);
+      expect((error as CRDNamesNotAcceptedError).message).toContain(`CustomResourceDefinition/clashes.${group} names not accepted:`);
+    } finally {
+      for (const crd of [Alpha.crd, Clash.crd]) await client.delete(CustomResourceDefinitionKind, crd.metadata.name).catch(() => undefined);
+    }
   });
 
   const cases: { name: string; spec: Record<string, unknown> }[] = [
