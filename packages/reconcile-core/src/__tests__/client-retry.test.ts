@@ -135,6 +135,18 @@ describe('KubeClient retries', () => {
     client.close();
   });
 
+  it('repeats any verb sent on a kept-alive connection the server had closed', async () => {
+    const fake = await fakeApiServer((request, response, attempt) => {
+      if (attempt === 2) return request.socket.destroy(); // the second request arrives on the reused socket
+      configMap(response);
+    });
+    const client = fake.client();
+    await client.get(ConfigMapKind, 'web', { namespace: 'prod' });
+    await client.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'web', namespace: 'prod' } }, { kind: ConfigMapKind });
+    expect(fake.requests.map((request) => request.method)).toEqual(['GET', 'POST', 'POST']);
+    client.close();
+  });
+
   it('gives up after maxRetries with the typed error, keeping the Status', async () => {
     const fake = await fakeApiServer((_, response) => status(response, 429, 'TooManyRequests', { 'Retry-After': '0' }));
     const client = fake.client({ retry: { maxRetries: 3 } });

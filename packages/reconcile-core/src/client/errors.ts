@@ -325,8 +325,14 @@ export class CancelledError extends KubeApiError {
  */
 export class ConnectionError extends KubeApiError {
   override name = 'ConnectionError';
-  constructor(init: KubeApiErrorInit) {
+  /**
+   * The request went out on a kept-alive connection the server had already closed (`ECONNRESET`
+   * on a reused socket): it never reached the server, so repeating it is safe for any verb.
+   */
+  readonly staleConnection: boolean;
+  constructor(init: KubeApiErrorInit & { staleConnection?: boolean }) {
     super(init, true);
+    this.staleConnection = init.staleConnection ?? false;
   }
 }
 

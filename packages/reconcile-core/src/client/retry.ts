@@ -35,8 +35,9 @@ export function isIdempotent(method: string, contentType: string | undefined): b
  *
  * @remarks
  * Retried: 429 always; any 5xx when the server sent `Retry-After` (as client-go does); 502, 503 and
- * 504 (and server timeouts) also without it when the request is idempotent; a connection refused
- * always (nothing reached the server), other connection failures when idempotent. Never retried:
+ * 504 (and server timeouts) also without it when the request is idempotent; a refused connection or
+ * a reset kept-alive connection always (nothing reached the server), other connection failures
+ * when idempotent. Never retried:
  * a 500 without `Retry-After` (the apiserver answers 500 for deterministic failures, such as a patch
  * it cannot type, which no retry fixes), other 4xx, cancellations and client-side timeouts.
  * @throws Never.
@@ -53,7 +54,7 @@ export function retryDelay(error: unknown, attempt: number, request: { method: s
   else if (error instanceof ServerError || (error instanceof TimeoutError && error.source === 'server')) {
     retry = error.retryAfterSeconds !== undefined || (idempotent && error.code !== 500);
   }
-  else if (error instanceof ConnectionError) retry = idempotent || (error.cause as { code?: string } | undefined)?.code === 'ECONNREFUSED';
+  else if (error instanceof ConnectionError) retry = idempotent || error.staleConnection || (error.cause as { code?: string } | undefined)?.code === 'ECONNREFUSED';
   if (!retry) return undefined;
   if (error.retryAfterSeconds !== undefined) return Math.min(Math.max(0, error.retryAfterSeconds * 1000), policy.maxDelay);
   const exponential = Math.min(policy.baseDelay * 2 ** attempt, policy.maxDelay);

@@ -159,7 +159,7 @@ export class Transport {
         if (warnings && this.options.onWarning) for (const warning of String(warnings).split(/,(?=\s*\d{3} )/)) this.options.onWarning(warningText(warning), request.target);
         resolve(response);
       });
-      outgoing.on('error', (error) => reject(deadline.translate(error)));
+      outgoing.on('error', (error) => reject(deadline.translate(error, outgoing.reusedSocket)));
       outgoing.end(payload);
     });
   }
@@ -296,12 +296,19 @@ class Deadline {
   }
 
   /** The typed error for a request-level failure: cancelled, timed out, or a connection error. */
-  translate(error: unknown): KubeApiError {
+  translate(error: unknown, reusedSocket = false): KubeApiError {
     if (error instanceof KubeApiError) return error;
     if (this.signal.aborted) return this.abortError(error);
     const request = this.request;
     const code = (error as { code?: string }).code;
-    return new ConnectionError({ verb: request.verb, target: request.target, code: 0, cause: error, detail: `cannot reach the apiserver: ${code ? `${code} ` : ''}${(error as Error).message}` });
+    return new ConnectionError({
+      verb: request.verb,
+      target: request.target,
+      code: 0,
+      cause: error,
+      detail: `cannot reach the apiserver: ${code ? `${code} ` : ''}${(error as Error).message}`,
+      staleConnection: reusedSocket && code === 'ECONNRESET',
+    });
   }
 
   dispose(): void {
