@@ -326,8 +326,10 @@ export class CancelledError extends KubeApiError {
 export class ConnectionError extends KubeApiError {
   override name = 'ConnectionError';
   /**
-   * The request went out on a kept-alive connection the server had already closed (`ECONNRESET`
-   * on a reused socket): it never reached the server, so repeating it is safe for any verb.
+   * The request went out on a kept-alive connection that was reset (`ECONNRESET` on a reused
+   * socket). Almost always the server had closed the idle connection and never saw the request,
+   * so the client repeats it for any verb (Node's documented pattern); in the rare case of a server
+   * crashing mid-request, a repeated create may then meet an {@link AlreadyExistsError}.
    */
   readonly staleConnection: boolean;
   constructor(init: KubeApiErrorInit & { staleConnection?: boolean }) {
