@@ -86,7 +86,8 @@ export interface DefinedResource<T extends KubeObject, S extends JSONSchema = JS
  * given schema translated to OpenAPI v3.0 (see {@link toCrdSchema}); the validator agrees with the
  * apiserver on types, required fields, enums, patterns, bounds, lengths and formats.
  * Caveats: one version per definition; CEL rules (`x-kubernetes-validations`) go into the CRD but
- * are enforced only by the apiserver; unknown fields pass the validator (the apiserver prunes them).
+ * are enforced only by the apiserver; unknown fields pass the validator (the apiserver prunes them);
+ * an `x-kubernetes-int-or-string` field is typed `unknown` (narrow it with `typeof`).
  * @throws {@link ResourceDefinitionError} when the schema uses what a CRD cannot express, or a name is invalid.
  * @example
  * ```ts
