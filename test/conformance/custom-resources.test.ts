@@ -95,6 +95,18 @@ conformance('custom resources', (target) => {
     expect(body.extra).toBeUndefined();
   });
 
+  it('rejects fields the schema does not declare under fieldValidation=Strict', async () => {
+    const { status, body } = await target().request('POST', `${widgets()}?fieldValidation=Strict`, { apiVersion: `${group}/v1`, kind: 'Widget', metadata: { name: 'strict' }, spec: { size: 'small', unknown: 'x' } });
+    expect(status).toBe(400);
+    expect(body.message).toContain('strict decoding error: unknown field "spec.unknown"');
+  });
+
+  it('warns about pruned fields by default', async () => {
+    const created = await target().request('POST', widgets(), { apiVersion: `${group}/v1`, kind: 'Widget', metadata: { name: 'warned' }, spec: { size: 'small', unknown: 'x' } });
+    expect(created.status).toBe(201);
+    expect(created.warning).toContain('unknown field \\"spec.unknown\\"');
+  });
+
   it('keeps unknown fields under x-kubernetes-preserve-unknown-fields', async () => {
     const { body } = await target().request('POST', widgets(), { apiVersion: `${group}/v1`, kind: 'Widget', metadata: { name: 'preserved' }, spec: { size: 'small', free: { anything: { goes: [1, 2] } } } });
     expect(body.spec.free).toEqual({ anything: { goes: [1, 2] } });

@@ -247,6 +247,40 @@ conformance('objects: create, read, update, delete', (target) => {
     expect(body.status.phase).toBe('Active');
   });
 
+  it('drops unknown fields with a warning by default (fieldValidation=Warn)', async () => {
+    const created = await target().request('POST', path('api/v1/namespaces/NS/configmaps'), { metadata: { name: 'unknown-warn' }, data: { k: 'v' }, bogus: 1 });
+    expect(created.status).toBe(201);
+    expect(created.body.bogus).toBeUndefined();
+    expect(created.warning).toContain('unknown field \\"bogus\\"');
+  });
+
+  it('rejects unknown fields with fieldValidation=Strict, naming each in document order', async () => {
+    const { status, body } = await target().request('POST', `${path('api/v1/namespaces/NS/configmaps')}?fieldValidation=Strict`, { metadata: { name: 'unknown-strict' }, bogus: 1, spec: { x: 1 } });
+    expect(status).toBe(400);
+    expect(body.reason).toBe('BadRequest');
+    expect(body.message).toBe('ConfigMap in version "v1" cannot be handled as a ConfigMap: strict decoding error: unknown field "bogus", unknown field "spec"');
+  });
+
+  it('names nested unknown fields with list indexes under Strict', async () => {
+    const bad = { metadata: { name: 'unknown-nested' }, spec: { replicas: 0, selector: { matchLabels: { app: 'demo' } }, template: { metadata: { labels: { app: 'demo' } }, spec: { containers: [{ name: 'c', image: 'i', bogus: 2 }] } } } };
+    const { status, body } = await target().request('POST', `${path('apis/apps/v1/namespaces/NS/deployments')}?fieldValidation=Strict`, bad);
+    expect(status).toBe(400);
+    expect(body.message).toBe('Deployment in version "v1" cannot be handled as a Deployment: strict decoding error: unknown field "spec.template.spec.containers[0].bogus"');
+  });
+
+  it('drops unknown fields silently with fieldValidation=Ignore', async () => {
+    const created = await target().request('POST', `${path('api/v1/namespaces/NS/configmaps')}?fieldValidation=Ignore`, { metadata: { name: 'unknown-ignore' }, bogus: 1 });
+    expect(created.status).toBe(201);
+    expect(created.body.bogus).toBeUndefined();
+    expect(created.warning).toBeUndefined();
+  });
+
+  it('refuses an apply configuration with an undeclared field (500, as the apiserver)', async () => {
+    const { status, body } = await target().request('PATCH', `${path('api/v1/namespaces/NS/configmaps')}/unknown-apply?fieldManager=alice`, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'unknown-apply' }, bogus: 1 }, { 'Content-Type': 'application/apply-patch+yaml' });
+    expect(status).toBe(500);
+    expect(body.message).toMatch(/^failed to create typed patch object \(.*\/unknown-apply; \/v1, Kind=ConfigMap\): \.bogus: field not declared in schema$/);
+  });
+
   it('records managedFields for the field manager of a create', async () => {
     const created = await target().request('POST', `${path('api/v1/namespaces/NS/configmaps')}?fieldManager=creator`, { metadata: { name: 'managed' }, data: { key: 'v' } });
     const entry = (created.body.metadata.managedFields as any[]).find((candidate) => candidate.manager === 'creator');

@@ -31,6 +31,8 @@ export interface RawResponse {
   readonly status: number;
   readonly body: any;
   readonly text: string;
+  /** The Warning header(s), joined. */
+  readonly warning: string | undefined;
 }
 
 /** A raw watch stream. */
@@ -86,7 +88,8 @@ function open(kubeConfig: KubeConfig, kubeconfigPath: string, name: Target['name
             } catch {
               // Plain text (healthz) stays text.
             }
-            resolve({ status: res.statusCode ?? 0, body: parsed, text });
+            const warning = res.headers['warning'];
+            resolve({ status: res.statusCode ?? 0, body: parsed, text, warning: Array.isArray(warning) ? warning.join(', ') : warning });
           });
         });
         req.on('error', reject);

@@ -52,8 +52,8 @@ function toJsonSchema(schema: StructuralSchema, atRoot: boolean): Record<string,
 
 /** A compiled CRD version schema: prune, default, validate. */
 export interface CompiledSchema {
-  /** Removes fields the schema does not declare, unless it preserves unknown fields there. */
-  prune(object: Record<string, unknown>): void;
+  /** Removes fields the schema does not declare, unless it preserves unknown fields there; returns their paths. */
+  prune(object: Record<string, unknown>): string[];
   /** Fills `default`s of absent fields, recursively inside present objects. */
   applyDefaults(object: Record<string, unknown>): void;
   /** The causes of a 422, empty when the object is valid. */
@@ -64,7 +64,11 @@ export interface CompiledSchema {
 export function compileSchema(schema: StructuralSchema): CompiledSchema {
   let validator: ValidateFunction | undefined;
   return {
-    prune: (object) => prune(object, schema, true),
+    prune: (object) => {
+      const pruned: string[] = [];
+      prune(object, schema, true, '', pruned);
+      return pruned;
+    },
     applyDefaults: (object) => applyDefaults(object, schema),
     validate(object) {
       validator ??= ajv.compile(toJsonSchema(schema, true));
@@ -74,10 +78,10 @@ export function compileSchema(schema: StructuralSchema): CompiledSchema {
   };
 }
 
-function prune(value: unknown, schema: StructuralSchema | undefined, atRoot = false): void {
+function prune(value: unknown, schema: StructuralSchema | undefined, atRoot: boolean, path: string, pruned: string[]): void {
   if (!schema) return;
   if (Array.isArray(value)) {
-    for (const item of value) prune(item, schema.items);
+    value.forEach((item, index) => prune(item, schema.items, false, `${path}[${index}]`, pruned));
     return;
   }
   if (!isJsonObject(value)) return;
@@ -85,9 +89,11 @@ function prune(value: unknown, schema: StructuralSchema | undefined, atRoot = fa
   const keep = atRoot || schema['x-kubernetes-embedded-resource'] ? new Set(['apiVersion', 'kind', 'metadata']) : new Set<string>();
   for (const [field, child] of Object.entries(value)) {
     const childSchema = schema.properties?.[field] ?? (isJsonObject(schema.additionalProperties) ? schema.additionalProperties : undefined);
+    const at = path === '' ? field : `${path}.${field}`;
     if (childSchema) {
-      if (!(atRoot && field === 'metadata')) prune(child, childSchema);
+      if (!(atRoot && field === 'metadata')) prune(child, childSchema, false, at, pruned);
     } else if (!schema['x-kubernetes-preserve-unknown-fields'] && schema.additionalProperties !== true && !keep.has(field)) {
+      pruned.push(at);
       delete value[field];
     }
   }

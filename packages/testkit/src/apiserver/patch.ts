@@ -3,6 +3,7 @@ import { parse as parseYaml } from 'yaml';
 import { serverSideApply, type FieldManagerIdentity } from './managed-fields.js';
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, patchTypeOf } from './patch-body.js';
 import { present } from './present.js';
+import { dropUnknownFields } from './unknown-fields.js';
 import { apiVersionOf, type ResourceDefinition } from './resources.js';
 import { currentScale, replaceScale } from './scale.js';
 import { fieldManagerOf, isDryRun, type ApiResponse, type ResourceRequest, type ServerState } from './server-state.js';
@@ -89,6 +90,24 @@ function applyObject(state: ServerState, request: ResourceRequest, body: unknown
   return { code: 200, body: present(resource, stored) };
 }
 
+/**
+ * An apply configuration may only hold fields the kind's schema declares: the apiserver cannot
+ * build its typed patch otherwise, and answers 500 naming the first such field.
+ *
+ * @throws {@link StatusError} 500 InternalError `failed to create typed patch object`.
+ */
+function rejectUndeclaredFields(state: ServerState, request: ResourceRequest, config: StoredObject): void {
+  const { resource } = request;
+  const probe = structuredClone(config);
+  const undeclared =
+    resource.crdName !== undefined
+      ? (state.registry.schemaOf(resource)?.prune(probe) ?? [])
+      : dropUnknownFields(probe, state.registry.mergeRegistry().lookup(gvkOf(resource)));
+  if (undeclared.length === 0) return;
+  const groupVersion = `${resource.group}/${resource.version}`;
+  throw statusError(500, 'InternalError', `failed to create typed patch object (${request.namespace ?? ''}/${request.name}; ${groupVersion}, Kind=${resource.kind}): .${undeclared[0]}: field not declared in schema`);
+}
+
 /** The group-version-kind of a resource, as `@weft/merge` names kinds. */
 export function gvkOf(resource: ResourceDefinition): { group: string; version: string; kind: string } {
   return { group: resource.group, version: resource.version, kind: resource.kind };
@@ -109,6 +128,7 @@ function describeManager(conflict: ApplyConflictError['conflicts'][number]): str
  * @throws {@link StatusError} 409 Conflict naming each field and its manager (the apiserver's message and causes).
  */
 function applyConfiguration(state: ServerState, request: ResourceRequest, live: StoredObject | undefined, config: StoredObject, identity: FieldManagerIdentity, force: boolean): StoredObject {
+  rejectUndeclaredFields(state, request, config);
   if (request.subresource !== undefined) return serverSideApply(live, config, identity, force);
   try {
     const { object } = mergeServerSideApply(live as JsonObject | undefined, config as JsonObject, {

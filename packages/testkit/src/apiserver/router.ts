@@ -24,8 +24,10 @@ export interface RouterContext {
   readonly serverAddress: string;
 }
 
-function send(response: ServerResponse, code: number, body: unknown, contentType = 'application/json'): void {
+function send(response: ServerResponse, code: number, body: unknown, contentType = 'application/json', warnings: readonly string[] = []): void {
   const text = JSON.stringify(body);
+  // Warning headers as the apiserver writes them: code 299, agent "-", the text quoted.
+  if (warnings.length > 0) response.setHeader('Warning', warnings.map((warning) => `299 - ${JSON.stringify(warning)}`));
   response.writeHead(code, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(text), 'Cache-Control': 'no-cache, private' });
   response.end(text);
 }
@@ -155,7 +157,8 @@ export async function routeRequest(context: RouterContext, request: IncomingMess
     else if (segments[0] === 'apis' && segments.length >= 4) parsed = parseResourcePath(state, segments[1]!, segments[2]!, segments.slice(3));
     if (!parsed?.request) return send(response, 404, pathNotFound().status);
 
-    const resourceRequest: ResourceRequest = { ...parsed.request, query: url.searchParams, userAgent: request.headers['user-agent'] ?? '' };
+    const warnings: string[] = [];
+    const resourceRequest: ResourceRequest = { ...parsed.request, query: url.searchParams, userAgent: request.headers['user-agent'] ?? '', warnings };
     const watch = parsed.legacyWatch || url.searchParams.get('watch') === 'true' || url.searchParams.get('watch') === '1';
     const verb = verbOf(method, resourceRequest, watch);
     if (verb === 'deletecollection' && resourceRequest.resource.group === '' && resourceRequest.resource.plural === 'namespaces') throw methodNotAllowed('deletecollection');
@@ -194,7 +197,7 @@ export async function routeRequest(context: RouterContext, request: IncomingMess
         answer = deleteCollection(state, resourceRequest, deleteOptionsOf(url.searchParams, parseBody(await readBody(request), contentType)));
         break;
     }
-    send(response, answer.code, answer.body);
+    send(response, answer.code, answer.body, 'application/json', warnings);
   } catch (error) {
     if (response.headersSent) {
       response.end();

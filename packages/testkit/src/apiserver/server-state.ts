@@ -21,6 +21,8 @@ export interface ResourceRequest {
   readonly query: URLSearchParams;
   /** The client's User-Agent, whose product name is the default field manager. */
   readonly userAgent: string;
+  /** Warnings for the answer's `Warning` headers (unknown fields under `fieldValidation=Warn`). */
+  readonly warnings?: string[];
 }
 
 /** The field manager of a write: `?fieldManager=`, else the User-Agent's product (`kubectl-client-side-apply`, `curl`). */

@@ -5,6 +5,7 @@ import { crdCleanupFinalizer, crdProblems, defaultCrd, establishedStatus } from 
 import { collectGarbage } from './garbage-collector.js';
 import { managedFieldsAfterUpdate, type FieldManagerIdentity } from './managed-fields.js';
 import { generateName, nameProblems } from './object-names.js';
+import { dropUnknownFields } from './unknown-fields.js';
 import { apiVersionOf, type ResourceDefinition } from './resources.js';
 import { fieldManagerOf, type ResourceRequest, type ServerState } from './server-state.js';
 import { badRequest, conflict, forbidden, invalid, notFound, statusError, type StatusCause } from './status-error.js';
@@ -30,6 +31,23 @@ export function requireNamespace(state: ServerState, request: ResourceRequest, c
   if (creating && namespace.metadata.deletionTimestamp) {
     throw forbidden(request.resource, request.name ?? '', `unable to create new content in namespace ${request.namespace} because it is being terminated`);
   }
+}
+
+/**
+ * Answers unknown fields as `fieldValidation` asks: Strict fails the write with the decoder's 400,
+ * Warn (the default) adds a warning per field, Ignore says nothing.
+ *
+ * @throws {@link StatusError} 400 BadRequest under Strict.
+ */
+function reportUnknownFields(request: ResourceRequest, unknown: readonly string[]): void {
+  if (unknown.length === 0) return;
+  const mode = request.query.get('fieldValidation') ?? 'Warn';
+  const listed = unknown.map((path) => `unknown field "${path}"`);
+  if (mode === 'Strict') {
+    const { kind, version } = request.resource;
+    throw badRequest(`${kind} in version "${version}" cannot be handled as a ${kind}: strict decoding error: ${listed.join(', ')}`);
+  }
+  if (mode !== 'Ignore') request.warnings?.push(...listed);
 }
 
 function isLease(resource: ResourceDefinition): boolean {
@@ -173,16 +191,19 @@ function finish(state: ServerState, request: ResourceRequest, previous: StoredOb
       causes.push({ reason: 'FieldValueInvalid', message: 'Invalid value: must be a map of strings', field: `metadata.${field}` });
     }
   }
+  let unknown: string[] = [];
   if (resource.crdName !== undefined) {
     const schema = state.registry.schemaOf(resource);
     if (schema) {
-      schema.prune(object);
+      unknown = schema.prune(object);
       schema.applyDefaults(object);
       causes.push(...schema.validate(object));
     }
   } else {
+    unknown = dropUnknownFields(object, state.registry.mergeRegistry().lookup({ group: resource.group, version: resource.version, kind: resource.kind }));
     applyBuiltinDefaults(resource, object, previous === undefined);
   }
+  reportUnknownFields(request, unknown);
   if (isCrdResource(resource)) {
     defaultCrd(object);
     causes.push(...crdProblems(object));
