@@ -145,10 +145,7 @@ async function applyObjects(client: ClusterClient, objects: readonly KubeObject[
   if (!settings.dryRunGate) {
     for (const stage of [first, rest]) {
       await applyStageDirectly(client, stage, settings, entries);
-      if (stage === first && first.length > 0) {
-        await waitForCrds(client, first, settings);
-        client.resetDiscovery();
-      }
+      if (stage === first) await waitForCrds(client, first, settings);
     }
     const ordered = objects.map((object) => entries.get(inventoryId(objectRef(object)))!).filter(Boolean);
     return { entries: ordered, inventory: inventoryOf(applied) };
@@ -162,7 +159,6 @@ async function applyObjects(client: ClusterClient, objects: readonly KubeObject[
 
   await writeAll(client, firstPlans, settings, entries);
   await waitForCrds(client, first, settings);
-  if (first.length > 0) client.resetDiscovery();
   const laterPlans = await planAll(client, deferred, settings, () => false);
   await writeAll(client, [...restPlans.filter((plan): plan is PlannedObject => plan !== 'deferred'), ...laterPlans.filter((plan): plan is PlannedObject => plan !== 'deferred')], settings, entries);
 
@@ -380,7 +376,7 @@ async function waitForCrds(client: ClusterClient, first: readonly KubeObject[], 
     for (;;) {
       const live = await client.get(ref, { signal: settings.signal });
       const conditions = ((live?.['status'] as { conditions?: { type: string; status: string }[] } | undefined)?.conditions ?? []);
-      if (conditions.some((condition) => condition.type === 'Established' && condition.status === 'True')) return;
+      if (conditions.some((condition) => condition.type === 'Established' && condition.status === 'True') && (await servesKinds(client, crd, settings.signal))) return;
       if (Date.now() > deadline) throw new DriftObjectError(ref, `is not Established after ${settings.timeout} ms`, { retryable: true });
       await abortableSleep(100, settings.signal);
     }
@@ -388,4 +384,20 @@ async function waitForCrds(client: ClusterClient, first: readonly KubeObject[], 
     const failed = outcomes.find((outcome) => outcome.status === 'rejected');
     if (failed) throw (failed as PromiseRejectedResult).reason;
   });
+}
+
+/** Whether discovery serves every version of a CRD yet (it may lag behind `Established`). */
+async function servesKinds(client: ClusterClient, crd: KubeObject, signal: AbortSignal | undefined): Promise<boolean> {
+  const spec = (crd['spec'] ?? {}) as { group?: string; names?: { kind?: string }; versions?: { name: string; served?: boolean }[] };
+  for (const version of (spec.versions ?? []).filter((item) => item.served !== false)) {
+    const apiVersion = `${spec.group}/${version.name}`;
+    client.resetDiscovery(apiVersion);
+    try {
+      await client.isNamespaced(apiVersion, spec.names?.kind ?? '', signal);
+    } catch (error) {
+      if (error instanceof ClusterApiError && error.code === 404) return false;
+      throw error;
+    }
+  }
+  return true;
 }

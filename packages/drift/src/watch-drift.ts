@@ -158,7 +158,6 @@ export function watchDrift(client: ClusterClient, objects: readonly KubeObject[]
             }
           }
           for await (const event of client.watch(group.apiVersion, group.kind, namespace, { signal, resourceVersion, ...(fieldSelector ? { fieldSelector } : {}) })) {
-            if (event.type === 'ERROR') break; // 410 Gone and friends: re-list
             resourceVersion = event.object.metadata?.resourceVersion ?? resourceVersion;
             if (event.type === 'BOOKMARK' || !group.names.has(event.object.metadata.name)) continue;
             const item = { ...event.object, apiVersion: group.apiVersion, kind: group.kind };
