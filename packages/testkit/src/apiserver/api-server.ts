@@ -13,7 +13,7 @@ import { ResourceRegistry } from './registry.js';
 import { routeRequest } from './router.js';
 import type { ServerState } from './server-state.js';
 import { ObjectStore, type StoreSnapshot } from './storage.js';
-import { nowTimestamp } from './stored-object.js';
+import { nowTimestamp, type StoredObject } from './stored-object.js';
 import type { WatchConnection } from './watch.js';
 import { randomUUID } from 'node:crypto';
 
@@ -216,9 +216,13 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<In
     restore(snapshot) {
       faults.cutWatches();
       for (const crd of registry.all().filter((resource) => resource.crdName !== undefined)) registry.unserveCrd(crd.crdName!);
-      store.restore(snapshot.store, (_table, object) => (object.metadata.namespace ? `${object.metadata.namespace}/${object.metadata.name}` : object.metadata.name!));
+      const keyOf = (object: StoredObject) => (object.metadata.namespace ? `${object.metadata.namespace}/${object.metadata.name}` : object.metadata.name!);
+      // CRDs first, so the tables of their resources are known when the rest comes back.
       const crdResource = registry.find('apiextensions.k8s.io', 'v1', 'customresourcedefinitions')!;
-      for (const crd of store.list(crdResource)) if (!crd.metadata.deletionTimestamp) registry.serveCrd(crd);
+      const crdTable = snapshot.store.tables.find(([table]) => table === `${crdResource.group}/${crdResource.plural}`);
+      for (const crd of crdTable?.[1] ?? []) if (!crd.metadata.deletionTimestamp) registry.serveCrd(crd);
+      const resourceOf = (table: string) => registry.all().find((resource) => `${resource.group}/${resource.plural}` === table);
+      store.restore(snapshot.store, (_table, object) => keyOf(object), resourceOf);
     },
     stop,
     [Symbol.asyncDispose]: stop,

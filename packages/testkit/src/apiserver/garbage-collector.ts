@@ -10,83 +10,73 @@ interface Located {
   readonly object: StoredObject;
 }
 
-function everything(state: ServerState): Located[] {
-  const seen = new Set<string>();
-  const out: Located[] = [];
-  for (const resource of state.registry.all()) {
-    const table = `${resource.group}/${resource.plural}`;
-    if (seen.has(table)) continue;
-    seen.add(table);
-    for (const object of state.store.list(resource)) out.push({ resource, object });
-  }
-  return out;
+function current(state: ServerState, { resource, object }: Located): StoredObject | undefined {
+  return state.store.get(resource, object.metadata.namespace, object.metadata.name!);
 }
 
-function withoutFinalizer(state: ServerState, { resource, object }: Located, finalizer: string): void {
-  const next = cloneObject(object);
+function withoutFinalizer(state: ServerState, located: Located, finalizer: string): void {
+  const live = current(state, located);
+  if (!live) return;
+  const next = cloneObject(live);
   next.metadata.finalizers = (next.metadata.finalizers ?? []).filter((name) => name !== finalizer);
   if (next.metadata.finalizers.length === 0) delete next.metadata.finalizers;
-  commitWrite(state, resource, object, next, false);
+  commitWrite(state, located.resource, live, next, false);
 }
 
 /**
  * One pass of what kube-controller-manager's garbage collector and namespace controller (and the
- * apiextensions CRD finalizer) do, run synchronously after deletions: deletes dependents whose owners
- * are gone, works off `foregroundDeletion` and `orphan`, empties terminating namespaces and CRDs.
+ * apiextensions CRD finalizer) do, run right after the writes that need it: deletes dependents whose
+ * owners are gone, works off `foregroundDeletion` and `orphan`, empties terminating namespaces and CRDs.
  *
+ * @remarks Looks only at objects with owner references or a deletionTimestamp (the store indexes
+ * them), so a pass costs nothing for the many objects that have neither.
  * @returns whether it changed anything (the caller runs another pass then).
  */
 export function collectGarbage(state: ServerState): boolean {
   let changed = false;
-  const all = everything(state);
-  const byUid = new Map(all.map((located) => [located.object.metadata.uid!, located]));
+  const flagged = state.store.flaggedObjects();
   const dependentsOf = new Map<string, Located[]>();
-  for (const located of all) {
+  for (const located of flagged) {
     for (const owner of located.object.metadata.ownerReferences ?? []) {
-      const list = dependentsOf.get(owner.uid) ?? [];
-      list.push(located);
-      dependentsOf.set(owner.uid, list);
+      dependentsOf.set(owner.uid, [...(dependentsOf.get(owner.uid) ?? []), located]);
     }
   }
 
-  for (const located of all) {
+  for (const located of flagged) {
     const { resource, object } = located;
-    const current = state.store.get(resource, object.metadata.namespace, object.metadata.name!);
-    if (current !== object) continue;
+    if (current(state, located) !== object) continue;
     const owners = object.metadata.ownerReferences ?? [];
-    if (owners.length > 0 && !object.metadata.deletionTimestamp) {
-      const alive = owners.filter((owner) => byUid.has(owner.uid) && state.store.get(byUid.get(owner.uid)!.resource, byUid.get(owner.uid)!.object.metadata.namespace, byUid.get(owner.uid)!.object.metadata.name!));
-      const waitingForeground = owners.some((owner) => {
-        const found = byUid.get(owner.uid);
-        return found?.object.metadata.deletionTimestamp && (found.object.metadata.finalizers ?? []).includes('foregroundDeletion');
-      });
-      if (alive.length === 0) {
-        markDeleted(state, resource, object, 'Background', false);
-        changed = true;
-      } else if (waitingForeground) {
-        markDeleted(state, resource, object, 'Foreground', false);
-        changed = true;
-      } else if (alive.length < owners.length) {
-        const next = cloneObject(object);
-        next.metadata.ownerReferences = alive;
-        commitWrite(state, resource, object, next, false);
-        changed = true;
-      }
+    if (owners.length === 0 || object.metadata.deletionTimestamp) continue;
+    const alive = owners.filter((owner) => state.store.byUid(owner.uid) !== undefined);
+    const waitingForeground = owners.some((owner) => {
+      const found = state.store.byUid(owner.uid)?.object;
+      return found?.metadata.deletionTimestamp !== undefined && (found.metadata.finalizers ?? []).includes('foregroundDeletion');
+    });
+    if (alive.length === 0) {
+      markDeleted(state, resource, object, 'Background', false);
+      changed = true;
+    } else if (waitingForeground) {
+      markDeleted(state, resource, object, 'Foreground', false);
+      changed = true;
+    } else if (alive.length < owners.length) {
+      const next = cloneObject(object);
+      next.metadata.ownerReferences = alive;
+      commitWrite(state, resource, object, next, false);
+      changed = true;
     }
   }
 
-  for (const located of everything(state)) {
+  for (const located of state.store.flaggedObjects()) {
     const { resource, object } = located;
     if (!object.metadata.deletionTimestamp) continue;
     const finalizers = object.metadata.finalizers ?? [];
-    const dependents = (dependentsOf.get(object.metadata.uid!) ?? []).filter((dependent) => state.store.get(dependent.resource, dependent.object.metadata.namespace, dependent.object.metadata.name!));
+    const dependents = (dependentsOf.get(object.metadata.uid!) ?? []).map((dependent) => ({ ...dependent, object: current(state, dependent) })).filter((dependent): dependent is Located => dependent.object !== undefined);
     if (finalizers.includes('orphan')) {
       for (const dependent of dependents) {
-        const live = state.store.get(dependent.resource, dependent.object.metadata.namespace, dependent.object.metadata.name!)!;
-        const next = cloneObject(live);
+        const next = cloneObject(dependent.object);
         next.metadata.ownerReferences = (next.metadata.ownerReferences ?? []).filter((owner) => owner.uid !== object.metadata.uid);
         if (next.metadata.ownerReferences.length === 0) delete next.metadata.ownerReferences;
-        commitWrite(state, dependent.resource, live, next, false);
+        commitWrite(state, dependent.resource, dependent.object, next, false);
       }
       withoutFinalizer(state, located, 'orphan');
       changed = true;
@@ -108,23 +98,23 @@ export function collectGarbage(state: ServerState): boolean {
       const served = state.registry.crdServed(object.metadata.name!);
       const instances = served.length > 0 ? state.store.list(served[0]!) : [];
       for (const instance of instances) if (!instance.metadata.deletionTimestamp) markDeleted(state, served[0]!, instance, 'Background', false);
-      if (instances.length === 0 || served.length === 0) {
-        withoutFinalizer(state, { resource, object: state.store.get(resource, undefined, object.metadata.name!)! }, crdCleanupFinalizer);
-      }
+      if (instances.length === 0 || served.length === 0) withoutFinalizer(state, located, crdCleanupFinalizer);
       changed = true;
     }
   }
   return changed;
 }
 
+/** Deletes a terminating namespace's objects, then — once none is left — the namespace itself. */
 function finalizeNamespace(state: ServerState, located: Located): boolean {
   const name = located.object.metadata.name!;
   let remaining = 0;
   let changed = false;
   const seen = new Set<string>();
   for (const resource of state.registry.all()) {
-    if (!resource.namespaced || seen.has(`${resource.group}/${resource.plural}`)) continue;
-    seen.add(`${resource.group}/${resource.plural}`);
+    const table = `${resource.group}/${resource.plural}`;
+    if (!resource.namespaced || seen.has(table)) continue;
+    seen.add(table);
     for (const object of state.store.list(resource, name)) {
       remaining += 1;
       if (!object.metadata.deletionTimestamp) {
@@ -133,9 +123,11 @@ function finalizeNamespace(state: ServerState, located: Located): boolean {
       }
     }
   }
-  if (remaining > 0 && !changed) return false;
-  const left = [...seen].length > 0 && state.registry.all().some((resource) => resource.namespaced && state.store.list(resource, name).length > 0);
-  if (left) return changed;
+  if (remaining > 0) {
+    // What had no finalizer is gone now; what has one keeps the namespace Terminating.
+    const left = [...seen].length > 0 && state.registry.all().some((resource) => resource.namespaced && state.store.list(resource, name).length > 0);
+    if (left) return changed;
+  }
   const namespace = state.store.get(located.resource, undefined, name);
   if (!namespace) return changed;
   const spec = isJsonObject(namespace['spec']) ? namespace['spec'] : {};

@@ -42,6 +42,10 @@ export class ObjectStore {
   /** Every change after this revision is still in `history`. */
   private historyFloor: number;
   private readonly listeners = new Set<(event: StoreEvent) => void>();
+  /** Where each object lives, by uid (owner references point by uid). */
+  private readonly uids = new Map<string, { readonly resource: ResourceDefinition; readonly key: string }>();
+  /** Objects the garbage collector must look at: with owner references or being deleted. */
+  private readonly flagged = new Map<string, ResourceDefinition>();
 
   constructor(private readonly historyLimit: number, startRevision = 1) {
     this.revision = startRevision;
@@ -87,6 +91,7 @@ export class ObjectStore {
     this.revision += 1;
     const stored = deepFreeze({ ...object, metadata: withResourceVersion(object.metadata, this.revision) });
     table.set(key, stored);
+    this.index(resource, key, stored);
     this.record({ type: previous ? 'MODIFIED' : 'ADDED', resource, object: stored, ...(previous ? { previous } : {}), resourceVersion: this.revision });
     return stored;
   }
@@ -98,6 +103,7 @@ export class ObjectStore {
     const previous = table?.get(key);
     if (!table || !previous) return object;
     table.delete(key);
+    this.unindex(previous);
     this.revision += 1;
     const gone = deepFreeze({ ...previous, metadata: withResourceVersion(previous.metadata, this.revision) });
     this.record({ type: 'DELETED', resource, object: gone, previous, resourceVersion: this.revision });
@@ -106,7 +112,35 @@ export class ObjectStore {
 
   /** Drops every object of a resource without events (a CRD's storage going away after its objects did). */
   dropTable(resource: ResourceDefinition): void {
+    for (const object of this.tables.get(tableKey(resource))?.values() ?? []) this.unindex(object);
     this.tables.delete(tableKey(resource));
+  }
+
+  /** The object with a uid, and its resource, if stored. */
+  byUid(uid: string): { resource: ResourceDefinition; object: StoredObject } | undefined {
+    const where = this.uids.get(uid);
+    const object = where ? this.tables.get(tableKey(where.resource))?.get(where.key) : undefined;
+    return where && object ? { resource: where.resource, object } : undefined;
+  }
+
+  /** The objects with owner references or a deletionTimestamp: all the garbage collector works on. */
+  flaggedObjects(): { resource: ResourceDefinition; object: StoredObject }[] {
+    return [...this.flagged.keys()].map((uid) => this.byUid(uid)).filter((found) => found !== undefined);
+  }
+
+  private index(resource: ResourceDefinition, key: string, object: StoredObject): void {
+    const uid = object.metadata.uid;
+    if (!uid) return;
+    this.uids.set(uid, { resource, key });
+    if ((object.metadata.ownerReferences ?? []).length > 0 || object.metadata.deletionTimestamp) this.flagged.set(uid, resource);
+    else this.flagged.delete(uid);
+  }
+
+  private unindex(object: StoredObject): void {
+    const uid = object.metadata.uid;
+    if (!uid) return;
+    this.uids.delete(uid);
+    this.flagged.delete(uid);
   }
 
   /** The changes after `resourceVersion`, or `undefined` when some of them are no longer kept. */
@@ -137,10 +171,15 @@ export class ObjectStore {
    * Replaces every object with a snapshot's. The revision keeps counting up (never back), and the
    * history is cut, so watches from before the restore get 410 Gone and must re-list.
    */
-  restore(snapshot: StoreSnapshot, keyOf: (table: string, object: StoredObject) => string): void {
+  restore(snapshot: StoreSnapshot, keyOf: (table: string, object: StoredObject) => string, resourceOf: (table: string) => ResourceDefinition | undefined): void {
     this.tables.clear();
+    this.uids.clear();
+    this.flagged.clear();
     for (const [key, objects] of snapshot.tables) {
-      this.tables.set(key, new Map(objects.map((object) => [keyOf(key, object), deepFreeze(structuredClone(object))])));
+      const table = new Map(objects.map((object) => [keyOf(key, object), deepFreeze(structuredClone(object))] as const));
+      this.tables.set(key, table);
+      const resource = resourceOf(key);
+      if (resource) for (const [objectKey, object] of table) this.index(resource, objectKey, object);
     }
     this.revision = Math.max(this.revision, snapshot.resourceVersion) + 1;
     this.history = [];
