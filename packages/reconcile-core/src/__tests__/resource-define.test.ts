@@ -50,6 +50,8 @@ describe('defineResource', () => {
     expectTypeOf<NonNullable<WebApp['spec']>['replicas']>().toEqualTypeOf<number | undefined>();
     expectTypeOf<NonNullable<WebApp['spec']>['mode']>().toEqualTypeOf<'fast' | 'safe' | undefined>();
     expectTypeOf<WebApp['metadata']['name']>().toEqualTypeOf<string>();
+    expectTypeOf<NonNullable<WebApp['spec']>['port']>().toEqualTypeOf<unknown>();
+    expectTypeOf<NonNullable<WebApp['spec']>['note']>().toEqualTypeOf<string | null | undefined>();
   });
 
   it('builds an apiextensions v1 CRD with status subresource, OpenAPI v3.0 bounds and default printer columns', () => {
