@@ -53,6 +53,8 @@ async function runScenario(cluster: MergeCluster, generated: Scenario, name: str
     else if (outcome.note === 'conflict') tally.conflicts++;
     else tally.equal++;
   }
+  // Free the object (and a Service's cluster IP: the private control plane's range is small).
+  await cluster.oracle.delete(target);
   return undefined;
 }
 

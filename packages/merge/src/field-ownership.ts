@@ -5,7 +5,7 @@ import { fieldSetOf } from './field-set-of.js';
 import type { JsonObject } from './json.js';
 import { ownershipKey, type FieldOwnership } from './managed-fields.js';
 import { MergeSchemaRegistry, type GroupVersionKind } from './registry.js';
-import { untypedSchema, type TypeSchema } from './schema.js';
+import { scalarSchema, untypedSchema, type FieldSchema, type TypeSchema } from './schema.js';
 import { zeroValueOf } from './zero-value.js';
 
 /** The schema an object is managed under, and the fields the apiserver resets on its main resource. */
@@ -51,7 +51,7 @@ export function resolveManagedKind(object: JsonObject, registry: MergeSchemaRegi
     resolved = slash < 0 ? { group: '', version: text, kind: kind as string } : { group: text.slice(0, slash), version: text.slice(slash + 1), kind: kind as string };
   }
   const known = (registry ?? MergeSchemaRegistry.builtin()).lookup(resolved);
-  const schema = known ?? untypedSchema;
+  const schema = known ?? unstructuredObjectSchema(registry ?? MergeSchemaRegistry.builtin());
   const resetsStatus = (registry ?? MergeSchemaRegistry.builtin()).resetsStatus(resolved);
   return {
     gvk: resolved,
@@ -171,4 +171,25 @@ export function recordUpdate(
 /** The value a create is compared against: the kind's empty object. */
 export function emptyObjectOf(kind: ManagedKind): JsonObject {
   return zeroValueOf(kind.schema);
+}
+
+/**
+ * The schema of an object whose kind the registry does not know: typed identity and metadata,
+ * everything else untyped (maps granular, lists atomic), as a custom resource that preserves
+ * unknown fields.
+ */
+function unstructuredObjectSchema(registry: MergeSchemaRegistry): TypeSchema {
+  const field = (type: TypeSchema, alwaysPresent = false): FieldSchema => ({ type, patchStrategy: [], patchMergeKey: undefined, alwaysPresent });
+  const metadata = registry.lookupType('io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta') ?? MergeSchemaRegistry.builtin().lookupType('io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta') ?? untypedSchema;
+  return {
+    kind: 'struct',
+    fields: new Map([
+      ['apiVersion', field(scalarSchema)],
+      ['kind', field(scalarSchema)],
+      ['metadata', field(metadata, true)],
+    ]),
+    mapType: 'granular',
+    preservesUnknownFields: true,
+    required: new Set(),
+  };
 }

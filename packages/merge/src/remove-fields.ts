@@ -5,8 +5,7 @@ import { childSchema, listItemElement, shapeOf } from './value-shape.js';
 /**
  * Removes the members of `set` from a value, as structured-merge-diff's `RemoveItems`: a member
  * field or list item goes with everything under it; atomic values are never entered. A map or list
- * left with nothing becomes `null`, which its parent drops for typed fields (as decoding into the
- * typed object does) and keeps in untyped content (as the apiserver stores it).
+ * left with nothing becomes `null` (see {@link withoutTypedNulls} for what the apiserver stores).
  */
 export function removeFields(value: unknown, set: FieldSet, schema: TypeSchema): unknown {
   if (set.isEmpty()) return value;
@@ -23,10 +22,7 @@ export function removeFields(value: unknown, set: FieldSet, schema: TypeSchema):
         out[key] = child;
         continue;
       }
-      const type = childSchema(shape.schema, key);
-      const removed = removeFields(child, subset, type);
-      // Typed fields left empty disappear when the apiserver decodes the object; untyped content keeps the null.
-      if (removed !== null || child === null || type.kind === 'untyped') out[key] = removed;
+      out[key] = removeFields(child, subset, childSchema(shape.schema, key));
     }
     return Object.keys(out).length > 0 ? out : null;
   }
@@ -73,3 +69,34 @@ export function withNamedFieldsAsMembers(set: FieldSet, schema: TypeSchema): Fie
 }
 
 export { listItemElement };
+
+/**
+ * Drops `null` from declared struct fields, as decoding into the typed object does before the
+ * apiserver stores it; untyped content (RawExtension, preserved unknown fields) keeps its nulls.
+ */
+export function withoutTypedNulls(value: unknown, schema: TypeSchema): unknown {
+  if (Array.isArray(value)) {
+    const items = schema.kind === 'list' ? schema.items : undefined;
+    if (items === undefined) return value;
+    let changed = false;
+    const result = value.map((item) => {
+      const cleaned = withoutTypedNulls(item, items);
+      if (cleaned !== item) changed = true;
+      return cleaned;
+    });
+    return changed ? result : value;
+  }
+  if (value === null || typeof value !== 'object' || (schema.kind !== 'struct' && schema.kind !== 'map')) return value;
+  let changed = false;
+  const result: Record<string, unknown> = {};
+  for (const [key, child] of Object.entries(value)) {
+    if (child === null && schema.kind === 'struct' && schema.fields.has(key)) {
+      changed = true;
+      continue;
+    }
+    const cleaned = withoutTypedNulls(child, childSchema(schema, key));
+    if (cleaned !== child) changed = true;
+    result[key] = cleaned;
+  }
+  return changed ? result : value;
+}

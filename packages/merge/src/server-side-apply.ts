@@ -18,7 +18,7 @@ import { fieldSetOf } from './field-set-of.js';
 import { describeTarget, type JsonObject } from './json.js';
 import { decodeManagedFields, encodeManagedFields, ownershipKey, type FieldOwnership, type ManagedFieldsEntry } from './managed-fields.js';
 import type { GroupVersionKind, MergeSchemaRegistry } from './registry.js';
-import { removeFields, withNamedFieldsAsMembers } from './remove-fields.js';
+import { removeFields, withNamedFieldsAsMembers, withoutTypedNulls } from './remove-fields.js';
 import { mergeValues } from './structured-merge.js';
 
 /** Options of {@link serverSideApply}. */
@@ -181,7 +181,7 @@ function applyConfiguration(live: JsonObject | undefined, applied: JsonObject, o
     else owners.set(applyKey, { ...mine, fields });
   }
 
-  const object = resetIgnoredFields(merged, liveValue, kind, live === undefined);
+  const object = resetIgnoredFields(withoutTypedNulls(merged, kind.schema) as JsonObject, liveValue, kind, live === undefined);
   const changed = !jsonEqual(liveValue, object);
   const applier = owners.get(applyKey);
   if (applier !== undefined && changed) owners.set(applyKey, { ...applier, time: now });
