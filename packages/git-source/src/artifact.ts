@@ -166,7 +166,15 @@ function settingsKey(options: FetchArtifactOptions): string {
     .digest('hex');
 }
 
-/** Copies the entries under `fromPath` of an included artifact to `toPath`, replacing what was there. */
+/**
+ * Copies the entries under `fromPath` of an included artifact to `toPath`, replacing what was there.
+ *
+ * @throws {@link GitSourceError} (reason `IncludeUnavailable`) when `toPath` is the repository root.
+ * @example
+ * ```ts
+ * const merged = mergeInclude(entries, { artifact: shared, fromPath: 'deploy', toPath: 'vendor/shared' });
+ * ```
+ */
 export function mergeInclude(entries: readonly ArtifactEntry[], include: IncludedArtifact): ArtifactEntry[] {
   const from = normalizeDir(include.fromPath ?? '');
   const to = normalizeDir(include.toPath);

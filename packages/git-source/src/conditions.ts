@@ -24,7 +24,14 @@ export function setCondition(
   return [...(conditions ?? []).filter((c) => c.type !== next.type), condition];
 }
 
-/** Removes the conditions of the given types (negative-polarity conditions are present only while True). */
+/**
+ * Removes the conditions of the given types (negative-polarity conditions are present only while True).
+ *
+ * @example
+ * ```ts
+ * status.conditions = removeConditions(status.conditions, 'FetchFailed', 'Reconciling');
+ * ```
+ */
 export function removeConditions(conditions: readonly Condition[] | undefined, ...types: string[]): Condition[] {
   return (conditions ?? []).filter((c) => !types.includes(c.type));
 }

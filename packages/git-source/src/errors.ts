@@ -108,7 +108,15 @@ export function isGitSourceError(value: unknown): value is GitSourceError {
   return value instanceof GitSourceError;
 }
 
-/** The URL without user info (`https://user:token@host/x` → `https://host/x`). */
+/**
+ * The URL without user info, for messages and status.
+ *
+ * @remarks Never throws: a string that is not a URL has any `//user@` part cut out.
+ * @example
+ * ```ts
+ * redactUrl('https://bot:token@example.com/app.git'); // 'https://example.com/app.git'
+ * ```
+ */
 export function redactUrl(url: string): string {
   try {
     const parsed = new URL(url);

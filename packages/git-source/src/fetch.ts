@@ -29,7 +29,15 @@ async function withLock<T>(key: string, work: () => Promise<T>): Promise<T> {
   }
 }
 
-/** The bare cache repository for a URL: one for shallow fetches, one for full history. */
+/**
+ * The bare cache repository for a URL: one for shallow fetches, one for full history.
+ *
+ * @remarks A valid git directory (git itself can read it); keyed by a hash of the URL.
+ * @example
+ * ```ts
+ * cacheGitdir('/var/cache/weft', 'https://example.com/app.git', true); // '/var/cache/weft/<hash>-shallow.git'
+ * ```
+ */
 export function cacheGitdir(cacheDir: string, url: string, shallow: boolean): string {
   const key = createHash('sha256').update(url).digest('hex').slice(0, 24);
   return join(cacheDir, `${key}${shallow ? '-shallow' : ''}.git`);

@@ -106,7 +106,14 @@ export function resolveRef(url: string, refs: readonly AdvertisedRef[], ref: Git
   return lookup(`refs/heads/${branch}`, `branch ${JSON.stringify(branch)}`, false);
 }
 
-/** Flux's revision string: `<name>@sha1:<commit>`, or `sha1:<commit>` for a bare commit. */
+/**
+ * Flux's revision string: `<name>@sha1:<commit>`, or `sha1:<commit>` for a bare commit.
+ *
+ * @example
+ * ```ts
+ * formatRevision({ revisionName: 'main', commit: 'abc…' }); // 'main@sha1:abc…'
+ * ```
+ */
 export function formatRevision(resolved: Pick<ResolvedRef, 'revisionName' | 'commit'>): string {
   return resolved.revisionName === undefined ? `sha1:${resolved.commit}` : `${resolved.revisionName}@sha1:${resolved.commit}`;
 }

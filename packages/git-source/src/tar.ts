@@ -34,7 +34,14 @@ export function writeTarGz(entries: readonly ArtifactEntry[]): Buffer {
   return gzipSync(writeTar(entries), { level: 6 });
 }
 
-/** The uncompressed tar of {@link writeTarGz}. */
+/**
+ * The uncompressed tar of {@link writeTarGz}.
+ *
+ * @example
+ * ```ts
+ * const tar = writeTar([{ path: 'a', type: 'directory' }]);
+ * ```
+ */
 export function writeTar(entries: readonly ArtifactEntry[]): Buffer {
   // Sort by the UTF-8 bytes of the name (computed once: comparing inside the sort allocates).
   const sorted = entries

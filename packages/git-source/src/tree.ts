@@ -113,7 +113,13 @@ interface Subtree {
  *
  * @remarks
  * Keeps what the last build used and drops the rest ({@link TreeCache.sweep}), so memory
- * stays about one artifact's worth.
+ * stays about one artifact's worth. {@link fetchArtifact} keeps one per source by itself.
+ *
+ * @example
+ * ```ts
+ * const cache = new TreeCache();
+ * await collectTree(gitdir, commit, { url, treeCache: cache }); // later builds reuse unchanged directories
+ * ```
  */
 export class TreeCache {
   private current = new Map<string, Subtree>();
@@ -138,7 +144,15 @@ export class TreeCache {
   }
 }
 
-/** Whether a symlink at `path` with `target` resolves outside the repository root. */
+/**
+ * Whether a symlink at `path` with `target` resolves outside the repository root.
+ *
+ * @example
+ * ```ts
+ * escapesRepository('overlay/app.yaml', '../base/app.yaml'); // false
+ * escapesRepository('a', '../../etc/passwd'); // true
+ * ```
+ */
 export function escapesRepository(path: string, target: string): boolean {
   if (posix.isAbsolute(target) || target.includes('\0')) return true;
   const resolved = posix.normalize(posix.join(posix.dirname(path), target));

@@ -34,6 +34,11 @@ export interface WebhookReceiver {
 /**
  * Flux's receiver path: `/hook/<sha256(token + name)>`, so the URL itself is secret and
  * does not reveal the token.
+ *
+ * @example
+ * ```ts
+ * webhookPath({ name: 'app', token }); // '/hook/3f2a…'
+ * ```
  */
 export function webhookPath(spec: Pick<WebhookReceiverSpec, 'name' | 'token'>): string {
   return `/hook/${createHash('sha256').update(spec.token + spec.name).digest('hex')}`;
