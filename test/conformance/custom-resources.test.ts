@@ -209,6 +209,13 @@ conformance('custom resources', (target) => {
     expect(body.rows[0].cells.slice(0, 2)).toEqual(['tabled', 'large']);
   });
 
+  it('publishes the CRD schema in OpenAPI v3, so kubectl explain reads it', async () => {
+    await eventually(async () => {
+      const result = await target().kubectl(['explain', 'widgets.spec.size', `--api-version=${group}/v1`]);
+      return result.code === 0 && /FIELD:\s+size <string>/.test(result.stdout) && /ENUM:\s+small\s+large/.test(result.stdout);
+    }, 'kubectl explain shows the size field');
+  });
+
   it('answers 422 for a CRD whose name is not plural.group', async () => {
     const bad = widgetCrd(`bad.${group}`);
     bad.metadata.name = `gadgets.bad.${group}`;

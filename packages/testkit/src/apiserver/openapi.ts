@@ -29,8 +29,8 @@ const parameter = (name: string, description: string) => ({ name, in: 'query', d
 
 /**
  * `GET /openapi/v3/<group version path>`: the paths and schemas of the kinds served there. Custom
- * resources carry their CRD schema; built-in kinds carry a permissive schema (the server does not
- * validate their fields).
+ * resources carry their CRD schema (so `kubectl explain` reads it); built-in kinds carry a
+ * permissive schema.
  */
 export function openApiDocument(registry: ResourceRegistry, path: string): Record<string, unknown> | undefined {
   const served = registry.all().filter((resource) => groupVersionPath(resource) === path);
@@ -40,12 +40,15 @@ export function openApiDocument(registry: ResourceRegistry, path: string): Recor
   for (const resource of served) {
     const gvk = [{ group: resource.group, version: resource.version, kind: resource.kind }];
     const name = schemaName(resource);
-    schemas[name] = {
-      type: 'object',
-      'x-kubernetes-group-version-kind': gvk,
-      'x-kubernetes-preserve-unknown-fields': true,
-      properties: { apiVersion: { type: 'string' }, kind: { type: 'string' }, metadata: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
-    };
+    const crdSchema = registry.crdSchema(resource);
+    schemas[name] = crdSchema
+      ? { ...crdSchema, 'x-kubernetes-group-version-kind': gvk }
+      : {
+          type: 'object',
+          'x-kubernetes-group-version-kind': gvk,
+          'x-kubernetes-preserve-unknown-fields': true,
+          properties: { apiVersion: { type: 'string' }, kind: { type: 'string' }, metadata: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
+        };
     const ref = { $ref: `#/components/schemas/${name}` };
     const content = { content: { 'application/json': { schema: ref } } };
     const scope = resource.namespaced ? '/namespaces/{namespace}' : '';

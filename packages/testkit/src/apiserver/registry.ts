@@ -78,6 +78,13 @@ export class ResourceRegistry {
     return this.all().find((resource) => resource.group === group && resource.version === version && resource.kind === kind);
   }
 
+  /** The `openAPIV3Schema` of a custom resource version, for the OpenAPI documents. */
+  crdSchema(resource: ResourceDefinition): StructuralSchema | undefined {
+    const crd = resource.crdName === undefined ? undefined : this.crdObjects.get(resource.crdName);
+    const versions = (crd?.['spec'] as CrdSpec | undefined)?.versions ?? [];
+    return versions.find((version) => version.name === resource.version)?.schema?.openAPIV3Schema;
+  }
+
   /** The printer columns of a custom resource version, for `kubectl get`. */
   printerColumns(resource: ResourceDefinition): CrdVersion['additionalPrinterColumns'] {
     return this.crdColumns.get(pathKey(resource.group, resource.version, resource.plural));
