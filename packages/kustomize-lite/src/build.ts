@@ -10,7 +10,7 @@ import { LinkedValues } from './linked-values.js';
 import { Loader, type LoadRestrictor, type LoadSession } from './load-restrictor.js';
 import { parseManifests, parseYamlDocuments } from './manifest-yaml.js';
 import { fixNameReferences } from './name-reference.js';
-import { absorbGenerated, appendResource } from './resource-map.js';
+import { absorbGenerated, appendResources } from './resource-map.js';
 import { Resource } from './resource.js';
 import { sortLegacy } from './sort.js';
 import { runBuiltinTransformers, runTransformerConfigs, type TransformContext } from './transform-stage.js';
@@ -221,12 +221,13 @@ async function accumulateResource(
   if (kind === 'file') {
     const loaded = await loader.readFile(entry);
     const display = loader.display(loaded.path);
-    for (const object of parseManifests(loaded.text, display)) {
+    const added = parseManifests(loaded.text, display).map((object) => {
       const resource = new Resource(object, display).normaliseMetadata();
       if (originEnabled) resource.origin = { path: entry };
       validateResource(resource);
-      appendResource(accumulator.resources, resource);
-    }
+      return resource;
+    });
+    appendResources(accumulator.resources, added);
     return;
   }
   if (kind === 'directory') {
@@ -236,7 +237,7 @@ async function accumulateResource(
       throw new KustomizationFileError(`accumulating resources from '${entry}': expected kind 'Kustomization' for path '${child.root}' but got 'Component'`, { file });
     }
     const sub = await accumulateTarget(child, loaded.kustomization, loaded.file, session, undefined);
-    for (const resource of sub.resources) appendResource(accumulator.resources, resource);
+    appendResources(accumulator.resources, sub.resources);
     mergeVarSets(accumulator.vars, sub.vars);
     accumulator.config = mergeTransformerConfig(accumulator.config, sub.config);
     return;

@@ -21,20 +21,30 @@ function affixesMatch(candidate: Resource, referrer: Resource, allowEmpty: boole
   return prefixesOk && suffixesOk;
 }
 
-/** The objects `referrer` may refer to: same namespace, cluster-scoped ones, and ServiceAccounts a RoleBinding names. */
-function candidatesFor(resources: readonly Resource[], referrer: Resource): Resource[] {
+/** Which objects `referrer` may refer to: same namespace, cluster-scoped ones, and ServiceAccounts a RoleBinding names. */
+function referableBy(referrer: Resource): (candidate: Resource) => boolean {
   const referrerId = referrer.currentId();
-  if (isClusterScoped(referrerId)) return [...resources];
+  if (isClusterScoped(referrerId)) return () => true;
   const bindingNamespaces = new Set<string>();
   if (referrer.kind === 'RoleBinding' && Array.isArray(referrer.object['subjects'])) {
     for (const subject of referrer.object['subjects']) {
       if (isJsonObject(subject) && subject['kind'] === 'ServiceAccount' && typeof subject['namespace'] === 'string') bindingNamespaces.add(subject['namespace']);
     }
   }
-  return resources.filter((candidate) => {
+  const namespace = effectiveNamespace(referrerId);
+  return (candidate) => {
     const id = candidate.currentId();
-    return isClusterScoped(id) || effectiveNamespace(id) === effectiveNamespace(referrerId) || bindingNamespaces.has(candidate.namespace);
-  });
+    return isClusterScoped(id) || effectiveNamespace(id) === namespace || bindingNamespaces.has(candidate.namespace);
+  };
+}
+
+/** The referable objects that once had a given name (only renamed objects can need a rewrite). */
+interface Candidates {
+  byPreviousName(name: string): readonly Resource[];
+}
+
+function indexByPreviousName(referable: (candidate: Resource) => boolean, index: ReadonlyMap<string, Resource[]>): Candidates {
+  return { byPreviousName: (name) => (index.get(name) ?? []).filter(referable) };
 }
 
 interface ReferenceContext {
@@ -43,9 +53,11 @@ interface ReferenceContext {
   readonly path: string;
 }
 
-function selectReferral(oldName: string, candidates: readonly Resource[], context: ReferenceContext, mapping = false): Resource | undefined {
+function selectReferral(oldName: string, candidates: Candidates | readonly Resource[], context: ReferenceContext, mapping = false): Resource | undefined {
   const { rule, referrer } = context;
-  let matches = candidates.filter((candidate) => candidate.previousIds.some((id) => id.name === oldName));
+  let matches = ('byPreviousName' in candidates ? candidates.byPreviousName(oldName) : candidates).filter((candidate) =>
+    candidate.previousIds.some((id) => id.name === oldName),
+  );
   matches = matches.filter((candidate) => candidate.previousIds.some((id) => gvkSelected(rule.target, id)));
   if (context.path.endsWith('roleRef/name') && isJsonObject(referrer.object['roleRef'])) {
     const roleRef = referrer.object['roleRef'];
@@ -74,11 +86,11 @@ function selectReferral(oldName: string, candidates: readonly Resource[], contex
   );
 }
 
-function rewriteMapping(node: JsonObject, candidates: readonly Resource[], context: ReferenceContext): void {
+function rewriteMapping(node: JsonObject, candidates: Candidates, context: ReferenceContext): void {
   const name = node['name'];
   if (typeof name !== 'string') return;
   if (typeof node['kind'] === 'string' && node['kind'] !== context.rule.target.kind) return;
-  let pool = candidates;
+  let pool: Candidates | readonly Resource[] = candidates;
   const namespace = node['namespace'];
   if ('namespace' in node && (namespace === null || namespace === '')) {
     throw new ResourceConflictError(`Invalid Input: namespace is blank for resource ${describeId(context.referrer.currentId())} at ${context.path}`, {
@@ -87,8 +99,9 @@ function rewriteMapping(node: JsonObject, candidates: readonly Resource[], conte
     });
   }
   if (typeof namespace === 'string') {
-    const byOriginal = candidates.filter((candidate) => candidate.originalId().namespace === namespace);
-    pool = byOriginal.length > 0 ? byOriginal : candidates.filter((candidate) => candidate.namespace === namespace);
+    const named = candidates.byPreviousName(name);
+    const byOriginal = named.filter((candidate) => candidate.originalId().namespace === namespace);
+    pool = byOriginal.length > 0 ? byOriginal : named.filter((candidate) => candidate.namespace === namespace);
   }
   const referral = selectReferral(name, pool, context, true);
   if (referral === undefined) return;
@@ -105,13 +118,21 @@ function rewriteMapping(node: JsonObject, candidates: readonly Resource[], conte
  * @throws ResourceConflictError when a reference could mean several differently named objects.
  */
 export function fixNameReferences(resources: readonly Resource[], rules: readonly NameReferenceRule[]): void {
+  const index = new Map<string, Resource[]>();
+  for (const resource of resources) {
+    for (const name of new Set(resource.previousIds.map((id) => id.name))) {
+      const list = index.get(name) ?? [];
+      list.push(resource);
+      index.set(name, list);
+    }
+  }
   for (const referrer of resources) {
     const gvk = referrer.gvk();
-    let candidates: Resource[] | undefined;
+    let candidates: Candidates | undefined;
     for (const rule of rules) {
       for (const spec of rule.fieldSpecs) {
         if (!gvkSelected(spec, gvk)) continue;
-        candidates ??= candidatesFor(resources, referrer);
+        candidates ??= indexByPreviousName(referableBy(referrer), index);
         const context: ReferenceContext = { rule, referrer, path: spec.path };
         const pool = candidates;
         visitFieldSpec(referrer.object, { ...spec, create: false }, 'none', (parent, key) => {

@@ -1,8 +1,7 @@
-import { ResourceConflictError } from './errors.js';
 import { gvkSelected, namespaceFieldSpecs, visitFieldSpec, type FieldSpec } from './field-spec.js';
 import { isJsonObject } from './json.js';
-import { matchCurrentId } from './resource-map.js';
-import { formatId, isClusterScoped, type Resource } from './resource.js';
+import { assertUniqueIds } from './resource-map.js';
+import { isClusterScoped, type Resource } from './resource.js';
 
 /** How the namespace transformer treats RoleBinding subjects (kustomize's `setRoleBindingSubjects`). */
 export type RoleBindingSubjectMode = 'defaultOnly' | 'allServiceAccounts' | 'none';
@@ -41,13 +40,8 @@ export function transformNamespace(resources: Resource[], options: NamespaceOpti
         parent[key] = namespace;
       }, () => resource.describe());
     }
-    if (matchCurrentId(resources, resource.currentId()).length !== 1) {
-      throw new ResourceConflictError(`namespace transformation produces ID conflict: ${formatId(resource.currentId())}`, {
-        object: resource.describe(),
-        file: resource.file,
-      });
-    }
   }
+  assertUniqueIds(resources, 'namespace transformation produces ID conflict');
 }
 
 function setSubjects(resource: Resource, options: NamespaceOptions): void {

@@ -1,6 +1,6 @@
 import { ResourceConflictError } from './errors.js';
 import { isJsonObject, type JsonObject } from './json.js';
-import { formatId, sameId, type ResId, type Resource } from './resource.js';
+import { formatId, idKey, sameId, type ResId, type Resource } from './resource.js';
 
 /**
  * Appends `resource`, refusing a second object with the same current id (kustomize's
@@ -9,25 +9,51 @@ import { formatId, sameId, type ResId, type Resource } from './resource.js';
  * @throws ResourceConflictError naming both origins.
  */
 export function appendResource(resources: Resource[], resource: Resource): void {
-  const id = resource.currentId();
-  const existing = resources.find((candidate) => sameId(candidate.currentId(), id));
-  if (existing !== undefined) {
-    throw new ResourceConflictError(
-      `may not add resource with an already registered id: ${formatId(id)} (from ${resource.file}; already added from ${existing.file})`,
-      { object: resource.describe(), file: resource.file },
-    );
+  appendResources(resources, [resource]);
+}
+
+/**
+ * Appends several resources at once (one pass over the existing ones).
+ *
+ * @throws ResourceConflictError as {@link appendResource}.
+ */
+export function appendResources(resources: Resource[], added: readonly Resource[]): void {
+  const known = new Map<string, Resource>();
+  for (const existing of resources) known.set(idKey(existing.currentId()), existing);
+  for (const resource of added) {
+    const id = resource.currentId();
+    const key = idKey(id);
+    const existing = known.get(key);
+    if (existing !== undefined) {
+      throw new ResourceConflictError(
+        `may not add resource with an already registered id: ${formatId(id)} (from ${resource.file}; already added from ${existing.file})`,
+        { object: resource.describe(), file: resource.file },
+      );
+    }
+    known.set(key, resource);
+    resources.push(resource);
   }
-  resources.push(resource);
+}
+
+/**
+ * Throws when two resources share a current id.
+ *
+ * @throws ResourceConflictError naming the id.
+ */
+export function assertUniqueIds(resources: readonly Resource[], message: string): void {
+  const seen = new Set<string>();
+  for (const resource of resources) {
+    const key = idKey(resource.currentId());
+    if (seen.has(key)) throw new ResourceConflictError(`${message}: ${formatId(resource.currentId())}`, { object: resource.describe(), file: resource.file });
+    seen.add(key);
+  }
 }
 
 /** Resources any of whose ids (original, intermediate or current) equals `id`. */
 export function matchAnyId(resources: readonly Resource[], id: ResId): Resource[] {
-  return resources.filter((resource) => resource.allIds().some((candidate) => sameId(candidate, id)));
-}
-
-/** Resources whose current id equals `id`. */
-export function matchCurrentId(resources: readonly Resource[], id: ResId): Resource[] {
-  return resources.filter((resource) => sameId(resource.currentId(), id));
+  return resources.filter(
+    (resource) => (resource.name === id.name || resource.previousIds.some((previous) => previous.name === id.name)) && resource.allIds().some((candidate) => sameId(candidate, id)),
+  );
 }
 
 function mergeStringMaps(base: JsonObject | undefined, overrides: JsonObject | undefined): JsonObject | undefined {

@@ -55,10 +55,23 @@ export function isClusterScoped(gvk: Gvk): boolean {
   return clusterScopedKinds.has(gvk.kind);
 }
 
+const apiVersionParts = new Map<string, { readonly group: string; readonly version: string }>();
+
 /** Splits an `apiVersion` into group and version. */
-export function splitApiVersion(apiVersion: string): { group: string; version: string } {
-  const slash = apiVersion.lastIndexOf('/');
-  return slash < 0 ? { group: '', version: apiVersion } : { group: apiVersion.slice(0, slash), version: apiVersion.slice(slash + 1) };
+export function splitApiVersion(apiVersion: string): { readonly group: string; readonly version: string } {
+  let parts = apiVersionParts.get(apiVersion);
+  if (parts === undefined) {
+    const slash = apiVersion.lastIndexOf('/');
+    parts = slash < 0 ? { group: '', version: apiVersion } : { group: apiVersion.slice(0, slash), version: apiVersion.slice(slash + 1) };
+    if (apiVersionParts.size < 10_000) apiVersionParts.set(apiVersion, parts);
+  }
+  return parts;
+}
+
+/** A string equal for two ids exactly when {@link sameId} holds (for maps and sets of ids). */
+export function idKey(id: ResId): string {
+  const namespace = isClusterScoped(id) ? '' : id.namespace === '' ? 'default' : id.namespace;
+  return `${id.group}|${id.version}|${id.kind}|${namespace}|${id.name}`;
 }
 
 /** The namespace kustomize compares ids by: `default` for an unset namespace, none for cluster-scoped kinds. */
