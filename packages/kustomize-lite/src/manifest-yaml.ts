@@ -12,7 +12,7 @@ export function parseYamlDocuments(text: string, file: string, options: { unique
   const values: JsonValue[] = [];
   for (const document of documents) {
     const error = document.errors[0];
-    if (error !== undefined) throw syntaxError(error, file);
+    if (error !== undefined) throw syntaxError(error, file, text);
     const value = document.toJS({ maxAliasCount: 1000 }) as JsonValue | undefined;
     if (value === null || value === undefined) continue;
     values.push(value);
@@ -48,8 +48,13 @@ function isListKind(value: JsonObject): boolean {
   return typeof kind === 'string' && kind.endsWith('List') && Array.isArray(value['items']) && !('spec' in value);
 }
 
-function syntaxError(error: YAMLParseError | { message: string; linePos?: unknown }, file: string): YamlSyntaxError {
-  const position = (error as YAMLParseError).linePos?.[0];
+function syntaxError(error: YAMLParseError, file: string, text: string): YamlSyntaxError {
+  let position = error.linePos?.[0];
+  if (position === undefined && error.pos !== undefined) {
+    const before = text.slice(0, error.pos[0]);
+    const lineStart = before.lastIndexOf('\n') + 1;
+    position = { line: before.split('\n').length, col: error.pos[0] - lineStart + 1 };
+  }
   const line = position?.line;
   const where = position === undefined ? file : `${file}:${position.line}:${position.col}`;
   const reason = error.message.split('\n')[0] ?? error.message;
