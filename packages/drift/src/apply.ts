@@ -181,8 +181,8 @@ async function applyStageDirectly(client: ClusterClient, objects: readonly KubeO
     if (policy === 'Override' && live && hasClaimedFields(live, settings.takeOwnershipFrom)) {
       await takeClaimedFields(client, live, { fieldManager: settings.fieldManager, managers: settings.takeOwnershipFrom, signal: settings.signal });
     }
-    const sent = live ? structuredClone(object) : object;
-    if (live) settings.ignore.strip(sent, live);
+    const sent = live && settings.ignore.appliesTo(live) ? structuredClone(object) : object;
+    if (sent !== object) settings.ignore.strip(sent, live);
     try {
       const stored = await client.apply(sent, { fieldManager: settings.fieldManager, force: true, signal: settings.signal });
       if (!live) return changeEntry(ref, 'created');

@@ -34,8 +34,8 @@ export async function dryRunObject(client: ClusterClient, desired: KubeObject, o
   let sent: KubeObject;
   let dryRun: KubeObject;
   for (let attempt = 0; ; attempt++) {
-    sent = live ? structuredClone(desired) : desired;
-    if (live) options.ignore.strip(sent, live);
+    sent = live && options.ignore.appliesTo(live) ? structuredClone(desired) : desired;
+    if (sent !== desired) options.ignore.strip(sent, live);
     dryRun = await client.apply(sent, { fieldManager: options.fieldManager, force: true, dryRun: true, signal: options.signal });
     // A controller may have written the object between the read and the dry run (a Deployment's
     // revision annotation): compare like with like, or that write would look like a change.
@@ -43,9 +43,12 @@ export async function dryRunObject(client: ClusterClient, desired: KubeObject, o
     if (attempt >= 3 || (live ? base === live.metadata.resourceVersion : !base)) break;
     live = await client.get(ref, { signal: options.signal });
   }
-  const comparedDryRun = comparableCopy(dryRun);
-  const comparedLive = live ? comparableCopy(live) : undefined;
-  if (comparedLive) {
+  let comparedDryRun = comparableCopy(dryRun);
+  let comparedLive = live ? comparableCopy(live) : undefined;
+  if (comparedLive && options.ignore.appliesTo(live!)) {
+    // Stripping changes nested fields: work on deep copies.
+    comparedLive = structuredClone(comparedLive);
+    comparedDryRun = structuredClone(comparedDryRun);
     options.ignore.strip(comparedLive, live);
     options.ignore.strip(comparedDryRun, live);
   }

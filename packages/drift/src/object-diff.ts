@@ -20,12 +20,19 @@ const serverWrittenMetadata = ['managedFields', 'resourceVersion', 'generation',
 /**
  * A copy of an object with what the apiserver writes by itself removed: `status` and the
  * server-written metadata (`managedFields`, `resourceVersion`, `generation`, `uid`, `creationTimestamp`).
+ *
+ * @remarks A shallow copy (top level and `metadata`): nested values are shared with `object`, so
+ * clone it deeply before changing anything below them. Comparing a thousand objects stays cheap.
+ * @example
+ * ```ts
+ * deepEqual(comparableCopy(live), comparableCopy(dryRun)); // true when only server-written fields differ
+ * ```
  */
 export function comparableCopy(object: KubeObject): KubeObject {
-  const copy = structuredClone(object);
-  delete copy['status'];
-  for (const key of serverWrittenMetadata) delete (copy.metadata as unknown as Record<string, unknown>)[key];
-  return copy;
+  const { status: _status, ...rest } = object;
+  const metadata: Record<string, unknown> = { ...object.metadata };
+  for (const key of serverWrittenMetadata) delete metadata[key];
+  return { ...rest, metadata } as unknown as KubeObject;
 }
 
 /**
