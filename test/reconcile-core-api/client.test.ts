@@ -4,6 +4,8 @@ import {
   ConfigMapKind,
   ConflictError,
   DeploymentKind,
+  ForbiddenError,
+  UnauthorizedError,
   InvalidError,
   KubeClient,
   NotFoundError,
@@ -13,6 +15,7 @@ import {
   type KubeObject,
   type ObjectOf,
 } from '@weft/reconcile-core';
+import { KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { clusterKubeConfig, describeCluster, testNamespace } from '../support/cluster';
 
@@ -214,6 +217,31 @@ describeCluster('KubeClient against the real kube-apiserver', () => {
       for await (const event of client.watch(ConfigMapKind, { namespace, signal: AbortSignal.timeout(300) })) void event;
     })().catch((caught: unknown) => caught);
     expect(timedOut).toBeInstanceOf(TimeoutError);
+  });
+
+  it('reports bad credentials as UnauthorizedError and missing RBAC as ForbiddenError', async () => {
+    const admin = clusterKubeConfig();
+    const withUser = (user: Record<string, unknown>): KubeClient => {
+      const kubeConfig = new KubeConfig();
+      kubeConfig.loadFromOptions({
+        clusters: [admin.getCurrentCluster()],
+        users: [{ ...admin.getCurrentUser(), ...user, name: 'test-user' }],
+        contexts: [{ name: 'test', cluster: admin.getCurrentCluster()!.name, user: 'test-user' }],
+        currentContext: 'test',
+      });
+      return new KubeClient(kubeConfig);
+    };
+    const stranger = withUser({ certData: undefined, keyData: undefined, certFile: undefined, keyFile: undefined, token: 'not-a-real-token' });
+    const unauthorized = await stranger.get(ConfigMapKind, 'made', { namespace }).catch((caught: unknown) => caught);
+    expect(unauthorized).toBeInstanceOf(UnauthorizedError);
+    expect((unauthorized as UnauthorizedError).code).toBe(401);
+    stranger.close();
+
+    const nobody = withUser({ impersonateUser: 'nobody@example.com' });
+    const forbidden = await nobody.get(ConfigMapKind, 'made', { namespace }).catch((caught: unknown) => caught);
+    expect(forbidden).toBeInstanceOf(ForbiddenError);
+    expect((forbidden as ForbiddenError).message).toContain(`ConfigMap/${namespace}/made get failed: configmaps "made" is forbidden: User "nobody@example.com" cannot get resource`);
+    nobody.close();
   });
 
   it('lets NotFound be told apart with a guard', async () => {
