@@ -36,7 +36,16 @@ export class StrategicMergePatchError extends MergeError {
   override readonly name: string = 'StrategicMergePatchError';
 }
 
-/** Whether a value is a {@link MergeError}. */
+/**
+ * Whether a value is a {@link MergeError}.
+ *
+ * @remarks Uses `instanceof`; works for every subclass.
+ * @throws never
+ * @example
+ * ```ts
+ * if (isMergeError(error)) console.error(error.message);
+ * ```
+ */
 export function isMergeError(value: unknown): value is MergeError {
   return value instanceof MergeError;
 }

@@ -13,6 +13,8 @@ export type FieldPath = readonly PathElement[];
  *
  * @remarks
  * Immutable from the outside: operations return new sets. Empty child nodes are never kept.
+ * Elements are FieldsV1 keys, so `decodeFieldsV1` / `encodeFieldsV1` convert without parsing.
+ * @throws never
  *
  * @example
  * ```ts
@@ -291,6 +293,13 @@ export function fieldElement(name: string): PathElement {
 /**
  * A path as the apiserver prints it in conflict messages: `.spec.replicas`,
  * `.spec.containers[name="app"].image`, `.metadata.finalizers[="x"]`.
+ *
+ * @remarks Key values are printed as JSON (strings quoted, numbers bare), keys in name order.
+ * @throws never
+ * @example
+ * ```ts
+ * formatFieldPath(['f:spec', 'f:ports', 'k:{"port":80,"protocol":"TCP"}']); // '.spec.ports[port=80,protocol="TCP"]'
+ * ```
  */
 export function formatFieldPath(path: FieldPath): string {
   return path.map(formatPathElement).join('');

@@ -88,7 +88,17 @@ function managerSortKey(conflict: FieldConflict): string {
   return JSON.stringify(identity);
 }
 
-/** The apiserver's message for apply conflicts. */
+/**
+ * The message kube-apiserver returns for apply conflicts.
+ *
+ * @remarks One conflict: `Apply failed with 1 conflict: conflict with "m": .spec.replicas`; several:
+ * grouped per manager (sorted), `Update` managers with `using <apiVersion>`.
+ * @throws never
+ * @example
+ * ```ts
+ * conflictMessage(error.conflicts);
+ * ```
+ */
 export function conflictMessage(conflicts: readonly FieldConflict[]): string {
   if (conflicts.length === 1) {
     const [only] = conflicts as [FieldConflict];

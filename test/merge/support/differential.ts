@@ -31,10 +31,26 @@ export interface DifferentialContext {
   readonly registry: MergeSchemaRegistry;
 }
 
-/** Runs `step` on the object identified by `target` (apiVersion, kind, metadata.name/namespace). */
-export async function runStep(context: DifferentialContext, target: JsonObject, step: Step): Promise<StepOutcome> {
+/**
+ * Runs `step` on the object identified by `target` (apiVersion, kind, metadata.name/namespace).
+ * `known` is the live object when the caller has it (the previous step's result); otherwise it is read.
+ */
+export async function runStep(context: DifferentialContext, target: JsonObject, step: Step, known?: { live: JsonObject | undefined }): Promise<StepOutcome> {
+  const live = known === undefined ? await context.oracle.read(target) : known.live;
+  const written: { stored?: JsonObject } = {};
+  const result = await runStepOn(context, target, step, live, written);
+  if (known !== undefined && written.stored !== undefined) known.live = written.stored;
+  return result;
+}
+
+async function runStepOn(
+  context: DifferentialContext,
+  target: JsonObject,
+  step: Step,
+  live: JsonObject | undefined,
+  written: { stored?: JsonObject },
+): Promise<StepOutcome> {
   const { oracle, registry } = context;
-  const live = await oracle.read(target);
   switch (step.op) {
     case 'apply': {
       let engine: { object: JsonObject } | Error;
@@ -44,6 +60,7 @@ export async function runStep(context: DifferentialContext, target: JsonObject, 
         engine = error as Error;
       }
       const real = await oracle.apply(step.config, step.manager, step.force);
+      if (real.ok) written.stored = real.object;
       return compareOutcome(context, step, real, engine, true);
     }
     case 'smp': {
@@ -55,6 +72,7 @@ export async function runStep(context: DifferentialContext, target: JsonObject, 
         engine = error as Error;
       }
       const real = await oracle.strategicMergePatch(target, step.patch, step.manager);
+      if (real.ok) written.stored = real.object;
       const outcome = await compareOutcome(context, step, real, engine, false);
       if (outcome.status !== 'equal' || !real.ok) return outcome;
       return compareUpdateOwnership(live, real.object, step.manager, registry);
@@ -62,6 +80,7 @@ export async function runStep(context: DifferentialContext, target: JsonObject, 
     case 'create': {
       if (live !== undefined) return { status: 'skipped', note: 'already exists' };
       const real = await oracle.create(step.object, step.manager);
+      if (real.ok) written.stored = real.object;
       if (!real.ok) return { status: 'skipped', note: `create rejected: ${real.message}` };
       return compareUpdateOwnership(undefined, asSeenByFieldManager(real.object), step.manager, registry);
     }
@@ -69,6 +88,7 @@ export async function runStep(context: DifferentialContext, target: JsonObject, 
       if (live === undefined) return { status: 'skipped', note: 'nothing to update' };
       const next = mergeShallow(live, step.change);
       const real = await oracle.replace(next, step.manager);
+      if (real.ok) written.stored = real.object;
       if (!real.ok) return { status: 'skipped', note: `update rejected: ${real.message}` };
       return compareUpdateOwnership(live, real.object, step.manager, registry);
     }
