@@ -1,4 +1,5 @@
 import { posix } from 'node:path';
+import { stringify } from 'yaml';
 import { MergeSchemaRegistry } from '@weft/merge';
 import { BuildAbortedError, KustomizationFileError, MissingFileError, UnsupportedFeatureError } from './errors.js';
 import { nodeFs, type KustomizeFs } from './file-system.js';
@@ -53,6 +54,9 @@ interface Accumulator {
 interface BuildSession extends LoadSession {
   registry: MergeSchemaRegistry;
   readonly links: LinkedValues;
+  /** buildMetadata of the top kustomization: origin and transformer annotations for the whole tree. */
+  originAnnotations: boolean;
+  transformerAnnotations: boolean;
 }
 
 const defaultMaxInputBytes = 64 * 1024 * 1024;
@@ -103,6 +107,8 @@ export async function buildWithSources(path: string, options: BuildOptions = {})
     buildRoot: directory,
     registry: MergeSchemaRegistry.builtin(),
     links: new LinkedValues(),
+    originAnnotations: false,
+    transformerAnnotations: false,
   };
   if (options.signal?.aborted) throw new BuildAbortedError('kustomize build aborted', { cause: options.signal.reason });
   const loader = await Loader.open(session, directory, path);
@@ -110,6 +116,8 @@ export async function buildWithSources(path: string, options: BuildOptions = {})
   if (loaded.isComponent) {
     throw new KustomizationFileError(`${loaded.file}: a Component cannot be built on its own; include it from a Kustomization's components`, { file: loaded.file });
   }
+  session.originAnnotations = loaded.kustomization.buildMetadata?.includes('originAnnotations') === true;
+  session.transformerAnnotations = loaded.kustomization.buildMetadata?.includes('transformerAnnotations') === true;
   const accumulator = await accumulateTarget(loader, loaded.kustomization, loaded.file, session, undefined);
   const resources = accumulator.resources;
   for (const resource of resources) {
@@ -132,23 +140,15 @@ export async function buildWithSources(path: string, options: BuildOptions = {})
 
 function finalObject(resource: Resource): JsonObject {
   const object = resource.object;
-  if (resource.origin !== undefined) {
+  const added: JsonObject = {};
+  if (resource.transformations.length > 0) added['alpha.config.kubernetes.io/transformations'] = stringify(resource.transformations);
+  if (resource.origin !== undefined) added['config.kubernetes.io/origin'] = stringify(resource.origin);
+  if (Object.keys(added).length > 0) {
     const metadata = resource.metadata;
     const annotations = isJsonObject(metadata['annotations']) ? metadata['annotations'] : {};
-    metadata['annotations'] = { ...annotations, 'config.kubernetes.io/origin': renderOrigin(resource.origin) };
+    metadata['annotations'] = { ...annotations, ...added };
   }
   return object;
-}
-
-function renderOrigin(origin: JsonObject): string {
-  const lines: string[] = [];
-  for (const [key, value] of Object.entries(origin)) {
-    if (isJsonObject(value)) {
-      lines.push(`${key}:`);
-      for (const [inner, innerValue] of Object.entries(value)) lines.push(`  ${inner}: ${String(innerValue)}`);
-    } else lines.push(`${key}: ${String(value)}`);
-  }
-  return `${lines.join('\n')}\n`;
 }
 
 /** Accumulates one kustomization (or component) level: resources, generators, components, transformers, vars. */
@@ -162,7 +162,7 @@ async function accumulateTarget(
   loader.checkAborted();
   await loadOpenApi(loader, kustomization, session, file);
   const accumulator: Accumulator = parent ?? { resources: [], config: defaultTransformerConfig(), vars: [] };
-  const originEnabled = kustomization.buildMetadata?.includes('originAnnotations') === true;
+  const originEnabled = session.originAnnotations || kustomization.buildMetadata?.includes('originAnnotations') === true;
   for (const entry of kustomization.resources ?? []) {
     await accumulateResource(loader, entry, accumulator, session, file, originEnabled);
   }
@@ -180,7 +180,8 @@ async function accumulateTarget(
   for (const component of kustomization.components ?? []) {
     await accumulateComponent(loader, component, accumulator, session, file);
   }
-  const context: TransformContext = { loader, session, file, registry: session.registry, links: session.links };
+  const recordTransformers = session.transformerAnnotations || kustomization.buildMetadata?.includes('transformerAnnotations') === true;
+  const context: TransformContext = { loader, session, file, registry: session.registry, links: session.links, recordTransformers };
   await runBuiltinTransformers(accumulator.resources, kustomization, accumulator.config, context);
   await runTransformerConfigs(accumulator.resources, kustomization.transformers ?? [], accumulator.config, context, (path) => loadPluginDirectory(loader, path, session));
   bindVars(accumulator.resources, accumulator.vars, kustomization.vars ?? []);
@@ -223,7 +224,7 @@ async function accumulateResource(
     const display = loader.display(loaded.path);
     const added = parseManifests(loaded.text, display).map((object) => {
       const resource = new Resource(object, display).normaliseMetadata();
-      if (originEnabled) resource.origin = { path: entry };
+      if (originEnabled) resource.origin = { path: display };
       validateResource(resource);
       return resource;
     });
@@ -283,12 +284,12 @@ async function runGenerators(loader: Loader, kustomization: Kustomization, accum
   const generated: Resource[] = [];
   for (const args of kustomization.configMapGenerator ?? []) {
     const resource = await generate('ConfigMap', args, kustomization.generatorOptions, loader, file);
-    if (originEnabled) resource.origin = { configuredIn: posix.basename(file), configuredBy: { apiVersion: 'builtin', kind: 'ConfigMapGenerator' } };
+    if (originEnabled) resource.origin = { configuredIn: file, configuredBy: { apiVersion: 'builtin', kind: 'ConfigMapGenerator' } };
     generated.push(resource);
   }
   for (const args of kustomization.secretGenerator ?? []) {
     const resource = await generate('Secret', args, kustomization.generatorOptions, loader, file);
-    if (originEnabled) resource.origin = { configuredIn: posix.basename(file), configuredBy: { apiVersion: 'builtin', kind: 'SecretGenerator' } };
+    if (originEnabled) resource.origin = { configuredIn: file, configuredBy: { apiVersion: 'builtin', kind: 'SecretGenerator' } };
     generated.push(resource);
   }
   for (const entry of kustomization.generators ?? []) {
@@ -301,7 +302,7 @@ async function runGenerators(loader: Loader, kustomization: Kustomization, accum
       if (originEnabled) {
         const configuredBy: JsonObject = { apiVersion: 'builtin', kind: config.kind === 'ConfigMap' ? 'ConfigMapGenerator' : 'SecretGenerator' };
         if (config.metadataName !== undefined) configuredBy['name'] = config.metadataName;
-        resource.origin = { configuredIn: entry, configuredBy };
+        resource.origin = { configuredIn: config.file, configuredBy };
       }
       generated.push(resource);
     }

@@ -26,6 +26,16 @@ export interface TransformContext {
   readonly registry: MergeSchemaRegistry;
   /** Label/annotation values kustomize shares between fields (see {@link LinkedValues}). */
   readonly links: LinkedValues;
+  /** Whether to record each transformer on the objects it ran over (buildMetadata transformerAnnotations). */
+  readonly recordTransformers?: boolean;
+}
+
+/** Records a builtin transformer run on every object (kustomize's transformer annotations). */
+function record(resources: readonly Resource[], context: TransformContext, kind: string, configuredIn: string = context.file, name?: string): void {
+  if (context.recordTransformers !== true) return;
+  const configuredBy: JsonObject = { apiVersion: 'builtin', kind };
+  if (name !== undefined) configuredBy['name'] = name;
+  for (const resource of resources) resource.transformations.push({ configuredIn, configuredBy });
 }
 
 /** Reads patch text from a file or takes it inline. */
@@ -97,13 +107,26 @@ async function loadReplacements(loader: Loader, entries: readonly JsonObject[]):
  */
 export async function runBuiltinTransformers(resources: Resource[], kustomization: Kustomization, config: TransformerConfig, context: TransformContext): Promise<void> {
   const { loader } = context;
-  await runPatchesStrategicMerge(resources, loader, kustomization.patchesStrategicMerge ?? [], context);
-  for (const entry of kustomization.patches ?? []) await runPatch(resources, loader, entry, context);
+  if ((kustomization.patchesStrategicMerge ?? []).length > 0) {
+    await runPatchesStrategicMerge(resources, loader, kustomization.patchesStrategicMerge ?? [], context);
+    record(resources, context, 'PatchStrategicMergeTransformer');
+  }
+  for (const entry of kustomization.patches ?? []) {
+    await runPatch(resources, loader, entry, context);
+    record(resources, context, 'PatchTransformer');
+  }
   if (kustomization.namespace !== undefined && kustomization.namespace !== '') {
     transformNamespace(resources, { namespace: kustomization.namespace, fieldSpecs: config.namespace });
+    record(resources, context, 'NamespaceTransformer');
   }
-  if (kustomization.namePrefix) transformNameAffixes(resources, { prefix: kustomization.namePrefix, fieldSpecs: config.namePrefix });
-  if (kustomization.nameSuffix) transformNameAffixes(resources, { suffix: kustomization.nameSuffix, fieldSpecs: config.nameSuffix });
+  if (kustomization.namePrefix) {
+    transformNameAffixes(resources, { prefix: kustomization.namePrefix, fieldSpecs: config.namePrefix });
+    record(resources, context, 'PrefixTransformer');
+  }
+  if (kustomization.nameSuffix) {
+    transformNameAffixes(resources, { suffix: kustomization.nameSuffix, fieldSpecs: config.nameSuffix });
+    record(resources, context, 'SuffixTransformer');
+  }
   for (const label of kustomization.labels ?? []) {
     let specs: FieldSpec[] = [...(label.fields ?? [])];
     if (label.includeSelectors === true) specs = mergeFieldSpecs(specs, config.commonLabels);
@@ -113,17 +136,34 @@ export async function runBuiltinTransformers(resources: Resource[], kustomizatio
       if (label.includeVolumeClaimTemplates === true) specs = mergeFieldSpecs(specs, [{ path: 'spec/volumeClaimTemplates[]/metadata/labels', kind: 'StatefulSet', group: 'apps', create: true }]);
     }
     transformMetadataMap(resources, label.pairs ?? {}, specs, context.links);
+    record(resources, context, 'LabelTransformer');
   }
-  if (kustomization.commonLabels !== undefined) transformMetadataMap(resources, kustomization.commonLabels, config.commonLabels, context.links);
-  if (kustomization.commonAnnotations !== undefined) transformMetadataMap(resources, kustomization.commonAnnotations, config.commonAnnotations, context.links);
+  if (kustomization.commonLabels !== undefined) {
+    transformMetadataMap(resources, kustomization.commonLabels, config.commonLabels, context.links);
+    record(resources, context, 'LabelTransformer');
+  }
+  if (kustomization.commonAnnotations !== undefined) {
+    transformMetadataMap(resources, kustomization.commonAnnotations, config.commonAnnotations, context.links);
+    record(resources, context, 'AnnotationsTransformer');
+  }
   for (const entry of kustomization.patchesJson6902 ?? []) {
     const { text, file } = await patchText(loader, entry, context.file);
     if (entry.target === undefined) throw new KustomizationFileError(`${context.file}: patchesJson6902 entries need a target`, { file: context.file });
     applyJson6902Patch(resources, parseJson6902(text, file), entry.target, file);
+    record(resources, context, 'PatchJson6902Transformer');
   }
-  if (kustomization.replicas !== undefined) transformReplicas(resources, kustomization.replicas, config.replicas);
-  if (kustomization.images !== undefined) transformImages(resources, kustomization.images, config.images);
-  if (kustomization.replacements !== undefined) applyReplacements(resources, await loadReplacements(loader, kustomization.replacements));
+  if (kustomization.replicas !== undefined) {
+    transformReplicas(resources, kustomization.replicas, config.replicas);
+    record(resources, context, 'ReplicaCountTransformer');
+  }
+  if (kustomization.images !== undefined) {
+    transformImages(resources, kustomization.images, config.images);
+    record(resources, context, 'ImageTagTransformer');
+  }
+  if (kustomization.replacements !== undefined) {
+    applyReplacements(resources, await loadReplacements(loader, kustomization.replacements));
+    record(resources, context, 'ReplacementTransformer');
+  }
 }
 
 function fieldSpecsOf(config: JsonObject): FieldSpec[] {
@@ -214,6 +254,8 @@ export async function runTransformerConfigs(
         default:
           refuseExternalPlugin(config, file);
       }
+      const metadata = isJsonObject(config['metadata']) ? config['metadata'] : {};
+      record(resources, context, String(config['kind']), file, typeof metadata['name'] === 'string' ? metadata['name'] : undefined);
     }
   }
 }
