@@ -49,6 +49,7 @@ await new Promise((resolve) => setTimeout(resolve, 1_000));
 // The update stream: one PATCH every 1/rate seconds, round robin over the objects.
 const updates: { name: string; resourceVersion: number; respondedAt: number }[] = [];
 const inFlight = new Set<Promise<void>>();
+let failedUpdates = 0;
 const total = ratePerSecond * seconds;
 const started = performance.now();
 for (let n = 1; n <= total; n++) {
@@ -58,7 +59,10 @@ for (let n = 1; n <= total; n++) {
   const name = `cm-${n % objects}`;
   const sent = transport
     .request<KubeObject>('PATCH', `/api/v1/namespaces/${namespace}/configmaps/${name}`, { body: { data: { n: String(n) } }, contentType: 'application/merge-patch+json' })
-    .then((updated) => void updates.push({ name, resourceVersion: Number(updated.metadata.resourceVersion), respondedAt: performance.now() }));
+    .then(
+      (updated) => void updates.push({ name, resourceVersion: Number(updated.metadata.resourceVersion), respondedAt: performance.now() }),
+      () => void (failedUpdates += 1),
+    );
   inFlight.add(sent);
   void sent.finally(() => inFlight.delete(sent));
 }
@@ -83,7 +87,7 @@ const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.lengt
 
 const weft = latencies(weftSeen);
 const baseline = latencies(baselineSeen);
-console.log(`${updates.length} updates in ${sendSeconds.toFixed(1)} s (${(updates.length / sendSeconds).toFixed(0)}/s) over ${objects} ConfigMaps`);
+console.log(`${updates.length} updates in ${sendSeconds.toFixed(1)} s (${(updates.length / sendSeconds).toFixed(0)}/s) over ${objects} ConfigMaps; ${failedUpdates} failed (apiserver errors) and were left out`);
 for (const [label, figures] of [['weft', weft], ['baseline', baseline]] as const) {
   console.log(`${label.padEnd(8)} p50=${percentile(figures.values, 50).toFixed(1)}ms p99=${percentile(figures.values, 99).toFixed(1)}ms max=${(figures.values.at(-1) ?? NaN).toFixed(1)}ms unseen=${figures.missed}`);
 }
