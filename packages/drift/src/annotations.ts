@@ -3,6 +3,13 @@ import type { KubeObject } from '@weft/reconcile-core';
 /**
  * Per-object annotations Weft reads. Flux's `kustomize.toolkit.fluxcd.io/*` spellings are
  * honoured as aliases, so manifests written for Flux keep working.
+ *
+ * @remarks Values are compared case-insensitively (`Enabled`, `enabled`). When both spellings are
+ * set, Weft's wins.
+ * @example
+ * ```ts
+ * const object = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x', annotations: { [annotations.prune]: 'disabled' } } };
+ * ```
  */
 export const annotations = {
   /** Apply policy: `Override` (default), `Merge`, `IfNotPresent`, `Ignore`. */
@@ -31,7 +38,16 @@ function annotation(object: KubeObject, key: keyof typeof annotations): string |
   return all[annotations[key]] ?? all[fluxAnnotations[key]];
 }
 
-/** The object's apply policy; `Override` when unset or unrecognised (as Flux). */
+/**
+ * The object's apply policy; `Override` when unset or unrecognised (as Flux).
+ *
+ * @remarks Reads `weft.dev/ssa`, then Flux's `kustomize.toolkit.fluxcd.io/ssa`.
+ * @throws Never.
+ * @example
+ * ```ts
+ * applyPolicyOf({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x', annotations: { 'weft.dev/ssa': 'IfNotPresent' } } }); // 'IfNotPresent'
+ * ```
+ */
 export function applyPolicyOf(object: KubeObject): ApplyPolicy {
   const value = annotation(object, 'applyPolicy')?.toLowerCase();
   if (value === 'merge') return 'Merge';

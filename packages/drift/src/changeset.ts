@@ -25,6 +25,9 @@ export interface ChangeSet {
 /**
  * One {@link ChangeSetEntry}.
  *
+ * @remarks `subject` is derived from `ref` (`Kind/namespace/name`), so the two never disagree.
+ * @throws Never.
+ *
  * @example
  * ```ts
  * changeEntry({ group: 'apps', version: 'v1', kind: 'Deployment', namespace: 'prod', name: 'web' }, 'created');
@@ -38,6 +41,9 @@ export function changeEntry(ref: ObjectRef, action: ChangeAction, reason?: strin
 /**
  * Joins change sets in order.
  *
+ * @remarks Entries are kept as they are, duplicates included (an object applied, then pruned, shows twice).
+ * @throws Never.
+ *
  * @example
  * ```ts
  * const all = mergeChangeSets(applied, pruned);
@@ -48,7 +54,10 @@ export function mergeChangeSets(...sets: readonly ChangeSet[]): ChangeSet {
 }
 
 /**
- * The entry for one object, by its inventory id or ref.
+ * The entry for one object, by its ref.
+ *
+ * @remarks Matched by inventory id (group, kind, namespace, name): the version does not matter.
+ * @throws Never.
  *
  * @example
  * ```ts
@@ -62,6 +71,9 @@ export function findChange(set: ChangeSet, ref: ObjectRef): ChangeSetEntry | und
 
 /**
  * Counts per action, e.g. `{ created: 3, unchanged: 10 }`.
+ *
+ * @remarks Actions that did not occur are absent, not 0.
+ * @throws Never.
  *
  * @example
  * ```ts
@@ -77,6 +89,9 @@ export function countChanges(set: ChangeSet): Partial<Record<ChangeAction, numbe
 /**
  * The change set as lines people read, one per object that changed (`Deployment/prod/web configured`),
  * as Flux's events list them; unchanged objects are left out.
+ *
+ * @remarks An empty string when nothing changed.
+ * @throws Never.
  *
  * @example
  * ```ts

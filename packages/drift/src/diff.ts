@@ -68,7 +68,13 @@ export async function diff(client: ClusterClient, objects: readonly KubeObject[]
 /**
  * Compares one object with the cluster (see {@link diff}).
  *
- * @throws {@link DriftObjectError} naming the object when its dry run fails.
+ * @remarks Pass `live` when you already hold the live object (from a watch event; `null` when it
+ * is known to be absent) to save a read. Nothing is written.
+ * @throws {@link DriftObjectError} naming the object when its dry run fails; `CancelledError` when the signal aborts.
+ * @example
+ * ```ts
+ * const result = await diffObject(client, object, { fieldManager: 'weft', ignore: compileIgnoreRules(rules) });
+ * ```
  */
 export async function diffObject(client: ClusterClient, object: KubeObject, options: { fieldManager: string; ignore: CompiledIgnoreRules; live?: KubeObject | null; signal?: AbortSignal | undefined }): Promise<ObjectDiff> {
   const ref = objectRef(object);

@@ -7,6 +7,11 @@ import { WeftError, describeObject, type ObjectRef } from '@weft/reconcile-core'
  * @remarks
  * `retryable` follows the cause: a connection loss or conflict is retryable, an invalid
  * object is not. `cause` keeps the apiserver's error.
+ * @throws Never (an error type).
+ * @example
+ * ```ts
+ * catch (error) { if (isDriftObjectError(error)) console.error(error.object, error.source, error.message); }
+ * ```
  */
 export class DriftObjectError extends WeftError {
   override name = 'DriftObjectError';
@@ -25,7 +30,13 @@ export class DriftObjectError extends WeftError {
 /**
  * The server-side dry run of a set rejected at least one object, so nothing was applied.
  *
- * @remarks Not retryable: the set must change. `failures` names every rejected object.
+ * @remarks Not retryable: the set must change. `failures` names every rejected object; the
+ * error's own `object` and message are the first.
+ * @throws Never (an error type).
+ * @example
+ * ```ts
+ * catch (error) { if (error instanceof DryRunError) for (const failure of error.failures) console.error(failure.message); }
+ * ```
  */
 export class DryRunError extends DriftObjectError {
   override name = 'DryRunError';
@@ -45,17 +56,40 @@ export class DryRunError extends DriftObjectError {
  * `force` (recreate).
  *
  * @remarks Not retryable. Set `force: true` or annotate the object `weft.dev/force: enabled`.
+ * @throws Never (an error type).
+ * @example
+ * ```ts
+ * if (error instanceof DryRunError && error.failures.some((failure) => failure instanceof ImmutableFieldError)) await applySet(client, objects, { force: true });
+ * ```
  */
 export class ImmutableFieldError extends DriftObjectError {
   override name = 'ImmutableFieldError';
 }
 
-/** A set of objects is malformed: missing kind/name, or the same object twice. Not retryable. */
+/**
+ * A set of objects is malformed: missing kind/name, or the same object twice; or an inventory
+ * entry is not `<namespace>_<name>_<group>_<kind>`.
+ *
+ * @remarks Not retryable. Thrown before any request.
+ * @throws Never (an error type).
+ * @example
+ * ```ts
+ * await applySet(client, objects).catch((error) => { if (error instanceof InvalidSetError) console.error(error.message); });
+ * ```
+ */
 export class InvalidSetError extends WeftError {
   override name = 'InvalidSetError';
 }
 
-/** Whether a value is a {@link DriftObjectError} (including {@link DryRunError} and {@link ImmutableFieldError}). */
+/**
+ * Whether a value is a {@link DriftObjectError} (including {@link DryRunError} and {@link ImmutableFieldError}).
+ *
+ * @throws Never.
+ * @example
+ * ```ts
+ * if (isDriftObjectError(error) && error.retryable) scheduleRetry();
+ * ```
+ */
 export function isDriftObjectError(value: unknown): value is DriftObjectError {
   return value instanceof DriftObjectError;
 }

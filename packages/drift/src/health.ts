@@ -36,6 +36,7 @@ interface Condition {
  * - Anything else: `failed` when `Stalled=True`, `progressing` when `Reconciling=True` or `Ready`
  *   is not `True` (or its `observedGeneration` is behind), `healthy` when `Ready=True` or when it
  *   has no conditions at all (ConfigMaps, Secrets, …).
+ * @throws Never: an object this function does not understand is judged by its conditions.
  * @example
  * ```ts
  * objectHealth(await client.get(ref)); // { status: 'progressing', reason: 'Available: 1/3' }

@@ -37,7 +37,16 @@ export interface IgnoreRule {
   readonly target?: TargetSelector;
 }
 
-/** An ignore rule does not parse (bad JSON pointer, label selector or name pattern). Not retryable. */
+/**
+ * An ignore rule does not parse (bad JSON pointer, label selector or name pattern).
+ *
+ * @remarks Not retryable: fix the rule. The message names the rule by its index.
+ * @throws Never (an error type).
+ * @example
+ * ```ts
+ * try { compileIgnoreRules(rules); } catch (error) { if (error instanceof InvalidIgnoreRuleError) console.error(error.message); }
+ * ```
+ */
 export class InvalidIgnoreRuleError extends WeftError {
   override name = 'InvalidIgnoreRuleError';
 }
@@ -58,6 +67,9 @@ interface CompiledRule {
 
 /**
  * Parses ignore rules once.
+ *
+ * @remarks A rule matches the live object when there is one (labels as they are in the cluster),
+ * else the desired object. Rules without a target apply to every object.
  *
  * @throws {@link InvalidIgnoreRuleError} naming the rule (by index) and what does not parse.
  * @example
@@ -98,7 +110,12 @@ function compileRule(rule: IgnoreRule, index: number): CompiledRule {
 /**
  * A predicate for one {@link TargetSelector}.
  *
+ * @remarks `name` and `namespace` are anchored regular expressions; unset fields match anything.
  * @throws Error when a pattern or selector does not parse.
+ * @example
+ * ```ts
+ * const isWeb = compileTarget({ kind: 'Deployment', name: 'web-.*', labelSelector: 'tier=frontend' });
+ * ```
  */
 export function compileTarget(target: TargetSelector): (object: KubeObject) => boolean {
   const name = target.name === undefined ? undefined : anchored(target.name);

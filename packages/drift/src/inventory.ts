@@ -18,6 +18,9 @@ export interface Inventory {
 /**
  * The inventory of a set of objects, sorted by id (as Flux sorts it).
  *
+ * @remarks An object given twice appears once. Accepts objects or refs.
+ * @throws Never.
+ *
  * @example
  * ```ts
  * inventoryOf([{ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'prod' } }]);
@@ -56,6 +59,7 @@ export function inventoryEntryRef(entry: InventoryEntry): ObjectRef {
 /**
  * The objects in `previous` that `current` no longer holds: what left git, to prune.
  *
+ * @throws {@link InvalidSetError} when an entry of `previous` is not a valid inventory id.
  * @remarks Compared by id (group, kind, namespace, name), not version: a version bump is the same object.
  * Returned in reverse apply order (custom resources before their CRDs, namespaces last), by id within each.
  * @example
@@ -76,7 +80,7 @@ function pruneRank(ref: ObjectRef): number {
   return 0;
 }
 
-/** The `apiVersion` of an inventory entry's object. */
+/** The `apiVersion` of an inventory entry's object (internal). */
 export function inventoryApiVersion(ref: Pick<ObjectRef, 'group' | 'version'>): string {
   return ref.group ? `${ref.group}/${ref.version}` : ref.version;
 }

@@ -37,6 +37,13 @@ export function comparableCopy(object: KubeObject): KubeObject {
 
 /**
  * The fields that differ between two JSON values, as JSON pointers; lists are compared item by item.
+ *
+ * @remarks Lists of different lengths are one `replace` of the whole list. Keys are visited sorted.
+ * @throws Never.
+ * @example
+ * ```ts
+ * fieldChanges({ spec: { replicas: 5 } }, { spec: { replicas: 2 } }); // [{ path: '/spec/replicas', op: 'replace', live: 5, desired: 2 }]
+ * ```
  */
 export function fieldChanges(live: unknown, desired: unknown, path: (string | number)[] = []): FieldChange[] {
   if (isRecord(live) && isRecord(desired)) {
@@ -55,7 +62,7 @@ export function fieldChanges(live: unknown, desired: unknown, path: (string | nu
   return deepEqual(live, desired) ? [] : [{ path: formatJsonPointer(path), op: 'replace', live, desired }];
 }
 
-/** Structural equality of JSON values (key order does not matter). */
+/** Structural equality of JSON values (key order does not matter; internal). */
 export function deepEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (Array.isArray(a)) return Array.isArray(b) && a.length === b.length && a.every((item, index) => deepEqual(item, b[index]));
@@ -77,6 +84,12 @@ const lastApplied = 'kubectl.kubernetes.io/last-applied-configuration';
  * annotation, which holds them too) becomes `*****`; a value that differs between the two sides
  * becomes `***** (live)` and `***** (desired)`, so the diff still shows which keys changed, never
  * their values (Argo CD and Flux mask the same way). Other kinds are returned as they are.
+ * The inputs are never changed.
+ * @throws Never.
+ * @example
+ * ```ts
+ * const [live, desired] = maskSecrets(liveSecret, desiredSecret);
+ * ```
  */
 export function maskSecrets<T extends KubeObject | undefined>(live: T, desired: T): [T, T] {
   const subject = live ?? desired;
@@ -104,6 +117,12 @@ export function maskSecrets<T extends KubeObject | undefined>(live: T, desired: 
  * A unified diff (as `diff -u`) of two objects rendered as YAML, labelled with the object's name.
  *
  * @remarks Pass objects through {@link maskSecrets} first; this function prints what it is given.
+ * Map keys are sorted, so the diff does not depend on key order.
+ * @throws Never.
+ * @example
+ * ```ts
+ * console.log(unifiedDiff('Deployment/prod/web', live, desired));
+ * ```
  */
 export function unifiedDiff(subject: string, live: KubeObject | undefined, desired: KubeObject | undefined): string {
   const render = (object: KubeObject | undefined): string => (object ? stringify(object, { sortMapEntries: true }) : '');

@@ -95,6 +95,9 @@ function managedBy(live: KubeObject, fieldManager: string): boolean {
  * Stores an inventory in its owner's status (`status.inventory`, as Flux's Kustomization does),
  * through the status subresource.
  *
+ * @remarks A JSON merge patch of `status.inventory` only: other status fields are kept. The owner's
+ * kind must have a status subresource.
+ *
  * @throws {@link DriftObjectError} naming the owner when the patch fails.
  * @example
  * ```ts
@@ -111,6 +114,9 @@ export async function saveInventory(client: ClusterClient, owner: ObjectRef, inv
 
 /**
  * Reads an inventory from an owner object's `status.inventory`; undefined when it has none.
+ *
+ * @remarks Malformed entries (without a string `id` and `v`) are dropped.
+ * @throws Never.
  *
  * @example
  * ```ts

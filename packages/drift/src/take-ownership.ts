@@ -6,6 +6,14 @@ import { managedFieldsOf, unionFieldSets, type ManagedFieldsEntry } from './mana
 /**
  * The field managers whose fields apply takes back, as Flux does: what `kubectl edit`,
  * `kubectl apply` (client-side) and the client-side-to-server-side upgrade leave behind.
+ *
+ * @remarks Flux names the first three; Weft adds the other `kubectl` verbs that write through
+ * Update (`kubectl patch`, `scale`, `label`, `annotate`, `set`). Pass your own list as
+ * `takeOwnershipFrom` to change it.
+ * @example
+ * ```ts
+ * await applySet(client, objects, { takeOwnershipFrom: [...kubectlManagers, 'my-old-script'] });
+ * ```
  */
 export const kubectlManagers: readonly string[] = ['kubectl-edit', 'kubectl-client-side-apply', 'before-first-apply', 'kubectl-patch', 'kubectl-scale', 'kubectl-label', 'kubectl-annotate', 'kubectl-set'];
 
@@ -22,6 +30,11 @@ export function hasClaimedFields(live: KubeObject, managers: readonly string[]):
  * (a concurrent write makes the test fail: the object is read again and the patch retried, up to five times). Status
  * subresource entries are left alone.
  * @returns the patched object, or the live object when there was nothing to take.
+ * @throws `ClusterApiError` when the patch keeps failing or is rejected.
+ * @example
+ * ```ts
+ * await takeClaimedFields(client, live, { fieldManager: 'weft' });
+ * ```
  */
 export async function takeClaimedFields(client: ClusterClient, live: KubeObject, options: { fieldManager: string; managers?: readonly string[]; signal?: AbortSignal | undefined }): Promise<KubeObject> {
   // A controller writing status between the read and the patch fails the resourceVersion test: read again.

@@ -8,7 +8,7 @@ import { applySet } from './apply.js';
 import type { ChangeSetEntry } from './changeset.js';
 import { CancelledError, ClusterApiError, type ClusterClient } from './cluster-client.js';
 import { diffObject, type ObjectDiff } from './diff.js';
-import { compileIgnoreRules, type IgnoreRule } from './ignore.js';
+import { compileIgnoreRules, type IgnoreRule, type InvalidIgnoreRuleError } from './ignore.js';
 import { managedFieldsOf } from './managed-fields.js';
 import { comparableCopy } from './object-diff.js';
 
@@ -56,6 +56,7 @@ export interface WatchDriftOptions {
  * `weft.dev/drift: disabled` (or Flux's `kustomize.toolkit.fluxcd.io/reconcile: disabled`), live or
  * in git, and objects with apply policy `Ignore` or `IfNotPresent` are left alone. Errors are
  * values (`type: 'error'`); the Observable completes only when unsubscribed or the signal aborts.
+ * @throws {@link InvalidIgnoreRuleError} as an error notification on subscribe when an ignore rule does not parse.
  * @example
  * ```ts
  * watchDrift(client, objects, { mode: 'revert' }).subscribe((event) => {
@@ -217,6 +218,7 @@ async function recordEvent(client: ClusterClient, desired: KubeObject, live: Kub
  *
  * @remarks Input is the objects as applied (a `KubeObject[]`), or anything with an `objects` field
  * (as {@link applySet}'s operator emits). Unsubscribing stops every watch.
+ * @throws {@link InvalidIgnoreRuleError} (as an error notification) when an ignore rule does not parse.
  * @example
  * ```ts
  * sets$.pipe(applySet(client, { prune: true }), correctDrift(client, { mode: 'revert' })).subscribe(console.log);
