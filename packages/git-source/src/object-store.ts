@@ -10,6 +10,17 @@ interface Pack {
 }
 
 /**
+ * Objects just indexed by a fetch, handed to the {@link ObjectStore}s of that git directory
+ * so the archive does not inflate them a second time; released by the first `close()`.
+ */
+const freshlyFetched = new Map<string, Map<string, GitObject>>();
+
+/** @internal Called by the fetch with the objects of the pack it wrote. */
+export function rememberFetched(gitdir: string, objects: Map<string, GitObject>): void {
+  freshlyFetched.set(gitdir, objects);
+}
+
+/**
  * Reads objects of a git directory (packs and loose objects) with native zlib: the fast
  * path for archiving a tree of thousands of files.
  *
@@ -20,18 +31,22 @@ interface Pack {
 export class ObjectStore {
   private readonly gitdir: string;
   private packs: Pack[] | undefined;
+  private fresh: Map<string, GitObject> | undefined;
 
   constructor(gitdir: string) {
     this.gitdir = gitdir;
+    this.fresh = freshlyFetched.get(gitdir);
   }
 
   /** Whether the object exists. */
   has(oid: string): boolean {
-    return this.locate(oid) !== undefined || existsSync(this.loosePath(oid));
+    return this.fresh?.has(oid) === true || this.locate(oid) !== undefined || existsSync(this.loosePath(oid));
   }
 
   /** Reads an object, or throws when it is missing. */
   read(oid: string): GitObject {
+    const fresh = this.fresh?.get(oid);
+    if (fresh) return fresh;
     const found = this.locate(oid);
     if (found) return readPackedObject(found.pack.data, found.offset, (base) => this.read(base), found.pack.cache);
     const path = this.loosePath(oid);
@@ -49,8 +64,11 @@ export class ObjectStore {
     return object.content;
   }
 
+  /** Releases the packs and the objects handed over by the last fetch. */
   close(): void {
+    if (this.fresh !== undefined && freshlyFetched.get(this.gitdir) === this.fresh) freshlyFetched.delete(this.gitdir);
     this.packs = undefined;
+    this.fresh = undefined;
   }
 
   private locate(oid: string): { pack: Pack; offset: number } | undefined {

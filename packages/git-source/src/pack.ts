@@ -31,7 +31,10 @@ export interface GitObject {
  *
  * @throws Error when the pack is malformed or its trailing checksum is wrong.
  */
-export function indexPack(pack: Buffer, external?: (oid: string) => GitObject | undefined): { objects: PackedObject[]; checksum: Buffer } {
+export function indexPack(
+  pack: Buffer,
+  external?: (oid: string) => GitObject | undefined,
+): { objects: PackedObject[]; checksum: Buffer; contents: Map<string, GitObject> } {
   if (pack.length < 32 || pack.toString('latin1', 0, 4) !== 'PACK') throw new Error('not a git pack');
   if (pack.readUInt32BE(4) !== 2) throw new Error(`unsupported pack version ${pack.readUInt32BE(4)}`);
   const count = pack.readUInt32BE(8);
@@ -105,7 +108,7 @@ export function indexPack(pack: Buffer, external?: (oid: string) => GitObject | 
     }
   }
   if (pendingRef.length > 0) throw new Error(`delta base ${pendingRef[0]!.base} not found`);
-  return { objects, checksum: Buffer.from(checksum) };
+  return { objects, checksum: Buffer.from(checksum), contents: byOid };
 }
 
 /** The object id git gives `object`. */

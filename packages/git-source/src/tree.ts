@@ -92,13 +92,16 @@ export async function collectTree(gitdir: string, commit: string, options: Colle
     return result;
   };
   const settings = JSON.stringify([options.ignore ?? null, options.recurseSubmodules ?? false]);
-  const root = visit('', rootTree, settings);
-  // Subtrees taken from the cache were not counted as they were added.
-  size = 0;
-  addSize(root.size);
-  store.close();
-  cache?.sweep();
-  return root.entries;
+  try {
+    const root = visit('', rootTree, settings);
+    // Subtrees taken from the cache were not counted as they were added.
+    size = 0;
+    addSize(root.size);
+    cache?.sweep();
+    return root.entries;
+  } finally {
+    store.close();
+  }
 }
 
 /** What one directory contributes to an artifact. */

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { HttpClient } from 'isomorphic-git';
 import { GitFetchError, GitRefNotFoundError } from './errors.js';
 import { indexPack, writePackIndex } from './pack.js';
+import { rememberFetched } from './object-store.js';
 
 /** What to ask the server for. */
 export interface PackRequest {
@@ -96,7 +97,8 @@ export async function fetchPack(
   }
   const pack = Buffer.concat(packParts);
   if (pack.length > 0) {
-    const { objects, checksum } = indexPack(pack);
+    const { objects, checksum, contents } = indexPack(pack);
+    rememberFetched(gitdir, contents);
     if (objects.length > 0) {
       const dir = join(gitdir, 'objects', 'pack');
       await mkdir(dir, { recursive: true });
