@@ -156,7 +156,8 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<In
       collecting = true;
       setImmediate(() => {
         try {
-          for (let pass = 0; pass < 100 && collectGarbage(state); pass += 1);
+          // Each pass handles what the last one changed; chains of owners take one pass per level.
+          for (let pass = 0; pass < 10_000 && collectGarbage(state); pass += 1);
         } finally {
           collecting = false;
         }

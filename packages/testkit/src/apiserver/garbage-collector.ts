@@ -28,25 +28,31 @@ function withoutFinalizer(state: ServerState, located: Located, finalizer: strin
  * apiextensions CRD finalizer) do, run right after the writes that need it: deletes dependents whose
  * owners are gone, works off `foregroundDeletion` and `orphan`, empties terminating namespaces and CRDs.
  *
- * @remarks Looks only at objects with owner references or a deletionTimestamp (the store indexes
- * them), so a pass costs nothing for the many objects that have neither.
+ * @remarks Looks only at the objects the store marked since the last pass (their owners,
+ * dependents or deletion changed) and at terminating namespaces and CRDs, so a pass costs nothing
+ * for the many objects that are none of these.
  * @returns whether it changed anything (the caller runs another pass then).
  */
 export function collectGarbage(state: ServerState): boolean {
   let changed = false;
-  const flagged = state.store.flaggedObjects();
-  const dependentsOf = new Map<string, Located[]>();
-  for (const located of flagged) {
-    for (const owner of located.object.metadata.ownerReferences ?? []) {
-      dependentsOf.set(owner.uid, [...(dependentsOf.get(owner.uid) ?? []), located]);
-    }
+  const work = new Map<string, Located>();
+  for (const uid of state.store.takeDirty()) {
+    const found = state.store.byUid(uid);
+    if (found) work.set(uid, found);
   }
+  for (const located of state.store.terminatingObjects()) work.set(located.object.metadata.uid!, located);
+  for (const located of work.values()) {
+    const object = current(state, located);
+    if (!object) continue;
+    changed = collectObject(state, { resource: located.resource, object }) || changed;
+  }
+  return changed;
+}
 
-  for (const located of flagged) {
-    const { resource, object } = located;
-    if (current(state, located) !== object) continue;
-    const owners = object.metadata.ownerReferences ?? [];
-    if (owners.length === 0 || object.metadata.deletionTimestamp) continue;
+function collectObject(state: ServerState, located: Located): boolean {
+  const { resource, object } = located;
+  const owners = object.metadata.ownerReferences ?? [];
+  if (owners.length > 0 && !object.metadata.deletionTimestamp) {
     const alive = owners.filter((owner) => state.store.byUid(owner.uid) !== undefined);
     const waitingForeground = owners.some((owner) => {
       const found = state.store.byUid(owner.uid)?.object;
@@ -54,55 +60,65 @@ export function collectGarbage(state: ServerState): boolean {
     });
     if (alive.length === 0) {
       markDeleted(state, resource, object, 'Background', false);
-      changed = true;
-    } else if (waitingForeground) {
+      return true;
+    }
+    if (waitingForeground) {
       markDeleted(state, resource, object, 'Foreground', false);
-      changed = true;
-    } else if (alive.length < owners.length) {
+      return true;
+    }
+    if (alive.length < owners.length) {
       const next = cloneObject(object);
       next.metadata.ownerReferences = alive;
       commitWrite(state, resource, object, next, false);
-      changed = true;
+      return true;
     }
+    return false;
   }
-
-  for (const located of state.store.flaggedObjects()) {
-    const { resource, object } = located;
-    if (!object.metadata.deletionTimestamp) continue;
-    const finalizers = object.metadata.finalizers ?? [];
-    const dependents = (dependentsOf.get(object.metadata.uid!) ?? []).map((dependent) => ({ ...dependent, object: current(state, dependent) })).filter((dependent): dependent is Located => dependent.object !== undefined);
-    if (finalizers.includes('orphan')) {
-      for (const dependent of dependents) {
-        const next = cloneObject(dependent.object);
-        next.metadata.ownerReferences = (next.metadata.ownerReferences ?? []).filter((owner) => owner.uid !== object.metadata.uid);
-        if (next.metadata.ownerReferences.length === 0) delete next.metadata.ownerReferences;
-        commitWrite(state, dependent.resource, dependent.object, next, false);
-      }
-      withoutFinalizer(state, located, 'orphan');
-      changed = true;
-    } else if (finalizers.includes('foregroundDeletion')) {
-      const blocking = dependents.filter((dependent) => dependent.object.metadata.ownerReferences?.some((owner) => owner.uid === object.metadata.uid));
-      for (const dependent of blocking) {
-        if (!dependent.object.metadata.deletionTimestamp) {
-          markDeleted(state, dependent.resource, dependent.object, 'Foreground', false);
-          changed = true;
-        }
-      }
-      if (blocking.length === 0) {
-        withoutFinalizer(state, located, 'foregroundDeletion');
+  if (!object.metadata.deletionTimestamp) return false;
+  const finalizers = object.metadata.finalizers ?? [];
+  const dependents = state.store.dependentsOf(object.metadata.uid!);
+  if (finalizers.includes('orphan')) {
+    for (const dependent of dependents) {
+      const next = cloneObject(dependent.object);
+      next.metadata.ownerReferences = (next.metadata.ownerReferences ?? []).filter((owner) => owner.uid !== object.metadata.uid);
+      if (next.metadata.ownerReferences.length === 0) delete next.metadata.ownerReferences;
+      commitWrite(state, dependent.resource, dependent.object, next, false);
+    }
+    withoutFinalizer(state, located, 'orphan');
+    return true;
+  }
+  if (finalizers.includes('foregroundDeletion')) {
+    let changed = false;
+    for (const dependent of dependents) {
+      if (!dependent.object.metadata.deletionTimestamp) {
+        markDeleted(state, dependent.resource, dependent.object, 'Foreground', false);
         changed = true;
       }
-    } else if (resource.group === '' && resource.plural === 'namespaces') {
-      changed = finalizeNamespace(state, located) || changed;
-    } else if (isCrdResource(resource) && finalizers.includes(crdCleanupFinalizer)) {
-      const served = state.registry.crdServed(object.metadata.name!);
-      const instances = served.length > 0 ? state.store.list(served[0]!) : [];
-      for (const instance of instances) if (!instance.metadata.deletionTimestamp) markDeleted(state, served[0]!, instance, 'Background', false);
-      if (instances.length === 0 || served.length === 0) withoutFinalizer(state, located, crdCleanupFinalizer);
+    }
+    if (state.store.dependentsOf(object.metadata.uid!).length === 0) {
+      withoutFinalizer(state, located, 'foregroundDeletion');
       changed = true;
     }
+    return changed;
   }
-  return changed;
+  if (resource.group === '' && resource.plural === 'namespaces') return finalizeNamespace(state, located);
+  if (isCrdResource(resource) && finalizers.includes(crdCleanupFinalizer)) {
+    const served = state.registry.crdServed(object.metadata.name!);
+    const instances = served.length > 0 ? state.store.list(served[0]!) : [];
+    let changed = false;
+    for (const instance of instances) {
+      if (!instance.metadata.deletionTimestamp) {
+        markDeleted(state, served[0]!, instance, 'Background', false);
+        changed = true;
+      }
+    }
+    if ((served.length > 0 ? state.store.list(served[0]!) : []).length === 0) {
+      withoutFinalizer(state, located, crdCleanupFinalizer);
+      changed = true;
+    }
+    return changed;
+  }
+  return false;
 }
 
 /** Deletes a terminating namespace's objects, then — once none is left — the namespace itself. */

@@ -44,8 +44,14 @@ export class ObjectStore {
   private readonly listeners = new Set<(event: StoreEvent) => void>();
   /** Where each object lives, by uid (owner references point by uid). */
   private readonly uids = new Map<string, { readonly resource: ResourceDefinition; readonly key: string }>();
-  /** Objects the garbage collector must look at: with owner references or being deleted. */
+  /** Objects with owner references or being deleted. */
   private readonly flagged = new Map<string, ResourceDefinition>();
+  /** Namespaces and CRDs being deleted: the garbage collector looks at them on every pass. */
+  private readonly terminating = new Set<string>();
+  /** Owner uid → uids of the objects that reference it. */
+  private readonly dependents = new Map<string, Set<string>>();
+  /** Uids the garbage collector has to look at again (their owners, dependents or deletion changed). */
+  private dirty = new Set<string>();
 
   constructor(private readonly historyLimit: number, startRevision = 1) {
     this.revision = startRevision;
@@ -91,7 +97,9 @@ export class ObjectStore {
     this.revision += 1;
     const stored = deepFreeze({ ...object, metadata: withResourceVersion(object.metadata, this.revision) });
     table.set(key, stored);
+    if (previous) this.unindex(previous);
     this.index(resource, key, stored);
+    if (this.flagged.has(stored.metadata.uid ?? '')) this.dirty.add(stored.metadata.uid!);
     this.record({ type: previous ? 'MODIFIED' : 'ADDED', resource, object: stored, ...(previous ? { previous } : {}), resourceVersion: this.revision });
     return stored;
   }
@@ -104,6 +112,9 @@ export class ObjectStore {
     if (!table || !previous) return object;
     table.delete(key);
     this.unindex(previous);
+    // Its dependents may now be orphans; its owners may have been waiting for it (foreground).
+    for (const dependent of this.dependents.get(previous.metadata.uid ?? '') ?? []) this.dirty.add(dependent);
+    for (const owner of previous.metadata.ownerReferences ?? []) this.dirty.add(owner.uid);
     this.revision += 1;
     const gone = deepFreeze({ ...previous, metadata: withResourceVersion(previous.metadata, this.revision) });
     this.record({ type: 'DELETED', resource, object: gone, previous, resourceVersion: this.revision });
@@ -123,9 +134,26 @@ export class ObjectStore {
     return where && object ? { resource: where.resource, object } : undefined;
   }
 
-  /** The objects with owner references or a deletionTimestamp: all the garbage collector works on. */
+  /** The objects with owner references or a deletionTimestamp. */
   flaggedObjects(): { resource: ResourceDefinition; object: StoredObject }[] {
     return [...this.flagged.keys()].map((uid) => this.byUid(uid)).filter((found) => found !== undefined);
+  }
+
+  /** Namespaces and CRDs being deleted. */
+  terminatingObjects(): { resource: ResourceDefinition; object: StoredObject }[] {
+    return [...this.terminating].map((uid) => this.byUid(uid)).filter((found) => found !== undefined);
+  }
+
+  /** The objects whose owner references name `uid`. */
+  dependentsOf(uid: string): { resource: ResourceDefinition; object: StoredObject }[] {
+    return [...(this.dependents.get(uid) ?? [])].map((dependent) => this.byUid(dependent)).filter((found) => found !== undefined);
+  }
+
+  /** The uids to look at again since the last call (and forgets them). */
+  takeDirty(): string[] {
+    const taken = [...this.dirty];
+    this.dirty = new Set();
+    return taken;
   }
 
   private index(resource: ResourceDefinition, key: string, object: StoredObject): void {
@@ -134,6 +162,14 @@ export class ObjectStore {
     this.uids.set(uid, { resource, key });
     if ((object.metadata.ownerReferences ?? []).length > 0 || object.metadata.deletionTimestamp) this.flagged.set(uid, resource);
     else this.flagged.delete(uid);
+    const container = (resource.group === '' && resource.plural === 'namespaces') || (resource.group === 'apiextensions.k8s.io' && resource.plural === 'customresourcedefinitions');
+    if (container && object.metadata.deletionTimestamp) this.terminating.add(uid);
+    else this.terminating.delete(uid);
+    for (const owner of object.metadata.ownerReferences ?? []) {
+      let set = this.dependents.get(owner.uid);
+      if (!set) this.dependents.set(owner.uid, (set = new Set()));
+      set.add(uid);
+    }
   }
 
   private unindex(object: StoredObject): void {
@@ -141,6 +177,12 @@ export class ObjectStore {
     if (!uid) return;
     this.uids.delete(uid);
     this.flagged.delete(uid);
+    this.terminating.delete(uid);
+    for (const owner of object.metadata.ownerReferences ?? []) {
+      const set = this.dependents.get(owner.uid);
+      set?.delete(uid);
+      if (set?.size === 0) this.dependents.delete(owner.uid);
+    }
   }
 
   /** The changes after `resourceVersion`, or `undefined` when some of them are no longer kept. */
@@ -175,12 +217,15 @@ export class ObjectStore {
     this.tables.clear();
     this.uids.clear();
     this.flagged.clear();
+    this.terminating.clear();
+    this.dependents.clear();
     for (const [key, objects] of snapshot.tables) {
       const table = new Map(objects.map((object) => [keyOf(key, object), deepFreeze(structuredClone(object))] as const));
       this.tables.set(key, table);
       const resource = resourceOf(key);
       if (resource) for (const [objectKey, object] of table) this.index(resource, objectKey, object);
     }
+    this.dirty = new Set(this.flagged.keys());
     this.revision = Math.max(this.revision, snapshot.resourceVersion) + 1;
     this.history = [];
     this.historyFloor = this.revision;
