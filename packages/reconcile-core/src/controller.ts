@@ -36,7 +36,7 @@ export interface ControllerOptions<T extends KubeObject> {
   readonly labelSelector?: string;
   /** How many objects reconcile at once. @defaultValue 1 (controller-runtime's default) */
   readonly concurrency?: number;
-  /** A reconcile's time limit; its signal aborts then and the key is retried. @defaultValue '5m' */
+  /** A reconcile's time limit (checked by a sweep, so up to a quarter of it or 1 s late); its signal aborts then and the key is retried. @defaultValue '5m' */
   readonly timeout?: Duration;
   /** Retry delays after errors. @defaultValue 5 ms → ~16 min per key, 10 qps / 100 burst overall */
   readonly retry?: RetryRateLimiterOptions;
@@ -44,6 +44,8 @@ export interface ControllerOptions<T extends KubeObject> {
   readonly finalizer?: string;
   /** Applied to each primary object before caching. @defaultValue {@link stripManagedFields} */
   readonly transform?: (object: KubeObject) => T;
+  /** Page size of the primary kind's lists. @defaultValue 500 (client-go's) */
+  readonly pageSize?: number;
   /** Indexes of the primary cache, beside `namespace` and `label`. */
   readonly indexes?: StoreOptions<T>['indexes'];
   /** The cluster, when the controller is subscribed to directly rather than added to a Manager. */
@@ -299,6 +301,7 @@ export class Controller<T extends KubeObject> extends Observable<ReconcileOutcom
         transport,
         namespace: this.options.namespace,
         labelSelector,
+        pageSize: this.options.pageSize,
         transform: this.options.transform ?? (stripManagedFields as (object: KubeObject) => T),
       }).pipe(tap((event: WatchEvent<T>) => onWatchError(event)), reflect(writer));
       const triggers: RxObservable<ReconcileRequest>[] = [primary.pipe(triggerSelf())];
@@ -317,6 +320,12 @@ export class Controller<T extends KubeObject> extends Observable<ReconcileOutcom
       const shared: SharedContext<T> = { controller: name, logger, store, client, kubeConfig: runtime.kubeConfig, transport, recorder: runtime.recorder };
       const inFlight = new Set<ReconcileDeadline>();
       let listening = false;
+      // One timer for every deadline: a timeout fires at most a quarter of it (and at most 1 s) late.
+      const sweeper = setInterval(() => {
+        const now = Date.now();
+        for (const deadline of inFlight) deadline.expireIfDue(now);
+      }, Math.max(10, Math.min(1_000, timeoutMs / 4)));
+      sweeper.unref?.();
       const work = async (request: ReconcileRequest, runnerSignal: AbortSignal): Promise<ReconcileOutcome> => {
         const key = requestKey(request);
         const startedAt = Date.now();
@@ -378,6 +387,7 @@ export class Controller<T extends KubeObject> extends Observable<ReconcileOutcom
       const subscription = outcomes.subscribe(subscriber);
       return () => {
         subscription.unsubscribe();
+        clearInterval(sweeper);
         requeue$.complete();
         if (!runtime.client) client.close();
         if (!runtime.transport) transport.close();
@@ -414,7 +424,7 @@ export class Controller<T extends KubeObject> extends Observable<ReconcileOutcom
 /**
  * The timeout and cancellation of one reconcile, made cheap for the common case: the
  * AbortController exists only if the reconciler reads `ctx.signal`, and the controller holds
- * one shutdown listener for all reconciles instead of one each.
+ * one shutdown listener and one sweep timer for all reconciles instead of one each.
  */
 class ReconcileDeadline {
   private controller: AbortController | undefined;
@@ -425,7 +435,9 @@ class ReconcileDeadline {
   constructor(
     private readonly key: string,
     private readonly timeoutMs: number,
-  ) {}
+  ) {
+    this.expiresAt = Date.now() + timeoutMs;
+  }
 
   get signal(): AbortSignal {
     if (this.aborted) return AbortSignal.abort(this.reason);
@@ -440,27 +452,25 @@ class ReconcileDeadline {
     this.fail?.(reason);
   }
 
+  /** When the controller's sweep aborts this reconcile. */
+  readonly expiresAt: number;
+
+  /** Aborts with {@link ReconcileTimeoutError} once past {@link ReconcileDeadline.expiresAt}. */
+  expireIfDue(now: number): void {
+    if (now >= this.expiresAt) this.abort(new ReconcileTimeoutError(this.key, this.timeoutMs));
+  }
+
   /** Runs `attempt`, rejecting with the abort reason on timeout or shutdown without waiting for it. */
   race<R>(attempt: () => Promise<R>): Promise<R> {
     return new Promise<R>((resolve, reject) => {
       this.fail = reject;
-      const timer = setTimeout(() => this.abort(new ReconcileTimeoutError(this.key, this.timeoutMs)), this.timeoutMs);
       let pending: Promise<R>;
       try {
         pending = attempt();
       } catch (error) {
         pending = Promise.reject(error);
       }
-      pending.then(
-        (value) => {
-          clearTimeout(timer);
-          resolve(value);
-        },
-        (error: unknown) => {
-          clearTimeout(timer);
-          reject(error);
-        },
-      );
+      pending.then(resolve, reject);
     });
   }
 }
