@@ -12,7 +12,7 @@ import { kustomizationTree, type GeneratedTree } from './differential-trees.js';
 
 const run = promisify(execFile);
 const kustomize = findKustomizeBinary();
-const numRuns = Number(process.env['WEFT_FUZZ_RUNS'] ?? 300);
+const numRuns = Number(process.env['WEFT_FUZZ_RUNS'] ?? 250);
 const seed = Number(process.env['WEFT_FUZZ_SEED'] ?? Date.now() % 2_147_483_647);
 
 function objectsOf(yaml: string): unknown[] {
