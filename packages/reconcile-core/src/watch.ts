@@ -56,8 +56,10 @@ export class WatchError extends WeftError {
     /** The apiserver's `Status.reason` (`Expired`, `Gone`, `Forbidden`, …), when it sent one. */
     readonly reason?: string,
     cause?: unknown,
+    /** The request that failed: `list`, `watch` (the default), or the HTTP method of {@link KubeTransport.request}. */
+    readonly verb: string = 'watch',
   ) {
-    super(`watch ${path}: ${message}`, { cause, retryable: true });
+    super(`${verb} ${path}: ${message}`, { cause, retryable: true });
   }
   /** Whether the apiserver said the resourceVersion (or continue token) is too old: relist. */
   get gone(): boolean {
@@ -466,9 +468,9 @@ export interface KubeTransport extends WatchTransport {
 export function kubeTransport(kubeConfig: KubeConfig): KubeTransport {
   let agent: HttpAgent | undefined;
 
-  const open = async (method: string, path: string, query: Record<string, string>, headers: Record<string, string>, signal: AbortSignal | undefined, body?: string) => {
+  const open = async (verb: string, method: string, path: string, query: Record<string, string>, headers: Record<string, string>, signal: AbortSignal | undefined, body?: string) => {
     const cluster = kubeConfig.getCurrentCluster();
-    if (!cluster) throw new WatchError(path, 'the kubeconfig has no current cluster');
+    if (!cluster) throw new WatchError(path, 'the kubeconfig has no current cluster', undefined, undefined, undefined, verb);
     const url = new URL(cluster.server + path);
     for (const [name, value] of Object.entries(query)) url.searchParams.set(name, value);
     const options: RequestOptions = { method, headers: { ...headers } };
@@ -494,13 +496,13 @@ export function kubeTransport(kubeConfig: KubeConfig): KubeTransport {
     if (body !== undefined) (options.headers as Record<string, string>)['Content-Length'] = String(Buffer.byteLength(body));
     return new Promise<IncomingMessage>((resolve, reject) => {
       const req = (secure ? httpsRequest : httpRequest)(url, { ...options, signal }, resolve);
-      req.on('error', (error) => reject(signal?.aborted ? signal.reason : new WatchError(path, errorMessage(error), undefined, undefined, error)));
+      req.on('error', (error) => reject(signal?.aborted ? signal.reason : new WatchError(path, errorMessage(error), undefined, undefined, error, verb)));
       req.on('socket', (socket) => socket.setKeepAlive(true, 30_000));
       req.end(body);
     });
   };
 
-  const readJson = async (response: IncomingMessage, path: string): Promise<unknown> => {
+  const readJson = async (response: IncomingMessage, path: string, verb: string): Promise<unknown> => {
     const chunks: Buffer[] = [];
     for await (const chunk of response) chunks.push(chunk as Buffer);
     const text = Buffer.concat(chunks).toString('utf8');
@@ -513,21 +515,21 @@ export function kubeTransport(kubeConfig: KubeConfig): KubeTransport {
     }
     if (status >= 400) {
       const problem = (parsed ?? {}) as { message?: string; reason?: string };
-      throw new WatchError(path, problem.message ?? `HTTP ${status}`, status, problem.reason);
+      throw new WatchError(path, problem.message ?? `HTTP ${status}`, status, problem.reason, undefined, verb);
     }
     return parsed;
   };
 
   return {
     async list({ path, query, accept, signal }) {
-      const response = await open('GET', path, query, { Accept: accept }, signal);
-      const list = (await readJson(response, path)) as { items?: Record<string, unknown>[]; metadata?: { resourceVersion?: string; continue?: string } };
+      const response = await open('list', 'GET', path, query, { Accept: accept }, signal);
+      const list = (await readJson(response, path, 'list')) as { items?: Record<string, unknown>[]; metadata?: { resourceVersion?: string; continue?: string } };
       return { items: list.items ?? [], resourceVersion: list.metadata?.resourceVersion ?? '', continue: list.metadata?.continue };
     },
     async *watch({ path, query, accept, signal }) {
-      const response = await open('GET', path, query, { Accept: accept }, signal);
+      const response = await open('watch', 'GET', path, query, { Accept: accept }, signal);
       if ((response.statusCode ?? 0) >= 400) {
-        await readJson(response, path);
+        await readJson(response, path, 'watch');
         return;
       }
       const lines = createInterface({ input: response, crlfDelay: Infinity });
@@ -549,8 +551,8 @@ export function kubeTransport(kubeConfig: KubeConfig): KubeTransport {
       const body = options.body === undefined ? undefined : JSON.stringify(options.body);
       const headers: Record<string, string> = { Accept: 'application/json' };
       if (body !== undefined) headers['Content-Type'] = options.contentType ?? 'application/json';
-      const response = await open(method, path, options.query ?? {}, headers, options.signal, body);
-      return (await readJson(response, path)) as never;
+      const response = await open(method, method, path, options.query ?? {}, headers, options.signal, body);
+      return (await readJson(response, path, method)) as never;
     },
     close() {
       agent?.destroy();
