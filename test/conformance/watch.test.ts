@@ -1,4 +1,4 @@
-import { CoreV1Api, Watch, makeInformer, type V1ConfigMap } from '@kubernetes/client-node';
+import { CoreV1Api, Watch, makeInformer, type ObjectCache, type V1ConfigMap } from '@kubernetes/client-node';
 import { beforeAll, expect, it } from 'vitest';
 import { conformance } from './targets';
 
@@ -161,7 +161,8 @@ conformance('watch', (target) => {
       await informer.stop();
     }
     expect(seen).toEqual(['add:informed-before', 'add:informed-after', 'update:informed-after:2', 'delete:informed-before']);
-    expect(informer.list().map((object) => object.metadata?.name)).toEqual(['informed-after']);
+    // makeInformer returns the ListWatch, which is also the informer's cache.
+    expect((informer as unknown as ObjectCache<V1ConfigMap>).list().map((object) => object.metadata?.name)).toEqual(['informed-after']);
   });
 
   it('answers 422 for sendInitialEvents without resourceVersionMatch', async () => {
