@@ -6,7 +6,35 @@ import { type GitObject, type ObjectType, readPackIndex, readPackedObject } from
 interface Pack {
   data: Buffer;
   offsets: Map<string, number>;
-  cache: Map<number, GitObject>;
+}
+
+/**
+ * Packs are immutable (named by their checksum), so their parsed indexes and bytes are shared
+ * by every store of the process, up to a budget; the least recently opened go first.
+ */
+const openPacks = new Map<string, Pack>();
+const PACK_BUDGET_BYTES = 256 << 20;
+
+function openPack(indexPath: string): Pack {
+  const cached = openPacks.get(indexPath);
+  if (cached) {
+    openPacks.delete(indexPath);
+    openPacks.set(indexPath, cached);
+    return cached;
+  }
+  const pack: Pack = {
+    offsets: readPackIndex(readFileSync(indexPath)),
+    data: readFileSync(indexPath.replace(/\.idx$/, '.pack')),
+  };
+  openPacks.set(indexPath, pack);
+  let total = 0;
+  for (const open of openPacks.values()) total += open.data.length;
+  for (const [path, open] of openPacks) {
+    if (total <= PACK_BUDGET_BYTES || path === indexPath) break;
+    openPacks.delete(path);
+    total -= open.data.length;
+  }
+  return pack;
 }
 
 /**
@@ -32,6 +60,7 @@ export class ObjectStore {
   private readonly gitdir: string;
   private packs: Pack[] | undefined;
   private fresh: Map<string, GitObject> | undefined;
+  private inflated = new Map<Pack, Map<number, GitObject>>();
 
   constructor(gitdir: string) {
     this.gitdir = gitdir;
@@ -48,7 +77,12 @@ export class ObjectStore {
     const fresh = this.fresh?.get(oid);
     if (fresh) return fresh;
     const found = this.locate(oid);
-    if (found) return readPackedObject(found.pack.data, found.offset, (base) => this.read(base), found.pack.cache);
+    if (found) {
+      // Inflated objects (delta bases above all) are cached per store, so memory goes with it.
+      let cache = this.inflated.get(found.pack);
+      if (cache === undefined) this.inflated.set(found.pack, (cache = new Map()));
+      return readPackedObject(found.pack.data, found.offset, (base) => this.read(base), cache);
+    }
     const path = this.loosePath(oid);
     if (!existsSync(path)) throw new Error(`object ${oid} not found in ${this.gitdir}`);
     const raw = inflateSync(readFileSync(path));
@@ -69,6 +103,7 @@ export class ObjectStore {
     if (this.fresh !== undefined && freshlyFetched.get(this.gitdir) === this.fresh) freshlyFetched.delete(this.gitdir);
     this.packs = undefined;
     this.fresh = undefined;
+    this.inflated = new Map();
   }
 
   private locate(oid: string): { pack: Pack; offset: number } | undefined {
@@ -83,11 +118,7 @@ export class ObjectStore {
     if (this.packs) return this.packs;
     const dir = join(this.gitdir, 'objects', 'pack');
     const names = existsSync(dir) ? readdirSync(dir).filter((name) => name.endsWith('.idx')) : [];
-    this.packs = names.map((name) => ({
-      offsets: readPackIndex(readFileSync(join(dir, name))),
-      data: readFileSync(join(dir, name.replace(/\.idx$/, '.pack'))),
-      cache: new Map(),
-    }));
+    this.packs = names.map((name) => openPack(join(dir, name)));
     return this.packs;
   }
 
