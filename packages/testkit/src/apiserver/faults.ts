@@ -58,7 +58,7 @@ function matches(rule: FaultMatch, verb: ApiVerb, resource: ResourceDefinition, 
 export class FaultInjector {
   private errors: { rule: ErrorFault; left: number }[] = [];
   private latencies: LatencyFault[] = [];
-  /** Set by the server: closes every open watch. */
+  /** Set by the server: closes every open watch. @internal */
   cutWatchStreams: () => number = () => 0;
 
   /**
@@ -96,7 +96,7 @@ export class FaultInjector {
     this.latencies = [];
   }
 
-  /** The delay and the error (if any) for a request; consumes one use of a counted error rule. */
+  /** The delay and the error (if any) for a request; consumes one use of a counted error rule. @internal */
   decide(verb: ApiVerb, resource: ResourceDefinition, namespace: string | undefined): { delayMs: number; error?: StatusError } {
     const delayMs = this.latencies.filter((rule) => matches(rule, verb, resource, namespace)).reduce((sum, rule) => sum + rule.delayMs, 0);
     const entry = this.errors.find((candidate) => candidate.left > 0 && matches(candidate.rule, verb, resource, namespace));
