@@ -1,13 +1,15 @@
 // Hand-written differential cases: every strategic merge patch directive and the server-side
 // apply behaviours (conflicts, force, shared ownership, pruning, Update vs Apply, CRD list types),
 // each run against the real kube-apiserver and through @weft/merge, step by step.
+import { readFileSync } from 'node:fs';
 import { serverSideApply, type JsonObject } from '@weft/merge';
+import { collectBuiltinSchema } from '../../tools/merge-metadata/collect.ts';
 import { expect, it } from 'vitest';
 import { describeCluster } from '../support/cluster.ts';
 import { useMergeCluster } from './support/control-plane.ts';
 import { runStep, type Step, type StepOutcome } from './support/differential.ts';
 import { comparableManagedFields, managedFieldsOf } from './support/normalize.ts';
-import { widgetApiVersion } from './support/widget-crd.ts';
+import { widgetApiVersion, widgetGroup } from './support/widget-crd.ts';
 
 const namespace = 'merge-directives';
 
@@ -251,6 +253,12 @@ describeCluster('@weft/merge against kube-apiserver: directives and ownership', 
       { op: 'apply', manager: 'beta', force: false, config: widget('ssa-status', { mode: 'b' }, { status: { phase: 'Gone' } }) },
     ]);
     expect(outcomes.map((o) => o.status)).toEqual(['equal', 'equal']);
+  });
+
+  it('the committed merge metadata is what the running kube-apiserver serves (regenerate with pnpm --filter @weft/merge generate-schema)', async () => {
+    const committed = JSON.parse(readFileSync(new URL('../../packages/merge/src/builtin-schema.json', import.meta.url), 'utf8')) as unknown;
+    const served = await collectBuiltinSchema((path) => cluster().oracle.getRaw(path), [widgetGroup]);
+    expect(JSON.parse(JSON.stringify(served))).toEqual(committed);
   });
 
   it('server-side apply to an object without managedFields records before-first-apply', async () => {

@@ -12,7 +12,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { startControlPlane } from '@weft/testkit';
-import { compileOpenApiDocuments, type SchemaFile } from './compile.ts';
+import { collectBuiltinSchema } from './collect.ts';
+import type { SchemaFile } from './compile.ts';
 
 const run = promisify(execFile);
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -27,29 +28,7 @@ async function main(): Promise<void> {
       });
       return JSON.parse(stdout);
     };
-    const index = await raw('/openapi/v3');
-    const documents: any[] = [];
-    for (const [path, entry] of Object.entries<any>(index.paths)) {
-      if (!path.startsWith('api/') && !path.startsWith('apis/')) continue;
-      if (path.split('/').length < 3 && path !== 'api/v1') continue; // group roots list versions only
-      documents.push(await raw(entry.serverRelativeURL));
-    }
-    const namespaced = new Map<string, boolean>();
-    const recordResources = (group: string, version: string, list: any): void => {
-      for (const resource of list.resources ?? []) {
-        if (String(resource.name).includes('/')) continue; // subresources
-        namespaced.set(`${group}/${version}/${resource.kind}`, Boolean(resource.namespaced));
-      }
-    };
-    recordResources('', 'v1', await raw('/api/v1'));
-    const groups = await raw('/apis');
-    for (const group of groups.groups) {
-      for (const version of group.versions) {
-        recordResources(group.name, version.version, await raw(`/apis/${group.name}/${version.version}`));
-      }
-    }
-    const versionInfo = await raw('/version');
-    const file: SchemaFile = compileOpenApiDocuments(documents, namespaced, versionInfo.gitVersion);
+    const file: SchemaFile = await collectBuiltinSchema(raw);
     await writeFile(output, `${JSON.stringify(file)}\n`);
     console.log(
       `wrote ${output}: ${Object.keys(file.kinds).length} kinds, ${Object.keys(file.types).length} types, Kubernetes ${file.kubernetesVersion}`,

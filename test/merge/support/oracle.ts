@@ -31,6 +31,13 @@ export class ApiServerOracle {
     return result.object;
   }
 
+  /** GET of any path (OpenAPI, discovery), parsed. */
+  async getRaw(path: string): Promise<JsonObject> {
+    const result = await this.send('GET', path);
+    if (!result.ok) throw new Error(`GET ${path} failed: ${result.code} ${result.message}`);
+    return result.object;
+  }
+
   apply(config: JsonObject, manager: string, force: boolean): Promise<OracleResult> {
     const query = `?fieldManager=${encodeURIComponent(manager)}${force ? '&force=true' : ''}`;
     return this.send('PATCH', this.path(config, true) + query, config, 'application/apply-patch+yaml');
