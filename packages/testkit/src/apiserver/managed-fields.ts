@@ -55,11 +55,6 @@ export function managedFieldsAfterUpdate(previous: StoredObject | undefined, nex
   return entries;
 }
 
-/** The result of a server-side apply: the merged object with its new `managedFields`. */
-export interface ApplyResult {
-  readonly object: StoredObject;
-}
-
 function mergeApplied(live: unknown, config: unknown, path: string[]): unknown {
   if (isJsonObject(live) && isJsonObject(config)) {
     const out: Record<string, unknown> = { ...live };
@@ -85,6 +80,7 @@ function mergeApplied(live: unknown, config: unknown, path: string[]): unknown {
 /**
  * Server-side apply of `config` onto `live` (undefined when the object does not exist yet) for a
  * field manager: conflicts, `force`, shared ownership and removal of fields the manager stopped applying.
+ * Used for subresource applies, which `@weft/merge` does not cover; main-resource applies go through it.
  *
  * @throws {@link StatusError} 409 Conflict naming each conflicting field and its manager, unless `force`.
  */
