@@ -30,3 +30,4 @@ export { FieldSet, formatFieldPath, type FieldPath, type PathElement } from './f
 export { decodeFieldsV1, encodeFieldsV1 } from './fields-v1.js';
 export { decodeManagedFields, encodeManagedFields, type ManagedFieldsEntry, type FieldOwnership } from './managed-fields.js';
 export { applyJsonPatch, applyJsonMergePatch, JsonPatchError, type JsonPatchOperation } from './json-patch.js';
+export { diffFields, fieldsOf, type FieldDiff, type FieldSetOptions } from './diff-fields.js';

@@ -155,3 +155,20 @@ describe('serverSideApply', () => {
     expect(managedFields[1]?.fieldsV1).toEqual({ 'f:spec': { 'f:items': { 'k:{"name":"a","zone":"z2"}': { '.': {}, 'f:name': {}, 'f:size': {}, 'f:zone': {} } } } });
   });
 });
+
+describe('diffFields and fieldsOf', () => {
+  it('reports changed fields per keyed item and what an object sets', async () => {
+    const { diffFields, fieldsOf } = await import('./index.js');
+    const before = deployment({ replicas: 2, template: { spec: { containers: [{ name: 'app', image: 'a' }] } } });
+    const after = deployment({ replicas: 3, template: { spec: { containers: [{ name: 'app', image: 'a' }, { name: 'side', image: 'b' }] } } });
+    const diff = diffFields(before, after);
+    expect(diff.modified.paths().map(formatFieldPath)).toEqual(['.spec.replicas']);
+    expect(diff.added.paths().map(formatFieldPath)).toEqual([
+      '.spec.template.spec.containers[name="side"]',
+      '.spec.template.spec.containers[name="side"].image',
+      '.spec.template.spec.containers[name="side"].name',
+    ]);
+    expect(diff.removed.isEmpty()).toBe(true);
+    expect(fieldsOf(after).has(['f:spec', 'f:template', 'f:spec', 'f:containers', 'k:{"name":"side"}', 'f:image'])).toBe(true);
+  });
+});
