@@ -234,6 +234,19 @@ conformance('objects: create, read, update, delete', (target) => {
     expect(metadata.generation).toBe(1);
   });
 
+  it('completes a new Job: generated selector and template labels, scalar defaults', async () => {
+    const created = await target().request('POST', path('apis/batch/v1/namespaces/NS/jobs'), {
+      metadata: { name: 'job' },
+      spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'example.com/x:1' }] } } },
+    });
+    expect(created.status, created.text).toBe(201);
+    const { spec, metadata } = created.body;
+    expect(spec.selector).toEqual({ matchLabels: { 'batch.kubernetes.io/controller-uid': metadata.uid } });
+    expect(spec.template.metadata.labels).toMatchObject({ 'batch.kubernetes.io/controller-uid': metadata.uid, 'batch.kubernetes.io/job-name': 'job', 'controller-uid': metadata.uid, 'job-name': 'job' });
+    expect(spec).toMatchObject({ parallelism: 1, completions: 1, backoffLimit: 6, completionMode: 'NonIndexed', suspend: false });
+    expect(metadata.generation).toBe(1);
+  });
+
   it('defaults a Secret type to Opaque', async () => {
     const created = await target().request('POST', path('api/v1/namespaces/NS/secrets'), { metadata: { name: 'opaque' }, data: {} });
     expect(created.body.type).toBe('Opaque');

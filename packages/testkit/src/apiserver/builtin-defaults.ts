@@ -5,7 +5,7 @@ import { isJsonObject, type StoredObject } from './stored-object.js';
  * The few defaults kube-apiserver fills on built-in kinds that tests commonly read back:
  * a Namespace's label, finalizer and phase; the replicas and strategy of Deployments and
  * other scalable workloads; a Secret's type; a Service's type, ports, cluster IP and policies; a Pod's policies,
- * container defaults, phase and QoS class.
+ * container defaults, phase and QoS class; a Job's selector, template labels and scalar defaults.
  * Other built-in defaulting is not done.
  */
 export function applyBuiltinDefaults(resource: ResourceDefinition, object: StoredObject, creating: boolean): void {
@@ -29,6 +29,34 @@ export function applyBuiltinDefaults(resource: ResourceDefinition, object: Store
   if (resource.group === '' && resource.plural === 'secrets' && !object['type']) object['type'] = 'Opaque';
   if (resource.group === '' && resource.plural === 'services') defaultService(object, creating);
   if (resource.group === '' && resource.plural === 'pods' && creating) defaultPod(object);
+  if (resource.group === 'batch' && resource.plural === 'jobs' && creating) defaultJob(object);
+}
+
+/**
+ * A new Job as the apiserver completes it: a generated selector on `batch.kubernetes.io/controller-uid`
+ * (unless `manualSelector`), the matching template labels, and the scalar defaults.
+ */
+function defaultJob(object: StoredObject): void {
+  const spec = isJsonObject(object['spec']) ? object['spec'] : (object['spec'] = {});
+  const uid = object.metadata.uid!;
+  const name = object.metadata.name!;
+  if (spec['manualSelector'] !== true) {
+    const template = isJsonObject(spec['template']) ? spec['template'] : (spec['template'] = {});
+    const metadata = isJsonObject(template['metadata']) ? template['metadata'] : (template['metadata'] = {});
+    metadata['labels'] = {
+      'batch.kubernetes.io/controller-uid': uid,
+      'batch.kubernetes.io/job-name': name,
+      'controller-uid': uid,
+      'job-name': name,
+      ...(isJsonObject(metadata['labels']) ? metadata['labels'] : {}),
+    };
+    spec['selector'] = { matchLabels: { 'batch.kubernetes.io/controller-uid': uid } };
+  }
+  spec['parallelism'] ??= 1;
+  spec['completions'] ??= 1;
+  spec['backoffLimit'] ??= 6;
+  spec['completionMode'] ??= 'NonIndexed';
+  spec['suspend'] ??= false;
 }
 
 type Resources = { requests?: Record<string, string>; limits?: Record<string, string> };
