@@ -8,6 +8,39 @@ import { isJsonObject, type JsonObject, type JsonValue } from './json.js';
  * @throws YamlSyntaxError naming the file and line.
  */
 export function parseYamlDocuments(text: string, file: string, options: { uniqueKeys?: boolean; version?: '1.1' | '1.2' } = {}): JsonValue[] {
+  const cacheKey = `${options.version ?? '1.2'}${options.uniqueKeys === false ? 'd' : 'u'}\u0000${text}`;
+  const cached = parsedDocuments.get(cacheKey);
+  if (cached !== undefined) {
+    // most recently used last
+    parsedDocuments.delete(cacheKey);
+    parsedDocuments.set(cacheKey, cached);
+    return structuredClone(cached);
+  }
+  const values = parseUncached(text, file, options);
+  remember(cacheKey, values);
+  return structuredClone(values);
+}
+
+/**
+ * Parsed documents by text: a reconciler rebuilding a revision whose files did not change skips
+ * the YAML parser (the slowest stage). Bounded by total text size; callers get copies.
+ */
+const parsedDocuments = new Map<string, JsonValue[]>();
+const cacheLimitChars = 32 * 1024 * 1024;
+let cachedChars = 0;
+
+function remember(key: string, values: JsonValue[]): void {
+  if (key.length > cacheLimitChars / 4) return;
+  parsedDocuments.set(key, values);
+  cachedChars += key.length;
+  for (const [oldest] of parsedDocuments) {
+    if (cachedChars <= cacheLimitChars) break;
+    parsedDocuments.delete(oldest);
+    cachedChars -= oldest.length;
+  }
+}
+
+function parseUncached(text: string, file: string, options: { uniqueKeys?: boolean; version?: '1.1' | '1.2' }): JsonValue[] {
   const documents = parseAllDocuments(text, { prettyErrors: false, merge: true, uniqueKeys: options.uniqueKeys ?? true, version: options.version ?? '1.2' });
   const values: JsonValue[] = [];
   for (const document of documents) {
