@@ -2,7 +2,7 @@ import { ConfigMapKind, controller, createLogger, Manager, type ReconcileOutcome
 import { startControlPlane } from '@weft/testkit';
 import { expect, it } from 'vitest';
 import { describeCluster } from '../support/cluster';
-import { inParallel, installWidgetCrd, listAll, transportFor, waitFor, type Widget, widgetKind, WidgetReconciler, widgetsConverged } from './widgets';
+import { inParallel, installWidgetCrd, listAll, transportFor, unconvergedWidgets, waitFor, type Widget, widgetKind, WidgetReconciler, widgetsConverged } from './widgets';
 
 const group = 'restart.weft.dev';
 const WidgetKind = widgetKind(group);
@@ -19,7 +19,7 @@ describeCluster('reconcile-core across an apiserver restart', () => {
     const reconciler = new WidgetReconciler(WidgetKind);
     const outcomes: ReconcileOutcome[] = [];
     const stop = new AbortController();
-    const manager = new Manager({ kubeConfig: controlPlane.kubeConfig, handleSignals: false, logger: createLogger({ level: 'silent' }), onOutcome: (outcome) => outcomes.push(outcome) });
+    const manager = new Manager({ kubeConfig: controlPlane.kubeConfig, handleSignals: false, logger: createLogger({ level: process.env['RC_DEBUG'] ? 'debug' : 'silent' }), onOutcome: (outcome) => outcomes.push(outcome) });
     manager.add(controller(WidgetKind, { namespace, concurrency: 4 }).owns(ConfigMapKind).reconcile(reconciler));
     const running = manager.start({ signal: stop.signal });
     try {
@@ -54,7 +54,12 @@ describeCluster('reconcile-core across an apiserver restart', () => {
         'convergence after the restart',
         async () => (await widgetsConverged(transport, group, namespace)) && (await listAll<Widget>(transport, widgetsPath)).length === 95,
         50_000,
-      );
+      ).catch(async (error: unknown) => {
+        const problems = await unconvergedWidgets(transport, group, namespace);
+        const stuck = new Set(problems.map((problem) => `${namespace}/${problem.split(':')[0]}`));
+        const recent = outcomes.filter((outcome) => stuck.has(outcome.key)).map((outcome) => `${outcome.key}:${outcome.result}:${String(outcome.error ?? '')}`);
+        throw new Error(`${String(error)}\nnot converged: ${problems.slice(0, 20).join('; ')}\ntheir outcomes: ${recent.join(', ') || 'none'}`);
+      });
       const widgets = await listAll<Widget>(transport, widgetsPath);
       expect(widgets.filter((widget) => widget.spec.size === 5_000).map((w) => w.metadata.name)).toEqual(names.slice(0, 20));
       expect(widgets.filter((widget) => widget.spec.size === 7_000)).toHaveLength(30);

@@ -134,18 +134,25 @@ export class WidgetReconciler extends Reconciler<Widget> {
   }
 }
 
-/** Whether every Widget of the namespace has its child with the right size, an up-to-date status and the managed finalizer. */
-export async function widgetsConverged(transport: KubeTransport, group: string, namespace: string, finalizer = 'finalizers.weft.dev/widget'): Promise<boolean> {
+/** The Widgets of the namespace not converged yet, each with why (missing child, wrong size, stale status, no finalizer). */
+export async function unconvergedWidgets(transport: KubeTransport, group: string, namespace: string, finalizer = 'finalizers.weft.dev/widget'): Promise<string[]> {
   const [widgets, configMaps] = await Promise.all([
     listAll<Widget>(transport, `/apis/${group}/v1/namespaces/${namespace}/widgets`),
     listAll<{ metadata: { name: string }; data?: Record<string, string> }>(transport, `/api/v1/namespaces/${namespace}/configmaps`),
   ]);
   const children = new Map(configMaps.map((cm) => [cm.metadata.name, cm.data?.['size']]));
-  return widgets.every(
-    (widget) =>
-      widget.metadata.deletionTimestamp === undefined &&
-      children.get(`${widget.metadata.name}-child`) === String(widget.spec.size) &&
-      widget.status?.observedGeneration === widget.metadata.generation &&
-      (widget.metadata.finalizers ?? []).includes(finalizer),
-  );
+  const problems: string[] = [];
+  for (const widget of widgets) {
+    const name = widget.metadata.name;
+    if (widget.metadata.deletionTimestamp !== undefined) problems.push(`${name}: being deleted`);
+    else if (children.get(`${name}-child`) !== String(widget.spec.size)) problems.push(`${name}: child size ${children.get(`${name}-child`)} != ${widget.spec.size}`);
+    else if (widget.status?.observedGeneration !== widget.metadata.generation) problems.push(`${name}: observedGeneration ${widget.status?.observedGeneration} != ${widget.metadata.generation}`);
+    else if (!(widget.metadata.finalizers ?? []).includes(finalizer)) problems.push(`${name}: no finalizer`);
+  }
+  return problems;
+}
+
+/** Whether every Widget of the namespace has its child with the right size, an up-to-date status and the managed finalizer. */
+export async function widgetsConverged(transport: KubeTransport, group: string, namespace: string, finalizer = 'finalizers.weft.dev/widget'): Promise<boolean> {
+  return (await unconvergedWidgets(transport, group, namespace, finalizer)).length === 0;
 }

@@ -330,7 +330,13 @@ export class Controller<T extends KubeObject> extends Observable<ReconcileOutcom
         const key = requestKey(request);
         const startedAt = Date.now();
         if (!store.isReady) await store.ready({ signal: runnerSignal }).catch(() => undefined);
-        const object = store.get(key);
+        let object = store.get(key);
+        // A relist's objects become visible at its InitDone: one listed now (created while the watch
+        // was down) would otherwise look deleted, and nothing would trigger it again.
+        if (!object && store.isSyncing) {
+          await store.synced({ signal: runnerSignal }).catch(() => undefined);
+          object = store.get(key);
+        }
         if (!object) {
           limiter.forget(key);
           return { controller: name, key, result: 'missing', durationMs: Date.now() - startedAt, startedAt };

@@ -65,6 +65,14 @@ export interface Store<T> {
    * @throws The signal's reason when aborted first.
    */
   ready(options?: { signal?: AbortSignal }): Promise<void>;
+  /** Whether a (re)list is being buffered: objects it lists are not visible until its `InitDone`. */
+  readonly isSyncing: boolean;
+  /**
+   * Resolves once no list is being buffered (at once when none is), so a reader that missed an
+   * object listed by a relist can look again after the swap.
+   * @throws The signal's reason when aborted first.
+   */
+  synced(options?: { signal?: AbortSignal }): Promise<void>;
 }
 
 /**
@@ -164,6 +172,21 @@ export function createStore<T extends Pick<KubeObject, 'metadata'>>(options: Sto
   let buffer: IndexedState<T> | undefined;
   let isReady = false;
   const waiters = new Set<() => void>();
+  const syncWaiters = new Set<() => void>();
+  const wait = (into: Set<() => void>, signal: AbortSignal | undefined) =>
+    new Promise<void>((resolve, reject) => {
+      if (signal?.aborted) return reject(signal.reason);
+      const onAbort = () => {
+        into.delete(done);
+        reject(signal?.reason);
+      };
+      const done = () => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      };
+      into.add(done);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
   const keyOf = (object: T) => objectKey({ namespace: object.metadata.namespace, name: object.metadata.name });
 
   const store: Store<T> = {
@@ -183,20 +206,13 @@ export function createStore<T extends Pick<KubeObject, 'metadata'>>(options: Sto
       return isReady;
     },
     ready({ signal } = {}) {
-      if (isReady) return Promise.resolve();
-      return new Promise<void>((resolve, reject) => {
-        if (signal?.aborted) return reject(signal.reason);
-        const onAbort = () => {
-          waiters.delete(done);
-          reject(signal?.reason);
-        };
-        const done = () => {
-          signal?.removeEventListener('abort', onAbort);
-          resolve();
-        };
-        waiters.add(done);
-        signal?.addEventListener('abort', onAbort, { once: true });
-      });
+      return isReady ? Promise.resolve() : wait(waiters, signal);
+    },
+    get isSyncing() {
+      return buffer !== undefined;
+    },
+    synced({ signal } = {}) {
+      return buffer === undefined ? Promise.resolve() : wait(syncWaiters, signal);
     },
   };
 
@@ -212,6 +228,8 @@ export function createStore<T extends Pick<KubeObject, 'metadata'>>(options: Sto
         case 'InitDone':
           live = buffer ?? new IndexedState<T>(indexes);
           buffer = undefined;
+          for (const waiter of syncWaiters) waiter();
+          syncWaiters.clear();
           if (!isReady) {
             isReady = true;
             for (const waiter of waiters) waiter();

@@ -173,4 +173,15 @@ describe('controller', () => {
     expect((failure['err'] as { message: string }).message).toBe('broken');
     h.subscription.unsubscribe();
   });
+
+  it('reconciles an object first seen in a relist once the relist is swapped in, not as missing', async () => {
+    const h = start(async () => done);
+    await flush();
+    h.transport.listAnswersByPath.set(appsPath, [{ items: [app('a'), app('b'), app('c', '20')], resourceVersion: '20' }]);
+    h.transport.streamOn(appsPath).push('ERROR', { kind: 'Status', code: 410, reason: 'Expired', message: 'too old' });
+    await flush();
+    expect(h.outcomes.filter((o) => o.key === 'default/c').map((o) => o.result)).toEqual(['success']);
+    expect(h.calls).toContain('c');
+    h.subscription.unsubscribe();
+  });
 });

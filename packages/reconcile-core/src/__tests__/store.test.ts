@@ -71,4 +71,20 @@ describe('createStore', () => {
     abort.abort(new Error('shutting down'));
     await expect(waiting).rejects.toThrow('shutting down');
   });
+
+  it('synced() waits for a relist in progress to be swapped in', async () => {
+    const { store, writer } = createStore<KubeObject>();
+    await expect(store.synced()).resolves.toBeUndefined();
+    writer.apply({ type: 'Init' });
+    writer.apply({ type: 'InitApply', object: cm('a', 'one') });
+    expect(store.isSyncing).toBe(true);
+    let synced = false;
+    void store.synced().then(() => (synced = true));
+    await Promise.resolve();
+    expect(synced).toBe(false);
+    writer.apply({ type: 'InitDone' });
+    await Promise.resolve();
+    expect(synced).toBe(true);
+    expect(store.isSyncing).toBe(false);
+  });
 });
