@@ -192,7 +192,15 @@ const widget: fc.Arbitrary<JsonObject> = fc.record({ metadata, spec: widgetSpec,
 
 // ---- Scenarios ----
 
-const updateChange: fc.Arbitrary<JsonObject> = labels.map((value) => ({ metadata: { labels: value } }));
+const labelsChange: fc.Arbitrary<JsonObject> = labels.map((value) => ({ metadata: { labels: value } }));
+
+/** Edits a PUT makes (merged one level deep into the live object). */
+const updateChanges: Record<ScenarioKind, fc.Arbitrary<JsonObject>> = {
+  Deployment: fc.oneof(labelsChange, fc.record({ spec: fc.record({ replicas: fc.integer({ min: 0, max: 4 }), minReadySeconds: fc.integer({ min: 0, max: 3 }) }, { requiredKeys: [] }) })),
+  Service: fc.oneof(labelsChange, fc.record({ spec: fc.record({ sessionAffinity: fc.constantFrom('None', 'ClientIP') }) })),
+  ConfigMap: fc.oneof(labelsChange, fc.record({ data: data })),
+  Widget: fc.oneof(labelsChange, fc.record({ spec: fc.record({ mode: fc.constantFrom('fast', 'safe'), replicas: fc.integer({ min: 0, max: 3 }) }, { requiredKeys: [] }) })),
+};
 
 function scenarioOf(kind: ScenarioKind, full: fc.Arbitrary<JsonObject>, partial: fc.Arbitrary<JsonObject>, patch: fc.Arbitrary<JsonObject> | undefined): fc.Arbitrary<Scenario> {
   const first: fc.Arbitrary<StepSpec> = fc.oneof(
@@ -202,7 +210,7 @@ function scenarioOf(kind: ScenarioKind, full: fc.Arbitrary<JsonObject>, partial:
   const later: fc.Arbitrary<StepSpec>[] = [
     fc.record({ op: fc.constant('apply' as const), manager, force, body: fc.oneof(full, partial) }),
     fc.record({ op: fc.constant('apply' as const), manager, force, body: fc.oneof(full, partial) }),
-    fc.record({ op: fc.constant('update' as const), manager: fc.constantFrom('editor'), change: updateChange }),
+    fc.record({ op: fc.constant('update' as const), manager: fc.constantFrom('editor'), change: updateChanges[kind] }),
   ];
   if (patch !== undefined) later.push(fc.record({ op: fc.constant('smp' as const), manager: fc.constantFrom('patcher'), patch }));
   return fc.record({ kind: fc.constant(kind), steps: fc.tuple(first, fc.array(fc.oneof(...later), { minLength: 1, maxLength: 4 })).map(([head, tail]) => [head, ...tail]) });
