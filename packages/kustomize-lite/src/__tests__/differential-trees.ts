@@ -62,6 +62,8 @@ interface OverlayModel {
   json6902: { op: 'replace-replicas' | 'add-annotation'; regexTarget: boolean } | undefined;
   mergeGenerator: [string, string] | undefined;
   newGenerator: [string, string] | undefined;
+  component: { label: string; deleteSidecar: boolean } | undefined;
+  replacement: { create: boolean; delimiterIndex: number | undefined } | undefined;
 }
 
 const overlayModel: fc.Arbitrary<OverlayModel> = fc.record({
@@ -85,6 +87,8 @@ const overlayModel: fc.Arbitrary<OverlayModel> = fc.record({
   json6902: fc.option(fc.record({ op: fc.constantFrom('replace-replicas' as const, 'add-annotation' as const), regexTarget: fc.boolean() }), { nil: undefined }),
   mergeGenerator: fc.option(fc.tuple(fc.constantFrom('K1', 'K9'), fc.constantFrom('merged', '2')), { nil: undefined }),
   newGenerator: fc.option(fc.tuple(fc.constantFrom('X', 'Y'), fc.constantFrom('new', 'false')), { nil: undefined }),
+  component: fc.option(fc.record({ label: fc.constantFrom('c1', 'c2'), deleteSidecar: fc.boolean() }), { nil: undefined }),
+  replacement: fc.option(fc.record({ create: fc.boolean(), delimiterIndex: fc.option(fc.constantFrom(-1, 0, 5), { nil: undefined }) }), { nil: undefined }),
 });
 
 function yamlDocs(objects: unknown[]): string {
@@ -171,6 +175,37 @@ function overlayFiles(model: OverlayModel, level: number, parent: string, base: 
   }
   if (model.newGenerator !== undefined) generators.push({ name: `extra${level}`, literals: [`${model.newGenerator[0]}=${model.newGenerator[1]}`] });
   if (generators.length > 0) kustomization['configMapGenerator'] = generators;
+  if (model.component !== undefined) {
+    const component: Record<string, unknown> = {
+      apiVersion: 'kustomize.config.k8s.io/v1alpha1',
+      kind: 'Component',
+      labels: [{ pairs: { component: model.component.label } }],
+    };
+    if (model.component.deleteSidecar) {
+      component['patches'] = [
+        {
+          target: { kind: 'Deployment' },
+          patch: stringify({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'any' }, spec: { template: { spec: { containers: [{ name: 'sidecar', $patch: 'delete' }] } } } }),
+        },
+      ];
+    }
+    files[`component${level}/kustomization.yaml`] = stringify(component);
+    kustomization['components'] = [`../component${level}`];
+  }
+  if (model.replacement !== undefined) {
+    const options: Record<string, unknown> = {};
+    if (model.replacement.create) options['create'] = true;
+    if (model.replacement.delimiterIndex !== undefined) {
+      options['delimiter'] = '-';
+      options['index'] = model.replacement.delimiterIndex;
+    }
+    kustomization['replacements'] = [
+      {
+        source: { kind: 'Deployment', name: 'd0', fieldPath: 'metadata.name' },
+        targets: [{ select: { kind: 'Deployment' }, fieldPaths: model.replacement.create ? ['metadata.annotations.account', 'spec.template.spec.containers.[name=main].image'] : ['spec.template.spec.containers.[name=main].image'], options }],
+      },
+    ];
+  }
   files[`${directory}/kustomization.yaml`] = stringify(kustomization);
   return files;
 }
