@@ -330,13 +330,13 @@ export class Controller<T extends KubeObject> extends Observable<ReconcileOutcom
         const key = requestKey(request);
         const startedAt = Date.now();
         if (!store.isReady) await store.ready({ signal: runnerSignal }).catch(() => undefined);
-        let object = store.get(key);
-        // A relist's objects become visible at its InitDone: one listed now (created while the watch
-        // was down) would otherwise look deleted, and nothing would trigger it again.
-        if (!object && store.isSyncing) {
-          await store.synced({ signal: runnerSignal }).catch(() => undefined);
-          object = store.get(key);
-        }
+        // A relist's objects become visible at its InitDone. Reading the store before then would give
+        // the version from before the relist (or nothing, for an object created while the watch was
+        // down), and the InitApply that triggered this reconcile is the only trigger that object gets:
+        // a stale read would be reconciled once and never again. So wait for the swap, as client-go's
+        // informers deliver a relist only after their store's Replace.
+        if (store.isSyncing) await store.synced({ signal: runnerSignal }).catch(() => undefined);
+        const object = store.get(key);
         if (!object) {
           limiter.forget(key);
           return { controller: name, key, result: 'missing', durationMs: Date.now() - startedAt, startedAt };

@@ -184,4 +184,32 @@ describe('controller', () => {
     expect(h.calls).toContain('c');
     h.subscription.unsubscribe();
   });
+
+  it('reconciles an object changed during a relist with the relisted version, not the one from before', async () => {
+    const seen: string[] = [];
+    const h = start(async (object) => {
+      seen.push(`${object.metadata.name}@${object.metadata.resourceVersion}`);
+      return done;
+    });
+    await flush();
+    // The relist's second page is held back, so the reconcile that page one triggers runs mid-relist.
+    let releaseSecondPage!: () => void;
+    const secondPage = new Promise<void>((resolve) => (releaseSecondPage = resolve));
+    const list = h.transport.list.bind(h.transport);
+    h.transport.list = async (request) => {
+      if (request.query['continue']) await secondPage;
+      return list(request);
+    };
+    h.transport.listAnswersByPath.set(appsPath, [
+      { items: [app('a', '21')], resourceVersion: '22', continue: 'next' },
+      { items: [app('b')], resourceVersion: '22' },
+    ]);
+    h.transport.streamOn(appsPath).push('ERROR', { kind: 'Status', code: 410, reason: 'Expired', message: 'too old' });
+    await flush();
+    expect(seen).toEqual(['a@1', 'b@1']);
+    releaseSecondPage();
+    await flush();
+    expect(seen.slice(2)).toEqual(['a@21', 'b@1']);
+    h.subscription.unsubscribe();
+  });
 });
