@@ -22,6 +22,7 @@ echo "[setup] pnpm $pnpm_version: installing workspace packages" >&2
 if [[ "${WEFT_SKIP_CONTROL_PLANE_BUILD:-}" != "1" ]]; then
   if command -v go >/dev/null; then
     bash "$root/tools/control-plane/build.sh"
+    bash "$root/tools/semver-oracle/build.sh"
   elif [[ "${CI:-}" == "true" ]]; then
     echo "[setup] CI=true but Go is not installed: the real control plane cannot be built" >&2
     exit 1

@@ -5,13 +5,10 @@
 //   - a paged list of every ConfigMap (limit 500),
 //   - 32-way concurrent GETs.
 // The last line reports the sequential GETs (total time of BENCH_GETS calls).
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import * as clientNode from '@kubernetes/client-node';
 import { ConfigMapKind, KubeClient } from '@weft/reconcile-core';
 import { startControlPlane } from '@weft/testkit';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const objects = Number(process.env['BENCH_COUNT'] ?? '2000');
 const gets = Number(process.env['BENCH_GETS'] ?? '500');
 const namespace = 'bench-client';
@@ -20,9 +17,6 @@ interface CoreV1Api {
   readNamespacedConfigMap(request: { name: string; namespace: string }): Promise<unknown>;
   listNamespacedConfigMap(request: { namespace: string; limit?: number; _continue?: string }): Promise<{ items: unknown[]; metadata?: { _continue?: string } }>;
 }
-const clientNode = (await import(pathToFileURL(createRequire(join(root, 'packages', 'reconcile-core', 'package.json')).resolve('@kubernetes/client-node')).href)) as {
-  CoreV1Api: new (...args: never[]) => CoreV1Api;
-};
 
 await using controlPlane = await startControlPlane();
 const weft = new KubeClient(controlPlane.kubeConfig);

@@ -2,7 +2,8 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { ConfigMapKind, controller, createLogger, done, type KubeObject } from '@weft/reconcile-core';
-import { configMapInformer, loadClientNode } from './client-node.ts';
+import * as clientNode from '@kubernetes/client-node';
+import { configMapInformer } from './client-node.ts';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -21,8 +22,6 @@ const concurrency = Number(process.env['BENCH_CONCURRENCY'] ?? '16');
 /** The same stand-in for reconcile work on both sides: one microtask. */
 const reconcileOne = async (_key: string) => undefined;
 
-// Loaded before any clock starts, so neither side pays for module loading.
-const clientNode = await loadClientNode();
 
 async function runWeft(keepManagedFields: boolean): Promise<{ elapsedMs: number; release: () => Promise<void> }> {
   const kubeConfig = new clientNode.KubeConfig();
@@ -30,7 +29,7 @@ async function runWeft(keepManagedFields: boolean): Promise<{ elapsedMs: number;
   const reconciled = new Set<string>();
   const started = performance.now();
   const web = controller(ConfigMapKind, {
-    kubeConfig: kubeConfig as never,
+    kubeConfig,
     namespace,
     concurrency,
     logger: createLogger({ level: 'silent' }),
