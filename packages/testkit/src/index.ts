@@ -31,3 +31,11 @@ export {
 } from './apiserver/api-server.js';
 export { FaultInjector, type ApiVerb, type FaultMatch, type ErrorFault, type LatencyFault } from './apiserver/faults.js';
 export { StatusError, type StatusBody, type StatusCause } from './apiserver/status-error.js';
+export {
+  startGitServer,
+  type GitServer,
+  type GitServerOptions,
+  type GitRequestRecord,
+  type RepoFile,
+  type TestRepo,
+} from './git-server/git-server.js';
