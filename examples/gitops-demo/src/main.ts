@@ -1,0 +1,237 @@
+/**
+ * The Weft GitOps demo, the README's first command (`npm run demo`).
+ *
+ * It starts a Kubernetes API server (in memory, or a real control plane with `--real-cluster`),
+ * puts a sample app in a git repository served over smart HTTP, runs the GitOps operator from
+ * `examples/gitops-operator` in this process, and walks through what GitOps is for: a first sync,
+ * an edit behind git's back reverted, a new commit applied, a deleted file pruned, a broken commit
+ * that leaves the last good revision running, and the fix. Each step is checked.
+ *
+ * `--once` exits after the walk-through: 0 when every step passed, 1 naming the step that did not.
+ * Without it the operator keeps running until Ctrl-C, for you to edit the cluster or push to the repository.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { createGitOpsManager, installGitOpsCrds, type Kustomization, KustomizationKind } from '@weft/example-gitops-operator';
+import { type GitRepository, GitRepositoryKind } from '@weft/git-source';
+import { createLogger, KubeClient, NamespaceKind } from '@weft/reconcile-core';
+import { startGitServer } from '@weft/testkit';
+import { type ClusterMode, type DemoCluster, startCluster } from './cluster.js';
+import { narrate } from './narrate.js';
+import { ENVIRONMENTS, type Environment, initialFiles } from './sample-app.js';
+import { type DemoContext, steps } from './steps.js';
+import { shortRevision, Timeline } from './timeline.js';
+
+const usage = `Usage: npm run demo -- [options]
+
+  --once               walk through every step, check it, and exit (0: all passed, 1: a step failed)
+  --real-cluster       run against a real control plane (etcd, kube-apiserver, controllers, kwok nodes)
+                       instead of the in-memory API server (alias: --control-plane)
+  --step-timeout SEC   how long one step may take (default 20, 90 with --real-cluster)
+  --verbose            print the operator's own log lines (JSON, on stderr)
+  --help               this text`;
+
+/** Where the GitRepository and Kustomizations live, as Flux's live in flux-system. */
+const SYSTEM_NAMESPACE = 'weft-system';
+const SOURCE = 'weft-demo';
+const FIELD_MANAGER = 'weft-demo';
+
+interface Settings {
+  readonly once: boolean;
+  readonly mode: ClusterMode;
+  readonly stepTimeoutMs: number;
+  readonly verbose: boolean;
+}
+
+function parseSettings(argv: string[]): Settings {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      once: { type: 'boolean', default: false },
+      'real-cluster': { type: 'boolean', default: false },
+      'control-plane': { type: 'boolean', default: false },
+      'step-timeout': { type: 'string' },
+      verbose: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    console.log(usage);
+    process.exit(0);
+  }
+  const mode: ClusterMode = values['real-cluster'] || values['control-plane'] ? 'control-plane' : 'in-memory';
+  const seconds = values['step-timeout'] === undefined ? (mode === 'in-memory' ? 20 : 90) : Number(values['step-timeout']);
+  if (!Number.isFinite(seconds) || seconds <= 0) throw new Error(`--step-timeout must be a positive number of seconds, not ${values['step-timeout']}`);
+  return { once: values.once, mode, stepTimeoutMs: seconds * 1000, verbose: values.verbose };
+}
+
+function gitRepository(url: string): GitRepository {
+  return {
+    apiVersion: GitRepositoryKind.apiVersion,
+    kind: 'GitRepository',
+    metadata: { name: SOURCE, namespace: SYSTEM_NAMESPACE },
+    spec: { url, ref: { branch: 'main' }, interval: '2s', timeout: '20s' },
+  };
+}
+
+function kustomization(environment: Environment, cluster: DemoCluster): Kustomization {
+  return {
+    apiVersion: KustomizationKind.apiVersion,
+    kind: 'Kustomization',
+    metadata: { name: environment, namespace: SYSTEM_NAMESPACE },
+    spec: {
+      sourceRef: { kind: 'GitRepository', name: SOURCE },
+      path: `./overlays/${environment}`,
+      interval: '1m',
+      retryInterval: '2s',
+      timeout: '60s',
+      prune: true,
+      // The in-memory server runs no controllers, so its Deployments never become available:
+      // waiting for them would never end. A real control plane rolls them out on kwok nodes.
+      wait: cluster.rollsOutDeployments,
+      driftDetection: { mode: 'revert' },
+    },
+  };
+}
+
+async function main(): Promise<number> {
+  const settings = parseSettings(process.argv.slice(2));
+  const timeline = new Timeline();
+  const stop = new AbortController();
+  let interrupted = false;
+  process.on('SIGINT', () => {
+    if (interrupted) {
+      timeline.say('second Ctrl-C: exiting without cleaning up');
+      process.exit(130);
+    }
+    interrupted = true;
+    timeline.say('');
+    timeline.action('Ctrl-C: shutting down');
+    stop.abort(new Error('interrupted'));
+  });
+
+  timeline.say(`Weft GitOps demo: git → GitRepository → Kustomization (kustomize build, server-side apply, prune, drift) → cluster`);
+  timeline.heading('setup');
+  const cleanups: (() => Promise<void>)[] = [];
+  const cleanUp = async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch((error: unknown) => timeline.fail(`cleanup: ${(error as Error).message}`));
+  };
+
+  let passed = 0;
+  try {
+    if (settings.mode === 'control-plane') timeline.action('starting etcd, kube-apiserver, controller manager, scheduler and kwok nodes (a few seconds)');
+    const cluster = await startCluster(settings.mode, stop.signal);
+    cleanups.push(() => cluster.stop());
+    timeline.ok(cluster.description);
+
+    const gitServer = await startGitServer();
+    cleanups.push(() => gitServer.stop());
+    const repo = await gitServer.createRepo(SOURCE, initialFiles());
+    const firstSha = await repo.git('rev-parse', 'HEAD');
+    timeline.ok(`git repository ${repo.url} (git http-backend): base/, overlays/staging/, overlays/production/ at ${firstSha.slice(0, 7)}`);
+
+    await installGitOpsCrds(cluster.kubeConfig, { signal: stop.signal });
+    timeline.ok(`CRDs installed: ${GitRepositoryKind.kind} (${GitRepositoryKind.apiVersion}), ${KustomizationKind.kind} (${KustomizationKind.apiVersion})`);
+
+    const client = new KubeClient(cluster.kubeConfig);
+    cleanups.push(async () => client.close());
+    await client.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: SYSTEM_NAMESPACE } }, { kind: NamespaceKind, fieldManager: FIELD_MANAGER, signal: stop.signal });
+
+    const storageDir = await mkdtemp(join(tmpdir(), 'weft-demo-'));
+    cleanups.push(() => rm(storageDir, { recursive: true, force: true }));
+    const operatorStop = new AbortController();
+    const logger = createLogger({
+      level: settings.verbose ? 'info' : 'error',
+      destination: { write: (line: string) => process.stderr.write(line) },
+    });
+    const manager = createGitOpsManager({ kubeConfig: cluster.kubeConfig, storageDir, namespace: SYSTEM_NAMESPACE, logger, handleSignals: false, gracefulShutdownTimeout: '5s' });
+    const running = manager.start({ signal: operatorStop.signal });
+    let operatorError: unknown;
+    running.catch((error: unknown) => {
+      operatorError = error;
+      timeline.fail(`the operator stopped: ${(error as Error).message}`);
+      stop.abort(error);
+    });
+    cleanups.push(async () => {
+      operatorStop.abort();
+      await running.catch(() => undefined);
+    });
+    timeline.ok(`operator started in this process: GitRepository and Kustomization controllers watching ${SYSTEM_NAMESPACE}`);
+
+    const narrator = narrate(cluster.kubeConfig, SYSTEM_NAMESPACE, timeline);
+    cleanups.push(async () => narrator.unsubscribe());
+
+    await client.apply(gitRepository(repo.url), { kind: GitRepositoryKind, fieldManager: FIELD_MANAGER, signal: stop.signal });
+    timeline.action(`applied GitRepository/${SOURCE}: ${repo.url}, branch main, polled every 2s`);
+    for (const environment of Object.keys(ENVIRONMENTS) as Environment[]) {
+      const object = kustomization(environment, cluster);
+      await client.apply(object, { kind: KustomizationKind, fieldManager: FIELD_MANAGER, signal: stop.signal });
+      timeline.action(
+        `applied Kustomization/${environment}: path ${object.spec.path}, prune, drift revert, wait ${object.spec.wait ? 'for every object' : 'off (no controllers in memory)'}`,
+      );
+    }
+
+    const context: DemoContext = {
+      client,
+      cluster,
+      repo,
+      timeline,
+      namespace: SYSTEM_NAMESPACE,
+      source: SOURCE,
+      lastGoodRevision: `main@sha1:${firstSha}`,
+    };
+    for (const [index, step] of steps.entries()) {
+      const label = `step ${index + 1}/${steps.length}`;
+      timeline.heading(`${label}: ${step.title}`);
+      const started = Date.now();
+      try {
+        await step.run(context, AbortSignal.any([stop.signal, AbortSignal.timeout(settings.stepTimeoutMs)]));
+      } catch (error) {
+        const cause = operatorError ?? error;
+        timeline.fail(`${label} failed (${step.title}): ${cause instanceof Error ? cause.message : String(cause)}`);
+        break;
+      }
+      passed += 1;
+      timeline.ok(`${label} passed in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+    }
+
+    timeline.say('');
+    if (passed === steps.length) timeline.ok(`all ${steps.length} steps passed in ${timeline.elapsedSeconds().toFixed(1)}s (last good revision ${shortRevision(context.lastGoodRevision)})`);
+    else if (!interrupted) timeline.fail(`the demo stopped at step ${passed + 1}/${steps.length}: ${steps[passed]?.title}`);
+
+    if (!settings.once && !interrupted) {
+      printWhatToTry(timeline, cluster, repo.url);
+      await new Promise<void>((resolve) => stop.signal.addEventListener('abort', () => resolve(), { once: true }));
+    }
+  } catch (error) {
+    if (!interrupted) timeline.fail(`setup failed: ${error instanceof Error ? error.message : String(error)}`);
+  } finally {
+    await cleanUp();
+    timeline.ok('stopped: operator, git server and cluster');
+  }
+  if (passed === steps.length) return 0;
+  return interrupted ? 130 : 1;
+}
+
+function printWhatToTry(timeline: Timeline, cluster: DemoCluster, url: string): void {
+  const kubectl = `${cluster.kubectl ?? 'kubectl'} --kubeconfig ${cluster.kubeconfigPath}`;
+  timeline.say(`
+The operator keeps reconciling. In another terminal, try:
+
+  ${kubectl} get gitrepositories,kustomizations -n ${SYSTEM_NAMESPACE}
+  ${kubectl} get deployments,services,configmaps -n production
+  ${kubectl} scale deployment web -n production --replicas 7     # reverted within a second
+  git clone ${url} && cd ${SOURCE}     # edit overlays/, commit, git push: applied within a few seconds
+
+Press Ctrl-C to stop.`);
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
