@@ -104,6 +104,31 @@ export async function substituteVariables(objects: readonly JsonObject[], option
       throw new SubstitutionError(`${describeObject(object)}: the substituted YAML does not parse: ${(error as Error).message.split('\n')[0]}`, { object: describeObject(object), cause: error });
     }
     if (!isJsonObject(result)) throw new SubstitutionError(`${describeObject(object)}: substitution did not produce an object`, { object: describeObject(object) });
+    keepStringMaps(object, result, (value) => envsubst(value, (name) => variables.get(name), { strict: options.strict === true }));
     return result;
   });
+}
+
+/**
+ * The values of string-only maps (`data` and `stringData` of ConfigMaps and Secrets, labels and
+ * annotations) stay strings after substitution: `replicas: "${replicas}"` gives `"3"`, not `3`.
+ * Flux keeps the source's quoting (kyaml retains scalar styles); the built objects here no longer
+ * know it, so these maps, whose values can only be strings, are substituted value by value.
+ */
+function keepStringMaps(original: JsonObject, result: JsonObject, substitute: (value: string) => string): void {
+  const restore = (before: unknown, after: unknown): void => {
+    if (!isJsonObject(before) || !isJsonObject(after)) return;
+    for (const [key, value] of Object.entries(before)) {
+      if (typeof value === 'string' && key in after && typeof after[key] !== 'string') after[key] = substitute(value);
+    }
+  };
+  const kind = original['kind'];
+  if (kind === 'ConfigMap' || kind === 'Secret') {
+    restore(original['data'], result['data']);
+    restore(original['stringData'], result['stringData']);
+  }
+  const before = isJsonObject(original['metadata']) ? original['metadata'] : {};
+  const after = isJsonObject(result['metadata']) ? result['metadata'] : {};
+  restore(before['labels'], after['labels']);
+  restore(before['annotations'], after['annotations']);
 }

@@ -52,6 +52,16 @@ describe('Flux extras', () => {
     expect(objects[0]?.metadata.name).toBe('web-${CLUSTER}');
   });
 
+  it('keeps ConfigMap data, Secret stringData, labels and annotations strings when a value substitutes to a number or boolean', async () => {
+    const objects = [
+      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', labels: { replicas: '${N}' }, annotations: { on: '${ON}' } }, data: { replicas: '${N}', ratio: '${R}' } },
+      { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's' }, stringData: { enabled: '${ON}' } },
+    ];
+    const result = await substituteVariables(objects, { substitute: { N: '3', ON: 'true', R: '1.50' } });
+    expect(result[0]).toEqual({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', labels: { replicas: '3' }, annotations: { on: 'true' } }, data: { replicas: '3', ratio: '1.50' } });
+    expect(result[1]).toEqual({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 's' }, stringData: { enabled: 'true' } });
+  });
+
   it('fails in strict mode on an unset variable, naming the object', async () => {
     const error = await substituteVariables([configMap('c', { a: '${MISSING}' })], { substitute: { OTHER: 'x' }, strict: true }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(SubstitutionError);
