@@ -245,7 +245,7 @@ export class KustomizationReconciler extends Reconciler<Kustomization> {
         if (summary) context.recorder?.event(kustomization, 'Normal', 'Progressing', summary);
       }
 
-      await this.checkHealth(kustomization, context, client, built, artifact, { timeout, namespace, status, generation });
+      await this.checkHealth(kustomization, context, client, built, artifact, { timeout, namespace, status, generation, announce: newWork, writeStatus });
 
       status.lastAppliedRevision = revision;
       status.observedGeneration = generation ?? 0;
@@ -266,7 +266,9 @@ export class KustomizationReconciler extends Reconciler<Kustomization> {
         return requeueAfter(0);
       }
       const failure = error instanceof StepFailure ? error : new StepFailure('ReconciliationFailed', (error as Error).message ?? String(error), { cause: error });
-      status.observedGeneration = generation ?? 0;
+      // As Flux: a transient failure leaves observedGeneration alone (dependents and kstatus see the
+      // generation as not yet reconciled); a stall is final for this generation.
+      if (failure.options.stalled) status.observedGeneration = generation ?? 0;
       if (revision !== undefined && failure.reason !== 'DependencyNotReady' && failure.reason !== 'ArtifactFailed') status.lastAttemptedRevision = revision;
       let conditions = setCondition(status.conditions, { type: 'Ready', status: 'False', reason: failure.reason, message: failure.message }, generation);
       if (failure.options.stalled) {
@@ -364,7 +366,7 @@ export class KustomizationReconciler extends Reconciler<Kustomization> {
     client: ClusterClient,
     built: BuiltManifests,
     artifact: GitRepositoryArtifact,
-    settings: { timeout: number; namespace: string; status: KustomizationStatus; generation: number | undefined },
+    settings: { timeout: number; namespace: string; status: KustomizationStatus; generation: number | undefined; announce: boolean; writeStatus: () => Promise<void> },
   ): Promise<void> {
     const { spec } = kustomization;
     const refs: ObjectRef[] = spec.wait
@@ -378,6 +380,14 @@ export class KustomizationReconciler extends Reconciler<Kustomization> {
     if (refs.length === 0) {
       settings.status.conditions = removeConditions(settings.status.conditions, 'Healthy');
       return;
+    }
+    if (settings.announce) {
+      settings.status.conditions = setCondition(
+        settings.status.conditions,
+        { type: 'Reconciling', status: 'True', reason: 'Progressing', message: `Running health checks for revision ${artifact.revision} with a timeout of ${formatDuration(settings.timeout)}` },
+        settings.generation,
+      );
+      await settings.writeStatus();
     }
     const files = new Map(built.objects.map((object) => [describeObject(objectRef(object)), built.sourceOf(object)]));
     const stop = new AbortController();

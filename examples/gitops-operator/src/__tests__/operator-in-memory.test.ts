@@ -1,10 +1,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigMapKind, KubeClient, NamespaceKind, type ReconcileOutcome } from '@weft/reconcile-core';
+import { ConfigMapKind, KubeClient, NamespaceKind, createLogger, type ReconcileOutcome } from '@weft/reconcile-core';
 import { GitRepositoryKind, type GitRepository } from '@weft/git-source';
 import { type GitServer, type InMemoryApiServer, startApiServer, startGitServer } from '@weft/testkit';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Kustomization, KustomizationKind, createGitOpsManager, installGitOpsCrds } from '../index.js';
 
@@ -29,7 +28,7 @@ describe('the GitOps operator on the in-memory API server', () => {
     const manager = createGitOpsManager({
       kubeConfig: api.kubeConfig,
       storageDir,
-      logger: pino({ level: 'silent' }),
+      logger: createLogger({ level: 'silent' }),
       handleSignals: false,
       onOutcome: (outcome) => outcomes.push(outcome),
     });
