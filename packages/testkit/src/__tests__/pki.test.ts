@@ -1,10 +1,15 @@
 import { X509Certificate, createPrivateKey, createPublicKey, createSign, createVerify } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
-import { generateControlPlanePki } from '../control-plane/pki.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type ControlPlanePki, generateControlPlanePki } from '../control-plane/pki.js';
 
 describe('generateControlPlanePki', () => {
-  it('issues a serving and an admin certificate signed by its own CA', async () => {
-    const pki = await generateControlPlanePki();
+  // One set of keys for the file: RSA key generation takes seconds on a loaded 2-core machine.
+  let pki: ControlPlanePki;
+  beforeAll(async () => {
+    pki = await generateControlPlanePki();
+  }, 60_000);
+
+  it('issues a serving and an admin certificate signed by its own CA', () => {
     const ca = new X509Certificate(pki.ca.certPem);
     const serving = new X509Certificate(pki.serving.certPem);
     const admin = new X509Certificate(pki.admin.certPem);
@@ -23,16 +28,15 @@ describe('generateControlPlanePki', () => {
     expect(admin.keyUsage).toContain('1.3.6.1.5.5.7.3.2');
   });
 
-  it('pairs every certificate with its private key', async () => {
-    const pki = await generateControlPlanePki();
+  it('pairs every certificate with its private key', () => {
     for (const pair of [pki.ca, pki.serving, pki.admin]) {
       const cert = new X509Certificate(pair.certPem);
       expect(cert.checkPrivateKey(createPrivateKey(pair.keyPem))).toBe(true);
     }
   });
 
-  it('gives a service-account key pair that signs and verifies', async () => {
-    const { serviceAccount } = await generateControlPlanePki();
+  it('gives a service-account key pair that signs and verifies', () => {
+    const { serviceAccount } = pki;
     const signature = createSign('SHA256').update('token').sign(serviceAccount.privateKeyPem);
     expect(createVerify('SHA256').update('token').verify(createPublicKey(serviceAccount.publicKeyPem), signature)).toBe(true);
     expect(createVerify('SHA256').update('other').verify(serviceAccount.publicKeyPem, signature)).toBe(false);
