@@ -1,0 +1,117 @@
+// The benchmark's fleet: one git repository with N apps of four objects each (Deployment,
+// Service, ServiceAccount, ConfigMap), one GitRepository and N Kustomizations with `wait: true`.
+import type { KubeObject } from '@weft/reconcile-core';
+
+/** Where the GitRepository and the Kustomizations live (the operator watches only it). */
+export const systemNamespace = 'weft-system';
+/** Where the apps' objects go (set by each app's kustomization.yaml). */
+export const appsNamespace = 'fleet-apps';
+export const sourceName = 'fleet';
+
+export const appName = (index: number) => `app-${String(index).padStart(3, '0')}`;
+
+/** The repository's files: `apps/<app>/{kustomization,deployment,service,serviceaccount,configmap}.yaml`. */
+export function fleetFiles(apps: number): Record<string, string> {
+  const files: Record<string, string> = { 'README.md': `${apps} apps, one Kustomization each\n` };
+  for (let index = 0; index < apps; index++) {
+    const app = appName(index);
+    const dir = `apps/${app}`;
+    files[`${dir}/kustomization.yaml`] = `apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+namespace: ${appsNamespace}
+labels:
+  - pairs:
+      app.kubernetes.io/part-of: fleet
+resources:
+  - serviceaccount.yaml
+  - configmap.yaml
+  - service.yaml
+  - deployment.yaml
+`;
+    files[`${dir}/serviceaccount.yaml`] = `apiVersion: v1
+kind: ServiceAccount
+metadata:
+  name: ${app}
+`;
+    files[`${dir}/configmap.yaml`] = `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: ${app}
+data:
+  APP_NAME: ${app}
+  LOG_LEVEL: info
+  GREETING: hello from ${app}
+`;
+    files[`${dir}/service.yaml`] = `apiVersion: v1
+kind: Service
+metadata:
+  name: ${app}
+spec:
+  selector:
+    app: ${app}
+  ports:
+    - name: http
+      port: 80
+      targetPort: http
+`;
+    files[`${dir}/deployment.yaml`] = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: ${app}
+spec:
+  replicas: 1
+  selector:
+    matchLabels:
+      app: ${app}
+  template:
+    metadata:
+      labels:
+        app: ${app}
+    spec:
+      serviceAccountName: ${app}
+      containers:
+        - name: web
+          image: ghcr.io/stefanprodan/podinfo:6.7.1
+          ports:
+            - name: http
+              containerPort: 9898
+          envFrom:
+            - configMapRef:
+                name: ${app}
+          resources:
+            requests:
+              cpu: 10m
+              memory: 16Mi
+`;
+  }
+  return files;
+}
+
+/** The GitRepository the Kustomizations read from. */
+export function gitRepository(url: string): KubeObject {
+  return {
+    apiVersion: 'source.weft.dev/v1',
+    kind: 'GitRepository',
+    metadata: { name: sourceName, namespace: systemNamespace },
+    spec: { url, interval: '1h', ref: { branch: 'main' } },
+  } as KubeObject;
+}
+
+/** One app's Kustomization, Flux-shaped: prune, wait for health, five-minute timeout. */
+export function kustomization(index: number): KubeObject {
+  const app = appName(index);
+  return {
+    apiVersion: 'kustomize.weft.dev/v1',
+    kind: 'Kustomization',
+    metadata: { name: app, namespace: systemNamespace },
+    spec: {
+      interval: '1h',
+      retryInterval: '10s',
+      timeout: '5m',
+      sourceRef: { kind: 'GitRepository', name: sourceName },
+      path: `./apps/${app}`,
+      prune: true,
+      wait: true,
+    },
+  } as KubeObject;
+}

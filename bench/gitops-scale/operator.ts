@@ -1,0 +1,44 @@
+// The gitops operator in a process of its own, so the RSS measured is the operator's alone.
+// Talks to main.ts over IPC: sends `starting` (wall clock just before manager.start), one
+// `outcome` per reconcile (as JSON), and `stopped` with its own peak RSS and CPU time; stops on
+// the `stop` message (or SIGTERM, which the Manager handles).
+import { KubeConfig } from '@kubernetes/client-node';
+import { createGitOpsManager } from '@weft/example-gitops-operator';
+import { createLogger } from '@weft/reconcile-core';
+
+export type OperatorMessage =
+  | { type: 'starting'; at: number }
+  | { type: 'outcome'; at: number; outcome: string }
+  | { type: 'stopped'; maxRssKb: number; userMs: number; systemMs: number; error?: string };
+
+const send = (message: OperatorMessage) => process.send?.(message);
+const kubeConfig = new KubeConfig();
+kubeConfig.loadFromFile(process.env['BENCH_KUBECONFIG']!);
+const stop = new AbortController();
+process.on('message', (message) => {
+  if (message === 'stop') stop.abort(new Error('benchmark done'));
+});
+
+/** Errors and other class instances flattened, so an outcome crosses IPC as plain JSON. */
+const plain = (_key: string, value: unknown) => (value instanceof Error ? { name: value.name, message: value.message } : typeof value === 'bigint' ? Number(value) : value);
+
+const manager = createGitOpsManager({
+  kubeConfig,
+  storageDir: process.env['BENCH_STORAGE_DIR']!,
+  namespace: process.env['BENCH_NAMESPACE']!,
+  leaderElection: false,
+  kustomizationConcurrency: Number(process.env['BENCH_CONCURRENCY'] ?? '4'),
+  logger: createLogger({ level: process.env['BENCH_LOG_LEVEL'] ?? 'warn' }),
+  onOutcome: (outcome) => send({ type: 'outcome', at: Date.now(), outcome: JSON.stringify(outcome, plain) }),
+});
+
+send({ type: 'starting', at: Date.now() });
+let error: string | undefined;
+try {
+  await manager.start({ signal: stop.signal });
+} catch (cause) {
+  if (!stop.signal.aborted) error = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
+}
+const usage = process.resourceUsage();
+send({ type: 'stopped', maxRssKb: usage.maxRSS, userMs: usage.userCPUTime / 1000, systemMs: usage.systemCPUTime / 1000, ...(error ? { error } : {}) });
+process.disconnect?.();
