@@ -28,6 +28,7 @@ const usage = `Usage: gitops-operator [options]
   --leader-elect-namespace NS   namespace of that Lease (default: $POD_NAMESPACE or default)
   --concurrent N           Kustomizations reconciled at once (default 4)
   --no-drift-watch         correct drift only on each interval (as Flux), not as it happens
+  --no-install-crds        do not install the CRDs at start (they come with deploy/; no right to write CRDs needed)
   --log-level LEVEL        pino level (default info)
   -h, --help
 `;
@@ -45,6 +46,7 @@ async function main(): Promise<void> {
       'leader-elect-namespace': { type: 'string' },
       concurrent: { type: 'string' },
       'no-drift-watch': { type: 'boolean', default: false },
+      'no-install-crds': { type: 'boolean', default: false },
       'log-level': { type: 'string', default: 'info' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -87,7 +89,7 @@ async function main(): Promise<void> {
   }
   try {
     const storageDir = values['storage-dir'] ?? (await mkdtemp(join(tmpdir(), 'weft-gitops-operator-')));
-    await installGitOpsCrds(kubeConfig, { signal: shutdown.signal });
+    if (!values['no-install-crds']) await installGitOpsCrds(kubeConfig, { signal: shutdown.signal });
     const manager = createGitOpsManager({
       kubeConfig,
       storageDir,
