@@ -1,0 +1,117 @@
+/**
+ * Weft as a user gets it: every public package packed with `pnpm pack`, the tarballs installed
+ * with `npm install` into a fresh project outside the repository (third-party dependencies come
+ * from the npm registry), a small ConfigMap reconciler compiled against them with strict `tsc`
+ * as an ES module and as CommonJS, and each build run against testkit's in-memory API server.
+ *
+ * Needs no control plane; it builds the packages only when their dist/ is stale (CI builds them
+ * before the tests). Nothing is written inside the repository.
+ */
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildPackages, packPackages, publicPackages, repositoryRoot, runCommand, temporaryDirectory, type PackedPackage } from '../../tools/pack.ts';
+import { consumerSource, consumerTsconfig } from './consumer.ts';
+
+const rootManifest = JSON.parse(await readFile(join(repositoryRoot, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> };
+/**
+ * The consumer compiles with the TypeScript and Node types the repository itself pins, and
+ * `@types/ws`: with `skipLibCheck: false`, tsc checks `@kubernetes/client-node`'s declarations,
+ * which reach `isomorphic-ws`, whose `index.d.ts` imports `ws` without depending on its types.
+ * A user who turns skipLibCheck off needs it too (with the default `skipLibCheck: true` nothing is needed).
+ */
+const consumerDevDependencies = {
+  typescript: rootManifest.devDependencies['typescript'],
+  '@types/node': rootManifest.devDependencies['@types/node'],
+  '@types/ws': '8.18.2',
+};
+
+/** The environment of a user's shell: none of the npm/pnpm settings that `pnpm test` passes down. */
+const userEnvironment = Object.fromEntries(
+  Object.entries(process.env).filter(([name]) => !/^(npm_|pnpm_|NODE_OPTIONS$|NODE_ENV$|VITEST)/i.test(name)),
+);
+
+/** Runs a step and prints how long it took (the figures the test's report quotes). */
+async function timed<T>(step: string, work: () => Promise<T>): Promise<T> {
+  const started = performance.now();
+  try {
+    return await work();
+  } finally {
+    console.log(`[install] ${step}: ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  }
+}
+
+const formats = [
+  { folder: 'esm', type: 'module', emitted: /^import [^;]* from '@weft\/reconcile-core';$/m },
+  { folder: 'cjs', type: 'commonjs', emitted: /require\("@weft\/reconcile-core"\)/ },
+] as const;
+
+describe('the packed packages installed with npm into a fresh project', () => {
+  let project: Awaited<ReturnType<typeof temporaryDirectory>> | undefined;
+  let app = '';
+  let packed: PackedPackage[] = [];
+  const signal = AbortSignal.timeout(10 * 60_000);
+
+  beforeAll(async () => {
+    const packages = await publicPackages();
+    const built = await timed('build (stale packages only)', () => buildPackages(packages, { signal }));
+    if (built.length > 0) console.log(`[install] built ${built.join(', ')}`);
+    project = await temporaryDirectory('weft-install-');
+    const tarballs = join(project.path, 'tarballs');
+    app = join(project.path, 'app');
+    await mkdir(tarballs);
+    await mkdir(app);
+    packed = await timed('pnpm pack', () => packPackages(packages, tarballs, { signal }));
+
+    const manifest = { name: 'weft-install-check', version: '1.0.0', private: true, devDependencies: consumerDevDependencies };
+    await writeFile(join(app, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+    // As a user would: npm, the public registry for everything but the tarballs, no repository config.
+    await timed('npm install', () =>
+      runCommand('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', ...packed.map((tarball) => tarball.tarball)], { cwd: app, signal, env: userEnvironment }),
+    );
+
+    for (const { folder, type } of formats) {
+      await mkdir(join(app, folder, 'src'), { recursive: true });
+      await writeFile(join(app, folder, 'package.json'), `${JSON.stringify({ type }, null, 2)}\n`);
+      await writeFile(join(app, folder, 'tsconfig.json'), `${JSON.stringify(consumerTsconfig, null, 2)}\n`);
+      await writeFile(join(app, folder, 'src', 'main.ts'), consumerSource);
+    }
+  }, 10 * 60_000);
+
+  afterAll(async () => {
+    await project?.remove();
+  });
+
+  it('installs every public package from its tarball, with dependencies npm can resolve', async () => {
+    expect(packed.map((tarball) => tarball.name).sort()).toEqual((await publicPackages()).map((candidate) => candidate.name).sort());
+    const installed = await readdir(join(app, 'node_modules', '@weft'));
+    expect(installed.sort()).toEqual(packed.map((tarball) => tarball.name.replace('@weft/', '')).sort());
+    for (const tarball of packed) {
+      for (const [dependency, range] of Object.entries(tarball.manifest.dependencies ?? {})) {
+        expect(range, `${tarball.name} → ${dependency}`).not.toMatch(/^workspace:/);
+      }
+    }
+    // `npm ls` exits non-zero on a missing, invalid or extraneous dependency anywhere in the tree.
+    await runCommand('npm', ['ls', '--all', '--loglevel=error'], { cwd: app, signal, env: userEnvironment });
+  });
+
+  for (const { folder, type, emitted } of formats) {
+    describe(`a ${type} consumer`, () => {
+      it('compiles with strict tsc (nodenext, noUncheckedIndexedAccess, skipLibCheck false)', async () => {
+        await timed(`tsc (${type})`, () => runCommand(join(app, 'node_modules', '.bin', 'tsc'), ['-p', join(app, folder)], { cwd: app, signal, env: userEnvironment }));
+        const output = await readFile(join(app, folder, 'dist', 'main.js'), 'utf8');
+        expect(output).toMatch(emitted);
+      });
+
+      it('runs its reconciler against the in-memory API server', async () => {
+        const stdout = await runCommand(process.execPath, [join(app, folder, 'dist', 'main.js')], {
+          cwd: join(app, folder),
+          signal,
+          env: { ...userEnvironment, LOG_LEVEL: 'warn' },
+        });
+        const result = JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as unknown;
+        expect(result).toEqual({ format: type, mirror: { text: 'HELLO FROM NPM' } });
+      });
+    });
+  }
+});
