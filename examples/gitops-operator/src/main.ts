@@ -79,7 +79,8 @@ async function main(): Promise<void> {
   let apiServer: InMemoryApiServer | undefined;
   let kubeConfig: KubeConfig;
   if (values['in-memory']) {
-    apiServer = await startApiServer({ signal: shutdown.signal });
+    // Not stopped by the shutdown signal: it must outlive the manager, which releases its Lease last.
+    apiServer = await startApiServer();
     kubeConfig = apiServer.kubeConfig;
     logger.info({ server: apiServer.server, kubeconfig: apiServer.kubeconfigPath }, `in-memory API server running; kubectl --kubeconfig ${apiServer.kubeconfigPath} get kustomizations -A`);
   } else {
