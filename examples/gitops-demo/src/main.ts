@@ -19,8 +19,9 @@ import { type GitRepository, GitRepositoryKind } from '@weft/git-source';
 import { createLogger, KubeClient, NamespaceKind } from '@weft/reconcile-core';
 import { startGitServer } from '@weft/testkit';
 import { type ClusterMode, type DemoCluster, startCluster } from './cluster.js';
-import { narrate } from './narrate.js';
-import { ENVIRONMENTS, type Environment, initialFiles } from './sample-app.js';
+import { narrateClusterChanges } from './cluster-changes.js';
+import { narrateConditions, narrateDrift } from './narrate.js';
+import { ENVIRONMENTS, type Environment, initialFiles, PART_OF, PART_OF_LABEL } from './sample-app.js';
 import { type DemoContext, steps } from './steps.js';
 import { shortRevision, Timeline } from './timeline.js';
 
@@ -29,7 +30,7 @@ const usage = `Usage: npm run demo -- [options]
   --once               walk through every step, check it, and exit (0: all passed, 1: a step failed)
   --real-cluster       run against a real control plane (etcd, kube-apiserver, controllers, kwok nodes)
                        instead of the in-memory API server (alias: --control-plane)
-  --step-timeout SEC   how long one step may take (default 20, 90 with --real-cluster)
+  --step-timeout SEC   how long one step may take (default 20, 45 with --real-cluster)
   --verbose            print the operator's own log lines (JSON, on stderr)
   --help               this text`;
 
@@ -45,25 +46,31 @@ interface Settings {
   readonly verbose: boolean;
 }
 
-function parseSettings(argv: string[]): Settings {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      once: { type: 'boolean', default: false },
-      'real-cluster': { type: 'boolean', default: false },
-      'control-plane': { type: 'boolean', default: false },
-      'step-timeout': { type: 'string' },
-      verbose: { type: 'boolean', default: false },
-      help: { type: 'boolean', default: false },
-    },
-  });
-  if (values.help) {
-    console.log(usage);
-    process.exit(0);
+/** A command line the demo does not understand. */
+class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+const options = {
+  once: { type: 'boolean', default: false },
+  'real-cluster': { type: 'boolean', default: false },
+  'control-plane': { type: 'boolean', default: false },
+  'step-timeout': { type: 'string' },
+  verbose: { type: 'boolean', default: false },
+  help: { type: 'boolean', default: false },
+} as const;
+
+function parseSettings(argv: string[]): Settings | 'help' {
+  let values;
+  try {
+    ({ values } = parseArgs({ args: argv, options }));
+  } catch (error) {
+    throw new UsageError((error as Error).message);
   }
+  if (values.help) return 'help';
   const mode: ClusterMode = values['real-cluster'] || values['control-plane'] ? 'control-plane' : 'in-memory';
-  const seconds = values['step-timeout'] === undefined ? (mode === 'in-memory' ? 20 : 90) : Number(values['step-timeout']);
-  if (!Number.isFinite(seconds) || seconds <= 0) throw new Error(`--step-timeout must be a positive number of seconds, not ${values['step-timeout']}`);
+  const seconds = values['step-timeout'] === undefined ? (mode === 'in-memory' ? 20 : 45) : Number(values['step-timeout']);
+  if (!Number.isFinite(seconds) || seconds <= 0) throw new UsageError(`--step-timeout must be a positive number of seconds, not ${values['step-timeout']}`);
   return { once: values.once, mode, stepTimeoutMs: seconds * 1000, verbose: values.verbose };
 }
 
@@ -72,7 +79,7 @@ function gitRepository(url: string): GitRepository {
     apiVersion: GitRepositoryKind.apiVersion,
     kind: 'GitRepository',
     metadata: { name: SOURCE, namespace: SYSTEM_NAMESPACE },
-    spec: { url, ref: { branch: 'main' }, interval: '2s', timeout: '20s' },
+    spec: { url, ref: { branch: 'main' }, interval: '1s', timeout: '20s' },
   };
 }
 
@@ -98,6 +105,10 @@ function kustomization(environment: Environment, cluster: DemoCluster): Kustomiz
 
 async function main(): Promise<number> {
   const settings = parseSettings(process.argv.slice(2));
+  if (settings === 'help') {
+    console.log(usage);
+    return 0;
+  }
   const timeline = new Timeline();
   const stop = new AbortController();
   let interrupted = false;
@@ -146,7 +157,15 @@ async function main(): Promise<number> {
       level: settings.verbose ? 'info' : 'error',
       destination: { write: (line: string) => process.stderr.write(line) },
     });
-    const manager = createGitOpsManager({ kubeConfig: cluster.kubeConfig, storageDir, namespace: SYSTEM_NAMESPACE, logger, handleSignals: false, gracefulShutdownTimeout: '5s' });
+    const manager = createGitOpsManager({
+      kubeConfig: cluster.kubeConfig,
+      storageDir,
+      namespace: SYSTEM_NAMESPACE,
+      logger,
+      onDrift: narrateDrift(timeline),
+      handleSignals: false,
+      gracefulShutdownTimeout: '5s',
+    });
     const running = manager.start({ signal: operatorStop.signal });
     let operatorError: unknown;
     running.catch((error: unknown) => {
@@ -160,11 +179,12 @@ async function main(): Promise<number> {
     });
     timeline.ok(`operator started in this process: GitRepository and Kustomization controllers watching ${SYSTEM_NAMESPACE}`);
 
-    const narrator = narrate(cluster.kubeConfig, SYSTEM_NAMESPACE, timeline);
-    cleanups.push(async () => narrator.unsubscribe());
+    const conditions = narrateConditions(cluster.kubeConfig, SYSTEM_NAMESPACE, timeline);
+    const changes = narrateClusterChanges(cluster.kubeConfig, `${PART_OF_LABEL}=${PART_OF}`, timeline);
+    cleanups.push(async () => (conditions.unsubscribe(), changes.unsubscribe()));
 
     await client.apply(gitRepository(repo.url), { kind: GitRepositoryKind, fieldManager: FIELD_MANAGER, signal: stop.signal });
-    timeline.action(`applied GitRepository/${SOURCE}: ${repo.url}, branch main, polled every 2s`);
+    timeline.action(`applied GitRepository/${SOURCE}: ${repo.url}, branch main, polled every second`);
     for (const environment of Object.keys(ENVIRONMENTS) as Environment[]) {
       const object = kustomization(environment, cluster);
       await client.apply(object, { kind: KustomizationKind, fieldManager: FIELD_MANAGER, signal: stop.signal });
@@ -231,6 +251,10 @@ Press Ctrl-C to stop.`);
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {
+    if (error instanceof UsageError) {
+      console.error(`${error.message}\n\n${usage}`);
+      process.exit(2);
+    }
     console.error(error);
     process.exit(1);
   },

@@ -1,25 +1,21 @@
 /**
- * The narrator: watches what the operator writes — GitRepository and Kustomization status, and the
- * Events it records (change sets, drift, pruning) — with reconcile-core's `watch()` stream, and
- * prints each change on the timeline as it happens. It only reads; the checks are in `steps.ts`.
+ * The narrator: prints on the timeline what the operator does, as it happens — the Ready condition
+ * of the GitRepository and each Kustomization (watched with reconcile-core's `watch()` stream) and
+ * every drift event (handed over in process by the operator's `onDrift`). It only reads; the
+ * checks are in `steps.ts`, the changes to the app's objects in `cluster-changes.ts`.
  */
 import type { KubeConfig } from '@kubernetes/client-node';
-import { EventKind, getCondition, type KubeEvent, watch, type WatchEvent } from '@weft/reconcile-core';
-import { type GitRepository, GitRepositoryKind } from '@weft/git-source';
+import type { DriftEvent } from '@weft/drift';
 import { type Kustomization, KustomizationKind } from '@weft/example-gitops-operator';
+import { type GitRepository, GitRepositoryKind } from '@weft/git-source';
+import { getCondition, watch, type WatchEvent } from '@weft/reconcile-core';
 import { Subscription } from 'rxjs';
 import { shortRevision, type Timeline } from './timeline.js';
 
-/** The Event reasons worth a line: what changed in the cluster and in git. */
-const NARRATED_REASONS = new Set(['Progressing', 'DriftDetected', 'DriftReverted', 'NewArtifact']);
-
-/** Starts narrating the objects in `namespace`; unsubscribe to stop. */
-export function narrate(kubeConfig: KubeConfig, namespace: string, timeline: Timeline): Subscription {
+/** Starts printing the Ready condition of every GitRepository and Kustomization in `namespace`; unsubscribe to stop. */
+export function narrateConditions(kubeConfig: KubeConfig, namespace: string, timeline: Timeline): Subscription {
   const lastReady = new Map<string, string>();
-  const seenEvents = new Set<string>();
-
-  const onObject = (kind: string, object: GitRepository | Kustomization) => {
-    const subject = `${kind}/${object.metadata.name}`;
+  const onObject = (subject: string, object: GitRepository | Kustomization) => {
     const ready = getCondition(object.status?.conditions, 'Ready');
     // Ready=Unknown is the "working on it" in between; the outcome is what a reader wants.
     if (ready === undefined || ready.status === 'Unknown') return;
@@ -28,25 +24,29 @@ export function narrate(kubeConfig: KubeConfig, namespace: string, timeline: Tim
     lastReady.set(subject, fingerprint);
     timeline.observed(`${subject}  Ready=${ready.status} ${ready.reason}`, shortRevision(ready.message).split('\n'));
   };
-
-  const onEvent = (event: KubeEvent) => {
-    const name = event.metadata.name ?? '';
-    if (seenEvents.has(name) || !NARRATED_REASONS.has(event.reason ?? '')) return;
-    seenEvents.add(name);
-    const subject = `${event.regarding.kind}/${event.regarding.name}`;
-    const lines = shortRevision(event.note ?? '').split('\n').filter((line) => line !== '');
-    const title = event.reason === 'Progressing' ? 'applied' : event.reason;
-    const [first, ...rest] = lines;
-    if (lines.length === 1 && event.reason !== 'Progressing') timeline.observed(`${subject}  ${title}: ${first}`);
-    else timeline.observed(`${subject}  ${title}:`, first === 'pruned:' ? rest.map((line) => `${line} (pruned)`) : lines);
-  };
-
-  const applied = <T>(handle: (object: T) => void) => (event: WatchEvent<T>) => {
-    if (event.type === 'InitApply' || event.type === 'Apply') handle(event.object);
-  };
+  const applied =
+    <T extends GitRepository | Kustomization>(kind: string) =>
+    (event: WatchEvent<T>) => {
+      if (event.type === 'InitApply' || event.type === 'Apply') onObject(`${kind}/${event.object.metadata.name}`, event.object);
+    };
   const subscription = new Subscription();
-  subscription.add(watch(GitRepositoryKind, { transport: kubeConfig, namespace }).subscribe(applied((object) => onObject('GitRepository', object))));
-  subscription.add(watch(KustomizationKind, { transport: kubeConfig, namespace }).subscribe(applied((object) => onObject('Kustomization', object))));
-  subscription.add(watch(EventKind, { transport: kubeConfig, namespace }).subscribe(applied(onEvent)));
+  subscription.add(watch(GitRepositoryKind, { transport: kubeConfig, namespace }).subscribe(applied<GitRepository>('GitRepository')));
+  subscription.add(watch(KustomizationKind, { transport: kubeConfig, namespace }).subscribe(applied<Kustomization>('Kustomization')));
   return subscription;
+}
+
+/** An `onDrift` handler for the operator that prints each drift event of a Kustomization (`namespace/name`). */
+export function narrateDrift(timeline: Timeline): (kustomization: string, event: DriftEvent) => void {
+  return (kustomization, event) => {
+    const subject = `Kustomization/${kustomization.split('/').at(-1)}`;
+    if (event.type === 'drifted') {
+      const what = event.diff.status === 'missing' ? 'deleted' : event.diff.changes.map((change) => change.path).join(', ');
+      const by = event.editedBy.length > 0 ? ` by ${event.editedBy.join(', ')}` : '';
+      timeline.observed(`${subject}  drift detected: ${event.subject} edited${by}: ${what}`);
+    } else if (event.type === 'reverted') {
+      timeline.observed(`${subject}  drift reverted: ${event.subject} ${event.change.action}`);
+    } else if (event.type === 'error') {
+      timeline.observed(`${subject}  drift check failed${event.subject ? ` for ${event.subject}` : ''}: ${event.error.message}`);
+    }
+  };
 }

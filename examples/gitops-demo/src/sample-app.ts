@@ -15,6 +15,10 @@ export const SETTINGS = 'web-settings';
 /** The ConfigMap whose file step 4 deletes (and the operator prunes). */
 export const FEATURE_FLAGS = 'feature-flags';
 
+/** Every object of the app carries this label (set by the overlays), so it can be watched as one. */
+export const PART_OF_LABEL = 'app.kubernetes.io/part-of';
+export const PART_OF = 'weft-demo';
+
 /** The overlays, each one environment in its own namespace. */
 export const ENVIRONMENTS = {
   staging: { namespace: 'staging', replicas: 1 },
@@ -76,9 +80,6 @@ data:
 
 const baseKustomization = (withFlags: boolean) => `apiVersion: kustomize.config.k8s.io/v1beta1
 kind: Kustomization
-labels:
-  - pairs:
-      app.kubernetes.io/part-of: weft-demo
 resources:
   - deployment.yaml
   - service.yaml
@@ -97,6 +98,10 @@ function overlay(environment: Environment, options: { image: string; replicas: n
   return `apiVersion: kustomize.config.k8s.io/v1beta1
 kind: Kustomization
 namespace: ${ns}
+labels:
+  - pairs:
+      ${PART_OF_LABEL}: ${PART_OF}
+      environment: ${environment}
 resources:
   - namespace.yaml
   - ../../base

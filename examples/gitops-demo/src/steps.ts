@@ -248,6 +248,9 @@ const deletedFilePruned: Step = {
       const { namespace } = ENVIRONMENTS[environment];
       await absent(context, ConfigMapKind, FEATURE_FLAGS, namespace, signal);
       const kustomization = await kustomizationReadyAt(context, environment, revision, signal);
+      // Nothing may bring it back: not the next reconcile, not the drift watch of the old revision.
+      await delay(1500, undefined, { signal });
+      await absent(context, ConfigMapKind, FEATURE_FLAGS, namespace, signal);
       const inventory = inventoryOf(kustomization);
       if (inventory.some((entry) => entry.endsWith(`/${FEATURE_FLAGS}`))) throw new Error(`Kustomization/${environment}'s inventory still lists ConfigMap/${namespace}/${FEATURE_FLAGS}`);
       context.timeline.ok(`ConfigMap ${namespace}/${FEATURE_FLAGS} is gone from the cluster and from Kustomization/${environment}'s inventory (${inventory.length} objects)`);

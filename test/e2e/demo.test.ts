@@ -1,0 +1,109 @@
+/**
+ * End to end: the README's first command, `npm run demo -- --once`, run as a user runs it (a child
+ * process through tsx, from examples/gitops-demo, as tools/demo.sh starts it), against the
+ * in-memory API server and against a real control plane. The demo checks each step itself and
+ * exits 0 only when all passed; this test holds it to that and to the timeline a user reads.
+ */
+import { spawn } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { describeCluster } from '../support/cluster';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+interface DemoRun {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  output: string;
+}
+
+/** Runs the demo to its end (or kills it after `timeoutMs`) and returns its exit status and output. */
+function runDemo(args: string[], timeoutMs: number): Promise<DemoRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(join(root, 'node_modules', '.bin', 'tsx'), ['src/main.ts', ...args], {
+      cwd: join(root, 'examples', 'gitops-demo'),
+      env: { ...process.env, NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, output });
+    });
+  });
+}
+
+/** The lines every passing run prints, in this order. */
+const timeline = [
+  /── setup ──/,
+  /✓ git repository http:\/\/127\.0\.0\.1:\d+\/weft-demo\.git/,
+  /✓ CRDs installed: GitRepository \(source\.weft\.dev\/v1\), Kustomization \(kustomize\.weft\.dev\/v1\)/,
+  /── step 1\/6: first sync: both overlays are applied ──/,
+  /✓ Kustomization\/staging Ready=True at main@sha1:[0-9a-f]{7}; inventory: 5 objects/,
+  /✓ Kustomization\/production Ready=True at main@sha1:[0-9a-f]{7}; inventory: 5 objects/,
+  /✓ step 1\/6 passed/,
+  /── step 2\/6: an edit behind git's back is reverted ──/,
+  /→ kubectl-edit scales Deployment production\/web from 3 to 10 replicas/,
+  /✓ Deployment production\/web is back to 3 replicas/,
+  /✓ step 2\/6 passed/,
+  /── step 3\/6: a new commit is applied ──/,
+  /✓ Kustomization\/production Ready=True at main@sha1:[0-9a-f]{7}: Deployment production\/web runs nginx:1\.27\.1 × 4/,
+  /✓ step 3\/6 passed/,
+  /── step 4\/6: a deleted file is pruned ──/,
+  /✓ ConfigMap staging\/feature-flags is gone from the cluster and from Kustomization\/staging's inventory/,
+  /✓ ConfigMap production\/feature-flags is gone from the cluster and from Kustomization\/production's inventory/,
+  /✓ step 4\/6 passed/,
+  /── step 5\/6: a broken commit leaves the last good revision running ──/,
+  /✓ Kustomization\/production Ready=False BuildFailed, naming ingress\.yaml; lastAppliedRevision is still main@sha1:[0-9a-f]{7}/,
+  /✓ Deployment production\/web still runs nginx:1\.27\.1 × 4/,
+  /✓ step 5\/6 passed/,
+  /── step 6\/6: a fix commit recovers ──/,
+  /✓ Kustomization\/production Ready=True at main@sha1:[0-9a-f]{7}; Ingress\/production\/web created/,
+  /✓ step 6\/6 passed/,
+  /✓ all 6 steps passed in [\d.]+s/,
+  /✓ stopped: operator, git server and cluster/,
+];
+
+function expectTimeline(run: DemoRun): void {
+  // On failure, the demo's own output says which step failed and what it last saw.
+  expect(run.code, run.output).toBe(0);
+  expect(run.output).not.toContain('✗');
+  let from = 0;
+  for (const line of timeline) {
+    const match = line.exec(run.output.slice(from));
+    expect(match, `expected ${line} after offset ${from} in:\n${run.output}`).not.toBeNull();
+    from += match!.index + match![0].length;
+  }
+}
+
+describe('the demo, npm run demo -- --once', () => {
+  it('walks through sync, drift, a new commit, prune, a broken commit and its fix on the in-memory API server', async () => {
+    const run = await runDemo(['--once'], 150_000);
+    expectTimeline(run);
+    expect(run.output).toMatch(/✓ in-memory API server at http:\/\/127\.0\.0\.1:\d+/);
+    // The narration names who changed what: the edit by kubectl-edit, its revert by the operator.
+    expect(run.output).toMatch(/cluster: Deployment\/production\/web configured by kubectl-edit: \/spec\/replicas 3 → 10/);
+    expect(run.output).toMatch(/cluster: Deployment\/production\/web configured by weft-kustomize: \/spec\/replicas 10 → 3/);
+  }, 180_000);
+
+  it('refuses an unknown option, naming it', async () => {
+    const run = await runDemo(['--onse'], 60_000);
+    expect(run.code).toBe(2);
+    expect(run.output).toContain("Unknown option '--onse'");
+    expect(run.output).toContain('Usage: npm run demo -- [options]');
+  }, 90_000);
+});
+
+describeCluster('the demo on a real control plane, npm run demo -- --once --real-cluster', () => {
+  it('walks through every step, with Deployments rolled out on kwok nodes', async () => {
+    const run = await runDemo(['--once', '--real-cluster'], 240_000);
+    expectTimeline(run);
+    expect(run.output).toMatch(/✓ real control plane \(Kubernetes v1\.37\.2, controllers, kwok nodes\)/);
+    expect(run.output).toMatch(/✓ Deployment production\/web: 4\/4 replicas available \(kwok nodes\)/);
+  }, 300_000);
+});
