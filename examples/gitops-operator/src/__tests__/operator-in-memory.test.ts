@@ -1,7 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigMapKind, KubeClient, NamespaceKind, createLogger, type ReconcileOutcome } from '@weft/reconcile-core';
+import { ConfigMapKind, EventKind, KubeClient, NamespaceKind, createLogger, type ReconcileOutcome } from '@weft/reconcile-core';
+import type { DriftEvent } from '@weft/drift';
 import { GitRepositoryKind, type GitRepository } from '@weft/git-source';
 import { type GitServer, type InMemoryApiServer, startApiServer, startGitServer } from '@weft/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,6 +17,7 @@ describe('the GitOps operator on the in-memory API server', () => {
   const stop = new AbortController();
   let running: Promise<void>;
   const outcomes: ReconcileOutcome[] = [];
+  const drift: { key: string; event: DriftEvent }[] = [];
   const namespace = 'apps';
 
   beforeAll(async () => {
@@ -31,6 +33,8 @@ describe('the GitOps operator on the in-memory API server', () => {
       logger: createLogger({ level: 'silent' }),
       handleSignals: false,
       onOutcome: (outcome) => outcomes.push(outcome),
+      onDrift: (key, event) => drift.push({ key, event }),
+      gracefulShutdownTimeout: '2s',
     });
     running = manager.start({ signal: stop.signal });
   });
@@ -80,5 +84,77 @@ describe('the GitOps operator on the in-memory API server', () => {
     expect((await client.get(ConfigMapKind, 'settings', { namespace })).data).toEqual({ mode: 'slow' });
     await expect(client.get(ConfigMapKind, 'extra', { namespace })).rejects.toThrow(/not found/i);
     expect(outcomes.some((outcome) => outcome.controller === 'kustomization')).toBe(true);
+  });
+
+  const source = async (name: string, files: Record<string, string>) => {
+    const repo = await git.createRepo(name, files);
+    await client.create({ apiVersion: GitRepositoryKind.apiVersion, kind: 'GitRepository', metadata: { name, namespace }, spec: { url: repo.url, interval: '1s', ref: { branch: 'main' } } } as GitRepository);
+    return repo;
+  };
+  const create = (name: string, spec: Partial<Kustomization['spec']>) =>
+    client.create({
+      apiVersion: KustomizationKind.apiVersion,
+      kind: 'Kustomization',
+      metadata: { name, namespace },
+      spec: { sourceRef: { kind: 'GitRepository', name }, interval: '1s', prune: true, targetNamespace: namespace, ...spec },
+    } as Kustomization);
+  const configMap = (name: string, data: Record<string, string>) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\ndata: ${JSON.stringify(data)}\n`;
+  const deployment = (name: string) =>
+    `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: ${name}\nspec:\n  selector: {matchLabels: {app: ${name}}}\n  template:\n    metadata: {labels: {app: ${name}}}\n    spec: {containers: [{name: main, image: nginx}]}\n`;
+
+  it('gives up a health check on a stale revision as soon as the source moves (a fix never waits for the timeout)', async () => {
+    // Nothing runs Deployments in the in-memory server: this one never becomes healthy.
+    const repo = await source('stuck', { 'web.yaml': deployment('stuck-web') });
+    await create('stuck', { wait: true, timeout: '5m' });
+    await until('stuck', (object) => object.status?.conditions?.some((condition) => condition.type === 'Reconciling' && condition.message.startsWith('Running health checks')) === true);
+    const fixed = Date.now();
+    const next = await repo.commit({ 'web.yaml': null, 'settings.yaml': configMap('stuck-settings', { a: '1' }) }, 'replace the deployment');
+    const ready = await until('stuck', (object) => object.status?.lastAppliedRevision === `main@sha1:${next}`);
+    expect(Date.now() - fixed).toBeLessThan(30_000);
+    expect(ready.status?.inventory?.entries.map((entry) => entry.id)).toEqual([`${namespace}_stuck-settings__ConfigMap`]);
+  });
+
+  it('in report mode tells of drift with an Event and leaves it alone', async () => {
+    await source('reported', { 'cm.yaml': configMap('reported', { mode: 'git' }) });
+    await create('reported', { driftDetection: { mode: 'report' } });
+    await until('reported', (object) => ready(object)?.status === 'True');
+    const deadline = Date.now() + 10_000;
+    while (!drift.some((entry) => entry.key === `${namespace}/reported` && entry.event.type === 'synced') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    await client.patch(ConfigMapKind, 'reported', { data: { mode: 'edited' } }, { namespace, fieldManager: 'kubectl-edit' });
+    for (;;) {
+      const events = await client.list(EventKind, { namespace });
+      if (events.items.some((event) => event.regarding?.name === 'reported' && event.reason === 'DriftDetected')) break;
+      if (Date.now() > deadline + 10_000) throw new Error('no DriftDetected event');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    // Several intervals later the edit is still there.
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    expect((await client.get(ConfigMapKind, 'reported', { namespace })).data).toEqual({ mode: 'edited' });
+    expect(drift.some((entry) => entry.key === `${namespace}/reported` && entry.event.type === 'reverted')).toBe(false);
+  });
+
+  it('stalls on an ignore rule that does not parse, naming it', async () => {
+    await source('stalled', { 'cm.yaml': configMap('stalled', { a: '1' }) });
+    await create('stalled', { driftDetection: { ignore: [{ paths: ['spec/replicas'] }] } });
+    const stalled = await until('stalled', (object) => object.status?.conditions?.some((condition) => condition.type === 'Stalled') === true);
+    expect(ready(stalled)).toMatchObject({ status: 'False', reason: 'InvalidDriftDetection' });
+    expect(ready(stalled)?.message).toMatch(/spec\.driftDetection\.ignore: ignore rule 0: JSON pointer "spec\/replicas" must start with "\/"/);
+    expect(stalled.status?.observedGeneration).toBe(stalled.metadata.generation);
+  });
+
+  it('deletes what a pruning Kustomization applied when it is deleted', async () => {
+    await source('doomed', { 'cm.yaml': configMap('doomed', { a: '1' }) });
+    await create('doomed', {});
+    const applied = await until('doomed', (object) => ready(object)?.status === 'True');
+    expect(applied.metadata.finalizers).toEqual(['finalizers.weft.dev/kustomization']);
+    await client.delete(KustomizationKind, 'doomed', { namespace });
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      const gone = await client.get(ConfigMapKind, 'doomed', { namespace }).then(() => false, () => true);
+      if (gone) break;
+      if (Date.now() > deadline) throw new Error('the ConfigMap of a deleted Kustomization was not pruned');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    await expect(get('doomed')).rejects.toThrow(/not found/i);
   });
 });
