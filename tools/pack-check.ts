@@ -10,49 +10,7 @@
  *   pnpm check-packages --keep       # keep the tarballs and print where they are
  */
 import { parseArgs } from 'node:util';
-import { join } from 'node:path';
-import {
-  buildPackages,
-  CommandError,
-  manifestProblems,
-  packPackages,
-  repositoryRoot,
-  runCommand,
-  temporaryDirectory,
-  workspacePackages,
-  type PackedPackage,
-} from './pack.ts';
-
-const bin = (name: string) => join(repositoryRoot, 'node_modules', '.bin', name);
-const plainOutput = { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' };
-
-/** One tool's verdict on one tarball. */
-interface Verdict {
-  readonly ok: boolean;
-  readonly detail: string;
-}
-
-async function runTool(command: string, args: readonly string[], signal: AbortSignal): Promise<Verdict> {
-  try {
-    return { ok: true, detail: await runCommand(command, args, { env: plainOutput, signal }) };
-  } catch (error) {
-    if (error instanceof CommandError) return { ok: false, detail: error.output };
-    throw error;
-  }
-}
-
-async function checkTarball(packed: PackedPackage, signal: AbortSignal): Promise<{ publint: Verdict; attw: Verdict; manifest: Verdict }> {
-  const publint = await runTool(bin('publint'), ['run', '--strict', '--level', 'suggestion', packed.tarball], signal);
-  // publint exits 0 on suggestions even with --strict; they are problems here too.
-  const publintFlagged = /^\s*(Errors?|Warnings?|Suggestions?):/m.test(publint.detail);
-  const attw = await runTool(bin('attw'), [packed.tarball, '--format', 'ascii', '--profile', 'strict'], signal);
-  const problems = await manifestProblems(packed);
-  return {
-    publint: { ok: publint.ok && !publintFlagged, detail: publint.detail },
-    attw,
-    manifest: { ok: problems.length === 0, detail: problems.join('\n') },
-  };
-}
+import { buildPackages, checkPackedPackage, packPackages, temporaryDirectory, workspacePackages } from './pack.ts';
 
 async function main(): Promise<number> {
   const { values } = parseArgs({ options: { 'if-stale': { type: 'boolean' }, keep: { type: 'boolean' } } });
@@ -74,7 +32,7 @@ async function main(): Promise<number> {
     let failed = 0;
     const rows: string[] = [];
     for (const tarball of packed) {
-      const verdicts = await checkTarball(tarball, signal);
+      const verdicts = await checkPackedPackage(tarball, { signal });
       const bad = Object.entries(verdicts).filter(([, verdict]) => !verdict.ok);
       rows.push(
         `${tarball.name.padEnd(24)} publint ${verdicts.publint.ok ? 'ok  ' : 'FAIL'}  attw ${verdicts.attw.ok ? 'ok  ' : 'FAIL'}  manifest ${verdicts.manifest.ok ? 'ok  ' : 'FAIL'}  ${tarball.files.length} files`,

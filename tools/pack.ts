@@ -190,6 +190,47 @@ function packageNameOf(specifier: string): string | undefined {
   return builtins.has(name) ? undefined : name;
 }
 
+/** One tool's verdict on one tarball: whether it passed, and what it printed. */
+export interface Verdict {
+  readonly ok: boolean;
+  readonly detail: string;
+}
+
+/** What {@link checkPackedPackage} found, per tool. */
+export interface PackageVerdicts {
+  /** publint, strict: errors, warnings and suggestions all fail. */
+  readonly publint: Verdict;
+  /** are-the-types-wrong, strict profile: node10, node16 from CommonJS and from ESM, bundler. */
+  readonly attw: Verdict;
+  /** {@link manifestProblems}. */
+  readonly manifest: Verdict;
+}
+
+/** Runs publint, are-the-types-wrong and {@link manifestProblems} on a packed package. */
+export async function checkPackedPackage(packed: PackedPackage, options: CommandOptions = {}): Promise<PackageVerdicts> {
+  const publint = await runTool('publint', ['run', '--strict', '--level', 'suggestion', packed.tarball], options);
+  // publint exits 0 on suggestions even with --strict; they are problems here too.
+  const publintFlagged = /^\s*(Errors?|Warnings?|Suggestions?):/m.test(publint.detail);
+  const attw = await runTool('attw', [packed.tarball, '--format', 'ascii', '--profile', 'strict'], options);
+  const problems = await manifestProblems(packed);
+  return {
+    publint: { ok: publint.ok && !publintFlagged, detail: publint.detail },
+    attw,
+    manifest: { ok: problems.length === 0, detail: problems.join('\n') },
+  };
+}
+
+/** Runs one of the repository's own executables (node_modules/.bin) with colours off; a non-zero exit is a failed verdict. */
+async function runTool(name: string, args: readonly string[], options: CommandOptions): Promise<Verdict> {
+  try {
+    const env = { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' };
+    return { ok: true, detail: await runCommand(join(repositoryRoot, 'node_modules', '.bin', name), args, { ...options, env }) };
+  } catch (error) {
+    if (error instanceof CommandError) return { ok: false, detail: error.output };
+    throw error;
+  }
+}
+
 /** The outcome of {@link runCommand} when the command fails. */
 export class CommandError extends Error {
   override name = 'CommandError';

@@ -1,8 +1,10 @@
 /**
  * Weft as a user gets it: every public package packed with `pnpm pack`, the tarballs installed
  * with `npm install` into a fresh project outside the repository (third-party dependencies come
- * from the npm registry), a small ConfigMap reconciler compiled against them with strict `tsc`
- * as an ES module and as CommonJS, and each build run against testkit's in-memory API server.
+ * from the npm registry), each tarball checked with publint and are-the-types-wrong, the
+ * `weft-kustomize` executable run from node_modules/.bin, and a small ConfigMap reconciler compiled
+ * against the packages with strict `tsc` as an ES module and as CommonJS, each build run against
+ * testkit's in-memory API server.
  *
  * Needs no control plane; it builds the packages only when their dist/ is stale (CI builds them
  * before the tests). Nothing is written inside the repository.
@@ -10,7 +12,7 @@
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildPackages, packPackages, publicPackages, repositoryRoot, runCommand, temporaryDirectory, type PackedPackage } from '../../tools/pack.ts';
+import { buildPackages, checkPackedPackage, packPackages, publicPackages, repositoryRoot, runCommand, temporaryDirectory, type PackageVerdicts, type PackedPackage } from '../../tools/pack.ts';
 import { consumerSource, consumerTsconfig } from './consumer.ts';
 
 const rootManifest = JSON.parse(await readFile(join(repositoryRoot, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> };
@@ -50,6 +52,8 @@ describe('the packed packages installed with npm into a fresh project', () => {
   let project: Awaited<ReturnType<typeof temporaryDirectory>> | undefined;
   let app = '';
   let packed: PackedPackage[] = [];
+  /** publint and attw on each tarball, run while npm installs. */
+  let checks: Promise<Record<string, PackageVerdicts>> = Promise.resolve({});
   const signal = AbortSignal.timeout(10 * 60_000);
 
   beforeAll(async () => {
@@ -62,6 +66,13 @@ describe('the packed packages installed with npm into a fresh project', () => {
     await mkdir(tarballs);
     await mkdir(app);
     packed = await timed('pnpm pack', () => packPackages(packages, tarballs, { signal }));
+    checks = timed('publint + attw', async () => {
+      const verdicts: Record<string, PackageVerdicts> = {};
+      for (const tarball of packed) verdicts[tarball.name] = await checkPackedPackage(tarball, { signal });
+      return verdicts;
+    });
+    // Awaited by its own test; until then a failure must not count as unhandled.
+    checks.catch(() => undefined);
 
     const manifest = { name: 'weft-install-check', version: '1.0.0', private: true, devDependencies: consumerDevDependencies };
     await writeFile(join(app, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
@@ -93,6 +104,24 @@ describe('the packed packages installed with npm into a fresh project', () => {
     }
     // `npm ls` exits non-zero on a missing, invalid or extraneous dependency anywhere in the tree.
     await runCommand('npm', ['ls', '--all', '--loglevel=error'], { cwd: app, signal, env: userEnvironment });
+  });
+
+  it('passes publint, are-the-types-wrong and the manifest checks, package by package', async () => {
+    const failures = Object.entries(await checks).flatMap(([name, verdicts]) =>
+      Object.entries(verdicts)
+        .filter(([, verdict]) => !verdict.ok)
+        .map(([tool, verdict]) => `${name}: ${tool}\n${verdict.detail.trim()}`),
+    );
+    expect(failures).toEqual([]);
+  });
+
+  it('runs the weft-kustomize executable npm linked into node_modules/.bin', async () => {
+    const overlay = join(app, 'kustomize');
+    await mkdir(overlay);
+    await writeFile(join(overlay, 'kustomization.yaml'), 'namePrefix: dev-\nresources:\n  - settings.yaml\n');
+    await writeFile(join(overlay, 'settings.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  mode: fast\n');
+    const stdout = await runCommand(join(app, 'node_modules', '.bin', 'weft-kustomize'), ['build', overlay], { cwd: app, signal, env: userEnvironment });
+    expect(stdout).toBe('apiVersion: v1\ndata:\n  mode: fast\nkind: ConfigMap\nmetadata:\n  name: dev-settings\n');
   });
 
   for (const { folder, type, emitted } of formats) {
