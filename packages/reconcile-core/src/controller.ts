@@ -162,6 +162,7 @@ export function controller<K extends ResourceKind<any>>(kind: K, options: Contro
  * ```
  */
 export class ControllerBuilder<T extends KubeObject> {
+  /** @internal Made by {@link controller}; its sources are internal. */
   constructor(
     private readonly kind: ResourceKind<any>,
     private readonly options: ControllerOptions<T>,
@@ -251,6 +252,7 @@ export class Controller<T extends KubeObject> extends Observable<ReconcileOutcom
   private readonly sources: readonly Source[];
   private readonly reconciler: Reconciler<T>;
 
+  /** @internal Made by {@link ControllerBuilder.reconcile}; its sources are internal. */
   constructor(kind: ResourceKind<any>, options: ControllerOptions<T>, sources: readonly Source[], reconciler: Reconciler<T>) {
     const name = options.name ?? kind.kind.toLowerCase();
     const self: { controller?: Controller<T> } = {};

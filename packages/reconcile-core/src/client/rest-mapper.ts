@@ -82,6 +82,7 @@ interface GroupVersionEntry {
 export class RestMapper {
   private readonly cache = new Map<string, Promise<GroupVersionEntry | undefined>>();
 
+  /** @internal Made by `KubeClient` (its transport is internal); use `client.mapper`. */
   constructor(
     private readonly transport: Transport,
     private readonly options: { readonly refreshAfterMiss?: number; readonly now?: () => number } = {},
