@@ -29,4 +29,6 @@ if [[ "$real_cluster" == "1" ]]; then
 fi
 
 cd "$root/examples/gitops-demo"
-exec "${PNPM[@]}" exec tsx src/main.ts "$@"
+# tsx straight from the workspace (not through `pnpm exec`), so Ctrl-C reaches the demo and it
+# shuts down cleanly.
+exec "$root/node_modules/.bin/tsx" src/main.ts "$@"

@@ -112,12 +112,17 @@ async function main(): Promise<number> {
   const timeline = new Timeline();
   const stop = new AbortController();
   let interrupted = false;
+  let interruptedAt = 0;
   process.on('SIGINT', () => {
+    // tsx forwards the terminal's SIGINT to this process, which got it from the terminal too:
+    // one Ctrl-C can arrive twice in a row. A second one a moment later means "stop now".
     if (interrupted) {
+      if (Date.now() - interruptedAt < 1000) return;
       timeline.say('second Ctrl-C: exiting without cleaning up');
       process.exit(130);
     }
     interrupted = true;
+    interruptedAt = Date.now();
     timeline.say('');
     timeline.action('Ctrl-C: shutting down');
     stop.abort(new Error('interrupted'));
@@ -153,8 +158,9 @@ async function main(): Promise<number> {
     const storageDir = await mkdtemp(join(tmpdir(), 'weft-demo-'));
     cleanups.push(() => rm(storageDir, { recursive: true, force: true }));
     const operatorStop = new AbortController();
+    // The timeline tells the story from the statuses; the operator's JSON log is there on request.
     const logger = createLogger({
-      level: settings.verbose ? 'info' : 'error',
+      level: settings.verbose ? 'info' : 'fatal',
       destination: { write: (line: string) => process.stderr.write(line) },
     });
     const manager = createGitOpsManager({
