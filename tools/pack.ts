@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 
@@ -51,6 +51,8 @@ export interface PackedPackage {
   readonly files: readonly string[];
   /** Where the tarball was unpacked (its `package/` directory). */
   readonly unpackedDirectory: string;
+  /** The package's directory in the repository (its `src/` is checked too). */
+  readonly sourceDirectory: string;
 }
 
 /** Options of the verbs here that run commands. */
@@ -125,7 +127,15 @@ export async function packPackages(packages: readonly WorkspacePackage[], destin
     await runCommand('tar', ['-xzf', report.filename, '-C', unpackedParent], options);
     const unpackedDirectory = join(unpackedParent, 'package');
     const manifest = JSON.parse(await readFile(join(unpackedDirectory, 'package.json'), 'utf8')) as PackageManifest;
-    packed.push({ name: report.name, version: report.version, tarball: report.filename, manifest, files: report.files.map((file) => file.path).sort(), unpackedDirectory });
+    packed.push({
+      name: report.name,
+      version: report.version,
+      tarball: report.filename,
+      manifest,
+      files: report.files.map((file) => file.path).sort(),
+      unpackedDirectory,
+      sourceDirectory: workspacePackage.directory,
+    });
     options.log?.(`packed ${report.name}@${report.version}: ${report.files.length} files`);
   }
   return packed;
@@ -144,7 +154,8 @@ const builtins = new Set(builtinModules);
  * What is wrong with a packed package that publint and are-the-types-wrong do not look at: the
  * fields a user's tools read (license, engines, sideEffects, files, exports, public access),
  * `workspace:` ranges left in the manifest, and dependencies: every package that a packed file
- * (JavaScript or declaration) imports must be declared, and every declared one must be imported.
+ * (JavaScript or declaration) or a source file (tests aside) imports must be declared, and every
+ * declared one must be imported.
  */
 export async function manifestProblems(packed: PackedPackage): Promise<string[]> {
   const { manifest } = packed;
@@ -164,20 +175,26 @@ export async function manifestProblems(packed: PackedPackage): Promise<string[]>
 
   const declared = new Set(dependencyFields.flatMap((field) => Object.keys(manifest[field] ?? {})));
   const imported = new Map<string, string>();
-  for (const file of packed.files.filter((path) => /\.(c|m)?js$|\.d\.(c|m)?ts$/.test(path))) {
-    const text = await readFile(join(packed.unpackedDirectory, file), 'utf8');
+  const packedFiles = packed.files.filter((path) => /\.(c|m)?js$|\.d\.(c|m)?ts$/.test(path)).map((path) => ({ root: packed.unpackedDirectory, path }));
+  // The sources too: tsup bundles an import that package.json does not declare (when it resolves
+  // from the repository root), which hides it from the packed files.
+  const sources = (await readdir(join(packed.sourceDirectory, 'src'), { recursive: true, withFileTypes: true }))
+    .filter((entry) => entry.isFile() && /\.(c|m)?ts$/.test(entry.name) && !/\.test\.ts$/.test(entry.name) && !entry.parentPath.includes('__tests__'))
+    .map((entry) => ({ root: packed.sourceDirectory, path: relative(packed.sourceDirectory, join(entry.parentPath, entry.name)) }));
+  for (const file of [...packedFiles, ...sources]) {
+    const text = await readFile(join(file.root, file.path), 'utf8');
     const { importedFiles } = ts.preProcessFile(text, true, true);
     for (const { fileName: specifier } of importedFiles) {
       const dependency = packageNameOf(specifier);
       if (dependency === undefined || dependency === packed.name) continue;
-      if (!imported.has(dependency)) imported.set(dependency, file);
+      if (!imported.has(dependency)) imported.set(dependency, file.path);
     }
   }
   for (const [dependency, file] of imported) {
     if (!declared.has(dependency)) named(`${file} imports "${dependency}", which package.json does not declare in dependencies`);
   }
   for (const dependency of declared) {
-    if (!imported.has(dependency)) named(`declares "${dependency}" but no packed file imports it`);
+    if (!imported.has(dependency)) named(`declares "${dependency}" but no packed or source file imports it`);
   }
   return problems;
 }
