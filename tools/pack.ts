@@ -165,6 +165,7 @@ export async function manifestProblems(packed: PackedPackage): Promise<string[]>
   if (!manifest.engines?.['node']) named('package.json has no "engines.node"');
   if (manifest.sideEffects === undefined) named('package.json does not say "sideEffects"');
   if (!manifest.files) named('package.json has no "files" list');
+  if (!packed.files.some((path) => /^(LICEN[CS]E|COPYING)(\.(md|txt))?$/i.test(path))) named(`the tarball holds no LICENSE file (the ${manifest.license ?? 'declared'} license's text must travel with the code)`);
   if (!manifest.exports) named('package.json has no "exports" map');
   if (packed.name.startsWith('@') && manifest.publishConfig?.['access'] !== 'public') named('a scoped package needs "publishConfig": { "access": "public" } to publish');
   for (const field of [...dependencyFields, 'devDependencies'] as const) {
