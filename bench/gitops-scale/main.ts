@@ -9,7 +9,7 @@
 // Deployments are scaled to zero; here each has one replica that must become Ready).
 //
 // Environment: BENCH_APPS (default 200), BENCH_NODES (kwok nodes, default 3), BENCH_TIMEOUT_S
-// (default 300), BENCH_CPU_PROF=<dir> (write a V8 CPU profile of the operator there),
+// (default 180), BENCH_CPU_PROF=<dir> (write a V8 CPU profile of the operator there),
 // BENCH_LOG_LEVEL (operator log level, default warn).
 // Last line: `gitops-scale: weft=<s>s baseline=26s (Flux kustomize-controller published: …) ratio=<weft/26>`.
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -27,7 +27,7 @@ import { measureClusterFloor } from './floor';
 
 const apps = Number(process.env['BENCH_APPS'] ?? '200');
 const nodes = Number(process.env['BENCH_NODES'] ?? '3');
-const timeoutMs = Number(process.env['BENCH_TIMEOUT_S'] ?? '300') * 1000;
+const timeoutMs = Number(process.env['BENCH_TIMEOUT_S'] ?? '180') * 1000;
 const concurrency = Number(process.env['BENCH_CONCURRENCY'] ?? '50');
 const anchorSeconds = 26;
 const anchor = 'Flux kustomize-controller published: 100 Kustomizations, 16-core runner';
