@@ -75,6 +75,18 @@ class StepFailure extends Error {
   }
 }
 
+/** What the last reconcile of a key left behind, to tell our own status write from a real change. */
+interface LastReconcile {
+  /** The Kustomization's resourceVersion after our final status write. */
+  readonly resourceVersion: string | undefined;
+  readonly generation: number | undefined;
+  /** The source revision it worked on. */
+  readonly revision: string | undefined;
+  /** When the next reconcile is due (interval or retryInterval after it ended). */
+  readonly due: number;
+  readonly reason: string;
+}
+
 interface DriftWatch {
   readonly fingerprint: string;
   readonly subscription: Subscription;
@@ -108,6 +120,7 @@ export class KustomizationReconciler extends Reconciler<Kustomization> {
   private readonly artifacts: ArtifactReader;
   private readonly fieldManager: string;
   private readonly driftWatches = new Map<string, DriftWatch>();
+  private readonly lastReconcile = new Map<string, LastReconcile>();
   private clusterClient: ClusterClient | undefined;
 
   constructor(private readonly options: KustomizationReconcilerOptions = {}) {
@@ -134,6 +147,7 @@ export class KustomizationReconciler extends Reconciler<Kustomization> {
     const key = `${namespace}/${name}`;
     if (spec.suspend) {
       this.stopDriftWatch(key);
+      this.lastReconcile.delete(key);
       context.logger.debug('suspended; skipping');
       return done;
     }
@@ -146,10 +160,27 @@ export class KustomizationReconciler extends Reconciler<Kustomization> {
     const handled = requestedAt(kustomization);
     if (handled !== undefined) status.lastHandledReconcileAt = handled;
     const client = this.cluster(context);
+    let written: string | undefined = kustomization.metadata.resourceVersion;
     const writeStatus = async () => {
-      await context.client.patchStatus(KustomizationKind, name, { status }, { namespace, signal: context.signal });
+      const patched = await context.client.patchStatus(KustomizationKind, name, { status }, { namespace, signal: context.signal });
+      written = patched.metadata.resourceVersion;
     };
     let revision: string | undefined;
+    const finish = (reason: string, delay: number | undefined): Result => {
+      if (delay === undefined) this.lastReconcile.delete(key);
+      else this.lastReconcile.set(key, { resourceVersion: written, generation, revision, due: Date.now() + delay, reason });
+      return delay === undefined ? done : requeueAfter(delay);
+    };
+
+    // Our own status writes come back as changes of the object (reconcile-core triggers on every
+    // change, as a controller without Flux's GenerationChangedPredicate): skip those until the
+    // next interval, unless the source moved or a dependency may have become ready.
+    const previous = this.lastReconcile.get(key);
+    if (previous && previous.resourceVersion === kustomization.metadata.resourceVersion && previous.reason !== 'DependencyNotReady' && Date.now() < previous.due) {
+      const unchanged = (await this.sourceRevision(kustomization, context)) === previous.revision;
+      const remaining = previous.due - Date.now();
+      if (unchanged && remaining > 0) return requeueAfter(remaining);
+    }
 
     try {
       const mode = driftMode(spec);
@@ -165,7 +196,8 @@ export class KustomizationReconciler extends Reconciler<Kustomization> {
       revision = artifact.revision;
       await this.checkDependencies(kustomization, context, source);
 
-      const newWork = status.lastAttemptedRevision !== revision || status.observedGeneration !== generation;
+      // Progress is written once per revision and generation, not on every retry (each write is a change that triggers).
+      const newWork = status.lastAttemptedRevision !== revision || (previous?.generation ?? status.observedGeneration) !== generation;
       status.lastAttemptedRevision = revision;
       if (newWork) {
         status.conditions = setCondition(
@@ -258,11 +290,12 @@ export class KustomizationReconciler extends Reconciler<Kustomization> {
         context.recorder?.event(kustomization, 'Normal', 'ReconciliationSucceeded', `Reconciliation finished in ${formatDuration(Date.now() - started)}, next run in ${formatDuration(interval)}`);
       }
       this.startDriftWatch(key, kustomization, client, built.objects, mode, context);
-      return requeueAfter(interval);
+      return finish('ReconciliationSucceeded', interval);
     } catch (error) {
       if (context.signal.aborted) throw error;
       if (error instanceof SupersededError) {
         // A newer revision arrived during the health check: start over with it at once.
+        this.lastReconcile.delete(key);
         return requeueAfter(0);
       }
       const failure = error instanceof StepFailure ? error : new StepFailure('ReconciliationFailed', (error as Error).message ?? String(error), { cause: error });
@@ -286,7 +319,7 @@ export class KustomizationReconciler extends Reconciler<Kustomization> {
       await writeStatus();
       context.recorder?.event(kustomization, failure.reason === 'DependencyNotReady' ? 'Normal' : 'Warning', failure.reason, failure.message);
       context.logger.info({ reason: failure.reason, revision }, failure.message);
-      return failure.options.stalled ? done : requeueAfter(retryInterval);
+      return finish(failure.reason, failure.options.stalled ? undefined : retryInterval);
     }
   }
 
@@ -294,6 +327,7 @@ export class KustomizationReconciler extends Reconciler<Kustomization> {
   override async finalize(kustomization: Kustomization, context: ReconcileContext<Kustomization>): Promise<void> {
     const key = `${kustomization.metadata.namespace ?? 'default'}/${kustomization.metadata.name}`;
     this.stopDriftWatch(key);
+    this.lastReconcile.delete(key);
     if (!kustomization.spec.prune || kustomization.spec.suspend) return;
     const inventory = kustomization.status?.inventory;
     if (!inventory || inventory.entries.length === 0) return;
@@ -304,6 +338,17 @@ export class KustomizationReconciler extends Reconciler<Kustomization> {
   private cluster(context: ReconcileContext<Kustomization>): ClusterClient {
     this.clusterClient ??= new ClusterClient(context.kubeConfig, { kubeClient: context.client });
     return this.clusterClient;
+  }
+
+  /** The source's current artifact revision; undefined when it cannot be read (the reconcile then runs and reports why). */
+  private async sourceRevision(kustomization: Kustomization, context: ReconcileContext<Kustomization>): Promise<string | undefined> {
+    const ref = kustomization.spec.sourceRef;
+    try {
+      const source = await context.client.get(GitRepositoryKind, ref.name, { namespace: ref.namespace ?? kustomization.metadata.namespace ?? 'default', signal: context.signal });
+      return source.status?.artifact?.revision;
+    } catch {
+      return undefined;
+    }
   }
 
   /** The source GitRepository, with an artifact. */

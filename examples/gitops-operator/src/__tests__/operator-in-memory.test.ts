@@ -30,7 +30,7 @@ describe('the GitOps operator on the in-memory API server', () => {
     const manager = createGitOpsManager({
       kubeConfig: api.kubeConfig,
       storageDir,
-      logger: createLogger({ level: 'silent' }),
+      logger: createLogger({ level: (process.env['TEST_LOG_LEVEL'] as 'info') ?? 'silent' }),
       handleSignals: false,
       onOutcome: (outcome) => outcomes.push(outcome),
       onDrift: (key, event) => drift.push({ key, event }),
@@ -156,5 +156,22 @@ describe('the GitOps operator on the in-memory API server', () => {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     await expect(get('doomed')).rejects.toThrow(/not found/i);
+  });
+  it('retries a failure after retryInterval and resyncs after interval, not in a loop of its own status writes', async () => {
+    await source('looping', { 'bad/cm.yaml': 'kind: ConfigMap\nmetadata: [unclosed\n', 'good/cm.yaml': configMap('looping', { a: '1' }) });
+    await create('looping', { path: './bad', interval: '10m', retryInterval: '3s' });
+    await until('looping', (object) => ready(object)?.reason === 'BuildFailed');
+    const count = () => outcomes.filter((outcome) => outcome.controller === 'kustomization' && outcome.key === `${namespace}/looping`).length;
+    const failing = count();
+    await new Promise((resolve) => setTimeout(resolve, 4_000));
+    // One retry after 3 s (and the reconcile its own status write may cause, which stops at once).
+    expect(count() - failing).toBeLessThanOrEqual(2);
+
+    await client.patch(KustomizationKind, 'looping', { spec: { path: './good' } }, { namespace });
+    await until('looping', (object) => ready(object)?.status === 'True');
+    const succeeded = count();
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    // Its own status write is recognised: nothing runs again before the 10m interval.
+    expect(count() - succeeded).toBeLessThanOrEqual(2);
   });
 });
