@@ -13,6 +13,7 @@ import { type ContextRecorder, isTerminalError, type ReconcileContext, type Reco
 import { run, type RunnerHooks } from './runner.js';
 import { retryRateLimiter, type RetryRateLimiterOptions, schedule, type ScheduleRequest } from './scheduler.js';
 import { createStore, type Store, type StoreOptions } from './store.js';
+import { type Predicate, predicateFilter } from './predicate.js';
 import { type ReconcileRequest, requestKey, triggerOwners, triggerSelf, triggerWith } from './triggers.js';
 import { type KubeTransport, kubeTransport, stripManagedFields, watch, type WatchEvent, type WatcherOptions } from './watch.js';
 
@@ -52,6 +53,15 @@ export interface ControllerOptions<T extends KubeObject> {
   readonly kubeConfig?: KubeConfig;
   /** A pino logger; the Manager's when added to one. @defaultValue pino JSON on stdout */
   readonly logger?: Logger;
+  /**
+   * Reconcile on an event of the primary kind only when this value changed (see
+   * {@link predicateFilter}); the cache still sees every event. E.g. `predicates.generation` skips
+   * status-only writes, the reconciler's own included. A reconciler that relies on an update
+   * without a new generation (a finalizer it added, an annotation) must include it:
+   * `anyOf(predicates.generation, predicates.finalizers, predicates.annotations)`.
+   * @defaultValue every event triggers (controller-runtime's default)
+   */
+  readonly predicate?: Predicate<T>;
 }
 
 /**
@@ -193,6 +203,8 @@ export class ControllerBuilder<T extends KubeObject> {
    * Reconciles the objects `map` names when an object of `other` changes.
    *
    * @remarks `map` gets the primary cache too, to look owners up by index; a throwing `map` drops one event.
+   * With `predicate`, an event of `other` maps only when that value changed (see {@link predicateFilter}),
+   * e.g. a source's artifact revision rather than each of its status writes.
    *
    * @example
    * ```ts
@@ -202,11 +214,16 @@ export class ControllerBuilder<T extends KubeObject> {
   watches<O extends ResourceKind<any>>(
     other: O,
     map: (object: NonNullable<O['__object']>, primary: Store<T>) => Iterable<ReconcileRequest>,
-    options: Partial<Omit<WatcherOptions<NonNullable<O['__object']>>, 'transport'>> = {},
+    options: Partial<Omit<WatcherOptions<NonNullable<O['__object']>>, 'transport'>> & { predicate?: Predicate<NonNullable<O['__object']>> } = {},
   ): ControllerBuilder<T> {
+    const { predicate, ...watcherOptions } = options;
     return new ControllerBuilder(this.kind, this.options, [
       ...this.sources,
-      { kind: other, options: { namespace: this.options.namespace, transform: stripManagedFields, ...options }, trigger: (events, store) => events.pipe(triggerWith((object) => map(object, store))) },
+      {
+        kind: other,
+        options: { namespace: this.options.namespace, transform: stripManagedFields, ...watcherOptions },
+        trigger: (events, store) => (predicate ? events.pipe(predicateFilter(predicate)) : events).pipe(triggerWith((object) => map(object, store))),
+      },
     ]);
   }
 
@@ -306,7 +323,8 @@ export class Controller<T extends KubeObject> extends Observable<ReconcileOutcom
         pageSize: this.options.pageSize,
         transform: this.options.transform ?? (stripManagedFields as (object: KubeObject) => T),
       }).pipe(tap((event: WatchEvent<T>) => onWatchError(event)), reflect(writer));
-      const triggers: RxObservable<ReconcileRequest>[] = [primary.pipe(triggerSelf())];
+      const predicate = this.options.predicate;
+      const triggers: RxObservable<ReconcileRequest>[] = [(predicate ? primary.pipe(predicateFilter(predicate)) : primary).pipe(triggerSelf())];
       for (const source of this.sources) {
         const events = watch<ResourceKind<any>, any>(source.kind, { transport, ...source.options });
         triggers.push(source.trigger(events.pipe(tap((event: WatchEvent<unknown>) => onWatchError(event))), store));

@@ -20,6 +20,7 @@ export {
 export { type Store, type StoreWriter, type StoreOptions, type IndexFunction, createStore } from './store.js';
 export { reflect } from './reflect.js';
 export { type ReconcileRequest, type TriggerOwnersOptions, requestKey, triggerSelf, triggerOwners, triggerWith } from './triggers.js';
+export { type Predicate, predicates, anyOf, predicateFilter } from './predicate.js';
 export { type ScheduleRequest, type ScheduleOptions, type RetryRateLimiter, type RetryRateLimiterOptions, schedule, retryRateLimiter } from './scheduler.js';
 export { type RunOptions, type RunnerHooks, run } from './runner.js';
 export {
