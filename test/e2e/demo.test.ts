@@ -25,14 +25,30 @@ function runDemo(args: string[], timeoutMs: number): Promise<DemoRun> {
       cwd: join(root, 'examples', 'gitops-demo'),
       env: { ...process.env, NO_COLOR: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
+      // Its own process group: tsx runs the demo in a child process, and a timeout must stop both.
+      detached: true,
     });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    const signalGroup = (signal: NodeJS.Signals) => {
+      try {
+        process.kill(-child.pid!, signal);
+      } catch {
+        // The group is gone already.
+      }
+    };
+    let killer: NodeJS.Timeout | undefined;
+    const timer = setTimeout(() => {
+      output += `\n[test] no exit after ${timeoutMs / 1000}s: stopping the demo\n`;
+      // SIGINT first, so a demo on a real control plane stops its processes; then SIGKILL.
+      signalGroup('SIGINT');
+      killer = setTimeout(() => signalGroup('SIGKILL'), 20_000);
+    }, timeoutMs);
     child.on('error', reject);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
+      clearTimeout(killer);
       resolve({ code, signal, output });
     });
   });

@@ -22,7 +22,7 @@ import { type ClusterMode, type DemoCluster, startCluster } from './cluster.js';
 import { narrateClusterChanges } from './cluster-changes.js';
 import { narrateConditions, narrateDrift } from './narrate.js';
 import { ENVIRONMENTS, type Environment, initialFiles, PART_OF, PART_OF_LABEL } from './sample-app.js';
-import { type DemoContext, steps } from './steps.js';
+import { type DemoContext, StepTimeoutError, steps } from './steps.js';
 import { shortRevision, Timeline } from './timeline.js';
 
 const usage = `Usage: npm run demo -- [options]
@@ -212,12 +212,21 @@ async function main(): Promise<number> {
       const label = `step ${index + 1}/${steps.length}`;
       timeline.heading(`${label}: ${step.title}`);
       const started = Date.now();
+      // A plain timer, not AbortSignal.timeout(): combined with AbortSignal.any on Node 20 the
+      // timeout signal can be garbage-collected before it fires, and the step then waits forever.
+      const deadline = new AbortController();
+      const onStop = () => deadline.abort(stop.signal.reason);
+      stop.signal.addEventListener('abort', onStop, { once: true });
+      const timer = setTimeout(() => deadline.abort(new StepTimeoutError(`step timed out after ${settings.stepTimeoutMs / 1000}s`)), settings.stepTimeoutMs);
       try {
-        await step.run(context, AbortSignal.any([stop.signal, AbortSignal.timeout(settings.stepTimeoutMs)]));
+        await step.run(context, deadline.signal);
       } catch (error) {
         const cause = operatorError ?? error;
         timeline.fail(`${label} failed (${step.title}): ${cause instanceof Error ? cause.message : String(cause)}`);
         break;
+      } finally {
+        clearTimeout(timer);
+        stop.signal.removeEventListener('abort', onStop);
       }
       passed += 1;
       timeline.ok(`${label} passed in ${((Date.now() - started) / 1000).toFixed(1)}s`);
@@ -242,14 +251,15 @@ async function main(): Promise<number> {
 }
 
 function printWhatToTry(timeline: Timeline, cluster: DemoCluster, url: string): void {
-  const kubectl = `${cluster.kubectl ?? 'kubectl'} --kubeconfig ${cluster.kubeconfigPath}`;
+  const kubectl = cluster.kubectl ?? 'kubectl';
   timeline.say(`
 The operator keeps reconciling. In another terminal, try:
 
-  ${kubectl} get gitrepositories,kustomizations -n ${SYSTEM_NAMESPACE}
-  ${kubectl} get deployments,services,configmaps -n production
+  export KUBECONFIG=${cluster.kubeconfigPath}
+  ${kubectl} get gitrepositories,kustomizations -n ${SYSTEM_NAMESPACE} -o yaml
+  ${kubectl} get deployments,services,configmaps,ingresses -n production
   ${kubectl} scale deployment web -n production --replicas 7     # reverted within a second
-  git clone ${url} && cd ${SOURCE}     # edit overlays/, commit, git push: applied within a few seconds
+  git clone ${url} && cd ${SOURCE}     # edit, commit, git push: applied within seconds
 
 Press Ctrl-C to stop.`);
 }

@@ -66,7 +66,7 @@ async function eventually<T>(what: string, check: () => Promise<T>, signal: Abor
     try {
       await delay(100, undefined, { signal });
     } catch {
-      const reason = signal.reason instanceof Error && signal.reason.name === 'TimeoutError' ? 'timed out' : 'stopped';
+      const reason = signal.reason instanceof StepTimeoutError ? 'timed out' : 'stopped';
       throw new StepTimeoutError(`${reason} waiting for ${what}: ${notYet instanceof Error ? notYet.message : String(notYet)}`);
     }
   }
@@ -163,6 +163,22 @@ async function absent(context: DemoContext, kind: typeof ConfigMapKind, name: st
   );
 }
 
+/** Checks for `ms` that an object stays deleted; fails at once, naming who recreated it, if it comes back. */
+async function staysAbsent(context: DemoContext, kind: typeof ConfigMapKind, name: string, namespace: string, ms: number, signal: AbortSignal): Promise<void> {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    const found = await context.client.get(kind, name, { namespace, signal }).catch((error: unknown) => {
+      if (isNotFoundError(error)) return undefined;
+      throw error;
+    });
+    if (found !== undefined) {
+      const managers = (found.metadata.managedFields ?? []).map((entry) => entry.manager).join(', ');
+      throw new Error(`${kind.kind} ${namespace}/${name} came back after it was pruned (managed by ${managers || 'nobody'})`);
+    }
+    await delay(100, undefined, { signal }).catch(() => undefined);
+  }
+}
+
 /** Waits until every Deployment of `revision` reports its replicas available (real control plane only). */
 async function rolledOut(context: DemoContext, environment: Environment, replicas: number, signal: AbortSignal): Promise<void> {
   if (!context.cluster.rollsOutDeployments) return;
@@ -244,14 +260,16 @@ const deletedFilePruned: Step = {
   title: 'a deleted file is pruned',
   async run(context, signal) {
     const revision = await commit(context, pruneCommit(), `base: remove ${FEATURE_FLAGS}.yaml`);
+    const inventories = new Map<Environment, string[]>();
+    for (const environment of environments) {
+      await absent(context, ConfigMapKind, FEATURE_FLAGS, ENVIRONMENTS[environment].namespace, signal);
+      inventories.set(environment, inventoryOf(await kustomizationReadyAt(context, environment, revision, signal)));
+    }
+    // Nothing may bring it back: not the next reconcile, not the drift watch of the old revision.
+    await Promise.all(environments.map((environment) => staysAbsent(context, ConfigMapKind, FEATURE_FLAGS, ENVIRONMENTS[environment].namespace, 1500, signal)));
     for (const environment of environments) {
       const { namespace } = ENVIRONMENTS[environment];
-      await absent(context, ConfigMapKind, FEATURE_FLAGS, namespace, signal);
-      const kustomization = await kustomizationReadyAt(context, environment, revision, signal);
-      // Nothing may bring it back: not the next reconcile, not the drift watch of the old revision.
-      await delay(1500, undefined, { signal });
-      await absent(context, ConfigMapKind, FEATURE_FLAGS, namespace, signal);
-      const inventory = inventoryOf(kustomization);
+      const inventory = inventories.get(environment) ?? [];
       if (inventory.some((entry) => entry.endsWith(`/${FEATURE_FLAGS}`))) throw new Error(`Kustomization/${environment}'s inventory still lists ConfigMap/${namespace}/${FEATURE_FLAGS}`);
       context.timeline.ok(`ConfigMap ${namespace}/${FEATURE_FLAGS} is gone from the cluster and from Kustomization/${environment}'s inventory (${inventory.length} objects)`);
     }
