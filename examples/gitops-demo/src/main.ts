@@ -10,17 +10,15 @@
  * `--once` exits after the walk-through: 0 when every step passed, 1 naming the step that did not.
  * Without it the operator keeps running until Ctrl-C, for you to edit the cluster or push to the repository.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createGitOpsManager, installGitOpsCrds, type Kustomization, KustomizationKind } from '@weft/example-gitops-operator';
+import { type Kustomization, KustomizationKind } from '@weft/example-gitops-operator';
 import { type GitRepository, GitRepositoryKind } from '@weft/git-source';
-import { createLogger, KubeClient, NamespaceKind } from '@weft/reconcile-core';
+import { KubeClient, NamespaceKind } from '@weft/reconcile-core';
 import { startGitServer } from '@weft/testkit';
 import { type ClusterMode, type DemoCluster, startCluster } from './cluster.js';
 import { narrateClusterChanges } from './cluster-changes.js';
-import { narrateConditions, narrateDrift } from './narrate.js';
+import { narrateConditions } from './narrate.js';
+import { startOperator } from './operator.js';
 import { ENVIRONMENTS, type Environment, initialFiles, PART_OF, PART_OF_LABEL } from './sample-app.js';
 import { type DemoContext, StepTimeoutError, steps } from './steps.js';
 import { shortRevision, Timeline } from './timeline.js';
@@ -148,41 +146,24 @@ async function main(): Promise<number> {
     const firstSha = await repo.git('rev-parse', 'HEAD');
     timeline.ok(`git repository ${repo.url} (git http-backend): base/, overlays/staging/, overlays/production/ at ${firstSha.slice(0, 7)}`);
 
-    await installGitOpsCrds(cluster.kubeConfig, { signal: stop.signal });
-    timeline.ok(`CRDs installed: ${GitRepositoryKind.kind} (${GitRepositoryKind.apiVersion}), ${KustomizationKind.kind} (${KustomizationKind.apiVersion})`);
-
     const client = new KubeClient(cluster.kubeConfig);
     cleanups.push(async () => client.close());
     await client.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: SYSTEM_NAMESPACE } }, { kind: NamespaceKind, fieldManager: FIELD_MANAGER, signal: stop.signal });
 
-    const storageDir = await mkdtemp(join(tmpdir(), 'weft-demo-'));
-    cleanups.push(() => rm(storageDir, { recursive: true, force: true }));
-    const operatorStop = new AbortController();
-    // The timeline tells the story from the statuses; the operator's JSON log is there on request.
-    const logger = createLogger({
-      level: settings.verbose ? 'info' : 'fatal',
-      destination: { write: (line: string) => process.stderr.write(line) },
-    });
-    const manager = createGitOpsManager({
-      kubeConfig: cluster.kubeConfig,
-      storageDir,
-      namespace: SYSTEM_NAMESPACE,
-      logger,
-      onDrift: narrateDrift(timeline),
-      handleSignals: false,
-      gracefulShutdownTimeout: '5s',
-    });
-    const running = manager.start({ signal: operatorStop.signal });
     let operatorError: unknown;
-    running.catch((error: unknown) => {
-      operatorError = error;
-      timeline.fail(`the operator stopped: ${(error as Error).message}`);
-      stop.abort(error);
+    const operator = await startOperator(cluster.kubeConfig, {
+      namespace: SYSTEM_NAMESPACE,
+      timeline,
+      verbose: settings.verbose,
+      signal: stop.signal,
+      onFailure: (error) => {
+        operatorError = error;
+        timeline.fail(`the operator stopped: ${(error as Error).message}`);
+        stop.abort(error);
+      },
     });
-    cleanups.push(async () => {
-      operatorStop.abort();
-      await running.catch(() => undefined);
-    });
+    cleanups.push(() => operator.stop());
+    timeline.ok(`CRDs installed: ${GitRepositoryKind.kind} (${GitRepositoryKind.apiVersion}), ${KustomizationKind.kind} (${KustomizationKind.apiVersion})`);
     timeline.ok(`operator started in this process: GitRepository and Kustomization controllers watching ${SYSTEM_NAMESPACE}`);
 
     const conditions = narrateConditions(cluster.kubeConfig, SYSTEM_NAMESPACE, timeline);
