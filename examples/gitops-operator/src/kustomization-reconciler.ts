@@ -77,8 +77,8 @@ class StepFailure extends Error {
 
 /** What the last reconcile of a key left behind, to tell our own status write from a real change. */
 interface LastReconcile {
-  /** The Kustomization's resourceVersion after our final status write. */
-  readonly resourceVersion: string | undefined;
+  /** The Kustomization's resourceVersions it started from and its own status writes made. */
+  readonly resourceVersions: ReadonlySet<string>;
   readonly generation: number | undefined;
   /** The source revision it worked on. */
   readonly revision: string | undefined;
@@ -160,23 +160,25 @@ export class KustomizationReconciler extends Reconciler<Kustomization> {
     const handled = requestedAt(kustomization);
     if (handled !== undefined) status.lastHandledReconcileAt = handled;
     const client = this.cluster(context);
-    let written: string | undefined = kustomization.metadata.resourceVersion;
+    const written = new Set<string>(kustomization.metadata.resourceVersion ? [kustomization.metadata.resourceVersion] : []);
     const writeStatus = async () => {
       const patched = await context.client.patchStatus(KustomizationKind, name, { status }, { namespace, signal: context.signal });
-      written = patched.metadata.resourceVersion;
+      if (patched.metadata.resourceVersion) written.add(patched.metadata.resourceVersion);
     };
     let revision: string | undefined;
     const finish = (reason: string, delay: number | undefined): Result => {
       if (delay === undefined) this.lastReconcile.delete(key);
-      else this.lastReconcile.set(key, { resourceVersion: written, generation, revision, due: Date.now() + delay, reason });
+      else this.lastReconcile.set(key, { resourceVersions: written, generation, revision, due: Date.now() + delay, reason });
       return delay === undefined ? done : requeueAfter(delay);
     };
 
     // Our own status writes come back as changes of the object (reconcile-core triggers on every
-    // change, as a controller without Flux's GenerationChangedPredicate): skip those until the
-    // next interval, unless the source moved or a dependency may have become ready.
+    // change, as a controller without Flux's GenerationChangedPredicate): a reconcile woken by one
+    // of them (the cache may still hold an intermediate one) is skipped until the next interval,
+    // unless the source moved or a dependency may have become ready.
     const previous = this.lastReconcile.get(key);
-    if (previous && previous.resourceVersion === kustomization.metadata.resourceVersion && previous.reason !== 'DependencyNotReady' && Date.now() < previous.due) {
+    const ours = previous !== undefined && previous.generation === generation && previous.resourceVersions.has(kustomization.metadata.resourceVersion ?? '');
+    if (previous && ours && previous.reason !== 'DependencyNotReady' && Date.now() < previous.due) {
       const unchanged = (await this.sourceRevision(kustomization, context)) === previous.revision;
       const remaining = previous.due - Date.now();
       if (unchanged && remaining > 0) return requeueAfter(remaining);
