@@ -1,9 +1,10 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest, type RequestOptions } from 'node:https';
+import { request as httpsRequest, type RequestOptions } from 'node:https';
 import { createInterface } from 'node:readline';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { Observable } from 'rxjs';
 import { type BackoffPolicy, exponentialBackoff } from './backoff.js';
+import { apiServerAgent } from './client/tls-agent.js';
 import { WeftError } from './errors.js';
 import { type ResourceKind, resourcePath } from './kinds.js';
 import { type KubeObject, objectKey } from './objects.js';
@@ -476,18 +477,7 @@ export function kubeTransport(kubeConfig: KubeConfig): KubeTransport {
     const options: RequestOptions = { method, headers: { ...headers } };
     await kubeConfig.applyToHTTPSOptions(options);
     const secure = url.protocol === 'https:';
-    agent ??= secure
-      ? new HttpsAgent({
-          keepAlive: true,
-          ca: options.ca,
-          cert: options.cert,
-          key: options.key,
-          pfx: options.pfx,
-          passphrase: options.passphrase,
-          rejectUnauthorized: options.rejectUnauthorized,
-          servername: options.servername,
-        })
-      : new HttpAgent({ keepAlive: true });
+    agent ??= apiServerAgent(options, secure);
     options.agent = agent;
     if (options.auth) {
       options.headers = { ...(options.headers as Record<string, string>), Authorization: `Basic ${Buffer.from(options.auth).toString('base64')}` };

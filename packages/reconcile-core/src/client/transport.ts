@@ -5,6 +5,7 @@ import { WeftError } from '../errors.js';
 import { abortedCallError, apiErrorFromResponse, ConnectionError, KubeApiError } from './errors.js';
 import { defaultRetryPolicy, parseRetryAfter, retryDelay, type RetryPolicy } from './retry.js';
 import type { ApiTarget } from './status.js';
+import { apiServerAgent } from './tls-agent.js';
 
 /** One request to the apiserver, as the client's verbs build it. */
 export interface ApiRequest {
@@ -181,14 +182,7 @@ export class Transport {
     const secure = base.protocol === 'https:';
     // Keep one keep-alive agent for the client's lifetime: client-node builds a new agent per call,
     // which would pay a TLS handshake on every request. A proxy keeps client-node's own agent.
-    const agent: http.Agent = cluster.proxyUrl
-      ? (options.agent as http.Agent)
-      : secure
-        ? new https.Agent({
-            keepAlive: true,
-            ...pick(options, ['ca', 'cert', 'key', 'pfx', 'passphrase', 'rejectUnauthorized', 'servername']),
-          })
-        : new http.Agent({ keepAlive: true });
+    const agent: http.Agent = cluster.proxyUrl ? (options.agent as http.Agent) : apiServerAgent(options, secure);
     return { base, agent, request: secure ? https.request : http.request, headers: headersOf(options), rotating };
   }
 
@@ -210,12 +204,6 @@ function headersOf(options: https.RequestOptions): OutgoingHttpHeaders {
   const headers: OutgoingHttpHeaders = { ...(options.headers as OutgoingHttpHeaders | undefined) };
   if (options.auth) headers['Authorization'] = `Basic ${Buffer.from(options.auth).toString('base64')}`;
   return headers;
-}
-
-function pick<T extends object, K extends keyof T>(source: T, keys: readonly K[]): Partial<Pick<T, K>> {
-  const picked: Partial<Pick<T, K>> = {};
-  for (const key of keys) if (source[key] !== undefined) picked[key] = source[key];
-  return picked;
 }
 
 function header(response: IncomingMessage, name: string): string | undefined {
