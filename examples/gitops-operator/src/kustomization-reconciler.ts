@@ -422,7 +422,8 @@ export class KustomizationReconciler extends Reconciler<Kustomization> {
           ...parseApiVersion(check.apiVersion ?? defaultApiVersion(check.kind)),
           kind: check.kind,
           name: check.name,
-          namespace: check.namespace ?? spec.targetNamespace ?? settings.namespace,
+          // As Flux: without a namespace the reference is local to the Kustomization's namespace.
+          namespace: check.namespace ?? settings.namespace,
         }));
     if (refs.length === 0) {
       settings.status.conditions = removeConditions(settings.status.conditions, 'Healthy');

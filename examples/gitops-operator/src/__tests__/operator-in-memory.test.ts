@@ -174,4 +174,15 @@ describe('the GitOps operator on the in-memory API server', () => {
     // Its own status write is recognised: nothing runs again before the 10m interval.
     expect(count() - succeeded).toBeLessThanOrEqual(2);
   });
+  it('waits on healthChecks outside its own set: HealthCheckFailed naming the object until it is Ready', async () => {
+    await source('checker', { 'cm.yaml': configMap('checker', { a: '1' }) });
+    await create('checker', { timeout: '1s', healthChecks: [{ apiVersion: KustomizationKind.apiVersion, kind: 'Kustomization', name: 'checked' }] });
+    const failing = await until('checker', (object) => ready(object)?.reason === 'HealthCheckFailed');
+    expect(ready(failing)?.message).toContain(`Kustomization/${namespace}/checked`);
+    expect(failing.status?.lastAppliedRevision).toBeUndefined();
+    await source('checked', { 'cm.yaml': configMap('checked', { a: '1' }) });
+    await create('checked', {});
+    const passed = await until('checker', (object) => ready(object)?.status === 'True');
+    expect(passed.status?.conditions?.find((condition) => condition.type === 'Healthy')).toMatchObject({ status: 'True', reason: 'Succeeded' });
+  });
 });
