@@ -65,4 +65,5 @@ export function applyJsonMergePatch(original: JsonObject, patch: JsonObject): Js
   return jsonMergePatch.apply(structuredClone(original), structuredClone(patch)) as JsonObject;
 }
 
-export type { Operation as JsonPatchOperation };
+/** One RFC 6902 JSON Patch operation (`add`, `remove`, `replace`, `move`, `copy` or `test`), as fast-json-patch types it. */
+export type JsonPatchOperation = Operation;
