@@ -4,6 +4,9 @@
  * client-node and kubectl use unchanged (`startApiServer`), and a real Kubernetes
  * control plane on loopback (etcd, kube-apiserver and, on request, the controller
  * manager, the scheduler and kwok fake nodes), built from Go modules and started per test run.
+ *
+ * Guides: [testing your reconciler](../../../docs/testing.md),
+ * [testing with a real control plane](../../../docs/testing-with-a-real-control-plane.md).
  */
 export {
   startControlPlane,
