@@ -4,7 +4,7 @@
  * what they should, or the step's time runs out; then it fails naming what it last saw.
  */
 import { setTimeout as delay } from 'node:timers/promises';
-import { ConfigMapKind, DeploymentKind, getCondition, isNotFoundError, type KubeClient } from '@weft/reconcile-core';
+import { ConfigMapKind, DeploymentKind, getCondition, isNotFoundError, type KubeClient, type KubeObject } from '@weft/reconcile-core';
 import { type GitRepository, GitRepositoryKind } from '@weft/git-source';
 import { inventoryEntryRef } from '@weft/drift';
 import { type Kustomization, KustomizationKind } from '@weft/example-gitops-operator';
@@ -151,16 +151,23 @@ async function absent(context: DemoContext, kind: typeof ConfigMapKind, name: st
   await eventually(
     `${kind.kind} ${namespace}/${name} to be deleted`,
     async () => {
+      let found;
       try {
-        await context.client.get(kind, name, { namespace, signal });
+        found = await context.client.get(kind, name, { namespace, signal });
       } catch (error) {
         if (isNotFoundError(error)) return;
         throw error;
       }
-      throw new Error('it still exists');
+      throw new Error(`it still exists (${provenance(found)})`);
     },
     signal,
   );
+}
+
+/** Who wrote an object and when it was created, for failure messages. */
+function provenance(object: KubeObject): string {
+  const managers = (object.metadata.managedFields ?? []).map((entry) => entry.manager).join(', ');
+  return `created ${object.metadata.creationTimestamp ?? 'at an unknown time'}, managed by ${managers || 'nobody'}`;
 }
 
 /** Checks for `ms` that an object stays deleted; fails at once, naming who recreated it, if it comes back. */
@@ -171,10 +178,7 @@ async function staysAbsent(context: DemoContext, kind: typeof ConfigMapKind, nam
       if (isNotFoundError(error)) return undefined;
       throw error;
     });
-    if (found !== undefined) {
-      const managers = (found.metadata.managedFields ?? []).map((entry) => entry.manager).join(', ');
-      throw new Error(`${kind.kind} ${namespace}/${name} came back after it was pruned (managed by ${managers || 'nobody'})`);
-    }
+    if (found !== undefined) throw new Error(`${kind.kind} ${namespace}/${name} came back after it was pruned (${provenance(found)})`);
     await delay(100, undefined, { signal }).catch(() => undefined);
   }
 }
