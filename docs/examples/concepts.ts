@@ -1,5 +1,5 @@
 // The code samples of docs/concepts.md. Each ```ts block of the guide is a verbatim part of this
-// file (test/docs/docs.test.ts checks that), so every sample type-checks with `pnpm typecheck`.
+// file (docs/examples/docs.test.ts checks that), so every sample type-checks with `pnpm typecheck`.
 import type { KubeConfig } from '@kubernetes/client-node';
 import {
   ConfigMapKind,

@@ -1,5 +1,5 @@
 // The code samples of docs/delivery-pipeline.md (each ```ts block of the guide is a verbatim part
-// of this file; test/docs/docs.test.ts checks that), type-checked by `pnpm typecheck`.
+// of this file; docs/examples/docs.test.ts checks that), type-checked by `pnpm typecheck`.
 import { KubeConfig } from '@kubernetes/client-node';
 import { applySet, ClusterClient, correctDrift, summarizeChangeSet, type Inventory } from '@weft/drift';
 import { type GitArtifact, GitRepositoryReconciler, gitRepositoryController, gitSource } from '@weft/git-source';

@@ -1,5 +1,5 @@
 // The code samples of docs/running-in-a-cluster.md (each ```ts block of the guide is a verbatim
-// part of this file; test/docs/docs.test.ts checks that), type-checked by `pnpm typecheck`.
+// part of this file; docs/examples/docs.test.ts checks that), type-checked by `pnpm typecheck`.
 import { KubeConfig } from '@kubernetes/client-node';
 import {
   ConfigMapKind,

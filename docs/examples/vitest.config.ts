@@ -1,9 +1,12 @@
 import { defineProject } from 'vitest/config';
+import { weftSourceAliases } from '../../vitest.shared.ts';
 
 export default defineProject({
+  resolve: { alias: weftSourceAliases },
   test: {
     name: 'docs',
-    include: ['docs.test.ts'],
+    // docs.test.ts checks the guides and the API reference; testing.test.ts is the testing guide's sample, run.
+    include: ['docs.test.ts', 'testing.test.ts'],
     // typedoc converts every package (one TypeScript program each): about a minute on an idle
     // 2-core machine, several under load.
     testTimeout: 600_000,

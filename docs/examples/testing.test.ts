@@ -1,6 +1,7 @@
 // The code samples of docs/testing.md (each ```ts block of the guide is a verbatim part of this
-// file; test/docs/docs.test.ts checks that), type-checked by `pnpm typecheck`. The running
-// version of these tests is examples/hello-reconciler/src/hello.test.ts.
+// file; docs.test.ts checks that), type-checked by `pnpm typecheck` and run by the `docs` vitest
+// project, so the guide's test is a test that passes. examples/hello-reconciler/src/hello.test.ts
+// is the fuller version.
 import {
   ConfigMapKind,
   controller,
