@@ -248,6 +248,7 @@ export class KustomizationReconciler extends Reconciler<Kustomization> {
         status.conditions?.some((condition) => condition.type === 'Ready' && condition.status === 'True') === true;
       let applied: ApplySetResult | undefined;
       if (!upToDate) {
+        this.retireDriftWatch(key, kustomization, built.objects, mode);
         try {
           applied = await applySet(client, built.objects, {
             fieldManager: this.fieldManager,
@@ -498,9 +499,7 @@ export class KustomizationReconciler extends Reconciler<Kustomization> {
       this.stopDriftWatch(key);
       return;
     }
-    const fingerprint = createHash('sha256')
-      .update(JSON.stringify([mode, kustomization.spec.driftDetection?.ignore ?? [], objects]))
-      .digest('hex');
+    const fingerprint = driftFingerprint(kustomization, objects, mode);
     if (this.driftWatches.get(key)?.fingerprint === fingerprint) return;
     this.stopDriftWatch(key);
     const recorder = context.recorder;
@@ -525,10 +524,27 @@ export class KustomizationReconciler extends Reconciler<Kustomization> {
     this.driftWatches.set(key, { fingerprint, subscription });
   }
 
+  /**
+   * Stops the drift watch of the last applied set when `objects` differ from it: the apply and prune
+   * that follow are this reconciler's own writes, and the old watch would take them for drift (and,
+   * in revert mode, re-create what prune deletes). The new set is watched after a successful apply.
+   */
+  private retireDriftWatch(key: string, kustomization: Kustomization, objects: readonly KubeObject[], mode: RemediationMode | 'disabled'): void {
+    const current = this.driftWatches.get(key);
+    if (current && current.fingerprint !== driftFingerprint(kustomization, objects, mode)) this.stopDriftWatch(key);
+  }
+
   private stopDriftWatch(key: string): void {
     this.driftWatches.get(key)?.subscription.unsubscribe();
     this.driftWatches.delete(key);
   }
+}
+
+/** What a drift watch watches: the mode, the ignore rules and the applied objects. */
+function driftFingerprint(kustomization: Kustomization, objects: readonly KubeObject[], mode: RemediationMode | 'disabled'): string {
+  return createHash('sha256')
+    .update(JSON.stringify([mode, kustomization.spec.driftDetection?.ignore ?? [], objects]))
+    .digest('hex');
 }
 
 /** A newer source revision arrived while a health check waited on the old one. */
