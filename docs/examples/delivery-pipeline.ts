@@ -4,6 +4,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { applySet, ClusterClient, correctDrift, summarizeChangeSet, type Inventory } from '@weft/drift';
 import { type GitArtifact, GitRepositoryReconciler, gitRepositoryController, gitSource } from '@weft/git-source';
 import { buildWithSources, memoryFs, substituteVariables, withGeneratedKustomization } from '@weft/kustomize-lite';
+import { createGitOpsManager, installGitOpsCrds } from '@weft/example-gitops-operator';
 import { type KubeObject, Manager } from '@weft/reconcile-core';
 import { from, mergeMap, share, switchMap } from 'rxjs';
 
@@ -71,4 +72,19 @@ export function parallelApps(): void {
   from(apps)
     .pipe(mergeMap((path) => gitSource({ url: 'https://github.com/example/fleet.git', ref: { branch: 'main' } }).pipe(switchMap((artifact) => render(artifact, path, new AbortController().signal))), 4))
     .subscribe((objects) => console.log(`${objects.length} objects`));
+}
+
+export async function gitOpsOperator(kubeConfig: KubeConfig, signal: AbortSignal): Promise<void> {
+  // examples/gitops-operator: GitRepository + Kustomization controllers in one Manager.
+  await installGitOpsCrds(kubeConfig, { signal }); // or apply examples/gitops-operator/deploy/crds.yaml
+  const manager = createGitOpsManager({
+    kubeConfig,
+    storageDir: '/var/lib/weft', // artifacts and git caches
+    leaderElection: { name: 'weft-gitops-operator', namespace: 'weft-system' },
+    metrics: { port: 8080 },
+    onDrift: (kustomization, event) => {
+      if (event.type === 'reverted') console.log(`${kustomization}: ${event.subject} reverted`);
+    },
+  });
+  await manager.start({ signal });
 }
