@@ -383,7 +383,9 @@ export class Controller<T extends KubeObject> extends Observable<ReconcileOutcom
           const durationMs = Date.now() - startedAt;
           if (terminal || stopped()) {
             limiter.forget(key);
-            context.logger.error({ err: error, terminal }, 'reconcile failed');
+            // A reconcile cut short by shutdown is not a failure worth an error line.
+            if (stopped() && !terminal) context.logger.info({ err: error }, 'reconcile stopped by shutdown');
+            else context.logger.error({ err: error, terminal }, 'reconcile failed');
             outcome = { controller: name, key, result: 'error', error, terminal, durationMs, startedAt };
           } else {
             const delay = limiter.when(key);
