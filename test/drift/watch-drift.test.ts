@@ -78,6 +78,54 @@ describeCluster('watchDrift on a real apiserver', () => {
     }
   });
 
+  it('shares one list and watch per kind and namespace between the watchDrifts of one client, and a late one starts from the live state', async () => {
+    class CountingClient extends ClusterClient {
+      watches = 0;
+      lists = 0;
+      override watch(...args: Parameters<ClusterClient['watch']>) {
+        this.watches++;
+        return super.watch(...args);
+      }
+      override list(...args: Parameters<ClusterClient['list']>) {
+        this.lists++;
+        return super.list(...args);
+      }
+    }
+    const counting = new CountingClient(clusterKubeConfig());
+    const sets = Array.from({ length: 5 }, (_, index) => [configMap(namespace, `shared-${index}`, { a: '1' }), deployment(namespace, `shared-${index}`, { replicas: 1 })]);
+    await applySet(counting, sets.flat());
+    const watches = sets.slice(0, 4).map((set) => record(watchDrift(counting, set, { mode: 'revert' })));
+    try {
+      for (const watch of watches) await watch.next((event) => event.type === 'synced');
+      // Two kinds in one namespace: one list and one watch each, not one per object.
+      expect({ lists: counting.lists, watches: counting.watches }).toEqual({ lists: 2, watches: 2 });
+
+      // Drift of one set's object reaches that set only.
+      await kubectl(counting.kubeConfig, ['patch', 'configmap', 'shared-2', '-n', namespace, '--type=merge', '--field-manager=kubectl-edit', '-p', '{"data":{"a":"2"}}']);
+      await watches[2]!.next((event) => event.type === 'reverted' && event.subject === `ConfigMap/${namespace}/shared-2`);
+      expect(watches.filter((_, index) => index !== 2).flatMap((watch) => watch.events.filter((event) => event.type === 'drifted'))).toEqual([]);
+
+      // A set subscribed after an edit sees the edit at once (from a get, on the shared watch).
+      await kubectl(counting.kubeConfig, ['patch', 'configmap', 'shared-4', '-n', namespace, '--type=merge', '--field-manager=kubectl-edit', '-p', '{"data":{"a":"3"}}']);
+      const late = record(watchDrift(counting, sets[4]!, { mode: 'report' }));
+      watches.push(late);
+      const drifted = await late.next((event) => event.type === 'drifted');
+      expect(drifted).toMatchObject({ subject: `ConfigMap/${namespace}/shared-4`, diff: { changes: [{ path: '/data/a', live: '3', desired: '1' }] } });
+      expect(counting.watches).toBe(2);
+
+      // Released with its last subscriber: a new watchDrift opens new watches.
+      for (const watch of watches) watch.subscription.unsubscribe();
+      const again = record(watchDrift(counting, sets[0]!, { mode: 'report' }));
+      watches.push(again);
+      await again.next((event) => event.type === 'synced');
+      expect(counting.watches).toBe(4);
+      expect(watches.flatMap((watch) => watch.events.filter((event) => event.type === 'error'))).toEqual([]);
+    } finally {
+      for (const watch of watches) watch.subscription.unsubscribe();
+      counting.close();
+    }
+  });
+
   it('leaves objects that opted out alone', async () => {
     const optedOut = configMap(namespace, 'opted-out', { a: '1' }, { 'weft.dev/drift': 'disabled' });
     const watched = configMap(namespace, 'watched', { a: '1' });

@@ -1,16 +1,17 @@
 import { setMaxListeners } from 'node:events';
 import { Observable, switchMap, type OperatorFunction } from 'rxjs';
-import { describeObject, inventoryId, objectRef, parseApiVersion, type KubeObject, type ObjectRef } from '@weft/reconcile-core';
+import { describeObject, inventoryId, objectRef, type KubeObject, type ObjectRef } from '@weft/reconcile-core';
 import { abortableSleep } from './abortable-sleep.js';
 import { concurrencyLimiter } from './bounded-concurrency.js';
 import { applyPolicyOf, driftDisabled } from './annotations.js';
 import { applySet } from './apply.js';
 import type { ChangeSetEntry } from './changeset.js';
-import { CancelledError, ClusterApiError, type ClusterClient } from './cluster-client.js';
+import { CancelledError, type ClusterClient } from './cluster-client.js';
 import { diffObject, type ObjectDiff } from './diff.js';
 import { compileIgnoreRules, type IgnoreRule, type InvalidIgnoreRuleError } from './ignore.js';
 import { managedFieldsOf } from './managed-fields.js';
 import { comparableCopy } from './object-diff.js';
+import { sharedKindWatch } from './shared-watch.js';
 
 /** What {@link watchDrift} does with drift: `revert` re-applies (taking ownership back), `report` only tells. */
 export type RemediationMode = 'revert' | 'report';
@@ -47,7 +48,8 @@ export interface WatchDriftOptions {
  * happens, reverting it in `revert` mode.
  *
  * @remarks
- * Guarantees: event-driven (one watch per kind and namespace, re-listed when the watch expires),
+ * Guarantees: event-driven (one watch per kind and namespace, re-listed when the watch expires,
+ * shared by every `watchDrift` on the same client: 200 sets in one namespace open one watch per kind),
  * so an edit is seen within a round trip of the apiserver, not on the next interval. Status-only
  * updates and Weft's own applies are filtered out before any dry run. Drift is judged as
  * {@link diff} judges it (dry run, ignore rules, defaults never drift); a deleted object is drift
@@ -125,60 +127,42 @@ export function watchDrift(client: ClusterClient, objects: readonly KubeObject[]
       queues.set(id, next);
     };
 
-    const groups = new Map<string, { apiVersion: string; kind: string; namespace: string | undefined; names: Set<string> }>();
+    // One shared list+watch per kind and namespace (see sharedKindWatch), however many sets follow it.
+    const groups = new Map<string, { apiVersion: string; kind: string; namespace: string | undefined; ids: Map<string, string> }>();
     for (const object of watched) {
       const key = `${object.apiVersion}|${object.kind}|${object.metadata.namespace ?? ''}`;
-      const group = groups.get(key) ?? { apiVersion: object.apiVersion, kind: object.kind, namespace: object.metadata.namespace, names: new Set<string>() };
-      group.names.add(object.metadata.name);
+      const group = groups.get(key) ?? { apiVersion: object.apiVersion, kind: object.kind, namespace: object.metadata.namespace, ids: new Map<string, string>() };
+      group.ids.set(object.metadata.name, inventoryId(objectRef(object)));
       groups.set(key, group);
     }
 
     let listed = 0;
-    const watchGroup = async (group: { apiVersion: string; kind: string; namespace: string | undefined; names: Set<string> }): Promise<void> => {
-      const fieldSelector = group.names.size === 1 ? `metadata.name=${[...group.names][0]}` : undefined;
-      const idOf = (item: KubeObject): string => inventoryId({ ...parseApiVersion(group.apiVersion), kind: group.kind, namespace: item.metadata.namespace, name: item.metadata.name } as ObjectRef);
+    const releases: (() => void)[] = [];
+    if (groups.size === 0) {
+      emit({ type: 'watching', objects: 0 });
+      emit({ type: 'synced', objects: 0 });
+    }
+    for (const group of groups.values()) {
       let first = true;
-      while (!signal.aborted) {
-        try {
-          const namespaced = await client.isNamespaced(group.apiVersion, group.kind, signal);
-          const namespace = namespaced ? group.namespace : undefined;
-          const list = await client.list(group.apiVersion, group.kind, namespace, { signal, ...(fieldSelector ? { fieldSelector } : {}) });
-          const present = new Set<string>();
-          for (const item of list.items) {
-            if (!group.names.has(item.metadata.name)) continue;
-            present.add(item.metadata.name);
-            enqueue(idOf(item), item);
-          }
-          for (const name of group.names) if (!present.has(name)) enqueue(idOf({ metadata: { name, namespace: group.namespace } } as KubeObject), undefined);
-          let resourceVersion = list.resourceVersion;
-          if (first) {
+      releases.push(
+        sharedKindWatch(client, group.apiVersion, group.kind, group.namespace).add({
+          names: new Set(group.ids.keys()),
+          onObject: (name, live) => enqueue(group.ids.get(name)!, live),
+          onListed: () => {
+            if (!first) return;
             first = false;
             if (++listed === groups.size) {
               emit({ type: 'watching', objects: watched.length });
               void Promise.all(queues.values()).then(() => emit({ type: 'synced', objects: watched.length }));
             }
-          }
-          for await (const event of client.watch(group.apiVersion, group.kind, namespace, { signal, resourceVersion, ...(fieldSelector ? { fieldSelector } : {}) })) {
-            resourceVersion = event.object.metadata?.resourceVersion ?? resourceVersion;
-            if (event.type === 'BOOKMARK' || !group.names.has(event.object.metadata.name)) continue;
-            const item = { ...event.object, apiVersion: group.apiVersion, kind: group.kind };
-            enqueue(idOf(item), event.type === 'DELETED' ? undefined : item);
-          }
-        } catch (error) {
-          if (signal.aborted) return;
-          emit({ type: 'error', error: error instanceof Error ? error : new Error(String(error)) });
-          await abortableSleep(error instanceof ClusterApiError && error.code === 0 ? 500 : 1_000, signal).catch(() => undefined);
-        }
-      }
-    };
-
-    if (groups.size === 0) {
-      emit({ type: 'watching', objects: 0 });
-      emit({ type: 'synced', objects: 0 });
+          },
+          onError: (error) => emit({ type: 'error', error }),
+        }),
+      );
     }
-    for (const group of groups.values()) void watchGroup(group);
     return () => {
       options.signal?.removeEventListener('abort', onOuterAbort);
+      for (const release of releases) release();
       controller.abort();
     };
   });
