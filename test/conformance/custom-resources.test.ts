@@ -19,7 +19,10 @@ function widgetCrd(group: string) {
           served: true,
           storage: true,
           subresources: { status: {}, scale: { specReplicasPath: '.spec.replicas', statusReplicasPath: '.status.replicas' } },
-          additionalPrinterColumns: [{ name: 'Size', type: 'string', jsonPath: '.spec.size' }],
+          additionalPrinterColumns: [
+            { name: 'Size', type: 'string', jsonPath: '.spec.size' },
+            { name: 'Ready', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].status' },
+          ],
           schema: {
             openAPIV3Schema: {
               type: 'object',
@@ -36,7 +39,14 @@ function widgetCrd(group: string) {
                     nested: { type: 'object', properties: { depth: { type: 'integer', default: 3 } } },
                   },
                 },
-                status: { type: 'object', properties: { phase: { type: 'string' }, replicas: { type: 'integer' } } },
+                status: {
+                  type: 'object',
+                  properties: {
+                    phase: { type: 'string' },
+                    replicas: { type: 'integer' },
+                    conditions: { type: 'array', items: { type: 'object', properties: { type: { type: 'string' }, status: { type: 'string' } } } },
+                  },
+                },
               },
             },
           },
@@ -205,8 +215,20 @@ conformance('custom resources', (target) => {
     await target().request('POST', widgets(), { apiVersion: `${group}/v1`, kind: 'Widget', metadata: { name: 'tabled', labels: { table: 'me' } }, spec: { size: 'large' } });
     const { body } = await target().request('GET', `${widgets()}?labelSelector=table%3Dme`, undefined, { Accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' });
     expect(body.kind).toBe('Table');
-    expect((body.columnDefinitions as any[]).map((column) => column.name)).toEqual(['Name', 'Size']);
-    expect(body.rows[0].cells.slice(0, 2)).toEqual(['tabled', 'large']);
+    expect((body.columnDefinitions as any[]).map((column) => column.name)).toEqual(['Name', 'Size', 'Ready']);
+    expect(body.rows[0].cells.slice(0, 3)).toEqual(['tabled', 'large', null]);
+  });
+
+  it('fills a printer column whose JSONPath filters a list (kstatus Ready)', async () => {
+    await target().request('POST', widgets(), { apiVersion: `${group}/v1`, kind: 'Widget', metadata: { name: 'ready-column', labels: { table: 'ready' } }, spec: { size: 'small' } });
+    const conditions = [
+      { type: 'Reconciling', status: 'False' },
+      { type: 'Ready', status: 'True' },
+    ];
+    const patched = await target().request('PATCH', `${widgets()}/ready-column/status`, { status: { conditions } }, merge);
+    expect(patched.status).toBe(200);
+    const { body } = await target().request('GET', `${widgets()}?labelSelector=table%3Dready`, undefined, { Accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' });
+    expect(body.rows[0].cells.slice(0, 3)).toEqual(['ready-column', 'small', 'True']);
   });
 
   it('publishes the CRD schema in OpenAPI v3, so kubectl explain reads it', async () => {

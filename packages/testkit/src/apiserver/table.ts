@@ -1,6 +1,5 @@
 import type { ResourceRegistry } from './registry.js';
 import type { ResourceDefinition } from './resources.js';
-import { readPath } from './resources.js';
 import type { StoredObject } from './stored-object.js';
 
 /** Whether a request's Accept header asks for a `meta.k8s.io` Table, as `kubectl get` does. */
@@ -44,7 +43,7 @@ function columnsOf(registry: ResourceRegistry, resource: ResourceDefinition): Co
         description: column.description ?? '',
         priority: column.priority ?? 0,
         cell: (object: StoredObject) => {
-          const value = readPath(object, column.jsonPath);
+          const value = readColumnPath(object, column.jsonPath);
           return column.type === 'date' && typeof value === 'string' ? age(value) : value ?? null;
         },
       })),
@@ -63,4 +62,33 @@ export function toTable(registry: ResourceRegistry, resource: ResourceDefinition
     columnDefinitions: columns.map(({ cell: _cell, ...definition }) => definition),
     rows: objects.map((object) => ({ cells: columns.map((column) => column.cell(object)), object })),
   };
+}
+
+/**
+ * Reads a printer column's JSONPath as the apiserver does for the common forms: `.a.b`, `.a[0]`,
+ * and a filter on a list such as `.status.conditions[?(@.type=="Ready")].status` (the first match).
+ */
+export function readColumnPath(object: unknown, path: string): unknown {
+  const segment = /\.([^.[\]]+)|\[(\d+)\]|\[\?\(@\.([^=!<>\s]+)\s*==\s*(?:"([^"]*)"|'([^']*)'|([^)\s]+))\s*\)\]/y;
+  let values: unknown[] = [object];
+  let at = 0;
+  while (at < path.length) {
+    segment.lastIndex = at;
+    const match = segment.exec(path);
+    if (!match) return undefined;
+    at = segment.lastIndex;
+    const [, field, index, filterPath, double, single, bare] = match;
+    if (field !== undefined) values = values.map((value) => (isObject(value) ? value[field] : undefined));
+    else if (index !== undefined) values = values.map((value) => (Array.isArray(value) ? value[Number(index)] : undefined));
+    else {
+      const wanted = double ?? single ?? bare ?? '';
+      values = values.flatMap((value) => (Array.isArray(value) ? value.filter((item) => String(filterPath!.split('.').reduce<unknown>((inner, key) => (isObject(inner) ? inner[key] : undefined), item)) === wanted) : []));
+    }
+    values = values.filter((value) => value !== undefined);
+  }
+  return values[0];
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
