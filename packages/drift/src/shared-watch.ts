@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { parseApiVersion, type KubeObject, type ObjectRef } from '@weft/reconcile-core';
 import { abortableSleep } from './abortable-sleep.js';
 import { mapConcurrently } from './bounded-concurrency.js';
@@ -120,6 +121,8 @@ function openKindWatch(client: ClusterClient, apiVersion: string, kind: string, 
       for (const name of listener.names) wanted.set(name, (wanted.get(name) ?? 0) + 1);
       if (!controller) {
         controller = new AbortController();
+        // Every request of the watch and of each late listener's catch-up listens on this one signal.
+        setMaxListeners(0, controller.signal);
         void run(controller.signal);
       } else if (listed) void catchUp(listener, controller.signal);
       let released = false;
