@@ -10,7 +10,9 @@ import {
   ConfigMapKind,
   Reconciler,
   SecretKind,
+  anyOf,
   controller,
+  predicates,
   describeObject,
   done,
   formatDuration,
@@ -579,9 +581,15 @@ function requestedAt(kustomization: Kustomization): string | undefined {
 
 /**
  * The controller builder for Kustomization objects: reconciles each object, the Kustomizations
- * that use a GitRepository when it changes (a new artifact), and the dependents of a
- * Kustomization when its status changes (so `dependsOn` chains move without waiting for
+ * that use a GitRepository when its artifact revision changes, and the dependents of a
+ * Kustomization when its readiness changes (so `dependsOn` chains move without waiting for
  * `retryInterval`).
+ *
+ * @remarks
+ * Triggers are filtered as Flux's kustomize-controller filters them (reconcile-core predicates): a
+ * Kustomization's own status writes trigger nothing (generation, annotations — a manual reconcile
+ * request — and finalizers do), nor do a GitRepository's status writes that keep its revision.
+ * Pass `predicate` in `options` to change the first.
  *
  * @example
  * ```ts
@@ -590,26 +598,38 @@ function requestedAt(kustomization: Kustomization): string | undefined {
  */
 export function kustomizationController(options: ControllerOptions<Kustomization> = {}): ControllerBuilder<Kustomization> {
   const keyOf = (kustomization: Kustomization) => ({ namespace: kustomization.metadata.namespace ?? 'default', name: kustomization.metadata.name ?? '' });
-  return controller(KustomizationKind, { name: 'kustomization', ...options })
-    .watches(GitRepositoryKind, (repository, store) =>
-      store
-        .list()
-        .filter(
-          (candidate) =>
-            candidate.spec.sourceRef.kind === 'GitRepository' &&
-            candidate.spec.sourceRef.name === repository.metadata.name &&
-            (candidate.spec.sourceRef.namespace ?? candidate.metadata.namespace) === repository.metadata.namespace,
-        )
-        .map(keyOf),
+  return controller(KustomizationKind, { name: 'kustomization', predicate: anyOf(predicates.generation, predicates.annotations, predicates.finalizers), ...options })
+    .watches(
+      GitRepositoryKind,
+      (repository, store) =>
+        store
+          .list()
+          .filter(
+            (candidate) =>
+              candidate.spec.sourceRef.kind === 'GitRepository' &&
+              candidate.spec.sourceRef.name === repository.metadata.name &&
+              (candidate.spec.sourceRef.namespace ?? candidate.metadata.namespace) === repository.metadata.namespace,
+          )
+          .map(keyOf),
+      { predicate: (repository) => repository.status?.artifact?.revision ?? '' },
     )
-    .watches(KustomizationKind, (changed, store) =>
-      store
-        .list()
-        .filter((candidate) =>
-          (candidate.spec.dependsOn ?? []).some(
-            (dependency) => dependency.name === changed.metadata.name && (dependency.namespace ?? candidate.metadata.namespace) === changed.metadata.namespace,
-          ),
-        )
-        .map(keyOf),
+    .watches(
+      KustomizationKind,
+      (changed, store) =>
+        store
+          .list()
+          .filter((candidate) =>
+            (candidate.spec.dependsOn ?? []).some(
+              (dependency) => dependency.name === changed.metadata.name && (dependency.namespace ?? candidate.metadata.namespace) === changed.metadata.namespace,
+            ),
+          )
+          .map(keyOf),
+      { predicate: readiness },
     );
+}
+
+/** What dependents look at: Ready, the generation it is for, and the revision applied. */
+function readiness(kustomization: Kustomization): string {
+  const ready = kustomization.status?.conditions?.find((condition) => condition.type === 'Ready');
+  return JSON.stringify([ready?.status, kustomization.status?.observedGeneration, kustomization.metadata.generation, kustomization.status?.lastAppliedRevision, kustomization.spec.suspend === true]);
 }
