@@ -85,6 +85,7 @@ try {
   const available = deployments.items.filter((deployment) => (deployment.status?.availableReplicas ?? 0) >= 1).length;
   const inventory = readiness.inventoryEntries();
   console.log(`applied: ${inventory} objects in the Kustomizations' inventories (${apps * 4} expected); ${available} of ${apps} Deployments available`);
+  if (process.env['BENCH_VARIANT']) console.log(`operator variant: ${process.env['BENCH_VARIANT']} (an experiment, see tuned-operator.ts)`);
   console.log(`operator: Kustomization concurrency ${concurrency}; spawn to manager start ${seconds(startedAt - figures.spawnedAt)}; CPU ${seconds(figures.userMs)} user + ${seconds(figures.systemMs)} system`);
   console.log(`operator peak RSS: ${(figures.peakRssKb / 1024).toFixed(0)} MB (getrusage maxRSS ${(figures.maxRssKb / 1024).toFixed(0)} MB; sampled every 100 ms, max ${(figures.sampledPeakKb / 1024).toFixed(0)} MB)`);
   if (figures.cpuProfile) console.log(`CPU profile: ${figures.cpuProfile}`);
