@@ -20,6 +20,8 @@ const send = (reply: ObserverReply) => process.send!(reply);
 const observations: Observation[] = [];
 /** weft only: `index, resourceVersion, at` triples of watch events as the transport handed them over. */
 const handedOver: number[] = [];
+/** floor only: lines and bytes of the watch stream since the last collect. */
+const stream = { lines: 0, bytes: 0 };
 let highest = 0;
 const observe = (name: string, resourceVersion: number, at = wallClock()) => {
   observations.push([indexOf(name), resourceVersion, at]);
@@ -86,6 +88,8 @@ if (mode === 'weft') {
       const line = pending.slice(0, newline);
       pending = pending.slice(newline + 1);
       newline = pending.indexOf('\n');
+      stream.lines += 1;
+      stream.bytes += line.length;
       // The object's own metadata.name and metadata.resourceVersion come first in the line.
       const n = line.indexOf(nameMark) + nameMark.length;
       const v = line.indexOf(versionMark) + versionMark.length;
@@ -121,7 +125,9 @@ if (profileTo) {
 
 process.on('message', (command: ObserverCommand) => {
   if (command.type === 'highest') send({ type: 'highest', resourceVersion: highest });
-  else if (command.type === 'collect') send({ type: 'collected', observations: observations.splice(0), cpuMs: cpuMs(), extra: { handedOver: handedOver.splice(0) } });
-  else if (command.type === 'stop') void stop().finally(() => process.exit(0));
+  else if (command.type === 'collect') {
+    send({ type: 'collected', observations: observations.splice(0), cpuMs: cpuMs(), extra: { handedOver: handedOver.splice(0), lineBytes: [stream.lines, stream.bytes] } });
+    stream.lines = stream.bytes = 0;
+  } else if (command.type === 'stop') void stop().finally(() => process.exit(0));
 });
 send({ type: 'ready' });
