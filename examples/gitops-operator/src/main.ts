@@ -10,63 +10,19 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { KubeConfig } from '@kubernetes/client-node';
 import { createLogger } from '@weft/reconcile-core';
 import { type InMemoryApiServer, startApiServer } from '@weft/testkit';
+import { cliUsage, parseCliOptions } from './cli-options.js';
 import { createGitOpsManager, installGitOpsCrds } from './manager.js';
 
-const usage = `Usage: gitops-operator [options]
-
-  --kubeconfig PATH        cluster to run against (default: in-cluster, then $KUBECONFIG / ~/.kube/config)
-  --in-memory              start @weft/testkit's in-memory API server and run against it
-  --storage-dir DIR        artifact storage (default: a new temporary directory)
-  --namespace NS           watch one namespace (default: all)
-  --metrics-port PORT      serve Prometheus /metrics (0: any free port)
-  --health-port PORT       serve /healthz and /readyz (0: any free port)
-  --leader-elect           run only while holding the Lease weft-gitops-operator
-  --leader-elect-namespace NS   namespace of that Lease (default: $POD_NAMESPACE or default)
-  --concurrent N           Kustomizations reconciled at once (default 4)
-  --no-drift-watch         correct drift only on each interval (as Flux), not as it happens
-  --no-install-crds        do not install the CRDs at start (they come with deploy/; no right to write CRDs needed)
-  --log-level LEVEL        pino level (default info)
-  -h, --help
-`;
-
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      kubeconfig: { type: 'string' },
-      'in-memory': { type: 'boolean', default: false },
-      'storage-dir': { type: 'string' },
-      namespace: { type: 'string' },
-      'metrics-port': { type: 'string' },
-      'health-port': { type: 'string' },
-      'leader-elect': { type: 'boolean', default: false },
-      'leader-elect-namespace': { type: 'string' },
-      concurrent: { type: 'string' },
-      'no-drift-watch': { type: 'boolean', default: false },
-      'no-install-crds': { type: 'boolean', default: false },
-      'log-level': { type: 'string', default: 'info' },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-    strict: true,
-  });
-  if (values.help) {
-    process.stdout.write(usage);
+  const options = parseCliOptions(process.argv.slice(2));
+  if (options.help) {
+    process.stdout.write(cliUsage);
     return;
   }
-  const port = (name: string, value: string | undefined): number | undefined => {
-    if (value === undefined) return undefined;
-    const parsed = Number(value);
-    if (!Number.isInteger(parsed) || parsed < 0 || parsed > 65535) throw new Error(`--${name}: '${value}' is not a port number`);
-    return parsed;
-  };
-  const metricsPort = port('metrics-port', values['metrics-port']);
-  const healthPort = port('health-port', values['health-port']);
-  const concurrency = values.concurrent === undefined ? undefined : Number(values.concurrent);
-  if (concurrency !== undefined && (!Number.isInteger(concurrency) || concurrency < 1)) throw new Error(`--concurrent: '${values.concurrent}' is not a positive integer`);
-  const logger = createLogger({ level: values['log-level'] });
+  const logger = createLogger({ level: options.logLevel });
 
   const shutdown = new AbortController();
   const stop = (signal: NodeJS.Signals) => {
@@ -78,34 +34,32 @@ async function main(): Promise<void> {
 
   let apiServer: InMemoryApiServer | undefined;
   let kubeConfig: KubeConfig;
-  if (values['in-memory']) {
+  if (options.inMemory) {
     // Not stopped by the shutdown signal: it must outlive the manager, which releases its Lease last.
     apiServer = await startApiServer();
     kubeConfig = apiServer.kubeConfig;
     logger.info({ server: apiServer.server, kubeconfig: apiServer.kubeconfigPath }, `in-memory API server running; kubectl --kubeconfig ${apiServer.kubeconfigPath} get kustomizations -A`);
   } else {
     kubeConfig = new KubeConfig();
-    if (values.kubeconfig) kubeConfig.loadFromFile(values.kubeconfig);
+    if (options.kubeconfig) kubeConfig.loadFromFile(options.kubeconfig);
     else kubeConfig.loadFromDefault();
   }
   try {
-    const storageDir = values['storage-dir'] ?? (await mkdtemp(join(tmpdir(), 'weft-gitops-operator-')));
-    if (!values['no-install-crds']) await installGitOpsCrds(kubeConfig, { signal: shutdown.signal });
+    const storageDir = options.storageDir ?? (await mkdtemp(join(tmpdir(), 'weft-gitops-operator-')));
+    if (options.installCrds) await installGitOpsCrds(kubeConfig, { signal: shutdown.signal });
     const manager = createGitOpsManager({
       kubeConfig,
       storageDir,
       logger,
       handleSignals: false,
-      ...(values.namespace ? { namespace: values.namespace } : {}),
-      ...(metricsPort !== undefined ? { metrics: { port: metricsPort } } : {}),
-      ...(healthPort !== undefined ? { health: { port: healthPort } } : {}),
-      ...(values['leader-elect']
-        ? { leaderElection: { name: 'weft-gitops-operator', namespace: values['leader-elect-namespace'] ?? process.env['POD_NAMESPACE'] ?? 'default' } }
-        : {}),
-      ...(concurrency !== undefined ? { kustomizationConcurrency: concurrency } : {}),
-      ...(values['no-drift-watch'] ? { driftWatch: false } : {}),
+      ...(options.namespace ? { namespace: options.namespace } : {}),
+      ...(options.metricsPort !== undefined ? { metrics: { port: options.metricsPort } } : {}),
+      ...(options.healthPort !== undefined ? { health: { port: options.healthPort } } : {}),
+      ...(options.leaderElection ? { leaderElection: options.leaderElection } : {}),
+      ...(options.concurrency !== undefined ? { kustomizationConcurrency: options.concurrency } : {}),
+      ...(options.driftWatch ? {} : { driftWatch: false }),
     });
-    logger.info({ storageDir, namespace: values.namespace ?? '(all)' }, 'starting the GitOps operator');
+    logger.info({ storageDir, namespace: options.namespace ?? '(all)' }, 'starting the GitOps operator');
     await manager.start({ signal: shutdown.signal });
   } finally {
     await apiServer?.[Symbol.asyncDispose]();
