@@ -43,6 +43,8 @@ export interface GitOpsOperatorOptions {
   gitRepositoryConcurrency?: number;
   /** Watch applied objects for drift between intervals. @defaultValue true */
   driftWatch?: boolean;
+  /** How often health checks read the objects they wait on. @defaultValue '1s' */
+  healthPollInterval?: string;
   /** Record Kubernetes Events on the Kustomizations and GitRepositories. @defaultValue true */
   events?: boolean;
   /** Stop on SIGTERM/SIGINT. @defaultValue true */
@@ -120,6 +122,7 @@ export function createGitOpsManager(options: GitOpsOperatorOptions): Manager & {
     artifacts: new ArtifactReader({ storage }),
     ...(options.driftWatch !== undefined ? { driftWatch: options.driftWatch } : {}),
     ...(options.onDrift ? { onDrift: options.onDrift } : {}),
+    ...(options.healthPollInterval ? { healthPollInterval: options.healthPollInterval } : {}),
   });
   const recorderClient = options.events === false ? undefined : new KubeClient(options.kubeConfig);
   const recorder = recorderClient
