@@ -10,7 +10,10 @@
 //
 // Environment: BENCH_APPS (default 200), BENCH_NODES (kwok nodes, default 3), BENCH_TIMEOUT_S
 // (default 180), BENCH_CPU_PROF=<dir> (write a V8 CPU profile of the operator there),
-// BENCH_LOG_LEVEL (operator log level, default warn).
+// BENCH_LOG_LEVEL (operator log level, default warn), BENCH_CONCURRENCY (Kustomizations reconciled at once,
+// default 50), BENCH_LOADER=tsx (run the operator's sources through tsx instead of an esbuild
+// bundle), BENCH_FLOOR=1 (first apply the same objects in one applySet, for the cluster's floor),
+// BENCH_VARIANT=predicates (the operator assembled with trigger predicates, tuned-operator.ts).
 // Last line: `gitops-scale: weft=<s>s baseline=26s (Flux kustomize-controller published: …) ratio=<weft/26>`.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -29,6 +32,7 @@ const apps = Number(process.env['BENCH_APPS'] ?? '200');
 const nodes = Number(process.env['BENCH_NODES'] ?? '3');
 const timeoutMs = Number(process.env['BENCH_TIMEOUT_S'] ?? '180') * 1000;
 const concurrency = Number(process.env['BENCH_CONCURRENCY'] ?? '50');
+const loader = process.env['BENCH_LOADER'] === 'tsx' ? 'tsx' : 'bundle';
 const anchorSeconds = 26;
 const anchor = 'Flux kustomize-controller published: 100 Kustomizations, 16-core runner';
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
@@ -72,7 +76,7 @@ try {
   console.log(`machine: ${cpus().length} cores, load average ${load()} before the run`);
 
   const readiness = await readinessTracker(client, { names: Array.from({ length: apps }, (_, index) => appName(index)), namespace: systemNamespace, sourceName });
-  const operator = startOperator({ kubeconfigPath: controlPlane.kubeconfigPath, storageDir, namespace: systemNamespace, concurrency, cpuProfileDir: process.env['BENCH_CPU_PROF'] });
+  const operator = startOperator({ kubeconfigPath: controlPlane.kubeconfigPath, storageDir, namespace: systemNamespace, concurrency, cpuProfileDir: process.env['BENCH_CPU_PROF'], loader, workDir: storageDir });
   const startedAt = await operator.started;
   const allReady = await readiness.untilAllReady(startedAt, timeoutMs);
   const figures = await operator.stop();
@@ -87,7 +91,8 @@ try {
   console.log(`applied: ${inventory} objects in the Kustomizations' inventories (${apps * 4} expected); ${available} of ${apps} Deployments available`);
   if (process.env['BENCH_VARIANT']) console.log(`operator variant: ${process.env['BENCH_VARIANT']} (an experiment, see tuned-operator.ts)`);
   console.log(`operator: Kustomization concurrency ${concurrency}; spawn to manager start ${seconds(startedAt - figures.spawnedAt)}; CPU ${seconds(figures.userMs)} user + ${seconds(figures.systemMs)} system`);
-  console.log(`operator peak RSS: ${(figures.peakRssKb / 1024).toFixed(0)} MB (getrusage maxRSS ${(figures.maxRssKb / 1024).toFixed(0)} MB; sampled every 100 ms, max ${(figures.sampledPeakKb / 1024).toFixed(0)} MB)`);
+  const mb = (kb: number) => `${(kb / 1024).toFixed(0)} MB`;
+  console.log(`operator peak RSS: ${mb(figures.peakRssKb)} (getrusage maxRSS ${mb(figures.maxRssKb)}; sampled every 100 ms, max ${mb(figures.sampledPeakKb)}); ${mb(figures.startRssKb)} of it at manager start (Node and the ${loader === 'tsx' ? 'tsx loader with the TypeScript sources' : 'bundled operator'})`);
   if (figures.cpuProfile) console.log(`CPU profile: ${figures.cpuProfile}`);
   const source = readiness.sourceReadyAt();
   const sorted = [...phases.values()].flatMap((times) => (times.ready === undefined ? [] : [times.ready])).sort((a, b) => a - b);

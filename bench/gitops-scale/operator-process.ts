@@ -1,5 +1,8 @@
-// Runs operator.ts in a child Node process (tsx loader, IPC) and samples its RSS from /proc.
-import { spawn } from 'node:child_process';
+// Runs operator.ts in a child Node process (IPC) and samples its RSS from /proc. The child runs
+// operator.ts bundled to one JavaScript file by esbuild, as an operator is deployed (compiled, no
+// TypeScript loader in the process); BENCH_LOADER=tsx runs the sources through tsx instead (the
+// CPU profile then names the source files).
+import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +19,32 @@ export interface OperatorOptions {
   concurrency: number;
   /** Write a V8 CPU profile (`--cpu-prof`) into this directory. */
   cpuProfileDir?: string | undefined;
+  /** `bundle` (default): esbuild bundles operator.ts into `workDir`; `tsx`: the tsx loader. */
+  loader?: 'bundle' | 'tsx';
+  /** Where the bundle is written. */
+  workDir: string;
+}
+
+/** Bundles operator.ts and everything it imports into one ES module. */
+function bundleOperator(workDir: string): string {
+  const outfile = join(workDir, 'operator.mjs');
+  const result = spawnSync(
+    join(root, 'node_modules', '.bin', 'esbuild'),
+    [
+      join(here, 'operator.ts'),
+      '--bundle',
+      '--platform=node',
+      '--target=node20',
+      '--format=esm',
+      `--outfile=${outfile}`,
+      '--log-level=error',
+      // CommonJS dependencies inside an ES module bundle call require().
+      "--banner:js=import { createRequire as createRequireForBundle } from 'node:module'; const require = createRequireForBundle(import.meta.url);",
+    ],
+    { cwd: root, encoding: 'utf8' },
+  );
+  if (result.status !== 0) throw new Error(`esbuild could not bundle operator.ts: ${result.stderr || result.error?.message}`);
+  return outfile;
 }
 
 export interface OperatorFigures {
@@ -24,6 +53,8 @@ export interface OperatorFigures {
   peakRssKb: number;
   maxRssKb: number;
   sampledPeakKb: number;
+  /** RSS when the manager started (Node, the tsx loader and the modules, before any reconcile). */
+  startRssKb: number;
   userMs: number;
   systemMs: number;
   /** Each reconcile outcome as JSON, with the wall clock it arrived at. */
@@ -49,9 +80,10 @@ function rssKb(pid: number): number {
 }
 
 export function startOperator(options: OperatorOptions): RunningOperator {
+  const entry = options.loader === 'tsx' ? ['--import', 'tsx', join(here, 'operator.ts')] : [bundleOperator(options.workDir)];
   const spawnedAt = Date.now();
   const profileArgs = options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] : [];
-  const child = spawn(process.execPath, [...profileArgs, '--import', 'tsx', join(here, 'operator.ts')], {
+  const child = spawn(process.execPath, [...profileArgs, ...entry], {
     cwd: root,
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     env: {
@@ -64,6 +96,7 @@ export function startOperator(options: OperatorOptions): RunningOperator {
   });
   const outcomes: OperatorFigures['outcomes'] = [];
   let sampledPeakKb = 0;
+  let startRssKb = 0;
   const sampler = setInterval(() => (sampledPeakKb = Math.max(sampledPeakKb, rssKb(child.pid!))), 100);
   let stopped: Extract<OperatorMessage, { type: 'stopped' }> | undefined;
   let resolveStarted!: (at: number) => void;
@@ -73,7 +106,10 @@ export function startOperator(options: OperatorOptions): RunningOperator {
     rejectStarted = reject;
   });
   child.on('message', (message: OperatorMessage) => {
-    if (message.type === 'starting') resolveStarted(message.at);
+    if (message.type === 'starting') {
+      startRssKb = rssKb(child.pid!);
+      resolveStarted(message.at);
+    }
     else if (message.type === 'outcome') outcomes.push({ at: message.at, outcome: JSON.parse(message.outcome) as unknown });
     else stopped = message;
   });
@@ -101,6 +137,7 @@ export function startOperator(options: OperatorOptions): RunningOperator {
         peakRssKb: Math.max(maxRssKb, sampledPeakKb),
         maxRssKb,
         sampledPeakKb,
+        startRssKb,
         userMs: stopped?.userMs ?? 0,
         systemMs: stopped?.systemMs ?? 0,
         outcomes,
