@@ -83,6 +83,11 @@ describe('the GitOps operator on the in-memory API server', () => {
     await until('app', (object) => object.status?.lastAppliedRevision === `main@sha1:${next}`);
     expect((await client.get(ConfigMapKind, 'settings', { namespace })).data).toEqual({ mode: 'slow' });
     await expect(client.get(ConfigMapKind, 'extra', { namespace })).rejects.toThrow(/not found/i);
+    // Neither the apply nor the prune is taken for drift by the watch on the previous set.
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    await expect(client.get(ConfigMapKind, 'extra', { namespace })).rejects.toThrow(/not found/i);
+    expect((await client.get(ConfigMapKind, 'settings', { namespace })).data).toEqual({ mode: 'slow' });
+    expect(drift.filter((entry) => entry.key === `${namespace}/app` && entry.event.type === 'drifted')).toEqual([]);
     expect(outcomes.some((outcome) => outcome.controller === 'kustomization')).toBe(true);
   });
 
