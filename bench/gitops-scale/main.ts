@@ -19,7 +19,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { installGitOpsCrds } from '@weft/example-gitops-operator';
-import { DeploymentKind, KubeClient, type KubeObject } from '@weft/reconcile-core';
+import { ConfigMapKind, DeploymentKind, KubeClient, ServiceAccountKind, ServiceKind, type KubeObject } from '@weft/reconcile-core';
 import { startControlPlane } from '@weft/testkit';
 import { startGitServer } from '../../test/support/git-server';
 import { appName, appsNamespace, fleetFiles, gitRepository, kustomization, sourceName, systemNamespace } from './fleet';
@@ -104,6 +104,16 @@ try {
   if (figures.error) console.log(`operator error: ${figures.error}`);
   if (!allReady) {
     console.log(`not all Ready within ${seconds(timeoutMs)}: ${readiness.describePending()}`);
+    // Where a stuck reconcile stopped: were its objects applied (and by whom)?
+    for (const name of readiness.pending().slice(0, 5)) {
+      const objects = await Promise.all(
+        [ServiceAccountKind, ConfigMapKind, ServiceKind, DeploymentKind].map(async (kind) => {
+          const live = await client.get(kind, name, { namespace: appsNamespace }).catch(() => undefined);
+          return `${kind.kind} ${live ? `exists (managers: ${(live.metadata.managedFields ?? []).map((entry) => entry.manager).join(', ')})` : 'absent'}`;
+        }),
+      );
+      console.log(`  ${name}: ${objects.join('; ')}`);
+    }
     console.log(`gitops-scale: weft=timeout baseline=${anchorSeconds}s (${anchor}) ratio=n/a`);
     process.exitCode = 1;
   } else {

@@ -46,6 +46,8 @@ export interface ReadinessTracker {
   inventoryEntries(): number;
   /** The not-yet-Ready Kustomizations grouped by their Ready reason and message. */
   describePending(): string;
+  /** The names of the not-yet-Ready Kustomizations. */
+  pending(): string[];
   stop(): void;
 }
 
@@ -129,6 +131,7 @@ export async function readinessTracker(client: KubeClient, options: { names: str
       }
       return [...groups].map(([key, names]) => `${names.length} × ${key} (e.g. ${names.slice(0, 3).join(', ')})`).join('; ');
     },
+    pending: () => options.names.filter((name) => phases.get(name)?.ready === undefined),
     stop() {
       stop.abort();
     },
