@@ -196,6 +196,14 @@ for (const rate of rates) {
     const name = { floor: 'floor (bare HTTPS watch)', 'floor-2': 'floor, second process', weft: 'weft (reconcile start)', baseline: 'baseline (makeInformer callback)' }[mode];
     console.log(`${name.padEnd(33)} ${spread(values)} unseen=${updates.length - values.length} seen-before-response=${early}`);
   }
+  for (const mode of observerModes) {
+    const interruptions = collected.get(mode)!.interruptions ?? [];
+    if (interruptions.length > 0) console.log(`${mode} watch interruptions (${interruptions.length}): ${interruptions.slice(0, 4).join(' | ')}${interruptions.length > 4 ? ' | …' : ''}`);
+  }
+  if (observerModes.some((mode) => (collected.get(mode)!.interruptions ?? []).length > 0)) {
+    const said = controlPlane.logs('kube-apiserver', 400).split('\n').filter((line) => /watch|cacher|terminat|timeout|etcd/i.test(line));
+    console.log(`kube-apiserver's log about it (last ${Math.min(4, said.length)} of ${said.length} matching lines):\n  ${said.slice(-4).map((line) => line.slice(0, 400)).join('\n  ')}`);
+  }
   console.log(`over the floor, per update: weft ${spread(overFloor('weft'))}; baseline ${spread(overFloor('baseline'))}; a second floor process (noise) ${spread(overFloor('floor-2'))}`);
   console.log(`weft pipeline alone (watch event parsed by the transport -> reconcile start): ${spread(weftPipeline)}`);
   console.log(

@@ -22,6 +22,8 @@ const observations: Observation[] = [];
 const handedOver: number[] = [];
 /** floor only: lines and bytes of the watch stream since the last collect. */
 const stream = { lines: 0, bytes: 0 };
+/** Why a watch ended or failed (each observer's own view), since the last collect. */
+const interruptions: string[] = [];
 let highest = 0;
 const observe = (name: string, resourceVersion: number, at = wallClock()) => {
   observations.push([indexOf(name), resourceVersion, at]);
@@ -38,10 +40,17 @@ if (mode === 'weft') {
   const transport: WatchTransport & typeof inner = {
     ...inner,
     async *watch(request) {
-      for await (const event of inner.watch(request) as AsyncIterable<RawWatchEvent>) {
-        const metadata = (event.object['metadata'] ?? {}) as { name?: string; resourceVersion?: string };
-        if (event.type === 'MODIFIED' && metadata.name) handedOver.push(indexOf(metadata.name), Number(metadata.resourceVersion), wallClock());
-        yield event;
+      try {
+        for await (const event of inner.watch(request) as AsyncIterable<RawWatchEvent>) {
+          const metadata = (event.object['metadata'] ?? {}) as { name?: string; resourceVersion?: string };
+          if (event.type === 'MODIFIED' && metadata.name) handedOver.push(indexOf(metadata.name), Number(metadata.resourceVersion), wallClock());
+          else if (event.type === 'ERROR') interruptions.push(`ERROR event ${JSON.stringify(event.object).slice(0, 300)}`);
+          yield event;
+        }
+        if (!request.signal.aborted) interruptions.push('watch closed by the apiserver; reconnecting');
+      } catch (error) {
+        if (!request.signal.aborted) interruptions.push(`watch failed: ${error instanceof Error ? error.message : String(error)}`);
+        throw error;
       }
     },
   };
@@ -60,6 +69,7 @@ if (mode === 'weft') {
   const record = (cm: KubeObject) => observe(cm.metadata.name, Number(cm.metadata.resourceVersion));
   informer.on('add', record);
   informer.on('update', record);
+  informer.on('error', (error) => interruptions.push(`informer error: ${String((error as unknown as Error)?.message ?? error)}`));
   await informer.start();
   stop = () => informer.stop();
 } else if (mode === 'floor') {
@@ -70,35 +80,61 @@ if (mode === 'weft') {
       request.on('error', reject);
       request.end();
     });
-  // Start from the current resourceVersion, as an informer does after its list.
-  const listed = await get('limit=1');
-  let body = '';
-  for await (const chunk of listed) body += chunk;
-  const { resourceVersion } = (JSON.parse(body) as { metadata: { resourceVersion: string } }).metadata;
-  const response = await get(`watch=1&resourceVersion=${resourceVersion}&timeoutSeconds=3600`);
+  // Start from the current resourceVersion, as an informer does after its list; when the apiserver
+  // ends the watch, resume from the last resourceVersion seen (relist on 410), noting why it ended.
+  const currentVersion = async () => {
+    const listed = await get('limit=1');
+    let body = '';
+    for await (const chunk of listed) body += chunk;
+    return (JSON.parse(body) as { metadata: { resourceVersion: string } }).metadata.resourceVersion;
+  };
+  let resourceVersion = await currentVersion();
+  let response: import('node:http').IncomingMessage | undefined;
+  let stopped = false;
   const nameMark = '"name":"';
   const versionMark = '"resourceVersion":"';
-  let pending = '';
-  response.setEncoding('utf8');
-  response.on('data', (chunk: string) => {
-    const at = wallClock();
-    pending += chunk;
-    let newline = pending.indexOf('\n');
-    while (newline >= 0) {
-      const line = pending.slice(0, newline);
-      pending = pending.slice(newline + 1);
-      newline = pending.indexOf('\n');
-      stream.lines += 1;
-      stream.bytes += line.length;
-      // The object's own metadata.name and metadata.resourceVersion come first in the line.
-      const n = line.indexOf(nameMark) + nameMark.length;
-      const v = line.indexOf(versionMark) + versionMark.length;
-      observe(line.slice(n, line.indexOf('"', n)), Number(line.slice(v, line.indexOf('"', v))), at);
-    }
-  });
-  response.on('error', () => undefined);
+  const connect = async (): Promise<void> => {
+    const opened = (response = await get(`watch=1&resourceVersion=${resourceVersion}&timeoutSeconds=3600`));
+    let pending = '';
+    let gone = false;
+    opened.setEncoding('utf8');
+    opened.on('data', (chunk: string) => {
+      const at = wallClock();
+      pending += chunk;
+      let newline = pending.indexOf('\n');
+      while (newline >= 0) {
+        const line = pending.slice(0, newline);
+        pending = pending.slice(newline + 1);
+        newline = pending.indexOf('\n');
+        stream.lines += 1;
+        stream.bytes += line.length;
+        if (line.startsWith('{"type":"ERROR"')) {
+          interruptions.push(`ERROR event ${line.slice(0, 300)}`);
+          gone ||= line.includes('"code":410');
+          continue;
+        }
+        // The object's own metadata.name and metadata.resourceVersion come first in the line.
+        const n = line.indexOf(nameMark) + nameMark.length;
+        const v = line.indexOf(versionMark) + versionMark.length;
+        resourceVersion = line.slice(v, line.indexOf('"', v));
+        observe(line.slice(n, line.indexOf('"', n)), Number(resourceVersion), at);
+      }
+    });
+    opened.on('error', (error) => interruptions.push(`stream error ${error.message}`));
+    opened.on('close', () => {
+      if (stopped) return;
+      if (opened.statusCode !== 200) interruptions.push(`watch answered HTTP ${opened.statusCode}`);
+      interruptions.push(`watch closed (${opened.complete ? 'response complete' : 'cut'}) at resourceVersion ${resourceVersion}; reconnecting`);
+      void (async () => {
+        if (gone || opened.statusCode !== 200) resourceVersion = await currentVersion();
+        await connect();
+      })().catch((error: unknown) => interruptions.push(`reconnect failed: ${String(error)}`));
+    });
+  };
+  await connect();
   stop = async () => {
-    response.destroy();
+    stopped = true;
+    response?.destroy();
     agent.destroy();
   };
 } else {
@@ -126,7 +162,7 @@ if (profileTo) {
 process.on('message', (command: ObserverCommand) => {
   if (command.type === 'highest') send({ type: 'highest', resourceVersion: highest });
   else if (command.type === 'collect') {
-    send({ type: 'collected', observations: observations.splice(0), cpuMs: cpuMs(), extra: { handedOver: handedOver.splice(0), lineBytes: [stream.lines, stream.bytes] } });
+    send({ type: 'collected', observations: observations.splice(0), cpuMs: cpuMs(), extra: { handedOver: handedOver.splice(0), lineBytes: [stream.lines, stream.bytes] }, interruptions: interruptions.splice(0) });
     stream.lines = stream.bytes = 0;
   } else if (command.type === 'stop') void stop().finally(() => process.exit(0));
 });
