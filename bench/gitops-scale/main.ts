@@ -19,7 +19,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { installGitOpsCrds } from '@weft/example-gitops-operator';
-import { ConfigMapKind, DeploymentKind, KubeClient, ServiceAccountKind, ServiceKind, type KubeObject } from '@weft/reconcile-core';
+import { ConfigMapKind, DeploymentKind, KubeClient, ServiceAccountKind, ServiceKind, resourceKind, type KubeObject } from '@weft/reconcile-core';
 import { startControlPlane } from '@weft/testkit';
 import { startGitServer } from '../../test/support/git-server';
 import { appName, appsNamespace, fleetFiles, gitRepository, kustomization, sourceName, systemNamespace } from './fleet';
@@ -28,6 +28,7 @@ import { readinessTracker } from './readiness';
 import { describePhases } from './phases';
 import { measureClusterFloor } from './floor';
 
+const NodeKind = resourceKind<KubeObject>({ apiVersion: 'v1', kind: 'Node', plural: 'nodes', namespaced: false });
 const apps = Number(process.env['BENCH_APPS'] ?? '200');
 const nodes = Number(process.env['BENCH_NODES'] ?? '3');
 const timeoutMs = Number(process.env['BENCH_TIMEOUT_S'] ?? '180') * 1000;
@@ -109,11 +110,15 @@ try {
       const objects = await Promise.all(
         [ServiceAccountKind, ConfigMapKind, ServiceKind, DeploymentKind].map(async (kind) => {
           const live = await client.get(kind, name, { namespace: appsNamespace }).catch(() => undefined);
-          return `${kind.kind} ${live ? `exists (managers: ${(live.metadata.managedFields ?? []).map((entry) => entry.manager).join(', ')})` : 'absent'}`;
+          const available = kind === DeploymentKind && live ? `, available ${(live as { status?: { availableReplicas?: number } }).status?.availableReplicas ?? 0}` : '';
+          return `${kind.kind} ${live ? `exists (managers: ${(live.metadata.managedFields ?? []).map((entry) => entry.manager).join(', ')}${available})` : 'absent'}`;
         }),
       );
       console.log(`  ${name}: ${objects.join('; ')}`);
     }
+    const nodeList = await client.list(NodeKind, { labelSelector: 'type=kwok' });
+    const nodeReady = nodeList.items.map((node) => `${node.metadata.name} Ready=${(node as { status?: { conditions?: { type: string; status: string }[] } }).status?.conditions?.find((condition) => condition.type === 'Ready')?.status ?? '?'}`);
+    console.log(`  kwok nodes: ${nodeReady.join(', ')}`);
     console.log(`gitops-scale: weft=timeout baseline=${anchorSeconds}s (${anchor}) ratio=n/a`);
     process.exitCode = 1;
   } else {
