@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ArtifactStorage, writeTar, writeTarGz } from '@weft/git-source';
+import { ArtifactStorage, serveArtifacts, writeTar, writeTarGz } from '@weft/git-source';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ArtifactError, ArtifactReader, untar } from '../artifact-fs.js';
 
@@ -61,5 +61,18 @@ describe('reading GitRepository artifacts', () => {
     const missing = reader.read({ path: 'artifacts/gone.tar.gz', digest: `sha256:${'1'.repeat(64)}`, url: 'file:///nonexistent/gone.tar.gz' });
     await expect(missing).rejects.toBeInstanceOf(ArtifactError);
     await expect(missing).rejects.toThrow(/artifacts\/gone\.tar\.gz could not be read/);
+  });
+  it('downloads from an http(s) artifact URL (source-controller style, another process) without a storage', async () => {
+    const storage = new ArtifactStorage(join(dir, 'served'));
+    const bytes = writeTarGz([{ path: 'apps/x.yaml', type: 'file', content: Buffer.from('c: 3\n') }]);
+    const stored = await storage.put('default/remote', 'main@sha1:def', bytes);
+    const server = await serveArtifacts(storage, { host: '127.0.0.1', port: 0 });
+    try {
+      const fs = await new ArtifactReader().read({ ...stored, url: server.url(stored) });
+      expect(text(await fs.readFile('/apps/x.yaml'))).toBe('c: 3\n');
+      await expect(new ArtifactReader().read({ path: 'artifacts/none.tar.gz', digest: `sha256:${'2'.repeat(64)}`, url: `${server.origin}/artifacts/${'2'.repeat(64)}.tar.gz` })).rejects.toThrow(/HTTP 404/);
+    } finally {
+      await server.stop();
+    }
   });
 });
