@@ -13,7 +13,7 @@
 // BENCH_LOG_LEVEL (operator log level, default warn), BENCH_CONCURRENCY (Kustomizations reconciled at once,
 // default 50), BENCH_LOADER=tsx (run the operator's sources through tsx instead of an esbuild
 // bundle), BENCH_FLOOR=1 (first apply the same objects in one applySet, for the cluster's floor),
-// BENCH_VARIANT=predicates (the operator assembled with trigger predicates, tuned-operator.ts).
+// BENCH_DRIFT_WATCH=0 / BENCH_EVENTS=0 (the operator without drift watches / Events).
 // Last line: `gitops-scale: weft=<s>s baseline=26s (Flux kustomize-controller published: …) ratio=<weft/26>`.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -90,7 +90,6 @@ try {
   const available = deployments.items.filter((deployment) => (deployment.status?.availableReplicas ?? 0) >= 1).length;
   const inventory = readiness.inventoryEntries();
   console.log(`applied: ${inventory} objects in the Kustomizations' inventories (${apps * 4} expected); ${available} of ${apps} Deployments available`);
-  if (process.env['BENCH_VARIANT']) console.log(`operator variant: ${process.env['BENCH_VARIANT']} (an experiment, see tuned-operator.ts)`);
   console.log(`operator: Kustomization concurrency ${concurrency}; spawn to manager start ${seconds(startedAt - figures.spawnedAt)}; CPU ${seconds(figures.userMs)} user + ${seconds(figures.systemMs)} system`);
   const mb = (kb: number) => `${(kb / 1024).toFixed(0)} MB`;
   console.log(`operator peak RSS: ${mb(figures.peakRssKb)} (getrusage maxRSS ${mb(figures.maxRssKb)}; sampled every 100 ms, max ${mb(figures.sampledPeakKb)}); ${mb(figures.startRssKb)} of it at manager start (Node and the ${loader === 'tsx' ? 'tsx loader with the TypeScript sources' : 'bundled operator'})`);

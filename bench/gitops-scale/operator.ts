@@ -5,7 +5,6 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import { createGitOpsManager } from '@weft/example-gitops-operator';
 import { createLogger } from '@weft/reconcile-core';
-import { createTunedManager } from './tuned-operator';
 
 export type OperatorMessage =
   | { type: 'starting'; at: number }
@@ -37,29 +36,24 @@ const onOutcome = (outcome: unknown) => send({ type: 'outcome', at: Date.now(), 
 const concurrency = Number(process.env['BENCH_CONCURRENCY'] ?? '4');
 const storageDir = process.env['BENCH_STORAGE_DIR']!;
 const namespace = process.env['BENCH_NAMESPACE']!;
-// BENCH_VARIANT=predicates runs the experiment in tuned-operator.ts; the benchmark's figure is createGitOpsManager's.
-const tuned = process.env['BENCH_VARIANT'] === 'predicates' ? createTunedManager({ kubeConfig, storageDir, namespace, logger, concurrency, onOutcome }) : undefined;
-const manager =
-  tuned?.manager ??
-  createGitOpsManager({
-    kubeConfig,
-    storageDir,
-    namespace,
-    leaderElection: false,
-    kustomizationConcurrency: concurrency,
-    gracefulShutdownTimeout: '5s',
-    // Knobs for finding where the time goes; the benchmark's figure uses the operator's defaults.
-    ...(process.env['BENCH_DRIFT_WATCH'] === '0' ? { driftWatch: false } : {}),
-    ...(process.env['BENCH_EVENTS'] === '0' ? { events: false } : {}),
-    logger,
-    onOutcome,
-  });
+const manager = createGitOpsManager({
+  kubeConfig,
+  storageDir,
+  namespace,
+  leaderElection: false,
+  kustomizationConcurrency: concurrency,
+  gracefulShutdownTimeout: '5s',
+  // Knobs for finding where the time goes; the benchmark's figure uses the operator's defaults.
+  ...(process.env['BENCH_DRIFT_WATCH'] === '0' ? { driftWatch: false } : {}),
+  ...(process.env['BENCH_EVENTS'] === '0' ? { events: false } : {}),
+  logger,
+  onOutcome,
+});
 
 send({ type: 'starting', at: Date.now() });
 let error: string | undefined;
 try {
   await manager.start({ signal: stop.signal });
-  await tuned?.close();
 } catch (cause) {
   if (!stop.signal.aborted) error = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
 }
