@@ -1,4 +1,4 @@
-import { type CustomResourceDefinition, type DefinedResource, type KubeObject, defineResource } from '@weft/reconcile-core';
+import { type CustomResourceDefinition, type DefinedResource, type KubeObject, defineResource, conditionsSchema } from '@weft/reconcile-core';
 import type { Condition } from '@weft/git-source';
 import type { IgnoreRule, Inventory, RemediationMode } from '@weft/drift';
 
@@ -85,19 +85,6 @@ export interface Kustomization extends KubeObject {
   spec: KustomizationSpec;
   status?: KustomizationStatus;
 }
-
-const condition = {
-  type: 'object',
-  required: ['type', 'status', 'reason', 'message', 'lastTransitionTime'],
-  properties: {
-    type: { type: 'string' },
-    status: { type: 'string', enum: ['True', 'False', 'Unknown'] },
-    reason: { type: 'string' },
-    message: { type: 'string' },
-    observedGeneration: { type: 'integer' },
-    lastTransitionTime: { type: 'string', format: 'date-time' },
-  },
-} as const;
 
 const duration = { type: 'string', pattern: '^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$' } as const;
 
@@ -210,7 +197,7 @@ export const KustomizationKind = defineResource({
         type: 'object',
         properties: {
           observedGeneration: { type: 'integer' },
-          conditions: { type: 'array', items: condition },
+          conditions: conditionsSchema,
           lastAppliedRevision: { type: 'string' },
           lastAttemptedRevision: { type: 'string' },
           lastHandledReconcileAt: { type: 'string' },

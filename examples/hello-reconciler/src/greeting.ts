@@ -1,4 +1,4 @@
-import { defineResource, type ObjectOf } from '@weft/reconcile-core';
+import { conditionsSchema, defineResource, type ObjectOf } from '@weft/reconcile-core';
 
 /**
  * `Greeting` (`hello.weft.dev/v1`): one JSON Schema gives the TypeScript type, the CRD manifest
@@ -40,21 +40,7 @@ export const GreetingKind = defineResource({
           configMap: { type: 'string' },
           /** The greeting as last written. */
           greeting: { type: 'string' },
-          conditions: {
-            type: 'array',
-            items: {
-              type: 'object',
-              required: ['type', 'status', 'reason', 'message', 'lastTransitionTime'],
-              properties: {
-                type: { type: 'string' },
-                status: { type: 'string', enum: ['True', 'False', 'Unknown'] },
-                reason: { type: 'string' },
-                message: { type: 'string' },
-                lastTransitionTime: { type: 'string', format: 'date-time' },
-                observedGeneration: { type: 'integer' },
-              },
-            },
-          },
+          conditions: conditionsSchema,
         },
       },
     },

@@ -1,4 +1,4 @@
-import { type DefinedResource, type KubeObject, defineResource } from '@weft/reconcile-core';
+import { type DefinedResource, type KubeObject, defineResource, conditionsSchema } from '@weft/reconcile-core';
 
 /** A kstatus condition, as Flux writes them. */
 export interface Condition {
@@ -49,19 +49,6 @@ export interface GitRepository extends KubeObject {
   spec: GitRepositorySpec;
   status?: GitRepositoryStatus;
 }
-
-const condition = {
-  type: 'object',
-  required: ['type', 'status', 'reason', 'message', 'lastTransitionTime'],
-  properties: {
-    type: { type: 'string' },
-    status: { type: 'string', enum: ['True', 'False', 'Unknown'] },
-    reason: { type: 'string' },
-    message: { type: 'string' },
-    observedGeneration: { type: 'integer' },
-    lastTransitionTime: { type: 'string', format: 'date-time' },
-  },
-} as const;
 
 const localRef = { type: 'object', required: ['name'], properties: { name: { type: 'string', minLength: 1 } } } as const;
 
@@ -129,7 +116,7 @@ export const GitRepositoryKind = defineResource({
         type: 'object',
         properties: {
           observedGeneration: { type: 'integer' },
-          conditions: { type: 'array', items: condition },
+          conditions: conditionsSchema,
           artifact: {
             type: 'object',
             required: ['revision', 'digest', 'size', 'lastUpdateTime', 'path', 'url'],

@@ -130,6 +130,7 @@ export {
   markStalled,
   markNotReady,
   computeStatus,
+  conditionsSchema,
 } from './conditions.js';
 export { LeaderElector, LeaderElectionConfigError, type LeaderElectionOptions, type LeaseClient } from './leader-election.js';
 export {

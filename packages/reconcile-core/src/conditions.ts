@@ -40,6 +40,34 @@ export interface ObjectWithConditions {
   readonly status?: StatusWithConditions | undefined;
 }
 
+/**
+ * The JSON Schema of a `status.conditions` list of kstatus conditions (`metav1.Condition`), for the
+ * status schema given to {@link defineResource}.
+ *
+ * @remarks A `const` literal, so `defineResource` types `status.conditions` as {@link Condition}-shaped objects.
+ *
+ * @example
+ * ```ts
+ * defineResource({ apiVersion: 'example.com/v1', kind: 'WebApp', schema: { type: 'object', properties: {
+ *   status: { type: 'object', properties: { conditions: conditionsSchema } } } } } as const);
+ * ```
+ */
+export const conditionsSchema = {
+  type: 'array',
+  items: {
+    type: 'object',
+    required: ['type', 'status', 'reason', 'message', 'lastTransitionTime'],
+    properties: {
+      type: { type: 'string' },
+      status: { type: 'string', enum: ['True', 'False', 'Unknown'] },
+      reason: { type: 'string' },
+      message: { type: 'string' },
+      observedGeneration: { type: 'integer' },
+      lastTransitionTime: { type: 'string', format: 'date-time' },
+    },
+  },
+} as const;
+
 /** kstatus `Ready`: the object's desired state is achieved. */
 export const ReadyCondition = 'Ready';
 /** kstatus `Reconciling` (abnormal-true): the controller is working towards the desired state. */
