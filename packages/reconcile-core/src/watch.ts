@@ -314,15 +314,12 @@ class WatchLoop<T> {
     this.signal.addEventListener('abort', onAbort, { once: true });
     const inactivityMs = this.options.inactivityTimeoutMs ?? 330_000;
     let timedOut = false;
-    let timer: NodeJS.Timeout | undefined;
-    const arm = () => {
-      clearTimeout(timer);
-      timer = setTimeout(() => {
-        timedOut = true;
-        connection.abort();
-      }, inactivityMs);
-    };
-    arm();
+    // One timer for the connection, pushed back on every event (refresh() is far cheaper than a new timer per event).
+    const timer = setTimeout(() => {
+      timedOut = true;
+      connection.abort();
+    }, inactivityMs);
+    const arm = () => timer.refresh();
     try {
       const events = this.transport.watch({
         path: this.path,
