@@ -600,7 +600,10 @@ function requestedAt(kustomization: Kustomization): string | undefined {
  */
 export function kustomizationController(options: ControllerOptions<Kustomization> = {}): ControllerBuilder<Kustomization> {
   const keyOf = (kustomization: Kustomization) => ({ namespace: kustomization.metadata.namespace ?? 'default', name: kustomization.metadata.name ?? '' });
-  return controller(KustomizationKind, { name: 'kustomization', predicate: anyOf(predicates.generation, predicates.annotations, predicates.finalizers), ...options })
+  // spec.timeout bounds apply and health checks (5m by default, as in Flux); the runtime's own
+  // per-reconcile deadline is only a backstop above it, or it would cut a health check off at the
+  // moment it should report HealthCheckFailed.
+  return controller(KustomizationKind, { name: 'kustomization', timeout: '1h', predicate: anyOf(predicates.generation, predicates.annotations, predicates.finalizers), ...options })
     .watches(
       GitRepositoryKind,
       (repository, store) =>
