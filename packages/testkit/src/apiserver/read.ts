@@ -1,9 +1,9 @@
-import { present, presentListItem } from './present.js';
-import { apiVersionOf } from './resources.js';
+import { present } from './present.js';
 import { compileFieldSelector, compileLabelSelector } from './selectors.js';
 import type { ApiResponse, ResourceRequest, ServerState } from './server-state.js';
 import { badRequest, expired, notFound } from './status-error.js';
 import type { StoredObject } from './stored-object.js';
+import { serializedList } from './serialized.js';
 import { toTable } from './table.js';
 
 /**
@@ -78,8 +78,5 @@ export function listObjects(state: ServerState, request: ResourceRequest, asTabl
     ...(next && !hasSelectors ? { remainingItemCount: remaining } : {}),
   };
   if (asTable) return { code: 200, body: toTable(state.registry, resource, matching.map((object) => present(resource, object)), metadata) };
-  return {
-    code: 200,
-    body: { kind: resource.listKind, apiVersion: apiVersionOf(resource), metadata, items: matching.map((object) => presentListItem(resource, object)) },
-  };
+  return { code: 200, body: serializedList(resource, metadata, matching) };
 }

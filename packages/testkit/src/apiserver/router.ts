@@ -1,3 +1,4 @@
+import { SerializedJson } from './serialized.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse as parseYaml } from 'yaml';
 import { createObject } from './create.js';
@@ -25,7 +26,7 @@ export interface RouterContext {
 }
 
 function send(response: ServerResponse, code: number, body: unknown, contentType = 'application/json', warnings: readonly string[] = []): void {
-  const text = JSON.stringify(body);
+  const text = body instanceof SerializedJson ? body.text : JSON.stringify(body);
   // Warning headers as the apiserver writes them: code 299, agent "-", the text quoted.
   if (warnings.length > 0) response.setHeader('Warning', warnings.map((warning) => `299 - ${JSON.stringify(warning)}`));
   response.writeHead(code, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(text), 'Cache-Control': 'no-cache, private' });

@@ -38,6 +38,8 @@ function objectKey(namespace: string | undefined, name: string): string {
 export class ObjectStore {
   private revision: number;
   private readonly tables = new Map<string, Map<string, StoredObject>>();
+  /** Each table's keys in list order, kept until a key is added or removed (updates keep the order). */
+  private readonly sortedKeys = new Map<string, string[]>();
   private history: StoreEvent[] = [];
   /** Every change after this revision is still in `history`. */
   private historyFloor: number;
@@ -76,7 +78,8 @@ export class ObjectStore {
   list(resource: ResourceDefinition, namespace?: string): StoredObject[] {
     const table = this.tables.get(tableKey(resource));
     if (!table) return [];
-    const keys = [...table.keys()].sort();
+    let keys = this.sortedKeys.get(tableKey(resource));
+    if (!keys) this.sortedKeys.set(tableKey(resource), (keys = [...table.keys()].sort()));
     const prefix = namespace && resource.namespaced ? `${namespace}/` : undefined;
     const out: StoredObject[] = [];
     for (const key of keys) if (prefix === undefined || key.startsWith(prefix)) out.push(table.get(key)!);
@@ -94,6 +97,7 @@ export class ObjectStore {
     let table = this.tables.get(tableKey(resource));
     if (!table) this.tables.set(tableKey(resource), (table = new Map()));
     const previous = table.get(key);
+    if (!previous) this.sortedKeys.delete(tableKey(resource));
     this.revision += 1;
     const stored = deepFreeze({ ...object, metadata: withResourceVersion(object.metadata, this.revision) });
     table.set(key, stored);
@@ -111,6 +115,7 @@ export class ObjectStore {
     const previous = table?.get(key);
     if (!table || !previous) return object;
     table.delete(key);
+    this.sortedKeys.delete(tableKey(resource));
     this.unindex(previous);
     // Its dependents may now be orphans; its owners may have been waiting for it (foreground).
     for (const dependent of this.dependents.get(previous.metadata.uid ?? '') ?? []) this.dirty.add(dependent);
@@ -125,6 +130,7 @@ export class ObjectStore {
   dropTable(resource: ResourceDefinition): void {
     for (const object of this.tables.get(tableKey(resource))?.values() ?? []) this.unindex(object);
     this.tables.delete(tableKey(resource));
+    this.sortedKeys.delete(tableKey(resource));
   }
 
   /** The object with a uid, and its resource, if stored. */
@@ -215,6 +221,7 @@ export class ObjectStore {
    */
   restore(snapshot: StoreSnapshot, keyOf: (table: string, object: StoredObject) => string, resourceOf: (table: string) => ResourceDefinition | undefined): void {
     this.tables.clear();
+    this.sortedKeys.clear();
     this.uids.clear();
     this.flagged.clear();
     this.terminating.clear();
