@@ -346,8 +346,7 @@ export class Controller<T extends KubeObject> extends Observable<ReconcileOutcom
         for (const deadline of inFlight) deadline.expireIfDue(now);
       }, Math.max(10, Math.min(1_000, timeoutMs / 4)));
       sweeper.unref?.();
-      const work = async (request: ReconcileRequest, runnerSignal: AbortSignal): Promise<ReconcileOutcome> => {
-        const key = requestKey(request);
+      const work = async (request: ReconcileRequest, runnerSignal: AbortSignal, key: string): Promise<ReconcileOutcome> => {
         const startedAt = Date.now();
         if (!store.isReady) await store.ready({ signal: runnerSignal }).catch(() => undefined);
         // A relist's objects become visible at its InitDone. Reading the store before then would give
@@ -370,7 +369,7 @@ export class Controller<T extends KubeObject> extends Observable<ReconcileOutcom
         inFlight.add(deadline);
         const context = new RunContext<T>(shared, deadline, key, request, limiter.failures(key));
         try {
-          const result = await deadline.race(() => this.reconcileOne(object, context));
+          const result = await deadline.race(this.reconcileOne(object, context));
           limiter.forget(key);
           const requeueAfterMs = result?.requeueAfterMs;
           outcome =
@@ -423,13 +422,18 @@ export class Controller<T extends KubeObject> extends Observable<ReconcileOutcom
     });
   }
 
-  /** One reconcile with the managed finalizer flow around the user's reconciler. */
-  private async reconcileOne(object: T, context: ReconcileContext<T>): Promise<Result | void> {
-    const finalize = this.reconciler.finalize?.bind(this.reconciler);
-    if (!finalize) {
-      if (object.metadata.deletionTimestamp) return;
-      return this.reconciler.reconcile(object, context);
-    }
+  /**
+   * One reconcile with the managed finalizer flow around the user's reconciler. Without a
+   * `finalize`, the reconciler's own promise (no async wrapper: one fewer promise per reconcile);
+   * a synchronous throw reaches the caller's try as a rejection would.
+   */
+  private reconcileOne(object: T, context: ReconcileContext<T>): Promise<Result | void> {
+    if (!this.reconciler.finalize) return object.metadata.deletionTimestamp ? Promise.resolve() : this.reconciler.reconcile(object, context);
+    return this.finalizeFlow(object, context);
+  }
+
+  private async finalizeFlow(object: T, context: ReconcileContext<T>): Promise<Result | void> {
+    const finalize = this.reconciler.finalize!.bind(this.reconciler);
     const options = { kind: this.kind as ResourceKind<T>, signal: context.signal };
     if (object.metadata.deletionTimestamp) {
       if (!hasFinalizer(object, this.finalizer)) return;
@@ -488,17 +492,13 @@ class ReconcileDeadline {
     if (now >= this.expiresAt) this.abort(new ReconcileTimeoutError(this.key, this.timeoutMs));
   }
 
-  /** Runs `attempt`, rejecting with the abort reason on timeout or shutdown without waiting for it. */
-  race<R>(attempt: () => Promise<R>): Promise<R> {
+  /** Settles as `pending`, or rejects with the abort reason on timeout or shutdown without waiting for it. */
+  race<R>(pending: Promise<R>): Promise<R> {
     return new Promise<R>((resolve, reject) => {
       this.fail = reject;
-      let pending: Promise<R>;
-      try {
-        pending = attempt();
-      } catch (error) {
-        pending = Promise.reject(error);
-      }
-      pending.then(resolve, reject);
+      Promise.resolve(pending).then(resolve, reject);
+      // Aborted while `pending` was being created (the reconciler ran synchronously up to its first await).
+      if (this.aborted) reject(this.reason);
     });
   }
 }

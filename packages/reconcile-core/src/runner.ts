@@ -50,7 +50,8 @@ export interface RunOptions<R> {
 
 /**
  * An rxjs operator that runs `work` for each request with a concurrency limit, never running
- * one key twice at once (kube-rs' `Runner`, controller-runtime's workqueue semantics).
+ * one key twice at once (kube-rs' `Runner`, controller-runtime's workqueue semantics). `work`
+ * also gets the request's key (`keyOf(request)`, already computed).
  *
  * @remarks
  * Guarantees:
@@ -68,7 +69,7 @@ export interface RunOptions<R> {
  * requests$.pipe(run((request, signal) => reconcileOne(request, signal), { keyOf: requestKey, concurrency: 4 }));
  * ```
  */
-export function run<R, O>(work: (request: R, signal: AbortSignal) => Promise<O>, options: RunOptions<R>): OperatorFunction<R, O> {
+export function run<R, O>(work: (request: R, signal: AbortSignal, key: string) => Promise<O>, options: RunOptions<R>): OperatorFunction<R, O> {
   const concurrency = Math.max(1, options.concurrency ?? 1);
   return (source) =>
     new Observable<O>((subscriber) => {
@@ -119,33 +120,35 @@ export function run<R, O>(work: (request: R, signal: AbortSignal) => Promise<O>,
           options.hooks?.onStarted?.(key, started - entry.since, queued.size, running.size);
           let promise: Promise<O>;
           try {
-            promise = Promise.resolve(work(entry.request, abort.signal));
+            promise = Promise.resolve(work(entry.request, abort.signal, key));
           } catch (error) {
             promise = Promise.reject(error);
           }
-          const release = () => {
-            running.delete(key);
-            options.hooks?.onFinished?.(key, Date.now() - started, running.size);
-            if (dirty.has(key)) {
-              const again = dirty.get(key) as R;
-              dirty.delete(key);
-              if (!stopping) enqueue(key, again);
-            }
-            pump();
-            finishIfDone();
-          };
+          // Inline callbacks around one shared `release`: no named closure per run on this hot path.
           promise.then(
             (outcome) => {
               if (!subscriber.closed) subscriber.next(outcome);
-              release();
+              release(key, started);
             },
             (error: unknown) => {
               options.onWorkError?.(error, entry.request);
-              release();
+              release(key, started);
             },
           );
         }
       };
+
+      function release(key: string, started: number): void {
+        running.delete(key);
+        options.hooks?.onFinished?.(key, Date.now() - started, running.size);
+        if (dirty.has(key)) {
+          const again = dirty.get(key) as R;
+          dirty.delete(key);
+          if (!stopping) enqueue(key, again);
+        }
+        pump();
+        finishIfDone();
+      }
 
       const subscription = source.subscribe({
         next(request) {

@@ -202,8 +202,12 @@ const metadataAccept = 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;
  * Guarantees:
  * - The list is paged with `limit`/`continue`; the watch starts from the list's resourceVersion,
  *   asks for bookmarks and resumes from the newest resourceVersion it saw after a disconnect.
- * - `410 Gone` (from a watch or an expired continue token) relists; objects that disappeared in
- *   between are emitted as `Delete` after the new list's `InitDone`.
+ * - The first list asks for `resourceVersion=0`, as client-go's reflector: the apiserver may
+ *   answer from its watch cache (which ignores `limit` and sends one page), with a state that can
+ *   lag etcd briefly; the watch from that resourceVersion then brings every change since.
+ * - `410 Gone` (from a watch or an expired continue token) relists with a consistent read (no
+ *   resourceVersion, so never older than what was seen); objects that disappeared in between are
+ *   emitted as `Delete` after the new list's `InitDone`.
  * - Errors are emitted as `Error` values and retried with {@link BackoffPolicy}; the stream
  *   only completes when unsubscribed. A silent connection is cut after `inactivityTimeoutMs`.
  * - Each object has `apiVersion` and `kind` set (lists omit them) before `transform` runs.
@@ -240,6 +244,8 @@ class WatchLoop<T> {
   /** The last state per key, so that a relist can tell which objects were deleted meanwhile. */
   private known = new Map<string, T>();
   private resourceVersion: string | undefined;
+  /** Set by `410 Gone`: the next list must be consistent, never served from a cache older than what was seen. */
+  private consistentList = false;
 
   constructor(
     private readonly kind: ResourceKind<any>,
@@ -263,6 +269,7 @@ class WatchLoop<T> {
         if (failure.gone) {
           // Too old: the only way back is a fresh list. Not an error the user must act on.
           this.resourceVersion = undefined;
+          this.consistentList = true;
           continue;
         }
         const retryInMs = this.backoffPolicy.next();
@@ -288,7 +295,8 @@ class WatchLoop<T> {
     do {
       const page = await this.transport.list({
         path: this.path,
-        query: this.query({ limit: String(this.options.pageSize ?? 500), continue: continueToken }),
+        // A continue token carries its own resourceVersion; only the first page names one.
+        query: this.query({ limit: String(this.options.pageSize ?? 500), continue: continueToken, resourceVersion: continueToken || this.consistentList ? undefined : '0' }),
         accept: this.options.metadataOnly ? metadataListAccept : 'application/json',
         signal: this.signal,
       });

@@ -38,7 +38,7 @@ describe('watch', () => {
     await flush();
     expect(events).toEqual(['Init', 'InitApply:a', 'InitApply:b', 'InitApply:c', 'InitDone']);
     expect(transport.listRequests.map((request) => request.query)).toEqual([
-      { labelSelector: 'app=web', limit: '2' },
+      { labelSelector: 'app=web', limit: '2', resourceVersion: '0' },
       { labelSelector: 'app=web', limit: '2', continue: 'page2' },
     ]);
     expect(transport.listRequests[0]!.path).toBe('/api/v1/namespaces/default/configmaps');
@@ -82,6 +82,8 @@ describe('watch', () => {
       'Init', 'InitApply:b', 'InitApply:c', 'InitDone', 'Delete:a', 'Delete:d',
     ]);
     expect(transport.watchRequests[1]!.query['resourceVersion']).toBe('9');
+    // The first list may come from the watch cache; the relist after Gone must be a consistent read.
+    expect(transport.listRequests.map((request) => request.query['resourceVersion'])).toEqual(['0', undefined]);
     subscription.unsubscribe();
   });
 
@@ -95,6 +97,11 @@ describe('watch', () => {
     const { events, subscription } = start(transport);
     await flush();
     expect(events).toEqual(['Init', 'InitApply:a', 'Init', 'InitApply:a', 'InitApply:b', 'InitDone']);
+    expect(transport.listRequests.map((request) => [request.query['resourceVersion'], request.query['continue']])).toEqual([
+      ['0', undefined],
+      [undefined, 'tok'],
+      [undefined, undefined],
+    ]);
     subscription.unsubscribe();
   });
 
