@@ -187,7 +187,7 @@ export function createStore<T extends Pick<KubeObject, 'metadata'>>(options: Sto
       into.add(done);
       signal?.addEventListener('abort', onAbort, { once: true });
     });
-  const keyOf = (object: T) => objectKey({ namespace: object.metadata.namespace, name: object.metadata.name });
+  const keyOf = (object: T) => objectKey(object.metadata);
 
   const store: Store<T> = {
     get(key) {

@@ -71,7 +71,17 @@ function requestOf(object: Pick<KubeObject, 'metadata'>): ReconcileRequest {
  * ```
  */
 export function triggerSelf<T extends Pick<KubeObject, 'metadata'>>(): OperatorFunction<WatchEvent<T>, ReconcileRequest> {
-  return expandEach((event) => objectsOf(event).map(requestOf));
+  // One request per event and no array in between: this sees every object of a cold start.
+  return (source) =>
+    new Observable<ReconcileRequest>((subscriber) =>
+      source.subscribe({
+        next(event) {
+          if (event.type === 'InitApply' || event.type === 'Apply' || event.type === 'Delete') subscriber.next(requestOf(event.object));
+        },
+        error: (error: unknown) => subscriber.error(error),
+        complete: () => subscriber.complete(),
+      }),
+    );
 }
 
 /**
