@@ -15,6 +15,7 @@ import {
   type KubeObject,
   type ObjectOf,
 } from '@weft/reconcile-core';
+import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { clusterKubeConfig, describeCluster, testNamespace } from '../support/cluster';
@@ -183,12 +184,31 @@ describeCluster('KubeClient against the real kube-apiserver', () => {
     controller.abort();
     await expect(client.get(ConfigMapKind, 'made', { namespace, signal: controller.signal })).rejects.toBeInstanceOf(CancelledError);
 
-    const timedOut = await client.list(ConfigMapKind, { namespace, signal: AbortSignal.timeout(0) }).catch((caught: unknown) => caught);
-    expect(timedOut).toBeInstanceOf(TimeoutError);
-    expect((timedOut as TimeoutError).source).toBe('client');
+    // A deadline against the real apiserver races its answer (a loopback list can beat 1 ms), so the
+    // timeouts are taken against a server that accepts the connection and never answers.
+    const held = new Set<Socket>();
+    const silent = createServer((socket) => held.add(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const silentConfig = new KubeConfig();
+    silentConfig.loadFromOptions({
+      clusters: [{ name: 'silent', server: `https://127.0.0.1:${(silent.address() as AddressInfo).port}`, skipTLSVerify: true }],
+      users: [{ name: 'silent', token: 'unused' }],
+      contexts: [{ name: 'silent', cluster: 'silent', user: 'silent' }],
+      currentContext: 'silent',
+    });
+    const silentClient = new KubeClient(silentConfig);
+    try {
+      const timedOut = await silentClient.list(ConfigMapKind, { namespace, signal: AbortSignal.timeout(50) }).catch((caught: unknown) => caught);
+      expect(timedOut).toBeInstanceOf(TimeoutError);
+      expect((timedOut as TimeoutError).source).toBe('client');
 
-    const deadline = await client.list(ConfigMapKind, { namespace, timeout: 1 }).catch((caught: unknown) => caught);
-    expect(deadline).toBeInstanceOf(TimeoutError);
+      const deadline = await silentClient.list(ConfigMapKind, { namespace, timeout: '50ms' }).catch((caught: unknown) => caught);
+      expect(deadline).toBeInstanceOf(TimeoutError);
+    } finally {
+      silentClient.close();
+      for (const socket of held) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
   });
 
   it('watches raw events until cancelled', async () => {
