@@ -380,10 +380,12 @@ export class Controller<T extends KubeObject> extends Observable<ReconcileOutcom
         } catch (error) {
           const terminal = isTerminalError(error);
           const durationMs = Date.now() - startedAt;
-          if (terminal || stopped()) {
+          // Shutdown: the stop signal, or the controller's subscription torn down (which aborts the runner's signal).
+          const shuttingDown = stopped() || runnerSignal.aborted;
+          if (terminal || shuttingDown) {
             limiter.forget(key);
             // A reconcile cut short by shutdown is not a failure worth an error line.
-            if (stopped() && !terminal) context.logger.info({ err: error }, 'reconcile stopped by shutdown');
+            if (shuttingDown && !terminal) context.logger.info({ err: error }, 'reconcile stopped by shutdown');
             else context.logger.error({ err: error, terminal }, 'reconcile failed');
             outcome = { controller: name, key, result: 'error', error, terminal, durationMs, startedAt };
           } else {
