@@ -8,6 +8,7 @@ import {
   NotFoundError,
   addFinalizer,
   computeStatus,
+  conditionsSchema,
   defineResource,
   getCondition,
   installCRDs,
@@ -36,21 +37,7 @@ const ThingKind = defineResource({
         type: 'object',
         properties: {
           observedGeneration: { type: 'integer' },
-          conditions: {
-            type: 'array',
-            items: {
-              type: 'object',
-              required: ['type', 'status', 'reason', 'message', 'lastTransitionTime'],
-              properties: {
-                type: { type: 'string' },
-                status: { type: 'string', enum: ['True', 'False', 'Unknown'] },
-                reason: { type: 'string' },
-                message: { type: 'string' },
-                lastTransitionTime: { type: 'string', format: 'date-time' },
-                observedGeneration: { type: 'integer' },
-              },
-            },
-          },
+          conditions: conditionsSchema,
         },
       },
     },

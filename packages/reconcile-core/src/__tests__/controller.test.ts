@@ -1,4 +1,3 @@
-import { KubeConfig } from '@kubernetes/client-node';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { controller } from '../controller.js';
@@ -6,22 +5,11 @@ import { createLogger } from '../logging.js';
 import { ConfigMapKind, resourceKind } from '../kinds.js';
 import type { KubeObject } from '../objects.js';
 import { done, type ReconcileOutcome, ReconcileTimeoutError, requeueAfter, TerminalError } from '../reconciler.js';
-import { configMap, FakeTransport } from './fake-transport.js';
+import { configMap, fakeKubeConfig, FakeTransport } from './fake-transport.js';
 
 const WebAppKind = resourceKind<KubeObject>({ apiVersion: 'example.com/v1', kind: 'WebApp', plural: 'webapps', namespaced: true });
 const appsPath = '/apis/example.com/v1/webapps';
 const configMapsPath = '/api/v1/configmaps';
-
-function fakeKubeConfig(): KubeConfig {
-  const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromOptions({
-    clusters: [{ name: 'fake', server: 'https://127.0.0.1:1', skipTLSVerify: true }],
-    users: [{ name: 'fake' }],
-    contexts: [{ name: 'fake', cluster: 'fake', user: 'fake' }],
-    currentContext: 'fake',
-  });
-  return kubeConfig;
-}
 
 const app = (name: string, rv = '1') => configMap(name, rv);
 const flush = () => vi.advanceTimersByTimeAsync(0);

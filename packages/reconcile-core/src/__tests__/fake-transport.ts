@@ -1,3 +1,4 @@
+import { KubeConfig } from '@kubernetes/client-node';
 import type { KubeTransport, ListPage, RawWatchEvent, TransportRequest } from '../watch.js';
 
 /** A watch stream the test drives: push events, end it, or make it fail. */
@@ -77,4 +78,16 @@ export class FakeTransport implements KubeTransport {
 
 export function configMap(name: string, resourceVersion: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
   return { metadata: { name, namespace: 'default', resourceVersion, ...extra } };
+}
+
+/** A KubeConfig that points nowhere: the controller tests hand it over with a FakeTransport. */
+export function fakeKubeConfig(): KubeConfig {
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromOptions({
+    clusters: [{ name: 'fake', server: 'https://127.0.0.1:1', skipTLSVerify: true }],
+    users: [{ name: 'fake' }],
+    contexts: [{ name: 'fake', cluster: 'fake', user: 'fake' }],
+    currentContext: 'fake',
+  });
+  return kubeConfig;
 }

@@ -1,4 +1,3 @@
-import { KubeConfig } from '@kubernetes/client-node';
 import pino from 'pino';
 import { from, lastValueFrom, toArray } from 'rxjs';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -8,7 +7,7 @@ import type { KubeObject } from '../objects.js';
 import { anyOf, type Predicate, predicateFilter, predicates } from '../predicate.js';
 import { done } from '../reconciler.js';
 import type { WatchEvent } from '../watch.js';
-import { configMap, FakeTransport } from './fake-transport.js';
+import { configMap, fakeKubeConfig, FakeTransport } from './fake-transport.js';
 
 const obj = (name: string, metadata: Partial<KubeObject['metadata']> = {}, status?: unknown): KubeObject => ({
   apiVersion: 'example.com/v1',
@@ -63,13 +62,7 @@ describe('controller predicates', () => {
   afterEach(() => vi.useRealTimers());
   const WebAppKind = resourceKind<KubeObject>({ apiVersion: 'example.com/v1', kind: 'WebApp', plural: 'webapps', namespaced: true });
   const SourceKind = resourceKind<KubeObject>({ apiVersion: 'example.com/v1', kind: 'Source', plural: 'sources', namespaced: true });
-  const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromOptions({
-    clusters: [{ name: 'fake', server: 'https://127.0.0.1:1', skipTLSVerify: true }],
-    users: [{ name: 'fake' }],
-    contexts: [{ name: 'fake', cluster: 'fake', user: 'fake' }],
-    currentContext: 'fake',
-  });
+  const kubeConfig = fakeKubeConfig();
   const flush = () => vi.advanceTimersByTimeAsync(0);
 
   it('reconciles the primary kind only when its predicate value changes, while the cache sees every event', async () => {
