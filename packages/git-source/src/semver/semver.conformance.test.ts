@@ -16,7 +16,7 @@ interface Tables {
 }
 
 const tables = JSON.parse(
-  readFileSync(new URL('../../../../../shared/conformance/semver/masterminds.json', import.meta.url), 'utf8'),
+  readFileSync(new URL('../../test-data/semver/masterminds.json', import.meta.url), 'utf8'),
 ) as Tables;
 const { cases } = tables;
 

@@ -107,10 +107,10 @@ describe('bad input', () => {
   });
 
   it('`..` escapes of the root are refused by default and allowed with LoadRestrictionsNone', async () => {
-    const files = { '/app/kustomization.yaml': 'resources: [../shared/web.yaml]\n', '/shared/web.yaml': deployment };
+    const files = { '/app/kustomization.yaml': 'resources: [../common/web.yaml]\n', '/common/web.yaml': deployment };
     const error = await failure(files);
     expect(error).toBeInstanceOf(LoadRestrictionError);
-    expect((error as Error).message).toBe("security; file '/shared/web.yaml' is not in or below '/app'");
+    expect((error as Error).message).toBe("security; file '/common/web.yaml' is not in or below '/app'");
     const objects = await build('/app', { fs: memoryFs(files), loadRestrictor: 'LoadRestrictionsNone' });
     expect(objects).toHaveLength(1);
   });

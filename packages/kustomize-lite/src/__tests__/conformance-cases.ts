@@ -2,8 +2,8 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** Where the kustomize conformance data lives (shared folder beside the repository). */
-export const conformanceRoot = process.env['WEFT_KUSTOMIZE_CONFORMANCE'] ?? join(dirname(fileURLToPath(import.meta.url)), '../../../../../shared/conformance/kustomize');
+/** Where the kustomize conformance data lives: `test-data/kustomize` in this package (see its README). */
+export const conformanceRoot = process.env['WEFT_KUSTOMIZE_CONFORMANCE'] ?? join(dirname(fileURLToPath(import.meta.url)), '../../test-data/kustomize');
 
 /** One conformance case: its inputs as memory-fs files rooted at `/`, and what to expect. */
 export interface ConformanceCase {

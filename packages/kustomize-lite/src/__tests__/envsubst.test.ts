@@ -1,8 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { envsubst, SubstitutionError } from '../index.js';
-import { conformanceRoot } from './conformance-cases.js';
 
 interface EnvsubstCase {
   params: Record<string, string>;
@@ -11,7 +9,7 @@ interface EnvsubstCase {
   error?: string;
 }
 
-const tables = (JSON.parse(readFileSync(join(conformanceRoot, '../envsubst/cases.json'), 'utf8')) as { tables: Record<string, { cases: EnvsubstCase[] }> }).tables;
+const tables = (JSON.parse(readFileSync(new URL('../../test-data/envsubst/cases.json', import.meta.url), 'utf8')) as { tables: Record<string, { cases: EnvsubstCase[] }> }).tables;
 
 for (const [table, { cases }] of Object.entries(tables)) {
   describe(`Flux envsubst conformance: ${table}`, () => {
