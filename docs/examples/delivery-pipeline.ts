@@ -1,7 +1,7 @@
 // The code samples of docs/delivery-pipeline.md (each ```ts block of the guide is a verbatim part
 // of this file; docs/examples/docs.test.ts checks that), type-checked by `pnpm typecheck`.
 import { KubeConfig } from '@kubernetes/client-node';
-import { applySet, ClusterClient, correctDrift, summarizeChangeSet, type Inventory } from '@weft/drift';
+import { applySet, ClusterClient, correctDrift, summarizeChangeSet, type BuildOutcome, type Inventory } from '@weft/drift';
 import { type GitArtifact, GitRepositoryReconciler, gitRepositoryController, gitSource } from '@weft/git-source';
 import { buildWithSources, memoryFs, substituteVariables, withGeneratedKustomization } from '@weft/kustomize-lite';
 import { createGitOpsManager, installGitOpsCrds } from '@weft/example-gitops-operator';
@@ -35,20 +35,16 @@ export function pipelineAsStreams(): void {
     // A newer revision aborts the build of an older one (newest input wins).
     switchMap((artifact) => {
       const abort = new AbortController();
-      return from(render(artifact, 'apps/prod', abort.signal).finally(() => abort.abort()));
+      return from(render(artifact, 'apps/prod', abort.signal).then((objects): BuildOutcome => ({ ok: true, stage: 'build', revision: artifact.revision, objects })).finally(() => abort.abort()));
     }),
     share(),
   );
 
   // Apply each revision (dry-run gated, staged), pruning what left git since the last apply.
-  objects$.pipe(applySet(cluster, { prune: true, inventory: lastInventory })).subscribe((outcome) => {
-    if (outcome.ok) console.log(summarizeChangeSet(outcome.result), summarizeChangeSet(outcome.pruned));
-    else console.error('apply failed; the last good revision stays applied:', outcome.error.message);
-  });
-
-  // Watch what was applied; put back edits made behind git's back.
-  objects$.pipe(correctDrift(cluster, { mode: 'revert' })).subscribe((event) => {
-    if (event.type === 'reverted') console.log(`${event.subject}: drift reverted`);
+  objects$.pipe(applySet(cluster, { prune: true, inventory: lastInventory }), correctDrift(cluster, { mode: 'revert' })).subscribe((outcome) => {
+    if (outcome.ok && outcome.stage === 'apply') console.log(summarizeChangeSet(outcome.result), summarizeChangeSet(outcome.pruned));
+    else if (outcome.ok && outcome.event.type === 'reverted') console.log(`${outcome.event.subject}: drift reverted`);
+    else if (!outcome.ok) console.error('failed; the last good revision stays applied:', outcome.error.message);
   });
 }
 

@@ -7,6 +7,7 @@ import { dryRunObject } from './dry-run.js';
 import { DriftObjectError } from './errors.js';
 import { compileIgnoreRules, type CompiledIgnoreRules, type IgnoreRule } from './ignore.js';
 import { fieldChanges, maskSecrets, unifiedDiff, type FieldChange } from './object-diff.js';
+import { withOwnerLabels, type SetOwner } from './ownership.js';
 
 /** How one object compares with what git wants. */
 export type DiffStatus = 'in-sync' | 'drifted' | 'missing' | 'skipped';
@@ -28,6 +29,8 @@ export interface ObjectDiff {
 export interface DiffOptions {
   /** The field manager the dry run applies as. Default `weft`. */
   readonly fieldManager?: string;
+  /** The owner the set was applied with (see `applySet`): its ownership labels are part of what git wants. */
+  readonly owner?: SetOwner;
   readonly ignore?: readonly IgnoreRule[];
   /** Requests in flight at once. Default 16. */
   readonly concurrency?: number;
@@ -58,8 +61,9 @@ export interface DiffOptions {
 export async function diff(client: ClusterClient, objects: readonly KubeObject[], options: DiffOptions = {}): Promise<ObjectDiff[]> {
   const ignore = compileIgnoreRules(options.ignore);
   const concurrency = options.concurrency ?? 16;
-  const prefetched = await prefetchLiveObjects(client, objects, { concurrency, signal: options.signal });
-  return mapConcurrently(objects, concurrency, (object) => {
+  const labelled = withOwnerLabels(objects, options.owner);
+  const prefetched = await prefetchLiveObjects(client, labelled, { concurrency, signal: options.signal });
+  return mapConcurrently(labelled, concurrency, (object) => {
     const live = prefetched.get(inventoryId(objectRef(object)));
     return diffObject(client, object, { fieldManager: options.fieldManager ?? 'weft', ignore, signal: options.signal, ...(live === undefined ? {} : { live }) });
   });
