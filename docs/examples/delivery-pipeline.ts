@@ -4,7 +4,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { applySet, ClusterClient, correctDrift, summarizeChangeSet, type BuildOutcome, type Inventory } from '@weft/drift';
 import { type GitArtifact, GitRepositoryReconciler, gitRepositoryController, gitSource } from '@weft/git-source';
 import { buildWithSources, memoryFs, substituteVariables, withGeneratedKustomization } from '@weft/kustomize-lite';
-import { createGitOpsManager, installGitOpsCrds } from '@weft/example-gitops-operator';
+import { createGitOpsManager, installGitOpsCrds } from '@weft/delivery';
 import { type KubeObject, Manager } from '@weft/reconcile-core';
 import { from, mergeMap, share, switchMap } from 'rxjs';
 

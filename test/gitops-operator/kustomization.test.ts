@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { ConfigMapKind, EventKind, KubeClient, createLogger, type KubeObject, type ReconcileOutcome } from '@weft/reconcile-core';
 import { type GitRepository, GitRepositoryKind } from '@weft/git-source';
 import type { DriftEvent } from '@weft/drift';
-import { type Kustomization, type KustomizationSpec, KustomizationKind, createGitOpsManager, installGitOpsCrds } from '@weft/example-gitops-operator';
+import { type Kustomization, type KustomizationSpec, KustomizationKind, createGitOpsManager, installGitOpsCrds } from '@weft/delivery';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { clusterKubeConfig, describeCluster, testNamespace } from '../support/cluster';
 import { startGitServer, type GitServer, type TestRepo } from '../support/git-server';
