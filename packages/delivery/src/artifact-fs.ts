@@ -20,7 +20,7 @@ const maxLinks = 40;
  * import { artifactFs } from '@weft/delivery';
  * import { build } from '@weft/kustomize-lite';
  *
- * const objects = await build('/apps/production', { fs: artifactFs(artifact.entries) });
+ * const objects = await build('/deploy', { fs: artifactFs(artifact.entries) });
  * ```
  */
 export function artifactFs(entries: readonly ArtifactEntry[]): KustomizeFs {

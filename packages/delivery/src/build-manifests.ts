@@ -42,7 +42,7 @@ const kustomizationFileNames = ['kustomization.yaml', 'kustomization.yml', 'Kust
  * kustomization, as kustomize-controller does, so kustomize's namespace transformer decides which objects are namespaced and updates
  * references such as RoleBinding subjects. Objects labelled or annotated
  * `kustomize.toolkit.fluxcd.io/substitute: disabled` are not substituted.
- * @throws {@link KustomizeError} (and subclasses) naming the file: a missing path, a YAML or
+ * @throws kustomize-lite's `KustomizeError` (and subclasses) naming the file: a missing path, a YAML or
  * kustomization error, a substitution error (an unset variable, a `substituteFrom` object not found).
  * @example
  * ```ts

@@ -133,7 +133,7 @@ const targetSelector = {
  * import { KustomizationKind } from '@weft/delivery';
  *
  * await client.create({ apiVersion: KustomizationKind.apiVersion, kind: 'Kustomization', metadata: { name: 'shop', namespace: 'default' },
- *   spec: { sourceRef: { kind: 'GitRepository', name: 'shop' }, path: './deploy', interval: '5m', prune: true } });
+ *   spec: { sourceRef: { kind: 'GitRepository', name: 'shop' }, path: './deploy', targetNamespace: 'default', interval: '5m', prune: true } });
  * ```
  */
 export const KustomizationKind = defineResource({

@@ -33,8 +33,8 @@ export interface KustomizeBuildOptions {
  * ```ts
  * import { gitRevisions, kustomizeBuild } from '@weft/delivery';
  *
- * gitRevisions({ url: repo.url, interval: '1s' })
- *   .pipe(kustomizeBuild({ path: 'apps/production', postBuild: { substitute: { cluster: 'eu-1' } } }))
+ * const building = gitRevisions({ url: repo.url, ref: { branch: 'main' }, interval: '1s' })
+ *   .pipe(kustomizeBuild({ path: 'deploy', postBuild: { substitute: { cluster: 'eu-1' } } }))
  *   .subscribe((outcome) => console.log(outcome.ok ? `${outcome.revision}: ${outcome.objects.length} objects` : outcome.error.message));
  * ```
  */
@@ -63,7 +63,7 @@ export function kustomizeBuild(options: KustomizeBuildOptions = {}): OperatorFun
  * ```ts
  * import { buildRevision } from '@weft/delivery';
  *
- * const built = await buildRevision({ ok: true, stage: 'source', revision: artifact.revision, artifact }, { path: 'apps/production' });
+ * const built = await buildRevision({ ok: true, stage: 'source', revision: artifact.revision, artifact }, { path: 'deploy' });
  * if (!built.ok) console.error(built.error.message);
  * ```
  */

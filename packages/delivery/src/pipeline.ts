@@ -56,7 +56,7 @@ export interface DeliveryPipelineOptions extends KustomizeBuildOptions {
  *
  * const client = new ClusterClient(kubeConfig);
  * const delivery = gitRevisions({ url: repo.url, ref: { branch: 'main' }, interval: '1s' })
- *   .pipe(deliveryPipeline(client, { owner: { name: 'shop', namespace: 'default' }, path: 'deploy', prune: true, drift: 'revert' }))
+ *   .pipe(deliveryPipeline(client, { owner: { name: 'shop', namespace: 'default' }, path: 'deploy', targetNamespace: 'default', prune: true, drift: 'revert' }))
  *   .subscribe((outcome) => {
  *     if (!outcome.ok) console.error(`${outcome.stage} of ${outcome.revision ?? 'the source'} failed: ${outcome.error.message}`);
  *     else if (outcome.stage === 'apply') console.log(`applied ${outcome.revision}`);

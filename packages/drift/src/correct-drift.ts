@@ -28,10 +28,9 @@ import { watchDrift, type WatchDriftOptions } from './watch-drift.js';
  * @example
  * ```ts
  * import { applySet, correctDrift } from '@weft/drift';
+ * import { share } from 'rxjs';
  *
- * builds.pipe(applySet(client, { prune: true, owner }), correctDrift(client, { mode: 'revert', owner })).subscribe((outcome) => {
- *   if (outcome.ok && outcome.stage === 'drift' && outcome.event.type === 'reverted') console.log(`${outcome.event.subject} put back`);
- * });
+ * const outcomes$ = builds.pipe(applySet(client, { prune: true, owner }), correctDrift(client, { mode: 'revert', owner }), share());
  * ```
  */
 export function correctDrift(client: ClusterClient, options: Omit<WatchDriftOptions, 'signal'> = {}): OperatorFunction<ApplyOutcome, PipelineOutcome> {

@@ -53,7 +53,9 @@ export interface DiffOptions {
  * @throws {@link DriftObjectError} naming the object when its dry run fails.
  * @example
  * ```ts
- * for (const entry of await diff(client, objects, { ignore: [{ paths: ['/spec/replicas'], target: { kind: 'Deployment' } }] })) {
+ * import { diff } from '@weft/drift';
+ *
+ * for (const entry of await diff(client, objects, { owner, ignore: [{ paths: ['/spec/replicas'], target: { kind: 'Deployment' } }] })) {
  *   if (entry.status === 'drifted') console.log(entry.unified);
  * }
  * ```
@@ -77,6 +79,8 @@ export async function diff(client: ClusterClient, objects: readonly KubeObject[]
  * @throws {@link DriftObjectError} naming the object when its dry run fails; `CancelledError` when the signal aborts.
  * @example
  * ```ts
+ * import { compileIgnoreRules, diffObject } from '@weft/drift';
+ *
  * const result = await diffObject(client, object, { fieldManager: 'weft', ignore: compileIgnoreRules(rules) });
  * ```
  */

@@ -7,10 +7,13 @@ import { WeftError, describeObject, type ObjectRef } from '@weft/reconcile-core'
  * @remarks
  * `retryable` follows the cause: a connection loss or conflict is retryable, an invalid
  * object is not. `cause` keeps the apiserver's error.
- * @throws Never (an error type).
  * @example
  * ```ts
- * catch (error) { if (isDriftObjectError(error)) console.error(error.object, error.source, error.message); }
+ * import { applySet, isDriftObjectError } from '@weft/drift';
+ *
+ * await applySet(client, [invalid]).catch((error) => {
+ *   if (isDriftObjectError(error)) console.error(error.object, error.source, error.message);
+ * });
  * ```
  */
 export class DriftObjectError extends WeftError {
@@ -48,7 +51,11 @@ export interface DryRunRollback {
  * CRDs it changed and left changed (`keptChanged`).
  * @example
  * ```ts
- * catch (error) { if (error instanceof DryRunError) for (const failure of error.failures) console.error(failure.message); }
+ * import { applySet, DryRunError } from '@weft/drift';
+ *
+ * await applySet(client, [invalid]).catch((error) => {
+ *   if (error instanceof DryRunError) for (const failure of error.failures) console.error(failure.message);
+ * });
  * ```
  */
 export class DryRunError extends DriftObjectError {
@@ -86,7 +93,11 @@ export class DryRunError extends DriftObjectError {
  * in the inventory so the next prune tries again.
  * @example
  * ```ts
- * if (error instanceof PruneError) console.error(`${error.message}; the set is applied`);
+ * import { prune, PruneError } from '@weft/drift';
+ *
+ * await prune(client, lastInventory, applied.inventory, { owner }).catch((error) => {
+ *   if (error instanceof PruneError) console.error(`${error.message}; the set is applied`);
+ * });
  * ```
  */
 export class PruneError extends DriftObjectError {
@@ -98,10 +109,13 @@ export class PruneError extends DriftObjectError {
  * `force` (recreate).
  *
  * @remarks Not retryable. Set `force: true` or annotate the object `weft.dev/force: enabled`.
- * @throws Never (an error type).
  * @example
  * ```ts
- * if (error instanceof DryRunError && error.failures.some((failure) => failure instanceof ImmutableFieldError)) await applySet(client, objects, { force: true });
+ * import { applySet, DryRunError, ImmutableFieldError } from '@weft/drift';
+ *
+ * await applySet(client, objects).catch(async (error) => {
+ *   if (error instanceof DryRunError && error.failures.some((failure) => failure instanceof ImmutableFieldError)) await applySet(client, objects, { force: true });
+ * });
  * ```
  */
 export class ImmutableFieldError extends DriftObjectError {
@@ -113,9 +127,10 @@ export class ImmutableFieldError extends DriftObjectError {
  * entry is not `<namespace>_<name>_<group>_<kind>`.
  *
  * @remarks Not retryable. Thrown before any request.
- * @throws Never (an error type).
  * @example
  * ```ts
+ * import { applySet, InvalidSetError } from '@weft/drift';
+ *
  * await applySet(client, objects).catch((error) => { if (error instanceof InvalidSetError) console.error(error.message); });
  * ```
  */
@@ -126,10 +141,11 @@ export class InvalidSetError extends WeftError {
 /**
  * Whether a value is a {@link DriftObjectError} (including {@link DryRunError} and {@link ImmutableFieldError}).
  *
- * @throws Never.
  * @example
  * ```ts
- * if (isDriftObjectError(error) && error.retryable) scheduleRetry();
+ * import { isDriftObjectError } from '@weft/drift';
+ *
+ * const worthRetrying = (error: unknown) => isDriftObjectError(error) && error.retryable;
  * ```
  */
 export function isDriftObjectError(value: unknown): value is DriftObjectError {

@@ -14,7 +14,11 @@ export type PipelineStage = 'source' | 'build' | 'apply' | 'drift';
  * any revision was known). `error` names the object and the file where there is one.
  * @example
  * ```ts
- * if (!outcome.ok) console.error(`${outcome.stage} failed for ${outcome.revision ?? 'no revision'}: ${outcome.error.message}`);
+ * import type { PipelineOutcome } from '@weft/drift';
+ *
+ * const failures = outcomes$.subscribe((outcome: PipelineOutcome) => {
+ *   if (!outcome.ok) console.error(`${outcome.stage} failed for ${outcome.revision ?? 'no revision'}: ${outcome.error.message}`);
+ * });
  * ```
  */
 export interface FailedOutcome {
@@ -36,7 +40,9 @@ export interface FailedOutcome {
  * `{ ok: true, stage: 'build', revision: 'v42', objects }`.
  * @example
  * ```ts
- * const built: BuiltSet = { ok: true, stage: 'build', revision: 'main@sha1:4b825dc', objects: [configMap] };
+ * import type { BuiltSet } from '@weft/drift';
+ *
+ * const built: BuiltSet = { ok: true, stage: 'build', revision: 'v1', objects };
  * ```
  */
 export interface BuiltSet {
@@ -53,7 +59,9 @@ export interface BuiltSet {
  *
  * @example
  * ```ts
- * const outcome: BuildOutcome = { ok: false, stage: 'build', revision: 'main@sha1:4b825dc', error: new Error('kustomization.yaml: missing file') };
+ * import type { BuildOutcome } from '@weft/drift';
+ *
+ * const broken: BuildOutcome = { ok: false, stage: 'build', revision: 'v3', error: new Error('kustomization.yaml: missing.yaml: no such file') };
  * ```
  */
 export type BuildOutcome = BuiltSet | FailedOutcome;
@@ -64,7 +72,11 @@ export type BuildOutcome = BuiltSet | FailedOutcome;
  *
  * @example
  * ```ts
- * if (outcome.ok && outcome.stage === 'apply') console.log(summarizeChangeSet(outcome.result));
+ * import { summarizeChangeSet, type PipelineOutcome } from '@weft/drift';
+ *
+ * const applies = outcomes$.subscribe((outcome: PipelineOutcome) => {
+ *   if (outcome.ok && outcome.stage === 'apply') console.log(summarizeChangeSet(outcome.result));
+ * });
  * ```
  */
 export interface AppliedSet {
@@ -84,7 +96,9 @@ export interface AppliedSet {
  *
  * @example
  * ```ts
- * const failed: ApplyOutcome = { ok: false, stage: 'apply', revision: 'main@sha1:4b825dc', error };
+ * import type { ApplyOutcome } from '@weft/drift';
+ *
+ * const refused: ApplyOutcome = { ok: false, stage: 'apply', revision: 'v2', error: new Error('ConfigMap/shop/Not_Valid dry-run failed') };
  * ```
  */
 export type ApplyOutcome = AppliedSet | FailedOutcome;
@@ -95,7 +109,11 @@ export type ApplyOutcome = AppliedSet | FailedOutcome;
  *
  * @example
  * ```ts
- * if (outcome.ok && outcome.stage === 'drift' && outcome.event.type === 'reverted') console.log(`${outcome.event.subject} put back`);
+ * import type { PipelineOutcome } from '@weft/drift';
+ *
+ * const reverts = outcomes$.subscribe((outcome: PipelineOutcome) => {
+ *   if (outcome.ok && outcome.stage === 'drift' && outcome.event.type === 'reverted') console.log(`${outcome.event.subject} put back`);
+ * });
  * ```
  */
 export interface DriftReport {
@@ -112,7 +130,9 @@ export interface DriftReport {
  *
  * @example
  * ```ts
- * outcomes$.subscribe((outcome: PipelineOutcome) => { if (!outcome.ok) console.error(outcome.stage, outcome.error.message); });
+ * import type { PipelineOutcome } from '@weft/drift';
+ *
+ * const everything = outcomes$.subscribe((outcome: PipelineOutcome) => console.log(outcome.stage, outcome.revision, outcome.ok));
  * ```
  */
 export type PipelineOutcome = ApplyOutcome | DriftReport | FailedOutcome;

@@ -7,7 +7,9 @@ import { InvalidSetError } from './errors.js';
  *
  * @example
  * ```ts
- * const owner: SetOwner = { name: 'apps', namespace: 'weft-system' };
+ * import type { SetOwner } from '@weft/drift';
+ *
+ * const owner: SetOwner = { name: 'shop', namespace: 'default' };
  * ```
  */
 export interface SetOwner {
@@ -22,7 +24,9 @@ export interface SetOwner {
  * applied for a Kustomization of the same name and namespace counts as that owner's.
  * @example
  * ```ts
- * live.metadata.labels?.[ownershipLabels.name]; // 'apps'
+ * import { ownershipLabels } from '@weft/drift';
+ *
+ * live!.metadata.labels?.[ownershipLabels.name]; // 'shop'
  * ```
  */
 export const ownershipLabels = {
@@ -35,7 +39,9 @@ export const ownershipLabels = {
  *
  * @example
  * ```ts
- * live.metadata.labels?.[fluxOwnershipLabels.name];
+ * import { fluxOwnershipLabels } from '@weft/drift';
+ *
+ * live!.metadata.labels?.[fluxOwnershipLabels.name]; // undefined: applied by Weft, not Flux
  * ```
  */
 export const fluxOwnershipLabels = {
@@ -49,7 +55,9 @@ export const fluxOwnershipLabels = {
  * @remarks Both labels of one spelling must be present.
  * @example
  * ```ts
- * ownerOf(live); // { name: 'apps', namespace: 'weft-system' }
+ * import { ownerOf } from '@weft/drift';
+ *
+ * ownerOf(live); // { name: 'shop', namespace: 'default' }
  * ```
  */
 export function ownerOf(object: Pick<KubeObject, 'metadata'> | undefined): SetOwner | undefined {
@@ -67,7 +75,9 @@ export function ownerOf(object: Pick<KubeObject, 'metadata'> | undefined): SetOw
  *
  * @example
  * ```ts
- * describeOwner({ name: 'apps', namespace: 'weft-system' }); // 'weft-system/apps'
+ * import { describeOwner } from '@weft/drift';
+ *
+ * describeOwner({ name: 'shop', namespace: 'default' }); // 'default/shop'
  * ```
  */
 export function describeOwner(owner: SetOwner): string {

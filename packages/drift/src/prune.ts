@@ -147,7 +147,9 @@ function managedBy(live: KubeObject, fieldManager: string): boolean {
  * @throws {@link DriftObjectError} naming the owner when the patch fails.
  * @example
  * ```ts
- * await saveInventory(client, { group: 'kustomize.weft.dev', version: 'v1', kind: 'Kustomization', namespace: 'flux-system', name: 'apps' }, result.inventory);
+ * import { saveInventory } from '@weft/drift';
+ *
+ * await saveInventory(client, { group: 'kustomize.weft.dev', version: 'v1', kind: 'Kustomization', namespace: 'default', name: 'shop' }, applied.inventory);
  * ```
  */
 export async function saveInventory(client: ClusterClient, owner: ObjectRef, inventory: Inventory, options: { signal?: AbortSignal } = {}): Promise<void> {
@@ -162,11 +164,12 @@ export async function saveInventory(client: ClusterClient, owner: ObjectRef, inv
  * Reads an inventory from an owner object's `status.inventory`; undefined when it has none.
  *
  * @remarks Malformed entries (without a string `id` and `v`) are dropped.
- * @throws Never.
  *
  * @example
  * ```ts
- * const previous = inventoryFromStatus(await client.get(ownerRef));
+ * import { inventoryFromStatus } from '@weft/drift';
+ *
+ * const previous = inventoryFromStatus(await client.get({ group: 'kustomize.weft.dev', version: 'v1', kind: 'Kustomization', namespace: 'default', name: 'shop' }));
  * ```
  */
 export function inventoryFromStatus(owner: KubeObject | undefined): Inventory | undefined {
