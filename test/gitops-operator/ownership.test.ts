@@ -118,7 +118,11 @@ describeCluster('Kustomizations that share objects, and the dry-run gate, on the
       // owner-a stops declaring the shared object.
       await sharedRepo.commit({ 'a/shared.yaml': null }, 'a gives the shared object up');
       const next = `main@sha1:${await sharedRepo.git('rev-parse', 'HEAD')}`;
-      await until('owner-a', (object) => object.status?.lastAppliedRevision === next && ready(object)?.status === 'True');
+      await until('owner-a', (object) => object.status?.lastAppliedRevision === next);
+      // Several intervals: owner-a's prune has run.
+      await new Promise((resolve) => setTimeout(resolve, 4_000));
+      expect(shared.changes).not.toContain('deleted');
+      await until('owner-a', (object) => ready(object)?.status === 'True');
       await until('owner-b', (object) => ready(object)?.status === 'True');
       const live = await client.get(ConfigMapKind, 'shared', { namespace });
       expect(live.data).toEqual({ from: 'b' });
