@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
 import { parseDuration } from '@weft/reconcile-core';
 import { GitSourceError } from './errors.js';
+import { redactUrl } from './redact.js';
 import { fetchCommit } from './fetch.js';
 import { type GitRef, formatRevision, resolveRef } from './ref.js';
 import { listRemoteRefs } from './remote.js';
@@ -122,7 +123,7 @@ export async function fetchArtifact(
   const stored = await storage.put(sourceKey, revision, bytes, context.signal ? { signal: context.signal } : {});
   const artifact: GitArtifact = {
     ...stored,
-    url: options.url,
+    url: redactUrl(options.url),
     commit: resolved.commit,
     file: storage.locate(stored),
     entries,

@@ -2,10 +2,11 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { GitRefNotFoundError, redactUrl } from './errors.js';
+import { GitRefNotFoundError } from './errors.js';
+import { redactUrl } from './redact.js';
 import { type ResolvedRef } from './ref.js';
 import { type RemoteOptions, withRemote } from './remote.js';
-import { authHeaders, checkTransport } from './transport.js';
+import { authHeaders, checkTransport, remoteEndpoint } from './transport.js';
 import { ObjectStore } from './object-store.js';
 import { fetchPack, readTip, recordTip } from './upload-pack.js';
 
@@ -65,7 +66,9 @@ export function cacheGitdir(cacheDir: string, url: string, shallow: boolean): st
  */
 export async function fetchCommit(url: string, resolved: ResolvedRef, options: FetchCommitOptions): Promise<string> {
   checkTransport(url);
-  const gitdir = cacheGitdir(options.cacheDir, url, resolved.shallow);
+  const endpoint = remoteEndpoint(url, options.auth);
+  // Keyed without the credentials: a rotated token keeps the cache.
+  const gitdir = cacheGitdir(options.cacheDir, endpoint.url, resolved.shallow);
   return withLock(gitdir, async () => {
     if (!fs.existsSync(join(gitdir, 'HEAD'))) {
       await mkdir(join(gitdir, 'objects', 'pack'), { recursive: true });
@@ -83,8 +86,8 @@ export async function fetchCommit(url: string, resolved: ResolvedRef, options: F
     // Deepen only the first time: once the cache holds an earlier tip of this ref, the server
     // sends just the objects that are new since it (a deepen would resend the whole tree).
     const incremental = (await readTip(gitdir, tipName)) !== undefined;
-    await withRemote(url, options, (http) =>
-      fetchPack(url, gitdir, { wants: [want], ...(resolved.shallow && !incremental ? { depth: 1 } : {}) }, http, authHeaders(options.auth)),
+    await withRemote(url, { ...options, ...(endpoint.auth ? { auth: endpoint.auth } : {}) }, (http) =>
+      fetchPack(endpoint.url, gitdir, { wants: [want], ...(resolved.shallow && !incremental ? { depth: 1 } : {}) }, http, authHeaders(endpoint.auth)),
     );
     if (!present()) {
       throw new GitRefNotFoundError(

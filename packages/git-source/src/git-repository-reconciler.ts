@@ -15,6 +15,7 @@ import {
 import { type GitArtifact, type IncludedArtifact, fetchArtifact } from './artifact.js';
 import { removeConditions, setCondition } from './conditions.js';
 import { GitSourceError, isGitSourceError } from './errors.js';
+import { redactSecrets } from './redact.js';
 import { type GitRepository, GitRepositoryKind, type GitRepositoryStatus } from './git-repository.js';
 import { ArtifactStorage } from './storage.js';
 import { type GitAuth, authFromSecretData } from './transport.js';
@@ -152,7 +153,8 @@ export class GitRepositoryReconciler extends Reconciler<GitRepository> {
       if (context.signal.aborted) throw error;
       const failure = isGitSourceError(error) ? error : undefined;
       const reason = failure?.reason ?? 'GitOperationFailed';
-      const message = error instanceof Error ? error.message : String(error);
+      // GitSourceErrors are already free of credentials; anything else is cleaned here.
+      const message = redactSecrets(error instanceof Error ? error.message : String(error), spec.url);
       const type = reason === 'IncludeUnavailable' ? 'IncludeUnavailable' : 'FetchFailed';
       let conditions = removeConditions(status.conditions, 'FetchFailed', 'IncludeUnavailable');
       conditions = setCondition(conditions, { type, status: 'True', reason, message }, generation);

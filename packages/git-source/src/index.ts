@@ -32,9 +32,10 @@ export {
   GitVerificationError,
   ArtifactTooLargeError,
   isGitSourceError,
-  redactUrl,
+  InvalidGitUrlError,
 } from './errors.js';
-export { type GitAuth, authFromSecretData } from './transport.js';
+export { redactUrl, redactSecrets } from './redact.js';
+export { type GitAuth, authFromSecretData, remoteEndpoint } from './transport.js';
 export { type GitRef, type AdvertisedRef, type ResolvedRef, DEFAULT_BRANCH, resolveRef, formatRevision } from './ref.js';
 export { type RemoteOptions, DEFAULT_TIMEOUT_MS, listRemoteRefs } from './remote.js';
 export { type FetchCommitOptions, fetchCommit, cacheGitdir } from './fetch.js';

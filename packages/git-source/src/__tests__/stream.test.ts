@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Subject, firstValueFrom, filter, take, toArray } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { startGitServer, type GitServer } from '../../../../test/support/git-server';
+import { startGitServer, type GitServer } from '@weft/testkit';
 import { ArtifactStorage, gitSource, gitSourceEvents, type GitSourceEvent } from '../index.js';
 
 // Real git processes on a shared machine: allow for a slow, busy host.
