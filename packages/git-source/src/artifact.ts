@@ -5,6 +5,7 @@ import { parseDuration } from '@weft/reconcile-core';
 import { GitSourceError } from './errors.js';
 import { redactUrl } from './redact.js';
 import { fetchCommit } from './fetch.js';
+import { transferLimit } from './upload-pack.js';
 import { type GitRef, formatRevision, resolveRef } from './ref.js';
 import { listRemoteRefs } from './remote.js';
 import { ArtifactStorage, type StoredArtifact } from './storage.js';
@@ -47,7 +48,10 @@ export interface FetchArtifactOptions {
   ignore?: string;
   include?: readonly IncludedArtifact[];
   verify?: VerifyOptions;
-  /** Refuse repositories whose kept files add up to more bytes than this. */
+  /**
+   * Refuse repositories whose kept files add up to more bytes than this. The fetch itself stops
+   * once it has downloaded more than twice this plus 1 MiB, so memory stays bounded by the limit.
+   */
   maxSize?: number;
   recurseSubmodules?: boolean;
   /** Persistent git caches; default `$TMPDIR/weft-git-source/cache`. */
@@ -103,7 +107,11 @@ export async function fetchArtifact(
     return { artifact: previous, changed: false };
   }
   const cacheDir = options.cacheDir ?? join(tmpdir(), 'weft-git-source', 'cache');
-  const gitdir = await fetchCommit(options.url, resolved, { ...remote, cacheDir });
+  const gitdir = await fetchCommit(options.url, resolved, {
+    ...remote,
+    cacheDir,
+    ...(options.maxSize !== undefined ? { maxTransferBytes: transferLimit(options.maxSize) } : {}),
+  });
   const verifiedBy = options.verify
     ? await verifySignatures(options.url, gitdir, resolved, options.verify)
     : undefined;

@@ -112,15 +112,29 @@ export class GitVerificationError extends GitSourceError {
   }
 }
 
-/** The repository content is larger than the configured limit. */
+/**
+ * The repository content is larger than the configured limit (`maxSize`). Not retryable.
+ *
+ * @remarks `what` says which check refused it: `content`, the kept files added up (`size` is their
+ * total so far); or `transfer`, the fetch itself, stopped once it had downloaded more than `limit`
+ * bytes (twice `maxSize` plus 1 MiB), before the pack was all in memory.
+ */
 export class ArtifactTooLargeError extends GitSourceError {
   override name = 'ArtifactTooLargeError';
   readonly size: number;
   readonly limit: number;
-  constructor(url: string, size: number, limit: number) {
-    super(url, `repository content is ${size} bytes, over the limit of ${limit} bytes`, { reason: 'ArtifactTooLarge' });
+  readonly what: 'content' | 'transfer';
+  constructor(url: string, size: number, limit: number, what: 'content' | 'transfer' = 'content') {
+    super(
+      url,
+      what === 'content'
+        ? `repository content is ${size} bytes, over the limit of ${limit} bytes`
+        : `fetch stopped after ${size} bytes, over the ${limit} bytes a repository within maxSize may transfer`,
+      { reason: 'ArtifactTooLarge' },
+    );
     this.size = size;
     this.limit = limit;
+    this.what = what;
   }
 }
 

@@ -14,6 +14,8 @@ import { fetchPack, readTip, recordTip } from './upload-pack.js';
 export interface FetchCommitOptions extends RemoteOptions {
   /** Directory of the persistent per-repository caches. */
   cacheDir: string;
+  /** Stop a transfer past this many bytes with {@link ArtifactTooLargeError} (see `transferLimit`). */
+  maxTransferBytes?: number;
 }
 
 const locks = new Map<string, Promise<unknown>>();
@@ -59,6 +61,7 @@ export function cacheGitdir(cacheDir: string, url: string, shallow: boolean): st
  * @returns the git directory holding the commit.
  * @throws {@link GitRefNotFoundError} when the commit is not on the remote (or not in the branch).
  * @throws {@link GitAuthError} / {@link GitTimeoutError} / {@link GitFetchError} from the transfer.
+ * @throws {@link ArtifactTooLargeError} when the transfer passes `maxTransferBytes`.
  * @example
  * ```ts
  * const gitdir = await fetchCommit(url, resolveRef(url, await listRemoteRefs(url), { branch: 'main' }), { cacheDir });
@@ -87,7 +90,11 @@ export async function fetchCommit(url: string, resolved: ResolvedRef, options: F
     // sends just the objects that are new since it (a deepen would resend the whole tree).
     const incremental = (await readTip(gitdir, tipName)) !== undefined;
     await withRemote(url, { ...options, ...(endpoint.auth ? { auth: endpoint.auth } : {}) }, (http) =>
-      fetchPack(endpoint.url, gitdir, { wants: [want], ...(resolved.shallow && !incremental ? { depth: 1 } : {}) }, http, authHeaders(endpoint.auth)),
+      fetchPack(endpoint.url, gitdir, {
+          wants: [want],
+          ...(resolved.shallow && !incremental ? { depth: 1 } : {}),
+          ...(options.maxTransferBytes !== undefined ? { maxBytes: options.maxTransferBytes } : {}),
+        }, http, authHeaders(endpoint.auth)),
     );
     if (!present()) {
       throw new GitRefNotFoundError(

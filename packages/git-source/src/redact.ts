@@ -12,8 +12,12 @@
 /** What stands in for removed text in the ambiguous cases. */
 const MASK = '***';
 
-/** `scheme://` (WHATWG also takes backslashes after special schemes). */
-const SCHEME = /^[\s\u0000-\u001f]*[A-Za-z][A-Za-z0-9+.-]*:[\\/]{2}/;
+/**
+ * `scheme://` of the schemes a repository URL uses (WHATWG also takes backslashes after special
+ * schemes). Anything else before `://` may be a user name (`token://…@host:path` is scp-like with
+ * a password starting with `//`), so it is not kept.
+ */
+const SCHEME = /^[\s\u0000-\u001f]*(?:https?|ssh|git|git\+ssh|ssh\+git|file|ftps?):[\\/]{2}/i;
 
 interface UrlParts {
   /** `https://`, or '' for scp-like and schemeless forms. */

@@ -145,7 +145,7 @@ describe('credentials in repository URLs', () => {
         );
         expectNoPieces(readable(error), pieces, url);
       }),
-      { numRuns: 150 },
+      { numRuns: 300 },
     );
   });
 
@@ -173,7 +173,7 @@ describe('credentials in repository URLs', () => {
         expect(written.length).toBeGreaterThan(0);
         expectNoPieces([readable(error), JSON.stringify(written), ...events].join('\n'), pieces, url);
       }),
-      { numRuns: 100 },
+      { numRuns: 200 },
     );
   });
 
