@@ -10,6 +10,11 @@ export interface TcpPartition {
   readonly url: string;
   partition(): void;
   heal(): void;
+  /**
+   * Partitions once `bytes` more bytes have gone from the server to the clients (mid-transfer);
+   * resolves with the bytes forwarded by then.
+   */
+  partitionAfter(bytes: number): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -17,6 +22,8 @@ export async function startTcpPartition(target: string): Promise<TcpPartition> {
   const { hostname, port, protocol } = new URL(target);
   const sockets = new Set<Socket>();
   let cut = false;
+  let forwarded = 0;
+  let trip: { at: number; resolve: (bytes: number) => void } | undefined;
   const server: Server = createServer((client) => {
     if (cut) {
       client.destroy();
@@ -31,12 +38,24 @@ export async function startTcpPartition(target: string): Promise<TcpPartition> {
         upstream.destroy();
       });
     }
+    upstream.on('data', (chunk: Buffer) => {
+      forwarded += chunk.length;
+      if (trip && forwarded >= trip.at) {
+        const { resolve } = trip;
+        trip = undefined;
+        result.partition();
+        resolve(forwarded);
+      }
+    });
     client.pipe(upstream).pipe(client);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address() as { port: number };
-  return {
+  const result: TcpPartition = {
     url: `${protocol}//127.0.0.1:${address.port}`,
+    partitionAfter(bytes) {
+      return new Promise((resolve) => (trip = { at: forwarded + bytes, resolve }));
+    },
     partition() {
       cut = true;
       for (const socket of sockets) socket.destroy();
@@ -50,4 +69,5 @@ export async function startTcpPartition(target: string): Promise<TcpPartition> {
         server.close(() => resolve());
       }),
   };
+  return result;
 }

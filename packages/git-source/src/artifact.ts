@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
 import { parseDuration } from '@weft/reconcile-core';
-import { GitSourceError } from './errors.js';
+import { ArtifactStorageError, GitSourceError } from './errors.js';
 import { redactUrl } from './redact.js';
 import { fetchCommit } from './fetch.js';
 import { transferLimit } from './upload-pack.js';
@@ -79,7 +79,7 @@ export interface FetchArtifactResult {
  * Nothing is half-applied: the new artifact becomes `latest` only after its file is
  * completely written; on any failure the previous artifact stays the latest.
  *
- * @throws {@link GitSourceError} subclasses: auth, timeout, fetch, missing ref, verification, size, unsupported feature.
+ * @throws {@link GitSourceError} subclasses: auth, timeout, fetch, missing ref, verification, size, unsupported feature, storage ({@link ArtifactStorageError}).
  * @throws the signal's reason when aborted.
  * @example
  * ```ts
@@ -128,7 +128,10 @@ export async function fetchArtifact(
   const bytes = writeTarGz(entries);
   const storage = options.storage ?? new ArtifactStorage(join(tmpdir(), 'weft-git-source', 'artifacts'));
   const sourceKey = options.sourceKey ?? `${options.url}#${JSON.stringify(options.ref ?? {})}`;
-  const stored = await storage.put(sourceKey, revision, bytes, context.signal ? { signal: context.signal } : {});
+  const stored = await storage.put(sourceKey, revision, bytes, context.signal ? { signal: context.signal } : {}).catch((error: unknown) => {
+    if (context.signal?.aborted) throw error;
+    throw new ArtifactStorageError(options.url, error);
+  });
   const artifact: GitArtifact = {
     ...stored,
     url: redactUrl(options.url),

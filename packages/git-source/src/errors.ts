@@ -139,6 +139,23 @@ export class ArtifactTooLargeError extends GitSourceError {
 }
 
 /**
+ * The artifact could not be stored (no space left, a read-only or missing directory): Flux's
+ * `StorageOperationFailed`. Retryable (space may be freed); the previous artifact stays the latest,
+ * whole, and nothing of the failed one is left behind.
+ */
+export class ArtifactStorageError extends GitSourceError {
+  override name = 'ArtifactStorageError';
+  /** The file system's error code (`ENOSPC`, `EROFS`, `EACCES`, …), when it gave one. */
+  readonly code: string | undefined;
+  constructor(url: string, cause: unknown) {
+    const code = (cause as { code?: unknown } | undefined)?.code;
+    const detail = typeof code === 'string' ? `${code}: ${(cause as Error).message.replace(/^[A-Z]+: /, '')}` : cause instanceof Error ? cause.message : String(cause);
+    super(url, `storing the artifact failed (${detail}); the previous artifact is still served`, { reason: 'ArchiveOperationFailed', cause, retryable: true });
+    this.code = typeof code === 'string' ? code : undefined;
+  }
+}
+
+/**
  * Whether a value is a {@link GitSourceError}.
  *
  * @example

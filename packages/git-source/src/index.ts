@@ -33,6 +33,7 @@ export {
   ArtifactTooLargeError,
   isGitSourceError,
   InvalidGitUrlError,
+  ArtifactStorageError,
 } from './errors.js';
 export { redactUrl, redactSecrets } from './redact.js';
 export { type GitAuth, authFromSecretData, remoteEndpoint } from './transport.js';
