@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { isMergeError, updateManagedFields, type JsonObject } from '@weft/merge';
 import { applyBuiltinDefaults } from './builtin-defaults.js';
 import { crdCleanupFinalizer, crdProblems, defaultCrd, establishedStatus } from './crd-lifecycle.js';
-import { collectGarbage } from './garbage-collector.js';
 import { managedFieldsAfterUpdate, type FieldManagerIdentity } from './managed-fields.js';
 import { annotationProblems, finalizerProblems, labelProblems } from './metadata-validation.js';
 import { generateName, nameProblems } from './object-names.js';
@@ -315,7 +314,7 @@ export function commitWrite(state: ServerState, resource: ResourceDefinition, pr
   if (isCrdResource(resource) && !stored.metadata.deletionTimestamp) state.registry.serveCrd(stored);
   // The garbage collector also notices dependents whose owners are already gone, and namespaces
   // whose finalizers a write removed.
-  if ((stored.metadata.ownerReferences ?? []).length > 0 || stored.metadata.deletionTimestamp) state.schedule(() => collectGarbage(state));
+  if ((stored.metadata.ownerReferences ?? []).length > 0 || stored.metadata.deletionTimestamp) state.scheduleGarbageCollection();
   return stored;
 }
 
@@ -326,5 +325,5 @@ export function onRemoved(state: ServerState, resource: ResourceDefinition, remo
     state.registry.unserveCrd(removed.metadata.name!);
     for (const gone of served.slice(0, 1)) state.store.dropTable(gone);
   }
-  state.schedule(() => collectGarbage(state));
+  state.scheduleGarbageCollection();
 }
