@@ -5,6 +5,7 @@ import { ConfigMapKind, KubeClient, NamespaceKind, createLogger, watch, type Kub
 import { type GitRepository, GitRepositoryKind } from '@weft/git-source';
 import { type Kustomization, type KustomizationSpec, KustomizationKind, createGitOpsManager, installGitOpsCrds } from '@weft/delivery';
 import type { Subscription } from 'rxjs';
+import { eventually } from '@weft/testkit';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { clusterKubeConfig, describeCluster, testNamespace } from '../support/cluster';
 import { startGitServer, type GitServer, type TestRepo } from '../support/git-server';
@@ -55,15 +56,13 @@ describeCluster('Kustomizations that share objects, and the dry-run gate, on the
   const kustomization = (name: string, spec: Partial<KustomizationSpec> & Pick<KustomizationSpec, 'sourceRef'>) =>
     client.create({ apiVersion: KustomizationKind.apiVersion, kind: 'Kustomization', metadata: { name, namespace }, spec: { interval: '2s', prune: true, ...spec } } as Kustomization);
   const ready = (object: Kustomization) => object.status?.conditions?.find((condition) => condition.type === 'Ready');
-  async function until(name: string, check: (object: Kustomization) => boolean, timeoutMs = 45_000): Promise<Kustomization> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
+  /** The Kustomization once `check` holds (its status quoted when it never does). */
+  const until = (name: string, check: (object: Kustomization) => boolean, timeoutMs = 45_000) =>
+    eventually(`Kustomization ${name} to match`, async () => {
       const object = await client.get(KustomizationKind, name, { namespace });
-      if (check(object)) return object;
-      if (Date.now() > deadline) throw new Error(`Kustomization ${name} never matched; status: ${JSON.stringify(object.status, null, 1)}`);
-      await new Promise((resolve) => setTimeout(resolve, 150));
-    }
-  }
+      if (!check(object)) throw new Error(`status: ${JSON.stringify(object.status)}`);
+      return object;
+    }, { timeoutMs });
   /** Every change the apiserver makes to one ConfigMap from now on (whoever writes it). */
   function recordChanges(name: string): { changes: string[]; subscription: Subscription } {
     const changes: string[] = [];

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { ConfigMapKind, EventKind, KubeClient, NamespaceKind, createLogger, type ReconcileOutcome } from '@weft/reconcile-core';
 import type { DriftEvent } from '@weft/drift';
 import { GitRepositoryKind, type GitRepository } from '@weft/git-source';
-import { type GitServer, type InMemoryApiServer, startApiServer, startGitServer } from '@weft/testkit';
+import { type GitServer, type InMemoryApiServer, startApiServer, startGitServer, eventually } from '@weft/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Kustomization, KustomizationKind, createGitOpsManager, installGitOpsCrds } from '../index.js';
 
@@ -50,15 +50,13 @@ describe('the GitOps operator on the in-memory API server', () => {
 
   const get = (name: string) => client.get(KustomizationKind, name, { namespace });
   const ready = (object: Kustomization) => object.status?.conditions?.find((condition) => condition.type === 'Ready');
-  async function until(name: string, check: (object: Kustomization) => boolean, timeoutMs = 20_000): Promise<Kustomization> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const object = await get(name);
-      if (check(object)) return object;
-      if (Date.now() > deadline) throw new Error(`Kustomization ${name} never matched; status: ${JSON.stringify(object.status)}`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
+  /** The Kustomization once `check` holds (its status quoted when it never does). */
+  const until = (name: string, check: (object: Kustomization) => boolean, timeoutMs = 20_000) =>
+    eventually(`Kustomization ${name} to match`, async () => {
+      const object = await client.get(KustomizationKind, name, { namespace });
+      if (!check(object)) throw new Error(`status: ${JSON.stringify(object.status)}`);
+      return object;
+    }, { timeoutMs });
 
   it('applies a path of a GitRepository, follows new commits and prunes what left git', async () => {
     const repo = await git.createRepo('app', {

@@ -38,16 +38,5 @@ export function recordWrites(client: ClusterClient, apiVersion: string, kind: st
   return { writes, ready, stop: () => controller.abort() };
 }
 
-/** Polls until `probe` returns something other than undefined. */
-export async function eventually<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
 /** Lets the event loop and the loopback server run for a while. */
 export const settle = (ms = 300) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -4,7 +4,8 @@ import type { KubeObject } from '@weft/reconcile-core';
 import { applySet } from '../apply.js';
 import { correctDrift } from '../correct-drift.js';
 import type { ApplyOutcome, BuildOutcome, PipelineOutcome } from '../outcome.js';
-import { configMap, eventually, inMemoryCluster, invalidConfigMap, recordWrites, settle } from './in-memory.js';
+import { eventually } from '@weft/testkit';
+import { configMap, inMemoryCluster, invalidConfigMap, recordWrites, settle } from './in-memory.js';
 
 /** The operators on testkit's in-memory API server: the stream semantics, with a real apiserver protocol behind them. */
 describe('the applySet and correctDrift operators', () => {

@@ -5,7 +5,8 @@ import { DryRunError } from '../errors.js';
 import { inventoryOf } from '../inventory.js';
 import { prune } from '../prune.js';
 import { watchDrift, type DriftEvent } from '../watch-drift.js';
-import { configMap, eventually, inMemoryCluster, invalidConfigMap, recordWrites, settle } from './in-memory.js';
+import { eventually } from '@weft/testkit';
+import { configMap, inMemoryCluster, invalidConfigMap, recordWrites, settle } from './in-memory.js';
 
 const a = { name: 'a', namespace: 'apps' };
 const b = { name: 'b', namespace: 'apps' };
