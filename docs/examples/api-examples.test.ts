@@ -14,8 +14,8 @@ const sources = sampleSources(here).filter((source) => source.file.endsWith('-ap
 /** Each `@example` code block of a package's sources, with the file and line it is on. */
 function examplesOf(pkg: string): { where: string; code: string }[] {
   const dir = join(root, 'packages', pkg, 'src');
-  return readdirSync(dir)
-    .filter((file) => file.endsWith('.ts'))
+  return (readdirSync(dir, { recursive: true }) as string[])
+    .filter((file) => file.endsWith('.ts') && !file.includes('__tests__'))
     .flatMap((file) => {
       const text = readFileSync(join(dir, file), 'utf8');
       return [...text.matchAll(/@example\s*\n\s*\*\s*```ts\n([\s\S]*?)\n\s*\*\s*```/g)].map((match) => ({

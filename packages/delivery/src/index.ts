@@ -10,10 +10,10 @@
  * Guide: [the delivery pipeline](../../../docs/delivery-pipeline.md).
  */
 export { type SourceRevision, type SourceOutcome, gitRevisions } from './source.js';
-export { artifactFs } from './artifact-fs.js';
-export { ArtifactReader, type ArtifactReaderOptions } from './artifact-reader.js';
-export { untar } from './untar.js';
-export { ArtifactError } from './errors.js';
+export { artifactFs } from './artifact/artifact-fs.js';
+export { ArtifactReader, type ArtifactReaderOptions } from './artifact/artifact-reader.js';
+export { untar } from './artifact/untar.js';
+export { ArtifactError } from './artifact/artifact-error.js';
 export { buildManifests, type BuildManifestsOptions, type BuiltManifests } from './build-manifests.js';
 export { kustomizeBuild, buildRevision, type KustomizeBuildOptions } from './kustomize-build.js';
 export { deliveryPipeline, type DeliveryPipelineOptions } from './pipeline.js';
@@ -28,7 +28,7 @@ export {
   type DependencyReference,
   type NamespacedObjectKindReference,
   type SubstituteReference,
-} from './kustomization.js';
-export { KustomizationReconciler, KUSTOMIZE_FIELD_MANAGER, type KustomizationReconcilerOptions } from './kustomization-reconciler.js';
-export { kustomizationController } from './kustomization-controller.js';
+} from './kustomization/kustomization.js';
+export { KustomizationReconciler, KUSTOMIZE_FIELD_MANAGER, type KustomizationReconcilerOptions } from './kustomization/reconciler.js';
+export { kustomizationController } from './kustomization/controller.js';
 export { createGitOpsManager, installGitOpsCrds, gitOpsCrds, type GitOpsOperatorOptions } from './manager.js';

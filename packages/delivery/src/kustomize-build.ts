@@ -2,8 +2,8 @@ import { setMaxListeners } from 'node:events';
 import type { BuildOutcome } from '@weft/drift';
 import type { PostBuildOptions } from '@weft/kustomize-lite';
 import { Observable, of, switchMap, type OperatorFunction } from 'rxjs';
-import { artifactFs } from './artifact-fs.js';
-import { ArtifactReader } from './artifact-reader.js';
+import { artifactFs } from './artifact/artifact-fs.js';
+import { ArtifactReader } from './artifact/artifact-reader.js';
 import { buildManifests } from './build-manifests.js';
 import type { SourceOutcome, SourceRevision } from './source.js';
 

@@ -14,10 +14,10 @@ import {
 } from '@weft/reconcile-core';
 import { ArtifactStorage, GitRepositoryKind, GitRepositoryReconciler, gitRepositoryController } from '@weft/git-source';
 import type { DriftEvent } from '@weft/drift';
-import { ArtifactReader } from './artifact-reader.js';
-import { KustomizationKind } from './kustomization.js';
-import { kustomizationController } from './kustomization-controller.js';
-import { KustomizationReconciler } from './kustomization-reconciler.js';
+import { ArtifactReader } from './artifact/artifact-reader.js';
+import { KustomizationKind } from './kustomization/kustomization.js';
+import { kustomizationController } from './kustomization/controller.js';
+import { KustomizationReconciler } from './kustomization/reconciler.js';
 
 /** Options of {@link createGitOpsManager}. */
 export interface GitOpsOperatorOptions {

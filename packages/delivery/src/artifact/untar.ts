@@ -1,7 +1,7 @@
 import { posix } from 'node:path';
 import type { ArtifactEntry } from '@weft/git-source';
 import { leavesRoot } from './artifact-fs.js';
-import { ArtifactError } from './errors.js';
+import { ArtifactError } from './artifact-error.js';
 
 const BLOCK = 512;
 

@@ -1,7 +1,7 @@
 import type { ApplyOutcome, BuildOutcome, ClusterClient, PipelineOutcome } from '@weft/drift';
 import { Subject, type Subscription } from 'rxjs';
-import { deliveryPipeline, type DeliveryPipelineOptions } from './pipeline.js';
-import type { SourceRevision } from './source.js';
+import { deliveryPipeline, type DeliveryPipelineOptions } from '../pipeline.js';
+import type { SourceRevision } from '../source.js';
 
 /** What one revision pushed through a Kustomization's pipeline came to: its build failure, or its apply outcome. */
 export type DeliveryResult = Exclude<BuildOutcome, { ok: true }> | ApplyOutcome;

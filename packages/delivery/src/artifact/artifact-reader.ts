@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import type { ArtifactStorage, GitRepositoryArtifact } from '@weft/git-source';
 import type { KustomizeFs } from '@weft/kustomize-lite';
 import { artifactFs } from './artifact-fs.js';
-import { ArtifactError } from './errors.js';
+import { ArtifactError } from './artifact-error.js';
 import { untar } from './untar.js';
 
 const gunzipAsync = promisify(gunzip);

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import {
   type ObjectRef,
@@ -35,15 +36,14 @@ import {
   summarizeChangeSet,
   wait,
 } from '@weft/drift';
-import { createHash } from 'node:crypto';
-import { ArtifactReader } from './artifact-reader.js';
-import { ArtifactError } from './errors.js';
-import { KustomizationDelivery } from './kustomization-delivery.js';
+import { ArtifactReader } from '../artifact/artifact-reader.js';
+import { ArtifactError } from '../artifact/artifact-error.js';
+import { KustomizationDelivery } from './delivery.js';
 import { type Kustomization, type KustomizationSpec, type KustomizationStatus } from './kustomization.js';
-import { KustomizationStatusWriter } from './kustomization-status.js';
+import { KustomizationStatusWriter } from './status.js';
 import { claimStands, conflictsOf, describeConflicts, keptForAnother, ownerOfKustomization } from './ownership-conflicts.js';
 import { SourceCache } from './source-cache.js';
-import type { SourceRevision } from './source.js';
+import type { SourceRevision } from '../source.js';
 
 /** The field manager of Weft's Kustomization applies (Flux's is `kustomize-controller`). */
 export const KUSTOMIZE_FIELD_MANAGER = 'weft-kustomize';
@@ -167,11 +167,6 @@ export class KustomizationReconciler extends Reconciler<Kustomization> {
     this.deliveries.clear();
     this.sources?.close();
     this.sources = undefined;
-  }
-
-  /** How many Kustomizations have a pipeline running (for tests and metrics). */
-  get driftWatchCount(): number {
-    return this.deliveries.size;
   }
 
   override async reconcile(kustomization: Kustomization, context: ReconcileContext<Kustomization>): Promise<Result | void> {
