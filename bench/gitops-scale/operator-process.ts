@@ -2,10 +2,11 @@
 // operator.ts bundled to one JavaScript file by esbuild, as an operator is deployed (compiled, no
 // TypeScript loader in the process); BENCH_LOADER=tsx runs the sources through tsx instead (the
 // CPU profile then names the source files).
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildSync } from 'esbuild';
 import type { OperatorMessage } from './operator';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -25,25 +26,24 @@ export interface OperatorOptions {
   workDir: string;
 }
 
-/** Bundles operator.ts and everything it imports into one ES module. */
+/** Bundles operator.ts and everything it imports into one ES module (esbuild is @weft/bench's own dependency). */
 function bundleOperator(workDir: string): string {
   const outfile = join(workDir, 'operator.mjs');
-  const result = spawnSync(
-    join(root, 'node_modules', '.bin', 'esbuild'),
-    [
-      join(here, 'operator.ts'),
-      '--bundle',
-      '--platform=node',
-      '--target=node20',
-      '--format=esm',
-      `--outfile=${outfile}`,
-      '--log-level=error',
+  try {
+    buildSync({
+      entryPoints: [join(here, 'operator.ts')],
+      bundle: true,
+      platform: 'node',
+      target: 'node20',
+      format: 'esm',
+      outfile,
+      logLevel: 'error',
       // CommonJS dependencies inside an ES module bundle call require().
-      "--banner:js=import { createRequire as createRequireForBundle } from 'node:module'; const require = createRequireForBundle(import.meta.url);",
-    ],
-    { cwd: root, encoding: 'utf8' },
-  );
-  if (result.status !== 0) throw new Error(`esbuild could not bundle operator.ts: ${result.stderr || result.error?.message}`);
+      banner: { js: "import { createRequire as createRequireForBundle } from 'node:module'; const require = createRequireForBundle(import.meta.url);" },
+    });
+  } catch (error) {
+    throw new Error(`esbuild could not bundle operator.ts: ${error instanceof Error ? error.message : String(error)}`);
+  }
   return outfile;
 }
 
