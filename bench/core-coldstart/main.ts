@@ -4,11 +4,13 @@
 // with the defaults), each in a fresh process, best of two rounds; the last line's baseline is
 // controller-runtime. Also: cache bytes per object with and without managedFields.
 import { spawnSync } from 'node:child_process';
-import { loadavg } from 'node:os';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { kubeTransport } from '@weft/reconcile-core';
 import { startControlPlane } from '@weft/testkit';
+import { bundleForNode } from '../bundle.ts';
 import { goPeer } from '../go-peer.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -17,6 +19,10 @@ const count = Number(process.env['BENCH_COUNT'] ?? '10000');
 const namespace = 'coldstart';
 const concurrency = 16;
 const controllerRuntimePeer = join(goPeer('controller-runtime-peer'), 'controller-runtime-peer');
+// The Node consumers run bundled under plain node, so their peak RSS is theirs and not tsx's.
+const bundleDir = mkdtempSync(join(tmpdir(), 'weft-bench-coldstart-'));
+const consumerBundle = bundleForNode(join(here, 'consumer.ts'), bundleDir, 'consumer');
+process.on('exit', () => rmSync(bundleDir, { recursive: true, force: true }));
 
 interface Figures {
   mode: string;
@@ -51,7 +57,7 @@ function consume(mode: string): Figures {
   const [command, args] =
     mode === 'controller-runtime'
       ? [controllerRuntimePeer, ['coldstart', '-kubeconfig', controlPlane.kubeconfigPath, '-namespace', namespace, '-count', String(count), '-concurrency', String(concurrency)]]
-      : ['pnpm', ['exec', 'tsx', join(here, 'consumer.ts'), mode]];
+      : [process.execPath, [consumerBundle, mode]];
   const result = spawnSync(command, args, { cwd: root, encoding: 'utf8', env, timeout: 300_000 });
   const line = result.stdout.trim().split('\n').at(-1) ?? '';
   if (result.status !== 0 || !line.startsWith('{')) throw new Error(`consumer ${mode} failed (${result.status}): ${result.stderr.slice(-2000)}`);

@@ -14,12 +14,13 @@
 // the last rate's.
 import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { kubeTransport } from '@weft/reconcile-core';
 import { startControlPlane } from '@weft/testkit';
+import { bundleForNode } from '../bundle.ts';
 import { goPeer } from '../go-peer.ts';
 import { type LoadReply, namespace, type Observation, type ObserverReply, type Update } from './protocol.ts';
 
@@ -31,6 +32,10 @@ const objects = 100;
 // this machine's scheduling noise, the yardstick for "weft over the floor".
 const observerModes = ['floor', 'floor-2', 'weft', 'controller-runtime', 'baseline'] as const;
 const controllerRuntimePeer = join(goPeer('controller-runtime-peer'), 'controller-runtime-peer');
+// The Node processes run bundled under plain node (no tsx loader in them): their RSS is their own.
+const bundleDir = mkdtempSync(join(tmpdir(), 'weft-bench-latency-'));
+const bundles = new Map(['observer', 'load'].map((name) => [`${name}.ts`, bundleForNode(join(here, `${name}.ts`), bundleDir, name)]));
+process.on('exit', () => rmSync(bundleDir, { recursive: true, force: true }));
 type ObserverMode = (typeof observerModes)[number];
 // BENCH_PROFILE=weft,baseline writes V8 CPU profiles of those processes (from ready to stop) to BENCH_PROFILE_DIR.
 const profiled = new Set((process.env['BENCH_PROFILE'] ?? '').split(',').filter(Boolean));
@@ -64,7 +69,7 @@ class Child<Reply extends { type: string }> {
       this.wake?.();
     };
     if (file.endsWith('.ts')) {
-      this.process = fork(join(here, file), args, { env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      this.process = fork(bundles.get(file)!, args, { env, execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
       this.process.on('message', receive);
     } else {
       this.process = spawn(file, args, { env, stdio: ['pipe', 'pipe', 'inherit'] });
@@ -102,7 +107,7 @@ const observers = new Map<ObserverMode, Child<ObserverReply>>(observerModes.map(
 const load = new Child<LoadReply | { type: 'ready' }>('load generator', 'load.ts');
 await Promise.all([...[...observers.values()].map((child) => child.next('ready')), load.next('ready')]);
 await new Promise((resolve) => setTimeout(resolve, 1_000));
-console.log(`processes: load generator, ${observerModes.join(', ')}, each its own Node process beside kube-apiserver + etcd; times are wall clock (performance.timeOrigin + now); latency = observer's time - PATCH response time (negative: the event arrived before the response)`);
+console.log(`processes: load generator, ${observerModes.join(', ')}, each its own process (Node ones bundled, run without tsx; controller-runtime the Go peer) beside kube-apiserver + etcd; times are wall clock (performance.timeOrigin + now); latency = observer's time - PATCH response time (negative: the event arrived before the response)`);
 // Drop what the observers saw of the seeding; their CPU so far (start-up, first list) is not the run's.
 const startupCpuMs = new Map<ObserverMode, number>();
 for (const [mode, child] of observers) {

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildSync } from 'esbuild';
+import { bundleForNode } from '../bundle.ts';
 import type { OperatorMessage } from './operator';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -24,27 +24,6 @@ export interface OperatorOptions {
   loader?: 'bundle' | 'tsx';
   /** Where the bundle is written. */
   workDir: string;
-}
-
-/** Bundles operator.ts and everything it imports into one ES module (esbuild is @weft/bench's own dependency). */
-function bundleOperator(workDir: string): string {
-  const outfile = join(workDir, 'operator.mjs');
-  try {
-    buildSync({
-      entryPoints: [join(here, 'operator.ts')],
-      bundle: true,
-      platform: 'node',
-      target: 'node20',
-      format: 'esm',
-      outfile,
-      logLevel: 'error',
-      // CommonJS dependencies inside an ES module bundle call require().
-      banner: { js: "import { createRequire as createRequireForBundle } from 'node:module'; const require = createRequireForBundle(import.meta.url);" },
-    });
-  } catch (error) {
-    throw new Error(`esbuild could not bundle operator.ts: ${error instanceof Error ? error.message : String(error)}`);
-  }
-  return outfile;
 }
 
 export interface OperatorFigures {
@@ -80,7 +59,7 @@ function rssKb(pid: number): number {
 }
 
 export function startOperator(options: OperatorOptions): RunningOperator {
-  const entry = options.loader === 'tsx' ? ['--import', 'tsx', join(here, 'operator.ts')] : [bundleOperator(options.workDir)];
+  const entry = options.loader === 'tsx' ? ['--import', 'tsx', join(here, 'operator.ts')] : [bundleForNode(join(here, 'operator.ts'), options.workDir, 'operator')];
   const spawnedAt = Date.now();
   const profileArgs = options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] : [];
   const child = spawn(process.execPath, [...profileArgs, ...entry], {
