@@ -24,6 +24,8 @@ export interface OperatorOptions {
   loader?: 'bundle' | 'tsx';
   /** Where the bundle is written. */
   workDir: string;
+  /** Serve only this shard (the operator's `--shard-key`); absent: the one, unsharded operator. */
+  shard?: string | undefined;
 }
 
 export interface OperatorFigures {
@@ -71,6 +73,7 @@ export function startOperator(options: OperatorOptions): RunningOperator {
       BENCH_STORAGE_DIR: options.storageDir,
       BENCH_NAMESPACE: options.namespace,
       BENCH_CONCURRENCY: String(options.concurrency),
+      BENCH_SHARD: options.shard ?? '',
     },
   });
   const outcomes: OperatorFigures['outcomes'] = [];
