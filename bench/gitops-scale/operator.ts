@@ -36,6 +36,10 @@ const onOutcome = (outcome: unknown) => send({ type: 'outcome', at: Date.now(), 
 const concurrency = Number(process.env['BENCH_CONCURRENCY'] ?? '4');
 const storageDir = process.env['BENCH_STORAGE_DIR']!;
 const namespace = process.env['BENCH_NAMESPACE']!;
+if (process.env['BENCH_SHARD']) {
+  // createGitOpsManager takes no shard yet: three unsharded operators would each reconcile the whole fleet.
+  throw new Error('BENCH_SHARDS: the gitops operator has no shard option yet');
+}
 const manager = createGitOpsManager({
   kubeConfig,
   storageDir,
