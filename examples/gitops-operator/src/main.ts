@@ -4,8 +4,8 @@
  * Without `--kubeconfig` it runs in-cluster when it finds a service account, else with
  * `KUBECONFIG` or `~/.kube/config` (client-node's `loadFromDefault`). `--in-memory` starts
  * `@weft/testkit`'s in-memory API server and runs against it (prints its kubeconfig path, for
- * `kubectl`). Ctrl-C (or SIGTERM) shuts down gracefully: in-flight reconciles finish, the Lease is
- * released.
+ * `kubectl`). Leader election is on unless `--no-leader-elect`. Ctrl-C (or SIGTERM) shuts down
+ * gracefully: in-flight reconciles finish, the Lease is released.
  */
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { createLogger } from '@weft/reconcile-core';
 import { type InMemoryApiServer, startApiServer } from '@weft/testkit';
-import { cliUsage, parseCliOptions } from './cli-options.js';
+import { CliUsageError, cliUsage, parseCliOptions } from './cli-options.js';
 import { createGitOpsManager, installGitOpsCrds } from './manager.js';
 
 async function main(): Promise<void> {
@@ -23,6 +23,11 @@ async function main(): Promise<void> {
     return;
   }
   const logger = createLogger({ level: options.logLevel });
+  if (options.shard !== undefined) {
+    // The flags parse; createGitOpsManager takes its shard once the delivery package has landed
+    // (issue 19). Running unsharded instead would reconcile every shard's objects.
+    throw new CliUsageError('--shard-key / --shard-main: createGitOpsManager takes no shard yet');
+  }
 
   const shutdown = new AbortController();
   const stop = (signal: NodeJS.Signals) => {
