@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { createLogger } from '@weft/reconcile-core';
 import { type InMemoryApiServer, startApiServer } from '@weft/testkit';
-import { CliUsageError, cliUsage, parseCliOptions } from './cli-options.js';
+import { cliUsage, parseCliOptions } from './cli-options.js';
 import { createGitOpsManager, installGitOpsCrds } from './manager.js';
 
 async function main(): Promise<void> {
@@ -26,7 +26,7 @@ async function main(): Promise<void> {
   if (options.shard !== undefined) {
     // The flags parse; createGitOpsManager takes its shard once the delivery package has landed
     // (issue 19). Running unsharded instead would reconcile every shard's objects.
-    throw new CliUsageError('--shard-key / --shard-main: createGitOpsManager takes no shard yet');
+    throw new Error('--shard-key / --shard-main: createGitOpsManager takes no shard yet');
   }
 
   const shutdown = new AbortController();
