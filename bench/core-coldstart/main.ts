@@ -52,12 +52,15 @@ await Promise.all(
 transport.close();
 console.log(`seeded ${count} ConfigMaps in ${((performance.now() - seedStarted) / 1000).toFixed(1)} s`);
 
+/** BENCH_PROFILE=<dir>: each Node consumer writes a V8 CPU profile there (summarise with bench/gitops-scale/profile-summary.ts). */
+const profileArgs = (mode: string) => (process.env['BENCH_PROFILE'] ? ['--cpu-prof', `--cpu-prof-dir=${join(process.env['BENCH_PROFILE'], mode)}`] : []);
+
 function consume(mode: string): Figures {
   const env = { ...process.env, BENCH_KUBECONFIG: controlPlane.kubeconfigPath, BENCH_NAMESPACE: namespace, BENCH_COUNT: String(count), BENCH_CONCURRENCY: String(concurrency) };
   const [command, args] =
     mode === 'controller-runtime'
       ? [controllerRuntimePeer, ['coldstart', '-kubeconfig', controlPlane.kubeconfigPath, '-namespace', namespace, '-count', String(count), '-concurrency', String(concurrency)]]
-      : [process.execPath, [consumerBundle, mode]];
+      : [process.execPath, [...profileArgs(mode), consumerBundle, mode]];
   const result = spawnSync(command, args, { cwd: root, encoding: 'utf8', env, timeout: 300_000 });
   const line = result.stdout.trim().split('\n').at(-1) ?? '';
   if (result.status !== 0 || !line.startsWith('{')) throw new Error(`consumer ${mode} failed (${result.status}): ${result.stderr.slice(-2000)}`);

@@ -23,11 +23,6 @@ async function main(): Promise<void> {
     return;
   }
   const logger = createLogger({ level: options.logLevel });
-  if (options.shard !== undefined) {
-    // The flags parse; createGitOpsManager takes its shard once the delivery package has landed
-    // (issue 19). Running unsharded instead would reconcile every shard's objects.
-    throw new Error('--shard-key / --shard-main: createGitOpsManager takes no shard yet');
-  }
 
   const shutdown = new AbortController();
   const stop = (signal: NodeJS.Signals) => {
@@ -61,6 +56,7 @@ async function main(): Promise<void> {
       ...(options.metricsPort !== undefined ? { metrics: { port: options.metricsPort } } : {}),
       ...(options.healthPort !== undefined ? { health: { port: options.healthPort } } : {}),
       ...(options.leaderElection ? { leaderElection: options.leaderElection } : {}),
+      ...(options.shard !== undefined ? { shard: options.shard } : {}),
       ...(options.concurrency !== undefined ? { kustomizationConcurrency: options.concurrency } : {}),
       ...(options.driftWatch ? {} : { driftWatch: false }),
     });
