@@ -4,8 +4,8 @@
 // the `stop` message (or SIGTERM, which the Manager handles).
 import { KubeConfig } from '@kubernetes/client-node';
 import { createGitOpsManager } from '@weft/example-gitops-operator';
-import { parseCliOptions } from '../../examples/gitops-operator/src/cli-options.ts';
 import { createLogger } from '@weft/reconcile-core';
+import { parseCliOptions } from '../../examples/gitops-operator/src/cli-options.ts';
 
 export type OperatorMessage =
   | { type: 'starting'; at: number }

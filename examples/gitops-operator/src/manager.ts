@@ -1,10 +1,9 @@
 import { join } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
+import type { Duration, ShardSpec } from '@weft/reconcile-core';
 import type { Logger } from 'pino';
 import {
-  type Duration,
   type HealthServer,
-  type ShardSpec,
   type ReconcileOutcome,
   EventRecorder,
   KubeClient,
