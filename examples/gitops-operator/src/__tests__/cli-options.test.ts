@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { CliUsageError, parseCliOptions, shardLeaseName } from '../cli-options.js';
 
@@ -41,6 +43,17 @@ describe('the command line', () => {
     const names = new Set([one, several, main, parseCliOptions([], {})].map((options) => options.leaderElection?.name));
     expect(names.size).toBe(4);
     expect(parseCliOptions(['--shard-key', 'shard1', '--leader-election-id', 'mine'], {}).leaderElection?.name).toBe('mine');
+  });
+
+  it("gives main.ts what the README's snippet shows, with deploy/'s flags in deploy/'s namespace", () => {
+    const deploy = new URL('../../deploy/', import.meta.url);
+    const namespace = (parseAllDocuments(readFileSync(new URL('kustomization.yaml', deploy), 'utf8'))[0]!.toJS() as { namespace: string }).namespace;
+    const deployment = parseAllDocuments(readFileSync(new URL('deployment.yaml', deploy), 'utf8'))
+      .map((document) => document.toJS() as { kind: string; spec?: { template: { spec: { containers: { args: string[] }[] } } } })
+      .find((object) => object.kind === 'Deployment')!;
+    const options = parseCliOptions(deployment.spec!.template.spec.containers[0]!.args, { POD_NAMESPACE: namespace });
+    expect(options).toMatchObject({ storageDir: '/data', metricsPort: 8080, healthPort: 9440, leaderElection: { name: 'weft-gitops-operator', namespace: 'weft-system' } });
+    expect(options.shard).toBeUndefined();
   });
 
   it('refuses what does not parse, naming the flag', () => {
