@@ -14,7 +14,7 @@
 // operator's shard flags, each run on a fresh control plane; the last line then compares the N
 // shards (weft) with the one process (baseline).
 //
-// Environment: BENCH_APPS (default 200), BENCH_NODES (kwok nodes, default 3), BENCH_TIMEOUT_S
+// Environment: BENCH_APPS (default 200), BENCH_NODES (kwok nodes, default one per 200 apps, 3 at least), BENCH_TIMEOUT_S
 // (default 180), BENCH_CPU_PROF=<dir> (write a V8 CPU profile of the operator there),
 // BENCH_LOG_LEVEL (operator log level, default warn), BENCH_CONCURRENCY (Kustomizations reconciled at once,
 // default 50), BENCH_LOADER=tsx (run the operator's sources through tsx instead of an esbuild
@@ -36,7 +36,8 @@ import { measureClusterFloor } from './floor';
 
 const NodeKind = resourceKind<KubeObject>({ apiVersion: 'v1', kind: 'Node', plural: 'nodes', namespaced: false });
 const apps = Number(process.env['BENCH_APPS'] ?? '200');
-const nodes = Number(process.env['BENCH_NODES'] ?? '3');
+// kwok nodes take 250 Pods each (testkit's node capacity): enough nodes for every app's Pod, three at least.
+const nodes = Number(process.env['BENCH_NODES'] ?? String(Math.max(3, Math.ceil(apps / 200))));
 const timeoutMs = Number(process.env['BENCH_TIMEOUT_S'] ?? '180') * 1000;
 const concurrency = Number(process.env['BENCH_CONCURRENCY'] ?? '50');
 const loader = process.env['BENCH_LOADER'] === 'tsx' ? 'tsx' : 'bundle';
