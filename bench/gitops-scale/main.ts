@@ -59,13 +59,17 @@ async function runFleet(shards: number): Promise<RunResult> {
   // The default /24 service range holds fewer than 256 Services; the fleet needs one per app. The
   // controller manager's and scheduler's clients get 200 requests per second instead of 20 and 50:
   // at the defaults, creating the Pods of 200 Deployments alone takes the controller manager
-  // about a minute, whoever applied the Deployments.
+  // about a minute, whoever applied the Deployments. The node monitor waits 10 minutes instead of
+  // 50 s for a heartbeat: on a loaded machine kwok's heartbeats come late, the controller manager
+  // then marks the nodes unreachable and every Pod not Ready (seen at 1,000 apps: all Deployments
+  // unavailable minutes into the run, whatever applied them).
   const clientRate = ['--kube-api-qps=200', '--kube-api-burst=400'];
+  const nodeMonitor = ['--node-monitor-grace-period=10m'];
   await using controlPlane = await startControlPlane({
     controllers: true,
     nodes,
     apiServerFlags: ['--service-cluster-ip-range=10.0.0.0/16'],
-    controllerManagerFlags: clientRate,
+    controllerManagerFlags: [...clientRate, ...nodeMonitor],
     schedulerFlags: clientRate,
   });
   const gitServer = await startGitServer();
