@@ -12,7 +12,8 @@
 // Flux's sharding.fluxcd.io/key (shard-0 … shard-N-1, one GitRepository per shard carrying the label
 // too), first served by one operator process, then by N operator processes started with the
 // operator's shard flags, each run on a fresh control plane; the last line then compares the N
-// shards (weft) with the one process (baseline).
+// shards (weft) with the one process (baseline). The shards share the one process's Kustomization
+// concurrency (BENCH_CONCURRENCY / N each; BENCH_SHARD_CONCURRENCY sets it per shard process).
 //
 // Environment: BENCH_APPS (default 200), BENCH_NODES (kwok nodes, default one per 200 apps, 3 at least), BENCH_TIMEOUT_S
 // (default 180), BENCH_CPU_PROF=<dir> (write a V8 CPU profile of the operator there),
@@ -97,10 +98,12 @@ async function runFleet(shards: number): Promise<RunResult> {
     }
     console.log(`machine: ${cpus().length} cores, load average ${load()} before the run`);
 
+    // The same Kustomization concurrency in all: split over the shard processes (BENCH_SHARD_CONCURRENCY=each sets it per process).
+    const perProcess = shards > 1 ? Number(process.env['BENCH_SHARD_CONCURRENCY'] ?? Math.ceil(concurrency / shards)) : concurrency;
     const sourceName = shardSourceName(shardKeys[0]);
     const readiness = await readinessTracker(client, { names: Array.from({ length: apps }, (_, index) => appName(index)), namespace: systemNamespace, sourceName });
     const operators = shardKeys.map((shard) =>
-      startOperator({ kubeconfigPath: controlPlane.kubeconfigPath, storageDir: join(storageDir, shard ?? 'main'), namespace: systemNamespace, concurrency, cpuProfileDir: process.env['BENCH_CPU_PROF'], loader, workDir: storageDir, shard }),
+      startOperator({ kubeconfigPath: controlPlane.kubeconfigPath, storageDir: join(storageDir, shard ?? 'main'), namespace: systemNamespace, concurrency: perProcess, cpuProfileDir: process.env['BENCH_CPU_PROF'], loader, workDir: storageDir, shard }),
     );
     const startedAt = Math.min(...(await Promise.all(operators.map((operator) => operator.started))));
     const allReady = await readiness.untilAllReady(startedAt, timeoutMs);
@@ -126,7 +129,7 @@ async function runFleet(shards: number): Promise<RunResult> {
     const available = deployments.items.filter((deployment) => (deployment.status?.availableReplicas ?? 0) >= 1).length;
     const inventory = readiness.inventoryEntries();
     console.log(`applied: ${inventory} objects in the Kustomizations' inventories (${apps * 4} expected); ${available} of ${apps} Deployments available`);
-    console.log(`operator${each.length > 1 ? `s (${each.length}, summed)` : ''}: Kustomization concurrency ${concurrency}${each.length > 1 ? ' each' : ''}; spawn to manager start ${seconds(startedAt - figures.spawnedAt)}; CPU ${seconds(figures.userMs)} user + ${seconds(figures.systemMs)} system`);
+    console.log(`operator${each.length > 1 ? `s (${each.length}, summed)` : ''}: Kustomization concurrency ${perProcess}${each.length > 1 ? ' each' : ''}; spawn to manager start ${seconds(startedAt - figures.spawnedAt)}; CPU ${seconds(figures.userMs)} user + ${seconds(figures.systemMs)} system`);
     console.log(`operator peak RSS${each.length > 1 ? ' (summed over the processes)' : ''}: ${mb(figures.peakRssKb)} (getrusage maxRSS ${mb(figures.maxRssKb)}; sampled every 100 ms, max ${mb(figures.sampledPeakKb)}); ${mb(figures.startRssKb)} of it at manager start (Node and the ${loader === 'tsx' ? 'tsx loader with the TypeScript sources' : 'bundled operator'})`);
     if (figures.cpuProfile) console.log(`CPU profile: ${figures.cpuProfile}`);
     const source = readiness.sourceReadyAt();
