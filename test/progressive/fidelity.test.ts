@@ -38,19 +38,21 @@ describe.skipIf(!hasCluster || missing !== undefined)('progressive: side by side
   let flagger: RunningFlagger;
   let kubeconfigDir: string;
   const stop = new AbortController();
+  const weftEvents = new Map<string, string[]>();
   let running: Promise<void>;
 
   beforeAll(async () => {
     client = new KubeClient(clusterKubeConfig());
-    await Promise.all([installGatewayApiCrds(client), installFlaggerCrds(client), installCRDs(client, [CanaryKind, MetricTemplateKind])]);
-    traffic = await startTrafficMetrics();
-    prometheus = await startPrometheus([traffic.target]);
-    hooks = await startWebhookServer();
     kubeconfigDir = await mkdtemp(join(tmpdir(), 'weft-flagger-'));
     const kubeconfigPath = join(kubeconfigDir, 'kubeconfig');
     await writeFile(kubeconfigPath, inject('weftKubeconfig')!);
+    await Promise.all([installGatewayApiCrds(client), installFlaggerCrds(client, kubeconfigPath), installCRDs(client, [CanaryKind, MetricTemplateKind])]);
+    traffic = await startTrafficMetrics();
+    prometheus = await startPrometheus([traffic.target]);
+    hooks = await startWebhookServer();
     flagger = await startFlagger({ kubeconfigPath, meshProvider: 'gatewayapi:v1', metricsServer: prometheus.url });
-    const manager = new Manager({ kubeConfig: clusterKubeConfig(), logger: createLogger({ level: 'silent' }), handleSignals: false, gracefulShutdownTimeout: '5s' });
+    const recorder = { event: (object: { metadata: { namespace?: string } }, type: string, reason: string, message: string) => void (weftEvents.get(object.metadata.namespace ?? '') ?? weftEvents.set(object.metadata.namespace ?? '', []).get(object.metadata.namespace ?? '')!).push(`${new Date().toISOString().slice(11, 19)} ${type} ${reason}: ${message}`) };
+    const manager = new Manager({ kubeConfig: clusterKubeConfig(), logger: createLogger({ level: 'silent' }), handleSignals: false, gracefulShutdownTimeout: '5s', recorder });
     manager.add(canaryController({ defaultProvider: 'gatewayapi:v1', metricsServer: prometheus.url, controller: { labelSelector: 'weft.dev/suite=progressive-fidelity' } }));
     running = manager.start({ signal: stop.signal });
   });
@@ -76,7 +78,14 @@ describe.skipIf(!hasCluster || missing !== undefined)('progressive: side by side
     throw new Error(`timed out; recorded ${JSON.stringify(formatSteps(recording.statuses))}`);
   }
 
-  async function runSide(scenario: Scenario, flavour: 'weft' | 'flagger'): Promise<ReleaseRecording> {
+  /** What each side said about a namespace: Weft's events, Flagger's log lines. */
+  function story(namespace: string): string {
+    const weft = weftEvents.get(namespace) ?? [];
+    const flaggerLines = flagger.logs().split('\n').filter((line) => line.includes(`.${namespace}`)).map((line) => line.replace(/^.*"msg":"([^"]*)".*$/, '$1'));
+    return [...weft, ...flaggerLines].slice(-25).join('\n');
+  }
+
+  async function runSide(scenario: Scenario, flavour: 'weft' | 'flagger'): Promise<ReleaseRecording & { namespace: string }> {
     const namespace = await testNamespace(`pg-${flavour.slice(0, 2)}-${scenario.name}`);
     traffic.set(namespace, 'web', scenario.traffic);
     for (const hook of scenario.hooks ?? []) hooks.set(`/${namespace}/${hook.name}`, hook.behaviour);
@@ -91,21 +100,25 @@ describe.skipIf(!hasCluster || missing !== undefined)('progressive: side by side
     await release(client, namespace, 'v2');
     if (scenario.releaseAgainAtWeight !== undefined) {
       while ((recording.latest()?.canaryWeight ?? 0) < scenario.releaseAgainAtWeight) {
-        if (Date.now() > deadline) throw new Error(`${flavour} ${scenario.name}: weight ${scenario.releaseAgainAtWeight} never reached`);
+        if (Date.now() > deadline) throw new Error(`${flavour} ${scenario.name}: weight ${scenario.releaseAgainAtWeight} never reached\n${story(namespace)}`);
         await sleep(100);
       }
       await release(client, namespace, 'v3');
     }
-    await settle(recording, scenario, deadline);
+    try {
+      await settle(recording, scenario, deadline);
+    } catch (error) {
+      throw new Error(`${flavour} ${scenario.name}: ${(error as Error).message}\n${story(namespace)}`);
+    }
     recording.stop();
-    return recording;
+    return Object.assign(recording, { namespace });
   }
 
   for (const scenario of scenarios) {
     it.concurrent(`${scenario.name}: Weft's status steps and HTTPRoute weights are Flagger's`, { timeout: 360_000 }, async () => {
       const [weft, reference] = await Promise.all([runSide(scenario, 'weft'), runSide(scenario, 'flagger')]);
       const flaggerSteps = formatSteps(reference.statuses);
-      expect(formatSteps(weft.statuses), `Flagger recorded ${JSON.stringify(flaggerSteps)}`).toEqual(flaggerSteps);
+      expect(formatSteps(weft.statuses), `Flagger recorded ${JSON.stringify(flaggerSteps)}\n--- weft ---\n${story(weft.namespace)}\n--- flagger ---\n${story(reference.namespace)}`).toEqual(flaggerSteps);
       expect(weft.routes).toEqual(reference.routes);
     });
   }

@@ -3,12 +3,15 @@
  * run out of cluster against the run's control plane, with its CRDs and the Gateway API CRDs
  * (from the sigs.k8s.io/gateway-api module, tools/gateway-api/build.sh) installed first.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { promisify } from 'node:util';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { installCRDs, type CustomResourceDefinition, type KubeClient } from '@weft/reconcile-core';
-import { freePorts } from '@weft/testkit';
+import { CustomResourceDefinitionKind, installCRDs, type CustomResourceDefinition, type KubeClient } from '@weft/reconcile-core';
+import { findControlPlaneBinaries, freePorts } from '@weft/testkit';
+
+const execFileAsync = promisify(execFile);
 import { parseAllDocuments } from 'yaml';
 
 const cache = join(process.env['WEFT_CACHE_DIR'] ?? join(homedir(), '.cache', 'weft'), 'bin');
@@ -36,9 +39,25 @@ export async function installGatewayApiCrds(client: KubeClient): Promise<void> {
   await installCRDs(client, files.flatMap((file) => crdsIn(join(gatewayApiDir, file))), { fieldManager: 'weft-test' });
 }
 
-/** Installs Flagger's CRDs (Canary, MetricTemplate, AlertProvider in flagger.app). */
-export async function installFlaggerCrds(client: KubeClient): Promise<void> {
-  await installCRDs(client, crdsIn(join(flaggerDir, 'crd.yaml')), { fieldManager: 'weft-test' });
+/**
+ * Installs Flagger's CRDs (Canary, MetricTemplate, AlertProvider in flagger.app) with kubectl:
+ * their descriptions are single-quoted scalars continued at the key's indentation, which Go's
+ * YAML reads and the `yaml` package (rightly, by the spec) refuses.
+ */
+export async function installFlaggerCrds(client: KubeClient, kubeconfigPath: string): Promise<void> {
+  const found = findControlPlaneBinaries();
+  if ('missing' in found) throw new Error(`kubectl not built: ${found.missing.join(', ')}`);
+  const kubectl = (...args: string[]) => execFileAsync(found.kubectl, [`--kubeconfig=${kubeconfigPath}`, ...args]);
+  await kubectl('apply', '--server-side', '--field-manager=weft-test', '-f', join(flaggerDir, 'crd.yaml'));
+  const deadline = Date.now() + 60_000;
+  for (const name of ['canaries.flagger.app', 'metrictemplates.flagger.app', 'alertproviders.flagger.app']) {
+    for (;;) {
+      const crd = (await client.get(CustomResourceDefinitionKind, name)) as CustomResourceDefinition;
+      if (crd.status?.conditions?.some((condition) => condition.type === 'Established' && condition.status === 'True')) break;
+      if (Date.now() > deadline) throw new Error(`CRD ${name} not Established after 60 s`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
 }
 
 export interface RunningFlagger {
