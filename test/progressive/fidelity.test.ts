@@ -120,6 +120,9 @@ describe.skipIf(!hasCluster || missing !== undefined)('progressive: side by side
       const flaggerSteps = formatSteps(reference.statuses);
       expect(formatSteps(weft.statuses), `Flagger recorded ${JSON.stringify(flaggerSteps)}\n--- weft ---\n${story(weft.namespace)}\n--- flagger ---\n${story(reference.namespace)}`).toEqual(flaggerSteps);
       expect(weft.routes).toEqual(reference.routes);
+      expect(reference.latest()?.phase).toBe(scenario.ends);
+      if (!scenario.provider) expect(reference.routes.length).toBeGreaterThan(1);
+      console.info(`[progressive] ${scenario.name}: ${formatSteps(reference.statuses).join(' → ')}; routes ${reference.routes.join(' → ')}`);
     });
   }
 });

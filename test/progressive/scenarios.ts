@@ -18,17 +18,19 @@ export interface Scenario {
   readonly releaseAgainAtWeight?: number;
   /** Done at Succeeded / Failed, or after staying this long in a phase. */
   readonly settle: 'terminal' | { readonly phase: string; readonly forMs: number };
+  /** The phase Flagger ends in: the scenario tests what it says it tests. */
+  readonly ends: 'Succeeded' | 'Failed' | 'WaitingPromotion';
 }
 
 const successRate = { name: 'request-success-rate', thresholdRange: { min: 99 }, interval: '30s' };
 
 export const scenarios: readonly Scenario[] = [
-  { name: 'good', analysis: { stepWeight: 25, maxWeight: 50, threshold: 2, metrics: [successRate] }, hooks: [{ name: 'load', type: 'pre-rollout', behaviour: 'open' }, { name: 'notify', type: 'post-rollout', behaviour: 'open' }], traffic: 'good', settle: 'terminal' },
-  { name: 'bad', analysis: { stepWeight: 25, maxWeight: 50, threshold: 2, metrics: [successRate] }, traffic: 'bad', settle: 'terminal' },
-  { name: 'ab', analysis: { iterations: 2, threshold: 2, match: [{ headers: { 'x-canary': { exact: 'insider' } } }], metrics: [successRate] }, traffic: 'good', settle: 'terminal' },
-  { name: 'bluegreen', provider: 'kubernetes', analysis: { iterations: 2, threshold: 2, metrics: [successRate] }, traffic: 'good', settle: 'terminal' },
-  { name: 'restart', analysis: { stepWeight: 25, maxWeight: 50, threshold: 2, metrics: [successRate] }, traffic: 'good', releaseAgainAtWeight: 25, settle: 'terminal' },
-  { name: 'gate', analysis: { stepWeight: 50, maxWeight: 50, threshold: 2, metrics: [successRate] }, hooks: [{ name: 'gate', type: 'confirm-promotion', behaviour: 'closed' }], traffic: 'good', settle: { phase: 'WaitingPromotion', forMs: 25_000 } },
+  { name: 'good', analysis: { stepWeight: 25, maxWeight: 50, threshold: 2, metrics: [successRate] }, hooks: [{ name: 'load', type: 'pre-rollout', behaviour: 'open' }, { name: 'notify', type: 'post-rollout', behaviour: 'open' }], traffic: 'good', settle: 'terminal', ends: 'Succeeded' },
+  { name: 'bad', analysis: { stepWeight: 25, maxWeight: 50, threshold: 2, metrics: [successRate] }, traffic: 'bad', settle: 'terminal', ends: 'Failed' },
+  { name: 'ab', analysis: { iterations: 2, threshold: 2, match: [{ headers: { 'x-canary': { exact: 'insider' } } }], metrics: [successRate] }, traffic: 'good', settle: 'terminal', ends: 'Succeeded' },
+  { name: 'bluegreen', provider: 'kubernetes', analysis: { iterations: 2, threshold: 2, metrics: [successRate] }, traffic: 'good', settle: 'terminal', ends: 'Succeeded' },
+  { name: 'restart', analysis: { stepWeight: 25, maxWeight: 50, threshold: 2, metrics: [successRate] }, traffic: 'good', releaseAgainAtWeight: 25, settle: 'terminal', ends: 'Succeeded' },
+  { name: 'gate', analysis: { stepWeight: 50, maxWeight: 50, threshold: 2, metrics: [successRate] }, hooks: [{ name: 'gate', type: 'confirm-promotion', behaviour: 'closed' }], traffic: 'good', settle: { phase: 'WaitingPromotion', forMs: 25_000 }, ends: 'WaitingPromotion' },
 ];
 
 export function webDeployment(namespace: string): KubeObject {
