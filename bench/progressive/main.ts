@@ -100,7 +100,12 @@ async function main(): Promise<void> {
     for (;;) {
       const counts = await Promise.all(sides.map(async (side) => [...(await phases(client, side.kind, side.namespace)).values()].filter((phase) => phase === 'Initialized').length));
       if (counts.every((count) => count === canaries)) break;
-      if (Date.now() - initStart > 600_000) throw new Error(`not all Initialized after 10 min: weft ${counts[0]}, flagger ${counts[1]}`);
+      if (Date.now() - initStart > 600_000) {
+        const sample = await Promise.all(sides.map(async (side) => [...(await phases(client, side.kind, side.namespace)).entries()].slice(0, 3)));
+        console.error(JSON.stringify(sample), flagger.logs().split('\n').slice(-10).join('\n'), controlPlane.logs('kwok', 5));
+        throw new Error(`not all Initialized after 10 min: weft ${counts[0]}, flagger ${counts[1]}`);
+      }
+      if ((Date.now() - initStart) % 30_000 < 2000) console.log(`[progressive] Initialized: weft ${counts[0]}, flagger ${counts[1]}`);
       await sleep(2000);
     }
     console.log(`[progressive] ${canaries} Canaries per side Initialized in ${((Date.now() - initStart) / 1000).toFixed(0)} s`);

@@ -4,9 +4,9 @@
  * providers), and carries out the actions. It decides nothing itself.
  */
 import { controller, isNotFoundError, parseDuration, Reconciler, requeueAfter, SecretKind, type Controller, type ControllerOptions, type KubeClient, type ReconcileContext, type Result } from '@weft/reconcile-core';
-import { advance, type Action, type Check, type CheckAnswer } from './advance.js';
+import { advance, type Action, type Check, type CheckAnswer, type RouteObservation } from './advance.js';
 import type { Canary, CanaryStatus, MetricTemplate, RouterProvider } from './canary-types.js';
-import { executeWorkloadAction, observeRoutes, observeWorkload } from './cluster-state.js';
+import { AppliedMemo, executeWorkloadAction, observeRoutes, observeWorkload } from './cluster-state.js';
 import { httpJsonProvider, prometheusProvider, builtinQuery, type MetricProvider } from './metric-provider.js';
 import type { MetricAnswer } from './metric-evaluation.js';
 import { queryModel, renderQuery } from './query-template.js';
@@ -36,6 +36,11 @@ export interface CanaryReconcilerOptions {
   readonly routers?: Partial<Record<RouterProvider, (client: KubeClient) => Router>>;
   /** The clock; tests pass a fake one. */
   readonly now?: () => Date;
+  /**
+   * How often a generated object whose desired state has not changed is applied again anyway,
+   * repairing drift (Flagger compares on every tick). @defaultValue `'5m'`
+   */
+  readonly reapplyAfter?: string;
 }
 
 /** Flagger's default analysis interval and metric interval. */
@@ -60,11 +65,13 @@ export class CanaryReconciler extends Reconciler<Canary> {
   private readonly nextTick = new Map<string, number>();
   private readonly now: () => Date;
   private readonly minIntervalMs: number;
+  private readonly applied: AppliedMemo;
 
   constructor(private readonly options: CanaryReconcilerOptions = {}) {
     super();
     this.now = options.now ?? (() => new Date());
     this.minIntervalMs = parseDuration(options.minInterval ?? '10s');
+    this.applied = new AppliedMemo(parseDuration(options.reapplyAfter ?? '5m'), () => this.now().getTime());
   }
 
   /** The analysis interval of a Canary, with Flagger's default (1m) and floor. */
@@ -102,6 +109,7 @@ export class CanaryReconciler extends Reconciler<Canary> {
   /** Forgets a deleted Canary's schedule. */
   forget(key: string): void {
     this.nextTick.delete(key);
+    this.applied.forget(`${key}/`);
   }
 
   /** One analysis tick: observe, decide, act. Exposed for tests and tools that drive ticks themselves. */
@@ -111,7 +119,16 @@ export class CanaryReconciler extends Reconciler<Canary> {
     const provider = canary.spec.provider ?? this.options.defaultProvider ?? 'kubernetes';
     const router = this.routerFor(provider, client);
     const workload = await observeWorkload(client, canary, now, { signal, ...(this.options.selectorLabels ? { selectorLabels: this.options.selectorLabels } : {}) });
-    const routes = 'error' in workload.observation ? { primaryWeight: 100, canaryWeight: 0, mirrored: false } : await observeRoutes(router, canary, signal);
+    let routes: RouteObservation = { primaryWeight: 100, canaryWeight: 0, mirrored: false };
+    if (!('error' in workload.observation)) {
+      try {
+        routes = await observeRoutes(router, canary, signal);
+      } catch (error) {
+        // The routing objects are gone or unreadable: rebuild them at the next tick, whatever the memo says.
+        this.applied.forget(`${canary.metadata.namespace}/${canary.metadata.name}/`);
+        throw error;
+      }
+    }
     const answers = new Map<string, CheckAnswer>();
     let decision = advance({ canary, provider, target: workload.observation, primary: workload.primaryReadiness, routes, answers, now });
     while (decision.kind === 'check') {
@@ -124,7 +141,10 @@ export class CanaryReconciler extends Reconciler<Canary> {
       } catch (error) {
         signal.throwIfAborted();
         await this.event(canary, 'Warning', 'ActionFailed', `${action.type} failed: ${(error as Error).message}`, context);
-        if (action.type !== 'event' && action.type !== 'postRolloutHooks') throw error;
+        if (action.type !== 'event' && action.type !== 'postRolloutHooks') {
+          this.applied.forget(`${canary.metadata.namespace}/${canary.metadata.name}/`);
+          throw error;
+        }
       }
     }
     return decision.status;
@@ -158,7 +178,7 @@ export class CanaryReconciler extends Reconciler<Canary> {
       }
       default:
         void provider;
-        await executeWorkloadAction(action, canary, workload, { client, router, signal });
+        await executeWorkloadAction(action, canary, workload, { client, router, signal, applied: this.applied });
     }
   }
 

@@ -89,6 +89,35 @@ export interface ExecuteOptions {
   readonly client: KubeClient;
   readonly router: Router;
   readonly signal?: AbortSignal;
+  /**
+   * Remembers what was last applied, so an object whose desired state has not changed is
+   * re-applied only once `reapplyAfterMs` has passed (a drift repair), not on every tick.
+   */
+  readonly applied?: AppliedMemo;
+}
+
+/** What {@link executeWorkloadAction} applied last, per object: the desired state's checksum and when. */
+export class AppliedMemo {
+  private readonly entries = new Map<string, { checksum: string; at: number }>();
+  constructor(
+    readonly reapplyAfterMs = 300_000,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Whether `object` (as desired) was applied within the repair period. */
+  fresh(key: string, desired: unknown): boolean {
+    const entry = this.entries.get(key);
+    return entry !== undefined && entry.checksum === checksum(desired) && this.now() - entry.at < this.reapplyAfterMs;
+  }
+
+  remember(key: string, desired: unknown): void {
+    this.entries.set(key, { checksum: checksum(desired), at: this.now() });
+  }
+
+  /** Forgets a Canary's objects (deleted, or a write of Weft's failed). */
+  forget(prefix: string): void {
+    for (const key of this.entries.keys()) if (key.startsWith(prefix)) this.entries.delete(key);
+  }
 }
 
 /**
@@ -96,16 +125,24 @@ export interface ExecuteOptions {
  *
  * @throws the client's and router's errors; the reconciler stops the tick at the first.
  */
-export async function executeWorkloadAction(action: Action, canary: Canary, workload: ObservedWorkload, { client, router, signal }: ExecuteOptions): Promise<void> {
+export async function executeWorkloadAction(action: Action, canary: Canary, workload: ObservedWorkload, { client, router, signal, applied }: ExecuteOptions): Promise<void> {
   const call = signal ? { signal } : {};
-  const apply = (object: KubeObject) => client.apply(object, { fieldManager, force: true, ...call });
+  const memoKey = (object: KubeObject) => `${canary.metadata.namespace}/${canary.metadata.name}/${object.kind}/${object.metadata.name}`;
+  const apply = async (object: KubeObject) => {
+    await client.apply(object, { fieldManager, force: true, ...call });
+    applied?.remember(memoKey(object), object);
+  };
+  const ensure = async (object: KubeObject) => {
+    if (applied?.fresh(memoKey(object), object)) return;
+    await apply(object);
+  };
   const { target, selector } = workload;
   if (!target || !selector) return;
   const tracked = new Set(workload.configs.map((config) => `${config.kind === 'ConfigMap' ? 'configmap' : 'secret'}/${config.metadata.name}`));
   const revision = 'revision' in workload.observation ? workload.observation.revision : '';
   switch (action.type) {
     case 'initializeServices':
-      for (const service of canaryAndPrimaryServices(canary, selector)) await apply(service);
+      for (const service of canaryAndPrimaryServices(canary, selector)) await ensure(service);
       return;
     case 'createPrimary':
       for (const config of workload.configs) await apply(primaryConfig(canary, config));
@@ -118,11 +155,17 @@ export async function executeWorkloadAction(action: Action, canary: Canary, work
       return;
     }
     case 'reconcileApexService':
-      await apply(apexService(canary, selector));
+      await ensure(apexService(canary, selector));
       return;
-    case 'reconcileRoutes':
+    case 'reconcileRoutes': {
+      // The route's shape follows the Canary's spec; its weights are setRoutes' business.
+      const key = `${canary.metadata.namespace}/${canary.metadata.name}/route`;
+      const desired = { spec: canary.spec, provider: router.provider };
+      if (applied?.fresh(key, desired)) return;
       await router.reconcile(canary, call);
+      applied?.remember(key, desired);
       return;
+    }
     case 'setRoutes':
       await router.setRoutes(canary, action, call);
       return;

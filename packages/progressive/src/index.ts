@@ -20,7 +20,7 @@ export { ingressNginxRouter, IngressKind, type Ingress } from './router-ingress-
 export { prometheusProvider, httpJsonProvider, builtinQuery, readJsonPath, type MetricProvider, type MetricProviderOptions, type MetricQueryOptions } from './metric-provider.js';
 export { renderQuery, queryModel, QueryTemplateError, type QueryModel } from './query-template.js';
 export { callWebhook, webhookPayload, type WebhookPayload, type CallWebhookOptions } from './webhooks.js';
-export { observeWorkload, observeRoutes, executeWorkloadAction, fieldManager, type ObservedWorkload, type ExecuteOptions } from './cluster-state.js';
+export { observeWorkload, observeRoutes, executeWorkloadAction, fieldManager, AppliedMemo, type ObservedWorkload, type ExecuteOptions } from './cluster-state.js';
 export { CanaryReconciler, canaryController, type CanaryReconcilerOptions, type CanaryControllerOptions } from './canary-reconciler.js';
 export { requestCanary, promoteCanary, abortCanary, retryCanary, pauseCanary, resumeCanary, type ManualRequestOptions } from './manual.js';
 export { TargetReplicasOwnedError, isTargetReplicasOwnedError } from './errors.js';
