@@ -61,7 +61,8 @@ async function main(): Promise<void> {
     console.error(`progressive: cannot run: ${missing}`);
     process.exit(1);
   }
-  const controlPlane = await startControlPlane({ controllers: true, nodes: 3, controllerManagerFlags: ['--kube-api-qps=200', '--kube-api-burst=400'], schedulerFlags: ['--kube-api-qps=200', '--kube-api-burst=400'] });
+  // Three Services per Canary and side: testkit's default /24 Service range holds 254.
+  const controlPlane = await startControlPlane({ controllers: true, nodes: 3, apiServerFlags: ['--service-cluster-ip-range=10.0.0.0/16'], controllerManagerFlags: ['--kube-api-qps=200', '--kube-api-burst=400'], schedulerFlags: ['--kube-api-qps=200', '--kube-api-burst=400'] });
   const dir = await mkdtemp(join(tmpdir(), 'weft-bench-progressive-'));
   const kubeconfigPath = join(dir, 'kubeconfig');
   await writeFile(kubeconfigPath, controlPlane.kubeconfigYaml);
