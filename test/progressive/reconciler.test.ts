@@ -196,12 +196,12 @@ describe.skipIf(!hasCluster || missing !== undefined)('progressive: the Canary r
     jsonValue = { data: { errorRate: 0.1 } };
   });
 
-  it.concurrent('webhooks: a confirm-rollout gate that times out holds the release in Waiting; the payload is Flagger\'s', async () => {
+  it.concurrent('webhooks: a confirm-rollout gate that times out holds the release in Waiting; the payload is Flagger\'s; event webhooks hear every event', async () => {
     const namespace = await testNamespace('pr-hooks');
     traffic.set(namespace, 'web', 'good');
     hooks.set(`/${namespace}/approve`, 'slow');
     await client.create(webDeployment(namespace));
-    await client.create(canary(namespace, { analysis: { webhooks: [{ name: 'approve', type: 'confirm-rollout', url: `${hooks.url}/${namespace}/approve`, timeout: '1s' }] } }));
+    await client.create(canary(namespace, { analysis: { webhooks: [{ name: 'approve', type: 'confirm-rollout', url: `${hooks.url}/${namespace}/approve`, timeout: '1s' }, { name: 'events', type: 'event', url: `${hooks.url}/${namespace}/events` }] } }));
     await until(namespace, 'Initialized', (status) => status.phase === 'Initialized');
     await release(client, namespace, 'v2');
     await until(namespace, 'Waiting', (status) => status.phase === 'Waiting');
@@ -210,6 +210,10 @@ describe.skipIf(!hasCluster || missing !== undefined)('progressive: the Canary r
     const call = hooks.calls.find((entry) => entry.path === `/${namespace}/approve`)!;
     expect(call.body).toMatchObject({ name: 'web', namespace, phase: 'Initialized' });
     expect(call.body.checksum).toMatch(/^[0-9a-f]{16}$/);
+    // The event webhook hears every event, with Flagger's metadata keys.
+    const events = hooks.calls.filter((entry) => entry.path === `/${namespace}/events`).map((entry) => entry.body.metadata ?? {});
+    expect(events.some((metadata) => metadata['eventMessage']?.startsWith('New revision detected!') && metadata['eventType'] === 'Normal' && /^\d+$/.test(metadata['timestamp'] ?? ''))).toBe(true);
+    expect(events.some((metadata) => metadata['eventMessage']?.startsWith('Promotion completed!'))).toBe(true);
   });
 
   it.concurrent('the ingress-nginx router: <ingress>-canary with canary annotations, weights in canary-weight', async () => {
