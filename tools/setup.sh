@@ -23,6 +23,9 @@ if [[ "${WEFT_SKIP_CONTROL_PLANE_BUILD:-}" != "1" ]]; then
   if command -v go >/dev/null; then
     bash "$root/tools/control-plane/build.sh"
     bash "$root/tools/semver-oracle/build.sh"
+    # The Go peers of the benchmarks (bench/core-*, bench/merge); each bench also builds its own on demand.
+    bash "$root/tools/controller-runtime-peer/build.sh"
+    bash "$root/tools/merge-peer/build.sh"
     # @weft/progressive's oracle and the Gateway API CRDs its tests install (test/progressive, bench/progressive).
     bash "$root/tools/gateway-api/build.sh"
     bash "$root/tools/flagger/build.sh"
