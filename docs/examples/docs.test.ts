@@ -7,7 +7,7 @@ import { isPartOf, sampleSources } from './sample-check.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const docs = join(root, 'docs');
-const guides = ['README.md', 'getting-started.md', 'concepts.md', 'delivery-pipeline.md', 'drift.md', 'testing.md', 'running-in-a-cluster.md'];
+const guides = ['README.md', 'getting-started.md', 'concepts.md', 'delivery-pipeline.md', 'drift.md', 'testing.md', 'running-in-a-cluster.md', 'cli.md'];
 
 /** The type-checked sources a guide's samples must come from (a sample's imports must be the file's imports, the rest verbatim). */
 const sources = [...sampleSources(join(docs, 'examples')), ...sampleSources(join(root, 'examples', 'hello-reconciler', 'src'))];
