@@ -50,3 +50,19 @@ if [[ ! -x /usr/bin/prometheus ]]; then
     echo "[setup] prometheus is not installed: the progressive real-cluster tests will be skipped" >&2
   fi
 fi
+
+# tmux, zsh and fish: test/cli runs `weft` under a real terminal (tmux) and its completion in each shell.
+missing_shells=()
+for tool in tmux zsh fish; do command -v "$tool" >/dev/null || missing_shells+=("$tool"); done
+if [[ ${#missing_shells[@]} -gt 0 ]]; then
+  if command -v apt-get >/dev/null && [[ "$(id -u)" == 0 ]]; then
+    echo "[setup] installing Debian's ${missing_shells[*]} (for test/cli)" >&2
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing_shells[@]}"; } >/tmp/weft-apt-shells.log 2>&1 \
+      || { echo "[setup] apt-get install ${missing_shells[*]} failed (see /tmp/weft-apt-shells.log)" >&2; [[ "${CI:-}" != "true" ]] || exit 1; }
+  elif [[ "${CI:-}" == "true" ]]; then
+    echo "[setup] CI=true but ${missing_shells[*]} missing and cannot be installed here" >&2
+    exit 1
+  else
+    echo "[setup] ${missing_shells[*]} not installed: test/cli's terminal and completion tests will fail" >&2
+  fi
+fi
