@@ -235,4 +235,21 @@ describe('weft against the in-memory API server', () => {
     expect((await run('__complete', 'get', '--con')).stdout).toBe('--context\n');
     expect((await run('__complete', 'get', '--context', '')).stdout).toBe('weft-in-memory\n');
   });
+
+  it('uninstall --silent: the operator, then the finalizers, then the CRDs and the namespace go; what was applied stays', async () => {
+    // The operator runs in this process, not as the Deployment uninstall deletes: stop it as that deletion would.
+    stop.abort();
+    await running;
+    expect((await client.get(KustomizationKind, 'production', { namespace: ns })).metadata.finalizers?.length).toBeGreaterThan(0);
+    const removed = await run('uninstall', '--silent');
+    expect(removed.code, removed.stderr).toBe(0);
+    const lines = removed.stderr.trimEnd().split('\n');
+    const at = (text: string) => lines.findIndex((line) => line.includes(text));
+    expect(at('Deployment/weft-system/weft-gitops-operator deleted')).toBeGreaterThanOrEqual(0);
+    expect(at('Deployment/weft-system/weft-gitops-operator deleted')).toBeLessThan(at(`finalizers removed from Kustomization/${ns}/production`));
+    expect(at(`finalizers removed from Kustomization/${ns}/production`)).toBeLessThan(at('CustomResourceDefinition/kustomizations.kustomize.weft.dev deleted'));
+    expect(lines.at(-1)).toBe('✔ uninstall finished');
+    await eventually('the Kustomization CRD gone', async () => (await run('get', 'ks', '-A')).stderr.includes('does not serve kustomizations'), { timeoutMs: 20_000 });
+    expect((await client.get(ConfigMapKind, 'web', { namespace: 'production' })).data).toBeDefined();
+  });
 });

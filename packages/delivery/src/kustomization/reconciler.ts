@@ -236,6 +236,9 @@ export class KustomizationReconciler extends Reconciler<Kustomization> {
   private wokenByOwnStatusWrite(run: Run): Result | undefined {
     const previous = this.lastReconcile.get(run.key);
     if (!previous || previous.generation !== run.generation || !previous.resourceVersions.has(run.kustomization.metadata.resourceVersion ?? '')) return undefined;
+    // A reconcile request not yet handled always runs: it may have arrived during the last run, whose status write then came after it.
+    const requested = requestedAt(run.kustomization);
+    if (requested !== undefined && requested !== run.kustomization.status?.lastHandledReconcileAt) return undefined;
     if (previous.reason === 'DependencyNotReady' || previous.reason === 'OwnershipConflict' || Date.now() >= previous.due) return undefined;
     const source = this.cachedSource(run);
     if (source?.status?.artifact?.revision !== previous.revision) return undefined;
