@@ -26,7 +26,8 @@ export interface LoggingOptions {
  * @remarks
  * Controllers bind `controller` and `controllerKind`; each reconcile binds `namespace`, `name`
  * and a `reconcileID`, so one object's story is one `jq` filter away. Errors are logged under
- * `err` with their stack, as pino serializes them. Timestamps are ISO-8601 (`ts`).
+ * `err` with their stack, as pino serializes them. Timestamps are ISO-8601 (`time`). The logger's
+ * own name is written as `logger`, so it never collides with the object's `name`.
  *
  * @throws Never.
  *
@@ -38,12 +39,12 @@ export interface LoggingOptions {
  */
 export function createLogger(options: LoggingOptions = {}): Logger {
   const settings: LoggerOptions = {
-    name: options.name ?? 'weft',
     level: options.level ?? process.env['LOG_LEVEL'] ?? 'info',
     timestamp: pino.stdTimeFunctions.isoTime,
     messageKey: 'msg',
     formatters: { level: (label) => ({ level: label }) },
-    base: undefined,
+    // Not pino's `name`: that writes a `name` key, and each reconcile binds `name` to its object.
+    base: { logger: options.name ?? 'weft' },
   };
   return options.destination ? pino(settings, options.destination) : pino(settings);
 }

@@ -142,7 +142,17 @@ describe('controller', () => {
 
   it('logs JSON lines carrying the controller and object keys', async () => {
     const lines: Record<string, unknown>[] = [];
-    const logger = createLogger({ level: 'info', destination: { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) } });
+    const raw: string[] = [];
+    const logger = createLogger({
+      level: 'info',
+      name: 'web-operator',
+      destination: {
+        write: (line: string) => {
+          raw.push(line);
+          lines.push(JSON.parse(line) as Record<string, unknown>);
+        },
+      },
+    });
     const h = start(
       async (object, context) => {
         if (object.metadata.name === 'b') throw new Error('broken');
@@ -153,7 +163,10 @@ describe('controller', () => {
     );
     await flush();
     const info = lines.find((line) => line['msg'] === 'reconciling')!;
-    expect(info).toMatchObject({ level: 'info', controller: 'webapp', controllerKind: 'WebApp', namespace: 'default', name: 'a', step: 'apply' });
+    expect(info).toMatchObject({ level: 'info', logger: 'web-operator', controller: 'webapp', controllerKind: 'WebApp', namespace: 'default', name: 'a', step: 'apply' });
+    // One `name` key per line (the object's): a JSON reader keeps only the last of duplicate keys.
+    const reconciling = raw.find((line) => line.includes('"msg":"reconciling"'))!;
+    expect(reconciling.match(/"name":/g)).toHaveLength(1);
     expect(info['reconcileID']).toMatch(/^[0-9a-f-]{36}$/);
     expect(typeof info['time']).toBe('string');
     const failure = lines.find((line) => line['level'] === 'error')!;
