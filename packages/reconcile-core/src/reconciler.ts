@@ -164,6 +164,8 @@ export interface ReconcileContext<T = KubeObject> {
  *
  * @remarks
  * `reconcile` must be idempotent: it may run again for the same state (resyncs, restarts).
+ * The object it gets is the controller's cached instance, deep-frozen: changing it throws a
+ * `TypeError`; build a new object (`{ ...object, status }`) to write.
  * Throw to retry with per-key backoff; throw {@link TerminalError} to stop retrying; return
  * {@link requeueAfter} to come back later. When `finalize` is present the controller manages
  * a finalizer: it adds it before the first `reconcile`, calls `finalize` once the object is

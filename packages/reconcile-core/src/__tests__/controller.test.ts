@@ -114,6 +114,22 @@ describe('controller', () => {
     h.subscription.unsubscribe();
   });
 
+  it('hands reconcile the cached object frozen: a mutation throws, and the retry sees what the apiserver sent', async () => {
+    const seen: unknown[] = [];
+    const h = start(async (object) => {
+      seen.push(object.metadata.labels);
+      if (object.metadata.name === 'a') (object.metadata as { labels?: Record<string, string> }).labels = { mutated: 'yes' };
+      return done;
+    });
+    await flush();
+    expect(h.outcomes[0]).toMatchObject({ key: 'default/a', result: 'error', terminal: false });
+    expect(h.outcomes[0]!.error).toBeInstanceOf(TypeError);
+    await vi.advanceTimersByTimeAsync(5);
+    expect(h.calls).toEqual(['a', 'b', 'a']);
+    expect(seen).toEqual([undefined, undefined, undefined]);
+    h.subscription.unsubscribe();
+  });
+
   it('an object deleted from the cache is reported missing without calling the reconciler', async () => {
     const h = start(async () => done);
     await flush();

@@ -20,6 +20,27 @@ describe('createStore', () => {
     expect(store.get({ namespace: 'a', name: 'one' })).toBeDefined();
   });
 
+  it('deep-freezes what it stores: a reader cannot change what another reads', () => {
+    const { store, writer } = createStore<KubeObject>();
+    writer.apply({ type: 'Init' });
+    writer.apply({ type: 'InitApply', object: cm('a', 'one', { app: 'web' }) });
+    writer.apply({ type: 'InitDone' });
+    writer.apply({ type: 'Apply', object: cm('a', 'two') });
+    for (const object of store.list()) {
+      expect(() => {
+        (object['data'] as Record<string, string>)['data'] = 'changed';
+      }).toThrow(TypeError);
+      expect(() => {
+        object.metadata.labels!['app'] = 'changed';
+      }).toThrow(TypeError);
+      expect(() => {
+        (object.metadata as { finalizers?: string[] }).finalizers = ['x'];
+      }).toThrow(TypeError);
+    }
+    expect(store.get('a/one')).toEqual(cm('a', 'one', { app: 'web' }));
+    expect(store.byIndex('label', 'app=web').map((object) => object.metadata.name)).toEqual(['one']);
+  });
+
   it('keeps the old state readable during a relist and drops objects missing from the new list', () => {
     const { store, writer } = createStore<KubeObject>();
     writer.apply({ type: 'Init' });
