@@ -101,6 +101,17 @@ describe('hello-reconciler against the in-memory API server', () => {
     expect(second.greeting.status?.observedGeneration).toBe(second.greeting.metadata.generation);
   });
 
+  it('writes the status only when it changed: a reconcile of a converged Greeting writes nothing', async () => {
+    await client.create(greeting('gina', { name: 'Gina' }));
+    await waitUntilGreeted(client, namespace, 'gina');
+    // An annotation is not a new generation, but it is an event: the Greeting is reconciled again.
+    const annotated = await client.patch(GreetingKind, 'gina', { metadata: { annotations: { touched: 'yes' } } }, { namespace });
+    const patchedAt = Date.now();
+    await eventually('a reconcile after the annotation', async () => outcomes.find((outcome) => outcome.key === 'default/gina' && outcome.startedAt >= patchedAt));
+    const after = await client.get(GreetingKind, 'gina', { namespace });
+    expect(after.metadata.resourceVersion).toBe(annotated.metadata.resourceVersion);
+  });
+
   it('puts back its ConfigMap when someone deletes or edits it (the controller owns ConfigMaps)', async () => {
     await client.create(greeting('carol', { name: 'Carol' }));
     await waitUntilGreeted(client, namespace, 'carol');

@@ -43,6 +43,8 @@ export {
   type JsonPatchOperation,
   type DeleteOptions,
   type KindLike,
+  type StatusOf,
+  type StatusPatch,
 } from './client/kube-client.js';
 export {
   KubeApiError,
@@ -132,6 +134,8 @@ export {
   computeStatus,
   conditionsSchema,
 } from './conditions.js';
+export { type OwnerReference, OwnerReferenceError, AlreadyOwnedError, controllerOwnerRef, setControllerReference, isControlledBy, isOwnedBy } from './owner-references.js';
+export { type WriteStatusOptions, writeStatus } from './write-status.js';
 export { LeaderElector, LeaderElectionConfigError, type LeaderElectionOptions, type LeaseClient } from './leader-election.js';
 export {
   EventRecorder,

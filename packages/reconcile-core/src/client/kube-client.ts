@@ -68,6 +68,44 @@ export type JsonPatchOperation =
   | { readonly op: 'remove'; readonly path: string }
   | { readonly op: 'move' | 'copy'; readonly from: string; readonly path: string };
 
+/**
+ * The `status` a kind's schema declares, as {@link KubeClient.patchStatus} and `writeStatus` take
+ * it: the fields the schema lists, typed, and no others (`unknown` for kinds without a typed status).
+ *
+ * @remarks A schema without `additionalProperties` makes an open type (`[x: string]: unknown`);
+ * that index signature is dropped here, because the apiserver prunes undeclared fields: a field
+ * missing from the schema fails to compile instead of vanishing. Maps (`additionalProperties: {…}`)
+ * keep their typed index signature. Fields under `x-kubernetes-preserve-unknown-fields` are not typed.
+ * @example
+ * ```ts
+ * const status: StatusOf<ObjectOf<typeof WebAppKind>> = { observedGeneration: 3 };
+ * ```
+ */
+export type StatusOf<T> = T extends { readonly status?: infer S } ? Declared<NonNullable<S>> : unknown;
+
+/** `S` with its open `[x: string]: unknown` index signatures dropped, all the way down. */
+type Declared<S> = S extends readonly (infer I)[]
+  ? readonly Declared<I>[]
+  : S extends object
+    ? { [K in keyof S as string extends K ? (unknown extends S[K] ? never : K) : K]: Declared<S[K]> }
+    : S;
+
+/** A JSON merge patch of a declared value: every field optional, `null` deletes one; lists are replaced whole. */
+type MergePatchOf<S> = S extends readonly unknown[] ? S : S extends object ? { readonly [K in keyof S]?: MergePatchOf<S[K]> | null } : S;
+
+/**
+ * A merge patch of the status subresource, typed by the kind's status schema (see {@link StatusOf});
+ * `object` for kinds without a typed status. `metadata.resourceVersion` makes it optimistic.
+ *
+ * @example
+ * ```ts
+ * const patch: StatusPatch<ObjectOf<typeof WebAppKind>> = { status: { observedGeneration: 3 } };
+ * ```
+ */
+export type StatusPatch<T> = unknown extends StatusOf<T>
+  ? object
+  : { readonly status?: MergePatchOf<StatusOf<T>> | null; readonly metadata?: { readonly resourceVersion?: string } };
+
 /** Options of {@link KubeClient.patch}. */
 export interface PatchOptions extends WriteOptions {
   readonly namespace?: string | undefined;
@@ -428,13 +466,18 @@ export class KubeClient {
   /**
    * Patches the status subresource of an object (same patch types as {@link KubeClient.patch}).
    *
-   * @throws {@link NotFoundError}, {@link ConflictError}, {@link InvalidError}, other {@link KubeApiError}s.
+   * @remarks A merge patch is typed by the kind's status schema ({@link StatusPatch}): a field the
+   * schema does not declare does not compile, since the apiserver would prune it. At run time,
+   * `fieldValidation: 'Strict'` makes the apiserver refuse undeclared fields instead of dropping them.
+   * To write a status only when it changed, use `writeStatus`.
+   * @throws {@link NotFoundError}, {@link ConflictError}, {@link InvalidError}, {@link BadRequestError}
+   * (an undeclared field under `Strict`), other {@link KubeApiError}s.
    * @example
    * ```ts
    * await client.patchStatus(WebAppKind, 'web', { status: { observedGeneration: 3 } }, { namespace: 'prod' });
    * ```
    */
-  async patchStatus<T extends KubeObject = KubeObject>(kind: KindLike<T>, name: string, patch: object | readonly JsonPatchOperation[], options: PatchOptions = {}): Promise<T> {
+  async patchStatus<T extends KubeObject = KubeObject>(kind: KindLike<T>, name: string, patch: StatusPatch<T> | readonly JsonPatchOperation[], options: PatchOptions = {}): Promise<T> {
     return this.sendPatch(kind, name, patch, options, '/status', 'patch status');
   }
 
