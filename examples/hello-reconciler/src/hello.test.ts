@@ -9,6 +9,7 @@ import {
   getCondition,
   installCRDs,
   isNotFoundError,
+  KindNotServedError,
   KubeClient,
   type ReconcileOutcome,
 } from '@weft/reconcile-core';
@@ -180,6 +181,23 @@ describe('hello-reconciler against the in-memory API server', () => {
     await expect(client.get(ConfigMapKind, 'frank', { namespace })).rejects.toSatisfy(isNotFoundError);
     const farewell = await eventually('a Farewell event', async () => (await client.list(EventKind, { namespace })).items.find((event) => event.regarding.name === 'frank' && event.reason === 'Farewell'));
     expect(farewell.note).toBe('deleted ConfigMap default/frank');
+  });
+});
+
+describe('hello-reconciler start-up mistakes', () => {
+  it('Manager.start() rejects at once, naming the CRD to install, when the Greeting CRD is not installed', async () => {
+    await using server = await startApiServer();
+    const operator = createHelloOperator({ kubeConfig: server.kubeConfig, manager: { handleSignals: false, logger: createLogger({ level: 'silent' }) } });
+    try {
+      const failure = await operator.manager.start().then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      expect(failure).toBeInstanceOf(KindNotServedError);
+      expect(failure).toMatchObject({ controller: 'greeting', crd: 'greetings.hello.weft.dev' });
+    } finally {
+      await operator.close();
+    }
   });
 });
 

@@ -109,6 +109,8 @@ export interface ControllerObserver {
   reconciled(outcome: ReconcileOutcome): void;
   /** The controller started, with its concurrency limit. */
   started?(controller: string, concurrency: number): void;
+  /** A list or watch of one of the controller's kinds failed; it is retried after `retryInMs`. */
+  watchFailed?(controller: string, error: unknown, retryInMs: number): void;
 }
 
 /**
@@ -288,6 +290,11 @@ export class Controller<T extends KubeObject> extends Observable<ReconcileOutcom
     this.reconciler = reconciler;
   }
 
+  /** Every kind the controller lists and watches: its primary kind first, then owned and watched kinds. */
+  get watchedKinds(): readonly ResourceKind<any>[] {
+    return [this.kind, ...this.sources.map((source) => source.kind)];
+  }
+
   /** The finalizer this controller manages (only when the reconciler has `finalize`). */
   get finalizer(): string {
     return this.options.finalizer ?? `finalizers.weft.dev/${this.name}`;
@@ -313,7 +320,9 @@ export class Controller<T extends KubeObject> extends Observable<ReconcileOutcom
       const stopped = () => runtime.stopSignal?.aborted ?? false;
       const labelSelector = [this.options.labelSelector, runtime.labelSelector].filter(Boolean).join(',') || undefined;
       const onWatchError = <E,>(event: WatchEvent<E>): void => {
-        if (event.type === 'Error') logger.warn({ err: event.error, retryInMs: event.retryInMs }, 'watch failed; retrying');
+        if (event.type !== 'Error') return;
+        logger.warn({ err: event.error, retryInMs: event.retryInMs }, 'watch failed; retrying');
+        runtime.observer?.watchFailed?.(name, event.error, event.retryInMs);
       };
 
       const primary = watch<ResourceKind<any>, T>(this.kind, {

@@ -39,7 +39,7 @@ export {
 } from './reconciler.js';
 export { type ControllerOptions, type ControllerRuntime, type ControllerObserver, ControllerError, Controller, ControllerBuilder, controller } from './controller.js';
 export { ControllerMetrics } from './metrics.js';
-export { type HealthServer, type HealthServerOptions, serveHealth } from './health.js';
+export { type HealthCheck, type HealthServer, type HealthServerOptions, serveHealth } from './health.js';
 export { type LoggingOptions, createLogger, objectLogger } from './logging.js';
 export { type ShardSpec, ShardingError, shardLabel, shardSelector, shardOf } from './sharding.js';
-export { type ManagerOptions, ManagerError, LeadershipLostError, Manager } from './manager.js';
+export { type ManagerOptions, ManagerError, KindNotServedError, LeadershipLostError, Manager } from './manager.js';

@@ -53,6 +53,24 @@ export class KubeConfigError extends WeftError {
   override name = 'KubeConfigError';
 }
 
+/**
+ * The kubeconfig's current cluster and its server URL.
+ *
+ * @throws {@link KubeConfigError} when there is no current cluster, it has no server, or the URL does not parse.
+ */
+export function currentCluster(kubeConfig: KubeConfig): { cluster: NonNullable<ReturnType<KubeConfig['getCurrentCluster']>>; base: URL } {
+  const cluster = kubeConfig.getCurrentCluster();
+  if (!cluster?.server) {
+    const context = kubeConfig.getCurrentContext();
+    throw new KubeConfigError(context ? `kubeconfig context "${context}" names no cluster with a server URL` : 'kubeconfig has no current context, so no cluster to talk to');
+  }
+  try {
+    return { cluster, base: new URL(cluster.server) };
+  } catch (error) {
+    throw new KubeConfigError(`kubeconfig cluster "${cluster.name}" has an invalid server URL ${JSON.stringify(cluster.server)}`, { cause: error });
+  }
+}
+
 interface Connection {
   readonly base: URL;
   readonly agent: http.Agent;
@@ -166,14 +184,7 @@ export class Transport {
   }
 
   private async connect(): Promise<Connection> {
-    const cluster = this.kubeConfig.getCurrentCluster();
-    if (!cluster?.server) throw new KubeConfigError('kubeconfig has no current cluster with a server URL');
-    let base: URL;
-    try {
-      base = new URL(cluster.server);
-    } catch (error) {
-      throw new KubeConfigError(`kubeconfig cluster "${cluster.name}" has an invalid server URL ${JSON.stringify(cluster.server)}`, { cause: error });
-    }
+    const { cluster, base } = currentCluster(this.kubeConfig);
     const options: https.RequestOptions = {};
     await this.kubeConfig.applyToHTTPSOptions(options);
     const user = this.kubeConfig.getCurrentUser();
