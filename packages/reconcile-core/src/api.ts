@@ -5,6 +5,7 @@
 export { type KubeObject, type ObjectRef, parseApiVersion, objectRef, describeObject, inventoryId, objectKey } from './objects.js';
 export { WeftError, isWeftError } from './errors.js';
 export { type Duration, parseDuration, formatDuration, InvalidDurationError } from './duration.js';
+export { type LongTimeout, maxTimerDelayMs, setLongTimeout, sleep } from './timers.js';
 export {
   type ResourceKind,
   type ObjectOf,

@@ -1,4 +1,5 @@
-import { defer, type MonoTypeOperatorFunction, retry, timer } from 'rxjs';
+import { defer, type MonoTypeOperatorFunction, Observable, retry } from 'rxjs';
+import { setLongTimeout } from './timers.js';
 
 /**
  * A source of retry delays: each {@link BackoffPolicy.next} call is one more failure in a row.
@@ -123,7 +124,14 @@ export function backoff<T>(
           delay: (error: unknown) => {
             const delayMs = policy.next();
             options.onError?.(error, delayMs);
-            return timer(delayMs);
+            // Not rxjs' timer(): its setTimeout would fire after 1 ms for a delay past 2^31−1 ms.
+            return new Observable<void>((subscriber) => {
+              const timer = setLongTimeout(() => {
+                subscriber.next();
+                subscriber.complete();
+              }, delayMs);
+              return () => timer.clear();
+            });
           },
         }),
       );

@@ -350,11 +350,23 @@ export class Controller<T extends KubeObject> extends Observable<ReconcileOutcom
       const inFlight = new Set<ReconcileDeadline>();
       let listening = false;
       // One timer for every deadline: a timeout fires at most a quarter of it (and at most 1 s) late.
-      const sweeper = setInterval(() => {
-        const now = Date.now();
-        for (const deadline of inFlight) deadline.expireIfDue(now);
-      }, Math.max(10, Math.min(1_000, timeoutMs / 4)));
-      sweeper.unref?.();
+      // It runs only while reconciles are in flight: an idle controller wakes nothing up.
+      let sweeper: NodeJS.Timeout | undefined;
+      const track = (deadline: ReconcileDeadline) => {
+        inFlight.add(deadline);
+        if (sweeper) return;
+        sweeper = setInterval(() => {
+          const now = Date.now();
+          for (const each of inFlight) each.expireIfDue(now);
+        }, Math.max(10, Math.min(1_000, timeoutMs / 4)));
+        sweeper.unref?.();
+      };
+      const untrack = (deadline: ReconcileDeadline) => {
+        inFlight.delete(deadline);
+        if (inFlight.size > 0 || !sweeper) return;
+        clearInterval(sweeper);
+        sweeper = undefined;
+      };
       const work = async (request: ReconcileRequest, runnerSignal: AbortSignal, key: string): Promise<ReconcileOutcome> => {
         const startedAt = Date.now();
         if (!store.isReady) await store.ready({ signal: runnerSignal }).catch(() => undefined);
@@ -375,7 +387,7 @@ export class Controller<T extends KubeObject> extends Observable<ReconcileOutcom
           listening = true;
           runnerSignal.addEventListener('abort', () => inFlight.forEach((each) => each.abort(runnerSignal.reason)), { once: true });
         }
-        inFlight.add(deadline);
+        track(deadline);
         const context = new RunContext<T>(shared, deadline, key, request, limiter.failures(key));
         try {
           const result = await deadline.race(this.reconcileOne(object, context));
@@ -405,7 +417,7 @@ export class Controller<T extends KubeObject> extends Observable<ReconcileOutcom
             requeue$.next({ request, runAt: Date.now() + delay });
           }
         }
-        inFlight.delete(deadline);
+        untrack(deadline);
         runtime.observer?.reconciled(outcome);
         return outcome;
       };
@@ -425,7 +437,7 @@ export class Controller<T extends KubeObject> extends Observable<ReconcileOutcom
       const subscription = outcomes.subscribe(subscriber);
       return () => {
         subscription.unsubscribe();
-        clearInterval(sweeper);
+        if (sweeper) clearInterval(sweeper);
         requeue$.complete();
         if (!runtime.client) client.close();
         if (!runtime.transport) transport.close();

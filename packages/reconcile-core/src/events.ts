@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import type { KubeClient } from './client/kube-client.js';
 import { parseDuration, type Duration } from './duration.js';
 import { resourceKind } from './kinds.js';
+import { type LongTimeout, setLongTimeout } from './timers.js';
 import type { KubeObject, ObjectRef } from './objects.js';
 
 /** An `events.k8s.io/v1` Event, the fields Weft writes. */
@@ -68,7 +69,7 @@ interface Series {
   lastObserved: number;
   readonly created: Promise<boolean>;
   written: Promise<void>;
-  timer: NodeJS.Timeout | undefined;
+  timer: LongTimeout | undefined;
   waiters: (() => void)[];
 }
 
@@ -145,7 +146,7 @@ export class EventRecorder {
       existing.lastObserved = now;
       return new Promise<void>((resolve) => {
         existing.waiters.push(resolve);
-        existing.timer ??= setTimeout(() => this.writeSeries(existing, regardingRef, event.reason), this.flushMs);
+        existing.timer ??= setLongTimeout(() => this.writeSeries(existing, regardingRef, event.reason), this.flushMs);
       });
     }
     const namespace = regardingRef.namespace ?? 'default';
@@ -218,7 +219,7 @@ export class EventRecorder {
   }
 
   private writeSeries(entry: Series, regarding: EventObjectReference | undefined, reason: string): Promise<void> {
-    if (entry.timer) clearTimeout(entry.timer);
+    entry.timer?.clear();
     entry.timer = undefined;
     const waiters = entry.waiters.splice(0);
     entry.written = entry.written

@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { BehaviorSubject, distinctUntilChanged, type Observable } from 'rxjs';
 import type { KubeClient } from './client/kube-client.js';
 import { isAlreadyExistsError, isConflictError, isNotFoundError } from './client/errors.js';
-import { sleep } from './client/sleep.js';
+import { sleep } from './timers.js';
 import { parseDuration, type Duration } from './duration.js';
 import { WeftError } from './errors.js';
 import { LeaseKind, type ObjectOf } from './kinds.js';

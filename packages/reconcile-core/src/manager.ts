@@ -4,7 +4,6 @@ import type { Subscription } from 'rxjs';
 import { exponentialBackoff } from './backoff.js';
 import { KubeClient } from './client/kube-client.js';
 import { isUnknownKindError } from './client/rest-mapper.js';
-import { sleep } from './client/sleep.js';
 import { currentCluster } from './client/transport.js';
 import { type Controller, ControllerError, type ControllerObserver } from './controller.js';
 import { type Duration, parseDuration } from './duration.js';
@@ -16,6 +15,7 @@ import { type LeaderElectionOptions, LeaderElector } from './leader-election.js'
 import { ControllerMetrics } from './metrics.js';
 import type { ContextRecorder, ReconcileOutcome } from './reconciler.js';
 import { type ShardSpec, shardSelector } from './sharding.js';
+import { type LongTimeout, setLongTimeout, sleep } from './timers.js';
 import { kubeTransport } from './watch.js';
 
 /**
@@ -286,10 +286,10 @@ export class Manager {
       );
       await new Promise<void>((resolve) => (stop.signal.aborted ? resolve() : stop.signal.addEventListener('abort', () => resolve(), { once: true })));
       const graceMs = parseDuration(this.options.gracefulShutdownTimeout ?? '30s');
-      let graceTimer: NodeJS.Timeout | undefined;
-      const graceOver = new Promise<'timeout'>((resolve) => (graceTimer = setTimeout(() => resolve('timeout'), graceMs)));
+      let graceTimer: LongTimeout | undefined;
+      const graceOver = new Promise<'timeout'>((resolve) => (graceTimer = setLongTimeout(() => resolve('timeout'), graceMs)));
       const ended = await Promise.race([Promise.all(finished).then(() => 'drained' as const), graceOver]);
-      clearTimeout(graceTimer);
+      graceTimer?.clear();
       if (ended === 'timeout') this.logger.warn({ gracefulShutdownTimeoutMs: graceMs }, 'in-flight reconciles did not finish in time; aborting them');
     } finally {
       for (const subscription of subscriptions) subscription.unsubscribe();
@@ -328,8 +328,7 @@ export class Manager {
             if (signal.aborted) return;
             const delay = backoff.next();
             this.waitingFor = `${this.waitingFor}; retrying in ${delay} ms`;
-            await sleep(delay, signal);
-            if (signal.aborted) return;
+            if (!(await sleep(delay, signal))) return;
           }
         }
       }

@@ -5,6 +5,7 @@ import { type Duration, parseDuration } from './duration.js';
 import { WeftError } from './errors.js';
 import type { KubeObject } from './objects.js';
 import type { Store } from './store.js';
+import { setLongTimeout } from './timers.js';
 import type { KubeTransport } from './watch.js';
 
 /**
@@ -259,7 +260,7 @@ export function withTimeout<R>(key: string, timeoutMs: number, parent: AbortSign
     let settled = false;
     const settle = () => {
       settled = true;
-      clearTimeout(timer);
+      timer.clear();
       parent?.removeEventListener('abort', onParentAbort);
     };
     const fail = (reason: unknown) => {
@@ -269,7 +270,7 @@ export function withTimeout<R>(key: string, timeoutMs: number, parent: AbortSign
       reject(reason);
     };
     const onParentAbort = () => fail(parent?.reason);
-    const timer = setTimeout(() => fail(new ReconcileTimeoutError(key, timeoutMs)), timeoutMs);
+    const timer = setLongTimeout(() => fail(new ReconcileTimeoutError(key, timeoutMs)), timeoutMs);
     parent?.addEventListener('abort', onParentAbort, { once: true });
     let pending: Promise<R>;
     try {

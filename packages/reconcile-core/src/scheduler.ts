@@ -1,4 +1,5 @@
 import { Observable, type OperatorFunction } from 'rxjs';
+import { type LongTimeout, setLongTimeout } from './timers.js';
 
 /**
  * A request to emit `request` at `runAt` (epoch milliseconds; now or earlier means now).
@@ -47,7 +48,9 @@ export interface ScheduleOptions<R> {
  *   moment follows their scheduling order.
  * - When the source completes, pending entries are still emitted when due, then the output
  *   completes. Unsubscribing clears every timer.
- * Timers use `setTimeout`, so `vi.useFakeTimers()` drives them in tests.
+ * Any delay works: one past `setTimeout`'s limit (2^31−1 ms, about 24.8 days) is waited out in
+ * steps ({@link setLongTimeout}), never turned into 1 ms. Timers use `setTimeout`, so
+ * `vi.useFakeTimers()` drives them in tests.
  *
  * @throws Never; the source's error is passed on.
  *
@@ -59,7 +62,7 @@ export interface ScheduleOptions<R> {
 export function schedule<R>(options: ScheduleOptions<R>): OperatorFunction<ScheduleRequest<R>, R> {
   return (source) =>
     new Observable<R>((subscriber) => {
-      const pending = new Map<string, { runAt: number; timer: NodeJS.Timeout }>();
+      const pending = new Map<string, { runAt: number; timer: LongTimeout }>();
       let sourceDone = false;
       const completeIfIdle = () => {
         if (sourceDone && pending.size === 0) subscriber.complete();
@@ -71,13 +74,13 @@ export function schedule<R>(options: ScheduleOptions<R>): OperatorFunction<Sched
           const now = Date.now();
           if (existing && existing.runAt <= runAt) return;
           options.onAdd?.(key);
-          if (existing) clearTimeout(existing.timer);
+          if (existing) existing.timer.clear();
           if (runAt <= now) {
             pending.delete(key);
             subscriber.next(request);
             return;
           }
-          const timer = setTimeout(() => {
+          const timer = setLongTimeout(() => {
             pending.delete(key);
             subscriber.next(request);
             completeIfIdle();
@@ -94,7 +97,7 @@ export function schedule<R>(options: ScheduleOptions<R>): OperatorFunction<Sched
       });
       return () => {
         subscription.unsubscribe();
-        for (const { timer } of pending.values()) clearTimeout(timer);
+        for (const { timer } of pending.values()) timer.clear();
         pending.clear();
       };
     });

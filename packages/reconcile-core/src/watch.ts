@@ -8,6 +8,7 @@ import { apiServerAgent } from './client/tls-agent.js';
 import { WeftError } from './errors.js';
 import { type ResourceKind, resourcePath } from './kinds.js';
 import { type KubeObject, objectKey } from './objects.js';
+import { setLongTimeout, sleep } from './timers.js';
 
 /**
  * What {@link watch} emits, in the shape of kube-rs' `watcher::Event`.
@@ -323,7 +324,7 @@ class WatchLoop<T> {
     const inactivityMs = this.options.inactivityTimeoutMs ?? 330_000;
     let timedOut = false;
     // One timer for the connection, pushed back on every event (refresh() is far cheaper than a new timer per event).
-    const timer = setTimeout(() => {
+    const timer = setLongTimeout(() => {
       timedOut = true;
       connection.abort();
     }, inactivityMs);
@@ -349,7 +350,7 @@ class WatchLoop<T> {
       if (timedOut) throw new WatchInactivityError(this.path, inactivityMs);
       throw error;
     } finally {
-      clearTimeout(timer);
+      timer.clear();
       this.signal.removeEventListener('abort', onAbort);
     }
   }
@@ -396,19 +397,6 @@ function keyOf(object: unknown): string {
 
 function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
 }
 
 /**

@@ -199,6 +199,14 @@ describe('KubeClient retries', () => {
     client.close();
   });
 
+  it('a deadline of 1000 hours does not end a call early (setTimeout would fire it after 1 ms)', async () => {
+    const fake = await fakeApiServer((_, response) => setTimeout(() => configMap(response), 50));
+    const client = fake.client({ requestTimeout: '1000h' });
+    expect((await client.get(ConfigMapKind, 'web', { namespace: 'prod' })).data).toEqual({ a: '1' });
+    expect((await client.get(ConfigMapKind, 'web', { namespace: 'prod', timeout: '1000h' })).data).toEqual({ a: '1' });
+    client.close();
+  });
+
   it('reports an unreachable apiserver as a retryable ConnectionError after retrying', async () => {
     const fake = await fakeApiServer(() => undefined);
     const port = new URL(fake.client().kubeConfig.getCurrentCluster()!.server).port;

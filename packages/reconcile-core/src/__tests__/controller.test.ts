@@ -98,6 +98,29 @@ describe('controller', () => {
     h.subscription.unsubscribe();
   });
 
+  it("requeueAfter('1000h') comes back after 1000 hours, not in a loop (setTimeout's limit is about 596 h)", async () => {
+    const h = start(async () => requeueAfter('1000h'));
+    await flush();
+    expect(h.calls).toEqual(['a', 'b']);
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(h.calls).toEqual(['a', 'b']);
+    await vi.advanceTimersByTimeAsync(1000 * 3_600_000 - 60_000);
+    expect(h.calls).toEqual(['a', 'b', 'a', 'b']);
+    h.subscription.unsubscribe();
+  });
+
+  it('a timeout of 1000 hours does not cut a reconcile short', async () => {
+    let finish!: () => void;
+    const h = start((object) => (object.metadata.name === 'a' ? new Promise((resolve) => (finish = () => resolve(done))) : Promise.resolve(done)), { timeout: '1000h' });
+    await flush();
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(h.outcomes).toEqual([]);
+    finish();
+    await flush();
+    expect(h.outcomes.map((outcome) => `${outcome.key}:${outcome.result}`)).toEqual(['default/a:success', 'default/b:success']);
+    h.subscription.unsubscribe();
+  });
+
   it('a hanging reconcile times out, its signal aborts, and the controller moves on', async () => {
     const h = start(
       (object) => {

@@ -40,6 +40,18 @@ describe('schedule', () => {
     expect(out).toEqual([['a', 0]]);
   });
 
+  it('waits out a delay past setTimeout\'s limit (1000 h) instead of firing after 1 ms', async () => {
+    const { input, out } = harness();
+    const thousandHours = 1000 * 3_600_000;
+    input.next({ request: 'a', runAt: Date.now() + thousandHours });
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(out).toEqual([]);
+    await vi.advanceTimersByTimeAsync(thousandHours - 1_001);
+    expect(out).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(out).toEqual([['a', thousandHours]]);
+  });
+
   it('completes after the source completes and pending entries ran; unsubscribing clears timers', () => {
     const first = harness();
     first.input.next({ request: 'a', runAt: Date.now() + 50 });

@@ -28,6 +28,16 @@ describe('watch', () => {
     return { events, raw, subscription };
   }
 
+  it('an inactivity timeout of 1000 hours keeps the connection (it does not overflow into a reconnect loop)', async () => {
+    const transport = new FakeTransport();
+    transport.listAnswers.push({ items: [], resourceVersion: '10' });
+    const { events, subscription } = start(transport, { inactivityTimeoutMs: 1000 * 3_600_000 });
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(events).toEqual(['Init', 'InitDone']);
+    expect(transport.watchRequests).toHaveLength(1);
+    subscription.unsubscribe();
+  });
+
   it('lists page by page, then watches from the list resourceVersion with bookmarks', async () => {
     const transport = new FakeTransport();
     transport.listAnswers.push(

@@ -6,6 +6,7 @@ import { abortedCallError, apiErrorFromResponse, ConnectionError, KubeApiError }
 import { defaultRetryPolicy, parseRetryAfter, retryDelay, type RetryPolicy } from './retry.js';
 import type { ApiTarget } from './status.js';
 import { apiServerAgent } from './tls-agent.js';
+import { type LongTimeout, setLongTimeout, sleep } from '../timers.js';
 
 /** One request to the apiserver, as the client's verbs build it. */
 export interface ApiRequest {
@@ -254,7 +255,7 @@ function readBody(response: IncomingMessage, deadline: Deadline): Promise<string
 class Deadline {
   private readonly controller = new AbortController();
   private timedOut = false;
-  private readonly timer: NodeJS.Timeout | undefined;
+  private readonly timer: LongTimeout | undefined;
   private readonly onCallerAbort = (): void => this.controller.abort(this.caller?.reason);
   private readonly caller: AbortSignal | undefined;
 
@@ -263,7 +264,7 @@ class Deadline {
     if (this.caller?.aborted) this.controller.abort(this.caller.reason);
     else this.caller?.addEventListener('abort', this.onCallerAbort, { once: true });
     if (request.timeout) {
-      this.timer = setTimeout(() => {
+      this.timer = setLongTimeout(() => {
         this.timedOut = true;
         this.controller.abort();
       }, request.timeout);
@@ -279,19 +280,8 @@ class Deadline {
   }
 
   /** Waits before a retry; rejects with the cancellation or timeout if either comes first. */
-  sleep(ms: number): Promise<void> {
-    return new Promise((resolve, reject) => {
-      if (this.signal.aborted) return reject(this.abortError());
-      const timer = setTimeout(() => {
-        this.signal.removeEventListener('abort', onAbort);
-        resolve();
-      }, ms);
-      const onAbort = (): void => {
-        clearTimeout(timer);
-        reject(this.abortError());
-      };
-      this.signal.addEventListener('abort', onAbort, { once: true });
-    });
+  async sleep(ms: number): Promise<void> {
+    if (!(await sleep(ms, this.signal))) throw this.abortError();
   }
 
   /** The typed error for a request-level failure: cancelled, timed out, or a connection error. */
@@ -311,7 +301,7 @@ class Deadline {
   }
 
   dispose(): void {
-    if (this.timer) clearTimeout(this.timer);
+    this.timer?.clear();
     this.caller?.removeEventListener('abort', this.onCallerAbort);
   }
 

@@ -1,7 +1,7 @@
 import type { KubeClient } from '../client/kube-client.js';
 import { abortedCallError, TimeoutError } from '../client/errors.js';
 import { isUnknownKindError } from '../client/rest-mapper.js';
-import { sleep } from '../client/sleep.js';
+import { sleep } from '../timers.js';
 import { apiTarget } from '../client/status.js';
 import { parseDuration, type Duration } from '../duration.js';
 import { WeftError } from '../errors.js';
