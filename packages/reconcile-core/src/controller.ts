@@ -37,7 +37,11 @@ export interface ControllerOptions<T extends KubeObject> {
   readonly labelSelector?: string;
   /** How many objects reconcile at once. @defaultValue 1 (controller-runtime's default) */
   readonly concurrency?: number;
-  /** A reconcile's time limit (checked by a sweep, so up to a quarter of it or 1 s late); its signal aborts then and the key is retried. @defaultValue '5m' */
+  /**
+   * A reconcile's time limit (checked by a sweep, so up to a quarter of it or 1 s late): its signal
+   * aborts, its concurrency slot is freed and the key is retried, but not before the abandoned
+   * attempt has returned (a key never runs twice at once). @defaultValue '5m'
+   */
   readonly timeout?: Duration;
   /** Retry delays after errors. @defaultValue 5 ms → ~16 min per key, 10 qps / 100 burst overall */
   readonly retry?: RetryRateLimiterOptions;
@@ -248,7 +252,8 @@ export class ControllerBuilder<T extends KubeObject> {
  *
  * @remarks
  * Guarantees: a throwing or hanging reconcile never stops it (errors are outcomes, retried with
- * per-key backoff; a timeout frees the slot); the Observable never errors; unsubscribing stops
+ * per-key backoff; a timeout frees the slot, and the key's next attempt waits until the
+ * abandoned one has returned, so a key never runs twice at once); the Observable never errors; unsubscribing stops
  * watches and timers and aborts in-flight reconciles. Subscribe directly when built with
  * `kubeConfig`, or add it to a {@link Manager}, which calls {@link Controller.run}.
  * Each subscription has its own cache; {@link Controller.store} is the latest one's.
@@ -418,9 +423,20 @@ export class Controller<T extends KubeObject> extends Observable<ReconcileOutcom
           }
         }
         untrack(deadline);
+        const unfinished = deadline.unfinished;
+        if (unfinished) {
+          // JavaScript cannot stop the attempt; its next one waits until it has really returned.
+          context.logger.warn({ err: outcome.error }, 'reconcile abandoned at its timeout; the next attempt of this key waits until it returns');
+          abandoned.set(
+            outcome,
+            unfinished.then(() => context.logger.info({ tookMs: Date.now() - startedAt }, 'abandoned reconcile returned; the key may run again')),
+          );
+        }
         runtime.observer?.reconciled(outcome);
         return outcome;
       };
+      /** Outcomes of attempts cut off at their timeout that are still running, and when they end. */
+      const abandoned = new WeakMap<ReconcileOutcome, Promise<void>>();
 
       const requests = merge(merge(...triggers).pipe(map((request): ScheduleRequest<ReconcileRequest> => ({ request, runAt: 0 }))), requeue$);
       const outcomes = requests.pipe(
@@ -430,6 +446,7 @@ export class Controller<T extends KubeObject> extends Observable<ReconcileOutcom
           keyOf: requestKey,
           concurrency,
           onSourceComplete: 'finish-in-flight',
+          holdKeyUntil: (outcome) => abandoned.get(outcome),
           hooks: queueHooks,
           onWorkError: (error, request) => logger.error({ err: error, key: requestKey(request) }, 'reconcile machinery failed'),
         }),
@@ -482,6 +499,9 @@ export class Controller<T extends KubeObject> extends Observable<ReconcileOutcom
  * one shutdown listener and one sweep timer for all reconciles instead of one each.
  */
 class ReconcileDeadline {
+  private attempt: Promise<unknown> | undefined;
+  /** Whether the attempt given to {@link ReconcileDeadline.race} has returned (or thrown). */
+  private settled = false;
   private controller: AbortController | undefined;
   private reason: unknown;
   private aborted = false;
@@ -515,11 +535,33 @@ class ReconcileDeadline {
     if (now >= this.expiresAt) this.abort(new ReconcileTimeoutError(this.key, this.timeoutMs));
   }
 
+  /**
+   * After the race ended by timeout or shutdown while the attempt still runs: a promise that
+   * resolves when it has returned. `undefined` when the attempt had ended.
+   */
+  get unfinished(): Promise<void> | undefined {
+    if (this.settled || !this.attempt) return undefined;
+    return this.attempt.then(
+      () => undefined,
+      () => undefined,
+    );
+  }
+
   /** Settles as `pending`, or rejects with the abort reason on timeout or shutdown without waiting for it. */
   race<R>(pending: Promise<R>): Promise<R> {
     return new Promise<R>((resolve, reject) => {
       this.fail = reject;
-      Promise.resolve(pending).then(resolve, reject);
+      this.attempt = pending;
+      Promise.resolve(pending).then(
+        (value) => {
+          this.settled = true;
+          resolve(value);
+        },
+        (error: unknown) => {
+          this.settled = true;
+          reject(error);
+        },
+      );
       // Aborted while `pending` was being created (the reconciler ran synchronously up to its first await).
       if (this.aborted) reject(this.reason);
     });

@@ -137,6 +137,41 @@ describe('controller', () => {
     h.subscription.unsubscribe();
   });
 
+  it('a key never runs twice at once: after a timeout its next attempt waits until the abandoned one returns, while other keys go on', async () => {
+    let running = 0;
+    let mostAtOnce = 0;
+    const finish: (() => void)[] = [];
+    const h = start(
+      (object) => {
+        if (object.metadata.name !== 'a') return Promise.resolve(done);
+        running += 1;
+        mostAtOnce = Math.max(mostAtOnce, running);
+        // Ignores its signal: JavaScript cannot stop it.
+        return new Promise((resolve) =>
+          finish.push(() => {
+            running -= 1;
+            resolve(done);
+          }),
+        );
+      },
+      { timeout: '2s', concurrency: 1 },
+    );
+    await flush();
+    await vi.advanceTimersByTimeAsync(2_000);
+    expect(h.outcomes[0]).toMatchObject({ key: 'default/a', result: 'error', requeueAfterMs: 5 });
+    expect(h.outcomes[0]!.error).toBeInstanceOf(ReconcileTimeoutError);
+    // The retry is due, and a change of `a` arrives: neither may start while the first attempt runs.
+    h.transport.streamOn(appsPath).push('MODIFIED', app('a', '11'));
+    h.transport.streamOn(appsPath).push('MODIFIED', app('b', '12'));
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(h.calls).toEqual(['a', 'b', 'b']);
+    finish[0]!();
+    await flush();
+    expect(h.calls).toEqual(['a', 'b', 'b', 'a']);
+    expect(mostAtOnce).toBe(1);
+    h.subscription.unsubscribe();
+  });
+
   it('hands reconcile the cached object frozen: a mutation throws, and the retry sees what the apiserver sent', async () => {
     const seen: unknown[] = [];
     const h = start(async (object) => {
