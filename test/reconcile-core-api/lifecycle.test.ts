@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import {
   ConfigMapKind,
+  InvalidError,
   CustomResourceDefinitionKind,
   KubeClient,
   LeaseKind,
@@ -18,7 +19,10 @@ import {
   markReconciling,
   reconcileWithFinalizer,
   removeFinalizer,
+  setControllerReference,
+  writeStatus,
   type ObjectOf,
+  type StatusOf,
 } from '@weft/reconcile-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { clusterKubeConfig, describeCluster, testNamespace } from '../support/cluster';
@@ -136,6 +140,44 @@ describeCluster('finalizers, conditions and leader election against the real kub
     const changed = await client.patch(ThingKind, 'thing', { spec: { size: 2 } }, { namespace });
     expect(isReady(changed)).toBe(false);
     expect(computeStatus(changed)).toBe('InProgress');
+  });
+
+  it('writeStatus writes only what changed, nothing when nothing did, and the apiserver refuses an undeclared field', async () => {
+    const created = await client.create<Thing>({ apiVersion: ThingKind.apiVersion, kind: 'Thing', metadata: { name: 'status-writer', namespace }, spec: { size: 1 } } as Thing);
+    const generation = created.metadata.generation;
+    const ready = markReady(created.status, { reason: 'Succeeded', message: 'done', generation });
+    const written = await writeStatus(client, created, ready, { kind: ThingKind });
+    expect(written?.status?.observedGeneration).toBe(generation);
+    expect(getCondition(written, 'Ready')).toMatchObject({ status: 'True', reason: 'Succeeded' });
+
+    // The same status again (the server may order fields differently): no write, the resourceVersion stays.
+    expect(await writeStatus(client, written!, markReady(written!.status, { reason: 'Succeeded', message: 'done', generation }), { kind: ThingKind })).toBeUndefined();
+    expect((await client.get(ThingKind, 'status-writer', { namespace })).metadata.resourceVersion).toBe(written!.metadata.resourceVersion);
+
+    // A field the schema does not declare would be pruned in silence; under Strict the apiserver says so.
+    const undeclared = { ...written!.status, phase: 'Running' } as StatusOf<Thing>;
+    const refused = await writeStatus(client, written!, undeclared, { kind: ThingKind }).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(InvalidError);
+    expect(String((refused as Error).message)).toContain('strict decoding error: unknown field "status.phase"');
+  });
+
+  it('setControllerReference: the child is garbage collected with its owner, and a second controller is refused', async () => {
+    const owner = await client.create(configMap('owner'));
+    const child = await client.create(setControllerReference(owner, configMap('child')));
+    expect(child.metadata.ownerReferences).toEqual([{ apiVersion: 'v1', kind: 'ConfigMap', name: 'owner', uid: owner.metadata.uid, controller: true, blockOwnerDeletion: true }]);
+    const rival = await client.create(configMap('rival'));
+    expect(() => setControllerReference(rival, child)).toThrow(/already controlled by ConfigMap\/owner/);
+    await client.delete(ConfigMapKind, 'owner', { namespace, propagationPolicy: 'Foreground' });
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const gone = await client.get(ConfigMapKind, 'child', { namespace }).then(
+        () => false,
+        (error: unknown) => error instanceof NotFoundError,
+      );
+      if (gone) break;
+      if (Date.now() > deadline) throw new Error('the child outlived its owner');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
   });
 
   it('elects one leader of two; a crashed leader is replaced within a lease duration; a released one at once', async () => {

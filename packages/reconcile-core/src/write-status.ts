@@ -10,7 +10,8 @@ export interface WriteStatusOptions<T extends KubeObject> extends CallOptions {
   readonly fieldManager?: string | undefined;
   /**
    * What the apiserver does with a field the schema does not declare. Default `Strict`: the write
-   * fails with a `BadRequestError` naming the field, instead of the field being dropped silently.
+   * fails (kube-apiserver: 422, `strict decoding error: unknown field "status.x"`) instead of the
+   * field being dropped silently.
    */
   readonly fieldValidation?: 'Strict' | 'Warn' | 'Ignore' | undefined;
 }
@@ -28,8 +29,9 @@ export interface WriteStatusOptions<T extends KubeObject> extends CallOptions {
  * apiserver refuses an undeclared field (`fieldValidation: 'Strict'`) rather than pruning it.
  * Caveat: `object` is the state the status was computed from; a status another writer changed
  * since is overwritten field by field (last writer wins), as Flux's patch helper does.
- * @throws {@link NotFoundError} when the object is gone; {@link BadRequestError} for an undeclared
- * field; other {@link KubeApiError}s; {@link CancelledError} / {@link TimeoutError}.
+ * @throws {@link NotFoundError} when the object is gone; {@link InvalidError} for an undeclared
+ * field (`strict decoding error: unknown field "status.x"`); other {@link KubeApiError}s;
+ * {@link CancelledError} / {@link TimeoutError}.
  * @example
  * ```ts
  * const ready = markReady(app.status, { reason: 'Succeeded', message: 'deployed', generation: app.metadata.generation });

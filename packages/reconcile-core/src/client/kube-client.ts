@@ -470,8 +470,8 @@ export class KubeClient {
    * schema does not declare does not compile, since the apiserver would prune it. At run time,
    * `fieldValidation: 'Strict'` makes the apiserver refuse undeclared fields instead of dropping them.
    * To write a status only when it changed, use `writeStatus`.
-   * @throws {@link NotFoundError}, {@link ConflictError}, {@link InvalidError}, {@link BadRequestError}
-   * (an undeclared field under `Strict`), other {@link KubeApiError}s.
+   * @throws {@link NotFoundError}, {@link ConflictError}, {@link InvalidError} (also an undeclared
+   * field under `Strict`), other {@link KubeApiError}s.
    * @example
    * ```ts
    * await client.patchStatus(WebAppKind, 'web', { status: { observedGeneration: 3 } }, { namespace: 'prod' });
