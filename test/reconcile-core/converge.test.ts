@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { ConfigMapKind, controller, createLogger, Manager, type ReconcileOutcome } from '@weft/reconcile-core';
+import { ConfigMapKind, controller, createLogger, isNotFoundError, Manager, type ReconcileOutcome } from '@weft/reconcile-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { clusterKubeConfig, describeCluster, testNamespace } from '../support/cluster';
 import { inParallel, installWidgetCrd, listAll, removeWidgetCrd, transportFor, waitFor, type Widget, widgetKind, WidgetReconciler, widgetsConverged } from './widgets';
@@ -68,7 +68,7 @@ describeCluster('reconcile-core controller on the real apiserver', () => {
         await transport.request('GET', `${widgetsPath()}/w-0007`);
         return false;
       } catch (error) {
-        return (error as { status?: number }).status === 404;
+        return isNotFoundError(error);
       }
     });
     expect(reconciler.finalized).toEqual(['w-0007']);

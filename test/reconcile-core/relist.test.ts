@@ -1,4 +1,4 @@
-import { ConfigMapKind, createStore, type KubeObject, type KubeTransport, type RawWatchEvent, reflect, type TransportRequest, watch, type WatchEvent } from '@weft/reconcile-core';
+import { ConfigMapKind, createStore, isGoneError, type KubeObject, type KubeTransport, type RawWatchEvent, reflect, type TransportRequest, watch, type WatchEvent } from '@weft/reconcile-core';
 import { startControlPlane } from '@weft/testkit';
 import { expect, it } from 'vitest';
 import { describeCluster } from '../support/cluster';
@@ -57,7 +57,7 @@ async function isTooOld(transport: KubeTransport, resourceVersion: string): Prom
     }
     return false;
   } catch (error) {
-    return (error as { status?: number }).status === 410;
+    return isGoneError(error);
   } finally {
     clearTimeout(timer);
     abort.abort();

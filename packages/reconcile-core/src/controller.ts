@@ -15,7 +15,8 @@ import { retryRateLimiter, type RetryRateLimiterOptions, schedule, type Schedule
 import { createStore, type Store, type StoreOptions } from './store.js';
 import { type Predicate, predicateFilter } from './predicate.js';
 import { type ReconcileRequest, requestKey, triggerOwners, triggerSelf, triggerWith } from './triggers.js';
-import { type KubeTransport, kubeTransport, stripManagedFields, watch, type WatchEvent, type WatcherOptions } from './watch.js';
+import { type KubeTransport, kubeTransport } from './client/kube-transport.js';
+import { stripManagedFields, watch, type WatchEvent, type WatcherOptions } from './watch.js';
 
 /**
  * Options of {@link controller}.
@@ -81,7 +82,7 @@ export interface ControllerOptions<T extends KubeObject> {
  */
 export interface ControllerRuntime {
   readonly kubeConfig: KubeConfig;
-  /** A transport to share between controllers. @defaultValue kubeTransport(kubeConfig) */
+  /** The transport of the watches (tests pass fakes). @defaultValue kubeTransport(client): the client's connections */
   readonly transport?: KubeTransport;
   /** The typed client reconcilers get. @defaultValue new KubeClient(kubeConfig), closed when the run ends */
   readonly client?: KubeClient;
@@ -316,8 +317,9 @@ export class Controller<T extends KubeObject> extends Observable<ReconcileOutcom
   run(runtime: ControllerRuntime): RxObservable<ReconcileOutcome> {
     return new Observable<ReconcileOutcome>((subscriber) => {
       const name = this.name;
-      const transport = runtime.transport ?? kubeTransport(runtime.kubeConfig);
       const client = runtime.client ?? new KubeClient(runtime.kubeConfig);
+      // The watches share the client's connections: one agent, one set of typed errors.
+      const transport = runtime.transport ?? kubeTransport(client);
       const logger = (runtime.logger ?? this.options.logger ?? pino()).child({ controller: name, controllerKind: this.kind.kind });
       const { store, writer } = createStore<T>({ indexes: this.options.indexes });
       this.store = store;

@@ -16,7 +16,7 @@ import { ControllerMetrics } from './metrics.js';
 import type { ContextRecorder, ReconcileOutcome } from './reconciler.js';
 import { type ShardSpec, shardSelector } from './sharding.js';
 import { type LongTimeout, setLongTimeout, sleep } from './timers.js';
-import { kubeTransport } from './watch.js';
+import { kubeTransport } from './client/kube-transport.js';
 
 /**
  * Options of a {@link Manager}.
@@ -228,7 +228,8 @@ export class Manager {
       process.once('SIGINT', onProcessSignal);
     }
     const client = new KubeClient(this.options.kubeConfig);
-    const transport = kubeTransport(this.options.kubeConfig);
+    // One client, one keep-alive agent: every controller's watches and every reconcile's requests.
+    const transport = kubeTransport(client);
     const subscriptions: Subscription[] = [];
     const electionStop = new AbortController();
     let electing: Promise<void> | undefined;

@@ -6,7 +6,7 @@ import { WeftError } from './errors.js';
 import type { KubeObject } from './objects.js';
 import type { Store } from './store.js';
 import { setLongTimeout } from './timers.js';
-import type { KubeTransport } from './watch.js';
+import type { KubeTransport } from './client/kube-transport.js';
 
 /**
  * What a reconcile returns: done (wait for the next change) or come back after a delay,
@@ -154,7 +154,7 @@ export interface ReconcileContext<T = KubeObject> {
   readonly client: KubeClient;
   /** The kubeconfig the controller runs with, for client-node APIs. */
   readonly kubeConfig: KubeConfig;
-  /** Plain JSON requests through the controller's authenticated transport. */
+  /** Plain JSON requests over the client's connections (the same agent, the same typed errors). */
   readonly transport: KubeTransport;
   /** The manager's event recorder, when it has one. */
   readonly recorder?: ContextRecorder;

@@ -3,20 +3,8 @@
  * (explicit, named re-exports; index.ts re-exports this file).
  */
 export { type BackoffPolicy, type ExponentialBackoffOptions, exponentialBackoff, backoff } from './backoff.js';
-export {
-  type WatchEvent,
-  type WatcherOptions,
-  type WatchTransport,
-  type KubeTransport,
-  type TransportRequest,
-  type RawWatchEvent,
-  type ListPage,
-  WatchError,
-  WatchInactivityError,
-  watch,
-  kubeTransport,
-  stripManagedFields,
-} from './watch.js';
+export { type WatchEvent, type WatcherOptions, WatchInactivityError, watch, stripManagedFields } from './watch.js';
+export { type WatchTransport, type KubeTransport, type TransportRequest, type RawWatchEvent, type ListPage, kubeTransport } from './client/kube-transport.js';
 export { type Store, type StoreWriter, type StoreOptions, type IndexFunction, createStore } from './store.js';
 export { reflect } from './reflect.js';
 export { type ReconcileRequest, type TriggerOwnersOptions, requestKey, triggerSelf, triggerOwners, triggerWith } from './triggers.js';

@@ -1,10 +1,10 @@
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
-import { request as httpsRequest, type RequestOptions } from 'node:https';
-import { createInterface } from 'node:readline';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { Observable } from 'rxjs';
 import { type BackoffPolicy, exponentialBackoff } from './backoff.js';
-import { apiServerAgent } from './client/tls-agent.js';
+import { apiErrorFromResponse, isGoneError, KubeApiError, TimeoutError } from './client/errors.js';
+import { KubeClient } from './client/kube-client.js';
+import { kubeTransport, type RawWatchEvent, type WatchTransport } from './client/kube-transport.js';
+import { apiTarget, type ApiTarget, describeTarget } from './client/status.js';
 import { WeftError } from './errors.js';
 import { type ResourceKind, resourcePath } from './kinds.js';
 import { type KubeObject, objectKey } from './objects.js';
@@ -17,7 +17,9 @@ import { setLongTimeout, sleep } from './timers.js';
  * A (re)list is `Init`, one `InitApply` per listed object, then `InitDone`; after a relist the
  * objects that were known before but are missing from the new list follow as `Delete`s.
  * Between lists, `Apply` and `Delete` come from the watch. `Error` is a value, not the end of
- * the stream: the watch retries after `retryInMs`.
+ * the stream: the watch retries after `retryInMs`. Its `error` is the client's typed error
+ * ({@link ForbiddenError}, {@link ConnectionError}, {@link WatchInactivityError}, … all
+ * {@link KubeApiError}s), or a {@link WeftError} wrapping what else failed (a throwing `transform`).
  * @throws Never (a type).
  *
  * @example
@@ -33,129 +35,23 @@ export type WatchEvent<T> =
   | { readonly type: 'InitDone' }
   | { readonly type: 'Apply'; readonly object: T }
   | { readonly type: 'Delete'; readonly object: T }
-  | { readonly type: 'Error'; readonly error: WatchError; readonly retryInMs: number };
+  | { readonly type: 'Error'; readonly error: WeftError; readonly retryInMs: number };
 
 /**
- * A list or watch request that failed: names the collection, carries the HTTP status (or the
- * watch `ERROR` event's code) and the apiserver's reason.
- *
- * @remarks Retry policy: {@link watch} retries every `WatchError` with backoff; `410 Gone` relists.
- * @throws Never (a type).
- *
- * @example
- * ```ts
- * if (event.type === 'Error' && event.error.status === 403) console.error(`no RBAC for ${event.error.path}`);
- * ```
- */
-export class WatchError extends WeftError {
-  override name = 'WatchError';
-  constructor(
-    /** The collection path, e.g. `/api/v1/namespaces/prod/configmaps`. */
-    readonly path: string,
-    message: string,
-    /** HTTP status, or `undefined` when the connection itself failed. */
-    readonly status?: number,
-    /** The apiserver's `Status.reason` (`Expired`, `Gone`, `Forbidden`, …), when it sent one. */
-    readonly reason?: string,
-    cause?: unknown,
-    /** The request that failed: `list`, `watch` (the default), or the HTTP method of {@link KubeTransport.request}. */
-    readonly verb: string = 'watch',
-  ) {
-    super(`${verb} ${path}: ${message}`, { cause, retryable: true });
-  }
-  /** Whether the apiserver said the resourceVersion (or continue token) is too old: relist. */
-  get gone(): boolean {
-    return this.status === 410 || this.reason === 'Expired' || this.reason === 'Gone';
-  }
-}
-
-/**
- * Raised when a watch connection delivered nothing (not even a bookmark) for too long.
+ * A watch connection delivered nothing (not even a bookmark) for too long: a client-side
+ * {@link TimeoutError} of the watch.
  *
  * @remarks Retryable: the watch reconnects from its last resourceVersion after a backoff.
- * @throws Never (a type).
- *
  * @example
  * ```ts
  * if (event.type === 'Error' && event.error instanceof WatchInactivityError) metrics.silentWatches.inc();
  * ```
  */
-export class WatchInactivityError extends WatchError {
+export class WatchInactivityError extends TimeoutError {
   override name = 'WatchInactivityError';
-  constructor(path: string, inactivityMs: number) {
-    super(path, `no event for ${inactivityMs} ms; reconnecting`);
+  constructor(target: ApiTarget, inactivityMs: number) {
+    super({ verb: 'watch', target, code: 0, source: 'client', detail: `no event for ${inactivityMs} ms; reconnecting` });
   }
-}
-
-/**
- * One event line of a Kubernetes watch response, as the apiserver sends it.
- *
- * @remarks `object` is a `Status` for `ERROR` and carries only `metadata.resourceVersion` for `BOOKMARK`.
- * @throws Never (a type).
- *
- * @example
- * ```ts
- * const raw: RawWatchEvent = { type: 'ADDED', object: { metadata: { name: 'a', resourceVersion: '7' } } };
- * ```
- */
-export interface RawWatchEvent {
-  readonly type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR' | string;
-  readonly object: Record<string, unknown>;
-}
-
-/**
- * One page of a list response.
- *
- * @remarks `continue` is absent (or empty) on the last page.
- * @throws Never (a type).
- *
- * @example
- * ```ts
- * const page: ListPage = { items: [], resourceVersion: '42' };
- * ```
- */
-export interface ListPage {
-  readonly items: readonly Record<string, unknown>[];
-  readonly resourceVersion: string;
-  readonly continue?: string;
-}
-
-/**
- * A GET request as {@link WatchTransport} receives it.
- *
- * @remarks `query` holds every parameter (`limit`, `continue`, `watch`, `resourceVersion`, selectors).
- * @throws Never (a type).
- *
- * @example
- * ```ts
- * const request: TransportRequest = { path: '/api/v1/configmaps', query: { limit: '500' }, accept: 'application/json', signal };
- * ```
- */
-export interface TransportRequest {
-  readonly path: string;
-  readonly query: Readonly<Record<string, string>>;
-  /** The `Accept` header (metadata-only mode asks for `PartialObjectMetadata`). */
-  readonly accept: string;
-  readonly signal: AbortSignal;
-}
-
-/**
- * The two HTTP calls a watch makes; {@link kubeTransport} is the real one, tests pass fakes.
- *
- * @remarks Implementations throw {@link WatchError} (with `status`) for HTTP errors.
- * @throws Never (a type).
- *
- * @example
- * ```ts
- * const transport: WatchTransport = kubeTransport(kubeConfig);
- * watch(ConfigMapKind, { transport });
- * ```
- */
-export interface WatchTransport {
-  /** One page of a list. */
-  list(request: TransportRequest): Promise<ListPage>;
-  /** A watch stream; ends when the server closes it, throws on connection errors, stops on abort. */
-  watch(request: TransportRequest): AsyncIterable<RawWatchEvent>;
 }
 
 /**
@@ -170,8 +66,11 @@ export interface WatchTransport {
  * ```
  */
 export interface WatcherOptions<T> {
-  /** Where to list and watch (`kubeTransport(kubeConfig)`), or a `KubeConfig` to build one. */
-  readonly transport: WatchTransport | KubeConfig;
+  /**
+   * Where to list and watch: a {@link KubeClient} (its connections are shared), a `KubeConfig`
+   * (connections of the watch's own, closed when it is unsubscribed), or any {@link WatchTransport}.
+   */
+  readonly transport: WatchTransport | KubeClient | KubeConfig;
   /** Only this namespace (namespaced kinds); all namespaces when absent. */
   readonly namespace?: string;
   readonly labelSelector?: string;
@@ -225,22 +124,29 @@ const metadataAccept = 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;
 export function watch<K extends ResourceKind<any>, T = NonNullable<K['__object']>>(kind: K, options: WatcherOptions<T>): Observable<WatchEvent<T>> {
   return new Observable<WatchEvent<T>>((subscriber) => {
     const abort = new AbortController();
-    const transport = isTransport(options.transport) ? options.transport : kubeTransport(options.transport);
-    const loop = new WatchLoop<T>(kind, options, transport, (event) => subscriber.next(event), abort.signal);
+    const given = options.transport;
+    const owned = given instanceof KubeClient || !isTransport(given) ? kubeTransport(given) : undefined;
+    const loop = new WatchLoop<T>(kind, options, owned ?? (given as WatchTransport), (event) => subscriber.next(event), abort.signal);
     loop.run().then(
       () => subscriber.complete(),
       (error: unknown) => subscriber.error(error),
     );
-    return () => abort.abort();
+    return () => {
+      abort.abort();
+      owned?.close();
+    };
   });
 }
 
 function isTransport(value: WatchTransport | KubeConfig): value is WatchTransport {
+  // A KubeClient has list and watch methods too: callers test for it first.
   return typeof (value as WatchTransport).list === 'function' && typeof (value as WatchTransport).watch === 'function';
 }
 
 class WatchLoop<T> {
   private readonly path: string;
+  /** What the list and watch requests are about, for error messages (`ConfigMap/prod list failed: …`). */
+  private readonly target: ApiTarget;
   private readonly backoffPolicy: BackoffPolicy;
   /** The last state per key, so that a relist can tell which objects were deleted meanwhile. */
   private known = new Map<string, T>();
@@ -256,6 +162,7 @@ class WatchLoop<T> {
     private readonly signal: AbortSignal,
   ) {
     this.path = resourcePath(kind, { namespace: options.namespace });
+    this.target = apiTarget(kind.apiVersion, kind.kind, { namespace: kind.namespaced ? options.namespace : undefined });
     this.backoffPolicy = options.backoff ?? exponentialBackoff();
   }
 
@@ -266,8 +173,8 @@ class WatchLoop<T> {
         await this.watchOnce();
       } catch (error) {
         if (this.signal.aborted) return;
-        const failure = error instanceof WatchError ? error : new WatchError(this.path, errorMessage(error), undefined, undefined, error);
-        if (failure.gone) {
+        const failure = error instanceof WeftError ? error : new WeftError(`${describeTarget(this.target)} watch failed: ${errorMessage(error)}`, { cause: error, retryable: true });
+        if (isGoneError(failure)) {
           // Too old: the only way back is a fresh list. Not an error the user must act on.
           this.resourceVersion = undefined;
           this.consistentList = true;
@@ -300,6 +207,7 @@ class WatchLoop<T> {
         query: this.query({ limit: String(this.options.pageSize ?? 500), continue: continueToken, resourceVersion: continueToken || this.consistentList ? undefined : '0' }),
         accept: this.options.metadataOnly ? metadataListAccept : 'application/json',
         signal: this.signal,
+        target: this.target,
       });
       if (this.signal.aborted) return;
       for (const item of page.items) {
@@ -340,14 +248,15 @@ class WatchLoop<T> {
         }),
         accept: this.options.metadataOnly ? metadataAccept : 'application/json',
         signal: connection.signal,
+        target: this.target,
       });
       for await (const raw of events) {
         arm();
         this.handle(raw);
       }
-      if (timedOut) throw new WatchInactivityError(this.path, inactivityMs);
+      if (timedOut) throw new WatchInactivityError(this.target, inactivityMs);
     } catch (error) {
-      if (timedOut) throw new WatchInactivityError(this.path, inactivityMs);
+      if (timedOut) throw new WatchInactivityError(this.target, inactivityMs);
       throw error;
     } finally {
       timer.clear();
@@ -357,8 +266,9 @@ class WatchLoop<T> {
 
   private handle(raw: RawWatchEvent): void {
     if (raw.type === 'ERROR') {
-      const status = raw.object as { code?: number; reason?: string; message?: string };
-      throw new WatchError(this.path, status.message ?? 'watch error', status.code, status.reason);
+      // The real transport throws these itself; a WatchTransport of your own may pass them on.
+      const status = raw.object as { code?: number };
+      throw apiErrorFromResponse({ verb: 'watch', target: this.target, code: status.code ?? 500, body: raw.object });
     }
     const metadata = (raw.object['metadata'] ?? {}) as { resourceVersion?: string };
     if (raw.type === 'BOOKMARK') {
@@ -414,132 +324,4 @@ function errorMessage(error: unknown): string {
 export function stripManagedFields<T extends KubeObject>(object: T): T {
   if (object.metadata) delete object.metadata.managedFields;
   return object;
-}
-
-/**
- * A {@link WatchTransport} over a `KubeConfig`, plus a plain JSON request for other verbs.
- *
- * @remarks Made by {@link kubeTransport}; close it when done to free keep-alive sockets.
- * @throws Never (a type).
- *
- * @example
- * ```ts
- * const transport = kubeTransport(kubeConfig);
- * await transport.request('PATCH', '/api/v1/namespaces/prod/configmaps/web', { body: { data: { a: '1' } }, contentType: 'application/merge-patch+json' });
- * transport.close();
- * ```
- */
-export interface KubeTransport extends WatchTransport {
-  /**
-   * One JSON request; resolves with the parsed body.
-   * @throws {@link WatchError} with the HTTP status when the apiserver answers with an error.
-   */
-  request<R = unknown>(
-    method: string,
-    path: string,
-    options?: { query?: Record<string, string>; body?: unknown; contentType?: string; signal?: AbortSignal },
-  ): Promise<R>;
-  /** Closes idle keep-alive connections; later requests open new ones. */
-  close(): void;
-}
-
-/**
- * The real {@link WatchTransport}: HTTPS requests authenticated by a client-node `KubeConfig`.
- *
- * @remarks
- * Uses `KubeConfig.applyToHTTPSOptions` on every request (so exec and token credentials refresh)
- * and one keep-alive agent per transport. Watch responses are read line by line; TCP keep-alive
- * is on. Does not use client-node's `ListWatch`/`makeInformer`.
- *
- * @throws {@link WatchError} from its methods, with the HTTP status and apiserver reason.
- *
- * @example
- * ```ts
- * const transport = kubeTransport(kubeConfig);
- * const page = await transport.list({ path: '/api/v1/configmaps', query: { limit: '10' }, accept: 'application/json', signal });
- * ```
- */
-export function kubeTransport(kubeConfig: KubeConfig): KubeTransport {
-  let agent: HttpAgent | undefined;
-
-  const open = async (verb: string, method: string, path: string, query: Record<string, string>, headers: Record<string, string>, signal: AbortSignal | undefined, body?: string) => {
-    const cluster = kubeConfig.getCurrentCluster();
-    if (!cluster) throw new WatchError(path, 'the kubeconfig has no current cluster', undefined, undefined, undefined, verb);
-    const url = new URL(cluster.server + path);
-    for (const [name, value] of Object.entries(query)) url.searchParams.set(name, value);
-    const options: RequestOptions = { method, headers: { ...headers } };
-    await kubeConfig.applyToHTTPSOptions(options);
-    const secure = url.protocol === 'https:';
-    agent ??= apiServerAgent(options, secure);
-    options.agent = agent;
-    if (options.auth) {
-      options.headers = { ...(options.headers as Record<string, string>), Authorization: `Basic ${Buffer.from(options.auth).toString('base64')}` };
-      delete options.auth;
-    }
-    if (body !== undefined) (options.headers as Record<string, string>)['Content-Length'] = String(Buffer.byteLength(body));
-    return new Promise<IncomingMessage>((resolve, reject) => {
-      const req = (secure ? httpsRequest : httpRequest)(url, { ...options, signal }, resolve);
-      req.on('error', (error) => reject(signal?.aborted ? signal.reason : new WatchError(path, errorMessage(error), undefined, undefined, error, verb)));
-      req.on('socket', (socket) => socket.setKeepAlive(true, 30_000));
-      req.end(body);
-    });
-  };
-
-  const readJson = async (response: IncomingMessage, path: string, verb: string): Promise<unknown> => {
-    const chunks: Buffer[] = [];
-    for await (const chunk of response) chunks.push(chunk as Buffer);
-    const text = Buffer.concat(chunks).toString('utf8');
-    const status = response.statusCode ?? 0;
-    let parsed: unknown;
-    try {
-      parsed = text ? JSON.parse(text) : undefined;
-    } catch {
-      parsed = undefined;
-    }
-    if (status >= 400) {
-      const problem = (parsed ?? {}) as { message?: string; reason?: string };
-      throw new WatchError(path, problem.message ?? `HTTP ${status}`, status, problem.reason, undefined, verb);
-    }
-    return parsed;
-  };
-
-  return {
-    async list({ path, query, accept, signal }) {
-      const response = await open('list', 'GET', path, query, { Accept: accept }, signal);
-      const list = (await readJson(response, path, 'list')) as { items?: Record<string, unknown>[]; metadata?: { resourceVersion?: string; continue?: string } };
-      return { items: list.items ?? [], resourceVersion: list.metadata?.resourceVersion ?? '', continue: list.metadata?.continue };
-    },
-    async *watch({ path, query, accept, signal }) {
-      const response = await open('watch', 'GET', path, query, { Accept: accept }, signal);
-      if ((response.statusCode ?? 0) >= 400) {
-        await readJson(response, path, 'watch');
-        return;
-      }
-      const lines = createInterface({ input: response, crlfDelay: Infinity });
-      try {
-        for await (const line of lines) {
-          if (!line) continue;
-          yield JSON.parse(line) as RawWatchEvent;
-        }
-      } catch (error) {
-        if (signal.aborted) return;
-        throw new WatchError(path, errorMessage(error), undefined, undefined, error);
-      } finally {
-        lines.close();
-        response.destroy();
-      }
-      if (!response.complete && !signal.aborted) throw new WatchError(path, 'watch connection closed before the response ended');
-    },
-    async request(method, path, options = {}) {
-      const body = options.body === undefined ? undefined : JSON.stringify(options.body);
-      const headers: Record<string, string> = { Accept: 'application/json' };
-      if (body !== undefined) headers['Content-Type'] = options.contentType ?? 'application/json';
-      const response = await open(method, method, path, options.query ?? {}, headers, options.signal, body);
-      return (await readJson(response, path, method)) as never;
-    },
-    close() {
-      agent?.destroy();
-      agent = undefined;
-    },
-  };
 }

@@ -215,6 +215,7 @@ export class KubeClient {
     options: KubeClientOptions = {},
   ) {
     this.transport = new Transport(kubeConfig, options);
+    transports.set(this, this.transport);
     this.mapper = new RestMapper(this.transport);
     this.fieldManager = options.fieldManager ?? 'weft';
     this.requestTimeout = parseDuration(options.requestTimeout ?? '30s');
@@ -621,6 +622,14 @@ export class KubeClient {
   private deadline(options: CallOptions): Pick<ApiRequest, 'signal' | 'timeout'> {
     return { signal: options.signal, timeout: options.timeout === undefined ? this.requestTimeout : parseDuration(options.timeout) };
   }
+}
+
+/** Each client's transport, for the stages that share its connections (`kubeTransport(client)`). */
+const transports = new WeakMap<KubeClient, Transport>();
+
+/** The HTTP transport of a client: its keep-alive agent, credentials, retries and typed errors. */
+export function transportOf(client: KubeClient): Transport {
+  return transports.get(client)!;
 }
 
 const patchContentType: Record<PatchType, string> = {

@@ -11,6 +11,10 @@ import { type LongTimeout, setLongTimeout, sleep } from '../timers.js';
 /** One request to the apiserver, as the client's verbs build it. */
 export interface ApiRequest {
   readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** The `Accept` header. Default `application/json`. */
+  readonly accept?: string | undefined;
+  /** Whether the transport repeats the request per its {@link RetryPolicy}. Default true; the watch loop, which backs off itself, says false. */
+  readonly retry?: boolean | undefined;
   /** Absolute API path (`/api/v1/namespaces/prod/configmaps/web`). */
   readonly path: string;
   readonly query?: Readonly<Record<string, string | number | boolean | undefined>>;
@@ -109,7 +113,7 @@ export class Transport {
         try {
           return await this.attempt<T>(request, deadline);
         } catch (error) {
-          const delay = retryDelay(error, attempt, request, this.retryPolicy);
+          const delay = request.retry === false ? undefined : retryDelay(error, attempt, request, this.retryPolicy);
           if (delay === undefined) throw error;
           await deadline.sleep(delay);
         }
@@ -166,7 +170,7 @@ export class Transport {
     for (const [key, value] of Object.entries(request.query ?? {})) if (value !== undefined) url.searchParams.set(key, String(value));
     const payload = request.body === undefined ? undefined : Buffer.from(JSON.stringify(request.body));
     const headers: OutgoingHttpHeaders = {
-      Accept: 'application/json',
+      Accept: request.accept ?? 'application/json',
       'User-Agent': this.options.userAgent ?? 'weft/0.0.0',
       ...connection.headers,
       ...(connection.rotating ? await this.rotatingHeaders(connection) : {}),
