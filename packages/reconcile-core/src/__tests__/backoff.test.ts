@@ -1,6 +1,6 @@
 import { defer, Observable } from 'rxjs';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { backoff, exponentialBackoff } from '../backoff.js';
+import { backoff, exponentialBackoff } from '../pipeline/backoff.js';
 
 describe('exponentialBackoff', () => {
   beforeEach(() => vi.useFakeTimers());

@@ -4,8 +4,8 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { firstValueFrom, filter } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { KubeClient } from '../client/kube-client.js';
-import { ConfigMapKind } from '../kinds.js';
-import { watch } from '../watch.js';
+import { ConfigMapKind } from '../resource/kinds.js';
+import { watch } from '../pipeline/watch.js';
 
 // @kubernetes/client-node is a peer dependency (^1.3.0 || ^2.0.0): these run on Node 20 with 1.3,
 // and on Node 24 with 2.x (tools/node24.sh sets WEFT_CLIENT_NODE=2).

@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { KubeClient } from '../client/kube-client.js';
 import { CancelledError, ConnectionError, NotFoundError, ServerError, TimeoutError, TooManyRequestsError } from '../client/errors.js';
 import { parseRetryAfter, retryDelay, defaultRetryPolicy } from '../client/retry.js';
-import { ConfigMapKind } from '../kinds.js';
+import { ConfigMapKind } from '../resource/kinds.js';
 
 type Handler = (request: IncomingMessage, response: ServerResponse, attempt: number) => void;
 

@@ -12,7 +12,7 @@ import {
   removeCondition,
   setCondition,
   type Condition,
-} from '../conditions.js';
+} from '../lifecycle/conditions.js';
 
 const t0 = new Date('2026-03-01T10:00:00.123Z');
 const t1 = new Date('2026-03-01T10:05:00.456Z');

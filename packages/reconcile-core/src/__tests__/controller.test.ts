@@ -1,10 +1,10 @@
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { controller } from '../controller.js';
-import { createLogger } from '../logging.js';
-import { ConfigMapKind, resourceKind } from '../kinds.js';
-import type { KubeObject } from '../objects.js';
-import { done, type ReconcileOutcome, ReconcileTimeoutError, requeueAfter, TerminalError } from '../reconciler.js';
+import { controller } from '../controller/controller.js';
+import { createLogger } from '../controller/logging.js';
+import { ConfigMapKind, resourceKind } from '../resource/kinds.js';
+import type { KubeObject } from '../resource/objects.js';
+import { done, type ReconcileOutcome, ReconcileTimeoutError, requeueAfter, TerminalError } from '../controller/reconciler.js';
 import { configMap, fakeKubeConfig, FakeTransport } from './fake-transport.js';
 
 const WebAppKind = resourceKind<KubeObject>({ apiVersion: 'example.com/v1', kind: 'WebApp', plural: 'webapps', namespaced: true });
@@ -20,7 +20,7 @@ describe('controller', () => {
   afterEach(() => vi.useRealTimers());
 
   function start(
-    reconcile: (object: KubeObject, context: import('../reconciler.js').ReconcileContext<KubeObject>) => Promise<unknown>,
+    reconcile: (object: KubeObject, context: import('../controller/reconciler.js').ReconcileContext<KubeObject>) => Promise<unknown>,
     options: { timeout?: string; concurrency?: number; stopSignal?: AbortSignal; owns?: boolean; logger?: import('pino').Logger } = {},
   ) {
     const transport = new FakeTransport();

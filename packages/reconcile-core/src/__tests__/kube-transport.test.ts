@@ -6,8 +6,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ForbiddenError, GoneError, NotFoundError } from '../client/errors.js';
 import { KubeClient } from '../client/kube-client.js';
 import { kubeTransport } from '../client/kube-transport.js';
-import { ConfigMapKind, SecretKind } from '../kinds.js';
-import { watch } from '../watch.js';
+import { ConfigMapKind, SecretKind } from '../resource/kinds.js';
+import { watch } from '../pipeline/watch.js';
 
 const servers: Server[] = [];
 afterEach(async () => {

@@ -4,11 +4,11 @@ import { KubeConfig } from '@kubernetes/client-node';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { KubeConfigError } from '../client/transport.js';
-import { controller, ControllerError } from '../controller.js';
-import { ConfigMapKind, resourceKind } from '../kinds.js';
-import { KindNotServedError, Manager } from '../manager.js';
-import type { KubeObject } from '../objects.js';
-import { done } from '../reconciler.js';
+import { controller, ControllerError } from '../controller/controller.js';
+import { ConfigMapKind, resourceKind } from '../resource/kinds.js';
+import { KindNotServedError, Manager } from '../controller/manager.js';
+import type { KubeObject } from '../resource/objects.js';
+import { done } from '../controller/reconciler.js';
 
 const silent = pino({ level: 'silent' });
 const servers: Server[] = [];

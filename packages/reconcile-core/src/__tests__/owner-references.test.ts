@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { KubeObject } from '../objects.js';
-import { AlreadyOwnedError, controllerOwnerRef, isControlledBy, isOwnedBy, OwnerReferenceError, setControllerReference } from '../owner-references.js';
+import type { KubeObject } from '../resource/objects.js';
+import { AlreadyOwnedError, controllerOwnerRef, isControlledBy, isOwnedBy, OwnerReferenceError, setControllerReference } from '../lifecycle/owner-references.js';
 
 const app: KubeObject = { apiVersion: 'example.com/v1', kind: 'WebApp', metadata: { name: 'web', namespace: 'prod', uid: 'u-1' } };
 const child = (extra: Partial<KubeObject['metadata']> = {}): KubeObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'web-config', namespace: 'prod', ...extra } });

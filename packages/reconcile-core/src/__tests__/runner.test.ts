@@ -1,6 +1,6 @@
 import { Subject } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { run } from '../runner.js';
+import { run } from '../pipeline/runner.js';
 
 interface Gate {
   promise: Promise<void>;

@@ -1,6 +1,6 @@
 import { Subject } from 'rxjs';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { retryRateLimiter, schedule, type ScheduleRequest } from '../scheduler.js';
+import { retryRateLimiter, schedule, type ScheduleRequest } from '../pipeline/scheduler.js';
 
 describe('schedule', () => {
   beforeEach(() => vi.useFakeTimers({ now: 1_000_000 }));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { KubeObject } from '../objects.js';
-import { createStore } from '../store.js';
+import type { KubeObject } from '../resource/objects.js';
+import { createStore } from '../pipeline/store.js';
 
 const cm = (namespace: string, name: string, labels: Record<string, string> = {}, data = 'x'): KubeObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { namespace, name, labels }, data: { data } });
 

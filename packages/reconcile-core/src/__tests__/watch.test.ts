@@ -1,10 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { exponentialBackoff } from '../backoff.js';
-import { ConfigMapKind } from '../kinds.js';
-import type { KubeObject } from '../objects.js';
+import { exponentialBackoff } from '../pipeline/backoff.js';
+import { ConfigMapKind } from '../resource/kinds.js';
+import type { KubeObject } from '../resource/objects.js';
 import { apiErrorFromResponse, ConnectionError, KubeApiError } from '../client/errors.js';
 import { apiTarget } from '../client/status.js';
-import { stripManagedFields, watch, type WatchEvent, WatchInactivityError } from '../watch.js';
+import { stripManagedFields, watch, type WatchEvent, WatchInactivityError } from '../pipeline/watch.js';
 
 const configMaps = apiTarget('v1', 'ConfigMap');
 const apiError = (verb: string, code: number, reason: string, message: string) => apiErrorFromResponse({ verb, target: configMaps, code, body: { kind: 'Status', status: 'Failure', code, reason, message } });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { KubeClient } from '../client/kube-client.js';
-import type { KubeObject } from '../objects.js';
-import { mergePatch, writeStatus } from '../write-status.js';
+import type { KubeObject } from '../resource/objects.js';
+import { mergePatch, writeStatus } from '../lifecycle/write-status.js';
 
 type Thing = KubeObject & { status?: { phase?: string; observedGeneration?: number; conditions?: { type: string; status: string }[]; note?: string } };
 

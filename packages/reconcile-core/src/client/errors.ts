@@ -1,5 +1,5 @@
 import { WeftError } from '../errors.js';
-import type { ObjectRef } from '../objects.js';
+import type { ObjectRef } from '../resource/objects.js';
 import { describeTarget, isKubeStatus, targetObjectRef, type ApiTarget, type KubeStatus, type StatusCause } from './status.js';
 
 /** What {@link KubeApiError} subclasses are built from. */

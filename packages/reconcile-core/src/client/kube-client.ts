@@ -1,8 +1,8 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { parseDuration, type Duration } from '../duration.js';
 import { WeftError } from '../errors.js';
-import { resourcePath, type ResourceKind } from '../kinds.js';
-import type { KubeObject } from '../objects.js';
+import { resourcePath, type ResourceKind } from '../resource/kinds.js';
+import type { KubeObject } from '../resource/objects.js';
 import type { RetryPolicy } from './retry.js';
 import { RestMapper, type KindRef } from './rest-mapper.js';
 import { apiTarget, isKubeStatus, type ApiTarget, type KubeStatus } from './status.js';

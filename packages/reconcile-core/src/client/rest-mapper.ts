@@ -1,6 +1,6 @@
 import { WeftError } from '../errors.js';
-import { resourceKind, type ResourceKind } from '../kinds.js';
-import type { KubeObject } from '../objects.js';
+import { resourceKind, type ResourceKind } from '../resource/kinds.js';
+import type { KubeObject } from '../resource/objects.js';
 import { isNotFoundError } from './errors.js';
 import { apiTarget } from './status.js';
 import type { Transport } from './transport.js';

@@ -1,4 +1,4 @@
-import { parseApiVersion, type ObjectRef } from '../objects.js';
+import { parseApiVersion, type ObjectRef } from '../resource/objects.js';
 
 /** One cause in a `metav1.Status`: which field failed and why. */
 export interface StatusCause {

@@ -5,7 +5,7 @@ import { sleep } from '../timers.js';
 import { apiTarget } from '../client/status.js';
 import { parseDuration, type Duration } from '../duration.js';
 import { WeftError } from '../errors.js';
-import { CustomResourceDefinitionKind } from '../kinds.js';
+import { CustomResourceDefinitionKind } from './kinds.js';
 import type { CustomResourceDefinition } from './define-resource.js';
 
 /** Options of {@link installCRDs}. */

@@ -1,5 +1,5 @@
-import { WeftError } from './errors.js';
-import { describeObject, type KubeObject, objectRef, parseApiVersion } from './objects.js';
+import { WeftError } from '../errors.js';
+import { describeObject, type KubeObject, objectRef, parseApiVersion } from '../resource/objects.js';
 
 /** One `metadata.ownerReferences` entry (`metav1.OwnerReference`). */
 export interface OwnerReference {

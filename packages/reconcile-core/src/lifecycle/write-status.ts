@@ -1,6 +1,6 @@
-import type { CallOptions, KubeClient, StatusOf, StatusPatch } from './client/kube-client.js';
-import type { ResourceKind } from './kinds.js';
-import type { KubeObject } from './objects.js';
+import type { CallOptions, KubeClient, StatusOf, StatusPatch } from '../client/kube-client.js';
+import type { ResourceKind } from '../resource/kinds.js';
+import type { KubeObject } from '../resource/objects.js';
 
 /** Options of {@link writeStatus}. */
 export interface WriteStatusOptions<T extends KubeObject> extends CallOptions {

@@ -1,5 +1,5 @@
 import { Observable, type MonoTypeOperatorFunction } from 'rxjs';
-import { type KubeObject, objectKey } from './objects.js';
+import { type KubeObject, objectKey } from '../resource/objects.js';
 import type { WatchEvent } from './watch.js';
 
 /**

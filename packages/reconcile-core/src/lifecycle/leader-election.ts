@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { BehaviorSubject, distinctUntilChanged, type Observable } from 'rxjs';
-import type { KubeClient } from './client/kube-client.js';
-import { isAlreadyExistsError, isConflictError, isNotFoundError } from './client/errors.js';
-import { sleep } from './timers.js';
-import { parseDuration, type Duration } from './duration.js';
-import { WeftError } from './errors.js';
-import { LeaseKind, type ObjectOf } from './kinds.js';
+import type { KubeClient } from '../client/kube-client.js';
+import { isAlreadyExistsError, isConflictError, isNotFoundError } from '../client/errors.js';
+import { sleep } from '../timers.js';
+import { parseDuration, type Duration } from '../duration.js';
+import { WeftError } from '../errors.js';
+import { LeaseKind, type ObjectOf } from '../resource/kinds.js';
 
 type Lease = ObjectOf<typeof LeaseKind>;
 

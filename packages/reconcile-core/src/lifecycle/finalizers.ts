@@ -1,8 +1,8 @@
-import type { KubeClient, CallOptions } from './client/kube-client.js';
-import { isConflictError, isNotFoundError } from './client/errors.js';
-import { WeftError } from './errors.js';
-import type { ResourceKind } from './kinds.js';
-import { describeObject, objectRef, type KubeObject } from './objects.js';
+import type { KubeClient, CallOptions } from '../client/kube-client.js';
+import { isConflictError, isNotFoundError } from '../client/errors.js';
+import { WeftError } from '../errors.js';
+import type { ResourceKind } from '../resource/kinds.js';
+import { describeObject, objectRef, type KubeObject } from '../resource/objects.js';
 
 /** The client verbs the finalizer helpers use (a {@link KubeClient} has them). */
 export type FinalizerClient = Pick<KubeClient, 'get' | 'patch'>;

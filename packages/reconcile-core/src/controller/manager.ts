@@ -1,22 +1,22 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { Subscription } from 'rxjs';
-import { exponentialBackoff } from './backoff.js';
-import { KubeClient } from './client/kube-client.js';
-import { isUnknownKindError } from './client/rest-mapper.js';
-import { currentCluster } from './client/transport.js';
+import { exponentialBackoff } from '../pipeline/backoff.js';
+import { KubeClient } from '../client/kube-client.js';
+import { isUnknownKindError } from '../client/rest-mapper.js';
+import { currentCluster } from '../client/transport.js';
 import { type Controller, ControllerError, type ControllerObserver } from './controller.js';
-import { type Duration, parseDuration } from './duration.js';
-import { isWeftError, WeftError } from './errors.js';
-import type { ResourceKind } from './kinds.js';
+import { type Duration, parseDuration } from '../duration.js';
+import { isWeftError, WeftError } from '../errors.js';
+import type { ResourceKind } from '../resource/kinds.js';
 import { type HealthServer, serveHealth } from './health.js';
 import { createLogger } from './logging.js';
-import { type LeaderElectionOptions, LeaderElector } from './leader-election.js';
+import { type LeaderElectionOptions, LeaderElector } from '../lifecycle/leader-election.js';
 import { ControllerMetrics } from './metrics.js';
 import type { ContextRecorder, ReconcileOutcome } from './reconciler.js';
-import { type ShardSpec, shardSelector } from './sharding.js';
-import { type LongTimeout, setLongTimeout, sleep } from './timers.js';
-import { kubeTransport } from './client/kube-transport.js';
+import { type ShardSpec, shardSelector } from '../lifecycle/sharding.js';
+import { type LongTimeout, setLongTimeout, sleep } from '../timers.js';
+import { kubeTransport } from '../client/kube-transport.js';
 
 /**
  * Options of a {@link Manager}.

@@ -1,4 +1,4 @@
-import { WeftError } from './errors.js';
+import { WeftError } from '../errors.js';
 
 /**
  * The label Flux shards by: an object labelled `sharding.fluxcd.io/key=shard1` belongs to shard `shard1`.

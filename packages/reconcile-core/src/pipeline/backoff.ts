@@ -1,5 +1,5 @@
 import { defer, type MonoTypeOperatorFunction, Observable, retry } from 'rxjs';
-import { setLongTimeout } from './timers.js';
+import { setLongTimeout } from '../timers.js';
 
 /**
  * A source of retry delays: each {@link BackoffPolicy.next} call is one more failure in a row.

@@ -1,12 +1,12 @@
 import type { KubeConfig } from '@kubernetes/client-node';
-import type { KubeClient } from './client/kube-client.js';
+import type { KubeClient } from '../client/kube-client.js';
 import type { Logger } from 'pino';
-import { type Duration, parseDuration } from './duration.js';
-import { WeftError } from './errors.js';
-import type { KubeObject } from './objects.js';
-import type { Store } from './store.js';
-import { setLongTimeout } from './timers.js';
-import type { KubeTransport } from './client/kube-transport.js';
+import { type Duration, parseDuration } from '../duration.js';
+import { WeftError } from '../errors.js';
+import type { KubeObject } from '../resource/objects.js';
+import type { Store } from '../pipeline/store.js';
+import { setLongTimeout } from '../timers.js';
+import type { KubeTransport } from '../client/kube-transport.js';
 
 /**
  * What a reconcile returns: done (wait for the next change) or come back after a delay,

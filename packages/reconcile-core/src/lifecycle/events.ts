@@ -1,9 +1,9 @@
 import { hostname } from 'node:os';
-import type { KubeClient } from './client/kube-client.js';
-import { parseDuration, type Duration } from './duration.js';
-import { resourceKind } from './kinds.js';
-import { type LongTimeout, setLongTimeout } from './timers.js';
-import type { KubeObject, ObjectRef } from './objects.js';
+import type { KubeClient } from '../client/kube-client.js';
+import { parseDuration, type Duration } from '../duration.js';
+import { resourceKind } from '../resource/kinds.js';
+import { type LongTimeout, setLongTimeout } from '../timers.js';
+import type { KubeObject, ObjectRef } from '../resource/objects.js';
 
 /** An `events.k8s.io/v1` Event, the fields Weft writes. */
 export interface KubeEvent extends KubeObject {

@@ -1,5 +1,5 @@
 import { Observable, type OperatorFunction } from 'rxjs';
-import { type LongTimeout, setLongTimeout } from './timers.js';
+import { type LongTimeout, setLongTimeout } from '../timers.js';
 
 /**
  * A request to emit `request` at `runAt` (epoch milliseconds; now or earlier means now).

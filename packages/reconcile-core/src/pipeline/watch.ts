@@ -1,14 +1,14 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { Observable } from 'rxjs';
 import { type BackoffPolicy, exponentialBackoff } from './backoff.js';
-import { apiErrorFromResponse, isGoneError, KubeApiError, TimeoutError } from './client/errors.js';
-import { KubeClient } from './client/kube-client.js';
-import { kubeTransport, type RawWatchEvent, type WatchTransport } from './client/kube-transport.js';
-import { apiTarget, type ApiTarget, describeTarget } from './client/status.js';
-import { WeftError } from './errors.js';
-import { type ResourceKind, resourcePath } from './kinds.js';
-import { type KubeObject, objectKey } from './objects.js';
-import { setLongTimeout, sleep } from './timers.js';
+import { apiErrorFromResponse, isGoneError, KubeApiError, TimeoutError } from '../client/errors.js';
+import { KubeClient } from '../client/kube-client.js';
+import { kubeTransport, type RawWatchEvent, type WatchTransport } from '../client/kube-transport.js';
+import { apiTarget, type ApiTarget, describeTarget } from '../client/status.js';
+import { WeftError } from '../errors.js';
+import { type ResourceKind, resourcePath } from '../resource/kinds.js';
+import { type KubeObject, objectKey } from '../resource/objects.js';
+import { setLongTimeout, sleep } from '../timers.js';
 
 /**
  * What {@link watch} emits, in the shape of kube-rs' `watcher::Event`.

@@ -1,22 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { KubeClient } from './client/kube-client.js';
-import { addFinalizer, hasFinalizer, removeFinalizer } from './finalizers.js';
+import { KubeClient } from '../client/kube-client.js';
+import { addFinalizer, hasFinalizer, removeFinalizer } from '../lifecycle/finalizers.js';
 import pino, { type Logger } from 'pino';
 import { EMPTY, fromEvent, map, merge, Observable, type Observable as RxObservable, Subject, takeUntil, tap } from 'rxjs';
-import { type Duration, parseDuration } from './duration.js';
-import { WeftError } from './errors.js';
-import type { ResourceKind } from './kinds.js';
-import type { KubeObject } from './objects.js';
-import { reflect } from './reflect.js';
+import { type Duration, parseDuration } from '../duration.js';
+import { WeftError } from '../errors.js';
+import type { ResourceKind } from '../resource/kinds.js';
+import type { KubeObject } from '../resource/objects.js';
+import { reflect } from '../pipeline/reflect.js';
 import { type ContextRecorder, isTerminalError, type ReconcileContext, type ReconcileOutcome, Reconciler, type Result, ReconcileTimeoutError } from './reconciler.js';
-import { run, type RunnerHooks } from './runner.js';
-import { retryRateLimiter, type RetryRateLimiterOptions, schedule, type ScheduleRequest } from './scheduler.js';
-import { createStore, type Store, type StoreOptions } from './store.js';
-import { type Predicate, predicateFilter } from './predicate.js';
-import { type ReconcileRequest, requestKey, triggerOwners, triggerSelf, triggerWith } from './triggers.js';
-import { type KubeTransport, kubeTransport } from './client/kube-transport.js';
-import { stripManagedFields, watch, type WatchEvent, type WatcherOptions } from './watch.js';
+import { run, type RunnerHooks } from '../pipeline/runner.js';
+import { retryRateLimiter, type RetryRateLimiterOptions, schedule, type ScheduleRequest } from '../pipeline/scheduler.js';
+import { createStore, type Store, type StoreOptions } from '../pipeline/store.js';
+import { type Predicate, predicateFilter } from '../pipeline/predicate.js';
+import { type ReconcileRequest, requestKey, triggerOwners, triggerSelf, triggerWith } from '../pipeline/triggers.js';
+import { type KubeTransport, kubeTransport } from '../client/kube-transport.js';
+import { stripManagedFields, watch, type WatchEvent, type WatcherOptions } from '../pipeline/watch.js';
 
 /**
  * Options of {@link controller}.

@@ -1,6 +1,6 @@
 import { Observable, type OperatorFunction } from 'rxjs';
-import type { ResourceKind } from './kinds.js';
-import { type KubeObject, objectKey, parseApiVersion } from './objects.js';
+import type { ResourceKind } from '../resource/kinds.js';
+import { type KubeObject, objectKey, parseApiVersion } from '../resource/objects.js';
 import type { WatchEvent } from './watch.js';
 
 /**

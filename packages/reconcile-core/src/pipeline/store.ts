@@ -1,5 +1,5 @@
-import type { KubeObject } from './objects.js';
-import { objectKey } from './objects.js';
+import type { KubeObject } from '../resource/objects.js';
+import { objectKey } from '../resource/objects.js';
 import type { WatchEvent } from './watch.js';
 
 /**
