@@ -102,7 +102,7 @@ export async function conditionsInStatus(app: ConfigMap & { status?: { observedG
   await ctx.client.patchStatus(ConfigMapKind, app.metadata.name, { status }, { namespace: app.metadata.namespace, signal: ctx.signal });
 
   console.log(getCondition(status, 'Ready')?.reason); // 'InvalidSpec'
-  console.log(computeStatus({ metadata: app.metadata, status })); // 'Failed' (kstatus)
+  console.log(computeStatus({ metadata: app.metadata, status })); // { status: 'Failed', message: 'InvalidSpec: spec.image is empty' } (kstatus)
 }
 
 export async function recordEvents(client: KubeClient, app: ConfigMap): Promise<void> {

@@ -118,7 +118,7 @@ describeCluster('finalizers, conditions and leader election against the real kub
 
     const reconciling = markReconciling(created.status, { reason: 'Progressing', message: 'working', generation, now: t0 });
     const afterReconciling = await client.patchStatus(ThingKind, 'thing', { status: reconciling }, { namespace });
-    expect(computeStatus(afterReconciling)).toBe('InProgress');
+    expect(computeStatus(afterReconciling).status).toBe('InProgress');
     expect(getCondition(afterReconciling, 'Ready')).toMatchObject({ status: 'Unknown', reason: 'Progressing', lastTransitionTime: '2026-01-01T00:00:00Z' });
 
     const failing = markNotReady(afterReconciling.status, { reason: 'ApplyFailed', message: 'boom', generation, now: new Date('2026-01-01T00:01:00Z') });
@@ -134,12 +134,12 @@ describeCluster('finalizers, conditions and leader election against the real kub
     expect(afterReady.status?.conditions?.map((condition) => condition.type)).toEqual(['Ready']);
     expect(afterReady.status?.observedGeneration).toBe(generation);
     expect(isReady(afterReady)).toBe(true);
-    expect(computeStatus(afterReady)).toBe('Current');
+    expect(computeStatus(afterReady).status).toBe('Current');
 
     // A spec change bumps the generation: Ready no longer counts until observed again.
     const changed = await client.patch(ThingKind, 'thing', { spec: { size: 2 } }, { namespace });
     expect(isReady(changed)).toBe(false);
-    expect(computeStatus(changed)).toBe('InProgress');
+    expect(computeStatus(changed).status).toBe('InProgress');
   });
 
   it('writeStatus writes only what changed, nothing when nothing did, and the apiserver refuses an undeclared field', async () => {

@@ -14,7 +14,7 @@
  */
 
 // Foundations: errors, durations, timers.
-export { WeftError, isWeftError } from './errors.js';
+export { WeftError, isWeftError, errorGuard } from './errors.js';
 export { type Duration, parseDuration, formatDuration, InvalidDurationError } from './duration.js';
 export { type LongTimeout, maxTimerDelayMs, setLongTimeout, sleep } from './timers.js';
 
@@ -70,7 +70,6 @@ export {
   type StatusWithConditions,
   type ObjectWithConditions,
   type MarkOptions,
-  type KStatus,
   ReadyCondition,
   ReconcilingCondition,
   StalledCondition,
@@ -85,9 +84,9 @@ export {
   markReady,
   markStalled,
   markNotReady,
-  computeStatus,
   conditionsSchema,
 } from './lifecycle/conditions.js';
+export { type KStatus, type KStatusResult, type KStatusObject, computeStatus } from './lifecycle/kstatus.js';
 export { type WriteStatusOptions, writeStatus } from './lifecycle/write-status.js';
 export {
   EventRecorder,
@@ -198,3 +197,4 @@ export {
 export { ResourceDefinitionError, toCrdSchema, type CrdSchemaProps, type KubeJSONSchema, type KubeSchemaExtension } from './resource/crd-schema.js';
 export { ResourceValidationError, type ValidationResult } from './resource/validator.js';
 export { installCRDs, CRDNamesNotAcceptedError, type InstallCRDsOptions } from './resource/install-crds.js';
+export { type LabelRequirement, type LabelSelector, type LabelSelectorObject, LabelSelectorError, parseLabelSelector } from './resource/label-selector.js';

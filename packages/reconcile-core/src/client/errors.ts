@@ -1,4 +1,4 @@
-import { WeftError } from '../errors.js';
+import { errorGuard, WeftError } from '../errors.js';
 import type { ObjectRef } from '../resource/objects.js';
 import { describeTarget, isKubeStatus, targetObjectRef, type ApiTarget, type KubeStatus, type StatusCause } from './status.js';
 
@@ -410,202 +410,38 @@ export function apiErrorFromResponse(response: { verb: string; target: ApiTarget
   }
 }
 
-/**
- * Whether a value is a {@link KubeApiError} (any failed client request).
- *
- * @remarks An `instanceof` check: errors thrown by another copy of `@weft/reconcile-core` (a
- * duplicated install) do not match; compare `error.name` there.
- * @throws Never.
- * @example
- * ```ts
- * if (isKubeApiError(e)) e.code
- * ```
+/*
+ * Type guards, one per error class: `instanceof` checks, so an error thrown by another copy of
+ * `@weft/reconcile-core` (a duplicated install) does not match; compare `error.name` there.
  */
-export function isKubeApiError(value: unknown): value is KubeApiError {
-  return value instanceof KubeApiError;
-}
-/**
- * Whether a value is a {@link BadRequestError}.
- *
- * @remarks An `instanceof` check: errors thrown by another copy of `@weft/reconcile-core` (a
- * duplicated install) do not match; compare `error.name` there.
- * @throws Never.
- * @example
- * ```ts
- * if (isBadRequestError(e)) …
- * ```
- */
-export function isBadRequestError(value: unknown): value is BadRequestError {
-  return value instanceof BadRequestError;
-}
-/**
- * Whether a value is an {@link UnauthorizedError}.
- *
- * @remarks An `instanceof` check: errors thrown by another copy of `@weft/reconcile-core` (a
- * duplicated install) do not match; compare `error.name` there.
- * @throws Never.
- * @example
- * ```ts
- * if (isUnauthorizedError(e)) …
- * ```
- */
-export function isUnauthorizedError(value: unknown): value is UnauthorizedError {
-  return value instanceof UnauthorizedError;
-}
-/**
- * Whether a value is a {@link ForbiddenError}.
- *
- * @remarks An `instanceof` check: errors thrown by another copy of `@weft/reconcile-core` (a
- * duplicated install) do not match; compare `error.name` there.
- * @throws Never.
- * @example
- * ```ts
- * if (isForbiddenError(e)) …
- * ```
- */
-export function isForbiddenError(value: unknown): value is ForbiddenError {
-  return value instanceof ForbiddenError;
-}
-/**
- * Whether a value is a {@link NotFoundError}.
- *
- * @remarks An `instanceof` check: errors thrown by another copy of `@weft/reconcile-core` (a
- * duplicated install) do not match; compare `error.name` there.
- * @throws Never.
- * @example
- * ```ts
- * if (isNotFoundError(e)) return undefined;
- * ```
- */
-export function isNotFoundError(value: unknown): value is NotFoundError {
-  return value instanceof NotFoundError;
-}
-/**
- * Whether a value is an {@link AlreadyExistsError}.
- *
- * @remarks An `instanceof` check: errors thrown by another copy of `@weft/reconcile-core` (a
- * duplicated install) do not match; compare `error.name` there.
- * @throws Never.
- * @example
- * ```ts
- * if (isAlreadyExistsError(e)) …
- * ```
- */
-export function isAlreadyExistsError(value: unknown): value is AlreadyExistsError {
-  return value instanceof AlreadyExistsError;
-}
-/**
- * Whether a value is a {@link ConflictError}.
- *
- * @remarks An `instanceof` check: errors thrown by another copy of `@weft/reconcile-core` (a
- * duplicated install) do not match; compare `error.name` there.
- * @throws Never.
- * @example
- * ```ts
- * if (isConflictError(e)) retry();
- * ```
- */
-export function isConflictError(value: unknown): value is ConflictError {
-  return value instanceof ConflictError;
-}
-/**
- * Whether a value is a {@link GoneError}.
- *
- * @remarks An `instanceof` check: errors thrown by another copy of `@weft/reconcile-core` (a
- * duplicated install) do not match; compare `error.name` there.
- * @throws Never.
- * @example
- * ```ts
- * if (isGoneError(e)) relist();
- * ```
- */
-export function isGoneError(value: unknown): value is GoneError {
-  return value instanceof GoneError;
-}
-/**
- * Whether a value is an {@link InvalidError}.
- *
- * @remarks An `instanceof` check: errors thrown by another copy of `@weft/reconcile-core` (a
- * duplicated install) do not match; compare `error.name` there.
- * @throws Never.
- * @example
- * ```ts
- * if (isInvalidError(e)) e.fields
- * ```
- */
-export function isInvalidError(value: unknown): value is InvalidError {
-  return value instanceof InvalidError;
-}
-/**
- * Whether a value is a {@link TooManyRequestsError}.
- *
- * @remarks An `instanceof` check: errors thrown by another copy of `@weft/reconcile-core` (a
- * duplicated install) do not match; compare `error.name` there.
- * @throws Never.
- * @example
- * ```ts
- * if (isTooManyRequestsError(e)) …
- * ```
- */
-export function isTooManyRequestsError(value: unknown): value is TooManyRequestsError {
-  return value instanceof TooManyRequestsError;
-}
-/**
- * Whether a value is a {@link ServerError}.
- *
- * @remarks An `instanceof` check: errors thrown by another copy of `@weft/reconcile-core` (a
- * duplicated install) do not match; compare `error.name` there.
- * @throws Never.
- * @example
- * ```ts
- * if (isServerError(e)) …
- * ```
- */
-export function isServerError(value: unknown): value is ServerError {
-  return value instanceof ServerError;
-}
-/**
- * Whether a value is a {@link TimeoutError}.
- *
- * @remarks An `instanceof` check: errors thrown by another copy of `@weft/reconcile-core` (a
- * duplicated install) do not match; compare `error.name` there.
- * @throws Never.
- * @example
- * ```ts
- * if (isTimeoutError(e)) e.source
- * ```
- */
-export function isTimeoutError(value: unknown): value is TimeoutError {
-  return value instanceof TimeoutError;
-}
-/**
- * Whether a value is a {@link CancelledError}.
- *
- * @remarks An `instanceof` check: errors thrown by another copy of `@weft/reconcile-core` (a
- * duplicated install) do not match; compare `error.name` there.
- * @throws Never.
- * @example
- * ```ts
- * if (isCancelledError(e)) return;
- * ```
- */
-export function isCancelledError(value: unknown): value is CancelledError {
-  return value instanceof CancelledError;
-}
-/**
- * Whether a value is a {@link ConnectionError}.
- *
- * @remarks An `instanceof` check: errors thrown by another copy of `@weft/reconcile-core` (a
- * duplicated install) do not match; compare `error.name` there.
- * @throws Never.
- * @example
- * ```ts
- * if (isConnectionError(e)) …
- * ```
- */
-export function isConnectionError(value: unknown): value is ConnectionError {
-  return value instanceof ConnectionError;
-}
+/** Whether a value is a {@link KubeApiError} (any failed client request). */
+export const isKubeApiError = errorGuard(KubeApiError);
+/** Whether a value is a {@link BadRequestError}. */
+export const isBadRequestError = errorGuard(BadRequestError);
+/** Whether a value is an {@link UnauthorizedError}. */
+export const isUnauthorizedError = errorGuard(UnauthorizedError);
+/** Whether a value is a {@link ForbiddenError}. */
+export const isForbiddenError = errorGuard(ForbiddenError);
+/** Whether a value is a {@link NotFoundError}. */
+export const isNotFoundError = errorGuard(NotFoundError);
+/** Whether a value is an {@link AlreadyExistsError}. */
+export const isAlreadyExistsError = errorGuard(AlreadyExistsError);
+/** Whether a value is a {@link ConflictError}. */
+export const isConflictError = errorGuard(ConflictError);
+/** Whether a value is a {@link GoneError}. */
+export const isGoneError = errorGuard(GoneError);
+/** Whether a value is an {@link InvalidError}. */
+export const isInvalidError = errorGuard(InvalidError);
+/** Whether a value is a {@link TooManyRequestsError}. */
+export const isTooManyRequestsError = errorGuard(TooManyRequestsError);
+/** Whether a value is a {@link ServerError}. */
+export const isServerError = errorGuard(ServerError);
+/** Whether a value is a {@link TimeoutError}. */
+export const isTimeoutError = errorGuard(TimeoutError);
+/** Whether a value is a {@link CancelledError}. */
+export const isCancelledError = errorGuard(CancelledError);
+/** Whether a value is a {@link ConnectionError}. */
+export const isConnectionError = errorGuard(ConnectionError);
 
 /**
  * The typed error for an aborted call: {@link TimeoutError} when the client's deadline passed or the

@@ -1,4 +1,4 @@
-import { WeftError } from '../errors.js';
+import { errorGuard, WeftError } from '../errors.js';
 import { resourceKind, type ResourceKind } from '../resource/kinds.js';
 import type { KubeObject } from '../resource/objects.js';
 import { isNotFoundError } from './errors.js';
@@ -44,19 +44,8 @@ export class UnknownKindError extends WeftError {
   }
 }
 
-/**
- * Whether a value is an {@link UnknownKindError}.
- *
- * @remarks An `instanceof` check (see {@link isKubeApiError}).
- * @throws Never.
- * @example
- * ```ts
- * if (isUnknownKindError(error)) console.log(`${error.kind} is not served by this cluster`);
- * ```
- */
-export function isUnknownKindError(value: unknown): value is UnknownKindError {
-  return value instanceof UnknownKindError;
-}
+/** Whether a value is an {@link UnknownKindError} (an `instanceof` check, see {@link errorGuard}). */
+export const isUnknownKindError = errorGuard(UnknownKindError);
 
 interface GroupVersionEntry {
   readonly resources: readonly ApiResource[];

@@ -2,7 +2,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import type { KubeClient } from '../client/kube-client.js';
 import type { Logger } from 'pino';
 import { type Duration, parseDuration } from '../duration.js';
-import { WeftError } from '../errors.js';
+import { errorGuard, WeftError } from '../errors.js';
 import type { KubeObject } from '../resource/objects.js';
 import type { Store } from '../pipeline/store.js';
 import { setLongTimeout } from '../timers.js';
@@ -71,20 +71,8 @@ export class TerminalError extends WeftError {
   }
 }
 
-/**
- * Whether a value is a {@link TerminalError}.
- *
- * @remarks An `instanceof` check; subclasses count.
- * @throws Never.
- *
- * @example
- * ```ts
- * if (isTerminalError(outcome.error)) alert(outcome.key);
- * ```
- */
-export function isTerminalError(value: unknown): value is TerminalError {
-  return value instanceof TerminalError;
-}
+/** Whether a value is a {@link TerminalError} (an `instanceof` check; subclasses count). */
+export const isTerminalError = errorGuard(TerminalError);
 
 /**
  * The reason a reconcile's signal aborts when it ran longer than the controller's timeout.

@@ -131,18 +131,17 @@ export function setCondition(conditions: readonly Condition[] | undefined, input
 }
 
 /**
- * Removes a condition by type, returning a new list.
- *
+ * Removes the conditions of the given types, returning a new list (negative-polarity conditions
+ * such as `Stalled` are present only while true).
  *
  * @remarks Pure: reads only what it is given.
- * @throws Never.
  * @example
  * ```ts
- * const conditions = removeCondition(app.status?.conditions, 'Stalled');
+ * const conditions = removeCondition(app.status?.conditions, 'Stalled', 'Reconciling');
  * ```
  */
-export function removeCondition(conditions: readonly Condition[] | undefined, type: string): Condition[] {
-  return (conditions ?? []).filter((condition) => condition.type !== type);
+export function removeCondition(conditions: readonly Condition[] | undefined, ...types: readonly string[]): Condition[] {
+  return (conditions ?? []).filter((condition) => !types.includes(condition.type));
 }
 
 /**
@@ -304,32 +303,4 @@ export function markNotReady(status: StatusWithConditions | undefined, options: 
   let conditions = setCondition(status?.conditions, { type: ReadyCondition, status: 'False', reason: options.reason, message: options.message, observedGeneration: options.generation }, now);
   conditions = setCondition(conditions, { type: ReconcilingCondition, status: 'True', reason: 'ProgressingWithRetry', message: options.message, observedGeneration: options.generation }, now);
   return withConditions(status, removeCondition(conditions, StalledCondition), options.generation);
-}
-
-/** kstatus' summary of an object. */
-export type KStatus = 'Current' | 'InProgress' | 'Failed' | 'Terminating';
-
-/**
- * Computes the kstatus of an object from its conditions, as `kstatus.Compute` does for custom
- * resources: `Terminating` while deleting; `InProgress` while `observedGeneration` lags
- * `generation`, `Reconciling=True`, or `Ready` is not `True`; `Failed` when `Stalled=True`; else `Current`.
- *
- * @remarks An object without a `Ready` condition (and no other signal) is `Current`, as kstatus
- * treats resources without conditions.
- * @throws Never.
- * @example
- * ```ts
- * if (computeStatus(app) === 'Failed') console.log(getCondition(app, 'Stalled')?.message);
- * ```
- */
-export function computeStatus(object: ObjectWithConditions): KStatus {
-  if (object.metadata?.deletionTimestamp) return 'Terminating';
-  const generation = object.metadata?.generation;
-  const observed = object.status?.observedGeneration;
-  if (generation !== undefined && observed !== undefined && observed < generation) return 'InProgress';
-  if (isStalled(object)) return 'Failed';
-  if (isReconciling(object)) return 'InProgress';
-  const ready = getCondition(object, ReadyCondition);
-  if (ready && ready.status !== 'True') return 'InProgress';
-  return 'Current';
 }
