@@ -165,7 +165,6 @@ export type KindLike<T extends KubeObject = KubeObject> = ResourceKind<T> | Kind
  * or `metadata.name`.
  *
  * @remarks Not retryable: fix the call.
- * @throws Never (an error type).
  * @example
  * ```ts
  * await client.get(ConfigMapKind, 'web').catch((e) => { if (e instanceof ClientUsageError) console.error(e.message); });

@@ -27,7 +27,6 @@ export interface ApiResource {
  * has no such kind.
  *
  * @remarks Retryable: the CRD may not be installed or established yet.
- * @throws Never (an error type).
  * @example
  * ```ts
  * await client.mapper.resolve({ apiVersion: 'example.com/v1', kind: 'Widget' }).catch((e) => { if (isUnknownKindError(e)) return installCRDs(client, [WidgetKind]); throw e; });

@@ -48,7 +48,6 @@ export interface TransportOptions {
  * The kubeconfig has no current cluster, or its server URL is unusable.
  *
  * @remarks Not retryable: fix the kubeconfig. Thrown by the first request of a {@link KubeClient}.
- * @throws Never (an error type).
  * @example
  * ```ts
  * await client.get(ConfigMapKind, 'web', { namespace }).catch((e) => { if (e instanceof KubeConfigError) console.error(e.message); });

@@ -22,7 +22,6 @@ import { stripManagedFields, watch, type WatchEvent, type WatcherOptions } from 
  * Options of {@link controller}.
  *
  * @remarks Every field is optional; defaults follow controller-runtime.
- * @throws Never (a type).
  *
  * @example
  * ```ts
@@ -73,7 +72,6 @@ export interface ControllerOptions<T extends KubeObject> {
  * What a {@link Manager} (or a direct subscription) provides to run a controller.
  *
  * @remarks A {@link Manager} fills this in; pass it to {@link Controller.run} to run a controller by hand.
- * @throws Never (a type).
  *
  * @example
  * ```ts
@@ -100,7 +98,6 @@ export interface ControllerRuntime {
  * Receives what a controller does, for metrics.
  *
  * @remarks {@link ControllerMetrics} is the implementation a Manager uses.
- * @throws Never (a type).
  *
  * @example
  * ```ts
@@ -122,7 +119,6 @@ export interface ControllerObserver {
  * A controller configuration error (no cluster given, a bad option), naming the controller.
  *
  * @remarks Not retryable: fix the configuration.
- * @throws Never (a type).
  *
  * @example
  * ```ts
@@ -152,7 +148,6 @@ interface Source {
  * Sugar over {@link watch}, {@link reflect}, the triggers, {@link schedule} and {@link run}.
  * Owned kinds are watched metadata-only (owner references are all a trigger needs).
  *
- * @throws Never; `reconcile()` returns a {@link Controller}.
  *
  * @example
  * ```ts
@@ -170,7 +165,6 @@ export function controller<K extends ResourceKind<any>>(kind: K, options: Contro
  * The builder {@link controller} returns; each method returns a new builder.
  *
  * @remarks Immutable: each method returns a new builder, so a partial builder can be shared.
- * @throws Never (a type).
  *
  * @example
  * ```ts

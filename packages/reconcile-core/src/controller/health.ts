@@ -6,7 +6,6 @@ import type { Registry } from 'prom-client';
  * Options of {@link serveHealth}.
  *
  * @remarks Checks are called per request; keep them cheap.
- * @throws Never (a type).
  *
  * @example
  * ```ts
@@ -41,7 +40,6 @@ export type HealthCheck = () => boolean | string;
  * A running health server.
  *
  * @remarks Returned by {@link serveHealth}.
- * @throws Never (a type).
  *
  * @example
  * ```ts

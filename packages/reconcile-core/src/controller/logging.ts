@@ -4,7 +4,6 @@ import pino, { type DestinationStream, type Logger, type LoggerOptions } from 'p
  * Options of {@link createLogger}.
  *
  * @remarks Set `LOG_LEVEL` to change the default level without code.
- * @throws Never (a type).
  *
  * @example
  * ```ts
@@ -29,8 +28,6 @@ export interface LoggingOptions {
  * `err` with their stack, as pino serializes them. Timestamps are ISO-8601 (`time`). The logger's
  * own name is written as `logger`, so it never collides with the object's `name`.
  *
- * @throws Never.
- *
  * @example
  * ```ts
  * const logger = createLogger({ level: 'debug' });
@@ -53,7 +50,6 @@ export function createLogger(options: LoggingOptions = {}): Logger {
  * A child logger bound to one object of one controller, with the keys every reconcile log line carries.
  *
  * @remarks Controllers already give each reconcile such a logger (`ctx.logger`).
- * @throws Never.
  * @example
  * ```ts
  * objectLogger(logger, 'webapp', { namespace: 'prod', name: 'web' }).info('reconciled');

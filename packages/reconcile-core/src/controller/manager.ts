@@ -22,7 +22,6 @@ import { kubeTransport } from '../client/kube-transport.js';
  * Options of a {@link Manager}.
  *
  * @remarks Only `kubeConfig` is required.
- * @throws Never (a type).
  *
  * @example
  * ```ts
@@ -56,7 +55,6 @@ export interface ManagerOptions {
  * A manager that cannot start as configured, or was started twice.
  *
  * @remarks Not retryable: a programming error.
- * @throws Never (a type).
  *
  * @example
  * ```ts
@@ -105,7 +103,6 @@ export class KindNotServedError extends ManagerError {
  * exits on `leader election lost`.
  *
  * @remarks Retryable: restart the process (or a new Manager) to compete again.
- * @throws Never (a type).
  * @example
  * ```ts
  * await manager.start({ signal }).catch((error) => { if (error instanceof LeadershipLostError) process.exit(1); throw error; });

@@ -13,7 +13,6 @@ import type { KubeTransport } from '../client/kube-transport.js';
  * as controller-runtime's `reconcile.Result`.
  *
  * @remarks Make one with {@link done} or {@link requeueAfter}; returning nothing means done.
- * @throws Never (a type).
  *
  * @example
  * ```ts
@@ -29,7 +28,6 @@ export interface Result {
  * The {@link Result} that means "converged; reconcile again only when something changes".
  *
  * @remarks Frozen; equal to returning nothing.
- * @throws Never.
  * @example
  * ```ts
  * return done;
@@ -58,7 +56,6 @@ export function requeueAfter(delay: Duration): Result {
  * changes, as controller-runtime's `reconcile.TerminalError`.
  *
  * @remarks Not retryable: the outcome is an `error` with `terminal: true`; the key runs again only when its object (or an owned one) changes.
- * @throws Never (a type).
  * @example
  * ```ts
  * if (!app.spec.image) throw new TerminalError('spec.image is required');
@@ -78,7 +75,6 @@ export const isTerminalError = errorGuard(TerminalError);
  * The reason a reconcile's signal aborts when it ran longer than the controller's timeout.
  *
  * @remarks Retryable: the controller retries the key with backoff.
- * @throws Never (a type).
  *
  * @example
  * ```ts
@@ -99,7 +95,6 @@ export class ReconcileTimeoutError extends WeftError {
  * Reports Kubernetes events about an object (the core-api `EventRecorder` fits).
  *
  * @remarks A structural type so the runtime does not depend on one recorder implementation.
- * @throws Never (a type).
  *
  * @example
  * ```ts
@@ -115,7 +110,6 @@ export interface ContextRecorder {
  *
  * @remarks `signal` aborts on the controller's timeout (reason {@link ReconcileTimeoutError})
  * and on shutdown (reason: the shutdown's); pass it to every call that takes one.
- * @throws Never (a type).
  *
  * @example
  * ```ts
@@ -182,7 +176,6 @@ export abstract class Reconciler<T extends KubeObject = KubeObject> {
  * Wraps plain functions as a {@link Reconciler}, controller-runtime's `reconcile.Func`.
  *
  * @remarks The same contract as {@link Reconciler}; `finalize` makes the controller manage a finalizer.
- * @throws Never.
  * @example
  * ```ts
  * const reconciler = reconcilerFrom<ConfigMap>(async (cm, ctx) => { ctx.logger.info('seen'); return done; });
@@ -202,7 +195,6 @@ export function reconcilerFrom<T extends KubeObject>(
  * How one reconcile ended, as the controller's Observable reports it.
  *
  * @remarks The controller's Observable emits one per reconcile (and per key found missing).
- * @throws Never (a type).
  *
  * @example
  * ```ts

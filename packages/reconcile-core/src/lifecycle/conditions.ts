@@ -91,9 +91,7 @@ function conditionsOf(source: readonly Condition[] | ObjectWithConditions | Stat
 /**
  * Finds a condition by type in a list, a status, or an object.
  *
- *
  * @remarks Pure: reads only what it is given.
- * @throws Never.
  * @example
  * ```ts
  * const ready = getCondition(app, 'Ready'); // { type: 'Ready', status: 'True', … } | undefined
@@ -110,7 +108,6 @@ export function getCondition(source: readonly Condition[] | ObjectWithConditions
  * Guarantees: `lastTransitionTime` is kept when the status is unchanged and set to `now` when it
  * changes (or the condition is new); reason, message and observedGeneration always take the new
  * values; the order of other conditions is kept, a new condition is appended.
- * @throws Never.
  * @example
  * ```ts
  * const conditions = setCondition(app.status?.conditions, { type: 'Ready', status: 'True', reason: 'Succeeded', message: 'deployed', observedGeneration: 3 });
@@ -147,9 +144,7 @@ export function removeCondition(conditions: readonly Condition[] | undefined, ..
 /**
  * Whether a condition is `True`.
  *
- *
  * @remarks Pure: reads only what it is given.
- * @throws Never.
  * @example
  * ```ts
  * if (isConditionTrue(app, 'Ready')) …
@@ -164,7 +159,6 @@ export function isConditionTrue(source: readonly Condition[] | ObjectWithConditi
  * nor `status.observedGeneration` is older than `metadata.generation`.
  *
  * @remarks A Ready condition computed for an older generation does not count: the spec changed since.
- * @throws Never.
  * @example
  * ```ts
  * await waitUntil(() => client.get(WebAppKind, 'web', { namespace }).then(isReady));
@@ -183,9 +177,7 @@ export function isReady(object: ObjectWithConditions): boolean {
 /**
  * Whether an object is `Stalled=True`.
  *
- *
  * @remarks Pure: reads only what it is given.
- * @throws Never.
  * @example
  * ```ts
  * if (isStalled(app)) alert(getCondition(app, 'Stalled')?.message);
@@ -198,9 +190,7 @@ export function isStalled(object: ObjectWithConditions): boolean {
 /**
  * Whether an object is `Reconciling=True`.
  *
- *
  * @remarks Pure: reads only what it is given.
- * @throws Never.
  * @example
  * ```ts
  * if (isReconciling(app)) console.log('in progress');
@@ -228,10 +218,8 @@ function withConditions(status: StatusWithConditions | undefined, conditions: Co
  * kstatus "in progress": `Reconciling=True`, `Ready=Unknown` with the same reason, `Stalled` removed.
  * Returns a new status; `observedGeneration` is left as it was (the work is not done).
  *
- *
  * @remarks Pure: returns a new status (other fields kept); the input is not changed. `lastTransitionTime`
  * follows {@link setCondition}. Write it with `patchStatus` or `applyStatus`.
- * @throws Never.
  * @example
  * ```ts
  * await client.patchStatus(WebAppKind, name, { status: markReconciling(app.status, { reason: 'Progressing', message: 'rolling out', generation: app.metadata.generation }) }, { namespace });
@@ -249,10 +237,8 @@ export function markReconciling(status: StatusWithConditions | undefined, option
  * kstatus "current": `Ready=True`, `Reconciling` and `Stalled` removed, `observedGeneration` set.
  * Returns a new status.
  *
- *
  * @remarks Pure: returns a new status (other fields kept); the input is not changed. `lastTransitionTime`
  * follows {@link setCondition}. Write it with `patchStatus` or `applyStatus`.
- * @throws Never.
  * @example
  * ```ts
  * const status = markReady(app.status, { reason: 'Succeeded', message: 'applied revision main@sha1:…', generation: app.metadata.generation });
@@ -269,10 +255,8 @@ export function markReady(status: StatusWithConditions | undefined, options: Mar
  * kstatus "failed": `Stalled=True`, `Ready=False`, `Reconciling` removed, `observedGeneration`
  * set (this generation will not progress without a change). Returns a new status.
  *
- *
  * @remarks Pure: returns a new status (other fields kept); the input is not changed. `lastTransitionTime`
  * follows {@link setCondition}. Write it with `patchStatus` or `applyStatus`.
- * @throws Never.
  * @example
  * ```ts
  * const status = markStalled(app.status, { reason: 'InvalidSpec', message: 'spec.path does not exist', generation });
@@ -289,10 +273,8 @@ export function markStalled(status: StatusWithConditions | undefined, options: M
  * A failed attempt that will be retried: `Ready=False` and `Reconciling=True` (Flux's
  * `ProgressingWithRetry`), `Stalled` removed, `observedGeneration` set. Returns a new status.
  *
- *
  * @remarks Pure: returns a new status (other fields kept); the input is not changed. `lastTransitionTime`
  * follows {@link setCondition}. Write it with `patchStatus` or `applyStatus`.
- * @throws Never.
  * @example
  * ```ts
  * const status = markNotReady(app.status, { reason: 'ApplyFailed', message: String(error), generation });

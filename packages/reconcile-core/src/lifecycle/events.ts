@@ -183,7 +183,6 @@ export class EventRecorder {
    * message, with the action `Reconcile` unless given.
    *
    * @remarks Same guarantees as {@link EventRecorder.publish}: aggregated, never rejects.
-   * @throws Never.
    * @example
    * ```ts
    * void recorder.event(app, 'Warning', 'ApplyFailed', 'Deployment/prod/web: field is immutable');

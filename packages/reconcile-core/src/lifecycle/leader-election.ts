@@ -43,7 +43,6 @@ export interface LeaderElectionOptions {
  * Leader election options that do not hold together (e.g. `renewDeadline` ≥ `leaseDuration`).
  *
  * @remarks Not retryable: fix the options.
- * @throws Never (an error type).
  * @example
  * ```ts
  * try { new LeaderElector(client, { name: 'op', renewDeadline: '20s' }); } catch (e) { if (e instanceof LeaderElectionConfigError) console.error(e.message); }

@@ -5,7 +5,6 @@ import { Observable, type OperatorFunction } from 'rxjs';
  * Hooks a {@link run} reports to, for workqueue metrics.
  *
  * @remarks Called synchronously; keep them cheap ({@link ControllerMetrics} implements them).
- * @throws Never (a type).
  *
  * @example
  * ```ts
@@ -25,7 +24,6 @@ export interface RunnerHooks {
  * Options of {@link run}.
  *
  * @remarks See {@link run} for the guarantees.
- * @throws Never (a type).
  *
  * @example
  * ```ts
@@ -69,7 +67,7 @@ export interface RunOptions<R, O = unknown> {
  * - Keys start in the order they became ready.
  * - Unsubscribing aborts the `signal` given to in-flight work and drops the queue.
  *
- * @throws Never; a rejection of `work` goes to `onWorkError` and the key is released.
+ * Errors: a rejection of `work` goes to `onWorkError` and the key is released.
  *
  * @example
  * ```ts

@@ -5,7 +5,6 @@ import { type LongTimeout, setLongTimeout } from '../timers.js';
  * A request to emit `request` at `runAt` (epoch milliseconds; now or earlier means now).
  *
  * @remarks `runAt` is compared with `Date.now()`.
- * @throws Never (a type).
  *
  * @example
  * ```ts
@@ -21,7 +20,6 @@ export interface ScheduleRequest<R> {
  * Options of {@link schedule}.
  *
  * @remarks `keyOf` must be stable for equal requests.
- * @throws Never (a type).
  *
  * @example
  * ```ts
@@ -52,7 +50,7 @@ export interface ScheduleOptions<R> {
  * steps ({@link setLongTimeout}), never turned into 1 ms. Timers use `setTimeout`, so
  * `vi.useFakeTimers()` drives them in tests.
  *
- * @throws Never; the source's error is passed on.
+ * Errors: the source's error is passed on.
  *
  * @example
  * ```ts
@@ -107,7 +105,6 @@ export function schedule<R>(options: ScheduleOptions<R>): OperatorFunction<Sched
  * Options of {@link retryRateLimiter}; the defaults are controller-runtime's.
  *
  * @remarks controller-runtime's defaults: 5 ms → 1000 s per key, 10 qps with a burst of 100 overall.
- * @throws Never (a type).
  *
  * @example
  * ```ts
@@ -129,7 +126,6 @@ export interface RetryRateLimiterOptions {
  * Chooses when a failed key is retried: see {@link retryRateLimiter}.
  *
  * @remarks Not thread-safe in the Go sense, and need not be: one controller owns it.
- * @throws Never (a type).
  *
  * @example
  * ```ts
@@ -153,8 +149,6 @@ export interface RetryRateLimiter {
  * Per key: `baseDelayMs · 2^failures`, capped at `maxDelayMs` (5 ms → ~16 min). Globally: a
  * token bucket of `burst` tokens refilled at `qps`, so a storm of failures cannot hammer the
  * apiserver. Only failures go through it; fresh events are never rate limited.
- *
- * @throws Never.
  *
  * @example
  * ```ts

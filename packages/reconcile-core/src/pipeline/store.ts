@@ -6,7 +6,6 @@ import type { WatchEvent } from './watch.js';
  * Computes the values an object is indexed under (an object may sit under several values).
  *
  * @remarks Return `[]` to leave an object out of the index.
- * @throws Never (a type).
  *
  * @example
  * ```ts
@@ -19,7 +18,6 @@ export type IndexFunction<T> = (object: T) => readonly string[];
  * Options of {@link createStore}.
  *
  * @remarks Index names `namespace` and `label` are built in.
- * @throws Never (a type).
  *
  * @example
  * ```ts
@@ -43,7 +41,7 @@ export interface StoreOptions<T> {
  * deep-frozen by the writer: a reader that tries to change one gets a `TypeError` (in strict
  * code, which every ES module is) instead of silently corrupting the cache. Copy before changing
  * (`{ ...object, data: { ...object.data, a: '1' } }`, or `structuredClone(object)`).
- * @throws Never, except `byIndex` (`RangeError` for an unknown index) and `ready` (the signal's reason).
+ * @throws `byIndex`: a `RangeError` for an unknown index; `ready` and `synced`: the signal's reason when it aborts first.
  *
  * @example
  * ```ts
@@ -81,7 +79,6 @@ export interface Store<T> {
  * The only handle that may change a {@link Store}: feed it the watch's events.
  *
  * @remarks Obtained only from {@link createStore}; feed it through {@link reflect}.
- * @throws Never (a type).
  *
  * @example
  * ```ts
@@ -156,7 +153,7 @@ class IndexedState<T> {
  * Every object the writer takes is deep-frozen first (the same instance passes on downstream of
  * {@link reflect}, frozen too), so no reader can change what another reads.
  *
- * @throws Never; `byIndex` throws a `RangeError` for an unknown index name.
+ * @throws The store's `byIndex` throws a `RangeError` for an unknown index name.
  *
  * @example
  * ```ts

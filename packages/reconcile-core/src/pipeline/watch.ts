@@ -20,7 +20,6 @@ import { setLongTimeout, sleep } from '../timers.js';
  * the stream: the watch retries after `retryInMs`. Its `error` is the client's typed error
  * ({@link ForbiddenError}, {@link ConnectionError}, {@link WatchInactivityError}, … all
  * {@link KubeApiError}s), or a {@link WeftError} wrapping what else failed (a throwing `transform`).
- * @throws Never (a type).
  *
  * @example
  * ```ts
@@ -58,7 +57,6 @@ export class WatchInactivityError extends TimeoutError {
  * Options of {@link watch}.
  *
  * @remarks Only `transport` is required; the defaults follow client-go's reflector (500 per page, bookmarks on).
- * @throws Never (a type).
  *
  * @example
  * ```ts
@@ -113,7 +111,7 @@ const metadataAccept = 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;
  * - Each object has `apiVersion` and `kind` set (lists omit them) before `transform` runs.
  * Caveat: `Apply` does not tell created from updated, as in kube-rs.
  *
- * @throws Never: failures are `Error` events.
+ * Errors: none; failures are `Error` events.
  *
  * @example
  * ```ts
@@ -315,7 +313,6 @@ function errorMessage(error: unknown): string {
  *
  * @remarks Mutates and returns the object it is given (the watch owns it).
  *
- * @throws Never.
  * @example
  * ```ts
  * watch(ConfigMapKind, { transport: kubeConfig, transform: stripManagedFields });

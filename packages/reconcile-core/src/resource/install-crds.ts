@@ -23,7 +23,6 @@ export interface InstallCRDsOptions {
  * The apiserver refused a CRD's names (`NamesAccepted=False`), e.g. a plural another CRD uses.
  *
  * @remarks Not retryable: change the names.
- * @throws Never (an error type).
  * @example
  * ```ts
  * await installCRDs(client, [WidgetKind]).catch((e) => { if (e instanceof CRDNamesNotAcceptedError) console.error(e.message); });
