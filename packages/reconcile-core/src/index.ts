@@ -120,6 +120,8 @@ export {
   type KindLike,
   type StatusOf,
   type StatusPatch,
+  type Declared,
+  type MergePatchOf,
 } from './client/kube-client.js';
 export { type WatchTransport, type KubeTransport, type TransportRequest, type RawWatchEvent, type ListPage, kubeTransport } from './client/kube-transport.js';
 export {

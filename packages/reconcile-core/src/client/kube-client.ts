@@ -83,15 +83,31 @@ export type JsonPatchOperation =
  */
 export type StatusOf<T> = T extends { readonly status?: infer S } ? Declared<NonNullable<S>> : unknown;
 
-/** `S` with its open `[x: string]: unknown` index signatures dropped, all the way down. */
-type Declared<S> = S extends readonly (infer I)[]
+/**
+ * `S` with its open `[x: string]: unknown` index signatures dropped, all the way down: only the
+ * fields a schema declares (see {@link StatusOf}).
+ *
+ * @example
+ * ```ts
+ * type Spec = Declared<NonNullable<ObjectOf<typeof WebAppKind>['spec']>>;
+ * ```
+ */
+export type Declared<S> = S extends readonly (infer I)[]
   ? readonly Declared<I>[]
   : S extends object
     ? { [K in keyof S as string extends K ? (unknown extends S[K] ? never : K) : K]: Declared<S[K]> }
     : S;
 
-/** A JSON merge patch of a declared value: every field optional, `null` deletes one; lists are replaced whole. */
-type MergePatchOf<S> = S extends readonly unknown[] ? S : S extends object ? { readonly [K in keyof S]?: MergePatchOf<S[K]> | null } : S;
+/**
+ * A JSON merge patch (RFC 7386) of a value of type `S`: every field optional, `null` deletes one,
+ * lists are replaced whole.
+ *
+ * @example
+ * ```ts
+ * const patch: MergePatchOf<{ replicas: number; image: string }> = { image: null };
+ * ```
+ */
+export type MergePatchOf<S> = S extends readonly unknown[] ? S : S extends object ? { readonly [K in keyof S]?: MergePatchOf<S[K]> | null } : S;
 
 /**
  * A merge patch of the status subresource, typed by the kind's status schema (see {@link StatusOf});

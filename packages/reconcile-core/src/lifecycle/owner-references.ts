@@ -13,8 +13,6 @@ export interface OwnerReference {
   readonly blockOwnerDeletion?: boolean;
 }
 
-/** The object shape the owner-reference helpers read: identity and metadata. */
-type Identified = Pick<KubeObject, 'apiVersion' | 'kind' | 'metadata'>;
 
 /**
  * An owner reference that Kubernetes would refuse or that would take an object from its
@@ -70,7 +68,7 @@ export class AlreadyOwnedError extends OwnerReferenceError {
  * const child = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace, ownerReferences: [controllerOwnerRef(app)] }, data };
  * ```
  */
-export function controllerOwnerRef(owner: Identified): OwnerReference {
+export function controllerOwnerRef(owner: Pick<KubeObject, 'apiVersion' | 'kind' | 'metadata'>): OwnerReference {
   const uid = owner.metadata.uid;
   if (!uid) throw new OwnerReferenceError(describeObject(objectRef(owner)), 'has no metadata.uid (read it from the apiserver before owning objects with it)');
   return { apiVersion: owner.apiVersion, kind: owner.kind, name: owner.metadata.name, uid, controller: true, blockOwnerDeletion: true };
@@ -94,7 +92,7 @@ export function controllerOwnerRef(owner: Identified): OwnerReference {
  * await ctx.client.apply(setControllerReference(app, desiredDeployment(app)), { force: true, signal: ctx.signal });
  * ```
  */
-export function setControllerReference<T extends Identified>(owner: Identified, object: T): T {
+export function setControllerReference<T extends Pick<KubeObject, 'apiVersion' | 'kind' | 'metadata'>>(owner: Pick<KubeObject, 'apiVersion' | 'kind' | 'metadata'>, object: T): T {
   const reference = controllerOwnerRef(owner);
   const described = describeObject(objectRef(object));
   const ownerNamespace = owner.metadata.namespace;
