@@ -24,6 +24,7 @@ import {
   type ObjectOf,
   type StatusOf,
 } from '@weft/reconcile-core';
+import { eventually } from '@weft/testkit';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { clusterKubeConfig, describeCluster, testNamespace } from '../support/cluster';
 
@@ -168,16 +169,7 @@ describeCluster('finalizers, conditions and leader election against the real kub
     const rival = await client.create(configMap('rival'));
     expect(() => setControllerReference(rival, child)).toThrow(/already controlled by ConfigMap\/owner/);
     await client.delete(ConfigMapKind, 'owner', { namespace, propagationPolicy: 'Foreground' });
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      const gone = await client.get(ConfigMapKind, 'child', { namespace }).then(
-        () => false,
-        (error: unknown) => error instanceof NotFoundError,
-      );
-      if (gone) break;
-      if (Date.now() > deadline) throw new Error('the child outlived its owner');
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
+    await eventually('the child garbage collected with its owner', () => client.get(ConfigMapKind, 'child', { namespace }).then(() => false, (error: unknown) => error instanceof NotFoundError || Promise.reject(error)), { timeoutMs: 60_000 });
   });
 
   it('elects one leader of two; a crashed leader is replaced within a lease duration; a released one at once', async () => {

@@ -13,7 +13,7 @@ import {
   KubeClient,
   type ReconcileOutcome,
 } from '@weft/reconcile-core';
-import { type InMemoryApiServer, startApiServer } from '@weft/testkit';
+import { eventually, type InMemoryApiServer, startApiServer } from '@weft/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Greeting, GreetingKind } from './greeting.js';
 import { runHello } from './main.js';
@@ -21,17 +21,6 @@ import { createHelloOperator, type HelloOperator } from './operator.js';
 import { waitUntilGreeted } from './sample.js';
 
 const namespace = 'default';
-
-/** Polls `check` until it returns a value other than undefined, or fails naming `what`. */
-async function eventually<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 const greeting = (name: string, spec: NonNullable<Greeting['spec']>): Greeting => ({ apiVersion: GreetingKind.apiVersion, kind: GreetingKind.kind, metadata: { name, namespace }, spec });
 
