@@ -43,11 +43,11 @@ describe('weft under a terminal and without one', () => {
     await rm(home, { recursive: true, force: true });
   });
 
-  async function kustomization(name: string, ready: string, message: string) {
+  async function kustomization(name: string, ready: 'True' | 'False' | 'Unknown', message: string) {
     await client.create({ apiVersion: KustomizationKind.apiVersion, kind: 'Kustomization', metadata: { name, namespace: ns }, spec: { sourceRef: { kind: 'GitRepository', name: 'shop' }, interval: '1h', prune: true } } as Kustomization).catch(() => undefined);
     await setStatus(name, { ready, message, revision: 'main@sha1:aaaa' });
   }
-  function setStatus(name: string, status: { ready: string; message: string; revision: string; handled?: string }) {
+  function setStatus(name: string, status: { ready: 'True' | 'False' | 'Unknown'; message: string; revision: string; handled?: string }) {
     return client.patchStatus(KustomizationKind, name, { status: { lastAppliedRevision: status.revision, ...(status.handled ? { lastHandledReconcileAt: status.handled } : {}), conditions: [{ type: 'Ready', status: status.ready, reason: status.ready === 'True' ? 'ReconciliationSucceeded' : 'Progressing', message: status.message, lastTransitionTime: new Date().toISOString() }] } }, { namespace: ns });
   }
 
