@@ -10,6 +10,8 @@
  * `--once` exits after the walk-through: 0 when every step passed, 1 naming the step that did not.
  * Without it the operator keeps running until Ctrl-C, for you to edit the cluster or push to the repository.
  */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { type Kustomization, KustomizationKind } from '@weft/delivery';
 import { type GitRepository, GitRepositoryKind } from '@weft/git-source';
@@ -233,14 +235,22 @@ async function main(): Promise<number> {
 
 function printWhatToTry(timeline: Timeline, cluster: DemoCluster, url: string): void {
   const kubectl = cluster.kubectl ?? 'kubectl';
+  // The weft command of packages/cli: its bundled binary when built, else its sources through tsx.
+  const root = fileURLToPath(new URL('../../../', import.meta.url));
+  const built = `${root}packages/cli/dist/bin/weft.js`;
+  const weft = existsSync(built) ? `node ${built}` : `${root}node_modules/.bin/tsx ${root}packages/cli/src/bin.ts`;
   timeline.say(`
 The operator keeps reconciling. In another terminal, try:
 
   export KUBECONFIG=${cluster.kubeconfigPath}
-  ${kubectl} get gitrepositories,kustomizations -n ${SYSTEM_NAMESPACE} -o yaml
-  ${kubectl} get deployments,services,configmaps,ingresses -n production
+  alias weft='${weft}'
+  weft get all -n ${SYSTEM_NAMESPACE}
+  weft tree kustomization production -n ${SYSTEM_NAMESPACE}
+  weft trace deployment web -n production
   ${kubectl} scale deployment web -n production --replicas 7     # reverted within a second
-  git clone ${url} && cd ${SOURCE}     # edit, commit, git push: applied within seconds
+  weft events --for Kustomization/production -n ${SYSTEM_NAMESPACE}
+  git clone ${url} && cd ${SOURCE}     # edit, commit, git push, then:
+  weft reconcile kustomization production -n ${SYSTEM_NAMESPACE} --with-source
 
 Press Ctrl-C to stop.`);
 }

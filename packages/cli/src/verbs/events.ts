@@ -31,7 +31,8 @@ export async function run(context: CommandContext): Promise<number> {
     event.type === 'Warning' ? { text: event.type, paint: style.yellow } : event.type,
     event.reason,
     `${event.object.kind}/${event.object.name}`,
-    `${event.message}${event.count > 1 ? ` (x${event.count})` : ''}`,
+    // One row per event: a message of several lines (a change set) is joined.
+    `${event.message.split('\n').filter(Boolean).join('; ')}${event.count > 1 ? ` (x${event.count})` : ''}`,
   ]);
   context.io.stdout.write(`${formatTable([...(namespace === undefined ? ['NAMESPACE'] : []), 'LAST SEEN', 'TYPE', 'REASON', 'OBJECT', 'MESSAGE'], rows).join('\n')}\n`);
   return 0;
