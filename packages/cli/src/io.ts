@@ -1,5 +1,6 @@
 /** A stream the command writes to: `process.stdout` or a test's buffer. */
 export interface OutputStream {
+  /** Writes text as it is (lines end with a newline). */
   write(text: string): unknown;
   /** Whether it is a terminal: colour, redrawing in place and progress lines need one. */
   readonly isTTY?: boolean | undefined;
