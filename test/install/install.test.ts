@@ -125,6 +125,16 @@ describe('the packed packages installed with npm into a fresh project', () => {
     expect(failures).toEqual([]);
   });
 
+  it('runs the weft command npm linked into node_modules/.bin: its bundled chunks, its build-time kinds and manifests, a one-line error', async () => {
+    const weft = join(app, 'node_modules', '.bin', 'weft');
+    expect(await runCommand(weft, ['version'], { cwd: app, signal, env: userEnvironment })).toBe('weft 0.0.0\n');
+    const manifests = await runCommand(weft, ['install', '--export'], { cwd: app, signal, env: userEnvironment });
+    expect(manifests).toContain('name: kustomizations.kustomize.weft.dev');
+    expect(manifests).toContain('name: weft-gitops-operator');
+    const failed = await runCommand(weft, ['get', 'kustomizations', '-A', '--kubeconfig', join(app, 'missing')], { cwd: app, signal, env: userEnvironment }).catch((error: { output?: string }) => error.output ?? '');
+    expect(failed).toBe(`✗ kubeconfig ${join(app, 'missing')} does not exist (--kubeconfig): point --kubeconfig or KUBECONFIG at your cluster's kubeconfig\n`);
+  });
+
   it('runs the weft-kustomize executable npm linked into node_modules/.bin', async () => {
     const overlay = join(app, 'kustomize');
     await mkdir(overlay);
