@@ -78,12 +78,23 @@ interface Column {
 const status = (object: KubeObject) => (object['status'] ?? {}) as Record<string, unknown>;
 const declares = (kind: KindInfo, part: 'spec' | 'status', field: string) => field in (kind.schema.properties[part]?.properties ?? {});
 
-/** The columns of a kind: Flux's NAME, REVISION, SUSPENDED, READY, MESSAGE, AGE, with a Canary's STATUS and WEIGHT and a MetricTemplate's PROVIDER in REVISION's place. */
+/**
+ * The columns of a kind: Flux's NAME, REVISION, SUSPENDED, READY, MESSAGE, AGE; in REVISION's place
+ * an ImageRepository's LAST SCAN, an ImagePolicy's LATEST IMAGE, an ImageUpdateAutomation's LAST RUN
+ * (as `flux get images`), a Canary's STATUS and WEIGHT, a MetricTemplate's PROVIDER.
+ */
 export function columnsOf(kind: KindInfo): Column[] {
   const columns: Column[] = [];
   if (kind.kind === 'Canary') {
     columns.push({ header: 'STATUS', value: (object) => String(status(object)['phase'] ?? '') });
     columns.push({ header: 'WEIGHT', value: (object) => String(status(object)['canaryWeight'] ?? 0) });
+  } else if (kind.kind === 'ImageRepository') {
+    // Flux's `get images repository`: LAST SCAN (and how many tags it found).
+    columns.push({ header: 'LAST SCAN', value: (object) => lastScan(status(object)['lastScanResult']) });
+  } else if (kind.kind === 'ImagePolicy') {
+    columns.push({ header: 'LATEST IMAGE', value: (object) => revisionOf(object) ?? '' });
+  } else if (kind.kind === 'ImageUpdateAutomation') {
+    columns.push({ header: 'LAST RUN', value: (object) => String(status(object)['lastAutomationRunTime'] ?? '') });
   } else if (kind.kind === 'MetricTemplate') {
     columns.push({ header: 'PROVIDER', value: (object) => String((object['spec'] as { provider?: { type?: string } } | undefined)?.provider?.type ?? '') });
   } else if (declares(kind, 'status', 'conditions')) {
@@ -98,6 +109,11 @@ export function columnsOf(kind: KindInfo): Column[] {
   }
   columns.push({ header: 'AGE', value: (object) => formatAge(object.metadata.creationTimestamp) });
   return columns;
+}
+
+function lastScan(result: unknown): string {
+  const scan = result as { scanTime?: string; tagCount?: number } | undefined;
+  return scan?.scanTime ? `${scan.scanTime}${scan.tagCount !== undefined ? ` (${scan.tagCount} tags)` : ''}` : '';
 }
 
 function cells(kind: KindInfo, object: KubeObject, options: { allNamespaces: boolean; prefix: boolean; style: Style }): Cell[] {
