@@ -126,6 +126,7 @@ describe('weft against the in-memory API server', () => {
     const resumed = await run('resume', 'ks', '--all', '-n', ns, '--timeout', '30s');
     expect(resumed.code).toBe(0);
     expect(resumed.stderr).toMatch(new RegExp(`^► resuming Kustomization production in ${ns} namespace\\n✔ Kustomization resumed\\n◎ waiting for Kustomization reconciliation\\n(◎ .*\\n)*✔ Kustomization reconciliation completed\\n✔ applied revision main@sha1:\\w+\\n$`));
+    expect(await run('reconcile', 'canary', 'checkout', '-n', ns)).toEqual({ code: 1, stdout: '', stderr: '✗ Canary does not take reconcile requests (its status has no lastHandledReconcileAt): its controller advances it every spec.analysis.interval\n' });
     expect(await run('suspend', 'metrictemplate', 'x', '-n', ns)).toMatchObject({ code: 1, stderr: `► suspending MetricTemplate x in ${ns} namespace\n✗ MetricTemplate cannot be suspended (its spec has no suspend field)\n` });
   });
 

@@ -33,6 +33,10 @@ export async function reconcileOne(context: CommandContext, client: KubeClient, 
   const style = context.err;
   let requestedAt = requested;
   if (requestedAt === undefined) {
+    // A kind that takes no requests is refused before anything is printed or written.
+    if (!('lastHandledReconcileAt' in (kind.schema.properties['status']?.properties ?? {}))) {
+      throw new UsageError(`${kind.kind} does not take reconcile requests (its status has no lastHandledReconcileAt)${kind.kind === 'Canary' ? ': its controller advances it every spec.analysis.interval' : ''}`);
+    }
     stderr.write(`► annotating ${kind.kind} ${name} in ${namespace} namespace\n`);
     ({ requestedAt } = await requestReconcile(client, kind, { namespace, name }, { signal: context.io.signal }));
     stderr.write(`${style.green('✔')} ${kind.kind} annotated\n`);
