@@ -1,3 +1,4 @@
+import type { KubeObject } from '@weft/reconcile-core';
 import { describe, expect, it } from 'vitest';
 import type { KindInfo } from '../catalogue.js';
 import { styleFor } from '../output/style.js';
@@ -15,7 +16,8 @@ const kind = (name: string, spec: string[], status: string[]): KindInfo => ({
 });
 const plain = styleFor({ write: () => true }, {});
 const ready = { conditions: [{ type: 'Ready', status: 'True', reason: 'Succeeded', message: 'ok', lastTransitionTime: '2025-01-01T00:00:00Z' }] };
-const object = (name: string, status: object, spec: object = {}) => ({ apiVersion: 'image.weft.dev/v1', kind: 'X', metadata: { name, namespace: 'apps', creationTimestamp: new Date().toISOString() }, spec, status });
+// Objects as they arrive from the apiserver: timestamps are strings.
+const object = (name: string, status: object, spec: object = {}) => ({ apiVersion: 'image.weft.dev/v1', kind: 'X', metadata: { name, namespace: 'apps', creationTimestamp: new Date().toISOString() }, spec, status }) as unknown as KubeObject;
 
 /** The columns `weft get` shows per kind, from a kind's schema alone (so kinds that land later get theirs). */
 describe('get columns', () => {

@@ -1,5 +1,5 @@
 import { setMaxListeners } from 'node:events';
-import { type Condition, type Duration, type KubeClient, type KubeObject, formatDuration, isGoneError, isNotFoundError, parseDuration } from '@weft/reconcile-core';
+import { type Condition, type Duration, type KubeClient, type KubeObject, formatDuration, isGoneError, isNotFoundError, parseDuration, sleep } from '@weft/reconcile-core';
 import { ReconcileRequestTimeoutError, subjectOf } from './errors.js';
 import { type ObjectName, type OperableKind, readyCondition, revisionOf } from './object-status.js';
 
@@ -77,6 +77,7 @@ export async function waitForReconcile(client: KubeClient, kind: OperableKind, r
   let object: KubeObject | undefined;
   try {
     for (;;) {
+      const opened = Date.now();
       object = await client.get(kind, ref.name, { namespace: ref.namespace, signal: stop.signal });
       const settled = settle(object, options);
       if (settled) return settled;
@@ -95,6 +96,8 @@ export async function waitForReconcile(client: KubeClient, kind: OperableKind, r
       } catch (error) {
         if (!isGoneError(error)) throw error;
       }
+      // A watch the server ends at once is not reopened in a tight loop.
+      if (Date.now() - opened < 1_000) await sleep(1_000, stop.signal);
     }
   } catch (error) {
     if (stop.signal.reason instanceof DeadlinePassed && !options.signal?.aborted && !isNotFoundError(error)) {
