@@ -26,6 +26,7 @@ import {
   suspendResource,
   traceObject,
   waitForReconcile,
+  watchEvents,
   type Kustomization,
 } from '@weft/delivery';
 import { type GitRepository, GitRepositoryKind } from '@weft/git-source';
@@ -131,6 +132,12 @@ describe('the @examples of @weft/delivery\'s operations, run', () => {
     expect(lines[0]).toBe('ConfigMap/apps/settings healthy');
     expect(lines[1]).toMatch(/^main@sha1:\w+ in-sync$/);
     expect(lines.some((line) => line.startsWith('ReconciliationSucceeded '))).toBe(true);
+    {
+      const stop = new AbortController();
+      const following = watchEvents(client, { namespace: 'apps', signal: stop.signal }, (event) => console.log(event.reason, event.message));
+      stop.abort();
+      await following;
+    }
 
     await client.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'hand-made', namespace: 'apps' }, data: {} });
     await traceObject(client, { group: '', version: 'v1', kind: 'ConfigMap', namespace: 'apps', name: 'hand-made' }).catch((error) => { if (error instanceof NotManagedError) console.error(error.message); });

@@ -128,10 +128,10 @@ export const commands: readonly CommandSpec[] = [
   {
     name: 'events',
     summary: 'Show Events, of one object or of a namespace, as flux events does',
-    usage: 'weft events [--for <kind>/<name>] [-A]',
-    description: "Events of events.k8s.io/v1 and core v1, oldest first. --for a Kustomization includes its GitRepository's.",
-    flags: { for: { type: 'string', value: 'kind/name', description: 'only the events about this object' }, 'all-namespaces': allNamespaces },
-    examples: ['weft events -n weft-system', 'weft events --for Kustomization/apps -n weft-system'],
+    usage: 'weft events [--for <kind>/<name>] [-A] [--watch]',
+    description: "Events of events.k8s.io/v1 and core v1, oldest first. --for a Kustomization includes its GitRepository's. --watch then prints each new Event as it is written, until Ctrl-C.",
+    flags: { for: { type: 'string', value: 'kind/name', description: 'only the events about this object' }, 'all-namespaces': allNamespaces, watch: { type: 'boolean', short: 'w', description: 'keep printing new Events' } },
+    examples: ['weft events -n weft-system', 'weft events --for Kustomization/apps -n weft-system', 'weft events -A --watch'],
     load: () => import('./verbs/events.js'),
   },
   {

@@ -49,4 +49,4 @@ export { inventoryTree, type InventoryTreeNode, type InventoryTreeOptions } from
 export { buildKustomization, type BuildKustomizationOptions } from './operate/build-kustomization.js';
 export { diffKustomization, type DiffKustomizationOptions, type KustomizationDiff } from './operate/diff-kustomization.js';
 export { traceObject, type TraceOptions, type ObjectTrace, type DriftVerdict } from './operate/trace.js';
-export { listEvents, type ListEventsOptions, type ObjectEvent } from './operate/events.js';
+export { listEvents, watchEvents, type ListEventsOptions, type ObjectEvent } from './operate/events.js';

@@ -7,6 +7,7 @@ import { type GitRepository, GitRepositoryKind } from '@weft/git-source';
 import { type Kustomization, KustomizationKind, createGitOpsManager, installGitOpsCrds, readyCondition } from '@weft/delivery';
 import { type GitServer, type InMemoryApiServer, type TestRepo, eventually, startApiServer, startGitServer } from '@weft/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runWeft } from '../main.js';
 import { weft } from './weft.js';
 
 const configMap = (name: string, data: Record<string, string>) =>
@@ -182,6 +183,21 @@ describe('weft against the in-memory API server', () => {
     expect(lines.some((line) => /Normal\s+ReconciliationSucceeded\s+Kustomization\/production\s+Reconciliation finished/.test(line))).toBe(true);
     expect(lines.some((line) => /GitRepository\/shop/.test(line))).toBe(true);
     expect(lines.some((line) => /Kustomization\/other/.test(line))).toBe(false);
+
+    // --watch: the table, then each new Event about the object as one more line, until Ctrl-C.
+    const stop = new AbortController();
+    let output = '';
+    const watching = runWeft(['events', '--for', 'Kustomization/production', '-n', ns, '--watch'], { env, cwd: scratch, signal: stop.signal, stdout: { write: (text: string) => (output += text) }, stderr: { write: () => true } });
+    await eventually('the first table', async () => output.includes('ReconciliationSucceeded'), { timeoutMs: 10_000 });
+    const event = (name: string, about: string, reason: string) => ({ apiVersion: 'events.k8s.io/v1', kind: 'Event', metadata: { name, namespace: ns }, eventTime: new Date().toISOString().replace('Z', '000Z'), reportingController: 'weft.dev/test', reportingInstance: 'test', action: 'Test', reason, note: `${reason} noted`, type: 'Warning', regarding: { apiVersion: KustomizationKind.apiVersion, kind: 'Kustomization', name: about, namespace: ns } });
+    await client.create(event('other-event', 'other', 'NotThisOne'));
+    await client.create(event('production-event', 'production', 'HealthCheckFailed'));
+    await eventually('the new Event', async () => output.includes('HealthCheckFailed'), { timeoutMs: 10_000 });
+    stop.abort();
+    expect(await watching).toBe(0);
+    // The operator's own Events may come and go meanwhile; the new one is a line of its own.
+    expect(output.trimEnd().split('\n').filter((line) => line.includes('HealthCheckFailed'))).toEqual([expect.stringMatching(/^\d+s\s+Warning\s+HealthCheckFailed\s+Kustomization\/production\s+HealthCheckFailed noted$/)]);
+    expect(output).not.toContain('NotThisOne');
   });
 
   it('install --export, --dry-run and --no-wait; uninstall --dry-run, refused without --silent off a terminal', async () => {

@@ -1,4 +1,4 @@
-import { CoreEventKind, EventKind, type KubeClient, type KubeObject } from '@weft/reconcile-core';
+import { CoreEventKind, EventKind, type KubeClient, type KubeObject, isGoneError, sleep } from '@weft/reconcile-core';
 import { KustomizationKind } from '../kustomization/kustomization.js';
 
 /** One Kubernetes Event, the same whether it was written through `events.k8s.io/v1` or core `v1`. */
@@ -63,8 +63,75 @@ export async function listEvents(client: KubeClient, options: ListEventsOptions 
     events.push(normalise(item));
   }
   const subjects = options.for ? await subjectsOf(client, options.for, options.signal) : undefined;
-  const selected = subjects ? events.filter((event) => subjects.some((subject) => subject.kind === event.object.kind && subject.name === event.object.name && (subject.namespace === undefined || subject.namespace === event.object.namespace))) : events;
-  return selected.sort((a, b) => a.lastSeen.localeCompare(b.lastSeen));
+  return events.filter((event) => about(event, subjects)).sort((a, b) => a.lastSeen.localeCompare(b.lastSeen));
+}
+
+function about(event: ObjectEvent, subjects: { kind: string; name: string; namespace?: string | undefined }[] | undefined): boolean {
+  return !subjects || subjects.some((subject) => subject.kind === event.object.kind && subject.name === event.object.name && (subject.namespace === undefined || subject.namespace === event.object.namespace));
+}
+
+/**
+ * Follows Events as they are written (after those that exist when it starts), as `flux events
+ * --watch` does: `onEvent` is called with each new Event, and with an Event again when its count
+ * or message changes; the same `for` filter as {@link listEvents}.
+ *
+ * @remarks Watches `events.k8s.io/v1` and core `v1` from the current resourceVersion of each; a
+ * watch the server ends is opened again (an expired one from a fresh list, skipping what was
+ * already seen), never in a tight loop. Resolves when the signal aborts.
+ * @throws reconcile-core's `KubeApiError`s other than an expired watch.
+ * @example
+ * ```ts
+ * import { watchEvents } from '@weft/delivery';
+ *
+ * const stop = new AbortController();
+ * const following = watchEvents(client, { namespace: 'apps', signal: stop.signal }, (event) => console.log(event.reason, event.message));
+ * stop.abort();
+ * await following;
+ * ```
+ */
+export async function watchEvents(client: KubeClient, options: ListEventsOptions, onEvent: (event: ObjectEvent) => void): Promise<void> {
+  const subjects = options.for ? await subjectsOf(client, options.for, options.signal) : undefined;
+  const seen = new Map<string, string>();
+  const follow = async (kind: typeof EventKind | typeof CoreEventKind) => {
+    let resourceVersion: string | undefined;
+    while (!options.signal?.aborted) {
+      const opened = Date.now();
+      try {
+        if (resourceVersion === undefined) {
+          const listed = await client.listAll(kind, { namespace: options.namespace, signal: options.signal });
+          for (const item of listed.items as KubeObject[]) if (item.metadata.uid) seen.set(item.metadata.uid, signature(item));
+          resourceVersion = listed.resourceVersion;
+        }
+        for await (const change of client.watch(kind, { namespace: options.namespace, resourceVersion, signal: options.signal })) {
+          if (change.type === 'BOOKMARK') {
+            resourceVersion = change.object.metadata.resourceVersion ?? resourceVersion;
+            continue;
+          }
+          const item = change.object as KubeObject;
+          resourceVersion = item.metadata.resourceVersion ?? resourceVersion;
+          if (change.type === 'DELETED') continue;
+          // The same Event through both APIs (a real apiserver serves one store twice), or a repeat of what was shown: once.
+          const uid = item.metadata.uid ?? '';
+          if (seen.get(uid) === signature(item)) continue;
+          seen.set(uid, signature(item));
+          const event = normalise(item);
+          if (about(event, subjects)) onEvent(event);
+        }
+      } catch (error) {
+        if (options.signal?.aborted) return;
+        if (!isGoneError(error)) throw error;
+        resourceVersion = undefined;
+      }
+      if (Date.now() - opened < 1_000) await sleep(1_000, options.signal);
+    }
+  };
+  await Promise.all([follow(EventKind), follow(CoreEventKind)]);
+}
+
+/** What makes an Event worth showing again: its count and message. */
+function signature(item: KubeObject): string {
+  const event = normalise(item);
+  return `${event.count}|${event.message}`;
 }
 
 /** The object, plus a Kustomization's source. */
