@@ -52,11 +52,11 @@ describe('weft under a terminal and without one', () => {
   }
 
   /** Starts a command in a fresh tmux session of 150×30 and returns a reader of its pane. */
-  async function terminal(args: readonly string[]) {
+  async function terminal(args: readonly string[], rows = 30) {
     const session = `weft-${randomBytes(4).toString('hex')}`;
     sessions.push(session);
     const command = `env TERM=xterm-256color KUBECONFIG=${api.kubeconfigPath} HOME=${home} ${process.execPath} ${bin} ${args.join(' ')}; echo "EXIT=$?"; sleep 60`;
-    await run('tmux', ['new-session', '-d', '-s', session, '-x', '150', '-y', '30', command]);
+    await run('tmux', ['new-session', '-d', '-s', session, '-x', '150', '-y', String(rows), command]);
     return {
       /** The pane as text, trailing blank lines dropped (with `escapes`, its colours as escape codes). */
       pane: async (escapes = false) => (await run('tmux', ['capture-pane', '-p', ...(escapes ? ['-e'] : []), '-t', session])).stdout.replace(/\n+$/, ''),
@@ -164,5 +164,19 @@ describe('weft under a terminal and without one', () => {
       '✔ Kustomization reconciliation completed',
       '✔ applied revision main@sha1:eeee',
     ]);
+  });
+
+  it('get --watch in a terminal shorter than the table: the rows that fit and a line saying how many more, still redrawn in place', async () => {
+    for (let index = 1; index <= 6; index++) await kustomization(`extra-${index}`, 'True', 'Applied revision: main@sha1:aaaa');
+    const tty = await terminal(['get', 'ks', '-n', ns, '--watch'], 6);
+    await until('the cut table', async () => (await tty.pane()).includes('more rows'));
+    const pane = (await tty.pane()).split('\n');
+    expect(pane).toHaveLength(5);
+    expect(pane[0]).toMatch(/^NAME\s+REVISION/);
+    expect(pane[4]).toBe('… 5 more rows (a taller terminal shows them)');
+    await setStatus('apps', { ready: 'False', message: 'now failing', revision: 'main@sha1:aaaa' });
+    await until('the redrawn cut table', async () => (await tty.pane()).includes('now failing'));
+    expect((await tty.pane()).split('\n')).toHaveLength(5);
+    await tty.keys('C-c');
   });
 });

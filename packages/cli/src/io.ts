@@ -6,6 +6,8 @@ export interface OutputStream {
   readonly isTTY?: boolean | undefined;
   /** The terminal's width, when it is one. */
   readonly columns?: number | undefined;
+  /** The terminal's height, when it is one. */
+  readonly rows?: number | undefined;
 }
 
 /** Where `runWeft` reads and writes: the process's own streams and environment, or a test's. */

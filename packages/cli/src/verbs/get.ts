@@ -151,7 +151,10 @@ async function watchTables(context: CommandContext, client: KubeClient, kinds: r
     }
     if (lines.length === 0) lines.push(`Waiting for ${kinds.length === 1 ? kinds[0]!.kind : 'Weft'} objects${namespace ? ` in namespace ${namespace}` : ''}…`);
     const width = stdout.columns ?? 0;
-    const fitted = width > 1 ? lines.map((line) => fit(line, width)) : lines;
+    let fitted = width > 1 ? lines.map((line) => fit(line, width)) : lines;
+    // A table taller than the terminal would scroll, and moving the cursor up could not reach its top.
+    const height = stdout.rows ?? 0;
+    if (height > 2 && fitted.length > height - 1) fitted = [...fitted.slice(0, height - 2), `… ${fitted.length - height + 2} more rows (a taller terminal shows them)`];
     stdout.write(`${drawnLines ? `\x1b[${drawnLines}A\r` : ''}\x1b[J${fitted.join('\n')}\n`);
     drawnLines = fitted.length;
   };
