@@ -9,6 +9,7 @@ import { CanaryHistory } from './canary-history.js';
 import { type ImagePolicyObject, type ViewKindName, viewKinds } from './kinds.js';
 import { type KindSource, findController, managerStoreSource, watchedSource } from './kind-source.js';
 import { Timeline } from './timeline.js';
+import { StatusTransitions } from './transitions.js';
 import type {
   CanaryView,
   CollectionName,
@@ -72,6 +73,7 @@ export class PipelineView {
   private readonly transport;
   private readonly listeners = new Set<(delta: ViewDelta) => void>();
   private readonly history = new CanaryHistory();
+  private readonly transitions = new StatusTransitions();
   private readonly sent: { [name in CollectionName]: Map<string, { value: object; json: string }> } = {
     sources: new Map(),
     kustomizations: new Map(),
@@ -261,7 +263,10 @@ export class PipelineView {
       canaries: (sources.Canary.list() as Canary[]).map(this.memo(canaryView)).sort(byId),
     };
     const served = { GitRepository: sources.GitRepository.served, Kustomization: sources.Kustomization.served, ImagePolicy: sources.ImagePolicy.served, Canary: sources.Canary.served };
-    return { collections, timeline: this.timeline!.entries(this.options.timelineLimit ?? 300), served };
+    this.transitions.observe(collections, Date.now());
+    const limit = this.options.timelineLimit ?? 300;
+    const timeline = [...this.timeline!.entries(limit), ...this.transitions.list()].sort((a, b) => a.time - b.time).slice(-limit);
+    return { collections, timeline, served };
   }
 }
 

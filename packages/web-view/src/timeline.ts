@@ -1,6 +1,7 @@
 import { EventKind, type KubeEvent, type KubeObject, type KubeTransport } from '@weft/reconcile-core';
 import { timelineKinds } from './kinds.js';
 import { type KindSource, watchedSource } from './kind-source.js';
+import type { StatusTransitions } from './transitions.js';
 import type { TimelineCategory, TimelineEntry } from './view-model.js';
 
 /** What the view keeps of an Event of a Weft resource. */
@@ -39,11 +40,22 @@ export class Timeline {
   }
 }
 
+/**
+ * Whether an Event makes a timeline entry of its own. What the statuses show (revisions, applies,
+ * prunes, failures of GitRepositories and Kustomizations, a Canary's steps) comes from
+ * {@link StatusTransitions} instead: an Event series keeps only its first note.
+ */
+function shownAsEvent(kind: string, reason: string, type: string): boolean {
+  if (kind === 'GitRepository' || kind === 'Kustomization') return reason === 'DriftDetected' || reason === 'DriftReverted' || reason === 'OwnershipConflict';
+  if (kind === 'Canary') return type === 'Warning';
+  return true;
+}
+
 function toTimelineEvent(object: KubeObject): TimelineEvent {
   const event = object as KubeEvent & { deprecatedLastTimestamp?: string; deprecatedCount?: number };
   const metadata = { name: object.metadata.name, ...(object.metadata.namespace ? { namespace: object.metadata.namespace } : {}) };
   const regarding = event.regarding;
-  if (!regarding || !timelineKinds.has(regarding.kind)) return { metadata, entry: undefined };
+  if (!regarding || !timelineKinds.has(regarding.kind) || !shownAsEvent(regarding.kind, event.reason, event.type)) return { metadata, entry: undefined };
   const time = Date.parse(event.series?.lastObservedTime ?? event.deprecatedLastTimestamp ?? event.eventTime ?? object.metadata.creationTimestamp ?? '') || 0;
   const type = event.type === 'Warning' ? 'Warning' : 'Normal';
   const message = event.note ?? '';
