@@ -44,7 +44,7 @@ export class StatusTransitions {
     for (const canary of collections.canaries) {
       const before = this.canaries.get(canary.id);
       this.canaries.set(canary.id, canary);
-      if (before && (before.phase !== canary.phase || before.weight !== canary.weight)) {
+      if (before && (before.phase !== canary.phase || before.weight !== canary.weight || before.failedChecks !== canary.failedChecks)) {
         this.add(now, 'canary-step', canary.phase === 'Failed' ? 'Warning' : 'Normal', canary.phase, canary.id, `${canary.phase}: canary weight ${canary.weight}%, ${canary.failedChecks} failed checks`);
       }
     }
