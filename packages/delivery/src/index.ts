@@ -5,7 +5,9 @@
  * ({@link gitRevisions}, {@link kustomizeBuild}, `@weft/drift`'s `applySet` and `correctDrift`);
  * the artifact → file-system glue between git-source and kustomize-lite; and Flux's
  * `Kustomization` (CRD, reconciler built on that pipeline, and `createGitOpsManager`, the whole
- * operator in one reconcile-core Manager).
+ * operator in one reconcile-core Manager); and the operations a command line or a web view runs on
+ * them (`operate/`: {@link requestReconcile}, {@link waitForReconcile}, {@link suspendResource},
+ * {@link inventoryTree}, {@link traceObject}, {@link buildKustomization}, {@link diffKustomization}, {@link listEvents}).
  *
  * Guide: [the delivery pipeline](../../../docs/delivery-pipeline.md).
  */
@@ -32,3 +34,19 @@ export {
 export { KustomizationReconciler, KUSTOMIZE_FIELD_MANAGER, type KustomizationReconcilerOptions } from './kustomization/reconciler.js';
 export { kustomizationController } from './kustomization/controller.js';
 export { createGitOpsManager, installGitOpsCrds, gitOpsCrds, type GitOpsOperatorOptions } from './manager.js';
+export {
+  OperationError,
+  UnsupportedOperationError,
+  SuspendedError,
+  ReconcileRequestTimeoutError,
+  NotManagedError,
+} from './operate/errors.js';
+export { type ObjectName, type OperableKind, readyCondition, revisionOf } from './operate/object-status.js';
+export { reconcileRequestAnnotations, requestReconcile, type RequestReconcileOptions, type ReconcileRequest } from './operate/request-reconcile.js';
+export { waitForReconcile, type WaitForReconcileOptions, type ReconcileProgress, type ReconcileResult } from './operate/wait-for-reconcile.js';
+export { suspendResource, resumeResource, type SuspendOptions } from './operate/suspend.js';
+export { inventoryTree, type InventoryTreeNode, type InventoryTreeOptions } from './operate/inventory-tree.js';
+export { buildKustomization, type BuildKustomizationOptions } from './operate/build-kustomization.js';
+export { diffKustomization, type DiffKustomizationOptions, type KustomizationDiff } from './operate/diff-kustomization.js';
+export { traceObject, type TraceOptions, type ObjectTrace, type DriftVerdict } from './operate/trace.js';
+export { listEvents, type ListEventsOptions, type ObjectEvent } from './operate/events.js';
