@@ -1,4 +1,6 @@
 import type { KubeClient } from '@weft/reconcile-core';
+import { type OperableKind, KustomizationKind, requestReconcile, resumeResource, suspendResource } from '@weft/delivery';
+import { GitRepositoryKind } from '@weft/git-source';
 import { abortCanary, pauseCanary, promoteCanary, resumeCanary, retryCanary } from '@weft/progressive';
 import type { ActionName } from './view-model.js';
 
@@ -32,6 +34,8 @@ type Perform = (client: KubeClient, target: Target, signal: AbortSignal) => Prom
 
 /** The actions of each kind; anything else is refused. */
 const actions: Readonly<Record<string, Partial<Record<ActionName, Perform>>>> = {
+  Kustomization: pipelineActions(KustomizationKind),
+  GitRepository: pipelineActions(GitRepositoryKind),
   Canary: {
     promote: async (client, target, signal) => (await promoteCanary(client, target, { signal }), `promotion of Canary/${target.namespace}/${target.name} requested`),
     abort: async (client, target, signal) => (await abortCanary(client, target, { signal }), `rollback of Canary/${target.namespace}/${target.name} requested`),
@@ -40,6 +44,16 @@ const actions: Readonly<Record<string, Partial<Record<ActionName, Perform>>>> = 
     unpause: async (client, target, signal) => (await resumeCanary(client, target, { signal }), `Canary/${target.namespace}/${target.name} resumed`),
   },
 };
+
+/** `reconcile`, `suspend`, `resume` of a GitRepository or Kustomization: `@weft/delivery`'s operations, as the `weft` command runs them. */
+function pipelineActions(kind: OperableKind): Partial<Record<ActionName, Perform>> {
+  const subject = (target: Target) => `${kind.kind}/${target.namespace}/${target.name}`;
+  return {
+    reconcile: async (client, target, signal) => `reconcile of ${subject(target)} requested at ${(await requestReconcile(client, kind, target, { signal })).requestedAt}`,
+    suspend: async (client, target, signal) => (await suspendResource(client, kind, target, { signal }), `${subject(target)} suspended`),
+    resume: async (client, target, signal) => (await resumeResource(client, kind, target, { signal }), `${subject(target)} resumed; reconcile requested`),
+  };
+}
 
 /**
  * Checks a request body: a known action of the target's kind, and a target `Kind/<namespace>/<name>`.
@@ -57,9 +71,13 @@ export function parseActionRequest(body: unknown): ActionRequest & { kind: strin
 }
 
 /**
- * Carries out an action, with the same library functions as the `weft` command line.
+ * Carries out an action, with the same library functions as the `weft` command line:
+ * `@weft/delivery`'s `requestReconcile`, `suspendResource`, `resumeResource` for GitRepositories
+ * and Kustomizations, `@weft/progressive`'s `promoteCanary`, `abortCanary`, `retryCanary`,
+ * `pauseCanary`, `resumeCanary` for Canaries.
  *
- * @throws {@link ActionRequestError}; the client's errors (`NotFoundError`, `ForbiddenError`, …).
+ * @remarks A reconcile is requested, not awaited: the page shows it happen.
+ * @throws {@link ActionRequestError}; `@weft/delivery`'s `SuspendedError` (reconcile of a suspended object), the client's errors (`NotFoundError`, `ForbiddenError`, …).
  */
 export async function runAction(client: KubeClient, body: unknown, signal: AbortSignal): Promise<ActionResult> {
   const request = parseActionRequest(body);

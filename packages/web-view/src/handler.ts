@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { constants, createGzip } from 'node:zlib';
-import { ArtifactReader } from '@weft/delivery';
+import { ArtifactReader, SuspendedError } from '@weft/delivery';
 import { isForbiddenError, isKubeApiError, isNotFoundError } from '@weft/reconcile-core';
 import { ActionRequestError, runAction } from './actions.js';
 import { type Asset, loadAssets } from './assets.js';
@@ -136,7 +136,7 @@ export function webViewHandler(view: PipelineView, options: WebViewHandlerOption
     try {
       sendJson(response, 200, await runAction(view.client, body, AbortSignal.timeout(30_000)));
     } catch (error) {
-      const status = error instanceof ActionRequestError ? 400 : isNotFoundError(error) ? 404 : isForbiddenError(error) ? 403 : isKubeApiError(error) ? 502 : 500;
+      const status = error instanceof ActionRequestError ? 400 : error instanceof SuspendedError ? 409 : isNotFoundError(error) ? 404 : isForbiddenError(error) ? 403 : isKubeApiError(error) ? 502 : 500;
       sendJson(response, status, { error: (error as Error).message });
     }
   };
