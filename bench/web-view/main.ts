@@ -33,7 +33,7 @@ const log = (line: string) => console.error(`[bench web-view] ${line}`);
 
 async function seed(client: KubeClient): Promise<{ rows: string[] }> {
   const now = new Date().toISOString();
-  const ready = (message: string) => [{ type: 'Ready', status: 'True', reason: 'ReconciliationSucceeded', message, lastTransitionTime: now }];
+  const ready = (message: string) => [{ type: 'Ready', status: 'True' as const, reason: 'ReconciliationSucceeded', message, lastTransitionTime: now }];
   const rows: string[] = [];
   const revision = 'main@sha1:0123456789abcdef0123456789abcdef01234567';
   for (let s = 0; s < sources; s += 1) {

@@ -1,5 +1,5 @@
 import type { Controller, KubeObject, KubeTransport, Manager, ResourceKind, Store, WatchEvent } from '@weft/reconcile-core';
-import { createStore, exponentialBackoff, reflect, watch } from '@weft/reconcile-core';
+import { createStore, exponentialBackoff, isNotFoundError, reflect, watch } from '@weft/reconcile-core';
 import { tap, type Subscription } from 'rxjs';
 
 /**
@@ -63,7 +63,7 @@ export function watchedSource<T extends KubeObject, C extends Pick<KubeObject, '
       reflect(writer),
       tap((event: WatchEvent<C>) => {
         if (event.type === 'Error') {
-          const notServed = event.error.status === 404;
+          const notServed = isNotFoundError(event.error);
           if (notServed !== !served) {
             served = !notServed;
             options.onChange();
