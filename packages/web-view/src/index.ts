@@ -8,7 +8,7 @@
  *
  * Guide: [the web view](../../../docs/web-view.md).
  */
-export { PipelineView, readyHealth, type PipelineViewOptions } from './pipeline-view.js';
+export { PipelineView, type PipelineViewOptions } from './pipeline-view.js';
 export { webViewHandler, type WebViewHandler, type WebViewHandlerOptions } from './handler.js';
 export { serveWebView, type ServeWebViewOptions, type WebViewServer } from './serve.js';
 export { type WebViewAccess, WebViewExposureError, contentSecurityPolicy, securityHeaders, isLoopbackHost, checkExposure } from './security.js';

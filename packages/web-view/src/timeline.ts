@@ -74,7 +74,15 @@ function toTimelineEvent(object: KubeObject): TimelineEvent {
   };
 }
 
-/** The timeline category of an Event (see {@link Timeline}). */
+/**
+ * The timeline category of an Event: drift detected or reverted, a canary step, a failure (any
+ * other Warning), a new revision, an image update commit, what a Kustomization applied or pruned.
+ *
+ * @example
+ * ```ts
+ * categoryOf('Kustomization', 'DriftDetected', 'Warning', 'Deployment/prod/web edited'); // 'drift-detected'
+ * ```
+ */
 export function categoryOf(kind: string, reason: string, type: 'Normal' | 'Warning', message: string): TimelineCategory {
   if (reason === 'DriftDetected') return 'drift-detected';
   if (reason === 'DriftReverted') return 'drift-reverted';

@@ -154,10 +154,38 @@ export interface ViewSnapshot extends ViewCollections {
   readonly canaryHistory: Readonly<Record<string, readonly CanarySample[]>>;
 }
 
+/** New or changed items of each collection (whole items: an item replaces the one with its id). */
+export interface CollectionUpserts {
+  /** GitRepositories. */
+  readonly sources?: readonly SourceView[];
+  /** Kustomizations. */
+  readonly kustomizations?: readonly KustomizationView[];
+  /** Applied objects. */
+  readonly objects?: readonly ObjectView[];
+  /** ImagePolicies. */
+  readonly imagePolicies?: readonly ImagePolicyView[];
+  /** Canaries. */
+  readonly canaries?: readonly CanaryView[];
+}
+
+/** Ids of the items gone from each collection. */
+export interface CollectionRemovals {
+  /** GitRepository ids. */
+  readonly sources?: readonly string[];
+  /** Kustomization ids. */
+  readonly kustomizations?: readonly string[];
+  /** Inventory ids of applied objects. */
+  readonly objects?: readonly string[];
+  /** ImagePolicy ids. */
+  readonly imagePolicies?: readonly string[];
+  /** Canary ids. */
+  readonly canaries?: readonly string[];
+}
+
 /** A change since the previous message of the live stream. */
 export interface ViewDelta {
-  readonly upsert: { readonly [name in CollectionName]?: ViewCollections[name] };
-  readonly remove: { readonly [name in CollectionName]?: readonly string[] };
+  readonly upsert: CollectionUpserts;
+  readonly remove: CollectionRemovals;
   readonly served?: ViewSnapshot['served'];
   /** New or updated timeline entries (by id). */
   readonly timeline?: readonly TimelineEntry[];
