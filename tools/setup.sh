@@ -66,3 +66,23 @@ if [[ ${#missing_shells[@]} -gt 0 ]]; then
     echo "[setup] ${missing_shells[*]} not installed: test/cli's terminal and completion tests will fail" >&2
   fi
 fi
+# Debian's chromium: the web view's browser tests (test/web-view) and bench/web-view drive it with playwright-core.
+if [[ ! -x /usr/bin/chromium ]]; then
+  if command -v apt-get >/dev/null && [[ "$(id -u)" == 0 ]]; then
+    echo "[setup] installing Debian's chromium (for test/web-view)" >&2
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; } >/tmp/weft-apt-chromium.log 2>&1 \
+      || { echo "[setup] apt-get install chromium failed (see /tmp/weft-apt-chromium.log)" >&2; [[ "${CI:-}" != "true" ]] || exit 1; }
+  elif [[ "${CI:-}" == "true" ]]; then
+    echo "[setup] CI=true but chromium is missing and cannot be installed here" >&2
+    exit 1
+  else
+    echo "[setup] chromium is not installed: the web view's browser tests will be skipped" >&2
+  fi
+fi
+
+# The web view's page, bundled from packages/web-view/ui (the demo and the tests run from source):
+# again whenever a file of ui/ is newer than the bundle.
+web_view="$root/packages/web-view"
+if [[ ! -f "$web_view/dist/ui/app.js" || -n "$(find "$web_view/ui" -newer "$web_view/dist/ui/app.js" -print -quit)" ]]; then
+  (cd "$root/packages/web-view" && "$root/node_modules/.bin/tsx" build-ui.ts)
+fi

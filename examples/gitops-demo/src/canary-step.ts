@@ -13,7 +13,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import { CanaryKind, canaryController, IngressKind, MetricTemplateKind, type Canary } from '@weft/progressive';
-import { createLogger, DeploymentKind, installCRDs, Manager, NamespaceKind, type KubeObject } from '@weft/reconcile-core';
+import { createLogger, DeploymentKind, EventRecorder, installCRDs, Manager, NamespaceKind, type KubeObject } from '@weft/reconcile-core';
 import type { DemoContext, Step } from './steps.js';
 
 const NAMESPACE = 'delivery';
@@ -84,9 +84,12 @@ export const canaryRollout: Step = {
     const stopAll = AbortSignal.any([signal, stop.signal]);
     let running: Promise<void> | undefined;
     let standIn: Promise<void> | undefined;
+    let recorder: EventRecorder | undefined;
     try {
       await installCRDs(client, [CanaryKind, MetricTemplateKind], { signal });
-      const manager = new Manager({ kubeConfig: context.cluster.kubeConfig, logger: createLogger({ level: 'fatal' }), handleSignals: false, gracefulShutdownTimeout: '2s' });
+      // Events on the Canary, as Flagger records them (the web view's timeline and chart read them).
+      recorder = new EventRecorder(client, { reportingController: 'weft.dev/progressive', onError: () => undefined });
+      const manager = new Manager({ kubeConfig: context.cluster.kubeConfig, logger: createLogger({ level: 'fatal' }), handleSignals: false, gracefulShutdownTimeout: '2s', recorder });
       // A 1 s analysis interval keeps the demo short; Flagger's (and Weft's default) floor is 10 s.
       manager.add(canaryController({ defaultProvider: 'nginx', minInterval: '500ms', controller: { namespace: NAMESPACE } }));
       running = manager.start({ signal: stopAll });
@@ -138,6 +141,7 @@ export const canaryRollout: Step = {
       stop.abort();
       await running?.catch(() => undefined);
       await standIn;
+      await recorder?.close();
       await new Promise((resolve) => metrics.close(resolve));
     }
   },

@@ -21,6 +21,7 @@ import { type ClusterMode, type DemoCluster, startCluster } from './cluster.js';
 import { narrateClusterChanges } from './cluster-changes.js';
 import { narrateConditions } from './narrate.js';
 import { startOperator } from './operator.js';
+import { startWebView } from './web-view.js';
 import { ENVIRONMENTS, type Environment, initialFiles, PART_OF, PART_OF_LABEL } from './sample-app.js';
 import { type DemoContext, StepTimeoutError, steps } from './steps.js';
 import { shortRevision, Timeline } from './timeline.js';
@@ -32,6 +33,8 @@ const usage = `Usage: npm run demo -- [options]
                        instead of the in-memory API server (alias: --control-plane)
   --step-timeout SEC   how long one step may take (default 20, 45 with --real-cluster)
   --verbose            print the operator's own log lines (JSON, on stderr)
+  --ui-port PORT       serve the web view on 127.0.0.1:PORT (default: a free port; 'off': no web view)
+  --ui-write-actions   let the web view's buttons write (reconcile, suspend/resume, canary promote/abort)
   --help               this text`;
 
 /** Where the GitRepository and Kustomizations live, as Flux's live in flux-system. */
@@ -44,6 +47,9 @@ interface Settings {
   readonly mode: ClusterMode;
   readonly stepTimeoutMs: number;
   readonly verbose: boolean;
+  /** The web view's port (0: any free one), or undefined for none. */
+  readonly uiPort: number | undefined;
+  readonly uiWriteActions: boolean;
 }
 
 /** A command line the demo does not understand. */
@@ -57,6 +63,8 @@ const options = {
   'control-plane': { type: 'boolean', default: false },
   'step-timeout': { type: 'string' },
   verbose: { type: 'boolean', default: false },
+  'ui-port': { type: 'string', default: '0' },
+  'ui-write-actions': { type: 'boolean', default: false },
   help: { type: 'boolean', default: false },
 } as const;
 
@@ -71,7 +79,9 @@ function parseSettings(argv: string[]): Settings | 'help' {
   const mode: ClusterMode = values['real-cluster'] || values['control-plane'] ? 'control-plane' : 'in-memory';
   const seconds = values['step-timeout'] === undefined ? (mode === 'in-memory' ? 20 : 45) : Number(values['step-timeout']);
   if (!Number.isFinite(seconds) || seconds <= 0) throw new UsageError(`--step-timeout must be a positive number of seconds, not ${values['step-timeout']}`);
-  return { once: values.once, mode, stepTimeoutMs: seconds * 1000, verbose: values.verbose };
+  const uiPort = values['ui-port'] === 'off' ? undefined : Number(values['ui-port']);
+  if (uiPort !== undefined && (!Number.isInteger(uiPort) || uiPort < 0 || uiPort > 65535)) throw new UsageError(`--ui-port must be a port number or 'off', not ${values['ui-port']}`);
+  return { once: values.once, mode, stepTimeoutMs: seconds * 1000, verbose: values.verbose, uiPort, uiWriteActions: values['ui-write-actions'] };
 }
 
 function gitRepository(url: string): GitRepository {
@@ -167,6 +177,11 @@ async function main(): Promise<number> {
     cleanups.push(() => operator.stop());
     timeline.ok(`CRDs installed: ${GitRepositoryKind.kind} (${GitRepositoryKind.apiVersion}), ${KustomizationKind.kind} (${KustomizationKind.apiVersion})`);
     timeline.ok(`operator started in this process: GitRepository and Kustomization controllers watching ${SYSTEM_NAMESPACE}`);
+    if (settings.uiPort !== undefined) {
+      const webView = await startWebView(cluster.kubeConfig, operator.manager, { port: settings.uiPort, writeActions: settings.uiWriteActions });
+      cleanups.push(() => webView.stop());
+      timeline.ok(`web view: ${webView.url} (live; ${settings.uiWriteActions ? 'write actions on' : 'read-only'})`);
+    }
 
     const conditions = narrateConditions(cluster.kubeConfig, SYSTEM_NAMESPACE, timeline);
     const changes = narrateClusterChanges(cluster.kubeConfig, `${PART_OF_LABEL}=${PART_OF}`, timeline);

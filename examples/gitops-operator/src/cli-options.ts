@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { isLoopbackHost } from '@weft/web-view';
 import { parseArgs } from 'node:util';
 import { type Duration, type ShardSpec, WeftError, parseDuration, shardSelector } from '@weft/reconcile-core';
 
@@ -24,6 +26,14 @@ export const cliUsage = `Usage: gitops-operator [options]
   --concurrent N           Kustomizations reconciled at once (default 4)
   --no-drift-watch         correct drift only on each interval (as Flux), not as it happens
   --no-install-crds        do not install the CRDs at start (they come with deploy/; no right to write CRDs needed)
+  --ui-port PORT            serve the web view (@weft/web-view) on this port (0: any free port); read-only
+  --ui-host HOST           address of the web view (default 127.0.0.1); beyond loopback only with a token
+                           or --ui-auth-proxy
+  --ui-token-file PATH     the web view's bearer token, read from a file (or $WEFT_UI_TOKEN); API requests
+                           without it are refused
+  --ui-auth-proxy HEADER   the web view sits behind your authenticating proxy, which sets HEADER
+                           (e.g. x-forwarded-user) on every request it lets through
+  --ui-write-actions       let the web view reconcile, suspend/resume and promote/abort canaries
   --log-level LEVEL        pino level (default info)
   -h, --help
 `;
@@ -45,6 +55,8 @@ export interface CliOptions {
   driftWatch: boolean;
   installCrds: boolean;
   logLevel: string;
+  /** The web view, when `--ui-port` is given. */
+  ui?: { port: number; host: string; token?: string; authProxyHeader?: string; writeActions: boolean };
 }
 
 /**
@@ -95,6 +107,11 @@ export function parseCliOptions(argv: readonly string[], env: NodeJS.ProcessEnv 
         'no-drift-watch': { type: 'boolean', default: false },
         'no-install-crds': { type: 'boolean', default: false },
         'log-level': { type: 'string', default: 'info' },
+        'ui-port': { type: 'string' },
+        'ui-host': { type: 'string' },
+        'ui-token-file': { type: 'string' },
+        'ui-auth-proxy': { type: 'string' },
+        'ui-write-actions': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
       strict: true,
@@ -135,6 +152,28 @@ export function parseCliOptions(argv: readonly string[], env: NodeJS.ProcessEnv 
   const timings = { leaseDuration: duration('lease-duration'), renewDeadline: duration('renew-deadline'), retryPeriod: duration('retry-period') };
   const leaseName = values['leader-election-id'] ?? shardLeaseName(defaultLeaseName, selector);
   const metricsPort = port('metrics-port', values['metrics-port']);
+  const uiPort = port('ui-port', values['ui-port']);
+  if (uiPort === undefined && (values['ui-host'] || values['ui-token-file'] || values['ui-auth-proxy'] || values['ui-write-actions'])) throw new CliUsageError('the --ui-… flags need --ui-port');
+  let uiToken: string | undefined;
+  if (values['ui-token-file'] !== undefined) {
+    try {
+      uiToken = readFileSync(values['ui-token-file'], 'utf8').trim();
+    } catch (error) {
+      throw new CliUsageError(`--ui-token-file: ${(error as Error).message}`, { cause: error });
+    }
+    if (!uiToken) throw new CliUsageError(`--ui-token-file: ${values['ui-token-file']} is empty`);
+  } else if (env['WEFT_UI_TOKEN']) uiToken = env['WEFT_UI_TOKEN'];
+  const ui =
+    uiPort === undefined
+      ? undefined
+      : {
+          port: uiPort,
+          host: values['ui-host'] ?? '127.0.0.1',
+          writeActions: values['ui-write-actions'],
+          ...(uiToken ? { token: uiToken } : {}),
+          ...(values['ui-auth-proxy'] ? { authProxyHeader: values['ui-auth-proxy'] } : {}),
+        };
+  if (ui && !isLoopbackHost(ui.host) && !ui.token && !ui.authProxyHeader) throw new CliUsageError(`--ui-host ${ui.host} is not loopback: give the web view a token (--ui-token-file or $WEFT_UI_TOKEN) or put it behind your auth proxy (--ui-auth-proxy)`);
   const healthPort = port('health-port', values['health-port']);
   return {
     help: values.help,
@@ -148,6 +187,7 @@ export function parseCliOptions(argv: readonly string[], env: NodeJS.ProcessEnv 
     ...(metricsPort !== undefined ? { metricsPort } : {}),
     ...(healthPort !== undefined ? { healthPort } : {}),
     ...(concurrency !== undefined ? { concurrency } : {}),
+    ...(ui ? { ui } : {}),
     ...(shard !== undefined ? { shard } : {}),
     ...(values['no-leader-elect']
       ? {}

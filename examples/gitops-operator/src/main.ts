@@ -15,6 +15,9 @@ import { createLogger } from '@weft/reconcile-core';
 import { type InMemoryApiServer, startApiServer } from '@weft/testkit';
 import { cliUsage, parseCliOptions } from './cli-options.js';
 import { createGitOpsManager, installGitOpsCrds } from '@weft/delivery';
+import { PipelineView, serveWebView } from '@weft/web-view';
+import type { Manager } from '@weft/reconcile-core';
+import type { CliOptions } from './cli-options.js';
 
 async function main(): Promise<void> {
   const options = parseCliOptions(process.argv.slice(2));
@@ -61,7 +64,13 @@ async function main(): Promise<void> {
       ...(options.driftWatch ? {} : { driftWatch: false }),
     });
     logger.info({ storageDir, namespace: options.namespace ?? '(all)' }, 'starting the GitOps operator');
-    await manager.start({ signal: shutdown.signal });
+    const webView = options.ui ? await startWebView(kubeConfig, manager, options.ui, options.namespace) : undefined;
+    if (webView) logger.info({ url: webView.url.replace(/#token=.*/, '#token=…'), writeActions: options.ui!.writeActions }, `web view on ${webView.url.replace(/#token=.*/, '')}`);
+    try {
+      await manager.start({ signal: shutdown.signal });
+    } finally {
+      await webView?.stop();
+    }
   } finally {
     await apiServer?.[Symbol.asyncDispose]();
   }
@@ -74,3 +83,25 @@ main().then(
     process.exit(1);
   },
 );
+
+/**
+ * The web view of `--ui-port`: the manager's caches as a live page. The token, when there is one,
+ * is never logged; the operator's user opens the page with it in the URL's fragment.
+ */
+async function startWebView(kubeConfig: KubeConfig, manager: Manager, ui: NonNullable<CliOptions['ui']>, namespace: string | undefined) {
+  const view = new PipelineView({ kubeConfig, managers: [manager], title: 'Weft GitOps operator', ...(namespace ? { namespace } : {}) });
+  view.start();
+  try {
+    const server = await serveWebView(view, {
+      port: ui.port,
+      host: ui.host,
+      writeActions: ui.writeActions,
+      ...(ui.token ? { token: ui.token } : {}),
+      ...(ui.authProxyHeader ? { authProxy: { userHeader: ui.authProxyHeader } } : {}),
+    });
+    return { url: server.url, stop: async () => (await server.close(), view.close()) };
+  } catch (error) {
+    view.close();
+    throw error;
+  }
+}

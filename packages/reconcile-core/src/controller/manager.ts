@@ -160,6 +160,14 @@ export class Manager {
     return this;
   }
 
+  /**
+   * The controllers added, in order. Read-only: each one's {@link Controller.store} is the cache a
+   * view of the operator (such as `@weft/web-view`) reads instead of asking the apiserver again.
+   */
+  get controllerList(): readonly Controller<any>[] {
+    return this.controllers;
+  }
+
   /** The port of the health and metrics server, once started. */
   get healthPort(): number | undefined {
     return this.health?.port;
