@@ -56,3 +56,51 @@ export class NoTagSelectedError extends ImageAutomationError {
 export function isImageAutomationError(value: unknown): value is ImageAutomationError {
   return value instanceof ImageAutomationError;
 }
+
+/** `spec.image` is not an image repository name (a scheme, a tag, bad characters). Not retryable: Flux stalls with `ImageURLInvalid`. */
+export class ImageReferenceError extends ImageAutomationError {
+  override name = 'ImageReferenceError';
+  constructor(image: string, message: string) {
+    super(`image ${JSON.stringify(image)}`, message, { reason: 'ImageURLInvalid' });
+  }
+}
+
+/**
+ * The registry refused the credentials, or asked for some and none were given (HTTP 401/403).
+ * Not retryable until the Secret changes. The message never contains the credentials.
+ */
+export class RegistryAuthError extends ImageAutomationError {
+  override name = 'RegistryAuthError';
+  readonly status: number;
+  constructor(repository: string, status: number, detail: string) {
+    super(`registry ${repository}`, `authentication failed (HTTP ${status})${detail ? `: ${detail}` : ''}`, { reason: 'AuthenticationFailed' });
+    this.status = status;
+  }
+}
+
+/**
+ * A registry request failed: the network, TLS, an HTTP error other than auth (after the
+ * retries `Retry-After` allows), a response that is not what the distribution API says.
+ * Retryable. `status` is the HTTP status when there was one.
+ */
+export class RegistryRequestError extends ImageAutomationError {
+  override name = 'RegistryRequestError';
+  readonly status: number | undefined;
+  constructor(repository: string, message: string, options: { status?: number; cause?: unknown } = {}) {
+    super(`registry ${repository}`, message, { reason: 'ReadOperationFailed', retryable: true, cause: options.cause });
+    this.status = options.status;
+  }
+}
+
+/** The repository or the manifest does not exist (HTTP 404). Retryable: it may be pushed later. */
+export class RegistryNotFoundError extends RegistryRequestError {
+  override name = 'RegistryNotFoundError';
+}
+
+/** A registry operation ran past its timeout (`spec.timeout`). Retryable. Cancellation by the caller's signal is not this error: the signal's reason is thrown. */
+export class RegistryTimeoutError extends ImageAutomationError {
+  override name = 'RegistryTimeoutError';
+  constructor(repository: string, timeoutMs: number) {
+    super(`registry ${repository}`, `operation timed out after ${timeoutMs}ms`, { reason: 'ReadOperationFailed', retryable: true });
+  }
+}

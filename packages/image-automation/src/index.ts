@@ -20,3 +20,15 @@ export type {
 } from './policy/types.js';
 export { parseTagVersion, compareNatural } from './policy/semver-order.js';
 export { type TagSelector, compileTagSelector, selectLatestTag } from './policy/select-latest-tag.js';
+export { ImageReferenceError, RegistryAuthError, RegistryRequestError, RegistryNotFoundError, RegistryTimeoutError } from './errors.js';
+export { type ImageReference, DEFAULT_REGISTRY, parseImageReference } from './image-reference.js';
+export { type AuthChallenge, parseWwwAuthenticate } from './registry/www-authenticate.js';
+export { type RegistryCredentials, credentialsFromDockerConfig } from './registry/docker-config.js';
+export {
+  type RegistryTls,
+  type RegistryClientOptions,
+  type ManifestDescriptor,
+  MANIFEST_MEDIA_TYPES,
+  RegistryClient,
+  retryAfterMs,
+} from './registry/registry-client.js';
