@@ -32,3 +32,14 @@ export {
   RegistryClient,
   retryAfterMs,
 } from './registry/registry-client.js';
+export {
+  type ImageRef,
+  type SetterField,
+  type ChangedObject,
+  type SetterChange,
+  type PolicyRefs,
+  SetterError,
+  setterValue,
+  rewriteSetters,
+} from './setters/rewrite-setters.js';
+export { type ApplySettersOptions, type SetterResult, applySetters } from './setters/apply-setters.js';
