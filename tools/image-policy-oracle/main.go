@@ -15,17 +15,22 @@
 //	  -> {"ok":false,"error":"..."}                            (no tag qualifies)
 //	{"op":"regexp","pattern":"...","template":"$1","inputs":["a","b"]}
 //	  -> {"ok":true,"matches":[{"matched":true,"expanded":"..."}]} or {"ok":false,"error":"..."}
+//	{"op":"revision","tags":["b","a"]} -> {"ok":true,"tag":"<adler32 of the JSON, as the tag database>"}
+//	{"op":"template","template":"...","changes":[{"file","apiVersion","kind","name","namespace","oldValue","newValue","setter"}],
+//	 "automation":{"namespace":"n","name":"a"},"values":{}} -> {"ok":true,"tag":"<rendered>"} (Flux's commit message data)
 package main
 
 import (
 	"bufio"
 	"encoding/json"
 	"fmt"
+	"hash/adler32"
 	"os"
 	"regexp"
 	"sort"
 	"strconv"
 	"strings"
+	"text/template"
 
 	"github.com/Masterminds/semver/v3"
 	"github.com/fluxcd/pkg/version"
@@ -48,14 +53,68 @@ type tagFilter struct {
 	Extract string `json:"extract"`
 }
 
+type changeInput struct {
+	File       string `json:"file"`
+	APIVersion string `json:"apiVersion"`
+	Kind       string `json:"kind"`
+	Name       string `json:"name"`
+	Namespace  string `json:"namespace"`
+	OldValue   string `json:"oldValue"`
+	NewValue   string `json:"newValue"`
+	Setter     string `json:"setter"`
+}
+
+// The shapes of image-automation-controller's commit template data (update.ResultV2 and
+// kyaml's ResourceIdentifier), so that field access, map order and printing are Go's.
+type typeMeta struct {
+	APIVersion string
+	Kind       string
+}
+type nameMeta struct {
+	Name      string
+	Namespace string
+}
+type resourceIdentifier struct {
+	typeMeta
+	nameMeta
+}
+type objectIdentifier struct {
+	resourceIdentifier
+}
+type change struct {
+	OldValue string
+	NewValue string
+	Setter   string
+}
+type resultV2 struct {
+	FileChanges map[string]map[objectIdentifier][]change
+	Objects     map[objectIdentifier][]change
+	Changes     []change
+}
+type namespacedName struct {
+	Namespace string
+	Name      string
+}
+
+func (n namespacedName) String() string { return n.Namespace + "/" + n.Name }
+
+type templateData struct {
+	AutomationObject namespacedName
+	Changed          resultV2
+	Values           map[string]string
+}
+
 type request struct {
-	Op         string       `json:"op"`
-	Tags       []string     `json:"tags"`
-	Policy     policyChoice `json:"policy"`
-	FilterTags *tagFilter   `json:"filterTags"`
-	Pattern    string       `json:"pattern"`
-	Template   string       `json:"template"`
-	Inputs     []string     `json:"inputs"`
+	Changes    []changeInput     `json:"changes"`
+	Automation namespacedName    `json:"automation"`
+	Values     map[string]string `json:"values"`
+	Op         string            `json:"op"`
+	Tags       []string          `json:"tags"`
+	Policy     policyChoice      `json:"policy"`
+	FilterTags *tagFilter        `json:"filterTags"`
+	Pattern    string            `json:"pattern"`
+	Template   string            `json:"template"`
+	Inputs     []string          `json:"inputs"`
 }
 
 type match struct {
@@ -266,8 +325,36 @@ func main() {
 			_ = encoder.Encode(selectTag(r))
 		case "regexp":
 			_ = encoder.Encode(expand(r))
+		case "revision":
+			b, _ := json.Marshal(r.Tags)
+			_ = encoder.Encode(answer{OK: true, Tag: fmt.Sprintf("%v", adler32.Checksum(b))})
+		case "template":
+			_ = encoder.Encode(render(r))
 		default:
 			_ = encoder.Encode(answer{Error: "unknown op " + r.Op})
 		}
 	}
+}
+
+func render(r request) answer {
+	t, err := template.New("message").Parse(r.Template)
+	if err != nil {
+		return answer{Error: err.Error()}
+	}
+	result := resultV2{FileChanges: map[string]map[objectIdentifier][]change{}, Objects: map[objectIdentifier][]change{}}
+	for _, c := range r.Changes {
+		id := objectIdentifier{resourceIdentifier{typeMeta{c.APIVersion, c.Kind}, nameMeta{c.Name, c.Namespace}}}
+		ch := change{OldValue: c.OldValue, NewValue: c.NewValue, Setter: c.Setter}
+		if result.FileChanges[c.File] == nil {
+			result.FileChanges[c.File] = map[objectIdentifier][]change{}
+		}
+		result.FileChanges[c.File][id] = append(result.FileChanges[c.File][id], ch)
+		result.Objects[id] = append(result.Objects[id], ch)
+		result.Changes = append(result.Changes, ch)
+	}
+	var out strings.Builder
+	if err := t.Execute(&out, templateData{AutomationObject: r.Automation, Changed: result, Values: r.Values}); err != nil {
+		return answer{Error: err.Error()}
+	}
+	return answer{OK: true, Tag: out.String()}
 }

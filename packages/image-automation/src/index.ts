@@ -43,3 +43,28 @@ export {
   rewriteSetters,
 } from './setters/rewrite-setters.js';
 export { type ApplySettersOptions, type SetterResult, applySetters } from './setters/apply-setters.js';
+export { type GoTemplate, TemplateError, parseGoTemplate } from './go-template.js';
+export {
+  DEFAULT_MESSAGE_TEMPLATE,
+  type TemplateObject,
+  type TemplateChange,
+  type CommitTemplateData,
+  commitTemplateData,
+  renderTemplate,
+} from './commit-message.js';
+export { TagStore, tagsRevision } from './tag-store.js';
+export {
+  type ImageRepositorySpec,
+  type ScanResult,
+  type ImageRepositoryStatus,
+  type ImageRepository,
+  ImageRepositoryKind,
+} from './resources/image-repository.js';
+export { type DigestReflectionPolicy, type ImagePolicySpec, type ImagePolicyStatus, type ImagePolicy, ImagePolicyKind } from './resources/image-policy.js';
+export {
+  type LabelSelector,
+  type ImageUpdateAutomationSpec,
+  type ImageUpdateAutomationStatus,
+  type ImageUpdateAutomation,
+  ImageUpdateAutomationKind,
+} from './resources/image-update-automation.js';
