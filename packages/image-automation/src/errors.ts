@@ -104,3 +104,11 @@ export class RegistryTimeoutError extends ImageAutomationError {
     super(`registry ${repository}`, `operation timed out after ${timeoutMs}ms`, { reason: 'ReadOperationFailed', retryable: true });
   }
 }
+
+/** An object a spec refers to does not exist (yet): a GitRepository, an ImageRepository. Retryable. */
+export class DependencyNotReadyError extends ImageAutomationError {
+  override name = 'DependencyNotReadyError';
+  constructor(subject: string, message: string) {
+    super(subject, message, { reason: 'DependencyNotReady', retryable: true });
+  }
+}

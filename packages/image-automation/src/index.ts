@@ -68,3 +68,23 @@ export {
   type ImageUpdateAutomation,
   ImageUpdateAutomationKind,
 } from './resources/image-update-automation.js';
+export { DependencyNotReadyError } from './errors.js';
+export { type UpdateImagesOptions, type UpdateImagesResult, updateImages, isBranchName } from './update-images.js';
+export { SecretReferenceError } from './reconcilers/secrets.js';
+export { DEFAULT_EXCLUSION_LIST, ExclusionListError, compileExclusions, scanTags } from './scan-tags.js';
+export {
+  type ImageRepositoryReconcilerOptions,
+  ImageRepositoryReconciler,
+  imageRepositoryController,
+} from './reconcilers/image-repository-reconciler.js';
+export { type ImagePolicyReconcilerOptions, ImagePolicyReconciler, imagePolicyController } from './reconcilers/image-policy-reconciler.js';
+export {
+  type ImageUpdateAutomationReconcilerOptions,
+  ImageUpdateAutomationReconciler,
+  imageUpdateAutomationController,
+  matchesSelector,
+} from './reconcilers/image-update-automation-reconciler.js';
+export { type ScanRepositoryOptions, type ScanOutcome, scanRepository } from './stream/scan-repository.js';
+export { type LatestTagOutcome, latestTag } from './stream/latest-tag.js';
+export { type SetterOutcome, updateSetters } from './stream/update-setters.js';
+export { type CommitOutcome, commitAndPush } from './stream/commit-and-push.js';

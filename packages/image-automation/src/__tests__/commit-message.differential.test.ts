@@ -46,7 +46,7 @@ const change = fc.record({
 describe.skipIf(!haveOracle)('commit message templates against Go text/template (image-policy-oracle)', () => {
   it('renders Flux\'s default and other templates as Go does', () => {
     const cases = fc.sample(
-      fc.record({ template: fc.constantFrom(...TEMPLATES), changes: fc.array(change, { maxLength: 6 }), values: fc.constantFrom({}, { env: 'prod' }, { team: 'a' }, { env: 'x', team: 'y' }) }),
+      fc.record({ template: fc.constantFrom(...TEMPLATES), changes: fc.array(change, { maxLength: 6 }), values: fc.constantFrom<Record<string, string>>({}, { env: 'prod' }, { team: 'a' }, { env: 'x', team: 'y' }) }),
       { numRuns: 400, seed: 7 },
     );
     const requests = cases.map((c) => ({

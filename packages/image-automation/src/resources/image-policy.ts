@@ -19,13 +19,13 @@ export interface ImagePolicySpec {
 }
 
 /** `status` of an {@link ImagePolicy}. */
-export interface ImagePolicyStatus {
+export type ImagePolicyStatus = {
   latestRef?: ImageRef;
   observedPreviousRef?: ImageRef;
   observedGeneration?: number;
   conditions?: Condition[];
   lastHandledReconcileAt?: string;
-}
+};
 
 /** Weft's ImagePolicy (`image.weft.dev/v1`), a port of Flux's. */
 export interface ImagePolicy extends KubeObject {

@@ -32,14 +32,14 @@ export interface ScanResult {
 }
 
 /** `status` of an {@link ImageRepository}. */
-export interface ImageRepositoryStatus {
+export type ImageRepositoryStatus = {
   observedGeneration?: number;
   conditions?: Condition[];
   canonicalImageName?: string;
   lastScanResult?: ScanResult;
   observedExclusionList?: string[];
   lastHandledReconcileAt?: string;
-}
+};
 
 /** Weft's ImageRepository (`image.weft.dev/v1`), a port of Flux's. */
 export interface ImageRepository extends KubeObject {

@@ -41,7 +41,7 @@ export interface ImageUpdateAutomationSpec {
 }
 
 /** `status` of an {@link ImageUpdateAutomation}. */
-export interface ImageUpdateAutomationStatus {
+export type ImageUpdateAutomationStatus = {
   lastAutomationRunTime?: string;
   lastPushCommit?: string;
   lastPushTime?: string;
@@ -52,7 +52,7 @@ export interface ImageUpdateAutomationStatus {
   observedGeneration?: number;
   conditions?: Condition[];
   lastHandledReconcileAt?: string;
-}
+};
 
 /** Weft's ImageUpdateAutomation (`image.weft.dev/v1`), a port of Flux's. */
 export interface ImageUpdateAutomation extends KubeObject {
