@@ -114,6 +114,10 @@ describe('applySetters', () => {
     for (const same of [join('deploy', 'notes.txt'), join('.git', 'c.yaml'), join('other', 'd.yaml')]) expect(await readFile(join(dir, same), 'utf8')).toBe(marked);
     expect((await stat(join(dir, 'deploy', 'plain.yaml'))).mtimeMs).toBe(untouched.mtimeMs);
     await expect(applySetters(dir, { path: '../elsewhere', policies })).rejects.toThrow(SetterError);
+    // One broken marked file: nothing is written, not even the files that would have changed.
+    await writeFile(join(dir, 'other', 'e.yaml'), 'a: [1\nimage: x # {"$imagepolicy": "apps:web"}\n');
+    await expect(applySetters(dir, { path: 'other', policies })).rejects.toThrow(/other\/e\.yaml: not valid YAML/);
+    expect(await readFile(join(dir, 'other', 'd.yaml'), 'utf8')).toBe(marked);
     await expect(applySetters(dir, { path: 'missing', policies })).rejects.toThrow(/not a directory/);
   });
 });

@@ -18,12 +18,17 @@ import type { SemverPolicy } from './types.js';
 export function parseTagVersion(tag: string): SemVer | undefined {
   const firstDot = tag.indexOf('.');
   if (firstDot < 0 || tag.indexOf('.', firstDot + 1) < 0) return undefined;
+  // Most tags that are not versions fail here, without the cost of a thrown error.
+  if (!MAYBE_VERSION.test(tag)) return undefined;
   try {
     return parseVersion(tag);
   } catch {
     return undefined;
   }
 }
+
+/** A superset of what Masterminds' NewVersion accepts: anything else is certainly not a version. */
+const MAYBE_VERSION = /^v?[0-9]+(?:\.[0-9]+){0,2}(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/;
 
 /** The semver policy: the highest version within the range, ties to the earlier candidate (Go's strict `GreaterThan`). */
 export function semverOrder(policy: SemverPolicy): TagOrder {

@@ -20,10 +20,13 @@ export interface SetterResult {
 }
 
 const YAML_FILE = /\.ya?ml$/i;
+/** Files read and written at once. */
+const CONCURRENCY = 8;
 
 /**
  * Runs {@link rewriteSetters} over every `.yaml`/`.yml` file under `path` in a checkout and
- * writes back the files that changed (each through a temporary file and a rename).
+ * writes back the files that changed (each through a temporary file and a rename). Every file
+ * is rewritten in memory before any is written, so a file that fails changes nothing.
  *
  * @remarks
  * Directories whose name starts with `.` (`.git` among them) are skipped, as are symlinks.
@@ -43,19 +46,39 @@ export async function applySetters(checkout: string, options: ApplySettersOption
   if (!(await stat(base).catch(() => undefined))?.isDirectory()) throw new SetterError(options.path ?? '.', 'update.path is not a directory of the repository');
   const changes: SetterChange[] = [];
   const files: string[] = [];
-  for (const file of await yamlFiles(base, options.signal)) {
+  const paths = await yamlFiles(base, options.signal);
+  // First rewrite every file in memory, so a file that fails leaves all of them as they were;
+  // then write the changed ones. Files are independent: a few at a time, so the disk work overlaps.
+  const rewritten: ({ file: string; name: string; text: string; changes: SetterChange[] } | undefined)[] = new Array(paths.length);
+  await eachConcurrently(paths, async (file, index) => {
     options.signal?.throwIfAborted();
-    const text = await readFile(file, 'utf8');
     const name = relative(root, file).split(sep).join('/');
-    const result = rewriteSetters(text, options.policies, { file: name });
-    if (result.changes.length === 0) continue;
+    const result = rewriteSetters(await readFile(file, 'utf8'), options.policies, { file: name });
+    if (result.changes.length > 0) rewritten[index] = { file, name, text: result.text, changes: result.changes };
+  });
+  const changed = rewritten.filter((entry) => entry !== undefined);
+  options.signal?.throwIfAborted();
+  await eachConcurrently(changed, async ({ file, text }) => {
     const temporary = `${file}.weft-setters-${process.pid}`;
-    await writeFile(temporary, result.text);
+    await writeFile(temporary, text);
     await rename(temporary, file);
-    changes.push(...result.changes);
-    files.push(name);
+  });
+  for (const entry of changed) {
+    changes.push(...entry.changes);
+    files.push(entry.name);
   }
   return { changes, files: files.sort() };
+}
+
+async function eachConcurrently<T>(items: readonly T[], work: (item: T, index: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      await work(items[index]!, index);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, items.length) }, worker));
 }
 
 async function yamlFiles(dir: string, signal: AbortSignal | undefined): Promise<string[]> {

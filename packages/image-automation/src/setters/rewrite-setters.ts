@@ -1,4 +1,4 @@
-import { Parser, parseAllDocuments, parseDocument } from 'yaml';
+import { CST, Composer, type Document, Parser, parseDocument } from 'yaml';
 import { ImageAutomationError } from '../errors.js';
 
 /** An ImagePolicy's result (`status.latestRef`): the image name, its tag, and the digest when reflected. */
@@ -84,26 +84,29 @@ export function setterValue(ref: ImageRef, field: SetterField): string {
 export function rewriteSetters(text: string, policies: PolicyRefs, options: { file?: string } = {}): { text: string; changes: SetterChange[] } {
   if (!text.includes(MARKER)) return { text, changes: [] };
   const file = options.file ?? '<input>';
-  const documents = parseAllDocuments(text);
-  const parsed = Array.isArray(documents) ? documents : [documents];
-  for (const document of parsed) {
+  // One lexing and parsing pass: the CST gives the offsets, the composer the documents.
+  const tokens = Array.from(new Parser().parse(text));
+  const documents: Document[] = Array.from(new Composer().compose(tokens, true));
+  for (const document of documents) {
     if (document.errors.length > 0) throw new SetterError(file, `not valid YAML: ${document.errors[0]!.message}`);
   }
   const lookup = typeof policies === 'function' ? policies : (namespace: string, name: string) => policies.get(`${namespace}/${name}`);
   const edits: { start: number; end: number; replacement: string; change: SetterChange }[] = [];
   let documentIndex = -1;
-  for (const token of new Parser().parse(text)) {
+  for (const token of tokens) {
     if (token.type !== 'document') continue;
     documentIndex++;
-    const object = objectOf(parsed[documentIndex]?.toJS());
+    const document = documents[documentIndex];
+    let object: ChangedObject | undefined;
     visitScalars(token, (scalar) => {
       const marker = markerOf(scalar.end);
       if (!marker) return;
       const ref = lookup(marker.namespace, marker.name);
       if (!ref) return;
-      const oldValue = scalarValue(scalar.type, scalar.source);
+      const oldValue = scalarValue(scalar);
       const newValue = setterValue(ref, marker.field);
       if (oldValue === newValue) return;
+      object ??= objectOf(document);
       edits.push({
         start: scalar.offset,
         end: scalar.offset + scalar.source.length,
@@ -178,30 +181,47 @@ function markerOf(end: ScalarToken['end']): { namespace: string; name: string; f
   return undefined;
 }
 
-function scalarValue(type: string, source: string): string {
-  const value = parseDocument(source).contents as { value?: unknown; source?: string } | null;
-  if (type === 'scalar') return source.trim();
-  return String(value?.value ?? '');
+/** The string a scalar token holds (quotes and escapes resolved). */
+function scalarValue(scalar: ScalarToken): string {
+  if (scalar.type === 'scalar') return scalar.source.trim();
+  return CST.resolveAsScalar(scalar as Parameters<typeof CST.resolveAsScalar>[0])?.value ?? '';
 }
+
+/** Plain values already checked, by value: most runs write the same few refs many times. */
+const plainValues = new Map<string, boolean>();
 
 function formatScalar(type: string, value: string): string {
   if (type === 'single-quoted-scalar') return `'${value.replaceAll("'", "''")}'`;
   if (type === 'double-quoted-scalar') return JSON.stringify(value);
   // A plain scalar stays plain only when it reads back as the same string.
-  const reread = parseDocument(value).contents as { value?: unknown } | null;
-  const plain = value !== '' && !/[\r\n#]/.test(value) && reread !== null && reread.value === value;
+  let plain = plainValues.get(value);
+  if (plain === undefined) {
+    const reread = parseDocument(value).contents as { value?: unknown } | null;
+    plain = value !== '' && !/[\r\n#]/.test(value) && reread !== null && reread.value === value;
+    if (plainValues.size > 10_000) plainValues.clear();
+    plainValues.set(value, plain);
+  }
   return plain ? value : JSON.stringify(value);
 }
 
-function objectOf(value: unknown): ChangedObject {
-  if (typeof value !== 'object' || value === null) return {};
-  const object = value as { apiVersion?: unknown; kind?: unknown; metadata?: { name?: unknown; namespace?: unknown } };
-  const text = (v: unknown) => (typeof v === 'string' ? v : undefined);
+function objectOf(document: Document | undefined): ChangedObject {
+  const text = (path: string[]) => {
+    try {
+      const value = document?.getIn(path);
+      return typeof value === 'string' ? value : undefined;
+    } catch {
+      return undefined; // a document that is not a mapping
+    }
+  };
   const result: { -readonly [K in keyof ChangedObject]: ChangedObject[K] } = {};
-  if (text(object.apiVersion)) result.apiVersion = text(object.apiVersion)!;
-  if (text(object.kind)) result.kind = text(object.kind)!;
-  if (text(object.metadata?.namespace)) result.namespace = text(object.metadata?.namespace)!;
-  if (text(object.metadata?.name)) result.name = text(object.metadata?.name)!;
+  const apiVersion = text(['apiVersion']);
+  const kind = text(['kind']);
+  const namespace = text(['metadata', 'namespace']);
+  const name = text(['metadata', 'name']);
+  if (apiVersion) result.apiVersion = apiVersion;
+  if (kind) result.kind = kind;
+  if (namespace) result.namespace = namespace;
+  if (name) result.name = name;
   return result;
 }
 
