@@ -16,7 +16,7 @@ export type SetterOutcome = { readonly ok: true; readonly result: SetterResult }
  *
  * @example
  * ```ts
- * refs$.pipe(updateSetters({ checkout: '/work/fleet', path: './apps' })).subscribe((o) => o.ok && console.log(o.result.files));
+ * refs$.pipe(updateSetters({ checkout: checkoutDir, path: './apps' })).subscribe((o) => o.ok && console.log(o.result.files));
  * ```
  */
 export function updateSetters(options: { readonly checkout: string; readonly path?: string }): OperatorFunction<PolicyRefs, SetterOutcome> {
