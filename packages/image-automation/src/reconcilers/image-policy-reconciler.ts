@@ -6,18 +6,14 @@ import {
   Reconciler,
   anyOf,
   controller,
-  getCondition,
   isNotFoundError,
   markNotReady,
-  markReady,
-  markReconciling,
-  markStalled,
   parseDuration,
   predicates,
+  removeCondition,
   requeueAfter,
-  setCondition,
 } from '@weft/reconcile-core';
-import { InvalidPolicyError, isImageAutomationError } from '../errors.js';
+import { DependencyNotReadyError, isImageAutomationError } from '../errors.js';
 import { parseImageReference } from '../image-reference.js';
 import { type TagSelector, compileTagSelector } from '../policy/select-latest-tag.js';
 import { RegistryClient, type RegistryClientOptions } from '../registry/registry-client.js';
@@ -25,8 +21,8 @@ import { type ImagePolicy, ImagePolicyKind, type ImagePolicyStatus } from '../re
 import { type ImageRepository, ImageRepositoryKind } from '../resources/image-repository.js';
 import type { ImageRef } from '../setters/rewrite-setters.js';
 import type { TagStore } from '../tag-store.js';
-import { requestedAt } from './image-repository-reconciler.js';
 import { registryOptionsFor } from './secrets.js';
+import { StatusUpdate } from './status-update.js';
 
 /** Options of {@link ImagePolicyReconciler}. */
 export interface ImagePolicyReconcilerOptions {
@@ -72,41 +68,29 @@ export class ImagePolicyReconciler extends Reconciler<ImagePolicy> {
   override async reconcile(policy: ImagePolicy, context: ReconcileContext<ImagePolicy>): Promise<Result | void> {
     const { spec } = policy;
     if (spec.suspend) return;
-    const namespace = policy.metadata.namespace ?? 'default';
-    const name = policy.metadata.name ?? '';
-    const generation = policy.metadata.generation;
-    const before: ImagePolicyStatus = policy.status ?? {};
-    let status: ImagePolicyStatus = { ...before };
-    const requested = requestedAt(policy);
-    if (requested !== undefined) status.lastHandledReconcileAt = requested;
-    const write = async () => {
-      await context.client.patchStatus(ImagePolicyKind, name, { status }, { namespace, signal: context.signal });
-    };
-    const stall = async (reason: string, message: string) => {
-      status = markStalled(status, { reason, message, generation }) as ImagePolicyStatus;
-      await write();
-      context.recorder?.event(policy, 'Warning', reason, message);
-    };
+    const update = new StatusUpdate<ImagePolicyStatus>(ImagePolicyKind, policy, context);
+    const { namespace } = update;
+    /** Ready=False; with an error the runtime retries, without one the ImageRepository's next scan triggers. */
     const fail = async (reason: string, message: string, error?: unknown) => {
-      status = markNotReady(status, { reason, message, generation }) as ImagePolicyStatus;
       if (error === undefined) {
         // Waiting on the ImageRepository, not retrying: Flux's DependencyNotReady is not Reconciling.
-        status.conditions = setCondition(status.conditions?.filter((c) => c.type !== 'Reconciling'), { type: 'Ready', status: 'False', reason, message, observedGeneration: generation });
+        update.status = markNotReady(update.status, { reason, message, generation: update.generation }) as ImagePolicyStatus;
+        update.status.conditions = removeCondition(update.status.conditions, 'Reconciling');
+        await update.write();
+        return;
       }
-      await write();
-      if (getCondition(before.conditions, 'Ready')?.message !== message) context.recorder?.event(policy, 'Warning', reason, message);
-      if (error !== undefined) throw error;
+      await update.notReady(reason, message);
+      throw error;
     };
 
     const reflection = spec.digestReflectionPolicy ?? 'Never';
-    if (reflection === 'Always' && !spec.interval) return stall('IntervalNotConfigured', "spec.interval must be set when spec.digestReflectionPolicy is set to 'Always'");
-    if (status.observedGeneration !== generation) {
-      status = markReconciling(status, { reason: 'Progressing', message: `processing object: new generation ${before.observedGeneration ?? 0} -> ${generation ?? 0}`, generation }) as ImagePolicyStatus;
-    }
+    if (reflection === 'Always' && !spec.interval) return update.stall('IntervalNotConfigured', "spec.interval must be set when spec.digestReflectionPolicy is set to 'Always'");
+    update.progressing();
 
     const repositoryNamespace = spec.imageRepositoryRef.namespace ?? namespace;
     if (repositoryNamespace !== namespace) {
-      return fail('AccessDenied', `failed to get the referred ImageRepository: cannot access '${ImageRepositoryKind.kind}/${repositoryNamespace}/${spec.imageRepositoryRef.name}', cross-namespace references are not supported`, new InvalidPolicyError(`ImagePolicy ${namespace}/${name}`, 'cross-namespace reference'));
+      const message = `failed to get the referred ImageRepository: cannot access '${ImageRepositoryKind.kind}/${repositoryNamespace}/${spec.imageRepositoryRef.name}', cross-namespace references are not supported`;
+      return fail('AccessDenied', message, new DependencyNotReadyError(`ImagePolicy ${namespace}/${update.name}`, message));
     }
     let repository: ImageRepository;
     try {
@@ -118,14 +102,14 @@ export class ImagePolicyReconciler extends Reconciler<ImagePolicy> {
     try {
       parseImageReference(repository.spec.image, { insecure: repository.spec.insecure ?? false });
     } catch (error) {
-      return stall('ImageURLInvalid', (error as Error).message);
+      return update.stall('ImageURLInvalid', (error as Error).message);
     }
 
     let selector: TagSelector;
     try {
       selector = this.selectorFor(policy);
     } catch (error) {
-      return stall('InvalidPolicy', `invalid policy: ${(error as Error).message}`);
+      return update.stall('InvalidPolicy', `invalid policy: ${(error as Error).message}`);
     }
     const canonicalName = repository.status?.canonicalImageName;
     const tags = canonicalName ? await this.options.tagStore.tags(canonicalName) : [];
@@ -139,7 +123,7 @@ export class ImagePolicyReconciler extends Reconciler<ImagePolicy> {
     }
 
     const latestRef: { name: string; tag: string; digest?: string } = { name: repository.spec.image, tag: latest };
-    const current = status.latestRef;
+    const current = update.status.latestRef;
     const lookUp =
       reflection === 'Always' ||
       (reflection === 'IfNotPresent' && (current === undefined || current.name !== latestRef.name || current.tag !== latestRef.tag || !current.digest));
@@ -154,14 +138,10 @@ export class ImagePolicyReconciler extends Reconciler<ImagePolicy> {
       }
     }
     if (!sameRef(current, latestRef)) {
-      if (current) status.observedPreviousRef = current;
-      status.latestRef = latestRef;
+      if (current) update.status.observedPreviousRef = current;
+      update.status.latestRef = latestRef;
     }
-    const message = readyMessage(status.latestRef!, status.observedPreviousRef);
-    status = markReady(status, { reason: 'Succeeded', message, generation }) as ImagePolicyStatus;
-    await write();
-    const wasReady = getCondition(before.conditions, 'Ready');
-    if (wasReady?.status !== 'True' || wasReady.message !== message) context.recorder?.event(policy, 'Normal', 'Succeeded', message);
+    await update.ready(readyMessage(update.status.latestRef!, update.status.observedPreviousRef));
     return reflection === 'Always' ? requeueAfter(parseDuration(spec.interval!)) : undefined;
   }
 

@@ -9,10 +9,8 @@ import {
   anyOf,
   controller,
   getCondition,
-  markNotReady,
   markReady,
   markReconciling,
-  markStalled,
   parseDuration,
   predicates,
   requeueAfter,
@@ -23,7 +21,9 @@ import { RegistryClient, type RegistryClientOptions } from '../registry/registry
 import { type ImageRepository, ImageRepositoryKind, type ImageRepositoryStatus } from '../resources/image-repository.js';
 import { DEFAULT_EXCLUSION_LIST, compileExclusions, scanTags } from '../scan-tags.js';
 import { TagStore } from '../tag-store.js';
+import { requestedAt } from './requested-at.js';
 import { registryOptionsFor } from './secrets.js';
+import { StatusUpdate } from './status-update.js';
 
 /** How many tags `status.lastScanResult.latestTags` shows. */
 const LATEST_TAGS_COUNT = 10;
@@ -72,39 +72,27 @@ export class ImageRepositoryReconciler extends Reconciler<ImageRepository> {
   override async reconcile(repository: ImageRepository, context: ReconcileContext<ImageRepository>): Promise<Result | void> {
     const { spec } = repository;
     if (spec.suspend) return;
-    const namespace = repository.metadata.namespace ?? 'default';
-    const name = repository.metadata.name ?? '';
-    const generation = repository.metadata.generation;
-    const before: ImageRepositoryStatus = repository.status ?? {};
-    let status: ImageRepositoryStatus = { ...before };
-    const write = async () => {
-      await context.client.patchStatus(ImageRepositoryKind, name, { status }, { namespace, signal: context.signal });
-    };
-
+    const update = new StatusUpdate<ImageRepositoryStatus>(ImageRepositoryKind, repository, context);
     let reference: ImageReference;
     try {
       reference = parseImageReference(spec.image, { insecure: spec.insecure ?? false });
     } catch (error) {
-      const message = (error as Error).message;
-      status = markStalled(status, { reason: 'ImageURLInvalid', message, generation }) as ImageRepositoryStatus;
-      await write();
-      context.recorder?.event(repository, 'Warning', 'ImageURLInvalid', message);
-      return;
+      return update.stall('ImageURLInvalid', (error as Error).message);
     }
 
     const exclusionList = spec.exclusionList && spec.exclusionList.length > 0 ? spec.exclusionList : [...DEFAULT_EXCLUSION_LIST];
     const requested = requestedAt(repository);
     const scan = await this.scanReason(repository, reference, exclusionList, requested);
-    const interval = parseDuration(spec.interval);
     if (scan.reason === undefined) {
-      const result = status.lastScanResult!;
-      status = markReady(status, { reason: 'Succeeded', message: readyMessage(result.tagCount, result.revision), generation }) as ImageRepositoryStatus;
-      if (JSON.stringify(status.conditions) !== JSON.stringify(before.conditions) || status.observedGeneration !== before.observedGeneration) await write();
+      const result = update.status.lastScanResult!;
+      update.status = markReady(update.status, { reason: 'Succeeded', message: readyMessage(result.tagCount, result.revision), generation: update.generation }) as ImageRepositoryStatus;
+      const { before, status } = update;
+      if (JSON.stringify(status.conditions) !== JSON.stringify(before.conditions) || status.observedGeneration !== before.observedGeneration) await update.write();
       return requeueAfter(scan.next);
     }
 
-    status = markReconciling(status, { reason: 'Progressing', message: `scanning: ${scan.reason}`, generation }) as ImageRepositoryStatus;
-    await write();
+    update.status = markReconciling(update.status, { reason: 'Progressing', message: `scanning: ${scan.reason}`, generation: update.generation }) as ImageRepositoryStatus;
+    await update.write();
     try {
       const exclusions = compileExclusions(exclusionList);
       const clientOptions = await registryOptionsFor(context.client, repository, reference, context.signal);
@@ -116,8 +104,8 @@ export class ImageRepositoryReconciler extends Reconciler<ImageRepository> {
         await client.close();
       }
       const revision = await this.tagStore.setTags(reference.canonicalName, tags);
-      status = {
-        ...status,
+      update.status = {
+        ...update.status,
         lastScanResult: {
           revision,
           tagCount: tags.length,
@@ -126,21 +114,12 @@ export class ImageRepositoryReconciler extends Reconciler<ImageRepository> {
         },
         canonicalImageName: reference.canonicalName,
         observedExclusionList: exclusionList,
-        ...(requested !== undefined ? { lastHandledReconcileAt: requested } : {}),
       };
-      const message = readyMessage(tags.length, revision);
-      status = markReady(status, { reason: 'Succeeded', message, generation }) as ImageRepositoryStatus;
-      await write();
-      const wasReady = getCondition(before.conditions, 'Ready');
-      if (wasReady?.status !== 'True' || wasReady.message !== message) context.recorder?.event(repository, 'Normal', 'Succeeded', message);
-      return requeueAfter(interval);
+      await update.ready(readyMessage(tags.length, revision));
+      return requeueAfter(parseDuration(spec.interval));
     } catch (error) {
       if (context.signal.aborted) throw error;
-      const reason = isImageAutomationError(error) ? error.reason : 'ReadOperationFailed';
-      const message = `scan failed: ${(error as Error).message}`;
-      status = markNotReady(status, { reason, message, generation }) as ImageRepositoryStatus;
-      await write();
-      context.recorder?.event(repository, 'Warning', reason, message);
+      await update.notReady(isImageAutomationError(error) ? error.reason : 'ReadOperationFailed', `scan failed: ${(error as Error).message}`);
       throw error;
     }
   }
@@ -170,12 +149,6 @@ export class ImageRepositoryReconciler extends Reconciler<ImageRepository> {
 
 function readyMessage(count: number, revision: string): string {
   return `successful scan: found ${count} tags with checksum ${revision}`;
-}
-
-/** The manual reconcile request: `reconcile.weft.dev/requestedAt`, or Flux's `reconcile.fluxcd.io/requestedAt`. */
-export function requestedAt(object: { metadata: { annotations?: Record<string, string> } }): string | undefined {
-  const annotations = object.metadata.annotations ?? {};
-  return annotations['reconcile.weft.dev/requestedAt'] ?? annotations['reconcile.fluxcd.io/requestedAt'];
 }
 
 /**

@@ -7,12 +7,7 @@ import {
   Reconciler,
   anyOf,
   controller,
-  getCondition,
   isNotFoundError,
-  markNotReady,
-  markReady,
-  markReconciling,
-  markStalled,
   parseDuration,
   predicates,
   requeueAfter,
@@ -22,8 +17,8 @@ import { type ImagePolicy, ImagePolicyKind } from '../resources/image-policy.js'
 import { type ImageUpdateAutomation, ImageUpdateAutomationKind, type ImageUpdateAutomationStatus, type LabelSelector } from '../resources/image-update-automation.js';
 import type { ImageRef } from '../setters/rewrite-setters.js';
 import { type UpdateImagesOptions, type UpdateImagesResult, updateImages } from '../update-images.js';
-import { requestedAt } from './image-repository-reconciler.js';
 import { SecretReferenceError, readSecret } from './secrets.js';
+import { StatusUpdate } from './status-update.js';
 
 /** Options of {@link ImageUpdateAutomationReconciler}. */
 export interface ImageUpdateAutomationReconcilerOptions {
@@ -68,27 +63,11 @@ export class ImageUpdateAutomationReconciler extends Reconciler<ImageUpdateAutom
   override async reconcile(automation: ImageUpdateAutomation, context: ReconcileContext<ImageUpdateAutomation>): Promise<Result | void> {
     const { spec } = automation;
     if (spec.suspend) return;
-    const namespace = automation.metadata.namespace ?? 'default';
-    const name = automation.metadata.name ?? '';
-    const generation = automation.metadata.generation;
-    const before: ImageUpdateAutomationStatus = automation.status ?? {};
-    let status: ImageUpdateAutomationStatus = { ...before };
-    const requested = requestedAt(automation);
-    if (requested !== undefined) status.lastHandledReconcileAt = requested;
-    const write = async () => {
-      await context.client.patchStatus(ImageUpdateAutomationKind, name, { status }, { namespace, signal: context.signal });
-    };
-    const stall = async (reason: string, message: string) => {
-      status = markStalled(status, { reason, message, generation }) as ImageUpdateAutomationStatus;
-      await write();
-      context.recorder?.event(automation, 'Warning', reason, message);
-    };
-
-    if (spec.git.commit.signingKey) return stall('UnsupportedFeature', 'git.commit.signingKey: commit signing is not supported');
-    if (spec.update?.strategy !== undefined && spec.update.strategy !== 'Setters') return stall('UnsupportedFeature', `update.strategy ${spec.update.strategy} is not supported (only Setters)`);
-    if (status.observedGeneration !== generation) {
-      status = markReconciling(status, { reason: 'Progressing', message: `processing object: new generation ${before.observedGeneration ?? 0} -> ${generation ?? 0}`, generation }) as ImageUpdateAutomationStatus;
-    }
+    const update = new StatusUpdate<ImageUpdateAutomationStatus>(ImageUpdateAutomationKind, automation, context);
+    const { namespace, name } = update;
+    if (spec.git.commit.signingKey) return update.stall('UnsupportedFeature', 'git.commit.signingKey: commit signing is not supported');
+    if (spec.update?.strategy !== undefined && spec.update.strategy !== 'Setters') return update.stall('UnsupportedFeature', `update.strategy ${spec.update.strategy} is not supported (only Setters)`);
+    update.progressing();
     const interval = parseDuration(spec.interval);
     try {
       const sourceNamespace = spec.sourceRef.namespace ?? namespace;
@@ -101,7 +80,7 @@ export class ImageUpdateAutomationReconciler extends Reconciler<ImageUpdateAutom
       }
       const branch = spec.git.checkout?.ref.branch ?? source.spec.ref?.branch;
       if (!branch) {
-        return stall('InvalidSourceConfiguration', `GitRepository ${sourceNamespace}/${spec.sourceRef.name} does not name a branch and git.checkout.ref.branch is not set`);
+        return update.stall('InvalidSourceConfiguration', `GitRepository ${sourceNamespace}/${spec.sourceRef.name} does not name a branch and git.checkout.ref.branch is not set`);
       }
       let auth: GitAuth | undefined;
       if (source.spec.secretRef) {
@@ -109,9 +88,9 @@ export class ImageUpdateAutomationReconciler extends Reconciler<ImageUpdateAutom
         auth = authFromSecretData(data, { encoded: false });
       }
       const policies = await this.policies(context, namespace, spec.policySelector);
-      status.observedPolicies = Object.fromEntries([...policies].map(([key, ref]) => [key.slice(key.indexOf('/') + 1), ref]));
-      const update = this.options.update ?? updateImages;
-      const result = await update({
+      update.status.observedPolicies = Object.fromEntries([...policies].map(([key, ref]) => [key.slice(key.indexOf('/') + 1), ref]));
+      const run = this.options.update ?? updateImages;
+      const result = await run({
         url: source.spec.url,
         ...(auth ? { auth } : {}),
         branch,
@@ -127,25 +106,21 @@ export class ImageUpdateAutomationReconciler extends Reconciler<ImageUpdateAutom
         signal: context.signal,
       });
       const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-      status.lastAutomationRunTime = now;
-      if (result.sourceRevision) status.observedSourceRevision = result.sourceRevision;
+      update.status.lastAutomationRunTime = now;
+      if (result.sourceRevision) update.status.observedSourceRevision = result.sourceRevision;
       let message = 'repository up-to-date';
       if (result.commit) {
-        status.lastPushCommit = result.commit;
-        status.lastPushTime = now;
+        update.status.lastPushCommit = result.commit;
+        update.status.lastPushTime = now;
         message = `pushed commit '${result.commit.slice(0, 7)}' to branch '${result.branch}'`;
         context.recorder?.event(automation, 'Normal', 'Succeeded', `${message}\n${result.message ?? ''}`.trim());
       }
-      status = markReady(status, { reason: 'Succeeded', message, generation }) as ImageUpdateAutomationStatus;
-      await write();
+      await update.ready(message, false);
       return requeueAfter(interval);
     } catch (error) {
       if (context.signal.aborted) throw error;
       const reason = isImageAutomationError(error) || isGitSourceError(error) ? error.reason : 'GitOperationFailed';
-      const message = (error as Error).message;
-      status = markNotReady(status, { reason, message, generation }) as ImageUpdateAutomationStatus;
-      await write();
-      if (getCondition(before.conditions, 'Ready')?.message !== message) context.recorder?.event(automation, 'Warning', reason, message);
+      await update.notReady(reason, (error as Error).message);
       if (error instanceof SecretReferenceError || error instanceof DependencyNotReadyError) return requeueAfter(Math.min(interval, 30_000));
       throw error;
     }
