@@ -1,4 +1,5 @@
 import { type DefinedResource, type KubeObject, type Condition, conditionsSchema, defineResource } from '@weft/reconcile-core';
+import { imageRefSchema, intervalSchema, readyColumns } from './schema-parts.js';
 import type { ImagePolicyChoice, TagFilter } from '../policy/types.js';
 import type { ImageRef } from '../setters/rewrite-setters.js';
 
@@ -34,12 +35,6 @@ export interface ImagePolicy extends KubeObject {
 }
 
 const order = { type: 'object', properties: { order: { type: 'string', enum: ['asc', 'desc'] } } } as const;
-const imageRef = {
-  type: 'object',
-  required: ['name', 'tag'],
-  properties: { name: { type: 'string' }, tag: { type: 'string' }, digest: { type: 'string' } },
-} as const;
-
 /**
  * The `ImagePolicy` custom resource (`image.weft.dev/v1`): how to choose the latest tag of an
  * ImageRepository.
@@ -59,8 +54,7 @@ export const ImagePolicyKind = defineResource({
   printerColumns: [
     { name: 'Image', type: 'string', jsonPath: '.status.latestRef.name' },
     { name: 'Tag', type: 'string', jsonPath: '.status.latestRef.tag' },
-    { name: 'Ready', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].status' },
-    { name: 'Status', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].message' },
+    ...readyColumns,
   ],
   schema: {
     type: 'object',
@@ -90,15 +84,15 @@ export const ImagePolicyKind = defineResource({
           },
           filterTags: { type: 'object', properties: { pattern: { type: 'string' }, extract: { type: 'string' } } },
           digestReflectionPolicy: { type: 'string', enum: ['Never', 'IfNotPresent', 'Always'] },
-          interval: { type: 'string', pattern: '^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$' },
+          interval: intervalSchema,
           suspend: { type: 'boolean' },
         },
       },
       status: {
         type: 'object',
         properties: {
-          latestRef: imageRef,
-          observedPreviousRef: imageRef,
+          latestRef: imageRefSchema,
+          observedPreviousRef: imageRefSchema,
           observedGeneration: { type: 'integer' },
           conditions: conditionsSchema,
           lastHandledReconcileAt: { type: 'string' },

@@ -1,4 +1,5 @@
 import { type DefinedResource, type KubeObject, type Condition, conditionsSchema, defineResource } from '@weft/reconcile-core';
+import { intervalSchema, localRefSchema, readyColumns } from './schema-parts.js';
 
 /** `spec` of an {@link ImageRepository}: Flux's `image.toolkit.fluxcd.io/v1` field names. */
 export interface ImageRepositorySpec {
@@ -47,8 +48,6 @@ export interface ImageRepository extends KubeObject {
   status?: ImageRepositoryStatus;
 }
 
-const localRef = { type: 'object', required: ['name'], properties: { name: { type: 'string', minLength: 1 } } } as const;
-
 /**
  * The `ImageRepository` custom resource (`image.weft.dev/v1`): which registry repository to
  * scan and how often. Flux's manifests port by changing the `apiVersion`.
@@ -67,8 +66,7 @@ export const ImageRepositoryKind = defineResource({
   printerColumns: [
     { name: 'Image', type: 'string', jsonPath: '.spec.image' },
     { name: 'Tags', type: 'string', jsonPath: '.status.lastScanResult.tagCount' },
-    { name: 'Ready', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].status' },
-    { name: 'Status', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].message' },
+    ...readyColumns,
   ],
   schema: {
     type: 'object',
@@ -79,10 +77,10 @@ export const ImageRepositoryKind = defineResource({
         required: ['image', 'interval'],
         properties: {
           image: { type: 'string', minLength: 1 },
-          interval: { type: 'string', pattern: '^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$' },
+          interval: intervalSchema,
           timeout: { type: 'string', pattern: '^([0-9]+(\\.[0-9]+)?(ms|s|m))+$' },
-          secretRef: localRef,
-          certSecretRef: localRef,
+          secretRef: localRefSchema,
+          certSecretRef: localRefSchema,
           insecure: { type: 'boolean' },
           suspend: { type: 'boolean' },
           exclusionList: { type: 'array', maxItems: 25, items: { type: 'string' } },

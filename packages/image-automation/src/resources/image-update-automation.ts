@@ -1,4 +1,5 @@
 import { type DefinedResource, type KubeObject, type Condition, conditionsSchema, defineResource } from '@weft/reconcile-core';
+import { imageRefSchema, intervalSchema, readyColumns } from './schema-parts.js';
 import type { ImageRef } from '../setters/rewrite-setters.js';
 
 /** A Kubernetes label selector (`matchLabels`, `matchExpressions`). */
@@ -60,12 +61,6 @@ export interface ImageUpdateAutomation extends KubeObject {
   status?: ImageUpdateAutomationStatus;
 }
 
-const imageRef = {
-  type: 'object',
-  required: ['name', 'tag'],
-  properties: { name: { type: 'string' }, tag: { type: 'string' }, digest: { type: 'string' } },
-} as const;
-
 /**
  * The `ImageUpdateAutomation` custom resource (`image.weft.dev/v1`): where to write the
  * policies' results back to git.
@@ -83,8 +78,7 @@ export const ImageUpdateAutomationKind = defineResource({
   categories: ['weft', 'weft-image'],
   printerColumns: [
     { name: 'Last run', type: 'string', jsonPath: '.status.lastAutomationRunTime' },
-    { name: 'Ready', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].status' },
-    { name: 'Status', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].message' },
+    ...readyColumns,
   ],
   schema: {
     type: 'object',
@@ -125,7 +119,7 @@ export const ImageUpdateAutomationKind = defineResource({
               push: { type: 'object', properties: { branch: { type: 'string' }, branchTemplate: { type: 'string' } } },
             },
           },
-          interval: { type: 'string', pattern: '^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$' },
+          interval: intervalSchema,
           update: {
             type: 'object',
             properties: { path: { type: 'string' }, strategy: { type: 'string', enum: ['Setters'] } },
@@ -157,7 +151,7 @@ export const ImageUpdateAutomationKind = defineResource({
           lastAutomationRunTime: { type: 'string' },
           lastPushCommit: { type: 'string' },
           lastPushTime: { type: 'string' },
-          observedPolicies: { type: 'object', additionalProperties: imageRef },
+          observedPolicies: { type: 'object', additionalProperties: imageRefSchema },
           observedSourceRevision: { type: 'string' },
           observedGeneration: { type: 'integer' },
           conditions: conditionsSchema,
