@@ -26,9 +26,9 @@ import {
   type ImageUpdateAutomation,
 } from '@weft/image-automation';
 import { KubeClient, Manager, createLogger, installCRDs, type KubeObject, type ReconcileOutcome } from '@weft/reconcile-core';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { haveRegistryBinary, startRegistry, type RegistryServer } from '../../packages/image-automation/src/__tests__/support/registry-server';
-import { clusterKubeConfig, describeCluster, testNamespace } from '../support/cluster';
+import { clusterKubeConfig, hasCluster, testNamespace } from '../support/cluster';
 import { startGitServer, type GitServer } from '../support/git-server';
 
 if (!haveRegistryBinary() && process.env.CI === 'true') throw new Error('CI=true but docker-registry is not installed (tools/registry/install.sh)');
@@ -36,7 +36,7 @@ if (!haveRegistryBinary() && process.env.CI === 'true') throw new Error('CI=true
 type Conditioned = { status?: { conditions?: { type: string; status: string; reason: string; message: string }[] } };
 const condition = (object: Conditioned, type: string) => object.status?.conditions?.find((c) => c.type === type);
 
-describeCluster.skipIf(!haveRegistryBinary())('image automation reconcilers on the real apiserver', () => {
+describe.skipIf(!hasCluster || !haveRegistryBinary())('image automation reconcilers on the real apiserver', () => {
   let namespace: string;
   let client: KubeClient;
   let registry: RegistryServer;
