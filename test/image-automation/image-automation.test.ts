@@ -161,6 +161,31 @@ describe.skipIf(!hasCluster || !haveRegistryBinary())('image automation reconcil
     expect(condition(orphan, 'Ready')?.reason).toBe('DependencyNotReady');
   });
 
+  it('trusts a registry CA from certSecretRef, and refreshes the digest of a moved tag with digestReflectionPolicy Always', async () => {
+    const tls = await startRegistry({ tls: true });
+    try {
+      const first = await tls.pushImage('team/worker', '1.0.0', { seed: 'first' });
+      await client.create({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'registry-ca', namespace }, stringData: { 'ca.crt': tls.caPem! } } as never);
+      await createRepository('worker-untrusted', { image: `${tls.host}/team/worker`, interval: '1h' });
+      const untrusted = await until<ImageRepository>(ImageRepositoryKind, 'worker-untrusted', (r) => condition(r, 'Ready')?.status === 'False');
+      expect(condition(untrusted, 'Ready')?.reason).toBe('ReadOperationFailed');
+      await createRepository('worker', { image: `${tls.host}/team/worker`, interval: '1h', certSecretRef: { name: 'registry-ca' } });
+      await until<ImageRepository>(ImageRepositoryKind, 'worker', (r) => condition(r, 'Ready')?.status === 'True');
+      await createPolicy('worker', { imageRepositoryRef: { name: 'worker' }, policy: { semver: { range: '*' } }, digestReflectionPolicy: 'Always', interval: '1s' });
+      await until<ImagePolicy>(ImagePolicyKind, 'worker', (p) => p.status?.latestRef?.digest === first.digest);
+      // The same tag pushed again with other content: the next interval reflects the new digest.
+      const second = await tls.pushImage('team/worker', '1.0.0', { seed: 'second' });
+      expect(second.digest).not.toBe(first.digest);
+      const moved = await until<ImagePolicy>(ImagePolicyKind, 'worker', (p) => p.status?.latestRef?.digest === second.digest);
+      expect(moved.status?.observedPreviousRef).toEqual({ name: `${tls.host}/team/worker`, tag: '1.0.0', digest: first.digest });
+      await createPolicy('worker-no-interval', { imageRepositoryRef: { name: 'worker' }, policy: { semver: { range: '*' } }, digestReflectionPolicy: 'Always' });
+      const stalled = await until<ImagePolicy>(ImagePolicyKind, 'worker-no-interval', (p) => condition(p, 'Stalled')?.status === 'True');
+      expect(condition(stalled, 'Stalled')?.reason).toBe('IntervalNotConfigured');
+    } finally {
+      await tls.stop();
+    }
+  });
+
   it('keeps the last scan in use while the registry is down, and across a restart', async () => {
     const outage = await startRegistry();
     await outage.pushTags('team/api', ['2.0.0', '2.1.0']);

@@ -20,7 +20,7 @@ describe.skipIf(!haveRegistryBinary())('the README samples', () => {
     image = `${registry.host}/org/web`;
     git = await startGitServer();
     url = (await git.createRepo('fleet', { 'deploy/web.yaml': `image: ${image}:1.3.0 # {"$imagepolicy": "apps:web"}\n` })).url;
-  });
+  }, 60_000);
   afterAll(async () => {
     await registry?.stop();
     await git?.stop();

@@ -21,7 +21,7 @@ describe.skipIf(!haveRegistry)('scanRepository', () => {
     registry = await startRegistry();
     await registry.pushTags('team/app', ['1.0.0', '1.2.0', '2.0.0-rc.1', 'sha256-abc.sig', 'latest']);
     work = await mkdtemp(join(tmpdir(), 'weft-stream-'));
-  });
+  }, 60_000);
   afterAll(async () => {
     await registry?.stop();
     await rm(work, { recursive: true, force: true });
@@ -61,7 +61,7 @@ describe('scanRepository shutdown', () => {
     server = createServer((req) => req.socket.on('close', () => closed++));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     host = `127.0.0.1:${(server.address() as { port: number }).port}`;
-  });
+  }, 60_000);
   afterAll(async () => {
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));

@@ -264,7 +264,9 @@ export class RegistryClient {
     try {
       return await this.rawRequest(call, method, `https://${reference.registry}${path}`, headers);
     } catch (error) {
-      if (!reference.httpFallback || call.signal.aborted) throw error;
+      // A registry that speaks TLS with a certificate we do not trust is a TLS problem to report,
+      // not a plain-HTTP registry: only fall back when TLS itself did not happen.
+      if (!reference.httpFallback || call.signal.aborted || isCertificateError(error)) throw error;
       const response = await this.rawRequest(call, method, `http://${reference.registry}${path}`, headers);
       this.plainHttp.add(reference.registry);
       return response;
@@ -286,6 +288,13 @@ export class RegistryClient {
       throw new RegistryRequestError(call.reference.canonicalName, `${method} ${new URL(url).origin}${new URL(url).pathname}: ${code ? `${code}: ` : ''}${reason}`, { cause: error });
     }
   }
+}
+
+const CERTIFICATE_ERRORS = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|ALTNAME/;
+
+function isCertificateError(error: unknown): boolean {
+  const cause = (error as { cause?: { code?: unknown } }).cause;
+  return typeof cause?.code === 'string' && CERTIFICATE_ERRORS.test(cause.code);
 }
 
 function basic(credentials: RegistryCredentials): string {
