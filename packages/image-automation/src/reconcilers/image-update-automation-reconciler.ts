@@ -157,7 +157,8 @@ export function matchesSelector(labels: Readonly<Record<string, string>>, select
 
 /**
  * The controller builder for ImageUpdateAutomation objects: reconciles on a new generation or
- * a reconcile request, and when an ImagePolicy of the namespace gets a new latest ref.
+ * a reconcile request, when an ImagePolicy of the namespace gets a new latest ref, and when the
+ * GitRepository it names changes its spec.
  *
  * @example
  * ```ts
@@ -173,5 +174,13 @@ export function imageUpdateAutomationController(options: ControllerOptions<Image
         .filter((automation) => automation.metadata.namespace === policy.metadata.namespace && matchesSelector(policy.metadata.labels ?? {}, automation.spec.policySelector))
         .map((automation) => ({ namespace: automation.metadata.namespace ?? 'default', name: automation.metadata.name ?? '' })),
     { predicate: (policy) => JSON.stringify(policy.status?.latestRef ?? null) },
+  ).watches(
+    GitRepositoryKind,
+    (repository, automations) =>
+      automations
+        .list()
+        .filter((automation) => automation.spec.sourceRef.name === repository.metadata.name && (automation.spec.sourceRef.namespace ?? automation.metadata.namespace) === repository.metadata.namespace)
+        .map((automation) => ({ namespace: automation.metadata.namespace ?? 'default', name: automation.metadata.name ?? '' })),
+    { predicate: predicates.generation },
   );
 }
