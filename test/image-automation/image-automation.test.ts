@@ -11,15 +11,10 @@ import { Writable } from 'node:stream';
 import { GitRepositoryKind } from '@weft/git-source';
 import {
   ImagePolicyKind,
-  ImagePolicyReconciler,
   ImageRepositoryKind,
-  ImageRepositoryReconciler,
   ImageUpdateAutomationKind,
-  ImageUpdateAutomationReconciler,
   TagStore,
-  imagePolicyController,
-  imageRepositoryController,
-  imageUpdateAutomationController,
+  imageAutomationControllers,
   tagsRevision,
   type ImagePolicy,
   type ImageRepository,
@@ -59,10 +54,7 @@ describe.skipIf(!hasCluster || !haveRegistryBinary())('image automation reconcil
       recorder: { event: (object: KubeObject, _type: string, reason: string, message: string) => events.push({ reason, message, object: `${object.kind}/${object.metadata.name}` }) },
       onOutcome: (outcome) => outcomes.push(outcome),
     });
-    const retry = { baseDelayMs: 200, maxDelayMs: 2000 };
-    manager.add(imageRepositoryController({ namespace, retry }).reconcile(new ImageRepositoryReconciler({ tagStore })));
-    manager.add(imagePolicyController({ namespace, retry }).reconcile(new ImagePolicyReconciler({ tagStore })));
-    manager.add(imageUpdateAutomationController({ namespace, retry }).reconcile(new ImageUpdateAutomationReconciler()));
+    for (const controller of imageAutomationControllers({ namespace, tagStore, retry: { baseDelayMs: 200, maxDelayMs: 2000 } })) manager.add(controller);
     stopManager = new AbortController();
     running = manager.start({ signal: stopManager.signal });
   };

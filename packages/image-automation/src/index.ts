@@ -88,3 +88,4 @@ export { type ScanRepositoryOptions, type ScanOutcome, scanRepository } from './
 export { type LatestTagOutcome, latestTag } from './stream/latest-tag.js';
 export { type SetterOutcome, updateSetters } from './stream/update-setters.js';
 export { type CommitOutcome, commitAndPush } from './stream/commit-and-push.js';
+export { type ImageAutomationControllersOptions, imageAutomationControllers } from './reconcilers/image-automation-controllers.js';
