@@ -30,6 +30,9 @@ if [[ "${WEFT_SKIP_CONTROL_PLANE_BUILD:-}" != "1" ]]; then
     bash "$root/tools/control-plane/build.sh"
     bash "$root/tools/semver-oracle/build.sh"
     bash "$root/tools/image-policy-oracle/build.sh"
+    # The Go peers of the benchmarks (bench/core-*, bench/merge); each bench also builds its own on demand.
+    bash "$root/tools/controller-runtime-peer/build.sh"
+    bash "$root/tools/merge-peer/build.sh"
   elif [[ "${CI:-}" == "true" ]]; then
     echo "[setup] CI=true but Go is not installed: the real control plane cannot be built" >&2
     exit 1

@@ -4,8 +4,8 @@
  * Without `--kubeconfig` it runs in-cluster when it finds a service account, else with
  * `KUBECONFIG` or `~/.kube/config` (client-node's `loadFromDefault`). `--in-memory` starts
  * `@weft/testkit`'s in-memory API server and runs against it (prints its kubeconfig path, for
- * `kubectl`). Ctrl-C (or SIGTERM) shuts down gracefully: in-flight reconciles finish, the Lease is
- * released.
+ * `kubectl`). Leader election is on unless `--no-leader-elect`. Ctrl-C (or SIGTERM) shuts down
+ * gracefully: in-flight reconciles finish, the Lease is released.
  */
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -56,6 +56,7 @@ async function main(): Promise<void> {
       ...(options.metricsPort !== undefined ? { metrics: { port: options.metricsPort } } : {}),
       ...(options.healthPort !== undefined ? { health: { port: options.healthPort } } : {}),
       ...(options.leaderElection ? { leaderElection: options.leaderElection } : {}),
+      ...(options.shard !== undefined ? { shard: options.shard } : {}),
       ...(options.concurrency !== undefined ? { kustomizationConcurrency: options.concurrency } : {}),
       ...(options.driftWatch ? {} : { driftWatch: false }),
     });

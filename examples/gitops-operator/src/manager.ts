@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
+import type { Duration, ShardSpec } from '@weft/reconcile-core';
 import type { Logger } from 'pino';
 import {
   type HealthServer,
@@ -25,8 +26,10 @@ export interface GitOpsOperatorOptions {
   storageDir: string;
   /** Watch one namespace. @defaultValue all namespaces */
   namespace?: string;
-  /** Run only while holding this Lease. @defaultValue false */
-  leaderElection?: { name: string; namespace: string } | false;
+  /** Run only while holding this Lease; the timings default to reconcile-core's (15s, 10s, 2s). @defaultValue false */
+  leaderElection?: { name: string; namespace: string; leaseDuration?: Duration; renewDeadline?: Duration; retryPeriod?: Duration } | false;
+  /** Serve only this shard's GitRepositories and Kustomizations (Flux's `sharding.fluxcd.io/key`); label both kinds. @defaultValue all */
+  shard?: ShardSpec;
   /** Serve Prometheus `/metrics` (and probes) on this port; 0 picks a free one. Absent: none. */
   metrics?: { port: number; host?: string };
   /** Serve `/healthz` and `/readyz` on this port; 0 picks a free one. Absent: none (the metrics port serves them too). */
@@ -69,6 +72,7 @@ class GitOpsManager extends Manager {
       logger: managerLogger,
       ...(gitops.metrics ? { metrics: gitops.metrics } : {}),
       ...(gitops.leaderElection ? { leaderElection: gitops.leaderElection } : {}),
+      ...(gitops.shard !== undefined ? { shard: gitops.shard } : {}),
       ...(gitops.onOutcome ? { onOutcome: gitops.onOutcome } : {}),
       ...(recorder ? { recorder } : {}),
       ...(gitops.handleSignals !== undefined ? { handleSignals: gitops.handleSignals } : {}),
