@@ -8,14 +8,15 @@
  * Each figure is the median of several runs; both sides page tags/list 1,000 at a time and open
  * a fresh connection per run. The last line compares scan + select.
  */
-import { execFile, spawnSync } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { RegistryClient, applySetters, selectLatestTag, updateImages, type ImageRef } from '@weft/image-automation';
 import { startRegistry } from '../../packages/image-automation/src/__tests__/support/registry-server';
 import { startGitServer } from '../../test/support/git-server';
+import { goPeer } from '../go-peer';
 
 const run = promisify(execFile);
 const TAGS = 5000;
@@ -24,9 +25,7 @@ const RUNS = 9;
 const RANGE = '>=1.0.0 <40.0.0';
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
-const build = join(import.meta.dirname, '../../tools/crane-select/build.sh');
-if (spawnSync('bash', [build], { stdio: 'inherit' }).status !== 0) throw new Error('tools/crane-select/build.sh failed (needs Go)');
-const crane = join(spawnSync('bash', [build, '--print-dir']).stdout.toString().trim(), 'crane-select');
+const crane = join(goPeer('crane-select'), 'crane-select');
 
 const registry = await startRegistry();
 const git = await startGitServer();
