@@ -21,6 +21,7 @@ import {
   type ImageUpdateAutomation,
 } from '@weft/image-automation';
 import { KubeClient, Manager, createLogger, installCRDs, type KubeObject, type ReconcileOutcome } from '@weft/reconcile-core';
+import { eventually } from '@weft/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { haveRegistryBinary, startRegistry, type RegistryServer } from '../../packages/image-automation/src/__tests__/support/registry-server';
 import { clusterKubeConfig, hasCluster, testNamespace } from '../support/cluster';
@@ -83,15 +84,16 @@ describe.skipIf(!hasCluster || !haveRegistryBinary())('image automation reconcil
     if (work) await rm(work, { recursive: true, force: true });
   });
 
-  async function until<T extends KubeObject>(kind: { kind: string } & Parameters<KubeClient['get']>[0], name: string, check: (object: T) => boolean, timeoutMs = 40_000): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const object = (await client.get(kind, name, { namespace })) as T;
-      if (check(object)) return object;
-      if (Date.now() > deadline) throw new Error(`${kind.kind} ${name} never matched; status: ${JSON.stringify((object as Conditioned).status)}`);
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-  }
+  const until = <T extends KubeObject>(kind: { kind: string } & Parameters<KubeClient['get']>[0], name: string, check: (object: T) => boolean, timeoutMs = 40_000): Promise<T> =>
+    eventually(
+      `${kind.kind} ${name} to match`,
+      async () => {
+        const object = (await client.get(kind, name, { namespace })) as T;
+        if (!check(object)) throw new Error(`status: ${JSON.stringify((object as Conditioned).status)}`);
+        return object;
+      },
+      { timeoutMs, intervalMs: 200 },
+    );
   const requestReconcile = (kind: Parameters<KubeClient['patch']>[0], name: string) =>
     client.patch(kind, name, { metadata: { annotations: { 'reconcile.fluxcd.io/requestedAt': String(Date.now()) } } }, { namespace });
   const createRepository = (name: string, spec: ImageRepository['spec']) =>
