@@ -21,6 +21,7 @@ import { type ImagePolicy, ImagePolicyKind, type ImagePolicyStatus } from '../re
 import { type ImageRepository, ImageRepositoryKind } from '../resources/image-repository.js';
 import type { ImageRef } from '../setters/rewrite-setters.js';
 import type { TagStore } from '../tag-store.js';
+import { referrers } from './referrers.js';
 import { registryOptionsFor } from './secrets.js';
 import { StatusUpdate } from './status-update.js';
 
@@ -191,14 +192,12 @@ export function imagePolicyController(options: ControllerOptions<ImagePolicy> = 
   return controller(ImagePolicyKind, { name: 'imagepolicy', predicate: anyOf(predicates.generation, predicates.annotations), ...options }).watches(
     ImageRepositoryKind,
     (repository, policies) =>
-      policies
-        .list()
-        .filter(
-          (policy) =>
-            policy.spec.imageRepositoryRef.name === repository.metadata.name &&
-            (policy.spec.imageRepositoryRef.namespace ?? policy.metadata.namespace) === repository.metadata.namespace,
-        )
-        .map((policy) => ({ namespace: policy.metadata.namespace ?? 'default', name: policy.metadata.name ?? '' })),
+      referrers(
+        policies,
+        (policy) =>
+          policy.spec.imageRepositoryRef.name === repository.metadata.name &&
+          (policy.spec.imageRepositoryRef.namespace ?? policy.metadata.namespace) === repository.metadata.namespace,
+      ),
     { predicate: (repository) => JSON.stringify([repository.status?.lastScanResult?.revision ?? null, repository.status?.canonicalImageName ?? null]) },
   );
 }

@@ -17,6 +17,7 @@ import { type ImagePolicy, ImagePolicyKind } from '../resources/image-policy.js'
 import { type ImageUpdateAutomation, ImageUpdateAutomationKind, type ImageUpdateAutomationStatus, type LabelSelector } from '../resources/image-update-automation.js';
 import type { ImageRef } from '../setters/rewrite-setters.js';
 import { type UpdateImagesOptions, type UpdateImagesResult, updateImages } from '../update-images.js';
+import { referrers } from './referrers.js';
 import { SecretReferenceError, readSecret } from './secrets.js';
 import { StatusUpdate } from './status-update.js';
 
@@ -169,18 +170,15 @@ export function imageUpdateAutomationController(options: ControllerOptions<Image
   return controller(ImageUpdateAutomationKind, { name: 'imageupdateautomation', predicate: anyOf(predicates.generation, predicates.annotations), ...options }).watches(
     ImagePolicyKind,
     (policy, automations) =>
-      automations
-        .list()
-        .filter((automation) => automation.metadata.namespace === policy.metadata.namespace && matchesSelector(policy.metadata.labels ?? {}, automation.spec.policySelector))
-        .map((automation) => ({ namespace: automation.metadata.namespace ?? 'default', name: automation.metadata.name ?? '' })),
+      referrers(automations, (automation) => automation.metadata.namespace === policy.metadata.namespace && matchesSelector(policy.metadata.labels ?? {}, automation.spec.policySelector)),
     { predicate: (policy) => JSON.stringify(policy.status?.latestRef ?? null) },
   ).watches(
     GitRepositoryKind,
     (repository, automations) =>
-      automations
-        .list()
-        .filter((automation) => automation.spec.sourceRef.name === repository.metadata.name && (automation.spec.sourceRef.namespace ?? automation.metadata.namespace) === repository.metadata.namespace)
-        .map((automation) => ({ namespace: automation.metadata.namespace ?? 'default', name: automation.metadata.name ?? '' })),
+      referrers(
+        automations,
+        (automation) => automation.spec.sourceRef.name === repository.metadata.name && (automation.spec.sourceRef.namespace ?? automation.metadata.namespace) === repository.metadata.namespace,
+      ),
     { predicate: predicates.generation },
   );
 }
