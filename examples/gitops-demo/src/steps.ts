@@ -7,7 +7,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { ConfigMapKind, DeploymentKind, getCondition, isNotFoundError, type KubeClient, type KubeObject } from '@weft/reconcile-core';
 import { type GitRepository, GitRepositoryKind } from '@weft/git-source';
 import { inventoryEntryRef } from '@weft/drift';
-import { type Kustomization, KustomizationKind } from '@weft/example-gitops-operator';
+import { type Kustomization, KustomizationKind } from '@weft/delivery';
 import type { TestRepo } from '@weft/testkit';
 import type { DemoCluster } from './cluster.js';
 import {

@@ -3,6 +3,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import type { Duration, ShardSpec } from '@weft/reconcile-core';
 import type { Logger } from 'pino';
 import {
+  type CustomResourceDefinition,
   type HealthServer,
   type ReconcileOutcome,
   EventRecorder,
@@ -14,9 +15,10 @@ import {
 } from '@weft/reconcile-core';
 import { ArtifactStorage, GitRepositoryKind, GitRepositoryReconciler, gitRepositoryController } from '@weft/git-source';
 import type { DriftEvent } from '@weft/drift';
-import { ArtifactReader } from './artifact-fs.js';
-import { KustomizationKind } from './kustomization.js';
-import { KustomizationReconciler, kustomizationController } from './kustomization-reconciler.js';
+import { ArtifactReader } from './artifact/artifact-reader.js';
+import { KustomizationKind } from './kustomization/kustomization.js';
+import { kustomizationController } from './kustomization/controller.js';
+import { KustomizationReconciler } from './kustomization/reconciler.js';
 
 /** Options of {@link createGitOpsManager}. */
 export interface GitOpsOperatorOptions {
@@ -112,11 +114,13 @@ class GitOpsManager extends Manager {
  * default) when another replica wrote them. The CRDs must be installed first
  * ({@link installGitOpsCrds}). Call `start({ signal })` to run it; it resolves after a graceful
  * shutdown.
- * @throws Never; `start()` rejects as {@link Manager.start} does.
+ * `start()` rejects as reconcile-core's `Manager.start` does.
  * @example
  * ```ts
+ * import { createGitOpsManager, installGitOpsCrds } from '@weft/delivery';
+ *
  * await installGitOpsCrds(kubeConfig, { signal });
- * await createGitOpsManager({ kubeConfig, storageDir: '/var/lib/weft', metrics: { port: 8080 } }).start({ signal });
+ * const running = createGitOpsManager({ kubeConfig, storageDir, namespace: 'default', handleSignals: false }).start({ signal });
  * ```
  */
 export function createGitOpsManager(options: GitOpsOperatorOptions): Manager & { readonly healthProbePort: number | undefined } {
@@ -124,6 +128,7 @@ export function createGitOpsManager(options: GitOpsOperatorOptions): Manager & {
   const storage = new ArtifactStorage(join(options.storageDir, 'artifacts'));
   const kustomizations = new KustomizationReconciler({
     artifacts: new ArtifactReader({ storage }),
+    ...(options.namespace !== undefined ? { namespace: options.namespace } : {}),
     ...(options.driftWatch !== undefined ? { driftWatch: options.driftWatch } : {}),
     ...(options.onDrift ? { onDrift: options.onDrift } : {}),
     ...(options.healthPollInterval ? { healthPollInterval: options.healthPollInterval } : {}),
@@ -153,6 +158,8 @@ export function createGitOpsManager(options: GitOpsOperatorOptions): Manager & {
  * @throws reconcile-core's `CRDNamesNotAcceptedError`, `TimeoutError`, `CancelledError` or another `KubeApiError`.
  * @example
  * ```ts
+ * import { installGitOpsCrds } from '@weft/delivery';
+ *
  * await installGitOpsCrds(kubeConfig, { signal: AbortSignal.timeout(60_000) });
  * ```
  */
@@ -164,3 +171,16 @@ export async function installGitOpsCrds(kubeConfig: KubeConfig, options: { signa
     client.close();
   }
 }
+
+/**
+ * The CRDs the GitOps operator serves (GitRepository, Kustomization), as {@link installGitOpsCrds}
+ * installs them: what a `deploy/crds.yaml` is generated from.
+ *
+ * @example
+ * ```ts
+ * import { gitOpsCrds } from '@weft/delivery';
+ *
+ * console.log(gitOpsCrds.map((crd) => crd.metadata.name)); // [ 'gitrepositories.source.weft.dev', 'kustomizations.kustomize.weft.dev' ]
+ * ```
+ */
+export const gitOpsCrds: readonly CustomResourceDefinition[] = [GitRepositoryKind.crd, KustomizationKind.crd];

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { ConfigMapKind, EventKind, KubeClient, NamespaceKind, createLogger, type ReconcileOutcome } from '@weft/reconcile-core';
 import type { DriftEvent } from '@weft/drift';
 import { GitRepositoryKind, type GitRepository } from '@weft/git-source';
-import { type GitServer, type InMemoryApiServer, startApiServer, startGitServer } from '@weft/testkit';
+import { type GitServer, type InMemoryApiServer, startApiServer, startGitServer, eventually } from '@weft/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Kustomization, KustomizationKind, createGitOpsManager, installGitOpsCrds } from '../index.js';
 
@@ -50,15 +50,13 @@ describe('the GitOps operator on the in-memory API server', () => {
 
   const get = (name: string) => client.get(KustomizationKind, name, { namespace });
   const ready = (object: Kustomization) => object.status?.conditions?.find((condition) => condition.type === 'Ready');
-  async function until(name: string, check: (object: Kustomization) => boolean, timeoutMs = 20_000): Promise<Kustomization> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const object = await get(name);
-      if (check(object)) return object;
-      if (Date.now() > deadline) throw new Error(`Kustomization ${name} never matched; status: ${JSON.stringify(object.status)}`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
+  /** The Kustomization once `check` holds (its status quoted when it never does). */
+  const until = (name: string, check: (object: Kustomization) => boolean, timeoutMs = 20_000) =>
+    eventually(`Kustomization ${name} to match`, async () => {
+      const object = await client.get(KustomizationKind, name, { namespace });
+      if (!check(object)) throw new Error(`status: ${JSON.stringify(object.status)}`);
+      return object;
+    }, { timeoutMs });
 
   it('applies a path of a GitRepository, follows new commits and prunes what left git', async () => {
     const repo = await git.createRepo('app', {
@@ -190,4 +188,25 @@ describe('the GitOps operator on the in-memory API server', () => {
     const passed = await until('checker', (object) => ready(object)?.status === 'True');
     expect(passed.status?.conditions?.find((condition) => condition.type === 'Healthy')).toMatchObject({ status: 'True', reason: 'Succeeded' });
   });
+
+  it('reports an object two Kustomizations declare on both, writes it for neither, and hands it over when one gives it up', async () => {
+    const repo = await source('two', { 'a/shared.yaml': configMap('two-shared', { from: 'a' }), 'b/shared.yaml': configMap('two-shared', { from: 'b' }), 'b/own.yaml': configMap('two-own', { v: '1' }) });
+    await create('two-a', { sourceRef: { kind: 'GitRepository', name: 'two' }, path: './a' });
+    await until('two-a', (object) => ready(object)?.status === 'True');
+    await create('two-b', { sourceRef: { kind: 'GitRepository', name: 'two' }, path: './b' });
+    const b = await until('two-b', (object) => ready(object)?.reason === 'OwnershipConflict');
+    expect(ready(b)?.message).toBe(`ownership conflict: ConfigMap/${namespace}/two-shared is owned by Kustomization ${namespace}/two-a (its ownership labels), left to it`);
+    expect(b.status?.conflicts).toEqual([{ id: `${namespace}_two-shared__ConfigMap`, v: 'v1', kustomization: `${namespace}/two-a`, owner: false }]);
+    const a = await until('two-a', (object) => ready(object)?.reason === 'OwnershipConflict');
+    expect(ready(a)?.message).toBe(`ownership conflict: ConfigMap/${namespace}/two-shared is also declared by Kustomization ${namespace}/two-b`);
+    expect((await client.get(ConfigMapKind, 'two-shared', { namespace })).data).toEqual({ from: 'a' });
+
+    await repo.commit({ 'a/shared.yaml': null, 'a/other.yaml': configMap('two-other', { v: '1' }) }, 'a gives it up');
+    await until('two-b', (object) => ready(object)?.status === 'True');
+    await until('two-a', (object) => ready(object)?.status === 'True');
+    const shared = await client.get(ConfigMapKind, 'two-shared', { namespace });
+    expect(shared.data).toEqual({ from: 'b' });
+    expect(shared.metadata.labels).toMatchObject({ 'weft.dev/name': 'two-b', 'weft.dev/namespace': namespace });
+  });
 });
+

@@ -1,7 +1,6 @@
 import { posix } from 'node:path';
 import type { KubeObject } from '@weft/reconcile-core';
 import {
-  type JsonObject,
   type KustomizeFs,
   type PostBuildOptions,
   KustomizeError,
@@ -38,15 +37,18 @@ const kustomizationFileNames = ['kustomization.yaml', 'kustomization.yml', 'Kust
  * kustomization.yaml when there is none), `targetNamespace`, then `postBuild` substitution.
  *
  * @remarks
- * `targetNamespace` is set as the `namespace` of the top kustomization, as kustomize-controller
- * does, so kustomize's namespace transformer decides which objects are namespaced and updates
+ * Files are loaded from anywhere in the artifact (kustomize's `LoadRestrictionsNone`, as Flux
+ * builds), never from outside it. `targetNamespace` is set as the `namespace` of the top
+ * kustomization, as kustomize-controller does, so kustomize's namespace transformer decides which objects are namespaced and updates
  * references such as RoleBinding subjects. Objects labelled or annotated
  * `kustomize.toolkit.fluxcd.io/substitute: disabled` are not substituted.
- * @throws {@link KustomizeError} (and subclasses) naming the file: a missing path, a YAML or
+ * @throws kustomize-lite's `KustomizeError` (and subclasses) naming the file: a missing path, a YAML or
  * kustomization error, a substitution error (an unset variable, a `substituteFrom` object not found).
  * @example
  * ```ts
- * const { objects } = await buildManifests({ fs, path: './apps/prod', targetNamespace: 'prod', postBuild: { substitute: { cluster: 'eu-1' } } });
+ * import { artifactFs, buildManifests } from '@weft/delivery';
+ *
+ * const { objects, sourceOf } = await buildManifests({ fs: artifactFs(artifact.entries), path: './deploy', targetNamespace: 'shop', postBuild: { substitute: { cluster: 'eu-1' } } });
  * ```
  */
 export async function buildManifests(options: BuildManifestsOptions): Promise<BuiltManifests> {
@@ -55,7 +57,9 @@ export async function buildManifests(options: BuildManifestsOptions): Promise<Bu
   if (stat?.type !== 'directory') throw new KustomizeError(`kustomization path not found: '${options.path ?? '.'}' is not a directory of the artifact`, { file: options.path ?? '.' });
   let fs = await withGeneratedKustomization(options.fs, directory);
   if (options.targetNamespace !== undefined) fs = await withTargetNamespace(fs, directory, options.targetNamespace);
-  const built = await buildWithSources(directory, { fs, ...(options.signal ? { signal: options.signal } : {}) });
+  // As Flux's kustomize-controller: no load restriction within the artifact (a base next to the
+  // overlays, a symlinked file); the artifact's file system itself ends at its root.
+  const built = await buildWithSources(directory, { fs, loadRestrictor: 'LoadRestrictionsNone', ...(options.signal ? { signal: options.signal } : {}) });
   const files = built.map((entry) => posix.join(posix.relative('/', directory), entry.file));
   const postBuild = options.postBuild;
   const substituted =
@@ -90,5 +94,3 @@ async function withTargetNamespace(fs: KustomizeFs, directory: string, namespace
   }
   return fs;
 }
-
-export type { JsonObject };

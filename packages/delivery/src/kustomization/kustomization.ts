@@ -78,6 +78,25 @@ export interface KustomizationStatus {
   lastHandledReconcileAt?: string;
   /** The objects applied by the last successful reconcile, in `@weft/drift`'s (Flux's) inventory format. */
   inventory?: Inventory;
+  /**
+   * Objects this Kustomization and another one both declare (not in Flux): `id` is the inventory
+   * id, `kustomization` the other one (`namespace/name`), `owner` whether this one holds the
+   * object (its ownership labels name it) or the other does. Either way `Ready` is False with
+   * reason `OwnershipConflict` until one of them stops declaring it.
+   */
+  conflicts?: OwnershipConflictEntry[];
+}
+
+/** One entry of {@link KustomizationStatus.conflicts}. */
+export interface OwnershipConflictEntry {
+  /** The object's inventory id, `<namespace>_<name>_<group>_<kind>`. */
+  id: string;
+  /** Its version. */
+  v: string;
+  /** The other Kustomization that declares it, `namespace/name`. */
+  kustomization: string;
+  /** Whether this Kustomization holds it (its labels name this one); false: the other one holds it. */
+  owner: boolean;
 }
 
 /** Weft's Kustomization (`kustomize.weft.dev/v1`), a port of Flux's. */
@@ -111,8 +130,10 @@ const targetSelector = {
  *
  * @example
  * ```ts
- * await client.create({ apiVersion: KustomizationKind.apiVersion, kind: 'Kustomization', metadata: { name: 'apps', namespace: 'weft-system' },
- *   spec: { sourceRef: { kind: 'GitRepository', name: 'fleet' }, path: './apps', interval: '5m', prune: true } });
+ * import { KustomizationKind } from '@weft/delivery';
+ *
+ * await client.create({ apiVersion: KustomizationKind.apiVersion, kind: 'Kustomization', metadata: { name: 'shop', namespace: 'default' },
+ *   spec: { sourceRef: { kind: 'GitRepository', name: 'shop' }, path: './deploy', targetNamespace: 'default', interval: '5m', prune: true } });
  * ```
  */
 export const KustomizationKind = defineResource({
@@ -211,6 +232,14 @@ export const KustomizationKind = defineResource({
               },
             },
           },
+          conflicts: {
+            type: 'array',
+            items: {
+              type: 'object',
+              required: ['id', 'v', 'kustomization', 'owner'],
+              properties: { id: { type: 'string' }, v: { type: 'string' }, kustomization: { type: 'string' }, owner: { type: 'boolean' } },
+            },
+          },
         },
       },
     },
@@ -219,11 +248,13 @@ export const KustomizationKind = defineResource({
 
 /**
  * The CRD manifest of {@link KustomizationKind} (`kustomizations.kustomize.weft.dev`), as
- * `deploy/crds.yaml` holds it.
+ * the gitops operator's `deploy/crds.yaml` holds it.
  *
  * @example
  * ```ts
- * await client.apply(kustomizationCrd, { force: true });
+ * import { kustomizationCrd } from '@weft/delivery';
+ *
+ * console.log(kustomizationCrd.metadata.name); // kustomizations.kustomize.weft.dev
  * ```
  */
 export const kustomizationCrd: CustomResourceDefinition = KustomizationKind.crd;

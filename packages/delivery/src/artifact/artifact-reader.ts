@@ -1,36 +1,15 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { posix } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzip } from 'node:zlib';
 import { promisify } from 'node:util';
-import { WeftError } from '@weft/reconcile-core';
 import type { ArtifactStorage, GitRepositoryArtifact } from '@weft/git-source';
-import { type KustomizeFs, memoryFs } from '@weft/kustomize-lite';
+import type { KustomizeFs } from '@weft/kustomize-lite';
+import { artifactFs } from './artifact-fs.js';
+import { ArtifactError } from './artifact-error.js';
+import { untar } from './untar.js';
 
 const gunzipAsync = promisify(gunzip);
-
-/**
- * A source artifact could not be read: missing from storage and its URL, a digest that does not
- * match, a tarball that does not parse. Flux's `ArtifactFailed`.
- *
- * @remarks Retryable: the source controller may not have written it yet, or will write a new one.
- * @example
- * ```ts
- * if (error instanceof ArtifactError) console.error(error.artifact, error.message);
- * ```
- */
-export class ArtifactError extends WeftError {
-  override name = 'ArtifactError';
-  constructor(
-    /** The artifact's path or URL. */
-    readonly artifact: string,
-    message: string,
-    options: { cause?: unknown } = {},
-  ) {
-    super(message, { ...options, retryable: true });
-  }
-}
 
 /** Options of {@link ArtifactReader}. */
 export interface ArtifactReaderOptions {
@@ -43,19 +22,22 @@ export interface ArtifactReaderOptions {
 }
 
 /**
- * Reads a GitRepository's artifact (`status.artifact`) and unpacks it into an in-memory file
- * system rooted at `/`, for kustomize-lite to build from.
+ * Reads a GitRepository's stored artifact (`status.artifact`) and unpacks it into an in-memory
+ * file system rooted at `/` (see {@link artifactFs}), for kustomize-lite to build from.
  *
  * @remarks
  * Guarantees: the bytes are checked against `artifact.digest` before they are unpacked; paths that
- * would leave the root are refused; symlinks are left out (as Flux's untar does). The storage file
- * is read when the storage holds it (in process, no HTTP); otherwise the artifact's URL is fetched
- * (`http(s)://` or `file://`). Unpacked artifacts are cached by digest, so many Kustomizations of
- * one repository unpack it once.
+ * would leave the root are refused; in-repository symlinks are kept and followed (see
+ * {@link artifactFs}). The storage file is read when the storage holds it (in process, no HTTP);
+ * otherwise the artifact's URL is fetched (`http(s)://` or `file://`). Unpacked artifacts are
+ * cached by digest, so many Kustomizations of one repository unpack it once.
  * @throws {@link ArtifactError} naming the artifact.
  * @example
  * ```ts
- * const fs = await new ArtifactReader({ storage }).read(repository.status!.artifact!, { signal });
+ * import { ArtifactReader } from '@weft/delivery';
+ *
+ * const reader = new ArtifactReader({ storage });
+ * const fs = await reader.read(repository.status!.artifact!, { signal });
  * ```
  */
 export class ArtifactReader {
@@ -96,7 +78,7 @@ export class ArtifactReader {
     } catch (error) {
       throw new ArtifactError(artifact.path, `artifact ${artifact.path} is not a gzip tarball: ${(error as Error).message}`, { cause: error });
     }
-    return memoryFs(untar(tar, artifact.path));
+    return artifactFs(untar(tar, artifact.path));
   }
 
   private async fetchBytes(artifact: Pick<GitRepositoryArtifact, 'path' | 'url'>, signal: AbortSignal | undefined): Promise<Buffer> {
@@ -123,58 +105,4 @@ export class ArtifactReader {
     }
     throw new ArtifactError(artifact.path, `artifact ${artifact.path} is not in storage and its URL '${url}' is not http(s) or file`);
   }
-}
-
-const BLOCK = 512;
-
-/** Parses a ustar/PAX tarball into `{ '/path': bytes }`; directories and symlinks are left out. */
-export function untar(tar: Buffer, name: string): Record<string, Uint8Array> {
-  const files: Record<string, Uint8Array> = {};
-  let paxPath: string | undefined;
-  for (let offset = 0; offset + BLOCK <= tar.length; ) {
-    const header = tar.subarray(offset, offset + BLOCK);
-    if (header.every((byte) => byte === 0)) break;
-    const size = parseOctal(header.subarray(124, 136));
-    const type = String.fromCharCode(header[156] ?? 0);
-    const body = tar.subarray(offset + BLOCK, offset + BLOCK + size);
-    if (body.length !== size) throw new ArtifactError(name, `artifact ${name} is a truncated tarball`);
-    offset += BLOCK + Math.ceil(size / BLOCK) * BLOCK;
-    if (type === 'x') {
-      paxPath = parsePax(body)['path'];
-      continue;
-    }
-    const prefix = cString(header.subarray(345, 500));
-    const path = paxPath ?? (prefix ? `${prefix}/${cString(header.subarray(0, 100))}` : cString(header.subarray(0, 100)));
-    paxPath = undefined;
-    if (type !== '0' && type !== '\0') continue;
-    const normalised = posix.normalize(`/${path}`);
-    if (normalised.split('/').includes('..') || path.split('/').includes('..')) throw new ArtifactError(name, `artifact ${name} holds a path outside its root: '${path}'`);
-    files[normalised] = body;
-  }
-  return files;
-}
-
-function cString(bytes: Buffer): string {
-  const end = bytes.indexOf(0);
-  return bytes.subarray(0, end < 0 ? bytes.length : end).toString('utf8');
-}
-
-function parseOctal(bytes: Buffer): number {
-  const text = cString(bytes).trim();
-  return text === '' ? 0 : parseInt(text, 8);
-}
-
-function parsePax(body: Buffer): Record<string, string> {
-  // Each record is "<length> <key>=<value>\n", the length in bytes and counting itself.
-  const records: Record<string, string> = {};
-  for (let position = 0; position < body.length; ) {
-    const space = body.indexOf(0x20, position);
-    const length = Number(body.subarray(position, space).toString('ascii'));
-    if (space < 0 || !Number.isInteger(length) || length <= 0) break;
-    const record = body.subarray(space + 1, position + length - 1).toString('utf8');
-    const equals = record.indexOf('=');
-    if (equals > 0) records[record.slice(0, equals)] = record.slice(equals + 1);
-    position += length;
-  }
-  return records;
 }

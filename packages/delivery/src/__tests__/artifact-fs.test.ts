@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ArtifactStorage, serveArtifacts, writeTar, writeTarGz } from '@weft/git-source';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ArtifactError, ArtifactReader, untar } from '../artifact-fs.js';
+import { ArtifactError, ArtifactReader, untar } from '../index.js';
 
 const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 const digestOf = (bytes: Uint8Array) => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
@@ -17,25 +17,31 @@ describe('reading GitRepository artifacts', () => {
   });
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
-  it('unpacks what git-source packs: files, nested directories, long paths (PAX), no symlinks', () => {
+  it('unpacks what git-source packs: files, nested directories, long paths and link targets (PAX), symlinks', () => {
     const long = `${'deep/'.repeat(40)}leaf.yaml`;
-    const files = untar(
+    const entries = untar(
       writeTar([
         { path: 'apps', type: 'directory' },
         { path: 'apps/web.yaml', type: 'file', content: Buffer.from('kind: ConfigMap\n') },
         { path: long, type: 'file', content: Buffer.from('x: ü\n') },
         { path: 'link.yaml', type: 'symlink', target: 'apps/web.yaml' },
+        { path: 'long-link.yaml', type: 'symlink', target: long },
         { path: 'empty.yaml', type: 'file', content: new Uint8Array() },
       ]),
       'test.tar',
     );
-    expect(Object.keys(files).sort()).toEqual(['/apps/web.yaml', `/${long}`, '/empty.yaml'].sort());
-    expect(text(files['/apps/web.yaml']!)).toBe('kind: ConfigMap\n');
-    expect(text(files[`/${long}`]!)).toBe('x: ü\n');
+    const byPath = new Map(entries.map((entry) => [entry.path, entry]));
+    expect([...byPath.keys()].sort()).toEqual(['apps', 'apps/web.yaml', long, 'link.yaml', 'long-link.yaml', 'empty.yaml'].sort());
+    expect(text(byPath.get('apps/web.yaml')!.content!)).toBe('kind: ConfigMap\n');
+    expect(text(byPath.get(long)!.content!)).toBe('x: ü\n');
+    expect(byPath.get('link.yaml')).toEqual({ path: 'link.yaml', type: 'symlink', target: 'apps/web.yaml' });
+    expect(byPath.get('long-link.yaml')).toEqual({ path: 'long-link.yaml', type: 'symlink', target: long });
   });
 
-  it('refuses a path that leaves the root', () => {
+  it('refuses a path, or a symlink target, that leaves the root', () => {
     expect(() => untar(writeTar([{ path: '../escape.yaml', type: 'file', content: Buffer.from('a') }]), 'evil.tar')).toThrow(ArtifactError);
+    expect(() => untar(writeTar([{ path: 'apps/out', type: 'symlink', target: '../../etc/passwd' }]), 'evil.tar')).toThrow(/symlink outside its root: 'apps\/out'/);
+    expect(() => untar(writeTar([{ path: 'abs', type: 'symlink', target: '/etc/passwd' }]), 'evil.tar')).toThrow(ArtifactError);
   });
 
   it('reads from the storage in process, checks the digest and caches by digest', async () => {
