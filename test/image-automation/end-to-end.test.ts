@@ -1,12 +1,12 @@
 /**
  * End to end on the real control plane: a tag pushed to the registry becomes a commit in git,
- * the GitRepository picks it up and the GitOps operator rolls the Deployment out on kwok nodes —
+ * the GitRepository picks it up and the GitOps operator (@weft/delivery's createGitOpsManager) rolls the Deployment out on kwok nodes —
  * the image controllers running in the operator's own Manager.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Kustomization, KustomizationKind, createGitOpsManager, installGitOpsCrds } from '@weft/example-gitops-operator';
+import { type Kustomization, KustomizationKind, createGitOpsManager, installGitOpsCrds } from '@weft/delivery';
 import { type GitRepository, GitRepositoryKind } from '@weft/git-source';
 import {
   type ImagePolicy,
