@@ -67,7 +67,7 @@ export interface AdvanceInput {
   /** The `<target>-primary` Deployment's readiness, or `missing` when it does not exist yet. */
   readonly primary: Readiness | 'missing';
   readonly routes: RouteObservation;
-  /** Answers to the checks asked so far this tick, by {@link Check.key}. */
+  /** Answers to the checks asked so far this tick, by each check's `key`. */
   readonly answers: ReadonlyMap<string, CheckAnswer>;
   /** The tick's time, for `lastTransitionTime` and conditions. */
   readonly now: Date;

@@ -10,11 +10,11 @@ export { advance, decide, type Advance, type AdvanceInput, type Action, type Che
 export { maxWeight, nextStepWeight, totalWeight } from './weights.js';
 export { evaluateMetric, isBuiltinMetric, builtinMetricNames, type BuiltinMetricName, type MetricAnswer, type MetricOutcome, type MetricSource } from './metric-evaluation.js';
 export { CanaryKind, MetricTemplateKind } from './resources.js';
-export { deploymentReadiness } from './readiness.js';
+export { deploymentReadiness, type DeploymentLike, type DeploymentCondition } from './readiness.js';
 export { canonicalJson, checksum, configRefsOf, templateRevision, withPrimaryConfigs, configTrackingAnnotation, trackedSecretTypes, type ConfigRef } from './revision.js';
 export { serviceNames, primaryName, selectorLabelOf, primaryDeployment, primaryConfig, apexService, canaryAndPrimaryServices, defaultSelectorLabels, promotedRevisionAnnotation, type DeploymentObject } from './generated-objects.js';
 export { type Router, type RouterCallOptions, type RouterFactory } from './router.js';
-export { gatewayApiRouter, httpRouteSpec, routeMatches, HTTPRouteKind, type HTTPRoute } from './router-gateway-api.js';
+export { gatewayApiRouter, httpRouteSpec, routeMatches, HTTPRouteKind, type HTTPRoute, type HTTPRouteRule, type BackendRef } from './router-gateway-api.js';
 export { serviceRouter } from './router-service.js';
 export { ingressNginxRouter, IngressKind, type Ingress } from './router-ingress-nginx.js';
 export { prometheusProvider, httpJsonProvider, builtinQuery, readJsonPath, type MetricProvider, type MetricProviderOptions, type MetricQueryOptions } from './metric-provider.js';

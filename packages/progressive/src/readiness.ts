@@ -5,13 +5,15 @@
  */
 import type { Readiness } from './advance.js';
 
-interface DeploymentCondition {
+/** A Deployment status condition, as readiness reads it. */
+export interface DeploymentCondition {
   readonly type?: string;
   readonly status?: string;
   readonly reason?: string;
   readonly lastUpdateTime?: string | Date;
 }
-interface DeploymentLike {
+/** The fields of a Deployment that readiness reads (any apps/v1 Deployment fits). */
+export interface DeploymentLike {
   readonly metadata?: { readonly name?: string; readonly generation?: number };
   readonly spec?: { readonly replicas?: number };
   readonly status?: { readonly observedGeneration?: number; readonly updatedReplicas?: number; readonly replicas?: number; readonly availableReplicas?: number; readonly conditions?: readonly DeploymentCondition[] };

@@ -17,14 +17,16 @@ export interface HTTPRoute extends KubeObject {
   spec?: { parentRefs?: unknown[]; hostnames?: string[]; rules?: HTTPRouteRule[] };
 }
 
-interface BackendRef {
+/** A weighted backend of an HTTPRoute rule (a Service and port). */
+export interface BackendRef {
   group: string;
   kind: string;
   name: string;
   port: number;
   weight: number;
 }
-interface HTTPRouteRule {
+/** One rule of an HTTPRoute, as far as the router writes and reads it. */
+export interface HTTPRouteRule {
   matches?: unknown[];
   filters?: unknown[];
   backendRefs?: BackendRef[];

@@ -1,8 +1,8 @@
-import type { KubeClient, CallOptions } from './client/kube-client.js';
-import { isConflictError, isNotFoundError } from './client/errors.js';
-import { WeftError } from './errors.js';
-import type { ResourceKind } from './kinds.js';
-import { describeObject, objectRef, type KubeObject } from './objects.js';
+import type { KubeClient, CallOptions } from '../client/kube-client.js';
+import { isConflictError, isNotFoundError } from '../client/errors.js';
+import { WeftError } from '../errors.js';
+import type { ResourceKind } from '../resource/kinds.js';
+import { describeObject, objectRef, type KubeObject } from '../resource/objects.js';
 
 /** The client verbs the finalizer helpers use (a {@link KubeClient} has them). */
 export type FinalizerClient = Pick<KubeClient, 'get' | 'patch'>;
@@ -21,7 +21,6 @@ export interface FinalizerOptions<T extends KubeObject> extends CallOptions {
  * Other writers changed the object on every attempt to add or remove a finalizer.
  *
  * @remarks Retryable: try again later (the runner's backoff does).
- * @throws Never (an error type).
  * @example
  * ```ts
  * await addFinalizer(client, app, 'weft.dev/cleanup').catch((e) => { if (e instanceof FinalizerConflictError) return requeueAfter('1s'); throw e; });
@@ -42,9 +41,7 @@ export class FinalizerConflictError extends WeftError {
 /**
  * Whether an object lists a finalizer.
  *
- *
  * @remarks Reads the object as given; it may be stale.
- * @throws Never.
  * @example
  * ```ts
  * if (!hasFinalizer(app, 'weft.dev/cleanup')) await addFinalizer(client, app, 'weft.dev/cleanup');
@@ -57,9 +54,7 @@ export function hasFinalizer(object: Pick<KubeObject, 'metadata'>, finalizer: st
 /**
  * Whether deletion of an object has been requested (`metadata.deletionTimestamp` is set).
  *
- *
  * @remarks Once set, `deletionTimestamp` is never cleared: the object goes away when its last finalizer does.
- * @throws Never.
  * @example
  * ```ts
  * if (isBeingDeleted(app)) return cleanup(app);

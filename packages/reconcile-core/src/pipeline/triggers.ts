@@ -1,6 +1,6 @@
 import { Observable, type OperatorFunction } from 'rxjs';
-import type { ResourceKind } from './kinds.js';
-import { type KubeObject, objectKey, parseApiVersion } from './objects.js';
+import type { ResourceKind } from '../resource/kinds.js';
+import { type KubeObject, objectKey, parseApiVersion } from '../resource/objects.js';
 import type { WatchEvent } from './watch.js';
 
 /**
@@ -8,7 +8,6 @@ import type { WatchEvent } from './watch.js';
  * cluster-scoped kinds) and name, as controller-runtime's `reconcile.Request`.
  *
  * @remarks Carries no object: the reconcile reads the newest state from the cache when it runs.
- * @throws Never (a type).
  *
  * @example
  * ```ts
@@ -24,7 +23,6 @@ export interface ReconcileRequest {
  * The queue key of a request: `namespace/name`, or `name`.
  *
  * @remarks The key under which the scheduler and runner deduplicate.
- * @throws Never.
  *
  * @example
  * ```ts
@@ -63,7 +61,6 @@ function requestOf(object: Pick<KubeObject, 'metadata'>): ReconcileRequest {
  * for the object itself: the trigger of a controller's primary kind.
  *
  * @remarks `Init`, `InitDone` and `Error` produce nothing.
- * @throws Never.
  *
  * @example
  * ```ts
@@ -88,7 +85,6 @@ export function triggerSelf<T extends Pick<KubeObject, 'metadata'>>(): OperatorF
  * Options of {@link triggerOwners}.
  *
  * @remarks See {@link triggerOwners}.
- * @throws Never (a type).
  *
  * @example
  * ```ts
@@ -111,8 +107,6 @@ export interface TriggerOwnersOptions {
  * An owner reference matches when its `kind` and API group equal the owner kind's (any version).
  * The owner is looked up in the child's namespace, or cluster-wide when the owner kind is
  * cluster-scoped, since Kubernetes forbids owners in other namespaces.
- *
- * @throws Never.
  *
  * @example
  * ```ts
@@ -139,7 +133,6 @@ export function triggerOwners<T extends Pick<KubeObject, 'metadata'>>(
  * behind `controller(Kind).watches(Other, map)` (a ConfigMap to the apps that mount it).
  *
  * @remarks A `map` that throws drops that one event (reported to `onError`), never the stream.
- * @throws Never.
  *
  * @example
  * ```ts

@@ -91,9 +91,7 @@ function conditionsOf(source: readonly Condition[] | ObjectWithConditions | Stat
 /**
  * Finds a condition by type in a list, a status, or an object.
  *
- *
  * @remarks Pure: reads only what it is given.
- * @throws Never.
  * @example
  * ```ts
  * const ready = getCondition(app, 'Ready'); // { type: 'Ready', status: 'True', … } | undefined
@@ -110,7 +108,6 @@ export function getCondition(source: readonly Condition[] | ObjectWithConditions
  * Guarantees: `lastTransitionTime` is kept when the status is unchanged and set to `now` when it
  * changes (or the condition is new); reason, message and observedGeneration always take the new
  * values; the order of other conditions is kept, a new condition is appended.
- * @throws Never.
  * @example
  * ```ts
  * const conditions = setCondition(app.status?.conditions, { type: 'Ready', status: 'True', reason: 'Succeeded', message: 'deployed', observedGeneration: 3 });
@@ -131,26 +128,23 @@ export function setCondition(conditions: readonly Condition[] | undefined, input
 }
 
 /**
- * Removes a condition by type, returning a new list.
- *
+ * Removes the conditions of the given types, returning a new list (negative-polarity conditions
+ * such as `Stalled` are present only while true).
  *
  * @remarks Pure: reads only what it is given.
- * @throws Never.
  * @example
  * ```ts
- * const conditions = removeCondition(app.status?.conditions, 'Stalled');
+ * const conditions = removeCondition(app.status?.conditions, 'Stalled', 'Reconciling');
  * ```
  */
-export function removeCondition(conditions: readonly Condition[] | undefined, type: string): Condition[] {
-  return (conditions ?? []).filter((condition) => condition.type !== type);
+export function removeCondition(conditions: readonly Condition[] | undefined, ...types: readonly string[]): Condition[] {
+  return (conditions ?? []).filter((condition) => !types.includes(condition.type));
 }
 
 /**
  * Whether a condition is `True`.
  *
- *
  * @remarks Pure: reads only what it is given.
- * @throws Never.
  * @example
  * ```ts
  * if (isConditionTrue(app, 'Ready')) …
@@ -165,7 +159,6 @@ export function isConditionTrue(source: readonly Condition[] | ObjectWithConditi
  * nor `status.observedGeneration` is older than `metadata.generation`.
  *
  * @remarks A Ready condition computed for an older generation does not count: the spec changed since.
- * @throws Never.
  * @example
  * ```ts
  * await waitUntil(() => client.get(WebAppKind, 'web', { namespace }).then(isReady));
@@ -184,9 +177,7 @@ export function isReady(object: ObjectWithConditions): boolean {
 /**
  * Whether an object is `Stalled=True`.
  *
- *
  * @remarks Pure: reads only what it is given.
- * @throws Never.
  * @example
  * ```ts
  * if (isStalled(app)) alert(getCondition(app, 'Stalled')?.message);
@@ -199,9 +190,7 @@ export function isStalled(object: ObjectWithConditions): boolean {
 /**
  * Whether an object is `Reconciling=True`.
  *
- *
  * @remarks Pure: reads only what it is given.
- * @throws Never.
  * @example
  * ```ts
  * if (isReconciling(app)) console.log('in progress');
@@ -229,10 +218,8 @@ function withConditions(status: StatusWithConditions | undefined, conditions: Co
  * kstatus "in progress": `Reconciling=True`, `Ready=Unknown` with the same reason, `Stalled` removed.
  * Returns a new status; `observedGeneration` is left as it was (the work is not done).
  *
- *
  * @remarks Pure: returns a new status (other fields kept); the input is not changed. `lastTransitionTime`
  * follows {@link setCondition}. Write it with `patchStatus` or `applyStatus`.
- * @throws Never.
  * @example
  * ```ts
  * await client.patchStatus(WebAppKind, name, { status: markReconciling(app.status, { reason: 'Progressing', message: 'rolling out', generation: app.metadata.generation }) }, { namespace });
@@ -250,10 +237,8 @@ export function markReconciling(status: StatusWithConditions | undefined, option
  * kstatus "current": `Ready=True`, `Reconciling` and `Stalled` removed, `observedGeneration` set.
  * Returns a new status.
  *
- *
  * @remarks Pure: returns a new status (other fields kept); the input is not changed. `lastTransitionTime`
  * follows {@link setCondition}. Write it with `patchStatus` or `applyStatus`.
- * @throws Never.
  * @example
  * ```ts
  * const status = markReady(app.status, { reason: 'Succeeded', message: 'applied revision main@sha1:…', generation: app.metadata.generation });
@@ -270,10 +255,8 @@ export function markReady(status: StatusWithConditions | undefined, options: Mar
  * kstatus "failed": `Stalled=True`, `Ready=False`, `Reconciling` removed, `observedGeneration`
  * set (this generation will not progress without a change). Returns a new status.
  *
- *
  * @remarks Pure: returns a new status (other fields kept); the input is not changed. `lastTransitionTime`
  * follows {@link setCondition}. Write it with `patchStatus` or `applyStatus`.
- * @throws Never.
  * @example
  * ```ts
  * const status = markStalled(app.status, { reason: 'InvalidSpec', message: 'spec.path does not exist', generation });
@@ -290,10 +273,8 @@ export function markStalled(status: StatusWithConditions | undefined, options: M
  * A failed attempt that will be retried: `Ready=False` and `Reconciling=True` (Flux's
  * `ProgressingWithRetry`), `Stalled` removed, `observedGeneration` set. Returns a new status.
  *
- *
  * @remarks Pure: returns a new status (other fields kept); the input is not changed. `lastTransitionTime`
  * follows {@link setCondition}. Write it with `patchStatus` or `applyStatus`.
- * @throws Never.
  * @example
  * ```ts
  * const status = markNotReady(app.status, { reason: 'ApplyFailed', message: String(error), generation });
@@ -304,32 +285,4 @@ export function markNotReady(status: StatusWithConditions | undefined, options: 
   let conditions = setCondition(status?.conditions, { type: ReadyCondition, status: 'False', reason: options.reason, message: options.message, observedGeneration: options.generation }, now);
   conditions = setCondition(conditions, { type: ReconcilingCondition, status: 'True', reason: 'ProgressingWithRetry', message: options.message, observedGeneration: options.generation }, now);
   return withConditions(status, removeCondition(conditions, StalledCondition), options.generation);
-}
-
-/** kstatus' summary of an object. */
-export type KStatus = 'Current' | 'InProgress' | 'Failed' | 'Terminating';
-
-/**
- * Computes the kstatus of an object from its conditions, as `kstatus.Compute` does for custom
- * resources: `Terminating` while deleting; `InProgress` while `observedGeneration` lags
- * `generation`, `Reconciling=True`, or `Ready` is not `True`; `Failed` when `Stalled=True`; else `Current`.
- *
- * @remarks An object without a `Ready` condition (and no other signal) is `Current`, as kstatus
- * treats resources without conditions.
- * @throws Never.
- * @example
- * ```ts
- * if (computeStatus(app) === 'Failed') console.log(getCondition(app, 'Stalled')?.message);
- * ```
- */
-export function computeStatus(object: ObjectWithConditions): KStatus {
-  if (object.metadata?.deletionTimestamp) return 'Terminating';
-  const generation = object.metadata?.generation;
-  const observed = object.status?.observedGeneration;
-  if (generation !== undefined && observed !== undefined && observed < generation) return 'InProgress';
-  if (isStalled(object)) return 'Failed';
-  if (isReconciling(object)) return 'InProgress';
-  const ready = getCondition(object, ReadyCondition);
-  if (ready && ready.status !== 'True') return 'InProgress';
-  return 'Current';
 }

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { BehaviorSubject, distinctUntilChanged, type Observable } from 'rxjs';
-import type { KubeClient } from './client/kube-client.js';
-import { isAlreadyExistsError, isConflictError, isNotFoundError } from './client/errors.js';
-import { sleep } from './client/sleep.js';
-import { parseDuration, type Duration } from './duration.js';
-import { WeftError } from './errors.js';
-import { LeaseKind, type ObjectOf } from './kinds.js';
+import type { KubeClient } from '../client/kube-client.js';
+import { isAlreadyExistsError, isConflictError, isNotFoundError } from '../client/errors.js';
+import { sleep } from '../timers.js';
+import { parseDuration, type Duration } from '../duration.js';
+import { WeftError } from '../errors.js';
+import { LeaseKind, type ObjectOf } from '../resource/kinds.js';
 
 type Lease = ObjectOf<typeof LeaseKind>;
 
@@ -43,7 +43,6 @@ export interface LeaderElectionOptions {
  * Leader election options that do not hold together (e.g. `renewDeadline` ≥ `leaseDuration`).
  *
  * @remarks Not retryable: fix the options.
- * @throws Never (an error type).
  * @example
  * ```ts
  * try { new LeaderElector(client, { name: 'op', renewDeadline: '20s' }); } catch (e) { if (e instanceof LeaderElectionConfigError) console.error(e.message); }

@@ -5,7 +5,6 @@ import { Observable, type OperatorFunction } from 'rxjs';
  * Hooks a {@link run} reports to, for workqueue metrics.
  *
  * @remarks Called synchronously; keep them cheap ({@link ControllerMetrics} implements them).
- * @throws Never (a type).
  *
  * @example
  * ```ts
@@ -25,14 +24,13 @@ export interface RunnerHooks {
  * Options of {@link run}.
  *
  * @remarks See {@link run} for the guarantees.
- * @throws Never (a type).
  *
  * @example
  * ```ts
  * run(work, { keyOf: requestKey, concurrency: 8, onSourceComplete: 'finish-in-flight' });
  * ```
  */
-export interface RunOptions<R> {
+export interface RunOptions<R, O = unknown> {
   /** Identity of a request: a key never runs twice at once. */
   readonly keyOf: (request: R) => string;
   /** How many keys run at the same time. @defaultValue 1 (controller-runtime's default) */
@@ -45,6 +43,12 @@ export interface RunOptions<R> {
   readonly onSourceComplete?: 'drain' | 'finish-in-flight';
   /** Receives a rejection of `work` (which should not reject); the key is released. */
   readonly onWorkError?: (error: unknown, request: R) => void;
+  /**
+   * For an outcome whose work is still going on in the background (an attempt abandoned at its
+   * timeout), a promise that settles when it has really ended: the concurrency slot is freed with
+   * the outcome, but the key stays busy until then, so it never runs twice at once.
+   */
+  readonly holdKeyUntil?: (outcome: O, key: string) => PromiseLike<unknown> | undefined;
   readonly hooks?: RunnerHooks;
 }
 
@@ -55,21 +59,22 @@ export interface RunOptions<R> {
  *
  * @remarks
  * Guarantees:
- * - At most `concurrency` calls of `work` are in flight; a key is never in flight twice.
+ * - At most `concurrency` calls of `work` are in flight; a key is never in flight twice, even
+ *   when its work was abandoned at a timeout and goes on in the background (see `holdKeyUntil`).
  * - A request for a key that is already queued is merged into the queued one.
  * - A request for a key that is running marks it dirty: when the run ends, the key is queued
  *   once more (however many requests arrived meanwhile), with the newest request.
  * - Keys start in the order they became ready.
  * - Unsubscribing aborts the `signal` given to in-flight work and drops the queue.
  *
- * @throws Never; a rejection of `work` goes to `onWorkError` and the key is released.
+ * Errors: a rejection of `work` goes to `onWorkError` and the key is released.
  *
  * @example
  * ```ts
  * requests$.pipe(run((request, signal) => reconcileOne(request, signal), { keyOf: requestKey, concurrency: 4 }));
  * ```
  */
-export function run<R, O>(work: (request: R, signal: AbortSignal, key: string) => Promise<O>, options: RunOptions<R>): OperatorFunction<R, O> {
+export function run<R, O>(work: (request: R, signal: AbortSignal, key: string) => Promise<O>, options: RunOptions<R, O>): OperatorFunction<R, O> {
   const concurrency = Math.max(1, options.concurrency ?? 1);
   return (source) =>
     new Observable<O>((subscriber) => {
@@ -80,13 +85,16 @@ export function run<R, O>(work: (request: R, signal: AbortSignal, key: string) =
       const queued = new Map<string, { request: R; since: number }>();
       let order: string[] = [];
       let head = 0;
-      const running = new Set<string>();
+      /** Keys that may not start: running, or held until abandoned work really ended. */
+      const busy = new Set<string>();
+      /** Calls of `work` whose outcome is not in yet: the concurrency slots in use. */
+      let active = 0;
       const dirty = new Map<string, R>();
       let sourceDone = false;
       let stopping = false;
 
       const enqueue = (key: string, request: R) => {
-        if (running.has(key)) {
+        if (busy.has(key)) {
           dirty.set(key, request);
           return;
         }
@@ -101,12 +109,14 @@ export function run<R, O>(work: (request: R, signal: AbortSignal, key: string) =
       };
 
       const finishIfDone = () => {
-        if (!sourceDone || running.size > 0) return;
-        if (stopping || queued.size === 0) subscriber.complete();
+        if (!sourceDone || active > 0) return;
+        // Shutting down, held keys are not waited for (their work was abandoned at its timeout);
+        // draining, a held key's queued request is still to run.
+        if (stopping || (queued.size === 0 && busy.size === 0)) subscriber.complete();
       };
 
       const pump = () => {
-        while (!stopping && running.size < concurrency && queued.size > 0) {
+        while (!stopping && active < concurrency && queued.size > 0) {
           const key = order[head++]!;
           if (head > 1024 && head * 2 > order.length) {
             order = order.slice(head);
@@ -115,9 +125,10 @@ export function run<R, O>(work: (request: R, signal: AbortSignal, key: string) =
           const entry = queued.get(key);
           if (!entry) continue;
           queued.delete(key);
-          running.add(key);
+          busy.add(key);
+          active += 1;
           const started = Date.now();
-          options.hooks?.onStarted?.(key, started - entry.since, queued.size, running.size);
+          options.hooks?.onStarted?.(key, started - entry.since, queued.size, active);
           let promise: Promise<O>;
           try {
             promise = Promise.resolve(work(entry.request, abort.signal, key));
@@ -128,19 +139,29 @@ export function run<R, O>(work: (request: R, signal: AbortSignal, key: string) =
           promise.then(
             (outcome) => {
               if (!subscriber.closed) subscriber.next(outcome);
-              release(key, started);
+              release(key, started, options.holdKeyUntil?.(outcome, key));
             },
             (error: unknown) => {
               options.onWorkError?.(error, entry.request);
-              release(key, started);
+              release(key, started, undefined);
             },
           );
         }
       };
 
-      function release(key: string, started: number): void {
-        running.delete(key);
-        options.hooks?.onFinished?.(key, Date.now() - started, running.size);
+      function release(key: string, started: number, held: PromiseLike<unknown> | undefined): void {
+        active -= 1;
+        options.hooks?.onFinished?.(key, Date.now() - started, active);
+        if (held) {
+          const free = () => freeKey(key);
+          held.then(free, free);
+          pump();
+          finishIfDone();
+        } else freeKey(key);
+      }
+
+      function freeKey(key: string): void {
+        busy.delete(key);
         if (dirty.has(key)) {
           const again = dirty.get(key) as R;
           dirty.delete(key);

@@ -1,10 +1,9 @@
-import { WeftError } from './errors.js';
+import { WeftError } from '../errors.js';
 
 /**
  * The label Flux shards by: an object labelled `sharding.fluxcd.io/key=shard1` belongs to shard `shard1`.
  *
  * @remarks The same key as Flux, so one labelling scheme serves both.
- * @throws Never (a type).
  *
  * @example
  * ```ts
@@ -18,7 +17,6 @@ export const shardLabel = 'sharding.fluxcd.io/key';
  * instance, those without the shard label.
  *
  * @remarks A string is one shard key.
- * @throws Never (a type).
  *
  * @example
  * ```ts
@@ -31,7 +29,6 @@ export type ShardSpec = string | { readonly keys: readonly string[] } | { readon
  * A shard key that is not a valid label value.
  *
  * @remarks Not retryable: fix the shard key.
- * @throws Never (a type).
  *
  * @example
  * ```ts
@@ -73,7 +70,6 @@ export function shardSelector(shard: ShardSpec): string {
  * Which shard key an object belongs to, or `undefined` for the main instance.
  *
  * @remarks Reads the label only; says nothing of which replica runs.
- * @throws Never.
  * @example
  * ```ts
  * shardOf({ metadata: { name: 'a', labels: { 'sharding.fluxcd.io/key': 'shard1' } } }); // 'shard1'

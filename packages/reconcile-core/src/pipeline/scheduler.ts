@@ -1,10 +1,10 @@
 import { Observable, type OperatorFunction } from 'rxjs';
+import { type LongTimeout, setLongTimeout } from '../timers.js';
 
 /**
  * A request to emit `request` at `runAt` (epoch milliseconds; now or earlier means now).
  *
  * @remarks `runAt` is compared with `Date.now()`.
- * @throws Never (a type).
  *
  * @example
  * ```ts
@@ -20,7 +20,6 @@ export interface ScheduleRequest<R> {
  * Options of {@link schedule}.
  *
  * @remarks `keyOf` must be stable for equal requests.
- * @throws Never (a type).
  *
  * @example
  * ```ts
@@ -47,9 +46,11 @@ export interface ScheduleOptions<R> {
  *   moment follows their scheduling order.
  * - When the source completes, pending entries are still emitted when due, then the output
  *   completes. Unsubscribing clears every timer.
- * Timers use `setTimeout`, so `vi.useFakeTimers()` drives them in tests.
+ * Any delay works: one past `setTimeout`'s limit (2^31−1 ms, about 24.8 days) is waited out in
+ * steps ({@link setLongTimeout}), never turned into 1 ms. Timers use `setTimeout`, so
+ * `vi.useFakeTimers()` drives them in tests.
  *
- * @throws Never; the source's error is passed on.
+ * Errors: the source's error is passed on.
  *
  * @example
  * ```ts
@@ -59,7 +60,7 @@ export interface ScheduleOptions<R> {
 export function schedule<R>(options: ScheduleOptions<R>): OperatorFunction<ScheduleRequest<R>, R> {
   return (source) =>
     new Observable<R>((subscriber) => {
-      const pending = new Map<string, { runAt: number; timer: NodeJS.Timeout }>();
+      const pending = new Map<string, { runAt: number; timer: LongTimeout }>();
       let sourceDone = false;
       const completeIfIdle = () => {
         if (sourceDone && pending.size === 0) subscriber.complete();
@@ -71,13 +72,13 @@ export function schedule<R>(options: ScheduleOptions<R>): OperatorFunction<Sched
           const now = Date.now();
           if (existing && existing.runAt <= runAt) return;
           options.onAdd?.(key);
-          if (existing) clearTimeout(existing.timer);
+          if (existing) existing.timer.clear();
           if (runAt <= now) {
             pending.delete(key);
             subscriber.next(request);
             return;
           }
-          const timer = setTimeout(() => {
+          const timer = setLongTimeout(() => {
             pending.delete(key);
             subscriber.next(request);
             completeIfIdle();
@@ -94,7 +95,7 @@ export function schedule<R>(options: ScheduleOptions<R>): OperatorFunction<Sched
       });
       return () => {
         subscription.unsubscribe();
-        for (const { timer } of pending.values()) clearTimeout(timer);
+        for (const { timer } of pending.values()) timer.clear();
         pending.clear();
       };
     });
@@ -104,7 +105,6 @@ export function schedule<R>(options: ScheduleOptions<R>): OperatorFunction<Sched
  * Options of {@link retryRateLimiter}; the defaults are controller-runtime's.
  *
  * @remarks controller-runtime's defaults: 5 ms → 1000 s per key, 10 qps with a burst of 100 overall.
- * @throws Never (a type).
  *
  * @example
  * ```ts
@@ -126,7 +126,6 @@ export interface RetryRateLimiterOptions {
  * Chooses when a failed key is retried: see {@link retryRateLimiter}.
  *
  * @remarks Not thread-safe in the Go sense, and need not be: one controller owns it.
- * @throws Never (a type).
  *
  * @example
  * ```ts
@@ -150,8 +149,6 @@ export interface RetryRateLimiter {
  * Per key: `baseDelayMs · 2^failures`, capped at `maxDelayMs` (5 ms → ~16 min). Globally: a
  * token bucket of `burst` tokens refilled at `qps`, so a storm of failures cannot hammer the
  * apiserver. Only failures go through it; fresh events are never rate limited.
- *
- * @throws Never.
  *
  * @example
  * ```ts

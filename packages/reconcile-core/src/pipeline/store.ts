@@ -1,12 +1,11 @@
-import type { KubeObject } from './objects.js';
-import { objectKey } from './objects.js';
+import type { KubeObject } from '../resource/objects.js';
+import { objectKey } from '../resource/objects.js';
 import type { WatchEvent } from './watch.js';
 
 /**
  * Computes the values an object is indexed under (an object may sit under several values).
  *
  * @remarks Return `[]` to leave an object out of the index.
- * @throws Never (a type).
  *
  * @example
  * ```ts
@@ -19,7 +18,6 @@ export type IndexFunction<T> = (object: T) => readonly string[];
  * Options of {@link createStore}.
  *
  * @remarks Index names `namespace` and `label` are built in.
- * @throws Never (a type).
  *
  * @example
  * ```ts
@@ -39,9 +37,11 @@ export interface StoreOptions<T> {
  *
  * @remarks
  * Guarantees: readers see either the state before a relist or the state after it, never a mix
- * (the new list is swapped in atomically on `InitDone`). Objects are the ones the watch
- * emitted: do not mutate them.
- * @throws Never, except `byIndex` (`RangeError` for an unknown index) and `ready` (the signal's reason).
+ * (the new list is swapped in atomically on `InitDone`). Objects are the ones the watch emitted,
+ * deep-frozen by the writer: a reader that tries to change one gets a `TypeError` (in strict
+ * code, which every ES module is) instead of silently corrupting the cache. Copy before changing
+ * (`{ ...object, data: { ...object.data, a: '1' } }`, or `structuredClone(object)`).
+ * @throws `byIndex`: a `RangeError` for an unknown index; `ready` and `synced`: the signal's reason when it aborts first.
  *
  * @example
  * ```ts
@@ -79,7 +79,6 @@ export interface Store<T> {
  * The only handle that may change a {@link Store}: feed it the watch's events.
  *
  * @remarks Obtained only from {@link createStore}; feed it through {@link reflect}.
- * @throws Never (a type).
  *
  * @example
  * ```ts
@@ -151,8 +150,10 @@ class IndexedState<T> {
  * Guarantees: one writer, many readers; `Init` starts a buffer, `InitApply` fills it and
  * `InitDone` swaps it in at once, so a relist never shows a half-filled cache; `Apply` and
  * `Delete` update the live state (and a buffer being filled). Each index is built on its first lookup, then kept incrementally.
+ * Every object the writer takes is deep-frozen first (the same instance passes on downstream of
+ * {@link reflect}, frozen too), so no reader can change what another reads.
  *
- * @throws Never; `byIndex` throws a `RangeError` for an unknown index name.
+ * @throws The store's `byIndex` throws a `RangeError` for an unknown index name.
  *
  * @example
  * ```ts
@@ -223,7 +224,7 @@ export function createStore<T extends Pick<KubeObject, 'metadata'>>(options: Sto
           buffer = new IndexedState<T>(indexes);
           break;
         case 'InitApply':
-          (buffer ??= new IndexedState<T>(indexes)).put(keyOf(event.object), event.object);
+          (buffer ??= new IndexedState<T>(indexes)).put(keyOf(event.object), freezeDeep(event.object));
           break;
         case 'InitDone':
           live = buffer ?? new IndexedState<T>(indexes);
@@ -237,10 +238,12 @@ export function createStore<T extends Pick<KubeObject, 'metadata'>>(options: Sto
           }
           break;
         case 'Apply':
+          freezeDeep(event.object);
           live.put(keyOf(event.object), event.object);
           buffer?.put(keyOf(event.object), event.object);
           break;
         case 'Delete':
+          freezeDeep(event.object);
           live.remove(keyOf(event.object));
           buffer?.remove(keyOf(event.object));
           break;
@@ -250,4 +253,22 @@ export function createStore<T extends Pick<KubeObject, 'metadata'>>(options: Sto
     },
   };
   return { store, writer };
+}
+
+/**
+ * Freezes a JSON value and everything it holds, in place; returns it. Iterative (no recursion
+ * limit on deep objects); stops at parts already frozen.
+ */
+function freezeDeep<V>(value: V): V {
+  if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return value;
+  const pending: object[] = [value];
+  while (pending.length > 0) {
+    const node = pending.pop() as Record<string, unknown>;
+    Object.freeze(node);
+    for (const key in node) {
+      const child = node[key];
+      if (typeof child === 'object' && child !== null && !Object.isFrozen(child)) pending.push(child);
+    }
+  }
+  return value;
 }

@@ -1,8 +1,9 @@
 import { hostname } from 'node:os';
-import type { KubeClient } from './client/kube-client.js';
-import { parseDuration, type Duration } from './duration.js';
-import { resourceKind } from './kinds.js';
-import type { KubeObject, ObjectRef } from './objects.js';
+import type { KubeClient } from '../client/kube-client.js';
+import { parseDuration, type Duration } from '../duration.js';
+import { resourceKind } from '../resource/kinds.js';
+import { type LongTimeout, setLongTimeout } from '../timers.js';
+import type { KubeObject, ObjectRef } from '../resource/objects.js';
 
 /** An `events.k8s.io/v1` Event, the fields Weft writes. */
 export interface KubeEvent extends KubeObject {
@@ -68,7 +69,7 @@ interface Series {
   lastObserved: number;
   readonly created: Promise<boolean>;
   written: Promise<void>;
-  timer: NodeJS.Timeout | undefined;
+  timer: LongTimeout | undefined;
   waiters: (() => void)[];
 }
 
@@ -145,7 +146,7 @@ export class EventRecorder {
       existing.lastObserved = now;
       return new Promise<void>((resolve) => {
         existing.waiters.push(resolve);
-        existing.timer ??= setTimeout(() => this.writeSeries(existing, regardingRef, event.reason), this.flushMs);
+        existing.timer ??= setLongTimeout(() => this.writeSeries(existing, regardingRef, event.reason), this.flushMs);
       });
     }
     const namespace = regardingRef.namespace ?? 'default';
@@ -182,7 +183,6 @@ export class EventRecorder {
    * message, with the action `Reconcile` unless given.
    *
    * @remarks Same guarantees as {@link EventRecorder.publish}: aggregated, never rejects.
-   * @throws Never.
    * @example
    * ```ts
    * void recorder.event(app, 'Warning', 'ApplyFailed', 'Deployment/prod/web: field is immutable');
@@ -218,7 +218,7 @@ export class EventRecorder {
   }
 
   private writeSeries(entry: Series, regarding: EventObjectReference | undefined, reason: string): Promise<void> {
-    if (entry.timer) clearTimeout(entry.timer);
+    entry.timer?.clear();
     entry.timer = undefined;
     const waiters = entry.waiters.splice(0);
     entry.written = entry.written

@@ -9,8 +9,6 @@ import type { WatchEvent } from './watch.js';
  * Guarantees: events pass through unchanged and in order, each after it was written to the
  * store, so a stage downstream that reads the store sees at least that event's state.
  *
- * @throws Never.
- *
  * @example
  * ```ts
  * const { store, writer } = createStore<KubeObject>();

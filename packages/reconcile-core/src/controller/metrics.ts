@@ -20,8 +20,6 @@ const queueBuckets = [1e-8, 1e-7, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1, 10, 100
  * vanished from the cache (`missing`) counts as `success`, as controller-runtime's NotFound path does.
  * Uses its own registry (never prom-client's global one), so two managers in one process do not clash.
  *
- * @throws Never.
- *
  * @example
  * ```ts
  * const metrics = new ControllerMetrics();

@@ -1,11 +1,11 @@
-import { defer, type MonoTypeOperatorFunction, retry, timer } from 'rxjs';
+import { defer, type MonoTypeOperatorFunction, Observable, retry } from 'rxjs';
+import { setLongTimeout } from '../timers.js';
 
 /**
  * A source of retry delays: each {@link BackoffPolicy.next} call is one more failure in a row.
  *
  * @remarks
  * Stateful: one policy instance belongs to one retry loop (one watch, one stream).
- * @throws Never (a type).
  *
  * @example
  * ```ts
@@ -24,7 +24,6 @@ export interface BackoffPolicy {
  * Options of {@link exponentialBackoff}.
  *
  * @remarks Every field is optional; the defaults are kube-rs' `default_backoff()`.
- * @throws Never (a type).
  *
  * @example
  * ```ts
@@ -59,7 +58,6 @@ export interface ExponentialBackoffOptions {
  * The un-jittered delay after `n` consecutive failures is `min(maxMs, initialMs · factorⁿ)`.
  * The healthy period is measured with `Date.now()`, so it follows fake timers in tests.
  *
- * @throws Never.
  * @example
  * ```ts
  * const policy = exponentialBackoff({ initialMs: 100, maxMs: 5_000, jitter: 0 });
@@ -102,9 +100,9 @@ export function exponentialBackoff(options: ExponentialBackoffOptions = {}): Bac
  * (see {@link ExponentialBackoffOptions.resetAfterMs}). `onError` sees each error with the
  * delay chosen, so errors stay observable. Caveat: resubscribing restarts a cold source from
  * scratch; {@link watch} retries internally instead, to resume from its last resourceVersion.
+ * Errors: none reach the subscriber; the source's are retried forever.
  *
  * @param options - a policy, or options for {@link exponentialBackoff}, plus an `onError` hook.
- * @throws Never: errors are retried forever.
  *
  * @example
  * ```ts
@@ -123,7 +121,14 @@ export function backoff<T>(
           delay: (error: unknown) => {
             const delayMs = policy.next();
             options.onError?.(error, delayMs);
-            return timer(delayMs);
+            // Not rxjs' timer(): its setTimeout would fire after 1 ms for a delay past 2^31−1 ms.
+            return new Observable<void>((subscriber) => {
+              const timer = setLongTimeout(() => {
+                subscriber.next();
+                subscriber.complete();
+              }, delayMs);
+              return () => timer.clear();
+            });
           },
         }),
       );

@@ -1,18 +1,18 @@
 import type { KubeConfig } from '@kubernetes/client-node';
-import type { KubeClient } from './client/kube-client.js';
+import type { KubeClient } from '../client/kube-client.js';
 import type { Logger } from 'pino';
-import { type Duration, parseDuration } from './duration.js';
-import { WeftError } from './errors.js';
-import type { KubeObject } from './objects.js';
-import type { Store } from './store.js';
-import type { KubeTransport } from './watch.js';
+import { type Duration, parseDuration } from '../duration.js';
+import { errorGuard, WeftError } from '../errors.js';
+import type { KubeObject } from '../resource/objects.js';
+import type { Store } from '../pipeline/store.js';
+import { setLongTimeout } from '../timers.js';
+import type { KubeTransport } from '../client/kube-transport.js';
 
 /**
  * What a reconcile returns: done (wait for the next change) or come back after a delay,
  * as controller-runtime's `reconcile.Result`.
  *
  * @remarks Make one with {@link done} or {@link requeueAfter}; returning nothing means done.
- * @throws Never (a type).
  *
  * @example
  * ```ts
@@ -28,7 +28,6 @@ export interface Result {
  * The {@link Result} that means "converged; reconcile again only when something changes".
  *
  * @remarks Frozen; equal to returning nothing.
- * @throws Never.
  * @example
  * ```ts
  * return done;
@@ -57,7 +56,6 @@ export function requeueAfter(delay: Duration): Result {
  * changes, as controller-runtime's `reconcile.TerminalError`.
  *
  * @remarks Not retryable: the outcome is an `error` with `terminal: true`; the key runs again only when its object (or an owned one) changes.
- * @throws Never (a type).
  * @example
  * ```ts
  * if (!app.spec.image) throw new TerminalError('spec.image is required');
@@ -70,26 +68,13 @@ export class TerminalError extends WeftError {
   }
 }
 
-/**
- * Whether a value is a {@link TerminalError}.
- *
- * @remarks An `instanceof` check; subclasses count.
- * @throws Never.
- *
- * @example
- * ```ts
- * if (isTerminalError(outcome.error)) alert(outcome.key);
- * ```
- */
-export function isTerminalError(value: unknown): value is TerminalError {
-  return value instanceof TerminalError;
-}
+/** Whether a value is a {@link TerminalError} (an `instanceof` check; subclasses count). */
+export const isTerminalError = errorGuard(TerminalError);
 
 /**
  * The reason a reconcile's signal aborts when it ran longer than the controller's timeout.
  *
  * @remarks Retryable: the controller retries the key with backoff.
- * @throws Never (a type).
  *
  * @example
  * ```ts
@@ -110,7 +95,6 @@ export class ReconcileTimeoutError extends WeftError {
  * Reports Kubernetes events about an object (the core-api `EventRecorder` fits).
  *
  * @remarks A structural type so the runtime does not depend on one recorder implementation.
- * @throws Never (a type).
  *
  * @example
  * ```ts
@@ -126,7 +110,6 @@ export interface ContextRecorder {
  *
  * @remarks `signal` aborts on the controller's timeout (reason {@link ReconcileTimeoutError})
  * and on shutdown (reason: the shutdown's); pass it to every call that takes one.
- * @throws Never (a type).
  *
  * @example
  * ```ts
@@ -153,7 +136,7 @@ export interface ReconcileContext<T = KubeObject> {
   readonly client: KubeClient;
   /** The kubeconfig the controller runs with, for client-node APIs. */
   readonly kubeConfig: KubeConfig;
-  /** Plain JSON requests through the controller's authenticated transport. */
+  /** Plain JSON requests over the client's connections (the same agent, the same typed errors). */
   readonly transport: KubeTransport;
   /** The manager's event recorder, when it has one. */
   readonly recorder?: ContextRecorder;
@@ -164,6 +147,8 @@ export interface ReconcileContext<T = KubeObject> {
  *
  * @remarks
  * `reconcile` must be idempotent: it may run again for the same state (resyncs, restarts).
+ * The object it gets is the controller's cached instance, deep-frozen: changing it throws a
+ * `TypeError`; build a new object (`{ ...object, status }`) to write.
  * Throw to retry with per-key backoff; throw {@link TerminalError} to stop retrying; return
  * {@link requeueAfter} to come back later. When `finalize` is present the controller manages
  * a finalizer: it adds it before the first `reconcile`, calls `finalize` once the object is
@@ -191,7 +176,6 @@ export abstract class Reconciler<T extends KubeObject = KubeObject> {
  * Wraps plain functions as a {@link Reconciler}, controller-runtime's `reconcile.Func`.
  *
  * @remarks The same contract as {@link Reconciler}; `finalize` makes the controller manage a finalizer.
- * @throws Never.
  * @example
  * ```ts
  * const reconciler = reconcilerFrom<ConfigMap>(async (cm, ctx) => { ctx.logger.info('seen'); return done; });
@@ -211,7 +195,6 @@ export function reconcilerFrom<T extends KubeObject>(
  * How one reconcile ended, as the controller's Observable reports it.
  *
  * @remarks The controller's Observable emits one per reconcile (and per key found missing).
- * @throws Never (a type).
  *
  * @example
  * ```ts
@@ -257,7 +240,7 @@ export function withTimeout<R>(key: string, timeoutMs: number, parent: AbortSign
     let settled = false;
     const settle = () => {
       settled = true;
-      clearTimeout(timer);
+      timer.clear();
       parent?.removeEventListener('abort', onParentAbort);
     };
     const fail = (reason: unknown) => {
@@ -267,7 +250,7 @@ export function withTimeout<R>(key: string, timeoutMs: number, parent: AbortSign
       reject(reason);
     };
     const onParentAbort = () => fail(parent?.reason);
-    const timer = setTimeout(() => fail(new ReconcileTimeoutError(key, timeoutMs)), timeoutMs);
+    const timer = setLongTimeout(() => fail(new ReconcileTimeoutError(key, timeoutMs)), timeoutMs);
     parent?.addEventListener('abort', onParentAbort, { once: true });
     let pending: Promise<R>;
     try {

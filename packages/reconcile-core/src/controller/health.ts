@@ -6,7 +6,6 @@ import type { Registry } from 'prom-client';
  * Options of {@link serveHealth}.
  *
  * @remarks Checks are called per request; keep them cheap.
- * @throws Never (a type).
  *
  * @example
  * ```ts
@@ -20,18 +19,27 @@ export interface HealthServerOptions {
   readonly host?: string;
   /** Served as Prometheus text on `/metrics`. */
   readonly registry?: Registry;
-  /** `/healthz` answers 200 while this returns true (the process is alive and not stuck). @defaultValue always */
-  readonly healthy?: () => boolean;
-  /** `/readyz` answers 200 while this returns true (caches synced). @defaultValue always */
-  readonly ready?: () => boolean;
+  /** `/healthz` answers 200 while this returns true (the process is alive and not stuck); false or a reason fails it. @defaultValue always */
+  readonly healthy?: HealthCheck;
+  /** `/readyz` answers 200 while this returns true (caches synced); false or a reason (shown in the answer) fails it. @defaultValue always */
+  readonly ready?: HealthCheck;
   readonly signal?: AbortSignal;
 }
+
+/**
+ * A probe of {@link serveHealth}: `true` when passing; `false`, or a string saying why, when failing.
+ *
+ * @example
+ * ```ts
+ * const ready: HealthCheck = () => manager.notReady ?? true;
+ * ```
+ */
+export type HealthCheck = () => boolean | string;
 
 /**
  * A running health server.
  *
  * @remarks Returned by {@link serveHealth}.
- * @throws Never (a type).
  *
  * @example
  * ```ts
@@ -52,8 +60,8 @@ export interface HealthServer {
  * health probe endpoints.
  *
  * @remarks
- * `/healthz` and `/readyz` answer `200 ok` or `500` with the failing check's name, as
- * controller-runtime's probes do. Aborting `signal` closes the server.
+ * `/healthz` and `/readyz` answer `200 ok` or `500` with the failing check's name (and the
+ * reason it gave), as controller-runtime's probes do. Aborting `signal` closes the server.
  *
  * @throws The listen error (port in use) as a rejection.
  *
@@ -65,15 +73,15 @@ export interface HealthServer {
 export async function serveHealth(options: HealthServerOptions): Promise<HealthServer> {
   const server: Server = createServer((request, response) => {
     const path = (request.url ?? '/').split('?')[0];
-    const probe = (name: string, check: (() => boolean) | undefined) => {
-      let ok = false;
+    const probe = (name: string, check: HealthCheck | undefined) => {
+      let result: boolean | string;
       try {
-        ok = check ? check() : true;
-      } catch {
-        ok = false;
+        result = check ? check() : true;
+      } catch (error) {
+        result = error instanceof Error ? error.message : String(error);
       }
-      response.writeHead(ok ? 200 : 500, { 'Content-Type': 'text/plain; charset=utf-8' });
-      response.end(ok ? 'ok' : `[-]${name} failed\n`);
+      response.writeHead(result === true ? 200 : 500, { 'Content-Type': 'text/plain; charset=utf-8' });
+      response.end(result === true ? 'ok' : `[-]${name} failed${typeof result === 'string' ? `: ${result}` : ''}\n`);
     };
     if (path === '/healthz' || path === '/livez') return probe('ping', options.healthy);
     if (path === '/readyz') return probe('informer-sync', options.ready);

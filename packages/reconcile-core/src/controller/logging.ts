@@ -4,7 +4,6 @@ import pino, { type DestinationStream, type Logger, type LoggerOptions } from 'p
  * Options of {@link createLogger}.
  *
  * @remarks Set `LOG_LEVEL` to change the default level without code.
- * @throws Never (a type).
  *
  * @example
  * ```ts
@@ -26,9 +25,8 @@ export interface LoggingOptions {
  * @remarks
  * Controllers bind `controller` and `controllerKind`; each reconcile binds `namespace`, `name`
  * and a `reconcileID`, so one object's story is one `jq` filter away. Errors are logged under
- * `err` with their stack, as pino serializes them. Timestamps are ISO-8601 (`ts`).
- *
- * @throws Never.
+ * `err` with their stack, as pino serializes them. Timestamps are ISO-8601 (`time`). The logger's
+ * own name is written as `logger`, so it never collides with the object's `name`.
  *
  * @example
  * ```ts
@@ -38,12 +36,12 @@ export interface LoggingOptions {
  */
 export function createLogger(options: LoggingOptions = {}): Logger {
   const settings: LoggerOptions = {
-    name: options.name ?? 'weft',
     level: options.level ?? process.env['LOG_LEVEL'] ?? 'info',
     timestamp: pino.stdTimeFunctions.isoTime,
     messageKey: 'msg',
     formatters: { level: (label) => ({ level: label }) },
-    base: undefined,
+    // Not pino's `name`: that writes a `name` key, and each reconcile binds `name` to its object.
+    base: { logger: options.name ?? 'weft' },
   };
   return options.destination ? pino(settings, options.destination) : pino(settings);
 }
@@ -52,7 +50,6 @@ export function createLogger(options: LoggingOptions = {}): Logger {
  * A child logger bound to one object of one controller, with the keys every reconcile log line carries.
  *
  * @remarks Controllers already give each reconcile such a logger (`ctx.logger`).
- * @throws Never.
  * @example
  * ```ts
  * objectLogger(logger, 'webapp', { namespace: 'prod', name: 'web' }).info('reconciled');

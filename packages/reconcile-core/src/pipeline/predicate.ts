@@ -1,5 +1,5 @@
 import { Observable, type MonoTypeOperatorFunction } from 'rxjs';
-import { type KubeObject, objectKey } from './objects.js';
+import { type KubeObject, objectKey } from '../resource/objects.js';
 import type { WatchEvent } from './watch.js';
 
 /**
@@ -7,7 +7,6 @@ import type { WatchEvent } from './watch.js';
  * same object are dropped by {@link predicateFilter}. `undefined` means "cannot tell": the event passes.
  *
  * @remarks kube-rs's `Predicate`; controller-runtime's `GenerationChangedPredicate` is {@link predicates}`.generation`.
- * @throws Never (a type).
  * @example
  * ```ts
  * const image: Predicate<KubeObject> = (object) => JSON.stringify(object['spec']?.template);
@@ -27,7 +26,6 @@ const json = (value: unknown) => (value === undefined ? '' : JSON.stringify(valu
  * - `labels`, `annotations`, `finalizers`: that part of `metadata`.
  * - `resourceVersion`: every stored change (filters only relists of unchanged objects).
  * Combine them with {@link anyOf}.
- * @throws Never.
  * @example
  * ```ts
  * controller(WebAppKind, { predicate: anyOf(predicates.generation, predicates.annotations, predicates.finalizers) });
@@ -46,7 +44,6 @@ export const predicates = {
  * A predicate whose value changes when any of `parts` changes (an event passes when any part
  * changed). A part that cannot tell (`undefined`) makes the whole value `undefined`: the event passes.
  *
- * @throws Never.
  * @example
  * ```ts
  * anyOf(predicates.generation, predicates.annotations);
@@ -73,7 +70,7 @@ export function anyOf<T>(...parts: readonly Predicate<T>[]): Predicate<T> {
  * object; `Init`, `InitDone` and `Error` pass unchanged. An object whose value changed while a
  * watch was down passes when the relist shows it. Put it after {@link reflect}: the cache must
  * still see every event, only triggers are filtered. Memory: one value per object seen.
- * @throws Never; a throwing predicate lets that event pass.
+ * Errors: a throwing predicate lets that event pass.
  * @example
  * ```ts
  * watch(WebAppKind, { transport }).pipe(reflect(writer), predicateFilter(predicates.generation), triggerSelf());

@@ -1,27 +1,27 @@
 import { randomUUID } from 'node:crypto';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { KubeClient } from './client/kube-client.js';
-import { addFinalizer, hasFinalizer, removeFinalizer } from './finalizers.js';
+import { KubeClient } from '../client/kube-client.js';
+import { addFinalizer, hasFinalizer, removeFinalizer } from '../lifecycle/finalizers.js';
 import pino, { type Logger } from 'pino';
 import { EMPTY, fromEvent, map, merge, Observable, type Observable as RxObservable, Subject, takeUntil, tap } from 'rxjs';
-import { type Duration, parseDuration } from './duration.js';
-import { WeftError } from './errors.js';
-import type { ResourceKind } from './kinds.js';
-import type { KubeObject } from './objects.js';
-import { reflect } from './reflect.js';
+import { type Duration, parseDuration } from '../duration.js';
+import { WeftError } from '../errors.js';
+import type { ResourceKind } from '../resource/kinds.js';
+import type { KubeObject } from '../resource/objects.js';
+import { reflect } from '../pipeline/reflect.js';
 import { type ContextRecorder, isTerminalError, type ReconcileContext, type ReconcileOutcome, Reconciler, type Result, ReconcileTimeoutError } from './reconciler.js';
-import { run, type RunnerHooks } from './runner.js';
-import { retryRateLimiter, type RetryRateLimiterOptions, schedule, type ScheduleRequest } from './scheduler.js';
-import { createStore, type Store, type StoreOptions } from './store.js';
-import { type Predicate, predicateFilter } from './predicate.js';
-import { type ReconcileRequest, requestKey, triggerOwners, triggerSelf, triggerWith } from './triggers.js';
-import { type KubeTransport, kubeTransport, stripManagedFields, watch, type WatchEvent, type WatcherOptions } from './watch.js';
+import { run, type RunnerHooks } from '../pipeline/runner.js';
+import { retryRateLimiter, type RetryRateLimiterOptions, schedule, type ScheduleRequest } from '../pipeline/scheduler.js';
+import { createStore, type Store, type StoreOptions } from '../pipeline/store.js';
+import { type Predicate, predicateFilter } from '../pipeline/predicate.js';
+import { type ReconcileRequest, requestKey, triggerOwners, triggerSelf, triggerWith } from '../pipeline/triggers.js';
+import { type KubeTransport, kubeTransport } from '../client/kube-transport.js';
+import { stripManagedFields, watch, type WatchEvent, type WatcherOptions } from '../pipeline/watch.js';
 
 /**
  * Options of {@link controller}.
  *
  * @remarks Every field is optional; defaults follow controller-runtime.
- * @throws Never (a type).
  *
  * @example
  * ```ts
@@ -37,7 +37,11 @@ export interface ControllerOptions<T extends KubeObject> {
   readonly labelSelector?: string;
   /** How many objects reconcile at once. @defaultValue 1 (controller-runtime's default) */
   readonly concurrency?: number;
-  /** A reconcile's time limit (checked by a sweep, so up to a quarter of it or 1 s late); its signal aborts then and the key is retried. @defaultValue '5m' */
+  /**
+   * A reconcile's time limit (checked by a sweep, so up to a quarter of it or 1 s late): its signal
+   * aborts, its concurrency slot is freed and the key is retried, but not before the abandoned
+   * attempt has returned (a key never runs twice at once). @defaultValue '5m'
+   */
   readonly timeout?: Duration;
   /** Retry delays after errors. @defaultValue 5 ms → ~16 min per key, 10 qps / 100 burst overall */
   readonly retry?: RetryRateLimiterOptions;
@@ -68,7 +72,6 @@ export interface ControllerOptions<T extends KubeObject> {
  * What a {@link Manager} (or a direct subscription) provides to run a controller.
  *
  * @remarks A {@link Manager} fills this in; pass it to {@link Controller.run} to run a controller by hand.
- * @throws Never (a type).
  *
  * @example
  * ```ts
@@ -77,7 +80,7 @@ export interface ControllerOptions<T extends KubeObject> {
  */
 export interface ControllerRuntime {
   readonly kubeConfig: KubeConfig;
-  /** A transport to share between controllers. @defaultValue kubeTransport(kubeConfig) */
+  /** The transport of the watches (tests pass fakes). @defaultValue kubeTransport(client): the client's connections */
   readonly transport?: KubeTransport;
   /** The typed client reconcilers get. @defaultValue new KubeClient(kubeConfig), closed when the run ends */
   readonly client?: KubeClient;
@@ -95,7 +98,6 @@ export interface ControllerRuntime {
  * Receives what a controller does, for metrics.
  *
  * @remarks {@link ControllerMetrics} is the implementation a Manager uses.
- * @throws Never (a type).
  *
  * @example
  * ```ts
@@ -109,13 +111,14 @@ export interface ControllerObserver {
   reconciled(outcome: ReconcileOutcome): void;
   /** The controller started, with its concurrency limit. */
   started?(controller: string, concurrency: number): void;
+  /** A list or watch of one of the controller's kinds failed; it is retried after `retryInMs`. */
+  watchFailed?(controller: string, error: unknown, retryInMs: number): void;
 }
 
 /**
  * A controller configuration error (no cluster given, a bad option), naming the controller.
  *
  * @remarks Not retryable: fix the configuration.
- * @throws Never (a type).
  *
  * @example
  * ```ts
@@ -145,7 +148,6 @@ interface Source {
  * Sugar over {@link watch}, {@link reflect}, the triggers, {@link schedule} and {@link run}.
  * Owned kinds are watched metadata-only (owner references are all a trigger needs).
  *
- * @throws Never; `reconcile()` returns a {@link Controller}.
  *
  * @example
  * ```ts
@@ -163,7 +165,6 @@ export function controller<K extends ResourceKind<any>>(kind: K, options: Contro
  * The builder {@link controller} returns; each method returns a new builder.
  *
  * @remarks Immutable: each method returns a new builder, so a partial builder can be shared.
- * @throws Never (a type).
  *
  * @example
  * ```ts
@@ -246,7 +247,8 @@ export class ControllerBuilder<T extends KubeObject> {
  *
  * @remarks
  * Guarantees: a throwing or hanging reconcile never stops it (errors are outcomes, retried with
- * per-key backoff; a timeout frees the slot); the Observable never errors; unsubscribing stops
+ * per-key backoff; a timeout frees the slot, and the key's next attempt waits until the
+ * abandoned one has returned, so a key never runs twice at once); the Observable never errors; unsubscribing stops
  * watches and timers and aborts in-flight reconciles. Subscribe directly when built with
  * `kubeConfig`, or add it to a {@link Manager}, which calls {@link Controller.run}.
  * Each subscription has its own cache; {@link Controller.store} is the latest one's.
@@ -288,6 +290,11 @@ export class Controller<T extends KubeObject> extends Observable<ReconcileOutcom
     this.reconciler = reconciler;
   }
 
+  /** Every kind the controller lists and watches: its primary kind first, then owned and watched kinds. */
+  get watchedKinds(): readonly ResourceKind<any>[] {
+    return [this.kind, ...this.sources.map((source) => source.kind)];
+  }
+
   /** The finalizer this controller manages (only when the reconciler has `finalize`). */
   get finalizer(): string {
     return this.options.finalizer ?? `finalizers.weft.dev/${this.name}`;
@@ -304,8 +311,9 @@ export class Controller<T extends KubeObject> extends Observable<ReconcileOutcom
   run(runtime: ControllerRuntime): RxObservable<ReconcileOutcome> {
     return new Observable<ReconcileOutcome>((subscriber) => {
       const name = this.name;
-      const transport = runtime.transport ?? kubeTransport(runtime.kubeConfig);
       const client = runtime.client ?? new KubeClient(runtime.kubeConfig);
+      // The watches share the client's connections: one agent, one set of typed errors.
+      const transport = runtime.transport ?? kubeTransport(client);
       const logger = (runtime.logger ?? this.options.logger ?? pino()).child({ controller: name, controllerKind: this.kind.kind });
       const { store, writer } = createStore<T>({ indexes: this.options.indexes });
       this.store = store;
@@ -313,7 +321,9 @@ export class Controller<T extends KubeObject> extends Observable<ReconcileOutcom
       const stopped = () => runtime.stopSignal?.aborted ?? false;
       const labelSelector = [this.options.labelSelector, runtime.labelSelector].filter(Boolean).join(',') || undefined;
       const onWatchError = <E,>(event: WatchEvent<E>): void => {
-        if (event.type === 'Error') logger.warn({ err: event.error, retryInMs: event.retryInMs }, 'watch failed; retrying');
+        if (event.type !== 'Error') return;
+        logger.warn({ err: event.error, retryInMs: event.retryInMs }, 'watch failed; retrying');
+        runtime.observer?.watchFailed?.(name, event.error, event.retryInMs);
       };
 
       const primary = watch<ResourceKind<any>, T>(this.kind, {
@@ -341,11 +351,23 @@ export class Controller<T extends KubeObject> extends Observable<ReconcileOutcom
       const inFlight = new Set<ReconcileDeadline>();
       let listening = false;
       // One timer for every deadline: a timeout fires at most a quarter of it (and at most 1 s) late.
-      const sweeper = setInterval(() => {
-        const now = Date.now();
-        for (const deadline of inFlight) deadline.expireIfDue(now);
-      }, Math.max(10, Math.min(1_000, timeoutMs / 4)));
-      sweeper.unref?.();
+      // It runs only while reconciles are in flight: an idle controller wakes nothing up.
+      let sweeper: NodeJS.Timeout | undefined;
+      const track = (deadline: ReconcileDeadline) => {
+        inFlight.add(deadline);
+        if (sweeper) return;
+        sweeper = setInterval(() => {
+          const now = Date.now();
+          for (const each of inFlight) each.expireIfDue(now);
+        }, Math.max(10, Math.min(1_000, timeoutMs / 4)));
+        sweeper.unref?.();
+      };
+      const untrack = (deadline: ReconcileDeadline) => {
+        inFlight.delete(deadline);
+        if (inFlight.size > 0 || !sweeper) return;
+        clearInterval(sweeper);
+        sweeper = undefined;
+      };
       const work = async (request: ReconcileRequest, runnerSignal: AbortSignal, key: string): Promise<ReconcileOutcome> => {
         const startedAt = Date.now();
         if (!store.isReady) await store.ready({ signal: runnerSignal }).catch(() => undefined);
@@ -366,7 +388,7 @@ export class Controller<T extends KubeObject> extends Observable<ReconcileOutcom
           listening = true;
           runnerSignal.addEventListener('abort', () => inFlight.forEach((each) => each.abort(runnerSignal.reason)), { once: true });
         }
-        inFlight.add(deadline);
+        track(deadline);
         const context = new RunContext<T>(shared, deadline, key, request, limiter.failures(key));
         try {
           const result = await deadline.race(this.reconcileOne(object, context));
@@ -396,10 +418,21 @@ export class Controller<T extends KubeObject> extends Observable<ReconcileOutcom
             requeue$.next({ request, runAt: Date.now() + delay });
           }
         }
-        inFlight.delete(deadline);
+        untrack(deadline);
+        const unfinished = deadline.unfinished;
+        if (unfinished) {
+          // JavaScript cannot stop the attempt; its next one waits until it has really returned.
+          context.logger.warn({ err: outcome.error }, 'reconcile abandoned at its timeout; the next attempt of this key waits until it returns');
+          abandoned.set(
+            outcome,
+            unfinished.then(() => context.logger.info({ tookMs: Date.now() - startedAt }, 'abandoned reconcile returned; the key may run again')),
+          );
+        }
         runtime.observer?.reconciled(outcome);
         return outcome;
       };
+      /** Outcomes of attempts cut off at their timeout that are still running, and when they end. */
+      const abandoned = new WeakMap<ReconcileOutcome, Promise<void>>();
 
       const requests = merge(merge(...triggers).pipe(map((request): ScheduleRequest<ReconcileRequest> => ({ request, runAt: 0 }))), requeue$);
       const outcomes = requests.pipe(
@@ -409,6 +442,7 @@ export class Controller<T extends KubeObject> extends Observable<ReconcileOutcom
           keyOf: requestKey,
           concurrency,
           onSourceComplete: 'finish-in-flight',
+          holdKeyUntil: (outcome) => abandoned.get(outcome),
           hooks: queueHooks,
           onWorkError: (error, request) => logger.error({ err: error, key: requestKey(request) }, 'reconcile machinery failed'),
         }),
@@ -416,7 +450,7 @@ export class Controller<T extends KubeObject> extends Observable<ReconcileOutcom
       const subscription = outcomes.subscribe(subscriber);
       return () => {
         subscription.unsubscribe();
-        clearInterval(sweeper);
+        if (sweeper) clearInterval(sweeper);
         requeue$.complete();
         if (!runtime.client) client.close();
         if (!runtime.transport) transport.close();
@@ -461,6 +495,9 @@ export class Controller<T extends KubeObject> extends Observable<ReconcileOutcom
  * one shutdown listener and one sweep timer for all reconciles instead of one each.
  */
 class ReconcileDeadline {
+  private attempt: Promise<unknown> | undefined;
+  /** Whether the attempt given to {@link ReconcileDeadline.race} has returned (or thrown). */
+  private settled = false;
   private controller: AbortController | undefined;
   private reason: unknown;
   private aborted = false;
@@ -494,11 +531,33 @@ class ReconcileDeadline {
     if (now >= this.expiresAt) this.abort(new ReconcileTimeoutError(this.key, this.timeoutMs));
   }
 
+  /**
+   * After the race ended by timeout or shutdown while the attempt still runs: a promise that
+   * resolves when it has returned. `undefined` when the attempt had ended.
+   */
+  get unfinished(): Promise<void> | undefined {
+    if (this.settled || !this.attempt) return undefined;
+    return this.attempt.then(
+      () => undefined,
+      () => undefined,
+    );
+  }
+
   /** Settles as `pending`, or rejects with the abort reason on timeout or shutdown without waiting for it. */
   race<R>(pending: Promise<R>): Promise<R> {
     return new Promise<R>((resolve, reject) => {
       this.fail = reject;
-      Promise.resolve(pending).then(resolve, reject);
+      this.attempt = pending;
+      Promise.resolve(pending).then(
+        (value) => {
+          this.settled = true;
+          resolve(value);
+        },
+        (error: unknown) => {
+          this.settled = true;
+          reject(error);
+        },
+      );
       // Aborted while `pending` was being created (the reconciler ran synchronously up to its first await).
       if (this.aborted) reject(this.reason);
     });
