@@ -19,10 +19,17 @@ fi
 echo "[setup] pnpm $pnpm_version: installing workspace packages" >&2
 (cd "$root" && "${PNPM[@]}" install --frozen-lockfile --reporter=silent)
 
+# The distribution registry the image-automation tests start (a Debian package, not a Go build).
+if ! bash "$root/tools/registry/install.sh" && [[ "${CI:-}" == "true" ]]; then
+  echo "[setup] CI=true but docker-registry could not be installed" >&2
+  exit 1
+fi
+
 if [[ "${WEFT_SKIP_CONTROL_PLANE_BUILD:-}" != "1" ]]; then
   if command -v go >/dev/null; then
     bash "$root/tools/control-plane/build.sh"
     bash "$root/tools/semver-oracle/build.sh"
+    bash "$root/tools/image-policy-oracle/build.sh"
     # The Go peers of the benchmarks (bench/core-*, bench/merge); each bench also builds its own on demand.
     bash "$root/tools/controller-runtime-peer/build.sh"
     bash "$root/tools/merge-peer/build.sh"

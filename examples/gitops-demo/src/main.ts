@@ -5,7 +5,8 @@
  * puts a sample app in a git repository served over smart HTTP, runs the GitOps operator from
  * `@weft/delivery` (createGitOpsManager, as examples/gitops-operator runs it) in this process, and walks through what GitOps is for: a first sync,
  * an edit behind git's back reverted, a new commit applied, a deleted file pruned, a broken commit
- * that leaves the last good revision running, and the fix. Each step is checked.
+ * that leaves the last good revision running, the fix, a canary release, and a new image in a
+ * registry committed by image automation and applied. Each step is checked.
  *
  * `--once` exits after the walk-through: 0 when every step passed, 1 naming the step that did not.
  * Without it the operator keeps running until Ctrl-C, for you to edit the cluster or push to the repository.

@@ -1,5 +1,5 @@
 /**
- * The walk-through: seven steps, each one thing a team does to its repository or its cluster, and
+ * The walk-through: eight steps, each one thing a team does to its repository or its cluster, and
  * a check of what the operator made of it. A check polls until the cluster and the statuses say
  * what they should, or the step's time runs out; then it fails naming what it last saw.
  */
@@ -26,6 +26,7 @@ import {
 } from './sample-app.js';
 import { shortRevision, type Timeline } from './timeline.js';
 import { canaryRollout } from './canary-step.js';
+import { imageAutomation } from './image-step.js';
 
 /** Everything a step works with. */
 export interface DemoContext {
@@ -326,4 +327,4 @@ const fixRecovers: Step = {
 };
 
 /** The walk-through, in order. */
-export const steps: readonly Step[] = [firstSync, driftReverted, newCommit, deletedFilePruned, brokenCommitKeepsLastGood, fixRecovers, canaryRollout];
+export const steps: readonly Step[] = [firstSync, driftReverted, newCommit, deletedFilePruned, brokenCommitKeepsLastGood, fixRecovers, canaryRollout, imageAutomation];
