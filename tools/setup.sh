@@ -26,10 +26,27 @@ if [[ "${WEFT_SKIP_CONTROL_PLANE_BUILD:-}" != "1" ]]; then
     # The Go peers of the benchmarks (bench/core-*, bench/merge); each bench also builds its own on demand.
     bash "$root/tools/controller-runtime-peer/build.sh"
     bash "$root/tools/merge-peer/build.sh"
+    # @weft/progressive's oracle and the Gateway API CRDs its tests install (test/progressive, bench/progressive).
+    bash "$root/tools/gateway-api/build.sh"
+    bash "$root/tools/flagger/build.sh"
   elif [[ "${CI:-}" == "true" ]]; then
     echo "[setup] CI=true but Go is not installed: the real control plane cannot be built" >&2
     exit 1
   else
     echo "[setup] Go is not installed: the real-cluster tests will be skipped" >&2
+  fi
+fi
+
+# Debian's prometheus: test/progressive and bench/progressive start one per run on loopback.
+if [[ ! -x /usr/bin/prometheus ]]; then
+  if command -v apt-get >/dev/null && [[ "$(id -u)" == 0 ]]; then
+    echo "[setup] installing Debian's prometheus (for test/progressive)" >&2
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus; } >/tmp/weft-apt-prometheus.log 2>&1 \
+      || { echo "[setup] apt-get install prometheus failed (see /tmp/weft-apt-prometheus.log)" >&2; [[ "${CI:-}" != "true" ]] || exit 1; }
+  elif [[ "${CI:-}" == "true" ]]; then
+    echo "[setup] CI=true but prometheus is missing and cannot be installed here" >&2
+    exit 1
+  else
+    echo "[setup] prometheus is not installed: the progressive real-cluster tests will be skipped" >&2
   fi
 fi

@@ -2,7 +2,7 @@
 // 200 apps of four objects each (Deployment, Service, ServiceAccount, ConfigMap), one
 // GitRepository and 200 Kustomizations with `wait: true`, against a real control plane with
 // kube-controller-manager, kube-scheduler and kwok nodes, so every Deployment really rolls out to
-// a Ready Pod. The gitops operator (examples/gitops-operator) runs in a child process of its own;
+// a Ready Pod. The gitops operator (@weft/delivery's createGitOpsManager, as examples/gitops-operator runs it) runs in a child process of its own;
 // measured: time from its manager's start until every Kustomization is Ready, and its peak RSS.
 // Baseline: Flux's published benchmark (fluxcd/flux-benchmark), 100 Kustomizations in 26 s on a
 // 16-core GitHub runner with kind, kustomize-controller at 2 CPUs and concurrency 20 (its apps'
@@ -25,7 +25,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { installGitOpsCrds } from '@weft/example-gitops-operator';
+import { installGitOpsCrds } from '@weft/delivery';
 import { ConfigMapKind, DeploymentKind, KubeClient, ServiceAccountKind, ServiceKind, resourceKind, type KubeObject } from '@weft/reconcile-core';
 import { startControlPlane } from '@weft/testkit';
 import { startGitServer } from '../../test/support/git-server';

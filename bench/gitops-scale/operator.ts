@@ -3,7 +3,7 @@
 // `outcome` per reconcile (as JSON), and `stopped` with its own peak RSS and CPU time; stops on
 // the `stop` message (or SIGTERM, which the Manager handles).
 import { KubeConfig } from '@kubernetes/client-node';
-import { createGitOpsManager } from '@weft/example-gitops-operator';
+import { createGitOpsManager } from '@weft/delivery';
 import { createLogger } from '@weft/reconcile-core';
 import { parseCliOptions } from '../../examples/gitops-operator/src/cli-options.ts';
 

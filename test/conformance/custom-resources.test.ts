@@ -86,6 +86,17 @@ conformance('custom resources', (target) => {
     expect(body.status.storedVersions).toEqual(['v1']);
   });
 
+  it('takes a server-side apply of the CRD that names its cleanup finalizer (no domain rule for CRDs)', async () => {
+    // Built-in kinds refuse a finalizer without a `/`; the apiextensions server does not, and a
+    // CRD read back and re-applied carries `customresourcecleanup.apiextensions.k8s.io`.
+    const path = `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets.${group}?fieldManager=conformance-reapply&force=true`;
+    const crd = widgetCrd(group);
+    const manifest = { ...crd, metadata: { ...crd.metadata, finalizers: ['customresourcecleanup.apiextensions.k8s.io'] } };
+    const applied = await target().request('PATCH', path, manifest, { 'Content-Type': 'application/apply-patch+yaml' });
+    expect(applied.status, applied.text).toBe(200);
+    expect(applied.body.metadata.finalizers).toContain('customresourcecleanup.apiextensions.k8s.io');
+  });
+
   it('serves the group in discovery', async () => {
     const { body } = await target().request('GET', `/apis/${group}/v1`);
     const entry = (body.resources as any[]).find((resource) => resource.name === 'widgets');

@@ -3,7 +3,7 @@
  *
  * It starts a Kubernetes API server (in memory, or a real control plane with `--real-cluster`),
  * puts a sample app in a git repository served over smart HTTP, runs the GitOps operator from
- * `examples/gitops-operator` in this process, and walks through what GitOps is for: a first sync,
+ * `@weft/delivery` (createGitOpsManager, as examples/gitops-operator runs it) in this process, and walks through what GitOps is for: a first sync,
  * an edit behind git's back reverted, a new commit applied, a deleted file pruned, a broken commit
  * that leaves the last good revision running, and the fix. Each step is checked.
  *
@@ -11,7 +11,7 @@
  * Without it the operator keeps running until Ctrl-C, for you to edit the cluster or push to the repository.
  */
 import { parseArgs } from 'node:util';
-import { type Kustomization, KustomizationKind } from '@weft/example-gitops-operator';
+import { type Kustomization, KustomizationKind } from '@weft/delivery';
 import { type GitRepository, GitRepositoryKind } from '@weft/git-source';
 import { KubeClient, NamespaceKind } from '@weft/reconcile-core';
 import { startGitServer } from '@weft/testkit';

@@ -1,12 +1,12 @@
 /**
- * The GitOps operator of `examples/gitops-operator`, run in this process as a user's own program
+ * The GitOps operator of `@weft/delivery` (`createGitOpsManager`), run in this process as a user's own program
  * would run it: install the CRDs, create the manager, start it, stop it with an AbortSignal.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { createGitOpsManager, installGitOpsCrds } from '@weft/example-gitops-operator';
+import { createGitOpsManager, installGitOpsCrds } from '@weft/delivery';
 import { createLogger } from '@weft/reconcile-core';
 import { narrateDrift } from './narrate.js';
 import type { Timeline } from './timeline.js';

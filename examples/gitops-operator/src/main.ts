@@ -14,7 +14,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { createLogger } from '@weft/reconcile-core';
 import { type InMemoryApiServer, startApiServer } from '@weft/testkit';
 import { cliUsage, parseCliOptions } from './cli-options.js';
-import { createGitOpsManager, installGitOpsCrds } from './manager.js';
+import { createGitOpsManager, installGitOpsCrds } from '@weft/delivery';
 
 async function main(): Promise<void> {
   const options = parseCliOptions(process.argv.slice(2));

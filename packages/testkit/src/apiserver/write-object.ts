@@ -189,6 +189,16 @@ export function admitWrite(state: ServerState, request: ResourceRequest, previou
   return finish(state, request, previous, object, options);
 }
 
+/**
+ * Whether kube-apiserver's own registry validates this kind's metadata (with the rule that a
+ * finalizer needs a domain). Custom resources and the CRDs themselves are served by the
+ * apiextensions server, whose generic validation has no such rule: a CRD carries
+ * `customresourcecleanup.apiextensions.k8s.io`.
+ */
+function servedByCoreValidation(resource: { readonly group: string; readonly crdName?: string | undefined }): boolean {
+  return resource.crdName === undefined && resource.group !== 'apiextensions.k8s.io';
+}
+
 function finish(state: ServerState, request: ResourceRequest, previous: StoredObject | undefined, object: StoredObject, options: AdmitOptions): StoredObject {
   const { resource } = request;
   const qualified = { group: resource.group, plural: resource.plural, kind: resource.kind };
@@ -200,7 +210,7 @@ function finish(state: ServerState, request: ResourceRequest, previous: StoredOb
       causes.push(...(field === 'labels' ? labelProblems(value as Record<string, string>) : annotationProblems(value as Record<string, string>)));
     }
   }
-  if (Array.isArray(object.metadata.finalizers)) causes.push(...finalizerProblems(object.metadata.finalizers, resource.crdName === undefined));
+  if (Array.isArray(object.metadata.finalizers)) causes.push(...finalizerProblems(object.metadata.finalizers, servedByCoreValidation(resource)));
   let unknown: string[] = [];
   if (resource.crdName !== undefined) {
     const schema = state.registry.schemaOf(resource);

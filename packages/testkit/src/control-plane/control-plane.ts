@@ -343,6 +343,9 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
         `--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake`,
         `--cidr=10.244.0.0/16`,
         `--node-ip=10.0.1.1`,
+        // Renew the fake nodes' Leases: without heartbeats the node lifecycle controller marks
+        // every Pod NotReady after its grace period (50 s), and nothing makes them Ready again.
+        `--node-lease-duration-seconds=40`,
         `--server-address=127.0.0.1:${kwokPort}`,
       ], join(dir, 'kwok.log'));
       processes.set('kwok', kwok);

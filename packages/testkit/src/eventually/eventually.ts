@@ -9,7 +9,7 @@ export interface EventuallyOptions {
 }
 
 /** What a probe answers while the condition does not hold yet. */
-type NotYet = undefined | null | false;
+export type NotYet = undefined | null | false;
 
 /** {@link eventually} ran out of time; the message names what it waited for and the probe's last error. */
 export class EventuallyTimeoutError extends Error {
