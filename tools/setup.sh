@@ -36,6 +36,8 @@ if [[ "${WEFT_SKIP_CONTROL_PLANE_BUILD:-}" != "1" ]]; then
     # @weft/progressive's oracle and the Gateway API CRDs its tests install (test/progressive, bench/progressive).
     bash "$root/tools/gateway-api/build.sh"
     bash "$root/tools/flagger/build.sh"
+    # Flux's source- and kustomize-controller: test/flux-fidelity's reference, bench/gitops-scale's baseline.
+    bash "$root/tools/flux/build.sh"
   elif [[ "${CI:-}" == "true" ]]; then
     echo "[setup] CI=true but Go is not installed: the real control plane cannot be built" >&2
     exit 1

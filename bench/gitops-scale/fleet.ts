@@ -95,23 +95,35 @@ export const shardSourceName = (shard: string | undefined) => (shard ? `${source
 
 const shardLabels = (shard: string | undefined) => (shard ? { labels: { [shardLabel]: shard } } : {});
 
-/** The GitRepository the Kustomizations (of one shard) read from: a shard's carries the shard label too, so its operator serves it. */
-export function gitRepository(url: string, shard?: string): KubeObject {
+/** The API groups of the controllers a run measures: Weft's operator or Flux's controllers (same spec fields). */
+export interface FleetKinds {
+  gitRepository: { apiVersion: string; kind: 'GitRepository' };
+  kustomization: { apiVersion: string; kind: 'Kustomization' };
+}
+export const weftKinds: FleetKinds = {
+  gitRepository: { apiVersion: 'source.weft.dev/v1', kind: 'GitRepository' },
+  kustomization: { apiVersion: 'kustomize.weft.dev/v1', kind: 'Kustomization' },
+};
+export const fluxKinds: FleetKinds = {
+  gitRepository: { apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'GitRepository' },
+  kustomization: { apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization' },
+};
+
+/** The GitRepository (Weft's or Flux's) the Kustomizations (of one shard) read from: a shard's carries the shard label too, so its operator serves it. */
+export function gitRepository(url: string, shard?: string, kinds: FleetKinds = weftKinds): KubeObject {
   return {
-    apiVersion: 'source.weft.dev/v1',
-    kind: 'GitRepository',
+    ...kinds.gitRepository,
     metadata: { name: shardSourceName(shard), namespace: systemNamespace, ...shardLabels(shard) },
     spec: { url, interval: '1h', ref: { branch: 'main' } },
   } as KubeObject;
 }
 
-/** One app's Kustomization, Flux-shaped: prune, wait for health, five-minute timeout; with shards, labelled round robin. */
-export function kustomization(index: number, shards = 1): KubeObject {
+/** One app's Kustomization (Weft's or Flux's, the same spec): prune, wait for health, five-minute timeout; with shards, labelled round robin. */
+export function kustomization(index: number, shards = 1, kinds: FleetKinds = weftKinds): KubeObject {
   const app = appName(index);
   const shard = shardKey(index, shards);
   return {
-    apiVersion: 'kustomize.weft.dev/v1',
-    kind: 'Kustomization',
+    ...kinds.kustomization,
     metadata: { name: app, namespace: systemNamespace, ...shardLabels(shard) },
     spec: {
       interval: '1h',

@@ -45,6 +45,8 @@ export interface OperatorFigures {
 }
 
 export interface RunningOperator {
+  /** Wall clock (ms since the epoch) just before the process was spawned. */
+  spawnedAt: number;
   /** Wall clock (ms since the epoch) just before the manager started. */
   started: Promise<number>;
   /** Asks the operator to stop, waits for it to exit and returns what it measured. */
@@ -104,6 +106,7 @@ export function startOperator(options: OperatorOptions): RunningOperator {
   });
 
   return {
+    spawnedAt,
     started,
     async stop() {
       sampledPeakKb = Math.max(sampledPeakKb, rssKb(child.pid!));

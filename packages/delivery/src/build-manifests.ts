@@ -18,8 +18,12 @@ export interface BuildManifestsOptions {
   path?: string;
   /** `spec.targetNamespace`: set as the top kustomization's `namespace`. */
   targetNamespace?: string;
-  /** `spec.postBuild`, with a way to read `substituteFrom` objects. */
-  postBuild?: Pick<PostBuildOptions, 'substitute' | 'substituteFrom' | 'getObject'>;
+  /**
+   * `spec.postBuild`, with a way to read `substituteFrom` objects. `strict` (default true, as Flux's
+   * `StrictPostBuildSubstitutions` feature gate defaults) fails the build on a variable that is set
+   * nowhere and has no default; false expands it to nothing.
+   */
+  postBuild?: Pick<PostBuildOptions, 'substitute' | 'substituteFrom' | 'getObject' | 'strict'>;
   signal?: AbortSignal;
 }
 
@@ -66,7 +70,7 @@ export async function buildManifests(options: BuildManifestsOptions): Promise<Bu
     postBuild && (Object.keys(postBuild.substitute ?? {}).length > 0 || (postBuild.substituteFrom ?? []).length > 0)
       ? await substituteVariables(
           built.map((entry) => entry.object),
-          { ...postBuild, ...(options.signal ? { signal: options.signal } : {}) },
+          { strict: true, ...postBuild, ...(options.signal ? { signal: options.signal } : {}) },
         )
       : built.map((entry) => entry.object);
   const objects = substituted as unknown as KubeObject[];

@@ -41,6 +41,16 @@ describe('the build step of a Kustomization', () => {
     expect(objects[0]).toMatchObject({ metadata: { name: 'app-prod' }, data: { region: 'eu-1', size: 'small' } });
   });
 
+  it('fails on a variable set nowhere and without a default, as Flux does by default (StrictPostBuildSubstitutions); strict: false expands it to nothing', async () => {
+    const fs = memoryFs({ '/app.yaml': cm('app', 'data:\n  region: ${region}\n  zone: "[${zone}]"\n') });
+    const postBuild = { substitute: { region: 'eu-1' } };
+    const strict = await buildManifests({ fs, postBuild }).catch((error: unknown) => error);
+    expect(strict).toBeInstanceOf(SubstitutionError);
+    expect((strict as Error).message).toMatch(/ConfigMap\/app.*variable not set \(strict mode\): zone/);
+    const { objects } = await buildManifests({ fs, postBuild: { ...postBuild, strict: false } });
+    expect(objects[0]).toMatchObject({ data: { region: 'eu-1', zone: '[]' } });
+  });
+
   it('fails with a KustomizeError naming the file: a missing path, YAML that does not parse, a missing substituteFrom object', async () => {
     const fs = memoryFs({ '/apps/bad.yaml': 'kind: ConfigMap\nmetadata: [oops\n', '/ok/a.yaml': cm('a', 'data:\n  x: ${x}\n') });
     await expect(buildManifests({ fs, path: './missing' })).rejects.toThrow(/kustomization path not found: '.\/missing'/);

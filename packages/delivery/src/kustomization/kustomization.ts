@@ -52,7 +52,7 @@ export interface KustomizationSpec {
   interval: string;
   /** Requeue delay after a failure. Default: `interval`. */
   retryInterval?: string;
-  /** Limit of the health checks (and of apply waits). Default: `interval`. */
+  /** Limit of the health checks (and of apply waits). Default: `interval` less 30 s, at least 30 s (Flux's). */
   timeout?: string;
   /** Delete objects that left the set. Default false. */
   prune: boolean;

@@ -214,7 +214,9 @@ export class KustomizationReconciler extends Reconciler<Kustomization> {
       generation: kustomization.metadata.generation,
       interval,
       retryInterval: spec.retryInterval ? parseDuration(spec.retryInterval) : interval,
-      timeout: spec.timeout ? parseDuration(spec.timeout) : interval,
+      // Flux's default: the interval less 30 s, at least 30 s. A timeout that is set is taken as set
+      // (Flux raises one under 30 s to 30 s; see the README's differences).
+      timeout: spec.timeout ? parseDuration(spec.timeout) : Math.max(30_000, interval - 30_000),
       started: Date.now(),
       status,
     };
