@@ -24,7 +24,7 @@ export interface KindInfo {
 }
 
 /** The packages whose exported resource definitions the command covers. */
-export const kindPackages = ['@weft/git-source', '@weft/delivery', '@weft/progressive'] as const;
+export const kindPackages = ['@weft/git-source', '@weft/delivery', '@weft/image-automation', '@weft/progressive'] as const;
 
 /**
  * The resource definitions among a package's exports: `defineResource` results (they carry their
@@ -70,8 +70,18 @@ declare const __WEFT_KIND_CATALOGUE__: readonly KindInfo[] | undefined;
  */
 export async function kindCatalogue(): Promise<readonly KindInfo[]> {
   if (typeof __WEFT_KIND_CATALOGUE__ !== 'undefined') return __WEFT_KIND_CATALOGUE__;
-  const [gitSource, delivery, progressive] = await Promise.all([import('@weft/git-source'), import('@weft/delivery'), import('@weft/progressive')]);
-  return [...kindsOf('@weft/git-source', gitSource), ...kindsOf('@weft/delivery', delivery), ...kindsOf('@weft/progressive', progressive)];
+  const [gitSource, delivery, imageAutomation, progressive] = await Promise.all([
+    import('@weft/git-source'),
+    import('@weft/delivery'),
+    import('@weft/image-automation'),
+    import('@weft/progressive'),
+  ]);
+  return [
+    ...kindsOf('@weft/git-source', gitSource),
+    ...kindsOf('@weft/delivery', delivery),
+    ...kindsOf('@weft/image-automation', imageAutomation),
+    ...kindsOf('@weft/progressive', progressive),
+  ];
 }
 
 /** Flux's two-word spellings (`flux get sources git`, `flux reconcile source git`), by kind. */

@@ -37,3 +37,16 @@ describe('get columns', () => {
     expect(row).toMatch(/^apps\s+a\s+False\s+False\s+waiting to be reconciled\s+\d+s$/);
   });
 });
+
+describe('kind catalogue', () => {
+  it("lists the image automation kinds from @weft/image-automation, with the status fields their Flux columns read", async () => {
+    const { kindCatalogue } = await import('../catalogue.js');
+    const kinds = await kindCatalogue();
+    const image = kinds.filter((kind) => kind.from === '@weft/image-automation').map((kind) => kind.kind).sort();
+    expect(image).toEqual(['ImagePolicy', 'ImageRepository', 'ImageUpdateAutomation']);
+    const status = (name: string) => JSON.stringify(kinds.find((kind) => kind.kind === name)!.schema);
+    expect(status('ImageRepository')).toContain('lastScanResult');
+    expect(status('ImagePolicy')).toContain('latestRef');
+    expect(status('ImageUpdateAutomation')).toContain('lastAutomationRunTime');
+  });
+});
