@@ -1,8 +1,17 @@
 import * as git from 'isomorphic-git';
-import { GitAuthError, GitFetchError, GitRefNotFoundError, GitSourceError, GitTimeoutError } from './errors.js';
-import { type AdvertisedRef } from './ref.js';
+import { GitAuthError, GitFetchError, GitRefNotFoundError, GitSourceError, GitTimeoutError } from '../errors.js';
 import { type GitAuth, authHeaders, checkTransport, httpClient, remoteEndpoint } from './transport.js';
 import type { HttpClient } from 'isomorphic-git';
+
+/** A ref as the server advertises it. */
+export interface AdvertisedRef {
+  ref: string;
+  oid: string;
+  /** For an annotated tag, the commit it points to. */
+  peeled?: string;
+  /** For a symbolic ref (HEAD), its target. */
+  target?: string;
+}
 
 /** Options shared by every network verb. */
 export interface RemoteOptions {

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import * as git from 'isomorphic-git';
 import * as openpgp from 'openpgp';
-import { GitVerificationError } from './errors.js';
+import { GitVerificationError } from '../errors.js';
 
 /** Flux's `spec.verify.mode`. `head` is accepted as an alias of `HEAD`. */
 export type VerifyMode = 'HEAD' | 'head' | 'Tag' | 'TagAndHEAD';

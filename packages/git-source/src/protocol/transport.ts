@@ -2,7 +2,7 @@ import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import nodeHttp from 'isomorphic-git/http/node';
 import type { HttpClient } from 'isomorphic-git';
-import { InvalidGitUrlError, UnsupportedGitFeatureError } from './errors.js';
+import { InvalidGitUrlError, UnsupportedGitFeatureError } from '../errors.js';
 
 /** Credentials for a git server, as Flux reads them from a Secret. */
 export interface GitAuth {

@@ -1,6 +1,6 @@
 import { posix } from 'node:path';
-import { ObjectStore, commitTree, parseTree, type TreeItem } from './object-store.js';
-import { ArtifactTooLargeError, UnsupportedGitFeatureError } from './errors.js';
+import { ObjectStore, commitTree, parseTree, type TreeItem } from '../protocol/object-store.js';
+import { ArtifactTooLargeError, UnsupportedGitFeatureError } from '../errors.js';
 import { IgnoreRules, SOURCE_IGNORE_FILE } from './ignore-rules.js';
 import { type ArtifactEntry } from './tar.js';
 

@@ -1,7 +1,7 @@
 import { parseDuration } from '@weft/reconcile-core';
 import { Observable, type Subscription, filter, map } from 'rxjs';
-import { type FetchArtifactOptions, type GitArtifact, type IncludedArtifact, fetchArtifact } from './artifact.js';
-import { GitSourceError, isGitSourceError } from './errors.js';
+import { type FetchArtifactOptions, type GitArtifact, type IncludedArtifact, fetchArtifact } from '../artifact/artifact.js';
+import { GitSourceError, isGitSourceError } from '../errors.js';
 
 /** An included source for {@link gitSource}: another stream of artifacts. */
 export interface IncludedSource {

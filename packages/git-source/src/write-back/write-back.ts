@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseDuration } from '@weft/reconcile-core';
 import * as git from 'isomorphic-git';
-import { GitSourceError } from './errors.js';
-import { listRemoteRefs, withRemote } from './remote.js';
-import { type GitAuth, authHeaders, checkTransport, remoteEndpoint } from './transport.js';
+import { GitSourceError } from '../errors.js';
+import { listRemoteRefs, withRemote } from '../protocol/remote.js';
+import { type GitAuth, authHeaders, checkTransport, remoteEndpoint } from '../protocol/transport.js';
 
 /** Options of {@link writeBack}. */
 export interface WriteBackOptions {
