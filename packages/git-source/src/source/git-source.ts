@@ -1,4 +1,4 @@
-import { parseDuration } from '@weft/reconcile-core';
+import { parseDuration, setLongTimeout } from '@weft/reconcile-core';
 import { Observable, type Subscription, filter, map } from 'rxjs';
 import { type FetchArtifactOptions, type GitArtifact, type IncludedArtifact, fetchArtifact } from '../artifact/artifact.js';
 import { GitSourceError, isGitSourceError } from '../errors.js';
@@ -39,7 +39,8 @@ export type GitSourceEvent =
  *
  * @example
  * ```ts
- * gitSource({ url: 'https://example.com/app.git', ref: { branch: 'main' }, interval: '1m' })
+ * import { gitSource } from '@weft/git-source';
+ * gitSource({ url, ref: { branch: 'main' }, interval: '1m' })
  *   .subscribe((artifact) => console.log(artifact.revision));
  * ```
  */
@@ -56,6 +57,7 @@ export function gitSource(options: GitSourceOptions): Observable<GitArtifact> {
  *
  * @example
  * ```ts
+ * import { gitSourceEvents } from '@weft/git-source';
  * gitSourceEvents(options).subscribe((event) => { if (event.type === 'error') console.warn(event.error.message); });
  * ```
  */
@@ -86,9 +88,9 @@ export function gitSourceEvents(options: GitSourceOptions): Observable<GitSource
     const sleep = (ms: number) =>
       new Promise<void>((resolve) => {
         if (pending || controller.signal.aborted) return resolve();
-        const timer = setTimeout(done, ms);
+        const timer = setLongTimeout(done, ms);
         function done() {
-          clearTimeout(timer);
+          timer.clear();
           wake = undefined;
           controller.signal.removeEventListener('abort', done);
           resolve();
