@@ -160,6 +160,7 @@ export class ArtifactStorageError extends GitSourceError {
  *
  * @example
  * ```ts
+ * import { fetchArtifact, isGitSourceError } from '@weft/git-source';
  * try { await fetchArtifact(options); } catch (error) { if (isGitSourceError(error)) console.log(error.reason); }
  * ```
  */

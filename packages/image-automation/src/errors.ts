@@ -50,6 +50,7 @@ export class NoTagSelectedError extends ImageAutomationError {
  *
  * @example
  * ```ts
+ * import { isImageAutomationError, selectLatestTag } from '@weft/image-automation';
  * try { selectLatestTag(tags, spec); } catch (error) { if (isImageAutomationError(error)) console.warn(error.reason); }
  * ```
  */

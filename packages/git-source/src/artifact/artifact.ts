@@ -83,6 +83,7 @@ export interface FetchArtifactResult {
  * @throws the signal's reason when aborted.
  * @example
  * ```ts
+ * import { fetchArtifact } from '@weft/git-source';
  * const { artifact } = await fetchArtifact({ url, ref: { branch: 'main' } });
  * console.log(artifact.revision, artifact.digest);
  * ```
@@ -184,6 +185,7 @@ function settingsKey(options: FetchArtifactOptions): string {
  * @throws {@link GitSourceError} (reason `IncludeUnavailable`) when `toPath` is the repository root.
  * @example
  * ```ts
+ * import { mergeInclude } from '@weft/git-source';
  * const merged = mergeInclude(entries, { artifact: shared, fromPath: 'deploy', toPath: 'vendor/shared' });
  * ```
  */

@@ -42,7 +42,8 @@ export interface ResolvedRef extends FetchTarget {
  * @throws {@link SemverError} when `semver` is not a valid Masterminds constraint.
  * @example
  * ```ts
- * resolveRef(url, refs, { semver: '>=1.0.0 <2.0.0' }).revisionName; // e.g. 'v1.4.2'
+ * import { resolveRef } from '@weft/git-source';
+ * const latest = resolveRef(url, refs, { semver: '>=1.0.0 <2.0.0' }).revisionName; // e.g. 'v1.4.2'
  * ```
  */
 export function resolveRef(url: string, refs: readonly AdvertisedRef[], ref: GitRef = {}): ResolvedRef {
@@ -93,6 +94,7 @@ export function resolveRef(url: string, refs: readonly AdvertisedRef[], ref: Git
  *
  * @example
  * ```ts
+ * import { formatRevision } from '@weft/git-source';
  * formatRevision({ revisionName: 'main', commit: 'abc…' }); // 'main@sha1:abc…'
  * ```
  */

@@ -26,6 +26,7 @@ export interface VerifyOptions {
  * @throws {@link GitVerificationError} when a signature is missing or made by an untrusted key, or no key parses.
  * @example
  * ```ts
+ * import { verifySignatures } from '@weft/git-source';
  * await verifySignatures(url, gitdir, { commit }, { mode: 'HEAD', publicKeys: [armoredKey] });
  * ```
  */

@@ -53,6 +53,7 @@ class DependencyError extends GitSourceError {
  *
  * @example
  * ```ts
+ * import { GitRepositoryReconciler, gitRepositoryController } from '@weft/git-source';
  * manager.add(gitRepositoryController({ namespace: 'flux-system' }).reconcile(new GitRepositoryReconciler({ storage })));
  * ```
  */
@@ -224,6 +225,7 @@ function requestedAt(repository: GitRepository): string | undefined {
  *
  * @example
  * ```ts
+ * import { GitRepositoryReconciler, gitRepositoryController } from '@weft/git-source';
  * gitRepositoryController({ kubeConfig, namespace: 'apps' }).reconcile(new GitRepositoryReconciler()).subscribe();
  * ```
  */

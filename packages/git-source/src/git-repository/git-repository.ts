@@ -53,6 +53,8 @@ const localRef = { type: 'object', required: ['name'], properties: { name: { typ
  *
  * @example
  * ```ts
+ * import { installCRDs } from '@weft/reconcile-core';
+ * import { GitRepositoryKind } from '@weft/git-source';
  * await installCRDs(client, [GitRepositoryKind]);
  * ```
  */

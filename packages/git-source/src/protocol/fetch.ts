@@ -53,6 +53,7 @@ async function withLock<T>(key: string, work: () => Promise<T>): Promise<T> {
  * @remarks A valid git directory (git itself can read it); keyed by a hash of the URL.
  * @example
  * ```ts
+ * import { cacheGitdir } from '@weft/git-source';
  * cacheGitdir('/var/cache/weft', 'https://example.com/app.git', true); // '/var/cache/weft/<hash>-shallow.git'
  * ```
  */
@@ -79,6 +80,7 @@ export function cacheGitdir(cacheDir: string, url: string, shallow: boolean): st
  * @throws {@link ArtifactTooLargeError} when the transfer passes `maxTransferBytes`.
  * @example
  * ```ts
+ * import { fetchCommit, listRemoteRefs, resolveRef } from '@weft/git-source';
  * const gitdir = await fetchCommit(url, resolveRef(url, await listRemoteRefs(url), { branch: 'main' }), { cacheDir });
  * ```
  */

@@ -25,6 +25,7 @@ export interface GitAuth {
  *
  * @example
  * ```ts
+ * import { authFromSecretData } from '@weft/git-source';
  * const auth = authFromSecretData(secret.data ?? {});
  * ```
  */
@@ -88,6 +89,7 @@ export function checkTransport(url: string): void {
  *
  * @example
  * ```ts
+ * import { remoteEndpoint } from '@weft/git-source';
  * remoteEndpoint('https://bot:t0ken@example.com/app.git', undefined);
  * // { url: 'https://example.com/app.git', auth: { username: 'bot', password: 't0ken' } }
  * ```

@@ -24,6 +24,7 @@ export interface PackRequest {
  *
  * @example
  * ```ts
+ * import { transferLimit } from '@weft/git-source';
  * transferLimit(10 << 20); // 22020096
  * ```
  */

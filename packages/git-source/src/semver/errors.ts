@@ -25,6 +25,7 @@ export class SemverError extends WeftError {
  *
  * @example
  * ```ts
+ * import { isSemverError, parseVersion } from '@weft/git-source';
  * try { parseVersion(tag); } catch (error) { if (isSemverError(error)) skip(tag); }
  * ```
  */

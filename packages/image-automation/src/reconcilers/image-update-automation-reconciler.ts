@@ -53,6 +53,7 @@ export interface ImageUpdateAutomationReconcilerOptions {
  *
  * @example
  * ```ts
+ * import { imageUpdateAutomationController, ImageUpdateAutomationReconciler } from '@weft/image-automation';
  * manager.add(imageUpdateAutomationController({ namespace: 'apps' }).reconcile(new ImageUpdateAutomationReconciler()));
  * ```
  */
@@ -169,6 +170,7 @@ function selects(automation: ImageUpdateAutomation, policy: ImagePolicy): boolea
  *
  * @example
  * ```ts
+ * import { imageUpdateAutomationController, ImageUpdateAutomationReconciler } from '@weft/image-automation';
  * imageUpdateAutomationController({ kubeConfig, namespace: 'apps' }).reconcile(new ImageUpdateAutomationReconciler()).subscribe();
  * ```
  */

@@ -87,9 +87,10 @@ interface Call {
  *
  * @example
  * ```ts
+ * import { RegistryClient } from '@weft/image-automation';
  * const client = new RegistryClient({ credentials: { username: 'u', password: 'p' } });
- * const tags = await client.listTags('ghcr.io/org/app');
- * const { digest } = await client.headManifest('ghcr.io/org/app', tags[0]!);
+ * const tags = await client.listTags(image);
+ * const { digest } = await client.headManifest(image, tags[0]!);
  * await client.close();
  * ```
  */

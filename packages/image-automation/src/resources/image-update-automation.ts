@@ -61,6 +61,8 @@ export interface ImageUpdateAutomation extends KubeObject {
  *
  * @example
  * ```ts
+ * import { installCRDs } from '@weft/reconcile-core';
+ * import { ImageUpdateAutomationKind } from '@weft/image-automation';
  * await installCRDs(client, [ImageUpdateAutomationKind]);
  * ```
  */

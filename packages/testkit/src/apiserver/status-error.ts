@@ -29,7 +29,6 @@ export interface QualifiedResource {
  * `Conflict` 409, `Invalid` 422, `BadRequest` 400, `Expired`/`Gone` 410, …), so clients that branch on
  * them behave the same against both servers. Not retryable unless the reason says so (`Conflict`,
  * `ServiceUnavailable`, `TooManyRequests`).
- * @throws never
  * @example
  * ```ts
  * import { StatusError } from '@weft/testkit';
