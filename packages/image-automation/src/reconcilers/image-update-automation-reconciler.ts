@@ -147,7 +147,7 @@ export class ImageUpdateAutomationReconciler extends Reconciler<ImageUpdateAutom
 /**
  * Whether labels match a Kubernetes label selector (an absent selector matches everything).
  *
- * @throws {@link LabelSelectorError} for a selector the apiserver would refuse (an `In` without values, an invalid key), as Flux fails on it.
+ * @throws reconcile-core's `LabelSelectorError` for a selector the apiserver would refuse (an `In` without values, an invalid key), as Flux fails on it.
  */
 export function matchesSelector(labels: Readonly<Record<string, string>>, selector: LabelSelectorObject | undefined): boolean {
   return selector === undefined || parseLabelSelector(selector).matches(labels);
