@@ -2,13 +2,28 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { GitRefNotFoundError } from './errors.js';
-import { redactUrl } from './redact.js';
-import { type ResolvedRef } from './ref.js';
+import { GitRefNotFoundError } from '../errors.js';
+import { redactUrl } from '../redact.js';
 import { type RemoteOptions, withRemote } from './remote.js';
 import { authHeaders, checkTransport, remoteEndpoint } from './transport.js';
 import { ObjectStore } from './object-store.js';
 import { fetchPack, readTip, recordTip } from './upload-pack.js';
+
+/**
+ * Which commit {@link fetchCommit} fetches, and how (what `resolveRef` gives for a `GitRef`).
+ */
+export interface FetchTarget {
+  /** The full refname fetched (`refs/heads/main`), or `undefined` for a bare commit. */
+  refName: string | undefined;
+  /** The commit to archive. */
+  commit: string;
+  /** The object the ref points to on the remote (tag object, or commit), when a ref was resolved. */
+  tip?: string;
+  /** The annotated tag object, when the ref is one (for signature checks). */
+  tagObject?: string;
+  /** Whether a shallow fetch suffices (branch and tag tips). */
+  shallow: boolean;
+}
 
 /** Options of {@link fetchCommit}. */
 export interface FetchCommitOptions extends RemoteOptions {
@@ -38,6 +53,7 @@ async function withLock<T>(key: string, work: () => Promise<T>): Promise<T> {
  * @remarks A valid git directory (git itself can read it); keyed by a hash of the URL.
  * @example
  * ```ts
+ * import { cacheGitdir } from '@weft/git-source';
  * cacheGitdir('/var/cache/weft', 'https://example.com/app.git', true); // '/var/cache/weft/<hash>-shallow.git'
  * ```
  */
@@ -64,10 +80,11 @@ export function cacheGitdir(cacheDir: string, url: string, shallow: boolean): st
  * @throws {@link ArtifactTooLargeError} when the transfer passes `maxTransferBytes`.
  * @example
  * ```ts
+ * import { fetchCommit, listRemoteRefs, resolveRef } from '@weft/git-source';
  * const gitdir = await fetchCommit(url, resolveRef(url, await listRemoteRefs(url), { branch: 'main' }), { cacheDir });
  * ```
  */
-export async function fetchCommit(url: string, resolved: ResolvedRef, options: FetchCommitOptions): Promise<string> {
+export async function fetchCommit(url: string, resolved: FetchTarget, options: FetchCommitOptions): Promise<string> {
   checkTransport(url);
   const endpoint = remoteEndpoint(url, options.auth);
   // Keyed without the credentials: a rotated token keeps the cache.

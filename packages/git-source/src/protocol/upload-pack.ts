@@ -1,7 +1,7 @@
 import { mkdir, readFile, readdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { HttpClient } from 'isomorphic-git';
-import { ArtifactTooLargeError, GitFetchError, GitRefNotFoundError } from './errors.js';
+import { ArtifactTooLargeError, GitFetchError, GitRefNotFoundError } from '../errors.js';
 import { indexPack, writePackIndex } from './pack.js';
 import { rememberFetched } from './object-store.js';
 
@@ -24,6 +24,7 @@ export interface PackRequest {
  *
  * @example
  * ```ts
+ * import { transferLimit } from '@weft/git-source';
  * transferLimit(10 << 20); // 22020096
  * ```
  */

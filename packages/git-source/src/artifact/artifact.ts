@@ -2,15 +2,15 @@ import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
 import { parseDuration } from '@weft/reconcile-core';
-import { ArtifactStorageError, GitSourceError } from './errors.js';
-import { redactUrl } from './redact.js';
-import { fetchCommit } from './fetch.js';
-import { transferLimit } from './upload-pack.js';
+import { ArtifactStorageError, GitSourceError } from '../errors.js';
+import { redactUrl } from '../redact.js';
+import { fetchCommit } from '../protocol/fetch.js';
+import { transferLimit } from '../protocol/upload-pack.js';
 import { type GitRef, formatRevision, resolveRef } from './ref.js';
-import { listRemoteRefs } from './remote.js';
+import { listRemoteRefs } from '../protocol/remote.js';
 import { ArtifactStorage, type StoredArtifact } from './storage.js';
 import { type ArtifactEntry, writeTarGz } from './tar.js';
-import { type GitAuth, checkTransport } from './transport.js';
+import { type GitAuth, checkTransport } from '../protocol/transport.js';
 import { TreeCache, collectTree } from './tree.js';
 import { type VerifyOptions, verifySignatures } from './verify.js';
 
@@ -83,6 +83,7 @@ export interface FetchArtifactResult {
  * @throws the signal's reason when aborted.
  * @example
  * ```ts
+ * import { fetchArtifact } from '@weft/git-source';
  * const { artifact } = await fetchArtifact({ url, ref: { branch: 'main' } });
  * console.log(artifact.revision, artifact.digest);
  * ```
@@ -184,6 +185,7 @@ function settingsKey(options: FetchArtifactOptions): string {
  * @throws {@link GitSourceError} (reason `IncludeUnavailable`) when `toPath` is the repository root.
  * @example
  * ```ts
+ * import { mergeInclude } from '@weft/git-source';
  * const merged = mergeInclude(entries, { artifact: shared, fromPath: 'deploy', toPath: 'vendor/shared' });
  * ```
  */

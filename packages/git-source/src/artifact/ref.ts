@@ -1,5 +1,7 @@
-import { GitRefNotFoundError } from './errors.js';
-import { type VersionCandidate, parseConstraint, pickLatestVersion } from './semver/index.js';
+import { GitRefNotFoundError } from '../errors.js';
+import { type FetchTarget } from '../protocol/fetch.js';
+import { type AdvertisedRef } from '../protocol/remote.js';
+import { type VersionCandidate, parseConstraint, pickLatestVersion } from '../semver/index.js';
 
 /**
  * Which revision to follow, with Flux's `spec.ref` fields and precedence:
@@ -20,32 +22,12 @@ export interface GitRef {
 /** Flux's default branch when `spec.ref` is empty. */
 export const DEFAULT_BRANCH = 'master';
 
-/** A ref as the server advertises it. */
-export interface AdvertisedRef {
-  ref: string;
-  oid: string;
-  /** For an annotated tag, the commit it points to. */
-  peeled?: string;
-  /** For a symbolic ref (HEAD), its target. */
-  target?: string;
-}
-
-/** What a {@link GitRef} resolved to on the remote. */
-export interface ResolvedRef {
-  /** The full refname fetched (`refs/heads/main`), or `undefined` for a bare commit. */
-  refName: string | undefined;
+/** What a {@link GitRef} resolved to on the remote: the commit to fetch, and the names of its revision. */
+export interface ResolvedRef extends FetchTarget {
   /** The short name used in the revision (`main`, `v1.2.0`, `refs/pull/1/head`), or `undefined`. */
   revisionName: string | undefined;
-  /** The commit to archive. */
-  commit: string;
-  /** The object the ref points to on the remote (tag object, or commit), when a ref was resolved. */
-  tip?: string;
-  /** The annotated tag object, when the ref is one (for signature checks). */
-  tagObject?: string;
   /** Whether the ref is a tag (so `verify.mode: Tag` applies). */
   isTag: boolean;
-  /** Whether a shallow fetch suffices (branch and tag tips). */
-  shallow: boolean;
 }
 
 /**
@@ -60,7 +42,8 @@ export interface ResolvedRef {
  * @throws {@link SemverError} when `semver` is not a valid Masterminds constraint.
  * @example
  * ```ts
- * resolveRef(url, refs, { semver: '>=1.0.0 <2.0.0' }).revisionName; // e.g. 'v1.4.2'
+ * import { resolveRef } from '@weft/git-source';
+ * const latest = resolveRef(url, refs, { semver: '>=1.0.0 <2.0.0' }).revisionName; // e.g. 'v1.4.2'
  * ```
  */
 export function resolveRef(url: string, refs: readonly AdvertisedRef[], ref: GitRef = {}): ResolvedRef {
@@ -111,6 +94,7 @@ export function resolveRef(url: string, refs: readonly AdvertisedRef[], ref: Git
  *
  * @example
  * ```ts
+ * import { formatRevision } from '@weft/git-source';
  * formatRevision({ revisionName: 'main', commit: 'abc…' }); // 'main@sha1:abc…'
  * ```
  */

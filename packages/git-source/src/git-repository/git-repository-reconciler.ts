@@ -11,14 +11,15 @@ import {
   requeueAfter,
   isNotFoundError,
   parseDuration,
+  removeCondition,
+  setCondition,
 } from '@weft/reconcile-core';
-import { type GitArtifact, type IncludedArtifact, fetchArtifact } from './artifact.js';
-import { removeConditions, setCondition } from './conditions.js';
-import { GitSourceError, isGitSourceError } from './errors.js';
-import { redactSecrets } from './redact.js';
+import { type GitArtifact, type IncludedArtifact, fetchArtifact } from '../artifact/artifact.js';
+import { GitSourceError, isGitSourceError } from '../errors.js';
+import { redactSecrets } from '../redact.js';
 import { type GitRepository, GitRepositoryKind, type GitRepositoryStatus } from './git-repository.js';
-import { ArtifactStorage } from './storage.js';
-import { type GitAuth, authFromSecretData } from './transport.js';
+import { ArtifactStorage } from '../artifact/storage.js';
+import { type GitAuth, authFromSecretData } from '../protocol/transport.js';
 
 /** Options of {@link GitRepositoryReconciler}. */
 export interface GitRepositoryReconcilerOptions {
@@ -52,6 +53,7 @@ class DependencyError extends GitSourceError {
  *
  * @example
  * ```ts
+ * import { GitRepositoryReconciler, gitRepositoryController } from '@weft/git-source';
  * manager.add(gitRepositoryController({ namespace: 'flux-system' }).reconcile(new GitRepositoryReconciler({ storage })));
  * ```
  */
@@ -90,8 +92,7 @@ export class GitRepositoryReconciler extends Reconciler<GitRepository> {
     if (status.observedGeneration !== generation || status.artifact === undefined) {
       status.conditions = setCondition(
         status.conditions,
-        { type: 'Reconciling', status: 'True', reason: 'Progressing', message: `reconciling new object generation (${generation ?? 0})` },
-        generation,
+        { type: 'Reconciling', status: 'True', reason: 'Progressing', message: `reconciling new object generation (${generation ?? 0})`, observedGeneration: generation },
       );
     }
     try {
@@ -132,16 +133,15 @@ export class GitRepositoryReconciler extends Reconciler<GitRepository> {
         ...(requestedAt(repository) !== undefined ? { lastHandledReconcileAt: requestedAt(repository)! } : {}),
         ...(spec.verify ? { sourceVerificationMode: spec.verify.mode ?? 'HEAD' } : {}),
       };
-      let conditions = removeConditions(status.conditions, 'Reconciling', 'FetchFailed', 'IncludeUnavailable', 'StorageOperationFailed', 'Stalled', 'ArtifactOutdated');
-      conditions = setCondition(conditions, { type: 'ArtifactInStorage', status: 'True', reason: 'Succeeded', message }, generation);
+      let conditions = removeCondition(status.conditions, 'Reconciling', 'FetchFailed', 'IncludeUnavailable', 'StorageOperationFailed', 'Stalled', 'ArtifactOutdated');
+      conditions = setCondition(conditions, { type: 'ArtifactInStorage', status: 'True', reason: 'Succeeded', message, observedGeneration: generation });
       if (spec.verify) {
         conditions = setCondition(
           conditions,
-          { type: 'SourceVerified', status: 'True', reason: 'Succeeded', message: `verified signature of revision ${artifact.revision}` },
-          generation,
+          { type: 'SourceVerified', status: 'True', reason: 'Succeeded', message: `verified signature of revision ${artifact.revision}`, observedGeneration: generation },
         );
-      } else conditions = removeConditions(conditions, 'SourceVerified');
-      conditions = setCondition(conditions, { type: 'Ready', status: 'True', reason: 'Succeeded', message }, generation);
+      } else conditions = removeCondition(conditions, 'SourceVerified');
+      conditions = setCondition(conditions, { type: 'Ready', status: 'True', reason: 'Succeeded', message, observedGeneration: generation });
       status.conditions = conditions;
       await writeStatus();
       if (changed) {
@@ -156,16 +156,15 @@ export class GitRepositoryReconciler extends Reconciler<GitRepository> {
       // GitSourceErrors are already free of credentials; anything else is cleaned here.
       const message = redactSecrets(error instanceof Error ? error.message : String(error), spec.url);
       const type = reason === 'IncludeUnavailable' ? 'IncludeUnavailable' : reason === 'ArchiveOperationFailed' ? 'StorageOperationFailed' : 'FetchFailed';
-      let conditions = removeConditions(status.conditions, 'FetchFailed', 'IncludeUnavailable', 'StorageOperationFailed');
-      conditions = setCondition(conditions, { type, status: 'True', reason, message }, generation);
-      conditions = setCondition(conditions, { type: 'Ready', status: 'False', reason, message }, generation);
+      let conditions = removeCondition(status.conditions, 'FetchFailed', 'IncludeUnavailable', 'StorageOperationFailed');
+      conditions = setCondition(conditions, { type, status: 'True', reason, message, observedGeneration: generation });
+      conditions = setCondition(conditions, { type: 'Ready', status: 'False', reason, message, observedGeneration: generation });
       conditions = setCondition(
         conditions,
-        { type: 'Reconciling', status: 'True', reason: 'ProgressingWithRetry', message: `retrying after failure: ${reason}` },
-        generation,
+        { type: 'Reconciling', status: 'True', reason: 'ProgressingWithRetry', message: `retrying after failure: ${reason}`, observedGeneration: generation },
       );
       if (reason === 'InvalidCommitSignature') {
-        conditions = setCondition(conditions, { type: 'SourceVerified', status: 'False', reason: 'Failed', message }, generation);
+        conditions = setCondition(conditions, { type: 'SourceVerified', status: 'False', reason: 'Failed', message, observedGeneration: generation });
       }
       status.conditions = conditions;
       await writeStatus();
@@ -226,6 +225,7 @@ function requestedAt(repository: GitRepository): string | undefined {
  *
  * @example
  * ```ts
+ * import { GitRepositoryReconciler, gitRepositoryController } from '@weft/git-source';
  * gitRepositoryController({ kubeConfig, namespace: 'apps' }).reconcile(new GitRepositoryReconciler()).subscribe();
  * ```
  */

@@ -1,14 +1,4 @@
-import { type DefinedResource, type KubeObject, defineResource, conditionsSchema } from '@weft/reconcile-core';
-
-/** A kstatus condition, as Flux writes them. */
-export interface Condition {
-  type: string;
-  status: 'True' | 'False' | 'Unknown';
-  reason: string;
-  message: string;
-  observedGeneration?: number;
-  lastTransitionTime: string;
-}
+import { type Condition, type DefinedResource, type KubeObject, defineResource, conditionsSchema } from '@weft/reconcile-core';
 
 /** `spec` of a {@link GitRepository}: Flux's `source.toolkit.fluxcd.io/v1` field names. */
 export interface GitRepositorySpec {
@@ -63,6 +53,8 @@ const localRef = { type: 'object', required: ['name'], properties: { name: { typ
  *
  * @example
  * ```ts
+ * import { installCRDs } from '@weft/reconcile-core';
+ * import { GitRepositoryKind } from '@weft/git-source';
  * await installCRDs(client, [GitRepositoryKind]);
  * ```
  */

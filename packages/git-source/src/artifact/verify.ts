@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import * as git from 'isomorphic-git';
 import * as openpgp from 'openpgp';
-import { GitVerificationError } from './errors.js';
+import { GitVerificationError } from '../errors.js';
 
 /** Flux's `spec.verify.mode`. `head` is accepted as an alias of `HEAD`. */
 export type VerifyMode = 'HEAD' | 'head' | 'Tag' | 'TagAndHEAD';
@@ -26,6 +26,7 @@ export interface VerifyOptions {
  * @throws {@link GitVerificationError} when a signature is missing or made by an untrusted key, or no key parses.
  * @example
  * ```ts
+ * import { verifySignatures } from '@weft/git-source';
  * await verifySignatures(url, gitdir, { commit }, { mode: 'HEAD', publicKeys: [armoredKey] });
  * ```
  */

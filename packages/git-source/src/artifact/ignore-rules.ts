@@ -54,6 +54,7 @@ interface Layer {
  *
  * @example
  * ```ts
+ * import { IgnoreRules } from '@weft/git-source';
  * const rules = new IgnoreRules({ specIgnore: '/*\n!/deploy\n' });
  * rules.ignores('docs/README.md', false); // true
  * ```

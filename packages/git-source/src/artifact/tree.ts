@@ -1,6 +1,6 @@
 import { posix } from 'node:path';
-import { ObjectStore, commitTree, parseTree, type TreeItem } from './object-store.js';
-import { ArtifactTooLargeError, UnsupportedGitFeatureError } from './errors.js';
+import { ObjectStore, commitTree, parseTree, type TreeItem } from '../protocol/object-store.js';
+import { ArtifactTooLargeError, UnsupportedGitFeatureError } from '../errors.js';
 import { IgnoreRules, SOURCE_IGNORE_FILE } from './ignore-rules.js';
 import { type ArtifactEntry } from './tar.js';
 
@@ -33,6 +33,7 @@ export interface CollectTreeOptions {
  * @throws {@link UnsupportedGitFeatureError} when `recurseSubmodules` is set and the tree has a submodule.
  * @example
  * ```ts
+ * import { collectTree } from '@weft/git-source';
  * const entries = await collectTree(gitdir, commit, { url, ignore: '*.md\n' });
  * ```
  */
@@ -120,6 +121,7 @@ interface Subtree {
  *
  * @example
  * ```ts
+ * import { collectTree, TreeCache } from '@weft/git-source';
  * const cache = new TreeCache();
  * await collectTree(gitdir, commit, { url, treeCache: cache }); // later builds reuse unchanged directories
  * ```
@@ -152,6 +154,7 @@ export class TreeCache {
  *
  * @example
  * ```ts
+ * import { escapesRepository } from '@weft/git-source';
  * escapesRepository('overlay/app.yaml', '../base/app.yaml'); // false
  * escapesRepository('a', '../../etc/passwd'); // true
  * ```

@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseDuration } from '@weft/reconcile-core';
 import * as git from 'isomorphic-git';
-import { GitSourceError } from './errors.js';
-import { listRemoteRefs, withRemote } from './remote.js';
-import { type GitAuth, authHeaders, checkTransport, remoteEndpoint } from './transport.js';
+import { GitSourceError } from '../errors.js';
+import { listRemoteRefs, withRemote } from '../protocol/remote.js';
+import { type GitAuth, authHeaders, checkTransport, remoteEndpoint } from '../protocol/transport.js';
 
 /** Options of {@link writeBack}. */
 export interface WriteBackOptions {
@@ -67,6 +67,9 @@ export class WriteBackConflictError extends GitSourceError {
  * @throws {@link GitAuthError} / {@link GitTimeoutError} / {@link GitFetchError} from the transfer.
  * @example
  * ```ts
+ * import { writeFile } from 'node:fs/promises';
+ * import { join } from 'node:path';
+ * import { writeBack } from '@weft/git-source';
  * await writeBack({
  *   url, branch: 'main', author: { name: 'weft', email: 'weft@example.com' }, message: 'Update image',
  *   change: async (dir) => { await writeFile(join(dir, 'deploy/tag.txt'), 'v1.2.3\n'); },
@@ -128,14 +131,21 @@ export async function writeBack(options: WriteBackOptions): Promise<WriteBackRes
   throw new WriteBackConflictError(options.url, pushBranch, attempts);
 }
 
-/** Stages every added, modified and deleted file; returns whether anything differs from HEAD. */
+/**
+ * Stages every added, modified and deleted file; returns whether anything differs from HEAD.
+ *
+ * @remarks The added and modified files go to the index in one `add` (one index read and write);
+ * adding them one by one rewrote the whole index once per file, quadratic in a large checkout.
+ * Deletions (rare in a write-back) are removed one by one.
+ */
 async function stageAll(dir: string): Promise<boolean> {
-  let changed = false;
+  const changed: string[] = [];
+  const deleted: string[] = [];
   for (const [filepath, head, workdir, stage] of await git.statusMatrix({ fs, dir })) {
     if (head === 1 && workdir === 1 && stage === 1) continue;
-    changed = true;
-    if (workdir === 0) await git.remove({ fs, dir, filepath });
-    else await git.add({ fs, dir, filepath });
+    (workdir === 0 ? deleted : changed).push(filepath);
   }
-  return changed;
+  if (changed.length > 0) await git.add({ fs, dir, filepath: changed });
+  for (const filepath of deleted) await git.remove({ fs, dir, filepath });
+  return changed.length + deleted.length > 0;
 }

@@ -1,7 +1,7 @@
-import { parseDuration } from '@weft/reconcile-core';
+import { parseDuration, sleep } from '@weft/reconcile-core';
 import { Observable, type Subscription, filter, map } from 'rxjs';
-import { type FetchArtifactOptions, type GitArtifact, type IncludedArtifact, fetchArtifact } from './artifact.js';
-import { GitSourceError, isGitSourceError } from './errors.js';
+import { type FetchArtifactOptions, type GitArtifact, type IncludedArtifact, fetchArtifact } from '../artifact/artifact.js';
+import { GitSourceError, isGitSourceError } from '../errors.js';
 
 /** An included source for {@link gitSource}: another stream of artifacts. */
 export interface IncludedSource {
@@ -39,7 +39,8 @@ export type GitSourceEvent =
  *
  * @example
  * ```ts
- * gitSource({ url: 'https://example.com/app.git', ref: { branch: 'main' }, interval: '1m' })
+ * import { gitSource } from '@weft/git-source';
+ * gitSource({ url, ref: { branch: 'main' }, interval: '1m' })
  *   .subscribe((artifact) => console.log(artifact.revision));
  * ```
  */
@@ -56,6 +57,7 @@ export function gitSource(options: GitSourceOptions): Observable<GitArtifact> {
  *
  * @example
  * ```ts
+ * import { gitSourceEvents } from '@weft/git-source';
  * gitSourceEvents(options).subscribe((event) => { if (event.type === 'error') console.warn(event.error.message); });
  * ```
  */
@@ -64,11 +66,12 @@ export function gitSourceEvents(options: GitSourceOptions): Observable<GitSource
   return new Observable<GitSourceEvent>((subscriber) => {
     const controller = new AbortController();
     const subscriptions: Subscription[] = [];
-    let wake: (() => void) | undefined;
+    // Aborted by a poke (a trigger, an included source's new artifact) to cut a wait short.
+    let wake = new AbortController();
     let pending = false;
     const poke = () => {
       pending = true;
-      wake?.();
+      wake.abort();
     };
     const included = new Map<number, GitArtifact>();
     (options.include ?? []).forEach((include, index) => {
@@ -83,19 +86,12 @@ export function gitSourceEvents(options: GitSourceOptions): Observable<GitSource
     });
     if (options.trigger) subscriptions.push(options.trigger.subscribe({ next: poke }));
 
-    const sleep = (ms: number) =>
-      new Promise<void>((resolve) => {
-        if (pending || controller.signal.aborted) return resolve();
-        const timer = setTimeout(done, ms);
-        function done() {
-          clearTimeout(timer);
-          wake = undefined;
-          controller.signal.removeEventListener('abort', done);
-          resolve();
-        }
-        wake = done;
-        controller.signal.addEventListener('abort', done);
-      });
+    /** Waits `ms` (any length), or less when poked or unsubscribed. */
+    const rest = async (ms: number) => {
+      if (pending || controller.signal.aborted) return;
+      wake = new AbortController();
+      await sleep(ms, AbortSignal.any([controller.signal, wake.signal]));
+    };
 
     void (async () => {
       let previous: GitArtifact | undefined;
@@ -104,7 +100,7 @@ export function gitSourceEvents(options: GitSourceOptions): Observable<GitSource
       while (!controller.signal.aborted) {
         pending = false;
         if (included.size < includes.length) {
-          await sleep(intervalMs);
+          await rest(intervalMs);
           continue;
         }
         try {
@@ -122,13 +118,13 @@ export function gitSourceEvents(options: GitSourceOptions): Observable<GitSource
           if (result.changed || previous === undefined) subscriber.next({ type: 'artifact', artifact: result.artifact });
           else subscriber.next({ type: 'unchanged', artifact: result.artifact });
           previous = result.artifact;
-          await sleep(intervalMs);
+          await rest(intervalMs);
         } catch (error) {
           if (controller.signal.aborted) break;
           failures++;
           const retryable = isGitSourceError(error) ? error.retryable : true;
           subscriber.next({ type: 'error', error: error as Error, retryable });
-          await sleep(Math.min(intervalMs, 1000 * 2 ** Math.min(failures - 1, 10)));
+          await rest(Math.min(intervalMs, 1000 * 2 ** Math.min(failures - 1, 10)));
         }
       }
     })();

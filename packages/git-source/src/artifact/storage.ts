@@ -36,7 +36,10 @@ export interface ArtifactStorageOptions {
  *
  * @example
  * ```ts
- * const storage = new ArtifactStorage('/var/lib/weft/artifacts');
+ * import { tmpdir } from 'node:os';
+ * import { join } from 'node:path';
+ * import { ArtifactStorage } from '@weft/git-source';
+ * const storage = new ArtifactStorage(join(tmpdir(), 'weft', 'artifacts'));
  * const artifact = await storage.put('default/app', 'main@sha1:…', tarGzBytes);
  * ```
  */

@@ -2,7 +2,7 @@ import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import nodeHttp from 'isomorphic-git/http/node';
 import type { HttpClient } from 'isomorphic-git';
-import { InvalidGitUrlError, UnsupportedGitFeatureError } from './errors.js';
+import { InvalidGitUrlError, UnsupportedGitFeatureError } from '../errors.js';
 
 /** Credentials for a git server, as Flux reads them from a Secret. */
 export interface GitAuth {
@@ -25,6 +25,7 @@ export interface GitAuth {
  *
  * @example
  * ```ts
+ * import { authFromSecretData } from '@weft/git-source';
  * const auth = authFromSecretData(secret.data ?? {});
  * ```
  */
@@ -88,6 +89,7 @@ export function checkTransport(url: string): void {
  *
  * @example
  * ```ts
+ * import { remoteEndpoint } from '@weft/git-source';
  * remoteEndpoint('https://bot:t0ken@example.com/app.git', undefined);
  * // { url: 'https://example.com/app.git', auth: { username: 'bot', password: 't0ken' } }
  * ```

@@ -37,6 +37,7 @@ export interface WebhookReceiver {
  *
  * @example
  * ```ts
+ * import { webhookPath } from '@weft/git-source';
  * webhookPath({ name: 'app', token }); // '/hook/3f2a…'
  * ```
  */
@@ -54,8 +55,9 @@ export function webhookPath(spec: Pick<WebhookReceiverSpec, 'name' | 'token'>): 
  *
  * @example
  * ```ts
+ * import { gitSource, startWebhookReceiver } from '@weft/git-source';
  * const hooks = await startWebhookReceiver({ receivers: [{ name: 'app', type: 'github', token }] });
- * gitSource({ url, ref: { branch: 'main' }, trigger: hooks.trigger('app') }).subscribe(deploy);
+ * const triggered = gitSource({ url, ref: { branch: 'main' }, trigger: hooks.trigger('app') }).subscribe(deploy);
  * ```
  */
 export async function startWebhookReceiver(options: {

@@ -1,8 +1,18 @@
+import { timeoutSignal } from '@weft/reconcile-core';
 import * as git from 'isomorphic-git';
-import { GitAuthError, GitFetchError, GitRefNotFoundError, GitSourceError, GitTimeoutError } from './errors.js';
-import { type AdvertisedRef } from './ref.js';
+import { GitAuthError, GitFetchError, GitRefNotFoundError, GitSourceError, GitTimeoutError } from '../errors.js';
 import { type GitAuth, authHeaders, checkTransport, httpClient, remoteEndpoint } from './transport.js';
 import type { HttpClient } from 'isomorphic-git';
+
+/** A ref as the server advertises it. */
+export interface AdvertisedRef {
+  ref: string;
+  oid: string;
+  /** For an annotated tag, the commit it points to. */
+  peeled?: string;
+  /** For a symbolic ref (HEAD), its target. */
+  target?: string;
+}
 
 /** Options shared by every network verb. */
 export interface RemoteOptions {
@@ -28,7 +38,8 @@ export const DEFAULT_TIMEOUT_MS = 60_000;
  * @throws {@link UnsupportedGitFeatureError} for SSH URLs.
  * @example
  * ```ts
- * const refs = await listRemoteRefs('https://example.com/app.git', { auth: { username: 'u', password: 'p' } });
+ * import { listRemoteRefs } from '@weft/git-source';
+ * const refs = await listRemoteRefs(url, { auth: { username: 'u', password: 'p' } });
  * ```
  */
 export async function listRemoteRefs(url: string, options: RemoteOptions = {}): Promise<AdvertisedRef[]> {
@@ -51,16 +62,18 @@ export async function listRemoteRefs(url: string, options: RemoteOptions = {}): 
  */
 export async function withRemote<T>(url: string, options: RemoteOptions, work: (http: HttpClient) => Promise<T>): Promise<T> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const deadline = AbortSignal.timeout(timeoutMs);
-  const signal = options.signal ? AbortSignal.any([options.signal, deadline]) : deadline;
+  // Not AbortSignal.timeout(): past 2^31−1 ms (about 25 days) it aborts after 1 ms.
+  const deadline = timeoutSignal(timeoutMs);
+  const signal = options.signal ? AbortSignal.any([options.signal, deadline.signal]) : deadline.signal;
   const { http, close } = httpClient(url, options.auth, signal);
   try {
     return await raceAbort(work(http), signal);
   } catch (error) {
     if (options.signal?.aborted) throw options.signal.reason;
-    if (deadline.aborted) throw new GitTimeoutError(url, timeoutMs);
+    if (deadline.signal.aborted) throw new GitTimeoutError(url, timeoutMs);
     throw translateError(url, error);
   } finally {
+    deadline.clear();
     close();
   }
 }

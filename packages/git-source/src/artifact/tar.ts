@@ -27,6 +27,7 @@ const BLOCK = 512;
  *
  * @example
  * ```ts
+ * import { writeTarGz } from '@weft/git-source';
  * const bytes = writeTarGz([{ path: 'a.yaml', type: 'file', content: Buffer.from('x: 1\n') }]);
  * ```
  */
@@ -39,6 +40,7 @@ export function writeTarGz(entries: readonly ArtifactEntry[]): Buffer {
  *
  * @example
  * ```ts
+ * import { writeTar } from '@weft/git-source';
  * const tar = writeTar([{ path: 'a', type: 'directory' }]);
  * ```
  */

@@ -22,7 +22,8 @@ export interface ArtifactServer {
  *
  * @example
  * ```ts
- * const server = await serveArtifacts(storage, { port: 9090 });
+ * import { serveArtifacts } from '@weft/git-source';
+ * const server = await serveArtifacts(storage);
  * console.log(server.url(artifact));
  * ```
  */
