@@ -173,7 +173,7 @@ async function accumulateTarget(
   for (const crd of kustomization.crds ?? []) {
     const loaded = await loader.readFile(crd);
     const display = loader.display(loaded.path);
-    const rules = parseYamlDocuments(loaded.text, display).flatMap((document) => crdNameReferences(document));
+    const rules = parseYamlDocuments(loaded.text, display, { reader: 'sigs-yaml' }).flatMap((document) => crdNameReferences(document));
     accumulator.config = mergeTransformerConfig(accumulator.config, { ...emptyTransformerConfig(), nameReference: rules });
   }
   await runGenerators(loader, kustomization, accumulator, session, file, originEnabled);

@@ -146,7 +146,7 @@ export async function loadKustomization(loader: Loader): Promise<LoadedKustomiza
 export function parseKustomization(text: string, file: string): { kustomization: Kustomization; isComponent: boolean } {
   // sigs.k8s.io/yaml reads kustomization files as YAML 1.1 (`yes`, `on`, `y` are booleans) and
   // lets a later duplicate key win
-  const documents = parseYamlDocuments(text, file, { uniqueKeys: false, version: '1.1' });
+  const documents = parseYamlDocuments(text, file, { reader: 'sigs-yaml' });
   if (documents.length > 1) throw new KustomizationFileError(`${file}: a kustomization file must hold one YAML document`, { file });
   const raw = documents[0] ?? {};
   const decoded = decodeStruct(raw, kustomizationSchema, 'Kustomization', file) as JsonObject & Kustomization;

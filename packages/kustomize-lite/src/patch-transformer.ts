@@ -27,7 +27,8 @@ export interface PatchOptions {
  * @throws KustomizationFileError when the text is neither.
  */
 export function parsePatch(text: string, file: string): ParsedPatch {
-  const values = parseYamlDocuments(text, file);
+  // kustomize reads JSON patch operations through sigs.k8s.io/yaml, strategic merge patches through kyaml
+  const values = parseYamlDocuments(text, file, { reader: 'sigs-yaml' });
   if (values.length === 1 && Array.isArray(values[0])) return { type: 'json6902', operations: toOperations(values[0], file) };
   if (values.every(isJsonObject)) return { type: 'strategic', documents: parseManifests(text, file) };
   throw new KustomizationFileError(`unable to parse SM or JSON patch from ${file}`, { file });
@@ -39,7 +40,7 @@ export function parsePatch(text: string, file: string): ParsedPatch {
  * @throws KustomizationFileError for anything else.
  */
 export function parseJson6902(text: string, file: string): Operation[] {
-  const values = parseYamlDocuments(text, file);
+  const values = parseYamlDocuments(text, file, { reader: 'sigs-yaml' });
   if (values.length === 0) return [];
   if (values.length !== 1 || !Array.isArray(values[0])) throw new KustomizationFileError(`${file}: a JSON 6902 patch must be a list of operations`, { file });
   return toOperations(values[0], file);

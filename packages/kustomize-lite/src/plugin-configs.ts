@@ -28,7 +28,7 @@ export async function pluginConfigs(
   if (kind === 'file') {
     const loaded = await loader.readFile(entry);
     const file = loader.display(loaded.path);
-    return parseYamlDocuments(loaded.text, file).map((config) => {
+    return parseYamlDocuments(loaded.text, file, { reader: 'sigs-yaml' }).map((config) => {
       if (!isJsonObject(config)) throw new KustomizationFileError(`${file}: a plugin config must be a map`, { file });
       return { config, file };
     });
@@ -37,7 +37,7 @@ export async function pluginConfigs(
     return (await buildDirectory(entry)).map((resource) => ({ config: resource.object, file: resource.file }));
   }
   if (entry.includes('\n')) {
-    return parseYamlDocuments(entry, kustomizationFile).filter(isJsonObject).map((config) => ({ config, file: kustomizationFile }));
+    return parseYamlDocuments(entry, kustomizationFile, { reader: 'sigs-yaml' }).filter(isJsonObject).map((config) => ({ config, file: kustomizationFile }));
   }
   throw new MissingFileError(`'${loader.resolve(entry)}' doesn't exist (named in ${kustomizationFile})`, { file: kustomizationFile });
 }

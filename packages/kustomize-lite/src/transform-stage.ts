@@ -89,7 +89,7 @@ async function loadReplacements(loader: Loader, entries: readonly JsonObject[]):
     if (typeof entry['path'] === 'string') {
       if (entry['source'] !== undefined || entry['targets'] !== undefined) throw new KustomizationFileError('replacements: an entry with a path cannot also have source or targets');
       const loaded = await loader.readFile(entry['path']);
-      for (const document of parseYamlDocuments(loaded.text, loader.display(loaded.path))) {
+      for (const document of parseYamlDocuments(loaded.text, loader.display(loaded.path), { reader: 'sigs-yaml' })) {
         const items: JsonValue[] = Array.isArray(document) ? document : [document];
         for (const item of items) if (isJsonObject(item)) replacements.push(item as unknown as Replacement);
       }

@@ -136,7 +136,7 @@ const configFields = ['namePrefix', 'nameSuffix', 'namespace', 'commonLabels', '
  */
 export function parseTransformerConfig(text: string, file: string): TransformerConfig {
   const config = emptyTransformerConfig();
-  for (const document of parseYamlDocuments(text, file)) {
+  for (const document of parseYamlDocuments(text, file, { reader: 'sigs-yaml' })) {
     if (!isJsonObject(document)) throw new KustomizationFileError(`${file}: a transformer configuration must be a map`, { file });
     for (const [key, value] of Object.entries(document)) {
       const known = configFields.find((field) => field.toLowerCase() === key.toLowerCase());
