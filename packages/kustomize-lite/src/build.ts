@@ -4,6 +4,7 @@ import { MergeSchemaRegistry } from '@weft/merge';
 import { BuildAbortedError, KustomizationFileError, MissingFileError, UnsupportedFeatureError } from './errors.js';
 import { nodeFs, type KustomizeFs } from './file-system.js';
 import { generate } from './generators.js';
+import { formatGoNumber } from './go-yaml-scalars.js';
 import { contentHash } from './hash-suffix.js';
 import { isJsonObject, type JsonObject } from './json.js';
 import { isRemoteReference, loadKustomization, type Kustomization, type VarEntry } from './kustomization.js';
@@ -13,7 +14,7 @@ import { parseManifests, parseYamlDocuments } from './manifest-yaml.js';
 import { fixNameReferences } from './name-reference.js';
 import { absorbGenerated, appendResources } from './resource-map.js';
 import { Resource } from './resource.js';
-import { sortLegacy } from './sort.js';
+import { chooseOrder, sortLegacy } from './sort.js';
 import { runBuiltinTransformers, runTransformerConfigs, type TransformContext } from './transform-stage.js';
 import { crdNameReferences } from './crd-name-references.js';
 import { defaultTransformerConfig, emptyTransformerConfig, mergeTransformerConfig, parseTransformerConfig, type TransformerConfig } from './transformer-config.js';
@@ -113,9 +114,7 @@ export async function buildWithSources(path: string, options: BuildOptions = {})
   if (options.signal?.aborted) throw new BuildAbortedError('kustomize build aborted', { cause: options.signal.reason });
   const loader = await Loader.open(session, directory, path);
   const loaded = await loadKustomization(loader);
-  if (loaded.isComponent) {
-    throw new KustomizationFileError(`${loaded.file}: a Component cannot be built on its own; include it from a Kustomization's components`, { file: loaded.file });
-  }
+  // kustomize builds a Component directory on its own as it would a Kustomization
   session.originAnnotations = loaded.kustomization.buildMetadata?.includes('originAnnotations') === true;
   session.transformerAnnotations = loaded.kustomization.buildMetadata?.includes('transformerAnnotations') === true;
   const accumulator = await accumulateTarget(loader, loaded.kustomization, loaded.file, session, undefined);
@@ -128,13 +127,8 @@ export async function buildWithSources(path: string, options: BuildOptions = {})
   fixNameReferences(resources, accumulator.config.nameReference);
   resolveVars(resources, accumulator.vars, accumulator.config.varReference);
   const kept = resources.filter((resource) => resource.annotations()?.['config.kubernetes.io/local-config'] !== 'true');
-  // The kustomization's sortOptions win over the reorder option, as in kustomize.
-  const sortOptions = loaded.kustomization.sortOptions;
-  const order = sortOptions !== undefined ? (sortOptions.order === 'fifo' ? 'none' : 'legacy') : (options.reorder ?? 'legacy');
-  const sorted =
-    order === 'legacy'
-      ? sortLegacy(kept, sortOptions?.legacySortOptions?.orderFirst, sortOptions?.legacySortOptions?.orderLast)
-      : kept;
+  const { order, orderFirst, orderLast } = chooseOrder(loaded.kustomization.sortOptions, options.reorder, loaded.file);
+  const sorted = order === 'legacy' ? sortLegacy(kept, orderFirst, orderLast) : kept;
   return sorted.map((resource) => ({ object: finalObject(resource), file: resource.file }));
 }
 
@@ -148,7 +142,28 @@ function finalObject(resource: Resource): JsonObject {
     const annotations = isJsonObject(metadata['annotations']) ? metadata['annotations'] : {};
     metadata['annotations'] = { ...annotations, ...added };
   }
+  rewriteAnnotations(object);
   return object;
+}
+
+/**
+ * kustomize ends every build by rewriting each object's annotations from their values' text (it
+ * removes its own build annotations that way): every value becomes a string (`2` becomes `"2"`,
+ * a map or list `""`, a null `"null"`), and an empty or null `annotations` field is dropped.
+ */
+function rewriteAnnotations(object: JsonObject): void {
+  const metadata = object['metadata'];
+  if (!isJsonObject(metadata) || !('annotations' in metadata)) return;
+  const annotations = metadata['annotations'];
+  if (annotations === null || (isJsonObject(annotations) && Object.keys(annotations).length === 0)) {
+    delete metadata['annotations'];
+    return;
+  }
+  if (!isJsonObject(annotations)) return;
+  for (const [key, value] of Object.entries(annotations)) {
+    if (typeof value === 'string') continue;
+    annotations[key] = typeof value === 'number' ? formatGoNumber(value) : typeof value === 'boolean' || value === null ? String(value) : '';
+  }
 }
 
 /** Accumulates one kustomization (or component) level: resources, generators, components, transformers, vars. */
@@ -223,7 +238,7 @@ async function accumulateResource(
     const loaded = await loader.readFile(entry);
     const display = loader.display(loaded.path);
     const added = parseManifests(loaded.text, display).map((object) => {
-      const resource = new Resource(object, display).normaliseMetadata();
+      const resource = new Resource(object, display);
       if (originEnabled) resource.origin = { path: display };
       validateResource(resource);
       return resource;

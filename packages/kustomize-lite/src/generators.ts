@@ -116,15 +116,14 @@ export async function generate(
   if (options.annotations !== undefined && Object.keys(options.annotations).length > 0) metadata['annotations'] = { ...options.annotations };
   const object: JsonObject = { apiVersion: 'v1', kind, metadata };
   if (kind === 'Secret') object['type'] = args.type !== undefined && args.type !== '' ? args.type : 'Opaque';
-  if (Object.keys(data).length > 0) object['data'] = data;
+  // kustomize's Secret generator always writes `data` (`data: {}` when empty); its ConfigMap generator only when there is some
+  if (kind === 'Secret' || Object.keys(data).length > 0) object['data'] = data;
   if (Object.keys(binaryData).length > 0) object['binaryData'] = binaryData;
   if (options.immutable === true) object['immutable'] = true;
   const resource = new Resource(object, file);
-  const behavior = (args.behavior ?? 'create') || 'create';
-  if (behavior !== 'create' && behavior !== 'merge' && behavior !== 'replace') {
-    throw new KustomizationFileError(`${file}: invalid behavior '${behavior}' for ${kind} ${name}: want create, merge or replace`, { file });
-  }
-  resource.generated = { behavior: behavior as GeneratorBehavior, hashSuffix: options.disableNameSuffixHash !== true };
+  // kustomize's NewGenerationBehavior: anything but merge and replace (`add`, a typo) is create
+  const behavior: GeneratorBehavior = args.behavior === 'merge' || args.behavior === 'replace' ? args.behavior : 'create';
+  resource.generated = { behavior, hashSuffix: options.disableNameSuffixHash !== true };
   return resource;
 }
 

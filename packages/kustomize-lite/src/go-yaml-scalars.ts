@@ -73,22 +73,54 @@ function daysInMonth(year: number, month: number): number {
 }
 
 const timestampShape =
-  /^(\d{4})-(\d{1,2})-(\d{1,2})(?:(?:[Tt](\d{1,2}):(\d{1,2}):(\d{1,2})(?:[.,]\d{1,9})?(?:Z|[+-](\d{2}):(\d{2})))|(?: (\d{1,2}):(\d{1,2}):(\d{1,2})(?:[.,]\d{1,9})?))?$/;
+  /^(\d{4})-(\d{1,2})-(\d{1,2})(?:(?:[Tt](\d{1,2}):(\d{1,2}):(\d{1,2})(?:[.,](\d+))?(Z|[+-]\d{2}:\d{2}))|(?: (\d{1,2}):(\d{1,2}):(\d{1,2})(?:[.,](\d+))?))?$/;
 
-/** go-yaml's parseTimestamp: RFC 3339 with short fields, `T`/`t`/space separated, or a date alone. */
-export function isGoTimestamp(text: string): boolean {
+interface GoTimestamp {
+  readonly year: number;
+  readonly month: number;
+  readonly day: number;
+  readonly hour: number;
+  readonly minute: number;
+  readonly second: number;
+  /** Fraction digits as written, at most nine. */
+  readonly fraction: string;
+  /** `Z` or `+hh:mm`/`-hh:mm`; UTC when the text has no zone. */
+  readonly zone: string;
+}
+
+/** go-yaml's parseTimestamp (Go's time.Parse with its four layouts): the fields, or undefined. */
+function parseGoTimestamp(text: string): GoTimestamp | undefined {
   const match = timestampShape.exec(text);
-  if (match === null) return false;
+  if (match === null) return undefined;
   const year = Number(match[1]);
   const month = Number(match[2]);
   const day = Number(match[3]);
-  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return false;
-  const hour = match[4] ?? match[9];
-  const minute = match[5] ?? match[10];
-  const second = match[6] ?? match[11];
-  if (hour !== undefined && (Number(hour) > 23 || Number(minute) > 59 || Number(second) > 59)) return false;
-  if (match[7] !== undefined && (Number(match[7]) > 23 || Number(match[8]) > 59)) return false;
-  return true;
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return undefined;
+  const hour = Number(match[4] ?? match[9] ?? 0);
+  const minute = Number(match[5] ?? match[10] ?? 0);
+  const second = Number(match[6] ?? match[11] ?? 0);
+  if (hour > 23 || minute > 59 || second > 59) return undefined;
+  const zone = match[8] ?? 'Z';
+  if (zone !== 'Z' && (Number(zone.slice(1, 3)) > 23 || Number(zone.slice(4, 6)) > 59)) return undefined;
+  return { year, month, day, hour, minute, second, fraction: (match[7] ?? match[12] ?? '').slice(0, 9), zone };
+}
+
+/** go-yaml's parseTimestamp: RFC 3339 with short fields, `T`/`t`/space separated, or a date alone. */
+export function isGoTimestamp(text: string): boolean {
+  return parseGoTimestamp(text) !== undefined;
+}
+
+/**
+ * A timestamp as kustomize writes an unquoted one it read: Go's time.Time in RFC 3339 with
+ * nanoseconds (`2024-01-01` becomes `2024-01-01T00:00:00Z`).
+ */
+export function formatGoTimestamp(text: string): string {
+  const parsed = parseGoTimestamp(text);
+  if (parsed === undefined) return text;
+  const pad = (value: number): string => String(value).padStart(2, '0');
+  const fraction = parsed.fraction.padEnd(9, '0').replace(/0+$/, '');
+  const zone = parsed.zone === 'Z' || /^[+-]00:00$/.test(parsed.zone) ? 'Z' : parsed.zone;
+  return `${String(parsed.year).padStart(4, '0')}-${pad(parsed.month)}-${pad(parsed.day)}T${pad(parsed.hour)}:${pad(parsed.minute)}:${pad(parsed.second)}${fraction === '' ? '' : `.${fraction}`}${zone}`;
 }
 
 /**

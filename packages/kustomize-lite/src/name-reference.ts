@@ -8,6 +8,12 @@ function effectiveNamespace(id: ResId): string {
   return id.namespace === '' ? 'default' : id.namespace;
 }
 
+/** kustomize's ResId.EffectiveNamespace as its namespace groups use it: cluster-scoped objects are in none. */
+function namespaceGroup(id: ResId): string {
+  if (isClusterScoped(id)) return '\u0000non-namespaceable';
+  return id.namespace === '' ? 'default' : id.namespace;
+}
+
 function sameEndingSubSlice(a: readonly string[], b: readonly string[]): boolean {
   const [shortest, longest] = a.length <= b.length ? [a, b] : [b, a];
   const offset = longest.length - shortest.length;
@@ -38,13 +44,33 @@ function referableBy(referrer: Resource): (candidate: Resource) => boolean {
   };
 }
 
-/** The referable objects that once had a given name (only renamed objects can need a rewrite). */
+/** The objects a referrer may refer to: those that once had a given name, and all of them by namespace. */
 interface Candidates {
   byPreviousName(name: string): readonly Resource[];
+  /** kustomize's GroupedByOriginalNamespace, then GroupedByCurrentNamespace, of the referable objects. */
+  inNamespace(namespace: string): readonly Resource[];
 }
 
-function indexByPreviousName(referable: (candidate: Resource) => boolean, index: ReadonlyMap<string, Resource[]>): Candidates {
-  return { byPreviousName: (name) => (index.get(name) ?? []).filter(referable) };
+function referableCandidates(referable: (candidate: Resource) => boolean, index: ReadonlyMap<string, Resource[]>, resources: readonly Resource[]): Candidates {
+  let groups: { original: Map<string, Resource[]>; current: Map<string, Resource[]> } | undefined;
+  const grouped = () => {
+    if (groups !== undefined) return groups;
+    groups = { original: new Map(), current: new Map() };
+    for (const resource of resources) {
+      if (!referable(resource)) continue;
+      for (const [map, id] of [[groups.original, resource.originalId()], [groups.current, resource.currentId()]] as const) {
+        const key = namespaceGroup(id);
+        const list = map.get(key) ?? [];
+        list.push(resource);
+        map.set(key, list);
+      }
+    }
+    return groups;
+  };
+  return {
+    byPreviousName: (name) => (index.get(name) ?? []).filter(referable),
+    inNamespace: (namespace) => grouped().original.get(namespace) ?? grouped().current.get(namespace) ?? [],
+  };
 }
 
 interface ReferenceContext {
@@ -89,7 +115,7 @@ function selectReferral(oldName: string, candidates: Candidates | readonly Resou
 function rewriteMapping(node: JsonObject, candidates: Candidates, context: ReferenceContext): void {
   const name = node['name'];
   if (typeof name !== 'string') return;
-  if (typeof node['kind'] === 'string' && node['kind'] !== context.rule.target.kind) return;
+  // kustomize does not look at a subject's kind: a User subject named as a ServiceAccount follows it
   let pool: Candidates | readonly Resource[] = candidates;
   const namespace = node['namespace'];
   if ('namespace' in node && (namespace === null || namespace === '')) {
@@ -98,11 +124,8 @@ function rewriteMapping(node: JsonObject, candidates: Candidates, context: Refer
       file: context.referrer.file,
     });
   }
-  if (typeof namespace === 'string') {
-    const named = candidates.byPreviousName(name);
-    const byOriginal = named.filter((candidate) => candidate.originalId().namespace === namespace);
-    pool = byOriginal.length > 0 ? byOriginal : named.filter((candidate) => candidate.namespace === namespace);
-  }
+  // the objects of that namespace as they were first read (`default` for none), else as they are now
+  if (typeof namespace === 'string') pool = candidates.inNamespace(namespace);
   const referral = selectReferral(name, pool, context, true);
   if (referral === undefined) return;
   if (referral.name === name && referral.namespace === '') return;
@@ -132,7 +155,7 @@ export function fixNameReferences(resources: readonly Resource[], rules: readonl
     for (const rule of rules) {
       for (const spec of rule.fieldSpecs) {
         if (!gvkSelected(spec, gvk)) continue;
-        candidates ??= indexByPreviousName(referableBy(referrer), index);
+        candidates ??= referableCandidates(referableBy(referrer), index, resources);
         const context: ReferenceContext = { rule, referrer, path: spec.path };
         const pool = candidates;
         visitFieldSpec(referrer.object, { ...spec, create: false }, 'none', (parent, key) => {

@@ -1,6 +1,6 @@
 import { Composer, Lexer, LineCounter, Parser, isAlias, isMap, isScalar, isSeq, type Document, type Node, type Scalar, type YAMLError } from 'yaml';
 import { YamlSyntaxError } from './errors.js';
-import { formatGoNumber, resolvePlainScalar, type GoYamlVersion } from './go-yaml-scalars.js';
+import { formatGoNumber, formatGoTimestamp, resolvePlainScalar, type GoYamlVersion } from './go-yaml-scalars.js';
 import { isJsonObject, type JsonObject, type JsonValue } from './json.js';
 
 /** How a YAML stream is decoded: which go-yaml reads plain scalars, and what a repeated key does. */
@@ -123,10 +123,19 @@ function finiteValue(context: DecodeContext, node: Node, value: JsonValue): Json
   return value;
 }
 
+function scalarText(scalar: Scalar): string {
+  return typeof scalar.source === 'string' ? scalar.source : String(scalar.value ?? '');
+}
+
 function scalarValue(context: DecodeContext, scalar: Scalar): JsonValue {
-  const text = typeof scalar.source === 'string' ? scalar.source : String(scalar.value ?? '');
+  const text = scalarText(scalar);
   if (scalar.tag !== undefined && scalar.tag !== '!') return taggedScalar(context, scalar, scalar.tag, text);
-  if (scalar.type === 'PLAIN' || scalar.type === undefined) return finiteValue(context, scalar, resolvePlainScalar(text, context.options.version).value);
+  if (scalar.type === 'PLAIN' || scalar.type === undefined) {
+    const resolved = resolvePlainScalar(text, context.options.version);
+    // kyaml hands kustomize's JSON conversion a Go time.Time, which it writes in RFC 3339
+    if (resolved.tag === 'timestamp' && context.options.version === 'v3') return formatGoTimestamp(text);
+    return finiteValue(context, scalar, resolved.value);
+  }
   if ((scalar.type === 'BLOCK_LITERAL' || scalar.type === 'BLOCK_FOLDED') && text.endsWith('\n')) {
     // A block scalar that ends the stream without a line break has no final line break to keep
     // (go-yaml); the `yaml` package adds one.
@@ -137,12 +146,16 @@ function scalarValue(context: DecodeContext, scalar: Scalar): JsonValue {
 }
 
 /** A map key as a JSON object key: scalars by their decoded value, as sigs.k8s.io/yaml turns them into strings. */
-function keyString(context: DecodeContext, key: Node | null): string {
+function keyString(context: DecodeContext, key: Node | null, role: NodeRole): string {
   if (key === null || key === undefined) return '';
   if (isScalar(key)) {
     if (context.options.version === 'v3') {
-      // kyaml keeps the key's text
-      return typeof key.source === 'string' ? key.source : String(key.value ?? '');
+      // kustomize converts objects to JSON through Go maps: only the top level is a
+      // map[string]interface{}; a nested map with a key that is not a string cannot be written
+      if (role !== 'root' && (key.tag !== undefined || key.type === 'PLAIN') && scalarValue(context, key) !== scalarText(key)) {
+        failAt(context, key, `json: unsupported type: map[interface {}]interface {} (key ${scalarText(key)} is not a string)`);
+      }
+      return scalarText(key);
     }
     const value = scalarValue(context, key);
     if (value === null) return failAt(context, key, 'unsupported map key of type: <nil>');
@@ -165,7 +178,22 @@ function mergeSources(context: DecodeContext, value: Node | null, inAlias: boole
   });
 }
 
-function convert(context: DecodeContext, node: Node | null | undefined, inAlias: boolean): JsonValue {
+/**
+ * Where a node sits, for kyaml's quirks: the top-level map (its keys may be any scalar), an
+ * object's `metadata`, its `metadata.annotations` and one annotation's value (kustomize rewrites
+ * annotations from the values' text), a top-level `items` list (whose elements are objects),
+ * anything else.
+ */
+type NodeRole = 'root' | 'metadata' | 'annotations' | 'annotation' | 'items' | 'value';
+
+function childRole(role: NodeRole, key: string): NodeRole {
+  if (role === 'root') return key === 'metadata' ? 'metadata' : key === 'items' ? 'items' : 'value';
+  if (role === 'metadata' && key === 'annotations') return 'annotations';
+  if (role === 'annotations') return 'annotation';
+  return 'value';
+}
+
+function convert(context: DecodeContext, node: Node | null | undefined, inAlias: boolean, role: NodeRole = 'value'): JsonValue {
   if (node === null || node === undefined) return null;
   if (isAlias(node)) {
     const anchored = context.anchors.get(node.source);
@@ -177,8 +205,8 @@ function convert(context: DecodeContext, node: Node | null | undefined, inAlias:
   const anchor = node.anchor;
   if (anchor !== undefined) context.anchors.set(anchor, pendingAnchor);
   let value: JsonValue;
-  if (isScalar(node)) value = scalarValue(context, node);
-  else if (isSeq(node)) value = (node.items as Node[]).map((item) => convert(context, item, inAlias));
+  if (isScalar(node)) value = role === 'annotation' && context.options.version === 'v3' && node.type === 'PLAIN' && node.tag === undefined ? scalarText(node) : scalarValue(context, node);
+  else if (isSeq(node)) value = (node.items as Node[]).map((item) => convert(context, item, inAlias, role === 'items' ? 'root' : 'value'));
   else if (isMap(node)) {
     const explicit: JsonObject = {};
     const lines = new Map<string, number>();
@@ -189,12 +217,12 @@ function convert(context: DecodeContext, node: Node | null | undefined, inAlias:
         merged = merged.concat(mergeSources(context, pair.value as Node | null, inAlias));
         continue;
       }
-      const name = keyString(context, key);
+      const name = keyString(context, key, role);
       if (Object.hasOwn(explicit, name) && context.options.duplicateKeys === 'error') {
         failAt(context, key ?? undefined, `mapping key "${name}" already defined at line ${lines.get(name) ?? 0}`);
       }
       lines.set(name, positionOf(context, key?.range?.[0])?.line ?? 0);
-      explicit[name] = convert(context, pair.value as Node | null, inAlias);
+      explicit[name] = convert(context, pair.value as Node | null, inAlias, childRole(role, name));
     }
     if (merged.length === 0) value = explicit;
     else {
@@ -238,7 +266,7 @@ export function decodeYamlStream(text: string, file: string, options: YamlDecode
     const error = document.errors[0];
     if (error !== undefined) throw syntaxError(context, error);
     context.anchors.clear();
-    const value = convert(context, document.contents as Node | null, false);
+    const value = convert(context, document.contents as Node | null, false, 'root');
     if (value !== null) values.push(value);
   };
   for (const token of parser.parse(text)) for (const document of composer.next(token)) take(document);
