@@ -1,20 +1,35 @@
 import { TransformError } from './errors.js';
 import { isJsonObject, type JsonObject, type JsonValue } from './json.js';
 
-/** Splits a dotted field path (`spec.containers.[name=app].image`), keeping brackets whole. */
+/**
+ * Splits a dotted field path as kustomize's SmarterPathSplitter does (`spec.containers.[name=app].image`):
+ * a leading `.` is dropped (kubebuilder writes `.metadata.namespace`), `\.` is a dot inside a
+ * segment, and a bracketed segment keeps the dots inside it.
+ */
 export function splitDottedPath(path: string): string[] {
-  const segments: string[] = [];
-  let current = '';
-  let depth = 0;
-  for (const char of path) {
-    if (char === '[') depth++;
-    if (char === ']') depth--;
-    if (char === '.' && depth === 0) {
-      segments.push(current);
-      current = '';
-    } else current += char;
+  let parts = path.split('.');
+  if (parts.length > 1 && parts[0] === '') parts = parts.slice(1);
+  const unescaped: string[] = [];
+  for (const part of parts) {
+    const last = unescaped.length - 1;
+    if (last >= 0 && (unescaped[last] as string).endsWith('\\')) unescaped[last] = `${(unescaped[last] as string).slice(0, -1)}.${part}`;
+    else unescaped.push(part);
   }
-  segments.push(current);
+  const segments: string[] = [];
+  for (let index = 0; index < unescaped.length; index++) {
+    const part = unescaped[index] as string;
+    if (!part.startsWith('[') || part.endsWith(']')) {
+      segments.push(part);
+      continue;
+    }
+    const bracketed = [part];
+    while (index < unescaped.length - 1) {
+      const next = unescaped[++index] as string;
+      bracketed.push(next);
+      if (next.endsWith(']')) break;
+    }
+    segments.push(bracketed.join('.'));
+  }
   // `containers[0]` → `containers`, `[0]` (as kyaml's vars lookup does)
   return segments.flatMap((segment) => {
     const match = segment.match(/^([^[\]]+)(\[[^\]]*\])$/);

@@ -1,5 +1,6 @@
 import { posix } from 'node:path';
-import { KustomizationFileError } from './errors.js';
+import { KustomizationFileError, TransformError } from './errors.js';
+import { resolvePlainScalar } from './go-yaml-scalars.js';
 import type { JsonObject } from './json.js';
 import type { GeneratorArgs, GeneratorOptions } from './kustomization.js';
 import type { Loader } from './load-restrictor.js';
@@ -9,7 +10,8 @@ import { Resource, type GeneratorBehavior } from './resource.js';
 export type GeneratedKind = 'ConfigMap' | 'Secret';
 
 const validKey = /^[-._a-zA-Z0-9]+$/;
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+// a file's byte order mark is part of the data kustomize generates from it
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 function unquote(value: string): string {
   if (value.length < 2 || value[0] !== value[value.length - 1]) return value;
@@ -67,6 +69,11 @@ export async function generate(
   const add = (key: string, value: string | Uint8Array) => {
     if (!validKey.test(key)) {
       throw new KustomizationFileError(`${file}: "${key}" is not a valid key name for a ${kind}: a valid config key must consist of alphanumeric characters, '-', '_' or '.'`, { file });
+    }
+    if (resolvePlainScalar(key, 'v3').tag !== 'str') {
+      // kustomize writes generated keys as plain YAML and reads them back: `null`, `true` or `1`
+      // come back as a key that is not a string, which its JSON conversion cannot write
+      throw new TransformError(`${file}: json: unsupported type: map[interface {}]interface {} (the ${kind} ${name} key "${key}" reads back as a ${resolvePlainScalar(key, 'v3').tag})`, { file });
     }
     if (key in data || key in binaryData) {
       throw new KustomizationFileError(`${file}: ${kind.toLowerCase()} ${name} illegally repeats the key \`${key}\``, { file });

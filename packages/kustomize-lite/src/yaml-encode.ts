@@ -282,10 +282,13 @@ class Emitter {
 
   private doubleQuoted(codes: readonly number[], allowBreaks: boolean): void {
     this.writeIndicator('"', true, false, false);
+    // libyaml's is_bom looks at the start of the string, not at the character: after a leading
+    // byte order mark every character is escaped
+    const escapeAll = codes[0] === 0xfeff;
     let spaces = false;
     for (let index = 0; index < codes.length; index++) {
       const code = codes[index] as number;
-      if (!isPrintable(code) || code === 0xfeff || isBreak(code) || code === 0x22 || code === 0x5c) {
+      if (escapeAll || !isPrintable(code) || code === 0xfeff || isBreak(code) || code === 0x22 || code === 0x5c) {
         this.put(`\\${escapeOf(code)}`);
         spaces = false;
       } else if (code === 0x20) {
