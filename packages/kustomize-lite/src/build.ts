@@ -54,6 +54,14 @@ interface Accumulator {
 
 interface BuildSession extends LoadSession {
   registry: MergeSchemaRegistry;
+  /** Whether a kustomization's `openapi:` chose the schema (the first one to do so wins, as in kustomize). */
+  openApiChosen: boolean;
+  /**
+   * Whether kustomize would have parsed its built-in schema by now: it does so the first time it
+   * meets an object of a kind outside its precomputed table (a custom resource). A custom schema
+   * set after that is layered over the built-in one; set before, it stands alone.
+   */
+  builtinSchemaParsed: boolean;
   readonly links: LinkedValues;
   /** buildMetadata of the top kustomization: origin and transformer annotations for the whole tree. */
   originAnnotations: boolean;
@@ -107,6 +115,8 @@ export async function buildWithSources(path: string, options: BuildOptions = {})
     bytesRead: 0,
     buildRoot: directory,
     registry: MergeSchemaRegistry.builtin(),
+    openApiChosen: false,
+    builtinSchemaParsed: false,
     links: new LinkedValues(),
     originAnnotations: false,
     transformerAnnotations: false,
@@ -176,15 +186,21 @@ async function accumulateTarget(
 ): Promise<Accumulator> {
   loader.checkAborted();
   await loadOpenApi(loader, kustomization, session, file);
-  const accumulator: Accumulator = parent ?? { resources: [], config: defaultTransformerConfig(), vars: [] };
+  // kustomize starts each level with an empty configuration, merges its bases' in, then its own
+  const accumulator: Accumulator = parent ?? { resources: [], config: emptyTransformerConfig(), vars: [] };
   const originEnabled = session.originAnnotations || kustomization.buildMetadata?.includes('originAnnotations') === true;
   for (const entry of kustomization.resources ?? []) {
     await accumulateResource(loader, entry, accumulator, session, file, originEnabled);
   }
+  // the level's own configuration: its `configurations:` files merged in order, then the defaults
+  // (kustomize's MakeTransformerConfig; a file's spec for one kind displaces a default on its path)
+  let ownConfig: TransformerConfig | undefined;
   for (const configuration of kustomization.configurations ?? []) {
     const loaded = await loader.readFile(configuration);
-    accumulator.config = mergeTransformerConfig(accumulator.config, parseTransformerConfig(loaded.text, loader.display(loaded.path)));
+    const parsed = parseTransformerConfig(loaded.text, loader.display(loaded.path));
+    ownConfig = ownConfig === undefined ? parsed : mergeTransformerConfig(ownConfig, parsed);
   }
+  accumulator.config = mergeTransformerConfig(accumulator.config, ownConfig === undefined ? defaultTransformerConfig() : mergeTransformerConfig(ownConfig, defaultTransformerConfig()));
   for (const crd of kustomization.crds ?? []) {
     const loaded = await loader.readFile(crd);
     const display = loader.display(loaded.path);
@@ -203,26 +219,40 @@ async function accumulateTarget(
   return accumulator;
 }
 
+/** The OpenAPI versions kustomize v5.8.2 has built in (`openapi: {version: …}`). */
+const builtinOpenApiVersions = new Set(['v1.21.2']);
+
+/**
+ * A kustomization's `openapi:` field, as kustomize's openapi.SetSchema: the first kustomization of
+ * the build to name a schema (the top one is read first) decides it for the whole build; `version`
+ * must be one kustomize has built in. A custom schema stands alone (other kinds lose their merge
+ * keys, `$ref`s to built-in types do not resolve) unless kustomize had already parsed its built-in
+ * schema, in which case it is added to it (see {@link BuildSession.builtinSchemaParsed}).
+ */
 async function loadOpenApi(loader: Loader, kustomization: Kustomization, session: BuildSession, file: string): Promise<void> {
   const openapi = kustomization.openapi;
-  if (openapi === undefined) return;
-  if (openapi['path'] !== undefined && openapi['version'] !== undefined) {
+  if (openapi === undefined || session.openApiChosen) return;
+  const path = openapi['path'];
+  const version = openapi['version'];
+  if (path !== undefined && version !== undefined) {
     throw new KustomizationFileError(`${file}: builtin version and custom schema provided, cannot use both`, { file });
   }
-  const path = openapi['path'];
-  if (path === undefined) return;
-  const loaded = await loader.readFile(path);
-  addOpenApiDocument(session, loaded.text, loader.display(loaded.path));
-}
-
-function addOpenApiDocument(session: BuildSession, text: string, file: string): void {
-  const [document] = parseYamlDocuments(text, file);
-  if (!isJsonObject(document)) throw new KustomizationFileError(`${file}: an OpenAPI document must be a map`, { file });
-  try {
-    session.registry = session.registry.withOpenApi(document);
-  } catch (error) {
-    throw new KustomizationFileError(`${file}: invalid OpenAPI document: ${(error as Error).message}`, { file, cause: error });
+  if (path !== undefined) {
+    const loaded = await loader.readFile(path);
+    const display = loader.display(loaded.path);
+    const [document] = parseYamlDocuments(loaded.text, display);
+    if (!isJsonObject(document)) throw new KustomizationFileError(`${display}: an OpenAPI document must be a map`, { file: display });
+    try {
+      session.registry = (session.builtinSchemaParsed ? session.registry : MergeSchemaRegistry.empty()).withOpenApi(document);
+    } catch (error) {
+      throw new KustomizationFileError(`${display}: invalid OpenAPI document: ${(error as Error).message}`, { file: display, cause: error });
+    }
+    session.openApiChosen = true;
+    return;
   }
+  if (version === undefined || version === '') return;
+  if (!builtinOpenApiVersions.has(version)) throw new KustomizationFileError(`${file}: the specified OpenAPI version is not built in`, { file });
+  session.openApiChosen = true;
 }
 
 async function accumulateResource(
@@ -239,6 +269,7 @@ async function accumulateResource(
     const display = loader.display(loaded.path);
     const added = parseManifests(loaded.text, display).map((object) => {
       const resource = new Resource(object, display);
+      if (!session.builtinSchemaParsed && MergeSchemaRegistry.builtin().lookup(resource.gvk()) === undefined) session.builtinSchemaParsed = true;
       if (originEnabled) resource.origin = { path: display };
       validateResource(resource);
       return resource;

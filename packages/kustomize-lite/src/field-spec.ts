@@ -112,8 +112,8 @@ const templateLabelRows = [
   'spec/jobTemplate/spec/template/metadata/labels|CronJob|batch||c',
 ];
 
-/** Label paths in pod templates (`labels[].includeTemplates`). */
-export const templateLabelFieldSpecs: readonly FieldSpec[] = specs(templateLabelRows);
+/** Label paths in pod templates (`labels[].includeTemplates`), and every object's own labels. */
+export const templateLabelFieldSpecs: readonly FieldSpec[] = specs([...templateLabelRows, 'metadata/labels||||c']);
 
 /** Label paths in a StatefulSet's volume claim templates (`labels[].includeVolumeClaimTemplates`). */
 export const volumeClaimTemplateLabelFieldSpecs: readonly FieldSpec[] = specs(['spec/volumeClaimTemplates[]/metadata/labels|StatefulSet|apps||c']);
@@ -155,7 +155,7 @@ export const commonAnnotationFieldSpecs: readonly FieldSpec[] = specs([
   'spec/template/metadata/annotations|Deployment|||c',
   'spec/template/metadata/annotations|ReplicaSet|||c',
   'spec/template/metadata/annotations|DaemonSet|||c',
-  'spec/template/metadata/annotations|StatefulSet|apps||c',
+  'spec/template/metadata/annotations|StatefulSet|||c',
   'spec/template/metadata/annotations|Job|batch||c',
   'spec/jobTemplate/metadata/annotations|CronJob|batch||c',
   'spec/jobTemplate/spec/template/metadata/annotations|CronJob|batch||c',
@@ -167,6 +167,9 @@ export const imageFieldSpecs: readonly FieldSpec[] = specs([
   'spec/initContainers[]/image||||c',
   'spec/template/spec/containers[]/image||||c',
   'spec/template/spec/initContainers[]/image||||c',
+  'spec/volumes[]/image/reference||||c',
+  'spec/template/spec/volumes[]/image/reference||||c',
+  'spec/jobTemplate/spec/template/spec/volumes[]/image/reference||||c',
 ]);
 
 /** kustomize's `replicas` field specs. */
@@ -262,7 +265,6 @@ export const defaultNameReferenceRules: readonly NameReferenceRule[] = [
       'spec/service/name|APIService|apiregistration.k8s.io',
       'webhooks/clientConfig/service|ValidatingWebhookConfiguration|admissionregistration.k8s.io',
       'webhooks/clientConfig/service|MutatingWebhookConfiguration|admissionregistration.k8s.io',
-      'spec/rules/backendRefs/name|HTTPRoute',
     ]),
   },
   { target: { kind: 'Role', group: 'rbac.authorization.k8s.io' }, fieldSpecs: specs(['roleRef/name|RoleBinding|rbac.authorization.k8s.io']) },
@@ -319,6 +321,10 @@ export const defaultNameReferenceRules: readonly NameReferenceRule[] = [
       'spec/template/spec/priorityClassName|Job',
       'spec/template/spec/priorityClassName|DaemonSet',
     ]),
+  },
+  {
+    target: { kind: 'ValidatingAdmissionPolicy', group: 'admissionregistration.k8s.io' },
+    fieldSpecs: specs(['spec/policyName|ValidatingAdmissionPolicyBinding|admissionregistration.k8s.io']),
   },
   { target: { kind: 'IngressClass', version: 'v1', group: 'networking.k8s.io/v1' }, fieldSpecs: specs(['spec/ingressClassName|Ingress']) },
 ];

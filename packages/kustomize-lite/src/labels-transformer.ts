@@ -1,3 +1,4 @@
+import { KustomizationFileError } from './errors.js';
 import { gvkSelected, visitFieldSpec, type FieldSpec } from './field-spec.js';
 import { isJsonObject, type JsonObject } from './json.js';
 import { LinkedValues } from './linked-values.js';
@@ -35,16 +36,23 @@ export function transformMetadataMap(
   }
 }
 
-/** Merges field-spec lists, dropping duplicates (same gvk and path). */
-export function mergeFieldSpecs(...lists: readonly (readonly FieldSpec[])[]): FieldSpec[] {
-  const merged: FieldSpec[] = [];
-  for (const list of lists) {
+/**
+ * kustomize's FsSlice.MergeAll: each incoming spec is appended unless an existing one has the same
+ * path and is selected by the incoming spec's group, version and kind (so a spec for one kind
+ * stops a later kind-less one on the same path: a configurations file's `namePrefix` for one kind
+ * replaces the default for every kind).
+ *
+ * @throws KustomizationFileError when such a pair differ in `create` (`conflicting fieldspecs`).
+ */
+export function mergeFieldSpecs(existing: readonly FieldSpec[], ...incoming: readonly (readonly FieldSpec[])[]): FieldSpec[] {
+  const merged = [...existing];
+  for (const list of incoming) {
     for (const spec of list) {
-      const duplicate = merged.find(
-        (existing) => existing.path === spec.path && (existing.kind ?? '') === (spec.kind ?? '') && (existing.group ?? '') === (spec.group ?? '') && (existing.version ?? '') === (spec.version ?? ''),
-      );
-      if (duplicate === undefined) merged.push(spec);
-      else if (spec.create === true) duplicate.create = true;
+      const same = merged.find((candidate) => candidate.path === spec.path && gvkSelected(spec, { group: candidate.group ?? '', version: candidate.version ?? '', kind: candidate.kind ?? '' }));
+      if (same === undefined) merged.push(spec);
+      else if ((same.create === true) !== (spec.create === true)) {
+        throw new KustomizationFileError(`failed to merge fieldSpec ${spec.kind ?? '[noKind]'}:${spec.path}: conflicting fieldspecs`);
+      }
     }
   }
   return merged;

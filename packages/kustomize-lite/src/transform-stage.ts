@@ -135,6 +135,8 @@ export async function runBuiltinTransformers(resources: Resource[], kustomizatio
       if (label.includeTemplates === true) specs = mergeFieldSpecs(specs, config.templateLabels);
       if (label.includeVolumeClaimTemplates === true) specs = mergeFieldSpecs(specs, [{ path: 'spec/volumeClaimTemplates[]/metadata/labels', kind: 'StatefulSet', group: 'apps', create: true }]);
     }
+    // the `labels` field specs of `configurations:` files
+    specs = mergeFieldSpecs(specs, config.labels);
     transformMetadataMap(resources, label.pairs ?? {}, specs, context.links);
     record(resources, context, 'LabelTransformer');
   }

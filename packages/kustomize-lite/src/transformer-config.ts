@@ -21,6 +21,8 @@ export interface TransformerConfig {
   namespace: FieldSpec[];
   commonLabels: FieldSpec[];
   templateLabels: FieldSpec[];
+  /** Extra field specs of the `labels:` transformer (none by default; commonLabels does not use them). */
+  labels: FieldSpec[];
   commonAnnotations: FieldSpec[];
   images: FieldSpec[];
   replicas: FieldSpec[];
@@ -45,6 +47,17 @@ function defaultVarReferences(): FieldSpec[] {
       for (const field of ['args', 'command', 'env/value', 'volumeMounts/mountPath']) specs.push({ path: `${prefix}${list}/${field}`, kind });
     }
   }
+  for (const [kind, path] of [
+    ['PersistentVolume', 'spec/nfs/server'],
+    ['Pod', 'spec/volumes/nfs/server'],
+    ['Deployment', 'spec/template/spec/volumes/nfs/server'],
+    ['ReplicaSet', 'spec/template/spec/volumes/nfs/server'],
+    ['DaemonSet', 'spec/template/spec/volumes/nfs/server'],
+    ['Job', 'spec/template/spec/volumes/nfs/server'],
+    ['CronJob', 'spec/jobTemplate/spec/template/volumes/nfs/server'],
+    ['StatefulSet', 'spec/volumeClaimTemplates/spec/nfs/server'],
+    ['Deployment', 'spec/template/metadata/annotations'],
+  ] as const) specs.push({ path, kind });
   specs.push(
     { path: 'spec/rules/host', kind: 'Ingress' },
     { path: 'spec/tls/hosts', kind: 'Ingress' },
@@ -65,6 +78,7 @@ export function defaultTransformerConfig(): TransformerConfig {
     namespace: [...namespaceFieldSpecs],
     commonLabels: [...commonLabelFieldSpecs],
     templateLabels: [...templateLabelFieldSpecs],
+    labels: [],
     commonAnnotations: [...commonAnnotationFieldSpecs],
     images: [...imageFieldSpecs],
     replicas: [...replicaFieldSpecs],
@@ -81,6 +95,7 @@ export function emptyTransformerConfig(): TransformerConfig {
     namespace: [],
     commonLabels: [],
     templateLabels: [],
+    labels: [],
     commonAnnotations: [],
     images: [],
     replicas: [],
@@ -107,6 +122,7 @@ export function mergeTransformerConfig(config: TransformerConfig, other: Transfo
     namespace: mergeFieldSpecs(config.namespace, other.namespace),
     commonLabels: mergeFieldSpecs(config.commonLabels, other.commonLabels),
     templateLabels: mergeFieldSpecs(config.templateLabels, other.templateLabels),
+    labels: mergeFieldSpecs(config.labels, other.labels),
     commonAnnotations: mergeFieldSpecs(config.commonAnnotations, other.commonAnnotations),
     images: mergeFieldSpecs(config.images, other.images),
     replicas: mergeFieldSpecs(config.replicas, other.replicas),
@@ -127,7 +143,7 @@ function toFieldSpecs(value: JsonValue | undefined, file: string, field: string)
   });
 }
 
-const configFields = ['namePrefix', 'nameSuffix', 'namespace', 'commonLabels', 'templateLabels', 'commonAnnotations', 'images', 'replicas', 'varReference'] as const;
+const configFields = ['namePrefix', 'nameSuffix', 'namespace', 'commonLabels', 'templateLabels', 'labels', 'commonAnnotations', 'images', 'replicas', 'varReference'] as const;
 
 /**
  * Reads a `configurations:` file (transformer field specs) as kustomize does.
