@@ -263,6 +263,9 @@ async function accumulateResource(
   file: string,
   originEnabled: boolean,
 ): Promise<void> {
+  if (entry === '') {
+    throw new KustomizationFileError(`accumulating resources: accumulation err='accumulating resources from '': '${loader.root}' must resolve to a file': new root cannot be empty (in ${file})`, { file });
+  }
   const kind = await loader.classify(entry);
   if (kind === 'file') {
     const loaded = await loader.readFile(entry);
@@ -304,15 +307,13 @@ function validateResource(resource: Resource): void {
     throw new KustomizationFileError(`missing kind in object from ${resource.file}`, { file: resource.file });
   }
   const metadata = object['metadata'];
-  if (isJsonObject(metadata) && 'namespace' in metadata && (metadata['namespace'] === '' || metadata['namespace'] === null)) {
-    throw new KustomizationFileError(`Invalid Input: namespace is blank for resource ${resource.describe()}`, { file: resource.file, object: resource.describe() });
-  }
   if (!isJsonObject(metadata) || (typeof metadata['name'] !== 'string' && typeof metadata['generateName'] !== 'string')) {
     throw new KustomizationFileError(`missing metadata.name in object ${String(object['kind'])} from ${resource.file}`, { file: resource.file });
   }
 }
 
 async function accumulateComponent(loader: Loader, entry: string, accumulator: Accumulator, session: BuildSession, file: string): Promise<void> {
+  if (entry === '') throw new KustomizationFileError(`accumulating components: new root cannot be empty (in ${file})`, { file });
   const kind = await loader.classify(entry);
   if (kind !== 'directory') {
     if (isRemoteReference(entry)) throw new UnsupportedFeatureError('components', `${file}: components: remote component '${entry}' is not supported`, { file });

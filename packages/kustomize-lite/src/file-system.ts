@@ -1,9 +1,9 @@
 import { promises as fsp } from 'node:fs';
 import { posix, resolve as resolveNative } from 'node:path';
 
-/** What a path is in a {@link KustomizeFs}. */
+/** What a path is in a {@link KustomizeFs}: a file, a directory, or something else (a named pipe, a socket, a device). */
 export interface FsEntry {
-  readonly type: 'file' | 'directory';
+  readonly type: 'file' | 'directory' | 'other';
   /** Size in bytes (files only; 0 for directories). */
   readonly size: number;
 }
@@ -14,7 +14,8 @@ export interface FsEntry {
  * @remarks
  * Paths are absolute and use `/` separators. `realPath` resolves symlinks (the load restrictor
  * checks resolved paths); an implementation without symlinks returns the normalised path.
- * `stat` returns `undefined` for a path that does not exist.
+ * `stat` returns `undefined` for a path that does not exist, and throws for any other failure
+ * (permission denied, a symlink loop): those are not "no such file".
  *
  * @example
  * ```ts
@@ -35,7 +36,8 @@ export interface KustomizeFs {
  * Relative paths are resolved against the process's working directory. Symlinks are followed by
  * `realPath`; nothing is written.
  *
- * @throws Whatever `node:fs` throws for unreadable files (ENOENT is reported as `undefined` by `stat`).
+ * @throws Whatever `node:fs` throws for unreadable files; `stat` reports a missing path (ENOENT,
+ * ENOTDIR) as `undefined` and rethrows every other error (EACCES, ELOOP, EIO).
  *
  * @example
  * ```ts
@@ -48,14 +50,17 @@ export function nodeFs(): KustomizeFs {
       return fsp.readFile(path);
     },
     async stat(path) {
+      let stat;
       try {
-        const stat = await fsp.stat(path);
-        if (stat.isDirectory()) return { type: 'directory', size: 0 };
-        if (stat.isFile()) return { type: 'file', size: stat.size };
-        return undefined;
-      } catch {
-        return undefined;
+        stat = await fsp.stat(path);
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+        throw error;
       }
+      if (stat.isDirectory()) return { type: 'directory', size: 0 };
+      if (stat.isFile()) return { type: 'file', size: stat.size };
+      return { type: 'other', size: 0 };
     },
     async readDir(path) {
       return (await fsp.readdir(path)).sort();

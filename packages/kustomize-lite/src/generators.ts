@@ -9,7 +9,6 @@ import { Resource, type GeneratorBehavior } from './resource.js';
 /** Which object a generator makes. */
 export type GeneratedKind = 'ConfigMap' | 'Secret';
 
-const validKey = /^[-._a-zA-Z0-9]+$/;
 // a file's byte order mark is part of the data kustomize generates from it
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
@@ -32,9 +31,8 @@ function parseEnvFile(text: string, file: string): [string, string][] {
     if (line === '' || line.startsWith('#')) return;
     const equals = line.indexOf('=');
     const key = equals < 0 ? line : line.slice(0, equals);
-    if (!/^[-._a-zA-Z][-._a-zA-Z0-9]*$/.test(key)) {
-      throw new KustomizationFileError(`${file}:${index + 1}: "${key}" is not a valid key name: a valid environment variable name must consist of alphabetic characters, digits, '_', '-', or '.', and must not start with a digit`, { file });
-    }
+    // kustomize v5 takes any key as written (`export X`, `2BAD`, a trailing space): the apiserver judges them
+    if (key === '') throw new KustomizationFileError(`${file}:${index + 1}: a line has an empty key`, { file });
     pairs.push([key, equals < 0 ? (process.env[key] ?? '') : line.slice(equals + 1)]);
   });
   return pairs;
@@ -67,9 +65,6 @@ export async function generate(
   const data: JsonObject = {};
   const binaryData: JsonObject = {};
   const add = (key: string, value: string | Uint8Array) => {
-    if (!validKey.test(key)) {
-      throw new KustomizationFileError(`${file}: "${key}" is not a valid key name for a ${kind}: a valid config key must consist of alphanumeric characters, '-', '_' or '.'`, { file });
-    }
     if (resolvePlainScalar(key, 'v3').tag !== 'str') {
       // kustomize writes generated keys as plain YAML and reads them back: `null`, `true` or `1`
       // come back as a key that is not a string, which its JSON conversion cannot write

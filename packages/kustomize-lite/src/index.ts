@@ -16,6 +16,7 @@ export {
   YamlSyntaxError,
   LoadRestrictionError,
   MissingFileError,
+  UnreadableFileError,
   CycleError,
   ResourceConflictError,
   TransformError,

@@ -104,8 +104,9 @@ export function applyReplacements(resources: readonly Resource[], replacements: 
       for (const resource of resources) {
         if (!selectedByMetadata(resource, select)) continue;
         const ids = resource.allIds();
-        const selected = ids.some((id) => idSelectedBy(id, select) && !(target.reject ?? []).some((reject) => rejects(resource, id, reject)));
-        if (!selected) continue;
+        // selected by one of its ids; rejected when a reject selector matches any of them (kustomize's RejectsAny)
+        if (!ids.some((id) => idSelectedBy(id, select))) continue;
+        if ((target.reject ?? []).some((reject) => rejects(resource, ids, reject))) continue;
         for (const fieldPath of fieldPaths) {
           const create = target.options?.create === true;
           const locations = findFieldLocations(resource.object, splitDottedPath(fieldPath), create);
@@ -122,14 +123,14 @@ export function applyReplacements(resources: readonly Resource[], replacements: 
   }
 }
 
-function rejects(resource: Resource, id: ResId, reject: ResourceSelector): boolean {
+function rejects(resource: Resource, ids: readonly ResId[], reject: ResourceSelector): boolean {
   const hasIdPart = ['group', 'version', 'kind', 'name', 'namespace'].some((key) => {
     const value = (reject as Record<string, unknown>)[key];
     return typeof value === 'string' && value !== '';
   });
   const hasMetadataPart = (reject.labelSelector ?? '') !== '' || (reject.annotationSelector ?? '') !== '';
   if (!hasIdPart && !hasMetadataPart) return false;
-  if (hasIdPart && !idSelectedBy(id, reject)) return false;
+  if (hasIdPart && !ids.some((id) => idSelectedBy(id, reject))) return false;
   if (hasMetadataPart && !selectedByMetadata(resource, reject)) return false;
   return true;
 }

@@ -65,6 +65,9 @@ async function runPatch(resources: Resource[], loader: Loader, entry: PatchEntry
 
 async function runPatchesStrategicMerge(resources: Resource[], loader: Loader, entries: readonly string[], context: TransformContext): Promise<void> {
   for (const entry of entries) {
+    if (entry.trim() === '') {
+      throw new KustomizationFileError(`${context.file}: trouble configuring builtin PatchStrategicMergeTransformer: patch appears to be empty (an empty patchesStrategicMerge entry)`, { file: context.file });
+    }
     let text: string;
     let file: string;
     const kind = await loader.classify(entry);

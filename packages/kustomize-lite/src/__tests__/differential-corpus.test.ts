@@ -50,6 +50,8 @@ describeWithKustomize('differential corpus: weft build vs kustomize build', () =
         weft: result.actual.ok ? result.actual.text : `error: ${result.actual.message}`,
       }));
     expect(unexpected).toEqual([]);
+    const untyped = results.filter((result) => !result.actual.ok && !result.actual.typed).map((result) => `${result.name}: ${result.actual.ok ? '' : result.actual.message}`);
+    expect(untyped, 'every failure is a typed KustomizeError naming the file').toEqual([]);
     const nowAgreeing = results.filter((result) => knownDifferences[result.name] !== undefined && (result.verdict === 'identical' || result.verdict === 'both-failed'));
     expect(nowAgreeing.map((result) => result.name), 'known differences that agree now: remove them from the list').toEqual([]);
   });

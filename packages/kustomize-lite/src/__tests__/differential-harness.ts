@@ -2,14 +2,17 @@ import { execFile } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
-import { build, nodeFs, toYamlStream, type JsonValue } from '../index.js';
+import { build, KustomizeError, nodeFs, toYamlStream, type JsonValue } from '../index.js';
 import { jsonEqual } from '../json.js';
 import { decodeYamlStream } from '../yaml-decode.js';
 
 const run = promisify(execFile);
 
 /** What one tool made of one kustomization directory. */
-export type BuildOutcome = { readonly ok: true; readonly text: string; readonly objects?: readonly JsonValue[] } | { readonly ok: false; readonly message: string };
+export type BuildOutcome =
+  | { readonly ok: true; readonly text: string; readonly objects?: readonly JsonValue[] }
+  /** `typed`: the failure was one of kustomize-lite's typed errors (always true for kustomize's). */
+  | { readonly ok: false; readonly message: string; readonly typed: boolean };
 
 /** How Weft's build compares with kustomize's on one directory. */
 export type Verdict =
@@ -41,7 +44,7 @@ export async function kustomizeBuild(binary: string, directory: string, options:
     const { stdout } = await run(binary, args, { maxBuffer: 256 * 1024 * 1024, timeout: 60_000 });
     return { ok: true, text: stdout };
   } catch (error) {
-    return { ok: false, message: String((error as { stderr?: string }).stderr ?? error).trim() };
+    return { ok: false, message: String((error as { stderr?: string }).stderr ?? error).trim(), typed: true };
   }
 }
 
@@ -51,7 +54,7 @@ export async function weftBuild(directory: string, options: DifferentialOptions 
     const objects = await build(directory, { fs: nodeFs(), ...options });
     return { ok: true, text: toYamlStream(objects), objects };
   } catch (error) {
-    return { ok: false, message: (error as Error).message };
+    return { ok: false, message: (error as Error).message, typed: error instanceof KustomizeError };
   }
 }
 
