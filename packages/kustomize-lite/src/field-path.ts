@@ -59,8 +59,9 @@ export function setValueAt(location: FieldLocation, value: JsonValue): void {
  * `[=v]` by value, numbers (or `[n]`) index, `*` matches every item or key; with `create`,
  * missing maps (and `[k=v]` items) are made.
  */
-export function findFieldLocations(root: JsonObject, segments: readonly string[], create: boolean): FieldLocation[] {
+export function findFieldLocations(root: JsonObject, segments: readonly string[], create: boolean): FieldLocation[] & { blockedByNull?: boolean } {
   let current: FieldLocation[] = [{ parent: [root], key: 0 }];
+  let blockedByNull = false;
   for (let depth = 0; depth < segments.length; depth++) {
     const segment = segments[depth] as string;
     const isLast = depth === segments.length - 1;
@@ -113,9 +114,12 @@ export function findFieldLocations(root: JsonObject, segments: readonly string[]
         }
         const key = segment.startsWith('[') && segment.endsWith(']') && !segment.includes('=') ? segment.slice(1, -1) : segment;
         if (key in node && node[key] !== null) next.push({ parent: node, key });
-        else if (create) {
+        else if (create && key in node && !isLast) {
+          // kyaml's LookupCreate does not descend into an explicit null: nothing is created
+          blockedByNull = true;
+        } else if (create) {
           if (!isLast) node[key] = {};
-          else if (!(key in node)) node[key] = null;
+          // a missing leaf is left missing until the value is set (an explicit null keeps its !!null tag)
           next.push({ parent: node, key });
         }
         continue;
@@ -126,7 +130,7 @@ export function findFieldLocations(root: JsonObject, segments: readonly string[]
     }
     current = next;
   }
-  return current;
+  return Object.assign(current, { blockedByNull });
 }
 
 /** The single value at a dotted path, or undefined. */

@@ -1,5 +1,6 @@
 import { KustomizationFileError, TransformError } from './errors.js';
 import { findFieldLocations, setValueAt, splitDottedPath, valueAt } from './field-path.js';
+import { formatGoNumber, resolvePlainScalar } from './go-yaml-scalars.js';
 import { cloneJson, isJsonObject, type JsonObject, type JsonValue } from './json.js';
 import type { ResId, Resource } from './resource.js';
 import { matchesPattern, matchesSelector } from './target-selector.js';
@@ -72,18 +73,29 @@ function sourceValue(resources: readonly Resource[], replacement: Replacement): 
   return parts[index] as string;
 }
 
-/** A scalar written into a scalar field keeps the field's type (kyaml copies only the value). */
+/**
+ * A scalar written into a scalar field: kustomize copies only the text and keeps the field's YAML
+ * tag, so the text must read as the field's type (go-yaml's resolve(tag, text)); a map or list
+ * replaces the field whole.
+ *
+ * @throws TransformError as kustomize fails then: `cannot decode !!str \`abc\` as a !!int`.
+ */
 function convertScalar(value: JsonValue, previous: JsonValue | undefined): JsonValue {
   if (typeof value === 'object' && value !== null) return cloneJson(value);
-  if (previous === undefined || previous === null || typeof previous === 'object') return value;
-  const text = value === null ? '' : String(value);
-  if (typeof previous === 'string') return text;
-  if (typeof previous === 'number') {
-    const number = Number(text);
-    return text.trim() !== '' && Number.isFinite(number) ? number : text;
+  if (previous === undefined || typeof previous === 'object') {
+    if (previous === null) return intoTag(value, 'null');
+    return value;
   }
-  if (typeof previous === 'boolean') return text === 'true' ? true : text === 'false' ? false : text;
-  return value;
+  if (typeof previous === 'string') return value === null ? '' : String(value);
+  if (typeof previous === 'number') return intoTag(value, Number.isInteger(previous) ? 'int' : 'float');
+  return intoTag(value, 'bool');
+}
+
+function intoTag(value: JsonValue, tag: 'int' | 'float' | 'bool' | 'null'): JsonValue {
+  const text = value === null ? '' : typeof value === 'number' ? formatGoNumber(value) : String(value);
+  const resolved = resolvePlainScalar(text, 'v3');
+  if (resolved.tag === tag || (tag === 'float' && resolved.tag === 'int')) return resolved.value;
+  throw new TransformError(`cannot decode !!${resolved.tag} \`${text}\` as a !!${tag} (a replacement keeps the target field's type)`);
 }
 
 /**
@@ -110,7 +122,7 @@ export function applyReplacements(resources: readonly Resource[], replacements: 
         for (const fieldPath of fieldPaths) {
           const create = target.options?.create === true;
           const locations = findFieldLocations(resource.object, splitDottedPath(fieldPath), create);
-          if (locations.length === 0) {
+          if (locations.length === 0 && !(create && locations.blockedByNull === true)) {
             throw new TransformError(
               `${create ? `unable to find or create field "${fieldPath}"` : `unable to find field "${fieldPath}"`} in replacement target ${resource.describe()}`,
               { object: resource.describe(), file: resource.file },

@@ -167,9 +167,17 @@ export class Resource {
     return [...this.previousIds, this.currentId()];
   }
 
-  /** Remembers the current id before a rename, namespace or kind change. */
+  /**
+   * Remembers the current id before a rename, namespace or kind change.
+   *
+   * @remarks kustomize records previous ids as annotations on the object, which turns an explicit
+   * `annotations: null` into a map (removed again at the end when it stays empty): a later
+   * replacement can then create annotations there, as in kustomize.
+   */
   rememberId(): void {
     this.previousIds.push(this.currentId());
+    const metadata = this.object['metadata'];
+    if (isJsonObject(metadata) && metadata['annotations'] === null) metadata['annotations'] = {};
   }
 
   setName(name: string): void {
