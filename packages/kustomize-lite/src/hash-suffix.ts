@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { sha256Hex } from './sha256.js';
 import { isJsonObject, type JsonObject, type JsonValue } from './json.js';
 
 /** Go's `json.Marshal`: sorted keys, HTML characters and line separators escaped. */
@@ -52,6 +52,6 @@ export function contentHash(object: JsonObject): string {
   } else {
     encoded = object;
   }
-  const hex = createHash('sha256').update(goJsonMarshal(encoded)).digest('hex');
+  const hex = sha256Hex(goJsonMarshal(encoded));
   return hex.slice(0, 10).replace(/[013ae]/g, (char) => ({ '0': 'g', '1': 'h', '3': 'k', a: 'm', e: 't' })[char] as string);
 }

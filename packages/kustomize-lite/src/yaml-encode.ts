@@ -9,6 +9,13 @@ import { isJsonObject, type JsonObject, type JsonValue } from './json.js';
  */
 
 const bestWidth = 80;
+
+/**
+ * Strings libyaml writes plain without looking further (given go-yaml would not quote them): no
+ * leading indicator (nor `...`), no spaces at all (so no `: ` or ` #`), no `:` at the end,
+ * printable ASCII only.
+ */
+const plainSafe = /^(?!\.\.\.)[A-Za-z0-9_./$(=+~^](?:[A-Za-z0-9_./$()=+~^@,;:!?*&%\[\]{}<>-]*[A-Za-z0-9_./$()=+~^@,;!?*&%\[\]{}<>-])?$/;
 const bestIndent = 2;
 
 type ScalarStyle = 'plain' | 'single' | 'double' | 'literal';
@@ -198,6 +205,17 @@ class Emitter {
   }
 
   private scalar(value: JsonValue, simpleKey: boolean): void {
+    if (typeof value === 'string' && plainSafe.test(value) && !goYamlV2NeedsQuotes(value)) {
+      // the common case, written without the character-by-character analysis: a short one-line
+      // string of letters, digits and punctuation no YAML indicator starts, which go-yaml writes plain
+      this.increaseIndent(true, false);
+      if (!this.whitespace) this.put(' ');
+      this.put(value);
+      this.whitespace = false;
+      this.indention = false;
+      this.popIndent();
+      return;
+    }
     let text: string;
     let style: ScalarStyle;
     if (value === null) [text, style] = ['null', 'plain'];

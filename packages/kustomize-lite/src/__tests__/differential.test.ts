@@ -9,7 +9,7 @@ import { featureTree } from './differential-features.js';
 import { kustomizationTree, type GeneratedTree } from './differential-trees.js';
 
 const kustomize = findKustomizeBinary();
-const numRuns = Number(process.env['WEFT_FUZZ_RUNS'] ?? 150);
+const numRuns = Number(process.env['WEFT_FUZZ_RUNS'] ?? 100);
 const seed = Number(process.env['WEFT_FUZZ_SEED'] ?? Date.now() % 2_147_483_647);
 
 // Without the reference binary (built by tools/setup.sh) there is nothing to compare with;
