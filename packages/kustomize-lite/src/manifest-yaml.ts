@@ -23,6 +23,8 @@ const readerOptions: Record<YamlReader, YamlDecodeOptions> = {
  */
 export function parseYamlDocuments(text: string, file: string, options: { reader?: YamlReader } = {}): JsonValue[] {
   const reader = options.reader ?? 'kyaml';
+  // a large file is parsed once, without a cache key (a copy of its text) or a copy of its objects
+  if (text.length > cacheLimitChars / 4) return decodeYamlStream(text, file, readerOptions[reader]);
   const cacheKey = `${reader}\u0000${text}`;
   const cached = parsedDocuments.get(cacheKey);
   if (cached !== undefined) {
@@ -45,7 +47,6 @@ const cacheLimitChars = 32 * 1024 * 1024;
 let cachedChars = 0;
 
 function remember(key: string, values: JsonValue[]): void {
-  if (key.length > cacheLimitChars / 4) return;
   parsedDocuments.set(key, values);
   cachedChars += key.length;
   for (const [oldest] of parsedDocuments) {

@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { build, memoryFs, YamlSyntaxError } from '../index.js';
@@ -53,6 +55,20 @@ describe('reading YAML as kustomize does', () => {
     const [object] = decodeYamlStream(repeated, 'big.yaml', sigsYaml) as [{ data: Record<string, string> }];
     expect(Object.keys(object.data)).toHaveLength(60_000);
     expect(object.data['key-17']).toBe('again');
+  });
+
+  it('keeps decoded quoted scalars compact (issue 14 #5: a 50 MB manifest held ten times its size)', () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const text = `data:\n${Array.from({ length: 50_000 }, (_, index) => `  key-${index}: "value-${index}-lorem-ipsum-dolor-sit-amet"\n`).join('')}`;
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    const [decoded] = decodeYamlStream(text, 'cm.yaml', kyaml) as [{ data: Record<string, string> }];
+    gc();
+    const kept = process.memoryUsage().heapUsed - before;
+    expect(Object.keys(decoded.data)).toHaveLength(50_000);
+    // yaml builds quoted values a character at a time; unflattened, they kept ~14 bytes per input byte
+    expect(kept / text.length).toBeLessThan(4);
   });
 
   it('refuses a YAML alias bomb with a YamlSyntaxError naming the file, without expanding it', () => {
