@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The README's first command: the GitOps demo (examples/gitops-demo). It pulls a sample app
-# from a local git server into the in-memory API server with the operator from
-# examples/gitops-operator, and walks through sync, drift, a new commit, prune and a broken commit.
+# from a local git server into the in-memory API server with @weft/delivery's operator
+# (createGitOpsManager, as examples/gitops-operator runs it), and walks through sync, drift, a new commit, prune and a broken commit.
 #
 #   npm run demo                      # walk through, then keep running until Ctrl-C
 #   npm run demo -- --once            # walk through, check every step, exit 0 or 1

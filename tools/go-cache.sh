@@ -10,6 +10,12 @@
 #   go_cache_dir COMPONENT VERSION
 #   go_build_module COMPONENT VERSION MODULE_DIR STAMP_INPUT BINARY=PACKAGE...
 #   go_install_tool COMPONENT VERSION PACKAGE@VERSION BINARY [STAMP_INPUT]
+#   go_cache_build COMPONENT VERSION STAMP_INPUT BUILDER BINARY...
+#
+# go_cache_build is for a component that is more than one `go build` of one module (several
+# modules, files copied beside the binaries): BUILDER is a command run with the directory to fill
+# as its argument, under the lock, unless the cache is fresh; its STAMP_INPUT must name every file
+# the build depends on (each module's go.mod and go.sum too).
 #
 # STAMP_INPUT is a space-separated list of files whose content names the build (a versions
 # file, the program's own sources); the module's go.mod and go.sum are always part of the
@@ -87,4 +93,12 @@ go_install_tool() {
   else stamp="$( { echo "$pkg_at_version"; if [[ -n "${GOTOOLCHAIN:-}" ]]; then echo "$GOTOOLCHAIN"; fi; } | sha256sum | cut -c1-16)"; fi
   _install() { GOBIN="$out.tmp" go install -trimpath -ldflags "-s -w" "$pkg_at_version"; }
   _go_cache_fill "$component" "$out" "$stamp" "$name" _install
+}
+
+go_cache_build() {
+  local component="$1" version="$2" stamp_input="$3" builder="$4"; shift 4
+  local out stamp
+  out="$(go_cache_dir "$component" "$version")"
+  stamp="$(_go_cache_stamp "$stamp_input" "")"
+  _go_cache_fill "$component" "$out" "$stamp" "$*" "$builder" "$out.tmp"
 }

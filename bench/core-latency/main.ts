@@ -3,21 +3,25 @@
 // Issue 3's figure is 200 updates/s for 30 s with p99 < 50 ms.
 //
 // Every part runs in a process of its own, so each measures only itself: the load generator
-// (load.ts), Weft's controller, the baseline (client-node's makeInformer; its update callback is
-// its "reconcile start") and the floor (a bare HTTPS watch that parses nothing but each line's name
+// (load.ts), Weft's controller, controller-runtime (tools/controller-runtime-peer, a no-op ConfigMap
+// reconciler; the last line's baseline), client-node's makeInformer (its update callback is its
+// "reconcile start") and the floor (a bare HTTPS watch that parses nothing but each line's name
 // and resourceVersion: how late the apiserver itself delivers an event). Times are wall-clock with
 // sub-ms resolution (performance.timeOrigin + performance.now()), comparable across processes.
 //
 // BENCH_RATES (default "100,200": a rate this 2-core machine's apiserver sustains, then issue 3's)
 // and BENCH_SECONDS (default 30) scale it; BENCH_RATE=N alone runs that one rate. The last line is
 // the last rate's.
-import { type ChildProcess, fork } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { type ChildProcess, fork, spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { kubeTransport } from '@weft/reconcile-core';
 import { startControlPlane } from '@weft/testkit';
+import { bundleForNode } from '../bundle.ts';
+import { goPeer } from '../go-peer.ts';
 import { type LoadReply, namespace, type Observation, type ObserverReply, type Update } from './protocol.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -26,7 +30,12 @@ const seconds = Number(process.env['BENCH_SECONDS'] ?? '30');
 const objects = 100;
 // floor-2 is a second, identical floor: how far apart two equal processes see the same event is
 // this machine's scheduling noise, the yardstick for "weft over the floor".
-const observerModes = ['floor', 'floor-2', 'weft', 'baseline'] as const;
+const observerModes = ['floor', 'floor-2', 'weft', 'controller-runtime', 'baseline'] as const;
+const controllerRuntimePeer = join(goPeer('controller-runtime-peer'), 'controller-runtime-peer');
+// The Node processes run bundled under plain node (no tsx loader in them): their RSS is their own.
+const bundleDir = mkdtempSync(join(tmpdir(), 'weft-bench-latency-'));
+const bundles = new Map(['observer', 'load'].map((name) => [`${name}.ts`, bundleForNode(join(here, `${name}.ts`), bundleDir, name)]));
+process.on('exit', () => rmSync(bundleDir, { recursive: true, force: true }));
 type ObserverMode = (typeof observerModes)[number];
 // BENCH_PROFILE=weft,baseline writes V8 CPU profiles of those processes (from ready to stop) to BENCH_PROFILE_DIR.
 const profiled = new Set((process.env['BENCH_PROFILE'] ?? '').split(',').filter(Boolean));
@@ -40,7 +49,10 @@ for (let i = 0; i < objects; i++) {
 }
 transport.close();
 
-/** A forked bench process and its IPC replies, awaited by type. */
+/**
+ * A bench process and its replies, awaited by type: a forked Node process (IPC), or the Go peer,
+ * which speaks the same messages as JSON lines on its stdin and stdout.
+ */
 class Child<Reply extends { type: string }> {
   private readonly replies: Reply[] = [];
   private wake: (() => void) | undefined;
@@ -52,18 +64,25 @@ class Child<Reply extends { type: string }> {
     args: string[] = [],
   ) {
     const env = { ...process.env, BENCH_KUBECONFIG: controlPlane.kubeconfigPath, BENCH_PROFILE_TO: profiled.has(label) ? join(profileDir, `${label}.cpuprofile`) : '' };
-    this.process = fork(join(here, file), args, { env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    this.process.on('message', (reply: Reply) => {
+    const receive = (reply: Reply) => {
       this.replies.push(reply);
       this.wake?.();
-    });
+    };
+    if (file.endsWith('.ts')) {
+      this.process = fork(bundles.get(file)!, args, { env, execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      this.process.on('message', receive);
+    } else {
+      this.process = spawn(file, args, { env, stdio: ['pipe', 'pipe', 'inherit'] });
+      createInterface({ input: this.process.stdout! }).on('line', (line) => receive(JSON.parse(line) as Reply));
+    }
     this.process.on('exit', (code, signal) => {
       this.exited = `${label} exited (${code ?? signal})`;
       this.wake?.();
     });
   }
   send(command: object): void {
-    this.process.send(command);
+    if (this.process.send) this.process.send(command);
+    else this.process.stdin!.write(`${JSON.stringify(command)}\n`);
   }
   async next<T extends Reply['type']>(type: T, timeoutMs = 120_000): Promise<Extract<Reply, { type: T }>> {
     const deadline = Date.now() + timeoutMs;
@@ -80,11 +99,15 @@ class Child<Reply extends { type: string }> {
   }
 }
 
-const observers = new Map<ObserverMode, Child<ObserverReply>>(observerModes.map((mode) => [mode, new Child<ObserverReply>(mode, 'observer.ts', [mode === 'floor-2' ? 'floor' : mode])]));
+const observerChild = (mode: ObserverMode) =>
+  mode === 'controller-runtime'
+    ? new Child<ObserverReply>(mode, controllerRuntimePeer, ['observe', '-kubeconfig', controlPlane.kubeconfigPath, '-namespace', namespace, '-concurrency', '16'])
+    : new Child<ObserverReply>(mode, 'observer.ts', [mode === 'floor-2' ? 'floor' : mode]);
+const observers = new Map<ObserverMode, Child<ObserverReply>>(observerModes.map((mode) => [mode, observerChild(mode)]));
 const load = new Child<LoadReply | { type: 'ready' }>('load generator', 'load.ts');
 await Promise.all([...[...observers.values()].map((child) => child.next('ready')), load.next('ready')]);
 await new Promise((resolve) => setTimeout(resolve, 1_000));
-console.log(`processes: load generator, ${observerModes.join(', ')}, each its own Node process beside kube-apiserver + etcd; times are wall clock (performance.timeOrigin + now); latency = observer's time - PATCH response time (negative: the event arrived before the response)`);
+console.log(`processes: load generator, ${observerModes.join(', ')}, each its own process (Node ones bundled, run without tsx; controller-runtime the Go peer) beside kube-apiserver + etcd; times are wall clock (performance.timeOrigin + now); latency = observer's time - PATCH response time (negative: the event arrived before the response)`);
 // Drop what the observers saw of the seeding; their CPU so far (start-up, first list) is not the run's.
 const startupCpuMs = new Map<ObserverMode, number>();
 for (const [mode, child] of observers) {
@@ -193,7 +216,7 @@ for (const rate of rates) {
     const values = latency(mode).sort((a, b) => a - b);
     p99[mode] = percentile(values, 99);
     const early = values.filter((value) => value < 0).length;
-    const name = { floor: 'floor (bare HTTPS watch)', 'floor-2': 'floor, second process', weft: 'weft (reconcile start)', baseline: 'baseline (makeInformer callback)' }[mode];
+    const name = { floor: 'floor (bare HTTPS watch)', 'floor-2': 'floor, second process', weft: 'weft (reconcile start)', 'controller-runtime': 'controller-runtime (reconcile)', baseline: 'client-node (makeInformer callback)' }[mode];
     console.log(`${name.padEnd(33)} ${spread(values)} unseen=${updates.length - values.length} seen-before-response=${early}`);
   }
   for (const mode of observerModes) {
@@ -204,7 +227,7 @@ for (const rate of rates) {
     const said = controlPlane.logs('kube-apiserver', 400).split('\n').filter((line) => /watch|cacher|terminat|timeout|etcd/i.test(line));
     console.log(`kube-apiserver's log about it (last ${Math.min(4, said.length)} of ${said.length} matching lines):\n  ${said.slice(-4).map((line) => line.slice(0, 400)).join('\n  ')}`);
   }
-  console.log(`over the floor, per update: weft ${spread(overFloor('weft'))}; baseline ${spread(overFloor('baseline'))}; a second floor process (noise) ${spread(overFloor('floor-2'))}`);
+  console.log(`over the floor, per update: weft ${spread(overFloor('weft'))}; controller-runtime ${spread(overFloor('controller-runtime'))}; client-node ${spread(overFloor('baseline'))}; a second floor process (noise) ${spread(overFloor('floor-2'))}`);
   console.log(`weft pipeline alone (watch event parsed by the transport -> reconcile start): ${spread(weftPipeline)}`);
   console.log(
     `CPU during the run: ${cpuSince('kube-apiserver', controlPlaneCpu['kube-apiserver'])}, ${cpuSince('etcd', controlPlaneCpu.etcd)}, load generator ${(sent.cpuMs / 1000).toFixed(1)} s, ` +
@@ -215,6 +238,7 @@ for (const rate of rates) {
     `target p99 < 50 ms at ${rate}/s: ${p99.weft < 50 ? 'met' : 'missed'} (weft ${ms(p99.weft)}; the apiserver's own delivery, the floor, ${ms(p99.floor)}; ` +
       `Weft's own share, p99 over the floor per update, ${own('weft')}, where two identical floor processes differ by ${own('floor-2')})`,
   );
+  console.log(`peak RSS: ${observerModes.map((mode) => `${mode} ${(collected.get(mode)!.maxRssMb ?? NaN).toFixed(0)} MB`).join(', ')}`);
   results.push({ rate, p99 });
 }
 
@@ -224,5 +248,5 @@ if (profiled.size > 0) console.log(`CPU profiles of ${[...profiled].join(', ')} 
 await Promise.all([load, ...observers.values()].map((child) => new Promise((resolve) => (child.process.exitCode !== null ? resolve(undefined) : child.process.once('exit', resolve)))));
 
 const last = results.at(-1)!;
-console.log(`\nsummary p99 (weft / baseline / floor): ${results.map(({ rate, p99 }) => `${rate}/s ${ms(p99.weft)} / ${ms(p99.baseline)} / ${ms(p99.floor)}`).join('; ')}`);
-console.log(`core-latency: weft=${last.p99.weft.toFixed(1)}ms baseline=${last.p99.baseline.toFixed(1)}ms (client-node makeInformer) ratio=${(last.p99.weft / last.p99.baseline).toFixed(2)}`);
+console.log(`\nsummary p99 (weft / controller-runtime / client-node / floor): ${results.map(({ rate, p99 }) => `${rate}/s ${ms(p99.weft)} / ${ms(p99['controller-runtime'])} / ${ms(p99.baseline)} / ${ms(p99.floor)}`).join('; ')}`);
+console.log(`core-latency: weft=${last.p99.weft.toFixed(1)}ms baseline=${last.p99['controller-runtime'].toFixed(1)}ms (controller-runtime v0.25.3) ratio=${(last.p99.weft / last.p99['controller-runtime']).toFixed(2)}`);

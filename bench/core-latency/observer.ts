@@ -162,7 +162,7 @@ if (profileTo) {
 process.on('message', (command: ObserverCommand) => {
   if (command.type === 'highest') send({ type: 'highest', resourceVersion: highest });
   else if (command.type === 'collect') {
-    send({ type: 'collected', observations: observations.splice(0), cpuMs: cpuMs(), extra: { handedOver: handedOver.splice(0), lineBytes: [stream.lines, stream.bytes] }, interruptions: interruptions.splice(0) });
+    send({ type: 'collected', observations: observations.splice(0), cpuMs: cpuMs(), maxRssMb: process.resourceUsage().maxRSS / 1024, extra: { handedOver: handedOver.splice(0), lineBytes: [stream.lines, stream.bytes] }, interruptions: interruptions.splice(0) });
     stream.lines = stream.bytes = 0;
   } else if (command.type === 'stop') void stop().finally(() => process.exit(0));
 });

@@ -22,7 +22,7 @@ export type ObserverCommand = { type: 'highest' } | { type: 'collect' } | { type
 export type ObserverReply =
   | { type: 'ready' }
   | { type: 'highest'; resourceVersion: number }
-  | { type: 'collected'; observations: Observation[]; cpuMs: number; extra?: Record<string, number[]>; interruptions?: string[] };
+  | { type: 'collected'; observations: Observation[]; cpuMs: number; maxRssMb?: number; extra?: Record<string, number[]>; interruptions?: string[] };
 
 /** Parent → load generator. */
 export type LoadCommand = { type: 'run'; ratePerSecond: number; seconds: number; objects: number } | { type: 'stop' };

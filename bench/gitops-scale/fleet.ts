@@ -1,6 +1,6 @@
 // The benchmark's fleet: one git repository with N apps of four objects each (Deployment,
 // Service, ServiceAccount, ConfigMap), one GitRepository and N Kustomizations with `wait: true`.
-import type { KubeObject } from '@weft/reconcile-core';
+import { type KubeObject, shardLabel } from '@weft/reconcile-core';
 
 /** Where the GitRepository and the Kustomizations live (the operator watches only it). */
 export const systemNamespace = 'weft-system';
@@ -87,28 +87,49 @@ spec:
   return files;
 }
 
-/** The GitRepository the Kustomizations read from. */
-export function gitRepository(url: string): KubeObject {
+/** The shard an object belongs to when the fleet is split over `shards` operators (Flux's label), or none. */
+export const shardKey = (index: number, shards: number): string | undefined => (shards > 1 ? `shard-${index % shards}` : undefined);
+
+/** The GitRepository of one shard (`fleet-shard-N`, labelled as its Kustomizations), or the one `fleet`. */
+export const shardSourceName = (shard: string | undefined) => (shard ? `${sourceName}-${shard}` : sourceName);
+
+const shardLabels = (shard: string | undefined) => (shard ? { labels: { [shardLabel]: shard } } : {});
+
+/** The API groups of the controllers a run measures: Weft's operator or Flux's controllers (same spec fields). */
+export interface FleetKinds {
+  gitRepository: { apiVersion: string; kind: 'GitRepository' };
+  kustomization: { apiVersion: string; kind: 'Kustomization' };
+}
+export const weftKinds: FleetKinds = {
+  gitRepository: { apiVersion: 'source.weft.dev/v1', kind: 'GitRepository' },
+  kustomization: { apiVersion: 'kustomize.weft.dev/v1', kind: 'Kustomization' },
+};
+export const fluxKinds: FleetKinds = {
+  gitRepository: { apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'GitRepository' },
+  kustomization: { apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization' },
+};
+
+/** The GitRepository (Weft's or Flux's) the Kustomizations (of one shard) read from: a shard's carries the shard label too, so its operator serves it. */
+export function gitRepository(url: string, shard?: string, kinds: FleetKinds = weftKinds): KubeObject {
   return {
-    apiVersion: 'source.weft.dev/v1',
-    kind: 'GitRepository',
-    metadata: { name: sourceName, namespace: systemNamespace },
+    ...kinds.gitRepository,
+    metadata: { name: shardSourceName(shard), namespace: systemNamespace, ...shardLabels(shard) },
     spec: { url, interval: '1h', ref: { branch: 'main' } },
   } as KubeObject;
 }
 
-/** One app's Kustomization, Flux-shaped: prune, wait for health, five-minute timeout. */
-export function kustomization(index: number): KubeObject {
+/** One app's Kustomization (Weft's or Flux's, the same spec): prune, wait for health, five-minute timeout; with shards, labelled round robin. */
+export function kustomization(index: number, shards = 1, kinds: FleetKinds = weftKinds): KubeObject {
   const app = appName(index);
+  const shard = shardKey(index, shards);
   return {
-    apiVersion: 'kustomize.weft.dev/v1',
-    kind: 'Kustomization',
-    metadata: { name: app, namespace: systemNamespace },
+    ...kinds.kustomization,
+    metadata: { name: app, namespace: systemNamespace, ...shardLabels(shard) },
     spec: {
       interval: '1h',
       retryInterval: '10s',
       timeout: '5m',
-      sourceRef: { kind: 'GitRepository', name: sourceName },
+      sourceRef: { kind: 'GitRepository', name: shardSourceName(shard) },
       path: `./apps/${app}`,
       prune: true,
       wait: true,

@@ -2,10 +2,11 @@
 // operator.ts bundled to one JavaScript file by esbuild, as an operator is deployed (compiled, no
 // TypeScript loader in the process); BENCH_LOADER=tsx runs the sources through tsx instead (the
 // CPU profile then names the source files).
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { bundleForNode } from '../bundle.ts';
 import type { OperatorMessage } from './operator';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -23,28 +24,8 @@ export interface OperatorOptions {
   loader?: 'bundle' | 'tsx';
   /** Where the bundle is written. */
   workDir: string;
-}
-
-/** Bundles operator.ts and everything it imports into one ES module. */
-function bundleOperator(workDir: string): string {
-  const outfile = join(workDir, 'operator.mjs');
-  const result = spawnSync(
-    join(root, 'node_modules', '.bin', 'esbuild'),
-    [
-      join(here, 'operator.ts'),
-      '--bundle',
-      '--platform=node',
-      '--target=node20',
-      '--format=esm',
-      `--outfile=${outfile}`,
-      '--log-level=error',
-      // CommonJS dependencies inside an ES module bundle call require().
-      "--banner:js=import { createRequire as createRequireForBundle } from 'node:module'; const require = createRequireForBundle(import.meta.url);",
-    ],
-    { cwd: root, encoding: 'utf8' },
-  );
-  if (result.status !== 0) throw new Error(`esbuild could not bundle operator.ts: ${result.stderr || result.error?.message}`);
-  return outfile;
+  /** Serve only this shard (the operator's `--shard-key`); absent: the one, unsharded operator. */
+  shard?: string | undefined;
 }
 
 export interface OperatorFigures {
@@ -64,6 +45,8 @@ export interface OperatorFigures {
 }
 
 export interface RunningOperator {
+  /** Wall clock (ms since the epoch) just before the process was spawned. */
+  spawnedAt: number;
   /** Wall clock (ms since the epoch) just before the manager started. */
   started: Promise<number>;
   /** Asks the operator to stop, waits for it to exit and returns what it measured. */
@@ -80,7 +63,7 @@ function rssKb(pid: number): number {
 }
 
 export function startOperator(options: OperatorOptions): RunningOperator {
-  const entry = options.loader === 'tsx' ? ['--import', 'tsx', join(here, 'operator.ts')] : [bundleOperator(options.workDir)];
+  const entry = options.loader === 'tsx' ? ['--import', 'tsx', join(here, 'operator.ts')] : [bundleForNode(join(here, 'operator.ts'), options.workDir, 'operator')];
   const spawnedAt = Date.now();
   const profileArgs = options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] : [];
   const child = spawn(process.execPath, [...profileArgs, ...entry], {
@@ -92,6 +75,7 @@ export function startOperator(options: OperatorOptions): RunningOperator {
       BENCH_STORAGE_DIR: options.storageDir,
       BENCH_NAMESPACE: options.namespace,
       BENCH_CONCURRENCY: String(options.concurrency),
+      BENCH_SHARD: options.shard ?? '',
     },
   });
   const outcomes: OperatorFigures['outcomes'] = [];
@@ -122,6 +106,7 @@ export function startOperator(options: OperatorOptions): RunningOperator {
   });
 
   return {
+    spawnedAt,
     started,
     async stop() {
       sampledPeakKb = Math.max(sampledPeakKb, rssKb(child.pid!));

@@ -3,8 +3,9 @@
 // `outcome` per reconcile (as JSON), and `stopped` with its own peak RSS and CPU time; stops on
 // the `stop` message (or SIGTERM, which the Manager handles).
 import { KubeConfig } from '@kubernetes/client-node';
-import { createGitOpsManager } from '@weft/example-gitops-operator';
+import { createGitOpsManager } from '@weft/delivery';
 import { createLogger } from '@weft/reconcile-core';
+import { parseCliOptions } from '../../examples/gitops-operator/src/cli-options.ts';
 
 export type OperatorMessage =
   | { type: 'starting'; at: number }
@@ -36,11 +37,14 @@ const onOutcome = (outcome: unknown) => send({ type: 'outcome', at: Date.now(), 
 const concurrency = Number(process.env['BENCH_CONCURRENCY'] ?? '4');
 const storageDir = process.env['BENCH_STORAGE_DIR']!;
 const namespace = process.env['BENCH_NAMESPACE']!;
+// The operator's own flags, as a shard's Deployment passes them (election off: one process per shard here).
+const flags = parseCliOptions([...(process.env['BENCH_SHARD'] ? ['--shard-key', process.env['BENCH_SHARD']] : []), '--no-leader-elect'], {});
 const manager = createGitOpsManager({
   kubeConfig,
   storageDir,
   namespace,
   leaderElection: false,
+  ...(flags.shard !== undefined ? { shard: flags.shard } : {}),
   kustomizationConcurrency: concurrency,
   gracefulShutdownTimeout: '5s',
   // Knobs for finding where the time goes; the benchmark's figure uses the operator's defaults.

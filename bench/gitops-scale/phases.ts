@@ -56,3 +56,24 @@ export function describePhases(outcomes: readonly unknown[], phases: ReadonlyMap
   lines.push(`phase wait (health checks start → Ready): ${spread(health)}`);
   return lines;
 }
+
+/**
+ * The phases as the Kustomizations' status shows them, for any controller (Flux's report no
+ * outcomes): artifact Ready → Ready=Unknown/Progressing (queued), → "Running health checks" (source,
+ * build and apply), → Ready (health checks).
+ */
+export function describeStatusPhases(phases: ReadonlyMap<string, PhaseTimes>, sourceReadyAt: number | undefined): string[] {
+  const queued: number[] = [];
+  const build: number[] = [];
+  const health: number[] = [];
+  for (const times of phases.values()) {
+    if (times.progressing !== undefined && sourceReadyAt !== undefined) queued.push(Math.max(0, times.progressing - sourceReadyAt));
+    if (times.progressing !== undefined && times.health !== undefined) build.push(times.health - times.progressing);
+    if (times.health !== undefined && times.ready !== undefined) health.push(times.ready - times.health);
+  }
+  return [
+    `status phase queued (GitRepository Ready → Kustomization Progressing): ${spread(queued)}`,
+    `status phase source + build + apply (Progressing → health checks start): ${spread(build)}`,
+    `status phase wait (health checks start → Ready): ${spread(health)}`,
+  ];
+}

@@ -3,6 +3,7 @@
 // the build), `health` (applied; health checks running), `ready` (Ready=True for the current
 // generation).
 import type { KubeClient, KubeObject } from '@weft/reconcile-core';
+import { type FleetKinds, weftKinds } from './fleet';
 
 interface Condition {
   type: string;
@@ -22,8 +23,6 @@ export interface PhaseTimes {
   ready?: number;
 }
 
-const kustomizationKind = { apiVersion: 'kustomize.weft.dev/v1', kind: 'Kustomization' };
-const gitRepositoryKind = { apiVersion: 'source.weft.dev/v1', kind: 'GitRepository' };
 
 function conditionOf(object: Reported, type: string): Condition | undefined {
   return object.status?.conditions?.find((condition) => condition.type === type);
@@ -69,7 +68,8 @@ async function follow(client: KubeClient, kind: { apiVersion: string; kind: stri
   }
 }
 
-export async function readinessTracker(client: KubeClient, options: { names: string[]; namespace: string; sourceName: string }): Promise<ReadinessTracker> {
+export async function readinessTracker(client: KubeClient, options: { names: string[]; namespace: string; sourceName: string; kinds?: FleetKinds }): Promise<ReadinessTracker> {
+  const kinds = options.kinds ?? weftKinds;
   const phases = new Map<string, PhaseTimes>(options.names.map((name) => [name, {}]));
   const latest = new Map<string, Reported>();
   let sourceAt: number | undefined;
@@ -96,8 +96,8 @@ export async function readinessTracker(client: KubeClient, options: { names: str
   };
   const failures: unknown[] = [];
   const following = [
-    follow(client, kustomizationKind, options.namespace, stop.signal, onKustomization),
-    follow(client, gitRepositoryKind, options.namespace, stop.signal, onSource),
+    follow(client, kinds.kustomization, options.namespace, stop.signal, onKustomization),
+    follow(client, kinds.gitRepository, options.namespace, stop.signal, onSource),
   ].map((running) => running.catch((error: unknown) => failures.push(error)));
 
   return {

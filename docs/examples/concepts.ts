@@ -11,7 +11,6 @@ import {
   getCondition,
   isConflictError,
   KubeClient,
-  kubeTransport,
   markNotReady,
   markReady,
   markReconciling,
@@ -36,13 +35,12 @@ declare const kubeConfig: KubeConfig;
 declare const signal: AbortSignal;
 
 export function customPipeline(): void {
-  // The stages controller() is built from, wired by hand.
-  const transport = kubeTransport(kubeConfig);
+  // The stages controller() is built from, wired by hand. The watch shares the client's connections.
   const client = new KubeClient(kubeConfig);
   const { store, writer } = createStore<ConfigMap>();
 
   const requeues = new Subject<{ request: ReconcileRequest; runAt: number }>();
-  const requests = watch(ConfigMapKind, { transport, namespace: 'default', labelSelector: 'app=web' }).pipe(
+  const requests = watch(ConfigMapKind, { transport: client, namespace: 'default', labelSelector: 'app=web' }).pipe(
     reflect(writer), //               keep the cache up to date (events pass through unchanged)
     triggerSelf(), //                 every event → the key of its object
     map((request) => ({ request, runAt: 0 })),
@@ -104,7 +102,7 @@ export async function conditionsInStatus(app: ConfigMap & { status?: { observedG
   await ctx.client.patchStatus(ConfigMapKind, app.metadata.name, { status }, { namespace: app.metadata.namespace, signal: ctx.signal });
 
   console.log(getCondition(status, 'Ready')?.reason); // 'InvalidSpec'
-  console.log(computeStatus({ metadata: app.metadata, status })); // 'Failed' (kstatus)
+  console.log(computeStatus({ metadata: app.metadata, status })); // { status: 'Failed', message: 'InvalidSpec: spec.image is empty' } (kstatus)
 }
 
 export async function recordEvents(client: KubeClient, app: ConfigMap): Promise<void> {

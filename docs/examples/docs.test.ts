@@ -1,21 +1,16 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Application, type Comment, ConsoleLogger, LogLevel, TSConfigReader, TypeDocReader } from 'typedoc';
 import { describe, expect, it } from 'vitest';
+import { isPartOf, sampleSources } from './sample-check.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const docs = join(root, 'docs');
-const guides = ['README.md', 'getting-started.md', 'concepts.md', 'delivery-pipeline.md', 'testing.md', 'running-in-a-cluster.md'];
+const guides = ['README.md', 'getting-started.md', 'concepts.md', 'delivery-pipeline.md', 'drift.md', 'testing.md', 'running-in-a-cluster.md', 'cli.md'];
 
-/** Whitespace-insensitive form of code, so a sample may be re-indented in a guide. */
-const normalize = (code: string) => code.replace(/\s+/g, ' ').trim();
-
-/** The type-checked sources a guide's samples must come from. */
-const sampleSources = [
-  ...readdirSync(join(docs, 'examples')).filter((file) => file.endsWith('.ts')).map((file) => join(docs, 'examples', file)),
-  ...readdirSync(join(root, 'examples', 'hello-reconciler', 'src')).filter((file) => file.endsWith('.ts')).map((file) => join(root, 'examples', 'hello-reconciler', 'src', file)),
-].map((file) => normalize(readFileSync(file, 'utf8')));
+/** The type-checked sources a guide's samples must come from (a sample's imports must be the file's imports, the rest verbatim). */
+const sources = [...sampleSources(join(docs, 'examples')), ...sampleSources(join(root, 'examples', 'hello-reconciler', 'src'))];
 
 function codeBlocks(markdown: string, language: string): { line: number; code: string }[] {
   const blocks: { line: number; code: string }[] = [];
@@ -25,10 +20,10 @@ function codeBlocks(markdown: string, language: string): { line: number; code: s
 }
 
 describe('the guides in docs/', () => {
-  it.each(guides)('%s: every TypeScript sample is part of a type-checked file (docs/examples or examples/hello-reconciler)', (guide) => {
+  it.each(guides)('%s: every TypeScript sample is part of a type-checked file (docs/examples or examples/hello-reconciler), its imports included', (guide) => {
     const markdown = readFileSync(join(docs, guide), 'utf8');
     const missing = codeBlocks(markdown, 'ts')
-      .filter((block) => !sampleSources.some((source) => source.includes(normalize(block.code))))
+      .filter((block) => !sources.some((source) => isPartOf(block.code, source)))
       .map((block) => `docs/${guide}:${block.line}: ${block.code.split('\n')[0]}`);
     expect(missing).toEqual([]);
   });

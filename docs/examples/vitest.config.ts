@@ -5,8 +5,10 @@ export default defineProject({
   resolve: { alias: weftSourceAliases },
   test: {
     name: 'docs',
-    // docs.test.ts checks the guides and the API reference; testing.test.ts is the testing guide's sample, run.
-    include: ['docs.test.ts', 'testing.test.ts'],
+    // docs.test.ts checks the guides and the API reference; api-examples.test.ts ties every
+    // @example of drift and delivery to a file here; the other *.test.ts are guides' samples and
+    // those @examples, run.
+    include: ['*.test.ts'],
     // typedoc converts every package (one TypeScript program each): about a minute on an idle
     // 2-core machine, several under load.
     testTimeout: 600_000,

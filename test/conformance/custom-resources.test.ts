@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { conformance, eventually, type Target } from './targets';
+import { eventually } from '@weft/testkit';
+import { conformance, type Target } from './targets';
 
 const merge = { 'Content-Type': 'application/merge-patch+json' };
 
@@ -57,10 +58,10 @@ function widgetCrd(group: string) {
 }
 
 async function waitEstablished(target: Target, name: string): Promise<void> {
-  await eventually(async () => {
+  await eventually(`CRD ${name} Established`, async () => {
     const { body } = await target.request('GET', `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}`);
     return (body.status?.conditions ?? []).some((condition: any) => condition.type === 'Established' && condition.status === 'True');
-  }, `CRD ${name} Established`);
+  });
 }
 
 conformance('custom resources', (target) => {
@@ -73,7 +74,7 @@ conformance('custom resources', (target) => {
     const created = await target().request('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', widgetCrd(group));
     if (created.status !== 201) throw new Error(created.text);
     await waitEstablished(target(), `widgets.${group}`);
-    await eventually(async () => (await target().request('GET', widgets())).status === 200, 'widgets served');
+    await eventually('widgets served', async () => (await target().request('GET', widgets())).status === 200);
   });
   afterAll(async () => {
     await target().request('DELETE', `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets.${group}`);
@@ -83,6 +84,17 @@ conformance('custom resources', (target) => {
     const { body } = await target().request('GET', `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets.${group}`);
     expect(body.status.acceptedNames).toMatchObject({ plural: 'widgets', kind: 'Widget', singular: 'widget', listKind: 'WidgetList' });
     expect(body.status.storedVersions).toEqual(['v1']);
+  });
+
+  it('takes a server-side apply of the CRD that names its cleanup finalizer (no domain rule for CRDs)', async () => {
+    // Built-in kinds refuse a finalizer without a `/`; the apiextensions server does not, and a
+    // CRD read back and re-applied carries `customresourcecleanup.apiextensions.k8s.io`.
+    const path = `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets.${group}?fieldManager=conformance-reapply&force=true`;
+    const crd = widgetCrd(group);
+    const manifest = { ...crd, metadata: { ...crd.metadata, finalizers: ['customresourcecleanup.apiextensions.k8s.io'] } };
+    const applied = await target().request('PATCH', path, manifest, { 'Content-Type': 'application/apply-patch+yaml' });
+    expect(applied.status, applied.text).toBe(200);
+    expect(applied.body.metadata.finalizers).toContain('customresourcecleanup.apiextensions.k8s.io');
   });
 
   it('serves the group in discovery', async () => {
@@ -232,10 +244,10 @@ conformance('custom resources', (target) => {
   });
 
   it('publishes the CRD schema in OpenAPI v3, so kubectl explain reads it', async () => {
-    await eventually(async () => {
+    await eventually('kubectl explain shows the size field', async () => {
       const result = await target().kubectl(['explain', 'widgets.spec.size', `--api-version=${group}/v1`]);
       return result.code === 0 && /FIELD:\s+size <string>/.test(result.stdout) && /ENUM:\s+small\s+large/.test(result.stdout);
-    }, 'kubectl explain shows the size field');
+    });
   });
 
   it('answers 422 for a CRD whose name is not plural.group', async () => {
@@ -259,10 +271,10 @@ conformance('custom resources', (target) => {
     await target().request('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', widgetCrd(other));
     await waitEstablished(target(), `widgets.${other}`);
     const path = `/apis/${other}/v1/namespaces/${ns}/widgets`;
-    await eventually(async () => (await target().request('POST', path, { apiVersion: `${other}/v1`, kind: 'Widget', metadata: { name: 'doomed' }, spec: { size: 'small' } })).status === 201, 'a widget created');
+    await eventually('a widget created', async () => (await target().request('POST', path, { apiVersion: `${other}/v1`, kind: 'Widget', metadata: { name: 'doomed' }, spec: { size: 'small' } })).status === 201);
     const deleted = await target().request('DELETE', `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets.${other}`);
     expect(deleted.status).toBe(200);
-    await eventually(async () => (await target().request('GET', `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets.${other}`)).status === 404, 'CRD gone');
-    await eventually(async () => (await target().request('GET', path)).status === 404, 'widgets no longer served');
+    await eventually('CRD gone', async () => (await target().request('GET', `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets.${other}`)).status === 404);
+    await eventually('widgets no longer served', async () => (await target().request('GET', path)).status === 404);
   });
 });

@@ -1,5 +1,6 @@
 import { beforeAll, expect, it } from 'vitest';
-import { conformance, eventually } from './targets';
+import { eventually } from '@weft/testkit';
+import { conformance } from './targets';
 
 const merge = { 'Content-Type': 'application/merge-patch+json' };
 
@@ -92,22 +93,22 @@ conformance('deletion: finalizers, garbage collection, namespaces', (target) => 
     expect(status).toBe(200);
     expect(body.metadata.finalizers).toEqual(['foregroundDeletion']);
     expect(body.metadata.deletionTimestamp).toBeDefined();
-    await eventually(async () => !(await exists(`${configmaps()}/fg-alone`)), 'foreground-deleted owner gone');
+    await eventually('foreground-deleted owner gone', async () => !(await exists(`${configmaps()}/fg-alone`)));
   });
 
   it('deletes dependents before the owner in a foreground deletion', async () => {
     const owner = (await target().request('POST', configmaps(), { metadata: { name: 'fg-owner' } })).body;
     await target().request('POST', configmaps(), { metadata: { name: 'fg-child', ownerReferences: [owned(owner, true)] } });
     await target().request('DELETE', `${configmaps()}/fg-owner`, { propagationPolicy: 'Foreground' });
-    await eventually(async () => !(await exists(`${configmaps()}/fg-child`)), 'dependent gone');
-    await eventually(async () => !(await exists(`${configmaps()}/fg-owner`)), 'owner gone');
+    await eventually('dependent gone', async () => !(await exists(`${configmaps()}/fg-child`)));
+    await eventually('owner gone', async () => !(await exists(`${configmaps()}/fg-owner`)));
   });
 
   it('takes the propagation policy from the query too', async () => {
     await target().request('POST', configmaps(), { metadata: { name: 'fg-query' } });
     const { body } = await target().request('DELETE', `${configmaps()}/fg-query?propagationPolicy=Foreground`);
     expect(body.metadata.finalizers).toEqual(['foregroundDeletion']);
-    await eventually(async () => !(await exists(`${configmaps()}/fg-query`)), 'owner gone');
+    await eventually('owner gone', async () => !(await exists(`${configmaps()}/fg-query`)));
   });
 
   it('deletes the owner at once and its dependents afterwards in a background deletion', async () => {
@@ -116,14 +117,14 @@ conformance('deletion: finalizers, garbage collection, namespaces', (target) => 
     const { status, body } = await target().request('DELETE', `${configmaps()}/bg-owner`, { propagationPolicy: 'Background' });
     expect(status).toBe(200);
     expect(body.kind).toBe('Status');
-    await eventually(async () => !(await exists(`${configmaps()}/bg-child`)), 'dependent collected');
+    await eventually('dependent collected', async () => !(await exists(`${configmaps()}/bg-child`)));
   });
 
   it('collects dependents by default (background) across kinds', async () => {
     const owner = (await target().request('POST', configmaps(), { metadata: { name: 'default-owner' } })).body;
     await target().request('POST', `/api/v1/namespaces/${ns}/secrets`, { metadata: { name: 'default-child', ownerReferences: [owned(owner)] } });
     await target().request('DELETE', `${configmaps()}/default-owner`);
-    await eventually(async () => !(await exists(`/api/v1/namespaces/${ns}/secrets/default-child`)), 'secret collected');
+    await eventually('secret collected', async () => !(await exists(`/api/v1/namespaces/${ns}/secrets/default-child`)));
   });
 
   it('orphans dependents: the owner goes, the dependents stay without the reference', async () => {
@@ -131,8 +132,8 @@ conformance('deletion: finalizers, garbage collection, namespaces', (target) => 
     await target().request('POST', configmaps(), { metadata: { name: 'orphan-child', ownerReferences: [owned(owner)] } });
     const { body } = await target().request('DELETE', `${configmaps()}/orphan-owner`, { propagationPolicy: 'Orphan' });
     expect(body.metadata.finalizers).toEqual(['orphan']);
-    await eventually(async () => !(await exists(`${configmaps()}/orphan-owner`)), 'owner gone');
-    await eventually(async () => (await target().request('GET', `${configmaps()}/orphan-child`)).body.metadata.ownerReferences === undefined, 'reference removed');
+    await eventually('owner gone', async () => !(await exists(`${configmaps()}/orphan-owner`)));
+    await eventually('reference removed', async () => (await target().request('GET', `${configmaps()}/orphan-child`)).body.metadata.ownerReferences === undefined);
     expect(await exists(`${configmaps()}/orphan-child`)).toBe(true);
   });
 
@@ -141,10 +142,10 @@ conformance('deletion: finalizers, garbage collection, namespaces', (target) => 
     const second = (await target().request('POST', configmaps(), { metadata: { name: 'owner-b' } })).body;
     await target().request('POST', configmaps(), { metadata: { name: 'two-owners', ownerReferences: [owned(first), owned(second)] } });
     await target().request('DELETE', `${configmaps()}/owner-a`);
-    await eventually(async () => {
+    await eventually('dangling reference removed', async () => {
       const { body } = await target().request('GET', `${configmaps()}/two-owners`);
       return body.metadata?.ownerReferences?.length === 1;
-    }, 'dangling reference removed');
+    });
     const { body } = await target().request('GET', `${configmaps()}/two-owners`);
     expect(body.metadata.ownerReferences[0].name).toBe('owner-b');
   });
@@ -152,7 +153,7 @@ conformance('deletion: finalizers, garbage collection, namespaces', (target) => 
   it('collects a dependent whose owner never existed', async () => {
     const ghost = { metadata: { name: 'ghost', uid: '11111111-2222-3333-4444-555555555555' } };
     await target().request('POST', configmaps(), { metadata: { name: 'ghost-child', ownerReferences: [owned(ghost)] } });
-    await eventually(async () => !(await exists(`${configmaps()}/ghost-child`)), 'ghost child collected');
+    await eventually('ghost child collected', async () => !(await exists(`${configmaps()}/ghost-child`)));
   });
 
   it('terminates a namespace: phase Terminating, then its objects and itself are gone', async () => {
@@ -162,7 +163,7 @@ conformance('deletion: finalizers, garbage collection, namespaces', (target) => 
     expect(status).toBe(200);
     expect(body.metadata.deletionTimestamp).toBeDefined();
     expect(body.status.phase).toBe('Terminating');
-    await eventually(async () => (await target().request('GET', `/api/v1/namespaces/${doomed}`)).status === 404, 'namespace gone');
+    await eventually('namespace gone', async () => (await target().request('GET', `/api/v1/namespaces/${doomed}`)).status === 404);
     expect((await target().request('GET', `/api/v1/namespaces/${doomed}/configmaps/inside`)).status).toBe(404);
   });
 
@@ -174,9 +175,9 @@ conformance('deletion: finalizers, garbage collection, namespaces', (target) => 
     expect(status).toBe(403);
     expect(body.reason).toBe('Forbidden');
     expect(body.message).toContain(`unable to create new content in namespace ${closing} because it is being terminated`);
-    await eventually(async () => (await target().request('GET', `/api/v1/namespaces/${closing}/configmaps/anchor`)).body.metadata?.deletionTimestamp !== undefined, 'anchor marked');
+    await eventually('anchor marked', async () => (await target().request('GET', `/api/v1/namespaces/${closing}/configmaps/anchor`)).body.metadata?.deletionTimestamp !== undefined);
     await target().request('PATCH', `/api/v1/namespaces/${closing}/configmaps/anchor`, { metadata: { finalizers: null } }, merge);
-    await eventually(async () => (await target().request('GET', `/api/v1/namespaces/${closing}`)).status === 404, 'namespace gone');
+    await eventually('namespace gone', async () => (await target().request('GET', `/api/v1/namespaces/${closing}`)).status === 404);
   });
 
   it('changes a namespace spec.finalizers only through /finalize', async () => {

@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
 import { findControlPlaneBinaries } from '@weft/testkit';
 import { beforeAll, expect, it } from 'vitest';
-import { conformance, eventually } from './targets';
+import { eventually } from '@weft/testkit';
+import { conformance } from './targets';
 
 function manifest(ns: string, name: string, data: Record<string, string>): string {
   return JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: ns }, data });
@@ -114,9 +115,9 @@ conformance('kubectl', (target) => {
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     try {
-      await eventually(async () => output.includes('configmap/watched'), 'initial line');
+      await eventually('initial line', async () => output.includes('configmap/watched'));
       await target().request('POST', `/api/v1/namespaces/${ns}/configmaps`, { metadata: { name: 'watched-later', labels: { w: 'yes' } } });
-      await eventually(async () => output.includes('configmap/watched-later'), 'watched line');
+      await eventually('watched line', async () => output.includes('configmap/watched-later'));
     } finally {
       child.kill();
     }
@@ -132,7 +133,7 @@ conformance('kubectl', (target) => {
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('configmap "fg-parent" deleted');
     expect((await target().request('GET', `/api/v1/namespaces/${ns}/configmaps/fg-parent`)).status).toBe(404);
-    await eventually(async () => (await target().request('GET', `/api/v1/namespaces/${ns}/configmaps/fg-kid`)).status === 404, 'dependent gone');
+    await eventually('dependent gone', async () => (await target().request('GET', `/api/v1/namespaces/${ns}/configmaps/fg-kid`)).status === 404);
   });
 
   it('deletes with --cascade=orphan, leaving the dependents', async () => {
@@ -142,7 +143,7 @@ conformance('kubectl', (target) => {
     });
     const result = await target().kubectl(['-n', ns, 'delete', 'configmap', 'or-parent', '--cascade=orphan']);
     expect(result.code).toBe(0);
-    await eventually(async () => (await target().request('GET', `/api/v1/namespaces/${ns}/configmaps/or-parent`)).status === 404, 'owner gone');
+    await eventually('owner gone', async () => (await target().request('GET', `/api/v1/namespaces/${ns}/configmaps/or-parent`)).status === 404);
     expect((await target().request('GET', `/api/v1/namespaces/${ns}/configmaps/or-kid`)).status).toBe(200);
   });
 

@@ -1,5 +1,6 @@
 import { beforeAll, expect, it } from 'vitest';
-import { conformance, eventually } from './targets';
+import { eventually } from '@weft/testkit';
+import { conformance } from './targets';
 
 const podSpec = { containers: [{ name: 'main', image: 'registry.example.com/app:1.0' }] };
 const template = { metadata: { labels: { app: 'demo' } }, spec: podSpec };
@@ -222,10 +223,10 @@ conformance('objects: create, read, update, delete', (target) => {
   it('completes a new Pod: policies, container defaults, phase Pending and QoS class', async () => {
     // The real cluster's service account admission needs the namespace's default ServiceAccount, made by a controller.
     let created: { status: number; body: any; text: string } | undefined;
-    await eventually(async () => {
+    await eventually('pod created', async () => {
       created = await target().request('POST', path('api/v1/namespaces/NS/pods'), { metadata: { name: 'pod' }, spec: { containers: [{ name: 'c', image: 'example.com/x:1', resources: { requests: { cpu: '10m' } } }] } });
       return created.status === 201;
-    }, 'pod created');
+    });
     const { spec, status, metadata } = created!.body;
     expect(spec).toMatchObject({ restartPolicy: 'Always', dnsPolicy: 'ClusterFirst', schedulerName: 'default-scheduler', terminationGracePeriodSeconds: 30, serviceAccountName: 'default', enableServiceLinks: true, priority: 0 });
     expect(spec.containers[0]).toMatchObject({ terminationMessagePath: '/dev/termination-log', terminationMessagePolicy: 'File', imagePullPolicy: 'IfNotPresent' });

@@ -198,13 +198,3 @@ export function conformance(title: string, cases: (target: () => Target) => void
     });
   });
 }
-
-/** Polls `check` until it returns true (10 s at most). */
-export async function eventually(check: () => Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}

@@ -1,16 +1,7 @@
 import { AppsV1Api, CoreV1Api } from '@kubernetes/client-node';
+import { eventually } from '@weft/testkit';
 import { beforeAll, expect, it } from 'vitest';
 import { clusterKubeConfig, describeCluster, testNamespace } from '../support/cluster';
-
-async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-}
 
 describeCluster('controllers, scheduler and kwok nodes', () => {
   let namespace: string;
@@ -38,7 +29,7 @@ describeCluster('controllers, scheduler and kwok nodes', () => {
     const ready = await eventually('3 ready replicas', async () => {
       const deployment = await apps.readNamespacedDeployment({ name: 'web', namespace });
       return deployment.status?.readyReplicas === 3 ? deployment : undefined;
-    });
+    }, { timeoutMs: 60_000, intervalMs: 250 });
     expect(ready.status?.availableReplicas).toBe(3);
     const pods = await core.listNamespacedPod({ namespace, labelSelector: 'app=web' });
     expect(pods.items).toHaveLength(3);
@@ -56,6 +47,6 @@ describeCluster('controllers, scheduler and kwok nodes', () => {
         core.listNamespacedPod({ namespace, labelSelector: 'app=web' }),
       ]);
       return sets.items.length === 0 && remaining.items.length === 0 ? true : undefined;
-    });
+    }, { timeoutMs: 60_000, intervalMs: 250 });
   });
 });

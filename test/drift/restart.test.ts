@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startControlPlane, type ControlPlane } from '@weft/testkit';
+import { eventually, startControlPlane, type ControlPlane } from '@weft/testkit';
 import { applySet, ClusterClient, countChanges } from '@weft/drift';
 import { describeCluster } from '../support/cluster';
-import { configMap, eventually } from './drift-fixtures';
+import { configMap } from './drift-fixtures';
 
 // Restarting an apiserver would disturb every other suite: this file starts a control plane of its own.
 describeCluster('applySet across an apiserver restart', () => {

@@ -2,14 +2,15 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { KubeObject } from '@weft/reconcile-core';
 import { applySet, ClusterClient, watchDrift, type DriftEvent } from '@weft/drift';
 import { clusterKubeConfig, describeCluster, testNamespace } from '../support/cluster';
-import { configMap, deployment, eventually, kubectl } from './drift-fixtures';
+import { eventually } from '@weft/testkit';
+import { configMap, deployment, kubectl } from './drift-fixtures';
 
 /** Collects every event of a stream, and resolves the first event that matches. */
 function record(stream: ReturnType<typeof watchDrift>) {
   const events: DriftEvent[] = [];
   const subscription = stream.subscribe((event) => events.push(event));
   const next = (match: (event: DriftEvent) => boolean, timeoutMs = 10_000): Promise<DriftEvent> =>
-    eventually('a drift event', async () => events.find(match), timeoutMs);
+    eventually('a drift event', async () => events.find(match), { timeoutMs });
   return { events, subscription, next };
 }
 

@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { haveRegistryBinary } from '../../packages/image-automation/src/__tests__/support/registry-server';
 import { describeCluster } from '../support/cluster';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -59,29 +60,46 @@ const timeline = [
   /── setup ──/,
   /✓ git repository http:\/\/127\.0\.0\.1:\d+\/weft-demo\.git/,
   /✓ CRDs installed: GitRepository \(source\.weft\.dev\/v1\), Kustomization \(kustomize\.weft\.dev\/v1\)/,
-  /── step 1\/6: first sync: both overlays are applied ──/,
+  /── step 1\/8: first sync: both overlays are applied ──/,
   /✓ Kustomization\/staging Ready=True at main@sha1:[0-9a-f]{7}; inventory: 5 objects/,
   /✓ Kustomization\/production Ready=True at main@sha1:[0-9a-f]{7}; inventory: 5 objects/,
-  /✓ step 1\/6 passed/,
-  /── step 2\/6: an edit behind git's back is reverted ──/,
+  /✓ step 1\/8 passed/,
+  /── step 2\/8: an edit behind git's back is reverted ──/,
   /→ kubectl-edit scales Deployment production\/web from 3 to 10 replicas/,
   /✓ Deployment production\/web is back to 3 replicas/,
-  /✓ step 2\/6 passed/,
-  /── step 3\/6: a new commit is applied ──/,
+  /✓ step 2\/8 passed/,
+  /── step 3\/8: a new commit is applied ──/,
   /✓ Kustomization\/production Ready=True at main@sha1:[0-9a-f]{7}: Deployment production\/web runs nginx:1\.27\.1 × 4/,
-  /✓ step 3\/6 passed/,
-  /── step 4\/6: a deleted file is pruned ──/,
+  /✓ step 3\/8 passed/,
+  /── step 4\/8: a deleted file is pruned ──/,
   /✓ ConfigMap staging\/feature-flags is gone from the cluster and from Kustomization\/staging's inventory/,
   /✓ ConfigMap production\/feature-flags is gone from the cluster and from Kustomization\/production's inventory/,
-  /✓ step 4\/6 passed/,
-  /── step 5\/6: a broken commit leaves the last good revision running ──/,
+  /✓ step 4\/8 passed/,
+  /── step 5\/8: a broken commit leaves the last good revision running ──/,
   /✓ Kustomization\/production Ready=False BuildFailed, naming ingress\.yaml; lastAppliedRevision is still main@sha1:[0-9a-f]{7}/,
   /✓ Deployment production\/web still runs nginx:1\.27\.1 × 4/,
-  /✓ step 5\/6 passed/,
-  /── step 6\/6: a fix commit recovers ──/,
+  /✓ step 5\/8 passed/,
+  /── step 6\/8: a fix commit recovers ──/,
   /✓ Kustomization\/production Ready=True at main@sha1:[0-9a-f]{7}; Ingress\/production\/web created/,
-  /✓ step 6\/6 passed/,
-  /✓ all 6 steps passed in [\d.]+s/,
+  /✓ step 6\/8 passed/,
+  /── step 7\/8: a new revision rolls out as a canary, a bad one is rolled back ──/,
+  /✓ Canary initialised: checkout-primary runs checkout:1\.0/,
+  /Canary\/delivery\/checkout Progressing weight 25 failedChecks 0 \(Ingress\/checkout-canary canary-weight 25\)/,
+  /✓ checkout:1\.1 promoted: checkout-primary runs it/,
+  /Canary\/delivery\/checkout Progressing weight 25 failedChecks 2/,
+  /✓ checkout:1\.2 rolled back after 2 failed checks: traffic back on checkout-primary, which still runs checkout:1\.1/,
+  /✓ step 7\/8 passed/,
+  /── step 8\/8: a new image in the registry becomes a commit, and is applied ──/,
+  ...(haveRegistryBinary()
+    ? [
+        /→ started a registry \(docker-registry\) at http:\/\/127\.0\.0\.1:\d+; pushed 127\.0\.0\.1:\d+\/weft-demo\/web:1\.0\.0/,
+        /✓ Deployment production\/web runs 127\.0\.0\.1:\d+\/weft-demo\/web:1\.0\.0/,
+        /✓ ImageUpdateAutomation\/weft-demo pushed [0-9a-f]{7} "production: 1\.0\.0 -> 1\.1\.0"/,
+        /✓ GitRepository fetched it and Kustomization\/production applied it: Deployment production\/web runs 127\.0\.0\.1:\d+\/weft-demo\/web:1\.1\.0/,
+      ]
+    : [/skipped: Debian's docker-registry is not installed/]),
+  /✓ step 8\/8 passed/,
+  /✓ all 8 steps passed in [\d.]+s/,
   /✓ stopped: operator, git server and cluster/,
 ];
 
@@ -98,7 +116,7 @@ function expectTimeline(run: DemoRun): void {
 }
 
 describe('the demo, npm run demo -- --once', () => {
-  it('walks through sync, drift, a new commit, prune, a broken commit and its fix on the in-memory API server', async () => {
+  it('walks through sync, drift, a new commit, prune, a broken commit, its fix, a canary release and an image update on the in-memory API server', async () => {
     const run = await runDemo(['--once'], 150_000);
     expectTimeline(run);
     expect(run.output).toMatch(/✓ in-memory API server at http:\/\/127\.0\.0\.1:\d+/);

@@ -13,7 +13,7 @@ import {
 } from '@weft/git-source';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { clusterKubeConfig, describeCluster, testNamespace } from '../support/cluster';
-import { startGitServer, type GitServer } from '../support/git-server';
+import { eventually, startGitServer, type GitServer } from '@weft/testkit';
 
 const password = 'cluster-secret-password';
 
@@ -66,15 +66,12 @@ describeCluster('GitRepository reconciler on the real apiserver', () => {
     client.create({ apiVersion: GitRepositoryKind.apiVersion, kind: 'GitRepository', metadata: { name, namespace }, spec } as GitRepository);
   const get = (name: string) => client.get(GitRepositoryKind, name, { namespace });
   const condition = (repo: GitRepository, type: string) => repo.status?.conditions?.find((c) => c.type === type);
-  async function until(name: string, check: (repo: GitRepository) => boolean, timeoutMs = 30_000): Promise<GitRepository> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
+  const until = (name: string, check: (repo: GitRepository) => boolean, timeoutMs = 30_000): Promise<GitRepository> =>
+    eventually(`GitRepository ${name} to match`, async () => {
       const repo = await get(name);
-      if (check(repo)) return repo;
-      if (Date.now() > deadline) throw new Error(`GitRepository ${name} never matched; status: ${JSON.stringify(repo.status)}`);
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-  }
+      return check(repo) && repo;
+    }, { timeoutMs, intervalMs: 200 });
+
 
   it('stores an artifact, reports Flux status, serves it, and follows new commits', async () => {
     const repo = await server.createRepo('app', { 'deploy/app.yaml': 'kind: ConfigMap\n', '.github/ci.yaml': 'x\n' });

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { ConfigMapKind, EventKind, KubeClient, createLogger, type KubeObject, type ReconcileOutcome } from '@weft/reconcile-core';
 import { type GitRepository, GitRepositoryKind } from '@weft/git-source';
 import type { DriftEvent } from '@weft/drift';
-import { type Kustomization, type KustomizationSpec, KustomizationKind, createGitOpsManager, installGitOpsCrds } from '@weft/example-gitops-operator';
+import { type Kustomization, type KustomizationSpec, KustomizationKind, createGitOpsManager, installGitOpsCrds } from '@weft/delivery';
+import { eventually } from '@weft/testkit';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { clusterKubeConfig, describeCluster, testNamespace } from '../support/cluster';
 import { startGitServer, type GitServer, type TestRepo } from '../support/git-server';
@@ -89,15 +90,13 @@ describeCluster('the gitops operator on the real apiserver with a real git serve
   const get = (name: string) => client.get(KustomizationKind, name, { namespace });
   const condition = (object: Kustomization, type: string) => object.status?.conditions?.find((item) => item.type === type);
   const isReady = (object: Kustomization) => condition(object, 'Ready')?.status === 'True';
-  async function until(name: string, check: (object: Kustomization) => boolean, timeoutMs = 45_000): Promise<Kustomization> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const object = await get(name);
-      if (check(object)) return object;
-      if (Date.now() > deadline) throw new Error(`Kustomization ${name} never matched; status: ${JSON.stringify(object.status, null, 1)}`);
-      await new Promise((resolve) => setTimeout(resolve, 150));
-    }
-  }
+  /** The Kustomization once `check` holds (its status quoted when it never does). */
+  const until = (name: string, check: (object: Kustomization) => boolean, timeoutMs = 45_000) =>
+    eventually(`Kustomization ${name} to match`, async () => {
+      const object = await client.get(KustomizationKind, name, { namespace });
+      if (!check(object)) throw new Error(`status: ${JSON.stringify(object.status)}`);
+      return object;
+    }, { timeoutMs });
   const configMapData = async (name: string) => (await client.get(ConfigMapKind, name, { namespace })).data;
   const sha = async (repo: TestRepo) => `main@sha1:${await repo.git('rev-parse', 'HEAD')}`;
 

@@ -43,6 +43,13 @@ async function timed<T>(step: string, work: () => Promise<T>): Promise<T> {
   }
 }
 
+/**
+ * The client-node the getting-started install line names for this Node: it is a peer dependency
+ * of the packages, and npm would otherwise pick the newest (2.x), which does not load on Node 20.
+ */
+const [nodeMajor = 0, nodeMinor = 0] = process.versions.node.split('.').map(Number);
+const clientNode = nodeMajor > 22 || (nodeMajor === 22 && nodeMinor >= 19) ? '@kubernetes/client-node' : '@kubernetes/client-node@1';
+
 const formats = [
   { folder: 'esm', type: 'module', emitted: /^import [^;]* from '@weft\/reconcile-core';$/m },
   { folder: 'cjs', type: 'commonjs', emitted: /require\("@weft\/reconcile-core"\)/ },
@@ -78,7 +85,7 @@ describe('the packed packages installed with npm into a fresh project', () => {
     await writeFile(join(app, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
     // As a user would: npm, the public registry for everything but the tarballs, no repository config.
     await timed('npm install', () =>
-      runCommand('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', ...packed.map((tarball) => tarball.tarball)], { cwd: app, signal, env: userEnvironment }),
+      runCommand('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', ...packed.map((tarball) => tarball.tarball), clientNode], { cwd: app, signal, env: userEnvironment }),
     );
 
     for (const { folder, type } of formats) {
@@ -104,6 +111,9 @@ describe('the packed packages installed with npm into a fresh project', () => {
     }
     // `npm ls` exits non-zero on a missing, invalid or extraneous dependency anywhere in the tree.
     await runCommand('npm', ['ls', '--all', '--loglevel=error'], { cwd: app, signal, env: userEnvironment });
+    // client-node is a peer dependency of the packages: one copy, the project's own.
+    const copies = (await runCommand('npm', ['ls', '@kubernetes/client-node', '--all', '--parseable', '--loglevel=error'], { cwd: app, signal, env: userEnvironment })).trim().split('\n');
+    expect([...new Set(copies)]).toEqual([join(app, 'node_modules', '@kubernetes', 'client-node')]);
   });
 
   it('passes publint, are-the-types-wrong and the manifest checks, package by package', async () => {
@@ -113,6 +123,16 @@ describe('the packed packages installed with npm into a fresh project', () => {
         .map(([tool, verdict]) => `${name}: ${tool}\n${verdict.detail.trim()}`),
     );
     expect(failures).toEqual([]);
+  });
+
+  it('runs the weft command npm linked into node_modules/.bin: its bundled chunks, its build-time kinds and manifests, a one-line error', async () => {
+    const weft = join(app, 'node_modules', '.bin', 'weft');
+    expect(await runCommand(weft, ['version'], { cwd: app, signal, env: userEnvironment })).toBe('weft 0.0.0\n');
+    const manifests = await runCommand(weft, ['install', '--export'], { cwd: app, signal, env: userEnvironment });
+    expect(manifests).toContain('name: kustomizations.kustomize.weft.dev');
+    expect(manifests).toContain('name: weft-gitops-operator');
+    const failed = await runCommand(weft, ['get', 'kustomizations', '-A', '--kubeconfig', join(app, 'missing')], { cwd: app, signal, env: userEnvironment }).catch((error: { output?: string }) => error.output ?? '');
+    expect(failed).toBe(`✗ kubeconfig ${join(app, 'missing')} does not exist (--kubeconfig): point --kubeconfig or KUBECONFIG at your cluster's kubeconfig\n`);
   });
 
   it('runs the weft-kustomize executable npm linked into node_modules/.bin', async () => {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import {
   ConfigMapKind,
+  InvalidError,
   CustomResourceDefinitionKind,
   KubeClient,
   LeaseKind,
@@ -18,8 +19,12 @@ import {
   markReconciling,
   reconcileWithFinalizer,
   removeFinalizer,
+  setControllerReference,
+  writeStatus,
   type ObjectOf,
+  type StatusOf,
 } from '@weft/reconcile-core';
+import { eventually } from '@weft/testkit';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { clusterKubeConfig, describeCluster, testNamespace } from '../support/cluster';
 
@@ -114,7 +119,7 @@ describeCluster('finalizers, conditions and leader election against the real kub
 
     const reconciling = markReconciling(created.status, { reason: 'Progressing', message: 'working', generation, now: t0 });
     const afterReconciling = await client.patchStatus(ThingKind, 'thing', { status: reconciling }, { namespace });
-    expect(computeStatus(afterReconciling)).toBe('InProgress');
+    expect(computeStatus(afterReconciling).status).toBe('InProgress');
     expect(getCondition(afterReconciling, 'Ready')).toMatchObject({ status: 'Unknown', reason: 'Progressing', lastTransitionTime: '2026-01-01T00:00:00Z' });
 
     const failing = markNotReady(afterReconciling.status, { reason: 'ApplyFailed', message: 'boom', generation, now: new Date('2026-01-01T00:01:00Z') });
@@ -130,12 +135,41 @@ describeCluster('finalizers, conditions and leader election against the real kub
     expect(afterReady.status?.conditions?.map((condition) => condition.type)).toEqual(['Ready']);
     expect(afterReady.status?.observedGeneration).toBe(generation);
     expect(isReady(afterReady)).toBe(true);
-    expect(computeStatus(afterReady)).toBe('Current');
+    expect(computeStatus(afterReady).status).toBe('Current');
 
     // A spec change bumps the generation: Ready no longer counts until observed again.
     const changed = await client.patch(ThingKind, 'thing', { spec: { size: 2 } }, { namespace });
     expect(isReady(changed)).toBe(false);
-    expect(computeStatus(changed)).toBe('InProgress');
+    expect(computeStatus(changed).status).toBe('InProgress');
+  });
+
+  it('writeStatus writes only what changed, nothing when nothing did, and the apiserver refuses an undeclared field', async () => {
+    const created = await client.create<Thing>({ apiVersion: ThingKind.apiVersion, kind: 'Thing', metadata: { name: 'status-writer', namespace }, spec: { size: 1 } } as Thing);
+    const generation = created.metadata.generation;
+    const ready = markReady(created.status, { reason: 'Succeeded', message: 'done', generation });
+    const written = await writeStatus(client, created, ready, { kind: ThingKind });
+    expect(written?.status?.observedGeneration).toBe(generation);
+    expect(getCondition(written, 'Ready')).toMatchObject({ status: 'True', reason: 'Succeeded' });
+
+    // The same status again (the server may order fields differently): no write, the resourceVersion stays.
+    expect(await writeStatus(client, written!, markReady(written!.status, { reason: 'Succeeded', message: 'done', generation }), { kind: ThingKind })).toBeUndefined();
+    expect((await client.get(ThingKind, 'status-writer', { namespace })).metadata.resourceVersion).toBe(written!.metadata.resourceVersion);
+
+    // A field the schema does not declare would be pruned in silence; under Strict the apiserver says so.
+    const undeclared = { ...written!.status, phase: 'Running' } as StatusOf<Thing>;
+    const refused = await writeStatus(client, written!, undeclared, { kind: ThingKind }).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(InvalidError);
+    expect(String((refused as Error).message)).toContain('strict decoding error: unknown field "status.phase"');
+  });
+
+  it('setControllerReference: the child is garbage collected with its owner, and a second controller is refused', async () => {
+    const owner = await client.create(configMap('owner'));
+    const child = await client.create(setControllerReference(owner, configMap('child')));
+    expect(child.metadata.ownerReferences).toEqual([{ apiVersion: 'v1', kind: 'ConfigMap', name: 'owner', uid: owner.metadata.uid, controller: true, blockOwnerDeletion: true }]);
+    const rival = await client.create(configMap('rival'));
+    expect(() => setControllerReference(rival, child)).toThrow(/already controlled by ConfigMap\/owner/);
+    await client.delete(ConfigMapKind, 'owner', { namespace, propagationPolicy: 'Foreground' });
+    await eventually('the child garbage collected with its owner', () => client.get(ConfigMapKind, 'child', { namespace }).then(() => false, (error: unknown) => error instanceof NotFoundError || Promise.reject(error)), { timeoutMs: 60_000 });
   });
 
   it('elects one leader of two; a crashed leader is replaced within a lease duration; a released one at once', async () => {

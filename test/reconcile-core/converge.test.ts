@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { ConfigMapKind, controller, createLogger, Manager, type ReconcileOutcome } from '@weft/reconcile-core';
+import { eventually } from '@weft/testkit';
+import { ConfigMapKind, controller, createLogger, isNotFoundError, Manager, type ReconcileOutcome } from '@weft/reconcile-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { clusterKubeConfig, describeCluster, testNamespace } from '../support/cluster';
-import { inParallel, installWidgetCrd, listAll, removeWidgetCrd, transportFor, waitFor, type Widget, widgetKind, WidgetReconciler, widgetsConverged } from './widgets';
+import { inParallel, installWidgetCrd, listAll, removeWidgetCrd, transportFor, type Widget, widgetKind, WidgetReconciler, widgetsConverged } from './widgets';
 
 const group = `converge-${randomBytes(3).toString('hex')}.weft.dev`;
 const WidgetKind = widgetKind(group);
@@ -43,7 +44,7 @@ describeCluster('reconcile-core controller on the real apiserver', () => {
     await inParallel(names, 16, (name, i) =>
       transport.request('POST', widgetsPath(), { body: { apiVersion: `${group}/v1`, kind: 'Widget', metadata: { name, namespace }, spec: { size: i } } }),
     );
-    await waitFor(`${count} widgets converged`, converged, 90_000);
+    await eventually(`${count} widgets converged`, converged, { timeoutMs: 90_000 });
     const widgets = await listAll<Widget>(transport, widgetsPath());
     expect(widgets).toHaveLength(count);
     expect(manager.ready).toBe(true);
@@ -56,21 +57,14 @@ describeCluster('reconcile-core controller on the real apiserver', () => {
       transport.request('PATCH', `${widgetsPath()}/${name}`, { body: { spec: { size: 10_000 } }, contentType: 'application/merge-patch+json' }),
     );
     await transport.request('DELETE', `${configMapsPath()}/w-0400-child`);
-    await waitFor('changes converged', async () => (await converged()) && (await listAll(transport, configMapsPath())).some((cm) => (cm as { metadata: { name: string } }).metadata.name === 'w-0400-child'), 60_000);
+    await eventually('changes converged', async () => (await converged()) && (await listAll(transport, configMapsPath())).some((cm) => (cm as { metadata: { name: string } }).metadata.name === 'w-0400-child'), { timeoutMs: 60_000 });
     const errors = outcomes.filter((outcome) => outcome.result === 'error');
     expect(errors.filter((outcome) => outcome.terminal)).toEqual([]);
   });
 
   it('runs the finalizer when a custom resource is deleted, then lets it go', async () => {
     await transport.request('DELETE', `${widgetsPath()}/w-0007`);
-    await waitFor('w-0007 gone', async () => {
-      try {
-        await transport.request('GET', `${widgetsPath()}/w-0007`);
-        return false;
-      } catch (error) {
-        return (error as { status?: number }).status === 404;
-      }
-    });
+    await eventually('w-0007 gone', () => transport.request('GET', `${widgetsPath()}/w-0007`).then(() => false, (error: unknown) => isNotFoundError(error) || Promise.reject(error)), { timeoutMs: 60_000 });
     expect(reconciler.finalized).toEqual(['w-0007']);
   });
 });

@@ -1,7 +1,8 @@
 import { ConfigMapKind, controller, createLogger, done, Manager } from '@weft/reconcile-core';
+import { eventually } from '@weft/testkit';
 import { beforeAll, expect, it } from 'vitest';
 import { clusterKubeConfig, describeCluster, testNamespace } from '../support/cluster';
-import { inParallel, transportFor, waitFor } from './widgets';
+import { inParallel, transportFor } from './widgets';
 
 describeCluster('reconcile-core leader election on the real apiserver', () => {
   const kubeConfig = clusterKubeConfig();
@@ -33,7 +34,7 @@ describeCluster('reconcile-core leader election on the real apiserver', () => {
       return { replica, manager, running: manager.start({ signal: stops[replica].signal }) };
     });
     try {
-      await waitFor('a leader to reconcile everything', () => managers.some(({ replica }) => new Set(reconciledBy[replica]!.map((r) => r.name)).size === names.length), 30_000);
+      await eventually('a leader to reconcile everything', () => managers.some(({ replica }) => new Set(reconciledBy[replica]!.map((r) => r.name)).size === names.length), { timeoutMs: 30_000 });
       await new Promise((resolve) => setTimeout(resolve, 2_000));
       const leader = managers.find(({ manager }) => manager.isLeader)!;
       const standby = managers.find(({ manager }) => !manager.isLeader)!;
@@ -46,7 +47,7 @@ describeCluster('reconcile-core leader election on the real apiserver', () => {
       const stoppedAt = Date.now();
       stops[leader.replica].abort();
       await leader.running;
-      await waitFor('the standby to take over', () => reconciledBy[standby.replica]!.length >= names.length, leaseDurationMs);
+      await eventually('the standby to take over', () => reconciledBy[standby.replica]!.length >= names.length, { timeoutMs: leaseDurationMs });
       const tookOverAfter = reconciledBy[standby.replica]![0]!.at - stoppedAt;
       expect(tookOverAfter).toBeLessThan(leaseDurationMs);
       expect(standby.manager.isLeader).toBe(true);
@@ -54,7 +55,7 @@ describeCluster('reconcile-core leader election on the real apiserver', () => {
       // Changes now reach the new leader only.
       const before = reconciledBy[leader.replica]!.length;
       await transport.request('PATCH', `/api/v1/namespaces/${namespace}/configmaps/cm-3`, { body: { data: { v: '1' } }, contentType: 'application/merge-patch+json' });
-      await waitFor('the new leader to reconcile the change', () => reconciledBy[standby.replica]!.filter((r) => r.name === 'cm-3').length >= 2, 10_000);
+      await eventually('the new leader to reconcile the change', () => reconciledBy[standby.replica]!.filter((r) => r.name === 'cm-3').length >= 2, { timeoutMs: 10_000 });
       expect(reconciledBy[leader.replica]).toHaveLength(before);
     } finally {
       for (const stop of Object.values(stops)) stop.abort();
@@ -85,19 +86,19 @@ describeCluster('reconcile-core leader election on the real apiserver', () => {
       return { replica, manager, running: manager.start({ signal: stops[replica].signal }) };
     });
     try {
-      await waitFor('a leader', () => managers.some(({ manager }) => manager.isLeader), 20_000);
+      await eventually('a leader', () => managers.some(({ manager }) => manager.isLeader), { timeoutMs: 20_000 });
       const leader = managers.find(({ manager }) => manager.isLeader)!;
       const standby = managers.find(({ manager }) => !manager.isLeader)!;
-      await waitFor('the leader to reconcile', () => started[leader.replica]!.length > 0, 10_000);
+      await eventually('the leader to reconcile', () => started[leader.replica]!.length > 0, { timeoutMs: 10_000 });
       const killedAt = Date.now();
       stops[leader.replica].abort();
       await leader.running;
-      await waitFor('the standby to take over', () => standby.manager.isLeader, leaseDurationMs + 3 * retryPeriodMs);
+      await eventually('the standby to take over', () => standby.manager.isLeader, { timeoutMs: leaseDurationMs + 3 * retryPeriodMs });
       const tookOverAfter = Date.now() - killedAt;
       // client-go's bound: the lease duration after the last renewal the follower saw, plus one (jittered) retry period.
       expect(tookOverAfter).toBeLessThan(leaseDurationMs + 2 * retryPeriodMs);
       expect(tookOverAfter).toBeGreaterThan(leaseDurationMs - 2 * retryPeriodMs);
-      await waitFor('the new leader to reconcile', () => started[standby.replica]!.length > 0, 10_000);
+      await eventually('the new leader to reconcile', () => started[standby.replica]!.length > 0, { timeoutMs: 10_000 });
     } finally {
       for (const stop of Object.values(stops)) stop.abort();
       await Promise.allSettled(managers.map(({ running }) => running));

@@ -1,8 +1,8 @@
-import { ConfigMapKind, createStore, type KubeObject, type KubeTransport, type RawWatchEvent, reflect, type TransportRequest, watch, type WatchEvent } from '@weft/reconcile-core';
-import { startControlPlane } from '@weft/testkit';
+import { ConfigMapKind, createStore, isGoneError, type KubeObject, type KubeTransport, type RawWatchEvent, reflect, type TransportRequest, watch, type WatchEvent } from '@weft/reconcile-core';
+import { startControlPlane, eventually } from '@weft/testkit';
 import { expect, it } from 'vitest';
 import { describeCluster } from '../support/cluster';
-import { inParallel, listAll, transportFor, waitFor } from './widgets';
+import { inParallel, listAll, transportFor } from './widgets';
 
 const namespace = 'default';
 const path = `/api/v1/namespaces/${namespace}/configmaps`;
@@ -57,7 +57,7 @@ async function isTooOld(transport: KubeTransport, resourceVersion: string): Prom
     }
     return false;
   } catch (error) {
-    return (error as { status?: number }).status === 410;
+    return isGoneError(error);
   } finally {
     clearTimeout(timer);
     abort.abort();
@@ -81,7 +81,7 @@ describeCluster('reconcile-core watch against an expired resourceVersion', () =>
     try {
       await store.ready();
       expect(store.size).toBe(20);
-      await waitFor('the watch to open', () => partitioned.watchResourceVersions.length > 0);
+      await eventually('the watch to open', () => partitioned.watchResourceVersions.length > 0, { timeoutMs: 60_000 });
       const watchedFrom = partitioned.watchResourceVersions.at(-1)!;
 
       partitioned.partition();
@@ -90,11 +90,11 @@ describeCluster('reconcile-core watch against an expired resourceVersion', () =>
       await inParallel(deleted, 5, (name) => transport.request('DELETE', `${path}/${name}`));
       await inParallel(names.slice(5, 10), 5, (name) => transport.request('PATCH', `${path}/${name}`, { body: { data: { v: '2' } }, contentType: 'application/merge-patch+json' }));
       await inParallel(['new-1', 'new-2'], 2, (name) => transport.request('POST', path, { body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, labels: { test: 'relist' } }, data: { v: '1' } } }));
-      await waitFor(`resourceVersion ${watchedFrom} to be compacted away`, () => isTooOld(transport, watchedFrom), 30_000);
+      await eventually(`resourceVersion ${watchedFrom} to be compacted away`, () => isTooOld(transport, watchedFrom), { timeoutMs: 30_000 });
 
       partitioned.heal();
-      await waitFor('the relist', () => events.slice(seenBefore).some((event) => event.type === 'InitDone'), 30_000);
-      await waitFor('the deletes after the relist', () => events.slice(seenBefore).filter((event) => event.type === 'Delete').length === 5, 10_000);
+      await eventually('the relist', () => events.slice(seenBefore).some((event) => event.type === 'InitDone'), { timeoutMs: 30_000 });
+      await eventually('the deletes after the relist', () => events.slice(seenBefore).filter((event) => event.type === 'Delete').length === 5, { timeoutMs: 10_000 });
 
       const after = events.slice(seenBefore);
       expect(partitioned.watchResourceVersions).toContain(watchedFrom);

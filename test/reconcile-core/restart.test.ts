@@ -1,8 +1,8 @@
 import { ConfigMapKind, controller, createLogger, Manager, type ReconcileOutcome } from '@weft/reconcile-core';
-import { startControlPlane } from '@weft/testkit';
+import { startControlPlane, eventually } from '@weft/testkit';
 import { expect, it } from 'vitest';
 import { describeCluster } from '../support/cluster';
-import { inParallel, installWidgetCrd, listAll, transportFor, unconvergedWidgets, waitFor, type Widget, widgetKind, WidgetReconciler, widgetsConverged } from './widgets';
+import { inParallel, installWidgetCrd, listAll, transportFor, unconvergedWidgets, type Widget, widgetKind, WidgetReconciler, widgetsConverged } from './widgets';
 
 const group = 'restart.weft.dev';
 const WidgetKind = widgetKind(group);
@@ -27,7 +27,7 @@ describeCluster('reconcile-core across an apiserver restart', () => {
       const create = (name: string, size: number) => transport.request('POST', widgetsPath, { body: { apiVersion: `${group}/v1`, kind: 'Widget', metadata: { name, namespace }, spec: { size } } });
       const resize = (name: string, size: number) => transport.request('PATCH', `${widgetsPath}/${name}`, { body: { spec: { size } }, contentType: 'application/merge-patch+json' });
       await inParallel(names, 16, (name, i) => create(name, i));
-      await waitFor('first convergence', () => widgetsConverged(transport, group, namespace), 40_000);
+      await eventually('first convergence', () => widgetsConverged(transport, group, namespace), { timeoutMs: 40_000 });
 
       // Changes sent while the apiserver is down land as soon as it is back, before the controller's watches reconnect.
       const restarted = controlPlane.restartApiServer({ downtimeMs: 1_500 });
@@ -50,11 +50,7 @@ describeCluster('reconcile-core across an apiserver restart', () => {
       const deleted = names.slice(90);
       await inParallel(deleted, 10, (name) => transport.request('DELETE', `${widgetsPath}/${name}`));
 
-      await waitFor(
-        'convergence after the restart',
-        async () => (await widgetsConverged(transport, group, namespace)) && (await listAll<Widget>(transport, widgetsPath)).length === 95,
-        50_000,
-      ).catch(async (error: unknown) => {
+      await eventually('convergence after the restart', async () => (await widgetsConverged(transport, group, namespace)) && (await listAll<Widget>(transport, widgetsPath)).length === 95, { timeoutMs: 50_000 }).catch(async (error: unknown) => {
         const problems = await unconvergedWidgets(transport, group, namespace);
         const stuck = new Set(problems.map((problem) => `${namespace}/${problem.split(':')[0]}`));
         const recent = outcomes.filter((outcome) => stuck.has(outcome.key)).map((outcome) => `${outcome.key}:${outcome.result}:${String(outcome.error ?? '')}`);

@@ -1,7 +1,8 @@
 import { ConfigMapKind, controller, createLogger, done, Manager, shardLabel, type ShardSpec } from '@weft/reconcile-core';
+import { eventually } from '@weft/testkit';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { clusterKubeConfig, describeCluster, testNamespace } from '../support/cluster';
-import { inParallel, transportFor, waitFor } from './widgets';
+import { inParallel, transportFor } from './widgets';
 
 describeCluster('reconcile-core sharding on the real apiserver', () => {
   const kubeConfig = clusterKubeConfig();
@@ -40,7 +41,7 @@ describeCluster('reconcile-core sharding on the real apiserver', () => {
       return manager.start({ signal: stop.signal });
     });
     try {
-      await waitFor('every object reconciled', () => seen.size === names.length + unlabelled.length, 60_000);
+      await eventually('every object reconciled', () => seen.size === names.length + unlabelled.length, { timeoutMs: 60_000 });
       // Let late duplicates, if any, arrive before judging.
       await new Promise((resolve) => setTimeout(resolve, 1_000));
       const byBoth = [...seen].filter(([, replicasSeen]) => new Set(replicasSeen).size > 1);

@@ -1,7 +1,8 @@
 import { ConfigMapKind, controller, createLogger, done, Manager, ManagerError } from '@weft/reconcile-core';
+import { eventually } from '@weft/testkit';
 import { beforeAll, expect, it } from 'vitest';
 import { clusterKubeConfig, describeCluster, testNamespace } from '../support/cluster';
-import { transportFor, waitFor } from './widgets';
+import { transportFor } from './widgets';
 
 describeCluster('reconcile-core graceful shutdown on the real apiserver', () => {
   const kubeConfig = clusterKubeConfig();
@@ -39,7 +40,7 @@ describeCluster('reconcile-core graceful shutdown on the real apiserver', () => 
     const sigtermListeners = process.listenerCount('SIGTERM');
     const { manager, record } = slowManager(1_500, '30s');
     const running = manager.start();
-    await waitFor('the slow reconcile to start', () => record.started > 0, 30_000);
+    await eventually('the slow reconcile to start', () => record.started > 0, { timeoutMs: 30_000 });
     expect(process.listenerCount('SIGTERM')).toBe(sigtermListeners + 1);
     // Call only the Manager's own handler: emitting SIGTERM on the process would reach the test runner too.
     const handler = process.listeners('SIGTERM').at(-1)!;
@@ -55,7 +56,7 @@ describeCluster('reconcile-core graceful shutdown on the real apiserver', () => 
     const { manager, record } = slowManager(60_000, '500ms');
     const stop = new AbortController();
     const running = manager.start({ signal: stop.signal });
-    await waitFor('the slow reconcile to start', () => record.started > 0, 30_000);
+    await eventually('the slow reconcile to start', () => record.started > 0, { timeoutMs: 30_000 });
     const stoppedAt = Date.now();
     stop.abort();
     await running;

@@ -1,5 +1,6 @@
 // Shared by the reconcile-core real-cluster suites: a Widget CRD of their own, bulk writes and polling.
 import type { KubeConfig } from '@kubernetes/client-node';
+import { eventually } from '@weft/testkit';
 import { done, type KubeObject, kubeTransport, type KubeTransport, type ReconcileContext, Reconciler, type ResourceKind, resourceKind } from '@weft/reconcile-core';
 
 export interface Widget extends KubeObject {
@@ -44,19 +45,17 @@ export async function installWidgetCrd(transport: KubeTransport, group: string):
       },
     },
   });
-  await waitFor(`CRD ${name} Established`, async () => {
-    const crd = await transport.request<{ status?: { conditions?: { type: string; status: string }[] } }>('GET', `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}`);
-    return crd.status?.conditions?.some((condition) => condition.type === 'Established' && condition.status === 'True') ?? false;
-  });
+  await eventually(
+    `CRD ${name} Established`,
+    async () => {
+      const crd = await transport.request<{ status?: { conditions?: { type: string; status: string }[] } }>('GET', `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}`);
+      return crd.status?.conditions?.some((condition) => condition.type === 'Established' && condition.status === 'True') ?? false;
+    },
+    { timeoutMs: 60_000 },
+  );
   // Established can come a moment before the new API is served by discovery and the REST handler.
-  await waitFor(`API ${group}/v1 served`, async () => {
-    try {
-      await transport.request('GET', `/apis/${group}/v1/widgets`, { query: { limit: '1' } });
-      return true;
-    } catch {
-      return false;
-    }
-  });
+  // eventually() counts a throwing probe as "not yet".
+  await eventually(`API ${group}/v1 served`, () => transport.request('GET', `/apis/${group}/v1/widgets`, { query: { limit: '1' } }).then(() => true), { timeoutMs: 60_000 });
 }
 
 /** Deletes the CRD of `group` (best effort). */
@@ -74,21 +73,6 @@ export async function inParallel<T>(items: readonly T[], limit: number, task: (i
     }
   });
   await Promise.all(workers);
-}
-
-/** Polls `check` every 200 ms until it returns true; fails with `what` after `timeoutMs`. */
-export async function waitFor(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  while (Date.now() < deadline) {
-    try {
-      if (await check()) return;
-    } catch (error) {
-      lastError = error;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`);
 }
 
 /** Lists every object of a collection path, following `continue`. */

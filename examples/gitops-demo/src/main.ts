@@ -3,15 +3,18 @@
  *
  * It starts a Kubernetes API server (in memory, or a real control plane with `--real-cluster`),
  * puts a sample app in a git repository served over smart HTTP, runs the GitOps operator from
- * `examples/gitops-operator` in this process, and walks through what GitOps is for: a first sync,
+ * `@weft/delivery` (createGitOpsManager, as examples/gitops-operator runs it) in this process, and walks through what GitOps is for: a first sync,
  * an edit behind git's back reverted, a new commit applied, a deleted file pruned, a broken commit
- * that leaves the last good revision running, and the fix. Each step is checked.
+ * that leaves the last good revision running, the fix, a canary release, and a new image in a
+ * registry committed by image automation and applied. Each step is checked.
  *
  * `--once` exits after the walk-through: 0 when every step passed, 1 naming the step that did not.
  * Without it the operator keeps running until Ctrl-C, for you to edit the cluster or push to the repository.
  */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { type Kustomization, KustomizationKind } from '@weft/example-gitops-operator';
+import { type Kustomization, KustomizationKind } from '@weft/delivery';
 import { type GitRepository, GitRepositoryKind } from '@weft/git-source';
 import { KubeClient, NamespaceKind } from '@weft/reconcile-core';
 import { startGitServer } from '@weft/testkit';
@@ -19,6 +22,7 @@ import { type ClusterMode, type DemoCluster, startCluster } from './cluster.js';
 import { narrateClusterChanges } from './cluster-changes.js';
 import { narrateConditions } from './narrate.js';
 import { startOperator } from './operator.js';
+import { startWebView } from './web-view.js';
 import { ENVIRONMENTS, type Environment, initialFiles, PART_OF, PART_OF_LABEL } from './sample-app.js';
 import { type DemoContext, StepTimeoutError, steps } from './steps.js';
 import { shortRevision, Timeline } from './timeline.js';
@@ -30,6 +34,8 @@ const usage = `Usage: npm run demo -- [options]
                        instead of the in-memory API server (alias: --control-plane)
   --step-timeout SEC   how long one step may take (default 20, 45 with --real-cluster)
   --verbose            print the operator's own log lines (JSON, on stderr)
+  --ui-port PORT       serve the web view on 127.0.0.1:PORT (default: a free port; 'off': no web view)
+  --ui-write-actions   let the web view's buttons write (reconcile, suspend/resume, canary promote/abort)
   --help               this text`;
 
 /** Where the GitRepository and Kustomizations live, as Flux's live in flux-system. */
@@ -42,6 +48,9 @@ interface Settings {
   readonly mode: ClusterMode;
   readonly stepTimeoutMs: number;
   readonly verbose: boolean;
+  /** The web view's port (0: any free one), or undefined for none. */
+  readonly uiPort: number | undefined;
+  readonly uiWriteActions: boolean;
 }
 
 /** A command line the demo does not understand. */
@@ -55,6 +64,8 @@ const options = {
   'control-plane': { type: 'boolean', default: false },
   'step-timeout': { type: 'string' },
   verbose: { type: 'boolean', default: false },
+  'ui-port': { type: 'string', default: '0' },
+  'ui-write-actions': { type: 'boolean', default: false },
   help: { type: 'boolean', default: false },
 } as const;
 
@@ -69,7 +80,9 @@ function parseSettings(argv: string[]): Settings | 'help' {
   const mode: ClusterMode = values['real-cluster'] || values['control-plane'] ? 'control-plane' : 'in-memory';
   const seconds = values['step-timeout'] === undefined ? (mode === 'in-memory' ? 20 : 45) : Number(values['step-timeout']);
   if (!Number.isFinite(seconds) || seconds <= 0) throw new UsageError(`--step-timeout must be a positive number of seconds, not ${values['step-timeout']}`);
-  return { once: values.once, mode, stepTimeoutMs: seconds * 1000, verbose: values.verbose };
+  const uiPort = values['ui-port'] === 'off' ? undefined : Number(values['ui-port']);
+  if (uiPort !== undefined && (!Number.isInteger(uiPort) || uiPort < 0 || uiPort > 65535)) throw new UsageError(`--ui-port must be a port number or 'off', not ${values['ui-port']}`);
+  return { once: values.once, mode, stepTimeoutMs: seconds * 1000, verbose: values.verbose, uiPort, uiWriteActions: values['ui-write-actions'] };
 }
 
 function gitRepository(url: string): GitRepository {
@@ -165,6 +178,11 @@ async function main(): Promise<number> {
     cleanups.push(() => operator.stop());
     timeline.ok(`CRDs installed: ${GitRepositoryKind.kind} (${GitRepositoryKind.apiVersion}), ${KustomizationKind.kind} (${KustomizationKind.apiVersion})`);
     timeline.ok(`operator started in this process: GitRepository and Kustomization controllers watching ${SYSTEM_NAMESPACE}`);
+    if (settings.uiPort !== undefined) {
+      const webView = await startWebView(cluster.kubeConfig, operator.manager, { port: settings.uiPort, writeActions: settings.uiWriteActions });
+      cleanups.push(() => webView.stop());
+      timeline.ok(`web view: ${webView.url} (live; ${settings.uiWriteActions ? 'write actions on' : 'read-only'})`);
+    }
 
     const conditions = narrateConditions(cluster.kubeConfig, SYSTEM_NAMESPACE, timeline);
     const changes = narrateClusterChanges(cluster.kubeConfig, `${PART_OF_LABEL}=${PART_OF}`, timeline);
@@ -233,14 +251,22 @@ async function main(): Promise<number> {
 
 function printWhatToTry(timeline: Timeline, cluster: DemoCluster, url: string): void {
   const kubectl = cluster.kubectl ?? 'kubectl';
+  // The weft command of packages/cli: its bundled binary when built, else its sources through tsx.
+  const root = fileURLToPath(new URL('../../../', import.meta.url));
+  const built = `${root}packages/cli/dist/bin/weft.js`;
+  const weft = existsSync(built) ? `node ${built}` : `${root}node_modules/.bin/tsx ${root}packages/cli/src/bin.ts`;
   timeline.say(`
 The operator keeps reconciling. In another terminal, try:
 
   export KUBECONFIG=${cluster.kubeconfigPath}
-  ${kubectl} get gitrepositories,kustomizations -n ${SYSTEM_NAMESPACE} -o yaml
-  ${kubectl} get deployments,services,configmaps,ingresses -n production
+  alias weft='${weft}'
+  weft get all -n ${SYSTEM_NAMESPACE}
+  weft tree kustomization production -n ${SYSTEM_NAMESPACE}
+  weft trace deployment web -n production
   ${kubectl} scale deployment web -n production --replicas 7     # reverted within a second
-  git clone ${url} && cd ${SOURCE}     # edit, commit, git push: applied within seconds
+  weft events --for Kustomization/production -n ${SYSTEM_NAMESPACE}
+  git clone ${url} && cd ${SOURCE}     # edit, commit, git push, then:
+  weft reconcile kustomization production -n ${SYSTEM_NAMESPACE} --with-source
 
 Press Ctrl-C to stop.`);
 }

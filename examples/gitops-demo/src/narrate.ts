@@ -6,7 +6,7 @@
  */
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { DriftEvent } from '@weft/drift';
-import { type Kustomization, KustomizationKind } from '@weft/example-gitops-operator';
+import { type Kustomization, KustomizationKind } from '@weft/delivery';
 import { type GitRepository, GitRepositoryKind } from '@weft/git-source';
 import { getCondition, watch, type WatchEvent } from '@weft/reconcile-core';
 import { Subscription } from 'rxjs';

@@ -1,18 +1,20 @@
 /**
- * The GitOps operator of `examples/gitops-operator`, run in this process as a user's own program
+ * The GitOps operator of `@weft/delivery` (`createGitOpsManager`), run in this process as a user's own program
  * would run it: install the CRDs, create the manager, start it, stop it with an AbortSignal.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { createGitOpsManager, installGitOpsCrds } from '@weft/example-gitops-operator';
-import { createLogger } from '@weft/reconcile-core';
+import { createGitOpsManager, installGitOpsCrds } from '@weft/delivery';
+import { type Manager, createLogger } from '@weft/reconcile-core';
 import { narrateDrift } from './narrate.js';
 import type { Timeline } from './timeline.js';
 
 /** A running operator. */
 export interface RunningOperator {
+  /** The operator's Manager (the web view reads its caches). */
+  readonly manager: Manager;
   /** Stops the controllers (in-flight reconciles get a few seconds) and removes the artifact storage. */
   stop(): Promise<void>;
 }
@@ -42,6 +44,7 @@ export async function startOperator(
   const running = manager.start({ signal: stopping.signal });
   running.catch(options.onFailure);
   return {
+    manager,
     async stop() {
       stopping.abort();
       await running.catch(() => undefined);

@@ -1,5 +1,5 @@
 /**
- * The walk-through: six steps, each one thing a team does to its repository or its cluster, and
+ * The walk-through: eight steps, each one thing a team does to its repository or its cluster, and
  * a check of what the operator made of it. A check polls until the cluster and the statuses say
  * what they should, or the step's time runs out; then it fails naming what it last saw.
  */
@@ -7,7 +7,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { ConfigMapKind, DeploymentKind, getCondition, isNotFoundError, type KubeClient, type KubeObject } from '@weft/reconcile-core';
 import { type GitRepository, GitRepositoryKind } from '@weft/git-source';
 import { inventoryEntryRef } from '@weft/drift';
-import { type Kustomization, KustomizationKind } from '@weft/example-gitops-operator';
+import { type Kustomization, KustomizationKind } from '@weft/delivery';
 import type { TestRepo } from '@weft/testkit';
 import type { DemoCluster } from './cluster.js';
 import {
@@ -25,6 +25,8 @@ import {
   releaseCommit,
 } from './sample-app.js';
 import { shortRevision, type Timeline } from './timeline.js';
+import { canaryRollout } from './canary-step.js';
+import { imageAutomation } from './image-step.js';
 
 /** Everything a step works with. */
 export interface DemoContext {
@@ -325,4 +327,4 @@ const fixRecovers: Step = {
 };
 
 /** The walk-through, in order. */
-export const steps: readonly Step[] = [firstSync, driftReverted, newCommit, deletedFilePruned, brokenCommitKeepsLastGood, fixRecovers];
+export const steps: readonly Step[] = [firstSync, driftReverted, newCommit, deletedFilePruned, brokenCommitKeepsLastGood, fixRecovers, canaryRollout, imageAutomation];

@@ -1,5 +1,8 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { isLoopbackHost } from '@weft/web-view';
 import { parseArgs } from 'node:util';
-import { WeftError } from '@weft/reconcile-core';
+import { type Duration, type ShardSpec, WeftError, parseDuration, shardSelector } from '@weft/reconcile-core';
 
 /** The usage text of `src/main.ts`. */
 export const cliUsage = `Usage: gitops-operator [options]
@@ -10,11 +13,27 @@ export const cliUsage = `Usage: gitops-operator [options]
   --namespace NS           watch one namespace (default: all)
   --metrics-port PORT      serve Prometheus /metrics (0: any free port)
   --health-port PORT       serve /healthz and /readyz (0: any free port)
-  --leader-elect           run only while holding the Lease weft-gitops-operator
-  --leader-elect-namespace NS   namespace of that Lease (default: $POD_NAMESPACE or default)
+  --shard-key KEY          serve only objects labelled sharding.fluxcd.io/key=KEY (repeat for several keys);
+                           label a shard's GitRepositories too, not only its Kustomizations
+  --shard-main             serve only objects without that label (the main instance beside the shards)
+  --no-leader-elect        run without leader election (default: run only while holding the Lease)
+  --leader-election-id NAME     the Lease (default weft-gitops-operator; with a shard flag, suffixed
+                           with the first 8 hex digits of the shard selector's SHA-256, as Flux does)
+  --leader-elect-namespace NS   namespace of the Lease (default: $POD_NAMESPACE or default)
+  --leader-election-lease-duration D  how long a Lease holds without renewal (default 15s)
+  --leader-election-renew-deadline D  how long the leader retries renewing before it gives up (default 10s)
+  --leader-election-retry-period D    how often candidates try to take the Lease and the leader renews (default 2s)
   --concurrent N           Kustomizations reconciled at once (default 4)
   --no-drift-watch         correct drift only on each interval (as Flux), not as it happens
   --no-install-crds        do not install the CRDs at start (they come with deploy/; no right to write CRDs needed)
+  --ui-port PORT            serve the web view (@weft/web-view) on this port (0: any free port); read-only
+  --ui-host HOST           address of the web view (default 127.0.0.1); beyond loopback only with a token
+                           or --ui-auth-proxy
+  --ui-token-file PATH     the web view's bearer token, read from a file (or $WEFT_UI_TOKEN); API requests
+                           without it are refused
+  --ui-auth-proxy HEADER   the web view sits behind your authenticating proxy, which sets HEADER
+                           (e.g. x-forwarded-user) on every request it lets through
+  --ui-write-actions       let the web view reconcile, suspend/resume and promote/abort canaries
   --log-level LEVEL        pino level (default info)
   -h, --help
 `;
@@ -28,11 +47,16 @@ export interface CliOptions {
   namespace?: string;
   metricsPort?: number;
   healthPort?: number;
-  leaderElection?: { name: string; namespace: string };
+  /** Which objects this instance serves (`--shard-key`, `--shard-main`); absent: all. */
+  shard?: ShardSpec;
+  /** On unless `--no-leader-elect`; timings absent: reconcile-core's defaults (15s, 10s, 2s). */
+  leaderElection?: { name: string; namespace: string; leaseDuration?: Duration; renewDeadline?: Duration; retryPeriod?: Duration };
   concurrency?: number;
   driftWatch: boolean;
   installCrds: boolean;
   logLevel: string;
+  /** The web view, when `--ui-port` is given. */
+  ui?: { port: number; host: string; token?: string; authProxyHeader?: string; writeActions: boolean };
 }
 
 /**
@@ -69,12 +93,25 @@ export function parseCliOptions(argv: readonly string[], env: NodeJS.ProcessEnv 
         namespace: { type: 'string' },
         'metrics-port': { type: 'string' },
         'health-port': { type: 'string' },
+        'shard-key': { type: 'string', multiple: true },
+        'shard-main': { type: 'boolean', default: false },
+        // Accepted for manifests written when election was opt-in; it is the default now.
         'leader-elect': { type: 'boolean', default: false },
+        'no-leader-elect': { type: 'boolean', default: false },
+        'leader-election-id': { type: 'string' },
         'leader-elect-namespace': { type: 'string' },
+        'leader-election-lease-duration': { type: 'string' },
+        'leader-election-renew-deadline': { type: 'string' },
+        'leader-election-retry-period': { type: 'string' },
         concurrent: { type: 'string' },
         'no-drift-watch': { type: 'boolean', default: false },
         'no-install-crds': { type: 'boolean', default: false },
         'log-level': { type: 'string', default: 'info' },
+        'ui-port': { type: 'string' },
+        'ui-host': { type: 'string' },
+        'ui-token-file': { type: 'string' },
+        'ui-auth-proxy': { type: 'string' },
+        'ui-write-actions': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
       strict: true,
@@ -92,7 +129,51 @@ export function parseCliOptions(argv: readonly string[], env: NodeJS.ProcessEnv 
   const concurrency = values.concurrent === undefined ? undefined : Number(values.concurrent);
   if (concurrency !== undefined && (!Number.isInteger(concurrency) || concurrency < 1)) throw new CliUsageError(`--concurrent: '${values.concurrent}' is not a positive integer`);
   if (values['in-memory'] && values.kubeconfig) throw new CliUsageError('--in-memory and --kubeconfig exclude each other');
+  if (values['leader-elect'] && values['no-leader-elect']) throw new CliUsageError('--leader-elect and --no-leader-elect exclude each other');
+  const shardKeys = values['shard-key'] ?? [];
+  if (shardKeys.length > 0 && values['shard-main']) throw new CliUsageError('--shard-key and --shard-main exclude each other: the main instance serves the objects no shard claims');
+  const shard: ShardSpec | undefined = values['shard-main'] ? { main: true } : shardKeys.length === 1 ? shardKeys[0]! : shardKeys.length > 1 ? { keys: shardKeys } : undefined;
+  let selector: string | undefined;
+  try {
+    selector = shard === undefined ? undefined : shardSelector(shard);
+  } catch (error) {
+    throw new CliUsageError(`--shard-key: ${(error as Error).message}`, { cause: error });
+  }
+  const duration = (name: 'lease-duration' | 'renew-deadline' | 'retry-period'): Duration | undefined => {
+    const value = values[`leader-election-${name}`];
+    if (value === undefined) return undefined;
+    try {
+      parseDuration(value);
+    } catch (error) {
+      throw new CliUsageError(`--leader-election-${name}: ${(error as Error).message}`, { cause: error });
+    }
+    return value as Duration;
+  };
+  const timings = { leaseDuration: duration('lease-duration'), renewDeadline: duration('renew-deadline'), retryPeriod: duration('retry-period') };
+  const leaseName = values['leader-election-id'] ?? shardLeaseName(defaultLeaseName, selector);
   const metricsPort = port('metrics-port', values['metrics-port']);
+  const uiPort = port('ui-port', values['ui-port']);
+  if (uiPort === undefined && (values['ui-host'] || values['ui-token-file'] || values['ui-auth-proxy'] || values['ui-write-actions'])) throw new CliUsageError('the --ui-… flags need --ui-port');
+  let uiToken: string | undefined;
+  if (values['ui-token-file'] !== undefined) {
+    try {
+      uiToken = readFileSync(values['ui-token-file'], 'utf8').trim();
+    } catch (error) {
+      throw new CliUsageError(`--ui-token-file: ${(error as Error).message}`, { cause: error });
+    }
+    if (!uiToken) throw new CliUsageError(`--ui-token-file: ${values['ui-token-file']} is empty`);
+  } else if (env['WEFT_UI_TOKEN']) uiToken = env['WEFT_UI_TOKEN'];
+  const ui =
+    uiPort === undefined
+      ? undefined
+      : {
+          port: uiPort,
+          host: values['ui-host'] ?? '127.0.0.1',
+          writeActions: values['ui-write-actions'],
+          ...(uiToken ? { token: uiToken } : {}),
+          ...(values['ui-auth-proxy'] ? { authProxyHeader: values['ui-auth-proxy'] } : {}),
+        };
+  if (ui && !isLoopbackHost(ui.host) && !ui.token && !ui.authProxyHeader) throw new CliUsageError(`--ui-host ${ui.host} is not loopback: give the web view a token (--ui-token-file or $WEFT_UI_TOKEN) or put it behind your auth proxy (--ui-auth-proxy)`);
   const healthPort = port('health-port', values['health-port']);
   return {
     help: values.help,
@@ -106,6 +187,35 @@ export function parseCliOptions(argv: readonly string[], env: NodeJS.ProcessEnv 
     ...(metricsPort !== undefined ? { metricsPort } : {}),
     ...(healthPort !== undefined ? { healthPort } : {}),
     ...(concurrency !== undefined ? { concurrency } : {}),
-    ...(values['leader-elect'] ? { leaderElection: { name: 'weft-gitops-operator', namespace: values['leader-elect-namespace'] ?? env['POD_NAMESPACE'] ?? 'default' } } : {}),
+    ...(ui ? { ui } : {}),
+    ...(shard !== undefined ? { shard } : {}),
+    ...(values['no-leader-elect']
+      ? {}
+      : {
+          leaderElection: {
+            name: leaseName,
+            namespace: values['leader-elect-namespace'] ?? env['POD_NAMESPACE'] ?? 'default',
+            ...Object.fromEntries(Object.entries(timings).filter(([, value]) => value !== undefined)),
+          },
+        }),
   };
+}
+
+/** The Lease of an instance without a shard flag. */
+export const defaultLeaseName = 'weft-gitops-operator';
+
+/**
+ * The Lease name of one shard: `base` suffixed with the first 8 hex digits of the SHA-256 of its
+ * label selector, as Flux's controllers derive theirs (`leaderelection.GenerateID`), so every shard,
+ * and the main instance, elects its own leader.
+ *
+ * @throws Never.
+ * @example
+ * ```ts
+ * shardLeaseName('weft-gitops-operator', 'sharding.fluxcd.io/key in (shard1)'); // 'weft-gitops-operator-' + 8 hex digits
+ * shardLeaseName('weft-gitops-operator', undefined); // 'weft-gitops-operator'
+ * ```
+ */
+export function shardLeaseName(base: string, selector: string | undefined): string {
+  return selector === undefined ? base : `${base}-${createHash('sha256').update(selector).digest('hex').slice(0, 8)}`;
 }

@@ -4,12 +4,14 @@ import {
   type ReconcileContext,
   Reconciler,
   type Result,
-  type StatusWithConditions,
   TerminalError,
+  isControlledBy,
   isNotFoundError,
   markReady,
   markStalled,
   requeueAfter,
+  setControllerReference,
+  writeStatus,
 } from '@weft/reconcile-core';
 import { configMapNameOf, type Greeting, GreetingKind, greetingText } from './greeting.js';
 
@@ -41,9 +43,10 @@ export class GreetingReconciler extends Reconciler<Greeting> {
       if (isNotFoundError(error)) return undefined;
       throw error; // anything else is retried with per-key backoff
     });
-    if (existing && !isOwnedBy(existing, greeting)) {
+    if (existing && !isControlledBy(existing, greeting)) {
       const message = `ConfigMap ${namespace}/${name} exists and is not owned by this Greeting`;
-      await this.writeStatus(greeting, markStalled(greeting.status, { reason: 'ConfigMapTaken', message, generation: greeting.metadata.generation }), ctx);
+      const stalled = markStalled(greeting.status, { reason: 'ConfigMapTaken', message, generation: greeting.metadata.generation });
+      await writeStatus(ctx.client, greeting, stalled, { kind: GreetingKind, fieldManager, signal: ctx.signal });
       ctx.recorder?.event(greeting, 'Warning', 'ConfigMapTaken', message);
       // Not retried until the Greeting (or its ConfigMap) changes.
       throw new TerminalError(`Greeting/${namespace}/${greeting.metadata.name}: ${message}`);
@@ -52,9 +55,10 @@ export class GreetingReconciler extends Reconciler<Greeting> {
     // Server-side apply: idempotent, and it only touches the fields this manager owns.
     await ctx.client.apply(desiredConfigMap(greeting, name, text), { fieldManager, force: true, signal: ctx.signal });
 
+    // Written only when it changed: a write that changes nothing would be one more event, one more reconcile.
     const ready = markReady(greeting.status, { reason: 'Greeted', message: `wrote ${text}`, generation: greeting.metadata.generation });
-    const changed = await this.writeStatus(greeting, { ...ready, configMap: `${namespace}/${name}`, greeting: text }, ctx);
-    if (changed) ctx.recorder?.event(greeting, 'Normal', 'Greeted', `ConfigMap ${namespace}/${name}: ${text}`);
+    const written = await writeStatus(ctx.client, greeting, { ...ready, configMap: `${namespace}/${name}`, greeting: text }, { kind: GreetingKind, fieldManager, signal: ctx.signal });
+    if (written) ctx.recorder?.event(greeting, 'Normal', 'Greeted', `ConfigMap ${namespace}/${name}: ${text}`);
     return requeueAfter(greeting.spec?.interval ?? '10m');
   }
 
@@ -66,7 +70,7 @@ export class GreetingReconciler extends Reconciler<Greeting> {
       throw error;
     });
     // Never delete what someone else owns; an error here is retried and the Greeting stays until it succeeds.
-    if (existing && isOwnedBy(existing, greeting)) {
+    if (existing && isControlledBy(existing, greeting)) {
       await ctx.client.delete(ConfigMapKind, name, { namespace, signal: ctx.signal }).catch((error: unknown) => {
         if (!isNotFoundError(error)) throw error;
       });
@@ -74,40 +78,15 @@ export class GreetingReconciler extends Reconciler<Greeting> {
     ctx.logger.info({ configMap: `${namespace}/${name}` }, 'goodbye');
     ctx.recorder?.event(greeting, 'Normal', 'Farewell', `deleted ConfigMap ${namespace}/${name}`);
   }
-
-  /** Writes the status when it differs from what the object has; returns whether it wrote. */
-  private async writeStatus(greeting: Greeting, status: StatusWithConditions, ctx: ReconcileContext<Greeting>): Promise<boolean> {
-    // A write that changes nothing would only cause another watch event and another reconcile.
-    if (canonicalJson(status) === canonicalJson(greeting.status ?? {})) return false;
-    await ctx.client.patchStatus(GreetingKind, greeting.metadata.name, { status }, { namespace: greeting.metadata.namespace, fieldManager, signal: ctx.signal });
-    return true;
-  }
 }
 
-/** The ConfigMap a Greeting asks for, owned by it. */
+/** The ConfigMap a Greeting asks for, controlled by it (Kubernetes deletes it with its Greeting). */
 export function desiredConfigMap(greeting: Greeting, name: string, text: string): ConfigMap {
-  return {
+  const configMap: ConfigMap = {
     apiVersion: 'v1',
     kind: 'ConfigMap',
-    metadata: {
-      name,
-      namespace: greeting.metadata.namespace,
-      labels: { 'app.kubernetes.io/managed-by': fieldManager },
-      ownerReferences: [
-        { apiVersion: greeting.apiVersion, kind: greeting.kind, name: greeting.metadata.name, uid: greeting.metadata.uid!, controller: true, blockOwnerDeletion: true },
-      ],
-    },
+    metadata: { name, namespace: greeting.metadata.namespace, labels: { 'app.kubernetes.io/managed-by': fieldManager } },
     data: { greeting: text },
   };
-}
-
-function isOwnedBy(object: ConfigMap, owner: Greeting): boolean {
-  return (object.metadata.ownerReferences ?? []).some((reference) => reference.uid === owner.metadata.uid && reference.controller === true);
-}
-
-/** JSON with object keys sorted: the apiserver may return fields in another order than they were sent. */
-function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, field: unknown) =>
-    field && typeof field === 'object' && !Array.isArray(field) ? Object.fromEntries(Object.entries(field).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : field,
-  );
+  return setControllerReference(greeting, configMap);
 }

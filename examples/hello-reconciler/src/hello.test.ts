@@ -9,10 +9,11 @@ import {
   getCondition,
   installCRDs,
   isNotFoundError,
+  KindNotServedError,
   KubeClient,
   type ReconcileOutcome,
 } from '@weft/reconcile-core';
-import { type InMemoryApiServer, startApiServer } from '@weft/testkit';
+import { eventually, type InMemoryApiServer, startApiServer } from '@weft/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Greeting, GreetingKind } from './greeting.js';
 import { runHello } from './main.js';
@@ -20,17 +21,6 @@ import { createHelloOperator, type HelloOperator } from './operator.js';
 import { waitUntilGreeted } from './sample.js';
 
 const namespace = 'default';
-
-/** Polls `check` until it returns a value other than undefined, or fails naming `what`. */
-async function eventually<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 const greeting = (name: string, spec: NonNullable<Greeting['spec']>): Greeting => ({ apiVersion: GreetingKind.apiVersion, kind: GreetingKind.kind, metadata: { name, namespace }, spec });
 
@@ -101,6 +91,17 @@ describe('hello-reconciler against the in-memory API server', () => {
     expect(second.greeting.status?.observedGeneration).toBe(second.greeting.metadata.generation);
   });
 
+  it('writes the status only when it changed: a reconcile of a converged Greeting writes nothing', async () => {
+    await client.create(greeting('gina', { name: 'Gina' }));
+    await waitUntilGreeted(client, namespace, 'gina');
+    // An annotation is not a new generation, but it is an event: the Greeting is reconciled again.
+    const annotated = await client.patch(GreetingKind, 'gina', { metadata: { annotations: { touched: 'yes' } } }, { namespace });
+    const patchedAt = Date.now();
+    await eventually('a reconcile after the annotation', async () => outcomes.find((outcome) => outcome.key === 'default/gina' && outcome.startedAt >= patchedAt));
+    const after = await client.get(GreetingKind, 'gina', { namespace });
+    expect(after.metadata.resourceVersion).toBe(annotated.metadata.resourceVersion);
+  });
+
   it('puts back its ConfigMap when someone deletes or edits it (the controller owns ConfigMaps)', async () => {
     await client.create(greeting('carol', { name: 'Carol' }));
     await waitUntilGreeted(client, namespace, 'carol');
@@ -169,6 +170,23 @@ describe('hello-reconciler against the in-memory API server', () => {
     await expect(client.get(ConfigMapKind, 'frank', { namespace })).rejects.toSatisfy(isNotFoundError);
     const farewell = await eventually('a Farewell event', async () => (await client.list(EventKind, { namespace })).items.find((event) => event.regarding.name === 'frank' && event.reason === 'Farewell'));
     expect(farewell.note).toBe('deleted ConfigMap default/frank');
+  });
+});
+
+describe('hello-reconciler start-up mistakes', () => {
+  it('Manager.start() rejects at once, naming the CRD to install, when the Greeting CRD is not installed', async () => {
+    await using server = await startApiServer();
+    const operator = createHelloOperator({ kubeConfig: server.kubeConfig, manager: { handleSignals: false, logger: createLogger({ level: 'silent' }) } });
+    try {
+      const failure = await operator.manager.start().then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      expect(failure).toBeInstanceOf(KindNotServedError);
+      expect(failure).toMatchObject({ controller: 'greeting', crd: 'greetings.hello.weft.dev' });
+    } finally {
+      await operator.close();
+    }
   });
 });
 

@@ -1,4 +1,4 @@
-import { ConfigMapKind, type Duration, getCondition, isNotFoundError, type KubeClient, parseDuration, ReadyCondition, WeftError } from '@weft/reconcile-core';
+import { ConfigMapKind, type Duration, getCondition, isNotFoundError, type KubeClient, parseDuration, ReadyCondition, sleep, WeftError } from '@weft/reconcile-core';
 import { configMapNameOf, type Greeting, GreetingKind } from './greeting.js';
 
 /** The Greeting `--once` creates. */
@@ -48,6 +48,6 @@ export async function waitUntilGreeted(client: KubeClient, namespace: string, na
       }
     }
     if (Date.now() >= deadline) throw new GreetingNotReadyError(`Greeting/${namespace}/${name} not Ready after ${timeoutMs} ms (${last})`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await sleep(100, options.signal);
   }
 }

@@ -8,7 +8,9 @@ import type { KubeObject } from '@weft/reconcile-core';
  * set, Weft's wins.
  * @example
  * ```ts
- * const object = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x', annotations: { [annotations.prune]: 'disabled' } } };
+ * import { annotations } from '@weft/drift';
+ *
+ * const kept = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'kept', namespace: 'shop', annotations: { [annotations.prune]: 'disabled' } }, data: {} };
  * ```
  */
 export const annotations = {
@@ -42,9 +44,10 @@ function annotation(object: KubeObject, key: keyof typeof annotations): string |
  * The object's apply policy; `Override` when unset or unrecognised (as Flux).
  *
  * @remarks Reads `weft.dev/ssa`, then Flux's `kustomize.toolkit.fluxcd.io/ssa`.
- * @throws Never.
  * @example
  * ```ts
+ * import { applyPolicyOf } from '@weft/drift';
+ *
  * applyPolicyOf({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x', annotations: { 'weft.dev/ssa': 'IfNotPresent' } } }); // 'IfNotPresent'
  * ```
  */

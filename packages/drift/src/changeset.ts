@@ -26,10 +26,11 @@ export interface ChangeSet {
  * One {@link ChangeSetEntry}.
  *
  * @remarks `subject` is derived from `ref` (`Kind/namespace/name`), so the two never disagree.
- * @throws Never.
  *
  * @example
  * ```ts
+ * import { changeEntry } from '@weft/drift';
+ *
  * changeEntry({ group: 'apps', version: 'v1', kind: 'Deployment', namespace: 'prod', name: 'web' }, 'created');
  * // { ref, subject: 'Deployment/prod/web', action: 'created' }
  * ```
@@ -42,10 +43,11 @@ export function changeEntry(ref: ObjectRef, action: ChangeAction, reason?: strin
  * Joins change sets in order.
  *
  * @remarks Entries are kept as they are, duplicates included (an object applied, then pruned, shows twice).
- * @throws Never.
  *
  * @example
  * ```ts
+ * import { mergeChangeSets } from '@weft/drift';
+ *
  * const all = mergeChangeSets(applied, pruned);
  * ```
  */
@@ -57,11 +59,12 @@ export function mergeChangeSets(...sets: readonly ChangeSet[]): ChangeSet {
  * The entry for one object, by its ref.
  *
  * @remarks Matched by inventory id (group, kind, namespace, name): the version does not matter.
- * @throws Never.
  *
  * @example
  * ```ts
- * findChange(changes, { group: '', version: 'v1', kind: 'ConfigMap', namespace: 'prod', name: 'settings' })?.action;
+ * import { findChange } from '@weft/drift';
+ *
+ * findChange(changes, { group: '', version: 'v1', kind: 'ConfigMap', namespace: 'shop', name: 'settings' })?.action; // 'created'
  * ```
  */
 export function findChange(set: ChangeSet, ref: ObjectRef): ChangeSetEntry | undefined {
@@ -73,10 +76,11 @@ export function findChange(set: ChangeSet, ref: ObjectRef): ChangeSetEntry | und
  * Counts per action, e.g. `{ created: 3, unchanged: 10 }`.
  *
  * @remarks Actions that did not occur are absent, not 0.
- * @throws Never.
  *
  * @example
  * ```ts
+ * import { countChanges } from '@weft/drift';
+ *
  * countChanges(changes).created ?? 0;
  * ```
  */
@@ -91,10 +95,11 @@ export function countChanges(set: ChangeSet): Partial<Record<ChangeAction, numbe
  * as Flux's events list them; unchanged objects are left out.
  *
  * @remarks An empty string when nothing changed.
- * @throws Never.
  *
  * @example
  * ```ts
+ * import { summarizeChangeSet } from '@weft/drift';
+ *
  * console.log(summarizeChangeSet(changes));
  * ```
  */

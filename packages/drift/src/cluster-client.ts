@@ -8,10 +8,13 @@ import { abortableSleep } from './abortable-sleep.js';
  * @remarks `retryable` follows reconcile-core's typed error it wraps (`cause`): true for
  * connection losses, 429, 503 and 504, and conflicts (only the first four are retried here). `code` is 0 when the apiserver was not
  * reached; `causes` holds the apiserver's field causes (`field is immutable`, …).
- * @throws Never (an error type).
  * @example
  * ```ts
- * if (error instanceof ClusterApiError && error.code === 422) console.error(error.causes);
+ * import { ClusterApiError } from '@weft/drift';
+ *
+ * await client.apply(invalid, { fieldManager: 'weft' }).catch((error) => {
+ *   if (error instanceof ClusterApiError && error.code === 422) console.error(error.causes);
+ * });
  * ```
  */
 export class ClusterApiError extends WeftError {
@@ -32,9 +35,10 @@ export class ClusterApiError extends WeftError {
  * the caller shut down). Not a timeout: timeouts are reported as such.
  *
  * @remarks Not retryable.
- * @throws Never (an error type).
  * @example
  * ```ts
+ * import { CancelledError, wait } from '@weft/drift';
+ *
  * await wait(client, objects, { signal }).catch((error) => { if (!(error instanceof CancelledError)) throw error; });
  * ```
  */
@@ -75,8 +79,10 @@ export interface ClusterClientOptions {
  * @throws The constructor does not throw; verbs throw {@link ClusterApiError} or {@link CancelledError}.
  * @example
  * ```ts
+ * import { ClusterClient } from '@weft/drift';
+ *
  * const client = new ClusterClient(kubeConfig);
- * const live = await client.get({ group: 'apps', version: 'v1', kind: 'Deployment', namespace: 'prod', name: 'web' });
+ * const live = await client.get({ group: '', version: 'v1', kind: 'ConfigMap', namespace: 'shop', name: 'settings' });
  * client.close();
  * ```
  */

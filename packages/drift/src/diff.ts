@@ -7,6 +7,7 @@ import { dryRunObject } from './dry-run.js';
 import { DriftObjectError } from './errors.js';
 import { compileIgnoreRules, type CompiledIgnoreRules, type IgnoreRule } from './ignore.js';
 import { fieldChanges, maskSecrets, unifiedDiff, type FieldChange } from './object-diff.js';
+import { withOwnerLabels, type SetOwner } from './ownership.js';
 
 /** How one object compares with what git wants. */
 export type DiffStatus = 'in-sync' | 'drifted' | 'missing' | 'skipped';
@@ -28,6 +29,8 @@ export interface ObjectDiff {
 export interface DiffOptions {
   /** The field manager the dry run applies as. Default `weft`. */
   readonly fieldManager?: string;
+  /** The owner the set was applied with (see `applySet`): its ownership labels are part of what git wants. */
+  readonly owner?: SetOwner;
   readonly ignore?: readonly IgnoreRule[];
   /** Requests in flight at once. Default 16. */
   readonly concurrency?: number;
@@ -50,7 +53,9 @@ export interface DiffOptions {
  * @throws {@link DriftObjectError} naming the object when its dry run fails.
  * @example
  * ```ts
- * for (const entry of await diff(client, objects, { ignore: [{ paths: ['/spec/replicas'], target: { kind: 'Deployment' } }] })) {
+ * import { diff } from '@weft/drift';
+ *
+ * for (const entry of await diff(client, objects, { owner, ignore: [{ paths: ['/spec/replicas'], target: { kind: 'Deployment' } }] })) {
  *   if (entry.status === 'drifted') console.log(entry.unified);
  * }
  * ```
@@ -58,8 +63,9 @@ export interface DiffOptions {
 export async function diff(client: ClusterClient, objects: readonly KubeObject[], options: DiffOptions = {}): Promise<ObjectDiff[]> {
   const ignore = compileIgnoreRules(options.ignore);
   const concurrency = options.concurrency ?? 16;
-  const prefetched = await prefetchLiveObjects(client, objects, { concurrency, signal: options.signal });
-  return mapConcurrently(objects, concurrency, (object) => {
+  const labelled = withOwnerLabels(objects, options.owner);
+  const prefetched = await prefetchLiveObjects(client, labelled, { concurrency, signal: options.signal });
+  return mapConcurrently(labelled, concurrency, (object) => {
     const live = prefetched.get(inventoryId(objectRef(object)));
     return diffObject(client, object, { fieldManager: options.fieldManager ?? 'weft', ignore, signal: options.signal, ...(live === undefined ? {} : { live }) });
   });
@@ -73,6 +79,8 @@ export async function diff(client: ClusterClient, objects: readonly KubeObject[]
  * @throws {@link DriftObjectError} naming the object when its dry run fails; `CancelledError` when the signal aborts.
  * @example
  * ```ts
+ * import { compileIgnoreRules, diffObject } from '@weft/drift';
+ *
  * const result = await diffObject(client, object, { fieldManager: 'weft', ignore: compileIgnoreRules(rules) });
  * ```
  */

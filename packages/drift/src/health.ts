@@ -36,10 +36,12 @@ interface Condition {
  * - Anything else: `failed` when `Stalled=True`, `progressing` when `Reconciling=True` or `Ready`
  *   is not `True` (or its `observedGeneration` is behind), `healthy` when `Ready=True` or when it
  *   has no conditions at all (ConfigMaps, Secrets, …).
- * @throws Never: an object this function does not understand is judged by its conditions.
+ * An object this function does not understand is judged by its conditions.
  * @example
  * ```ts
- * objectHealth(await client.get(ref)); // { status: 'progressing', reason: 'Available: 1/3' }
+ * import { objectHealth } from '@weft/drift';
+ *
+ * objectHealth(await client.get(webRef)); // in memory nothing rolls out: { status: 'progressing', reason: … }
  * ```
  */
 export function objectHealth(object: KubeObject | undefined): Health {

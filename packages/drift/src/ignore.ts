@@ -41,10 +41,11 @@ export interface IgnoreRule {
  * An ignore rule does not parse (bad JSON pointer, label selector or name pattern).
  *
  * @remarks Not retryable: fix the rule. The message names the rule by its index.
- * @throws Never (an error type).
  * @example
  * ```ts
- * try { compileIgnoreRules(rules); } catch (error) { if (error instanceof InvalidIgnoreRuleError) console.error(error.message); }
+ * import { compileIgnoreRules, InvalidIgnoreRuleError } from '@weft/drift';
+ *
+ * try { compileIgnoreRules([{ paths: ['spec/replicas'] }]); } catch (error) { if (error instanceof InvalidIgnoreRuleError) console.error(error.message); }
  * ```
  */
 export class InvalidIgnoreRuleError extends WeftError {
@@ -74,7 +75,9 @@ interface CompiledRule {
  * @throws {@link InvalidIgnoreRuleError} naming the rule (by index) and what does not parse.
  * @example
  * ```ts
- * const rules = compileIgnoreRules([
+ * import { compileIgnoreRules } from '@weft/drift';
+ *
+ * const compiled = compileIgnoreRules([
  *   { paths: ['/spec/replicas'], target: { kind: 'Deployment', labelSelector: 'autoscaled=true' } },
  *   { managers: ['kube-controller-manager'] },
  * ]);
@@ -114,6 +117,8 @@ function compileRule(rule: IgnoreRule, index: number): CompiledRule {
  * @throws Error when a pattern or selector does not parse.
  * @example
  * ```ts
+ * import { compileTarget } from '@weft/drift';
+ *
  * const isWeb = compileTarget({ kind: 'Deployment', name: 'web-.*', labelSelector: 'tier=frontend' });
  * ```
  */

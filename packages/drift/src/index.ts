@@ -5,16 +5,21 @@
  * that reverts or reports edits made behind git's back.
  */
 export { ClusterClient, ClusterApiError, CancelledError, type ClusterClientOptions, type CallOptions, type ClusterWatchEvent } from './cluster-client.js';
-export { applySet, type ApplySetOptions, type ApplySetResult, type ApplySetOperatorOptions, type ApplyOutcome } from './apply.js';
+export { applySet } from './apply.js';
+export { type ApplySetOptions, type ApplySetResult, type OwnershipConflict } from './apply-objects.js';
+export { type ApplySetOperatorOptions, mergeInventories } from './apply-operator.js';
+export { type PipelineStage, type FailedOutcome, type BuiltSet, type BuildOutcome, type AppliedSet, type ApplyOutcome, type DriftReport, type PipelineOutcome } from './outcome.js';
+export { type SetOwner, ownershipLabels, fluxOwnershipLabels, ownerOf, describeOwner } from './ownership.js';
 export { diff, diffObject, type DiffOptions, type DiffStatus, type ObjectDiff } from './diff.js';
 export { prune, saveInventory, inventoryFromStatus, type PruneOptions, type DeletionPolicy } from './prune.js';
 export { wait, type WaitOptions, type WaitResult, type ObjectHealth } from './wait.js';
 export { objectHealth, type Health, type HealthStatus } from './health.js';
-export { watchDrift, correctDrift, type WatchDriftOptions, type DriftEvent, type RemediationMode } from './watch-drift.js';
+export { correctDrift } from './correct-drift.js';
+export { watchDrift, type WatchDriftOptions, type DriftEvent, type RemediationMode } from './watch-drift.js';
 export { changeEntry, mergeChangeSets, findChange, countChanges, summarizeChangeSet, type ChangeSet, type ChangeSetEntry, type ChangeAction } from './changeset.js';
 export { inventoryOf, inventoryEntryRef, staleObjects, type Inventory, type InventoryEntry } from './inventory.js';
 export { compileIgnoreRules, compileTarget, InvalidIgnoreRuleError, type IgnoreRule, type TargetSelector, type CompiledIgnoreRules } from './ignore.js';
 export { fieldChanges, maskSecrets, unifiedDiff, comparableCopy, type FieldChange } from './object-diff.js';
 export { annotations, fluxAnnotations, applyPolicyOf, type ApplyPolicy } from './annotations.js';
 export { kubectlManagers, takeClaimedFields } from './take-ownership.js';
-export { DriftObjectError, DryRunError, ImmutableFieldError, InvalidSetError, isDriftObjectError } from './errors.js';
+export { DriftObjectError, DryRunError, PruneError, ImmutableFieldError, InvalidSetError, isDriftObjectError, type DryRunRollback } from './errors.js';

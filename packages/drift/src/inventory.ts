@@ -19,10 +19,11 @@ export interface Inventory {
  * The inventory of a set of objects, sorted by id (as Flux sorts it).
  *
  * @remarks An object given twice appears once. Accepts objects or refs.
- * @throws Never.
  *
  * @example
  * ```ts
+ * import { inventoryOf } from '@weft/drift';
+ *
  * inventoryOf([{ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'prod' } }]);
  * // { entries: [{ id: 'prod_web_apps_Deployment', v: 'v1' }] }
  * ```
@@ -44,6 +45,8 @@ export function inventoryOf(objects: readonly (KubeObject | ObjectRef)[]): Inven
  * @throws {@link InvalidSetError} when the id does not have four `_`-separated parts.
  * @example
  * ```ts
+ * import { inventoryEntryRef } from '@weft/drift';
+ *
  * inventoryEntryRef({ id: 'prod_web_apps_Deployment', v: 'v1' });
  * // { group: 'apps', version: 'v1', kind: 'Deployment', namespace: 'prod', name: 'web' }
  * ```
@@ -64,6 +67,8 @@ export function inventoryEntryRef(entry: InventoryEntry): ObjectRef {
  * Returned in reverse apply order (custom resources before their CRDs, namespaces last), by id within each.
  * @example
  * ```ts
+ * import { inventoryOf, staleObjects } from '@weft/drift';
+ *
  * staleObjects(lastInventory, inventoryOf(objects)); // ObjectRef[] to delete
  * ```
  */

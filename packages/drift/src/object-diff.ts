@@ -25,7 +25,9 @@ const serverWrittenMetadata = ['managedFields', 'resourceVersion', 'generation',
  * clone it deeply before changing anything below them. Comparing a thousand objects stays cheap.
  * @example
  * ```ts
- * deepEqual(comparableCopy(live), comparableCopy(dryRun)); // true when only server-written fields differ
+ * import { comparableCopy } from '@weft/drift';
+ *
+ * comparableCopy(live!).metadata.resourceVersion; // undefined: server-written fields are gone
  * ```
  */
 export function comparableCopy(object: KubeObject): KubeObject {
@@ -39,9 +41,10 @@ export function comparableCopy(object: KubeObject): KubeObject {
  * The fields that differ between two JSON values, as JSON pointers; lists are compared item by item.
  *
  * @remarks Lists of different lengths are one `replace` of the whole list. Keys are visited sorted.
- * @throws Never.
  * @example
  * ```ts
+ * import { fieldChanges } from '@weft/drift';
+ *
  * fieldChanges({ spec: { replicas: 5 } }, { spec: { replicas: 2 } }); // [{ path: '/spec/replicas', op: 'replace', live: 5, desired: 2 }]
  * ```
  */
@@ -85,10 +88,11 @@ const lastApplied = 'kubectl.kubernetes.io/last-applied-configuration';
  * becomes `***** (live)` and `***** (desired)`, so the diff still shows which keys changed, never
  * their values (Argo CD and Flux mask the same way). Other kinds are returned as they are.
  * The inputs are never changed.
- * @throws Never.
  * @example
  * ```ts
- * const [live, desired] = maskSecrets(liveSecret, desiredSecret);
+ * import { maskSecrets } from '@weft/drift';
+ *
+ * const [maskedLive, maskedDesired] = maskSecrets(liveSecret, desiredSecret);
  * ```
  */
 export function maskSecrets<T extends KubeObject | undefined>(live: T, desired: T): [T, T] {
@@ -118,10 +122,11 @@ export function maskSecrets<T extends KubeObject | undefined>(live: T, desired: 
  *
  * @remarks Pass objects through {@link maskSecrets} first; this function prints what it is given.
  * Map keys are sorted, so the diff does not depend on key order.
- * @throws Never.
  * @example
  * ```ts
- * console.log(unifiedDiff('Deployment/prod/web', live, desired));
+ * import { unifiedDiff } from '@weft/drift';
+ *
+ * console.log(unifiedDiff('Secret/shop/token', maskedLive, maskedDesired));
  * ```
  */
 export function unifiedDiff(subject: string, live: KubeObject | undefined, desired: KubeObject | undefined): string {

@@ -1,12 +1,14 @@
-import type { KubeObject, ObjectRef } from '@weft/reconcile-core';
+import { inventoryId, type KubeObject, type ObjectRef } from '@weft/reconcile-core';
 import { abortableSleep } from './abortable-sleep.js';
 import { pruneDisabled } from './annotations.js';
 import { mapConcurrently } from './bounded-concurrency.js';
 import { changeEntry, type ChangeSet, type ChangeSetEntry } from './changeset.js';
 import { ClusterApiError, type ClusterClient } from './cluster-client.js';
-import { DriftObjectError } from './errors.js';
+import { DriftObjectError, PruneError } from './errors.js';
 import { staleObjects, type Inventory } from './inventory.js';
 import { managedFieldsOf } from './managed-fields.js';
+import { ownWrites, type ApplyWindow } from './own-writes.js';
+import { describeOwner, ownerOf, sameOwner, type SetOwner } from './ownership.js';
 
 /**
  * What prune does with an object that left git: `Delete` (background propagation), `Orphan`
@@ -17,10 +19,20 @@ export type DeletionPolicy = 'Delete' | 'Orphan' | 'WaitForTermination';
 
 /** Options of {@link prune}. */
 export interface PruneOptions {
-  /** The field manager that applied the objects; only objects it manages are deleted. Default `weft`. */
+  /** The field manager that applied the objects; without `owner`, only objects it manages are deleted. Default `weft`. */
   readonly fieldManager?: string;
+  /**
+   * The owner that applied the objects (see `applySet`'s `owner`): only objects whose ownership
+   * labels name it are deleted, whoever else manages fields of them.
+   */
+  readonly owner?: SetOwner;
   /** Default `Delete`. */
   readonly deletionPolicy?: DeletionPolicy;
+  /**
+   * A reason to leave an object that left the set alone (e.g. another owner declares it and will
+   * take it over): it is `skipped` with that reason and drops out of the inventory all the same.
+   */
+  readonly keep?: (ref: ObjectRef) => string | undefined | Promise<string | undefined>;
   /** For `WaitForTermination`, in ms. Default 60 000. */
   readonly timeout?: number;
   /** Requests in flight at once. Default 16. */
@@ -32,17 +44,23 @@ export interface PruneOptions {
  * Deletes the objects in `previous` that `current` no longer holds: what left git.
  *
  * @remarks
- * Guarantees: never deletes an object that `current` holds, that is gone already, that is annotated
- * `weft.dev/prune: disabled` (or Flux's `kustomize.toolkit.fluxcd.io/prune: disabled`), or that
- * `fieldManager` does not manage (an object of the same name that someone else created is
- * `skipped`). Custom resources are deleted before CRDs, Namespaces last.
- * @throws {@link DriftObjectError} naming the object when a delete fails, or when
+ * Guarantees: never deletes an object that `current` holds, that is gone already, or that is
+ * annotated `weft.dev/prune: disabled` (or Flux's `kustomize.toolkit.fluxcd.io/prune: disabled`).
+ * With `owner`, deletes only objects whose ownership labels name that owner (Weft's
+ * `weft.dev/name`/`namespace`, or Flux's `kustomize.toolkit.fluxcd.io/name`/`namespace`): an object
+ * another owner claims, or that carries no labels, is `skipped`. Without `owner`, deletes only
+ * objects `fieldManager` manages. Custom resources are deleted before CRDs, Namespaces last. Each
+ * deletion is recorded for {@link watchDrift} on the same client, field manager and owner, which
+ * never takes it for drift.
+ * @throws {@link PruneError} naming the object when a delete fails, or when
  * `WaitForTermination` times out.
  * @example
  * ```ts
- * const applied = await applySet(client, objects);
- * const pruned = await prune(client, lastInventory, applied.inventory);
- * await saveInventory(client, owner, applied.inventory);
+ * import { applySet, prune } from '@weft/drift';
+ *
+ * const owner = { name: 'shop', namespace: 'default' };
+ * const applied = await applySet(client, objects, { owner });
+ * const pruned = await prune(client, lastInventory, applied.inventory, { owner });
  * ```
  */
 export async function prune(client: ClusterClient, previous: Inventory | undefined, current: Inventory, options: PruneOptions = {}): Promise<ChangeSet> {
@@ -50,10 +68,16 @@ export async function prune(client: ClusterClient, previous: Inventory | undefin
   const policy = options.deletionPolicy ?? 'Delete';
   const stale = staleObjects(previous, current);
   const entries: ChangeSetEntry[] = [];
-  // Custom resources, then CRDs, then Namespaces: each group finishes before the next starts.
-  for (const rank of [0, 1, 2]) {
-    const group = stale.filter((ref) => pruneRankOf(ref) === rank);
-    entries.push(...(await mapConcurrently(group, options.concurrency ?? 16, (ref) => pruneOne(client, ref, { fieldManager, policy, timeout: options.timeout ?? 60_000, signal: options.signal }))).filter((entry): entry is ChangeSetEntry => entry !== undefined));
+  const window = ownWrites(client, fieldManager, options.owner).begin(stale.map(inventoryId));
+  try {
+    // Custom resources, then CRDs, then Namespaces: each group finishes before the next starts.
+    for (const rank of [0, 1, 2]) {
+      const group = stale.filter((ref) => pruneRankOf(ref) === rank);
+      const settings = { fieldManager, owner: options.owner, keep: options.keep, policy, timeout: options.timeout ?? 60_000, signal: options.signal, window };
+      entries.push(...(await mapConcurrently(group, options.concurrency ?? 16, (ref) => pruneOne(client, ref, settings))).filter((entry): entry is ChangeSetEntry => entry !== undefined));
+    }
+  } finally {
+    window.end();
   }
   return { entries };
 }
@@ -64,27 +88,49 @@ function pruneRankOf(ref: ObjectRef): number {
   return 0;
 }
 
-async function pruneOne(client: ClusterClient, ref: ObjectRef, options: { fieldManager: string; policy: DeletionPolicy; timeout: number; signal: AbortSignal | undefined }): Promise<ChangeSetEntry | undefined> {
+interface PruneSettings {
+  readonly fieldManager: string;
+  readonly owner: SetOwner | undefined;
+  readonly keep: PruneOptions['keep'];
+  readonly policy: DeletionPolicy;
+  readonly timeout: number;
+  readonly signal: AbortSignal | undefined;
+  readonly window: ApplyWindow;
+}
+
+async function pruneOne(client: ClusterClient, ref: ObjectRef, options: PruneSettings): Promise<ChangeSetEntry | undefined> {
   try {
     const live = await client.get(ref, { signal: options.signal });
     if (!live) return undefined;
     if (pruneDisabled(live)) return changeEntry(ref, 'skipped', 'pruning disabled by annotation');
-    if (!managedBy(live, options.fieldManager)) return changeEntry(ref, 'skipped', `not managed by ${options.fieldManager}`);
+    const notOurs = whyNotOurs(live, options);
+    if (notOurs) return changeEntry(ref, 'skipped', notOurs);
+    const kept = await options.keep?.(ref);
+    if (kept) return changeEntry(ref, 'skipped', kept);
     if (live.metadata.deletionTimestamp) return changeEntry(ref, 'deleted', 'already terminating');
     if (options.policy === 'Orphan') return changeEntry(ref, 'orphaned', 'deletion policy Orphan');
     await client.delete(ref, { propagationPolicy: 'Background', signal: options.signal });
+    options.window.deleted(inventoryId(ref));
     if (options.policy === 'WaitForTermination') {
       const deadline = Date.now() + options.timeout;
       while (await client.get(ref, { signal: options.signal })) {
-        if (Date.now() > deadline) throw new DriftObjectError(ref, `was deleted but is still terminating after ${options.timeout} ms`, { retryable: true });
+        if (Date.now() > deadline) throw new PruneError(ref, `was deleted but is still terminating after ${options.timeout} ms`, { retryable: true });
         await abortableSleep(200, options.signal);
       }
     }
     return changeEntry(ref, 'deleted');
   } catch (error) {
     if (error instanceof DriftObjectError || !(error instanceof ClusterApiError)) throw error;
-    throw new DriftObjectError(ref, `prune failed: ${error.message}`, { cause: error, retryable: error.retryable });
+    throw new PruneError(ref, `prune failed: ${error.message}`, { cause: error, retryable: error.retryable });
   }
+}
+
+/** Why prune must leave a live object alone: its labels name another owner (or none), or, without an owner, another field manager manages it. */
+function whyNotOurs(live: KubeObject, options: PruneSettings): string | undefined {
+  if (!options.owner) return managedBy(live, options.fieldManager) ? undefined : `not managed by ${options.fieldManager}`;
+  const labelled = ownerOf(live);
+  if (!labelled) return `not labelled as owned by ${describeOwner(options.owner)}`;
+  return sameOwner(labelled, options.owner) ? undefined : `owned by ${describeOwner(labelled)}`;
 }
 
 function managedBy(live: KubeObject, fieldManager: string): boolean {
@@ -101,7 +147,9 @@ function managedBy(live: KubeObject, fieldManager: string): boolean {
  * @throws {@link DriftObjectError} naming the owner when the patch fails.
  * @example
  * ```ts
- * await saveInventory(client, { group: 'kustomize.weft.dev', version: 'v1', kind: 'Kustomization', namespace: 'flux-system', name: 'apps' }, result.inventory);
+ * import { saveInventory } from '@weft/drift';
+ *
+ * await saveInventory(client, { group: 'kustomize.weft.dev', version: 'v1', kind: 'Kustomization', namespace: 'default', name: 'shop' }, applied.inventory);
  * ```
  */
 export async function saveInventory(client: ClusterClient, owner: ObjectRef, inventory: Inventory, options: { signal?: AbortSignal } = {}): Promise<void> {
@@ -116,11 +164,12 @@ export async function saveInventory(client: ClusterClient, owner: ObjectRef, inv
  * Reads an inventory from an owner object's `status.inventory`; undefined when it has none.
  *
  * @remarks Malformed entries (without a string `id` and `v`) are dropped.
- * @throws Never.
  *
  * @example
  * ```ts
- * const previous = inventoryFromStatus(await client.get(ownerRef));
+ * import { inventoryFromStatus } from '@weft/drift';
+ *
+ * const previous = inventoryFromStatus(await client.get({ group: 'kustomize.weft.dev', version: 'v1', kind: 'Kustomization', namespace: 'default', name: 'shop' }));
  * ```
  */
 export function inventoryFromStatus(owner: KubeObject | undefined): Inventory | undefined {

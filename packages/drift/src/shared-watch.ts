@@ -35,11 +35,7 @@ const registry = new WeakMap<ClusterClient, Map<string, KindWatch>>();
  * when its last listener is released, and a later `add` opens a new one.
  * Errors go to every listener's `onError`; the watch lists again after a pause (0.5 s for a lost
  * connection, 1 s otherwise).
- * @throws Never; errors are reported to listeners.
- * @example
- * ```ts
- * const release = sharedKindWatch(client, 'v1', 'ConfigMap', 'prod').add({ names: new Set(['web']), onObject, onListed, onError });
- * ```
+ * Errors are reported to listeners, never thrown.
  */
 export function sharedKindWatch(client: ClusterClient, apiVersion: string, kind: string, namespace: string | undefined): KindWatch {
   let watches = registry.get(client);

@@ -12,6 +12,8 @@ import { managedFieldsOf, unionFieldSets, type ManagedFieldsEntry } from './mana
  * `takeOwnershipFrom` to change it.
  * @example
  * ```ts
+ * import { applySet, kubectlManagers } from '@weft/drift';
+ *
  * await applySet(client, objects, { takeOwnershipFrom: [...kubectlManagers, 'my-old-script'] });
  * ```
  */
@@ -33,7 +35,9 @@ export function hasClaimedFields(live: KubeObject, managers: readonly string[]):
  * @throws `ClusterApiError` when the patch keeps failing or is rejected.
  * @example
  * ```ts
- * await takeClaimedFields(client, live, { fieldManager: 'weft' });
+ * import { takeClaimedFields } from '@weft/drift';
+ *
+ * await takeClaimedFields(client, live!, { fieldManager: 'weft' });
  * ```
  */
 export async function takeClaimedFields(client: ClusterClient, live: KubeObject, options: { fieldManager: string; managers?: readonly string[]; signal?: AbortSignal | undefined }): Promise<KubeObject> {

@@ -49,8 +49,10 @@ export interface WaitOptions {
  * @throws `CancelledError` when the signal aborts.
  * @example
  * ```ts
- * const result = await wait(client, objects, { timeout: 120_000, signal });
- * if (!result.healthy) for (const item of result.failed) console.error(item.subject, item.reason);
+ * import { wait } from '@weft/drift';
+ *
+ * const health = await wait(client, objects, { timeout: 120_000, signal });
+ * if (!health.healthy) for (const item of health.failed) console.error(item.subject, item.reason);
  * ```
  */
 export async function wait(client: ClusterClient, objects: readonly (KubeObject | ObjectRef)[], options: WaitOptions = {}): Promise<WaitResult> {

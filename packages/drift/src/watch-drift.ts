@@ -1,16 +1,18 @@
 import { setMaxListeners } from 'node:events';
-import { Observable, switchMap, type OperatorFunction } from 'rxjs';
+import { Observable } from 'rxjs';
 import { describeObject, inventoryId, objectRef, type KubeObject, type ObjectRef } from '@weft/reconcile-core';
 import { abortableSleep } from './abortable-sleep.js';
 import { concurrencyLimiter } from './bounded-concurrency.js';
 import { applyPolicyOf, driftDisabled } from './annotations.js';
-import { applySet } from './apply.js';
+import { applyObjects } from './apply-objects.js';
 import type { ChangeSetEntry } from './changeset.js';
 import { CancelledError, type ClusterClient } from './cluster-client.js';
 import { diffObject, type ObjectDiff } from './diff.js';
 import { compileIgnoreRules, type IgnoreRule, type InvalidIgnoreRuleError } from './ignore.js';
 import { managedFieldsOf } from './managed-fields.js';
 import { comparableCopy } from './object-diff.js';
+import { ownWrites } from './own-writes.js';
+import { claimedByAnother, withOwnerLabels, type SetOwner } from './ownership.js';
 import { sharedKindWatch } from './shared-watch.js';
 
 /** What {@link watchDrift} does with drift: `revert` re-applies (taking ownership back), `report` only tells. */
@@ -26,6 +28,8 @@ export type DriftEvent =
   | { readonly type: 'drifted'; readonly ref: ObjectRef; readonly subject: string; readonly diff: ObjectDiff; readonly editedBy: readonly string[]; readonly detectedAt: Date }
   /** The drift was reverted by re-applying the object. */
   | { readonly type: 'reverted'; readonly ref: ObjectRef; readonly subject: string; readonly change: ChangeSetEntry; readonly revertedAt: Date }
+  /** The object's ownership labels name another owner: it is left alone (neither reported as drift nor reverted). */
+  | { readonly type: 'claimed'; readonly ref: ObjectRef; readonly subject: string; readonly owner: SetOwner }
   /** Checking or reverting one object failed; watching goes on. */
   | { readonly type: 'error'; readonly ref?: ObjectRef; readonly subject?: string; readonly error: Error };
 
@@ -35,6 +39,8 @@ export interface WatchDriftOptions {
   readonly mode?: RemediationMode;
   /** The field manager that applies the set. Default `weft`. */
   readonly fieldManager?: string;
+  /** The owner that applies the set (see `applySet`'s `owner`): objects whose labels name another owner are left alone. */
+  readonly owner?: SetOwner;
   readonly ignore?: readonly IgnoreRule[];
   /** Record a Kubernetes Event (`Warning DriftDetected`, `Normal DriftReverted`) on each drifted object. Default true. */
   readonly recordEvents?: boolean;
@@ -48,20 +54,30 @@ export interface WatchDriftOptions {
  * happens, reverting it in `revert` mode.
  *
  * @remarks
- * Guarantees: event-driven (one watch per kind and namespace, re-listed when the watch expires,
- * shared by every `watchDrift` on the same client: 200 sets in one namespace open one watch per kind),
- * so an edit is seen within a round trip of the apiserver, not on the next interval. Status-only
- * updates and Weft's own applies are filtered out before any dry run. Drift is judged as
- * {@link diff} judges it (dry run, ignore rules, defaults never drift); a deleted object is drift
- * too. In `revert` mode the object is re-applied with {@link applySet} (which takes back fields
- * `kubectl` claimed); in `report` mode nothing is written but Events. Objects annotated
- * `weft.dev/drift: disabled` (or Flux's `kustomize.toolkit.fluxcd.io/reconcile: disabled`), live or
- * in git, and objects with apply policy `Ignore` or `IfNotPresent` are left alone. Errors are
- * values (`type: 'error'`); the Observable completes only when unsubscribed or the signal aborts.
+ * Guarantees:
+ * - Event-driven: one watch per kind and namespace, re-listed when the watch expires, shared by
+ *   every `watchDrift` on the same client (200 sets in one namespace open one watch per kind), so
+ *   an edit is seen within a round trip of the apiserver, not on the next interval.
+ * - Its own pipeline's writes are never drift: what {@link applySet} and {@link prune} write with
+ *   the same client, field manager and owner is recorded by resourceVersion, and while they write
+ *   one of the watched objects its check waits until they are done; a version they wrote (or
+ *   found unchanged) is not checked, a deletion prune made is not drift. Status-only updates are
+ *   filtered out too, before any dry run.
+ * - Drift is judged as {@link diff} judges it (dry run, ignore rules, defaults never drift); a
+ *   deleted object is drift too. In `revert` mode the object is re-applied (taking back fields
+ *   `kubectl` claimed), once per edit; in `report` mode nothing is written but Events.
+ * - With `owner`, an object whose ownership labels name another owner is left alone (a `claimed`
+ *   event), never reverted. Objects annotated `weft.dev/drift: disabled` (or Flux's
+ *   `kustomize.toolkit.fluxcd.io/reconcile: disabled`), live or in git, and objects with apply
+ *   policy `Ignore` or `IfNotPresent` are left alone.
+ * - Errors are values (`type: 'error'`; the object is checked again a second later); the
+ *   Observable completes only when unsubscribed or the signal aborts.
  * @throws {@link InvalidIgnoreRuleError} as an error notification on subscribe when an ignore rule does not parse.
  * @example
  * ```ts
- * watchDrift(client, objects, { mode: 'revert' }).subscribe((event) => {
+ * import { watchDrift } from '@weft/drift';
+ *
+ * const watching = watchDrift(client, applied.objects, { mode: 'revert', owner }).subscribe((event) => {
  *   if (event.type === 'drifted') console.log(`${event.subject} edited by ${event.editedBy.join(', ')}`);
  * });
  * ```
@@ -78,7 +94,9 @@ export function watchDrift(client: ClusterClient, objects: readonly KubeObject[]
     const mode = options.mode ?? 'report';
     const ignore = compileIgnoreRules(options.ignore);
     const recordEvents = options.recordEvents ?? true;
-    const watched = objects.filter((object) => !driftDisabled(object) && applyPolicyOf(object) !== 'Ignore' && applyPolicyOf(object) !== 'IfNotPresent');
+    const owner = options.owner;
+    const ledger = ownWrites(client, fieldManager, owner);
+    const watched = withOwnerLabels(objects, owner).filter((object) => !driftDisabled(object) && applyPolicyOf(object) !== 'Ignore' && applyPolicyOf(object) !== 'IfNotPresent');
     const desiredById = new Map(watched.map((object) => [inventoryId(objectRef(object)), object]));
     const fingerprints = new Map<string, string>();
     const queues = new Map<string, Promise<void>>();
@@ -91,13 +109,22 @@ export function watchDrift(client: ClusterClient, objects: readonly KubeObject[]
     const check = async (desired: KubeObject, live: KubeObject | undefined): Promise<void> => {
       const ref = objectRef(desired);
       const subject = describeObject(ref);
+      const id = inventoryId(ref);
+      // While this pipeline applies or prunes the object, its writes are not drift: wait, then skip what it wrote.
+      await ledger.settled(id, signal);
+      if (ledger.isOwn(id, live)) return;
       if (live && driftDisabled(live)) return;
+      const claimant = claimedByAnother(live, owner);
+      if (claimant) {
+        emit({ type: 'claimed', ref, subject, owner: claimant });
+        return;
+      }
       const found = await diffObject(client, desired, { fieldManager, ignore, live: live ?? null, signal });
       if (found.status !== 'drifted' && found.status !== 'missing') return;
       emit({ type: 'drifted', ref, subject, diff: found, editedBy: live ? editors(live, fieldManager) : [], detectedAt: new Date() });
       if (recordEvents) await recordEvent(client, desired, live, mode === 'revert' ? 'Warning' : 'Warning', 'DriftDetected', `drift detected: ${found.changes.map((change) => change.path).join(', ') || 'object deleted'}`, signal);
       if (mode !== 'revert') return;
-      const result = await applySet(client, [desired], { fieldManager, ignore: options.ignore ?? [], signal });
+      const result = await applyObjects(client, [desired], { fieldManager, ignore: options.ignore ?? [], signal, ...(owner ? { owner } : {}) });
       const change = result.entries[0]!;
       emit({ type: 'reverted', ref, subject, change, revertedAt: new Date() });
       if (recordEvents) await recordEvent(client, desired, live, 'Normal', 'DriftReverted', `drift reverted (${change.action})`, signal);
@@ -196,18 +223,3 @@ async function recordEvent(client: ClusterClient, desired: KubeObject, live: Kub
   await client.create(event, { signal }).catch(() => undefined);
 }
 
-/**
- * An rxjs operator: for each applied set that arrives, watches it for drift (see {@link watchDrift});
- * a newer set replaces the watches of the previous one.
- *
- * @remarks Input is the objects as applied (a `KubeObject[]`), or anything with an `objects` field
- * (as {@link applySet}'s operator emits). Unsubscribing stops every watch.
- * @throws {@link InvalidIgnoreRuleError} (as an error notification) when an ignore rule does not parse.
- * @example
- * ```ts
- * sets$.pipe(applySet(client, { prune: true }), correctDrift(client, { mode: 'revert' })).subscribe(console.log);
- * ```
- */
-export function correctDrift(client: ClusterClient, options: Omit<WatchDriftOptions, 'signal'> = {}): OperatorFunction<readonly KubeObject[] | { readonly objects: readonly KubeObject[] }, DriftEvent> {
-  return switchMap((input) => watchDrift(client, Array.isArray(input) ? (input as readonly KubeObject[]) : (input as { objects: readonly KubeObject[] }).objects, options));
-}

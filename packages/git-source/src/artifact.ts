@@ -2,8 +2,10 @@ import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
 import { parseDuration } from '@weft/reconcile-core';
-import { GitSourceError } from './errors.js';
+import { ArtifactStorageError, GitSourceError } from './errors.js';
+import { redactUrl } from './redact.js';
 import { fetchCommit } from './fetch.js';
+import { transferLimit } from './upload-pack.js';
 import { type GitRef, formatRevision, resolveRef } from './ref.js';
 import { listRemoteRefs } from './remote.js';
 import { ArtifactStorage, type StoredArtifact } from './storage.js';
@@ -46,7 +48,10 @@ export interface FetchArtifactOptions {
   ignore?: string;
   include?: readonly IncludedArtifact[];
   verify?: VerifyOptions;
-  /** Refuse repositories whose kept files add up to more bytes than this. */
+  /**
+   * Refuse repositories whose kept files add up to more bytes than this. The fetch itself stops
+   * once it has downloaded more than twice this plus 1 MiB, so memory stays bounded by the limit.
+   */
   maxSize?: number;
   recurseSubmodules?: boolean;
   /** Persistent git caches; default `$TMPDIR/weft-git-source/cache`. */
@@ -74,7 +79,7 @@ export interface FetchArtifactResult {
  * Nothing is half-applied: the new artifact becomes `latest` only after its file is
  * completely written; on any failure the previous artifact stays the latest.
  *
- * @throws {@link GitSourceError} subclasses: auth, timeout, fetch, missing ref, verification, size, unsupported feature.
+ * @throws {@link GitSourceError} subclasses: auth, timeout, fetch, missing ref, verification, size, unsupported feature, storage ({@link ArtifactStorageError}).
  * @throws the signal's reason when aborted.
  * @example
  * ```ts
@@ -102,7 +107,11 @@ export async function fetchArtifact(
     return { artifact: previous, changed: false };
   }
   const cacheDir = options.cacheDir ?? join(tmpdir(), 'weft-git-source', 'cache');
-  const gitdir = await fetchCommit(options.url, resolved, { ...remote, cacheDir });
+  const gitdir = await fetchCommit(options.url, resolved, {
+    ...remote,
+    cacheDir,
+    ...(options.maxSize !== undefined ? { maxTransferBytes: transferLimit(options.maxSize) } : {}),
+  });
   const verifiedBy = options.verify
     ? await verifySignatures(options.url, gitdir, resolved, options.verify)
     : undefined;
@@ -119,10 +128,13 @@ export async function fetchArtifact(
   const bytes = writeTarGz(entries);
   const storage = options.storage ?? new ArtifactStorage(join(tmpdir(), 'weft-git-source', 'artifacts'));
   const sourceKey = options.sourceKey ?? `${options.url}#${JSON.stringify(options.ref ?? {})}`;
-  const stored = await storage.put(sourceKey, revision, bytes, context.signal ? { signal: context.signal } : {});
+  const stored = await storage.put(sourceKey, revision, bytes, context.signal ? { signal: context.signal } : {}).catch((error: unknown) => {
+    if (context.signal?.aborted) throw error;
+    throw new ArtifactStorageError(options.url, error);
+  });
   const artifact: GitArtifact = {
     ...stored,
-    url: options.url,
+    url: redactUrl(options.url),
     commit: resolved.commit,
     file: storage.locate(stored),
     entries,

@@ -1,13 +1,16 @@
 import { WeftError } from '@weft/reconcile-core';
+import { redactSecrets, redactUrl } from './redact.js';
 
 /**
  * The base of every error git-source throws; `url` is the repository (credentials
  * removed), so a message always says which repository failed.
  *
  * @remarks
- * `retryable` states the policy: network trouble and timeouts are retryable; bad
- * credentials, missing refs, refused signatures, oversized repositories and
- * unsupported features are not (retrying the same spec fails the same way).
+ * `retryable` states the policy: network trouble, timeouts and missing refs (which may
+ * be pushed later, as Flux retries them) are retryable; bad credentials, invalid URLs,
+ * refused signatures, oversized repositories and unsupported features are not (retrying
+ * the same spec fails the same way). Messages and `url` never carry credentials (see
+ * {@link redactUrl}).
  */
 export class GitSourceError extends WeftError {
   override name = 'GitSourceError';
@@ -16,10 +19,29 @@ export class GitSourceError extends WeftError {
   /** A short machine-readable reason, used as the condition reason in status. */
   readonly reason: string;
   constructor(url: string, message: string, options: { reason: string; cause?: unknown; retryable?: boolean }) {
-    super(`${redactUrl(url)}: ${message}`, options);
+    super(`${redactUrl(url)}: ${redactSecrets(message, url)}`, {
+      ...options,
+      ...(options.cause !== undefined ? { cause: redactCause(options.cause, url) } : {}),
+    });
     this.url = redactUrl(url);
     this.reason = options.reason;
   }
+}
+
+/**
+ * A lower layer's error whose message or stack quotes the URL's secrets is replaced by a copy
+ * without them (same name and code), so loggers that print causes print no secret either.
+ */
+function redactCause(cause: unknown, url: string): unknown {
+  if (!(cause instanceof Error)) return typeof cause === 'string' ? redactSecrets(cause, url) : cause;
+  const text = `${cause.message}\n${cause.stack ?? ''}`;
+  if (redactSecrets(text, url) === text) return cause;
+  const copy = new Error(redactSecrets(cause.message, url));
+  copy.name = cause.name;
+  copy.stack = redactSecrets(cause.stack ?? '', url);
+  const code = (cause as { code?: unknown }).code;
+  if (code !== undefined) Object.assign(copy, { code });
+  return copy;
 }
 
 /** The server refused the credentials (HTTP 401/403). Not retryable until the Secret changes. */
@@ -48,7 +70,13 @@ export class GitTimeoutError extends GitSourceError {
   }
 }
 
-/** The requested branch, tag, semver range, ref name or commit does not exist on the remote. */
+/**
+ * The requested branch, tag, semver range, ref name or commit does not exist on the remote.
+ *
+ * @remarks Retryable, as in Flux: source-controller reports `Ready=False` (reason
+ * `GitOperationFailed`) with `Reconciling` reason `ProgressingWithRetry` and retries with backoff,
+ * because the ref may be pushed later (a branch a pipeline is about to create, a tag not cut yet).
+ */
 export class GitRefNotFoundError extends GitSourceError {
   override name = 'GitRefNotFoundError';
   constructor(url: string, what: string) {
@@ -84,15 +112,46 @@ export class GitVerificationError extends GitSourceError {
   }
 }
 
-/** The repository content is larger than the configured limit. */
+/**
+ * The repository content is larger than the configured limit (`maxSize`). Not retryable.
+ *
+ * @remarks `what` says which check refused it: `content`, the kept files added up (`size` is their
+ * total so far); or `transfer`, the fetch itself, stopped once it had downloaded more than `limit`
+ * bytes (twice `maxSize` plus 1 MiB), before the pack was all in memory.
+ */
 export class ArtifactTooLargeError extends GitSourceError {
   override name = 'ArtifactTooLargeError';
   readonly size: number;
   readonly limit: number;
-  constructor(url: string, size: number, limit: number) {
-    super(url, `repository content is ${size} bytes, over the limit of ${limit} bytes`, { reason: 'ArtifactTooLarge' });
+  readonly what: 'content' | 'transfer';
+  constructor(url: string, size: number, limit: number, what: 'content' | 'transfer' = 'content') {
+    super(
+      url,
+      what === 'content'
+        ? `repository content is ${size} bytes, over the limit of ${limit} bytes`
+        : `fetch stopped after ${size} bytes, over the ${limit} bytes a repository within maxSize may transfer`,
+      { reason: 'ArtifactTooLarge' },
+    );
     this.size = size;
     this.limit = limit;
+    this.what = what;
+  }
+}
+
+/**
+ * The artifact could not be stored (no space left, a read-only or missing directory): Flux's
+ * `StorageOperationFailed`. Retryable (space may be freed); the previous artifact stays the latest,
+ * whole, and nothing of the failed one is left behind.
+ */
+export class ArtifactStorageError extends GitSourceError {
+  override name = 'ArtifactStorageError';
+  /** The file system's error code (`ENOSPC`, `EROFS`, `EACCES`, …), when it gave one. */
+  readonly code: string | undefined;
+  constructor(url: string, cause: unknown) {
+    const code = (cause as { code?: unknown } | undefined)?.code;
+    const detail = typeof code === 'string' ? `${code}: ${(cause as Error).message.replace(/^[A-Z]+: /, '')}` : cause instanceof Error ? cause.message : String(cause);
+    super(url, `storing the artifact failed (${detail}); the previous artifact is still served`, { reason: 'ArchiveOperationFailed', cause, retryable: true });
+    this.code = typeof code === 'string' ? code : undefined;
   }
 }
 
@@ -109,22 +168,12 @@ export function isGitSourceError(value: unknown): value is GitSourceError {
 }
 
 /**
- * The URL without user info, for messages and status.
- *
- * @remarks Never throws: a string that is not a URL has any `//user@` part cut out.
- * @example
- * ```ts
- * redactUrl('https://bot:token@example.com/app.git'); // 'https://example.com/app.git'
- * ```
+ * A repository URL that cannot be fetched from as written: not a valid URL, or one whose user info
+ * a parser would misread (an unencoded `/`, `?`, `#` or `@` in the credentials). Not retryable.
  */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.username === '' && parsed.password === '') return url;
-    parsed.username = '';
-    parsed.password = '';
-    return parsed.toString();
-  } catch {
-    return url.replace(/\/\/[^/@]*@/, '//');
+export class InvalidGitUrlError extends GitSourceError {
+  override name = 'InvalidGitUrlError';
+  constructor(url: string, why: string) {
+    super(url, `invalid repository URL: ${why}`, { reason: 'URLInvalid' });
   }
 }

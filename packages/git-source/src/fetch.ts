@@ -2,10 +2,11 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { GitRefNotFoundError, redactUrl } from './errors.js';
+import { GitRefNotFoundError } from './errors.js';
+import { redactUrl } from './redact.js';
 import { type ResolvedRef } from './ref.js';
 import { type RemoteOptions, withRemote } from './remote.js';
-import { authHeaders, checkTransport } from './transport.js';
+import { authHeaders, checkTransport, remoteEndpoint } from './transport.js';
 import { ObjectStore } from './object-store.js';
 import { fetchPack, readTip, recordTip } from './upload-pack.js';
 
@@ -13,6 +14,8 @@ import { fetchPack, readTip, recordTip } from './upload-pack.js';
 export interface FetchCommitOptions extends RemoteOptions {
   /** Directory of the persistent per-repository caches. */
   cacheDir: string;
+  /** Stop a transfer past this many bytes with {@link ArtifactTooLargeError} (see `transferLimit`). */
+  maxTransferBytes?: number;
 }
 
 const locks = new Map<string, Promise<unknown>>();
@@ -58,6 +61,7 @@ export function cacheGitdir(cacheDir: string, url: string, shallow: boolean): st
  * @returns the git directory holding the commit.
  * @throws {@link GitRefNotFoundError} when the commit is not on the remote (or not in the branch).
  * @throws {@link GitAuthError} / {@link GitTimeoutError} / {@link GitFetchError} from the transfer.
+ * @throws {@link ArtifactTooLargeError} when the transfer passes `maxTransferBytes`.
  * @example
  * ```ts
  * const gitdir = await fetchCommit(url, resolveRef(url, await listRemoteRefs(url), { branch: 'main' }), { cacheDir });
@@ -65,7 +69,9 @@ export function cacheGitdir(cacheDir: string, url: string, shallow: boolean): st
  */
 export async function fetchCommit(url: string, resolved: ResolvedRef, options: FetchCommitOptions): Promise<string> {
   checkTransport(url);
-  const gitdir = cacheGitdir(options.cacheDir, url, resolved.shallow);
+  const endpoint = remoteEndpoint(url, options.auth);
+  // Keyed without the credentials: a rotated token keeps the cache.
+  const gitdir = cacheGitdir(options.cacheDir, endpoint.url, resolved.shallow);
   return withLock(gitdir, async () => {
     if (!fs.existsSync(join(gitdir, 'HEAD'))) {
       await mkdir(join(gitdir, 'objects', 'pack'), { recursive: true });
@@ -83,8 +89,12 @@ export async function fetchCommit(url: string, resolved: ResolvedRef, options: F
     // Deepen only the first time: once the cache holds an earlier tip of this ref, the server
     // sends just the objects that are new since it (a deepen would resend the whole tree).
     const incremental = (await readTip(gitdir, tipName)) !== undefined;
-    await withRemote(url, options, (http) =>
-      fetchPack(url, gitdir, { wants: [want], ...(resolved.shallow && !incremental ? { depth: 1 } : {}) }, http, authHeaders(options.auth)),
+    await withRemote(url, { ...options, ...(endpoint.auth ? { auth: endpoint.auth } : {}) }, (http) =>
+      fetchPack(endpoint.url, gitdir, {
+          wants: [want],
+          ...(resolved.shallow && !incremental ? { depth: 1 } : {}),
+          ...(options.maxTransferBytes !== undefined ? { maxBytes: options.maxTransferBytes } : {}),
+        }, http, authHeaders(endpoint.auth)),
     );
     if (!present()) {
       throw new GitRefNotFoundError(

@@ -15,6 +15,7 @@ import {
 import { type GitArtifact, type IncludedArtifact, fetchArtifact } from './artifact.js';
 import { removeConditions, setCondition } from './conditions.js';
 import { GitSourceError, isGitSourceError } from './errors.js';
+import { redactSecrets } from './redact.js';
 import { type GitRepository, GitRepositoryKind, type GitRepositoryStatus } from './git-repository.js';
 import { ArtifactStorage } from './storage.js';
 import { type GitAuth, authFromSecretData } from './transport.js';
@@ -45,7 +46,7 @@ class DependencyError extends GitSourceError {
  * only lists refs), archives and writes `status`: `artifact` (revision in Flux's form,
  * `sha256:` digest, size, time, path, url), `observedGeneration` and kstatus conditions —
  * `Ready`, `Reconciling`, `ArtifactInStorage`, `SourceVerified`, and `FetchFailed` /
- * `IncludeUnavailable` while failing. On failure the last good artifact stays in status and
+ * `IncludeUnavailable` / `StorageOperationFailed` while failing. On failure the last good artifact stays in status and
  * the error is rethrown, so the runtime retries with backoff. Credentials never enter
  * status, events or logs. Suspended objects are left alone.
  *
@@ -131,7 +132,7 @@ export class GitRepositoryReconciler extends Reconciler<GitRepository> {
         ...(requestedAt(repository) !== undefined ? { lastHandledReconcileAt: requestedAt(repository)! } : {}),
         ...(spec.verify ? { sourceVerificationMode: spec.verify.mode ?? 'HEAD' } : {}),
       };
-      let conditions = removeConditions(status.conditions, 'Reconciling', 'FetchFailed', 'IncludeUnavailable', 'Stalled', 'ArtifactOutdated');
+      let conditions = removeConditions(status.conditions, 'Reconciling', 'FetchFailed', 'IncludeUnavailable', 'StorageOperationFailed', 'Stalled', 'ArtifactOutdated');
       conditions = setCondition(conditions, { type: 'ArtifactInStorage', status: 'True', reason: 'Succeeded', message }, generation);
       if (spec.verify) {
         conditions = setCondition(
@@ -152,9 +153,10 @@ export class GitRepositoryReconciler extends Reconciler<GitRepository> {
       if (context.signal.aborted) throw error;
       const failure = isGitSourceError(error) ? error : undefined;
       const reason = failure?.reason ?? 'GitOperationFailed';
-      const message = error instanceof Error ? error.message : String(error);
-      const type = reason === 'IncludeUnavailable' ? 'IncludeUnavailable' : 'FetchFailed';
-      let conditions = removeConditions(status.conditions, 'FetchFailed', 'IncludeUnavailable');
+      // GitSourceErrors are already free of credentials; anything else is cleaned here.
+      const message = redactSecrets(error instanceof Error ? error.message : String(error), spec.url);
+      const type = reason === 'IncludeUnavailable' ? 'IncludeUnavailable' : reason === 'ArchiveOperationFailed' ? 'StorageOperationFailed' : 'FetchFailed';
+      let conditions = removeConditions(status.conditions, 'FetchFailed', 'IncludeUnavailable', 'StorageOperationFailed');
       conditions = setCondition(conditions, { type, status: 'True', reason, message }, generation);
       conditions = setCondition(conditions, { type: 'Ready', status: 'False', reason, message }, generation);
       conditions = setCondition(

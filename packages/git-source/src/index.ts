@@ -32,12 +32,15 @@ export {
   GitVerificationError,
   ArtifactTooLargeError,
   isGitSourceError,
-  redactUrl,
+  InvalidGitUrlError,
+  ArtifactStorageError,
 } from './errors.js';
-export { type GitAuth, authFromSecretData } from './transport.js';
+export { redactUrl, redactSecrets } from './redact.js';
+export { type GitAuth, authFromSecretData, remoteEndpoint } from './transport.js';
 export { type GitRef, type AdvertisedRef, type ResolvedRef, DEFAULT_BRANCH, resolveRef, formatRevision } from './ref.js';
 export { type RemoteOptions, DEFAULT_TIMEOUT_MS, listRemoteRefs } from './remote.js';
 export { type FetchCommitOptions, fetchCommit, cacheGitdir } from './fetch.js';
+export { transferLimit } from './upload-pack.js';
 export { DEFAULT_EXCLUSIONS, SOURCE_IGNORE_FILE, IgnoreRules } from './ignore-rules.js';
 export { type CollectTreeOptions, TreeCache, collectTree, escapesRepository } from './tree.js';
 export { type ArtifactEntry, writeTarGz, writeTar } from './tar.js';

@@ -1,7 +1,7 @@
 import * as git from 'isomorphic-git';
 import { GitAuthError, GitFetchError, GitRefNotFoundError, GitSourceError, GitTimeoutError } from './errors.js';
 import { type AdvertisedRef } from './ref.js';
-import { type GitAuth, authHeaders, checkTransport, httpClient } from './transport.js';
+import { type GitAuth, authHeaders, checkTransport, httpClient, remoteEndpoint } from './transport.js';
 import type { HttpClient } from 'isomorphic-git';
 
 /** Options shared by every network verb. */
@@ -33,8 +33,9 @@ export const DEFAULT_TIMEOUT_MS = 60_000;
  */
 export async function listRemoteRefs(url: string, options: RemoteOptions = {}): Promise<AdvertisedRef[]> {
   checkTransport(url);
-  return withRemote(url, options, async (http) => {
-    const info = await git.getRemoteInfo2({ http, url, headers: authHeaders(options.auth), protocolVersion: 1 });
+  const endpoint = remoteEndpoint(url, options.auth);
+  return withRemote(url, { ...options, ...(endpoint.auth ? { auth: endpoint.auth } : {}) }, async (http) => {
+    const info = await git.getRemoteInfo2({ http, url: endpoint.url, headers: authHeaders(endpoint.auth), protocolVersion: 1 });
     return (info.refs ?? []).map((r) => ({
       ref: r.ref,
       oid: r.oid,

@@ -2,7 +2,7 @@ import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import nodeHttp from 'isomorphic-git/http/node';
 import type { HttpClient } from 'isomorphic-git';
-import { UnsupportedGitFeatureError } from './errors.js';
+import { InvalidGitUrlError, UnsupportedGitFeatureError } from './errors.js';
 
 /** Credentials for a git server, as Flux reads them from a Secret. */
 export interface GitAuth {
@@ -55,10 +55,64 @@ export function authHeaders(auth: GitAuth | undefined): Record<string, string> {
   return {};
 }
 
-/** Refuses what isomorphic-git cannot speak, before any network traffic. */
+/**
+ * Refuses, before any network traffic, what isomorphic-git cannot speak (SSH, `git://`, scp-like
+ * `[user@]host:path`) and URLs whose credentials a parser would misread.
+ *
+ * @throws {@link UnsupportedGitFeatureError} for SSH and `git://` forms.
+ * @throws {@link InvalidGitUrlError} for an HTTP(S) URL that does not parse, or that has an `@`
+ *   after its host: an unencoded `/`, `?`, `#` or `@` in the credentials, which git and Go would
+ *   send to the wrong host. Percent-encode them (`%2F`, `%3F`, `%23`, `%40`).
+ */
 export function checkTransport(url: string): void {
-  if (/^ssh:\/\//i.test(url) || /^[\w.-]+@[\w.-]+:/.test(url) || /^git:\/\//i.test(url)) {
+  const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(url)?.[1]?.toLowerCase();
+  if (scheme === 'ssh' || scheme === 'git' || (scheme === undefined && /^[^/\\]*:/.test(url) && !/^[A-Za-z]:[/\\]/.test(url))) {
     throw new UnsupportedGitFeatureError(url, 'ssh');
+  }
+  if (scheme !== 'http' && scheme !== 'https') return;
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new InvalidGitUrlError(url, 'it does not parse as a URL (a password with an unencoded "/", "?" or "#" must be percent-encoded)');
+  }
+  if (`${parsed.pathname}${parsed.search}${parsed.hash}`.includes('@')) {
+    throw new InvalidGitUrlError(url, 'it has an "@" after the host; percent-encode "/", "?", "#" and "@" in credentials (%2F, %3F, %23, %40)');
+  }
+}
+
+/**
+ * The URL to send requests to and the credentials to send: user info written into the URL moves
+ * into basic auth (used when `auth` has no credentials of its own; the Secret's win), so no lower
+ * layer ever holds a URL with a password in it.
+ *
+ * @example
+ * ```ts
+ * remoteEndpoint('https://bot:t0ken@example.com/app.git', undefined);
+ * // { url: 'https://example.com/app.git', auth: { username: 'bot', password: 't0ken' } }
+ * ```
+ */
+export function remoteEndpoint(url: string, auth: GitAuth | undefined): { url: string; auth: GitAuth | undefined } {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return { url, auth };
+  }
+  if (parsed.username === '' && parsed.password === '') return { url, auth };
+  const username = percentDecoded(parsed.username);
+  const password = percentDecoded(parsed.password);
+  parsed.username = '';
+  parsed.password = '';
+  const hasOwn = auth?.bearerToken !== undefined || auth?.username !== undefined || auth?.password !== undefined;
+  return { url: parsed.toString(), auth: hasOwn ? auth : { ...auth, username, password } };
+}
+
+function percentDecoded(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
   }
 }
 

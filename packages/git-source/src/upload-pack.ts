@@ -1,7 +1,7 @@
 import { mkdir, readFile, readdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { HttpClient } from 'isomorphic-git';
-import { GitFetchError, GitRefNotFoundError } from './errors.js';
+import { ArtifactTooLargeError, GitFetchError, GitRefNotFoundError } from './errors.js';
 import { indexPack, writePackIndex } from './pack.js';
 import { rememberFetched } from './object-store.js';
 
@@ -10,6 +10,25 @@ export interface PackRequest {
   wants: readonly string[];
   /** Deepen to this many commits (shallow fetch). */
   depth?: number;
+  /**
+   * Stop the transfer once the response passes this many bytes, before it is all in memory
+   * (see {@link transferLimit}).
+   */
+  maxBytes?: number;
+}
+
+/**
+ * The most a fetch may download for a repository whose content must stay within `maxSize`: the pack
+ * holds compressed content plus trees, commits and (for pinned commits) history, so twice the
+ * limit plus 1 MiB, which a repository within the limit does not reach in practice.
+ *
+ * @example
+ * ```ts
+ * transferLimit(10 << 20); // 22020096
+ * ```
+ */
+export function transferLimit(maxSize: number): number {
+  return 2 * maxSize + (1 << 20);
 }
 
 const CAPABILITIES = 'side-band-64k ofs-delta shallow no-progress agent=weft-git-source';
@@ -55,9 +74,6 @@ export async function fetchPack(
     // An array body is sent as one buffer with a Content-Length (isomorphic-git's http/node does this).
     body: [body] as unknown as AsyncIterableIterator<Uint8Array>,
   });
-  const chunks: Buffer[] = [];
-  for await (const chunk of response.body ?? []) chunks.push(Buffer.from(chunk));
-  const data = Buffer.concat(chunks);
   if (response.statusCode !== 200) {
     throw Object.assign(new Error(`HTTP Error: ${response.statusCode} ${response.statusMessage}`), {
       code: 'HttpError',
@@ -65,36 +81,53 @@ export async function fetchPack(
     });
   }
 
+  // The response is parsed as it arrives, so only the pack itself is held, and a transfer over
+  // `maxBytes` stops before the rest is downloaded.
   const newShallow: string[] = [];
   const unshallow: string[] = [];
   const packParts: Buffer[] = [];
   let negotiated = false;
-  let position = 0;
-  while (position < data.length) {
-    const length = Number.parseInt(data.toString('latin1', position, position + 4), 16);
-    if (Number.isNaN(length)) throw new GitFetchError(url, 'malformed upload-pack response');
-    if (length === 0) {
-      position += 4;
-      continue;
-    }
-    const payload = data.subarray(position + 4, position + length);
-    position += length;
-    if (!negotiated) {
-      const text = payload.toString('utf8').trimEnd();
-      if (text.startsWith('shallow ')) newShallow.push(text.slice(8));
-      else if (text.startsWith('unshallow ')) unshallow.push(text.slice(10));
-      else if (text.startsWith('ERR ')) {
-        // The server refuses wants it does not know (e.g. a commit that is not on the remote).
-        if (/not our ref/.test(text)) throw new GitRefNotFoundError(url, `commit ${request.wants.join(', ')}`);
-        throw new GitFetchError(url, `server error: ${text.slice(4)}`);
+  let pending = Buffer.alloc(0);
+  let received = 0;
+  const takeLines = () => {
+    let position = 0;
+    while (pending.length - position >= 4) {
+      const length = Number.parseInt(pending.toString('latin1', position, position + 4), 16);
+      if (Number.isNaN(length) || (length > 0 && length < 4)) throw new GitFetchError(url, 'malformed upload-pack response');
+      if (length === 0) {
+        position += 4;
+        continue;
       }
-      else if (text === 'NAK' || text.startsWith('ACK ')) negotiated = true;
-      continue;
+      if (pending.length - position < length) break;
+      const payload = pending.subarray(position + 4, position + length);
+      position += length;
+      if (!negotiated) {
+        const text = payload.toString('utf8').trimEnd();
+        if (text.startsWith('shallow ')) newShallow.push(text.slice(8));
+        else if (text.startsWith('unshallow ')) unshallow.push(text.slice(10));
+        else if (text.startsWith('ERR ')) {
+          // The server refuses wants it does not know (e.g. a commit that is not on the remote).
+          if (/not our ref/.test(text)) throw new GitRefNotFoundError(url, `commit ${request.wants.join(', ')}`);
+          throw new GitFetchError(url, `server error: ${text.slice(4)}`);
+        } else if (text === 'NAK' || text.startsWith('ACK ')) negotiated = true;
+        continue;
+      }
+      const band = payload[0];
+      // Copied: the pending buffer is dropped once parsed.
+      if (band === 1) packParts.push(Buffer.from(payload.subarray(1)));
+      else if (band === 3) throw new GitFetchError(url, `server error: ${payload.subarray(1).toString('utf8').trim()}`);
     }
-    const band = payload[0];
-    if (band === 1) packParts.push(payload.subarray(1));
-    else if (band === 3) throw new GitFetchError(url, `server error: ${payload.subarray(1).toString('utf8').trim()}`);
+    pending = pending.subarray(position);
+  };
+  for await (const chunk of response.body ?? []) {
+    received += chunk.byteLength;
+    if (request.maxBytes !== undefined && received > request.maxBytes) {
+      throw new ArtifactTooLargeError(url, received, request.maxBytes, 'transfer');
+    }
+    pending = pending.length === 0 ? Buffer.from(chunk) : Buffer.concat([pending, chunk]);
+    takeLines();
   }
+  if (pending.length > 0) throw new GitFetchError(url, 'truncated upload-pack response');
   const pack = Buffer.concat(packParts);
   if (pack.length > 0) {
     const { objects, checksum, contents } = indexPack(pack);

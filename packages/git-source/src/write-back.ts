@@ -6,7 +6,7 @@ import { parseDuration } from '@weft/reconcile-core';
 import * as git from 'isomorphic-git';
 import { GitSourceError } from './errors.js';
 import { listRemoteRefs, withRemote } from './remote.js';
-import { type GitAuth, authHeaders, checkTransport } from './transport.js';
+import { type GitAuth, authHeaders, checkTransport, remoteEndpoint } from './transport.js';
 
 /** Options of {@link writeBack}. */
 export interface WriteBackOptions {
@@ -77,12 +77,13 @@ export async function writeBack(options: WriteBackOptions): Promise<WriteBackRes
   checkTransport(options.url);
   const pushBranch = options.pushBranch ?? options.branch;
   const attempts = Math.max(1, options.attempts ?? 3);
+  const endpoint = remoteEndpoint(options.url, options.auth);
   const remote = {
-    ...(options.auth ? { auth: options.auth } : {}),
+    ...(endpoint.auth ? { auth: endpoint.auth } : {}),
     ...(options.timeout !== undefined ? { timeoutMs: parseDuration(options.timeout) } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
   };
-  const headers = authHeaders(options.auth);
+  const headers = authHeaders(endpoint.auth);
   for (let attempt = 1; attempt <= attempts; attempt++) {
     const dir = await mkdtemp(join(tmpdir(), 'weft-write-back-'));
     try {
@@ -90,7 +91,7 @@ export async function writeBack(options: WriteBackOptions): Promise<WriteBackRes
       const pushExists = refs.some((r) => r.ref === `refs/heads/${pushBranch}`);
       const base = pushExists && !options.force ? pushBranch : options.branch;
       await withRemote(options.url, remote, (http) =>
-        git.clone({ fs, http, dir, url: options.url, ref: base, singleBranch: true, noTags: true, headers }),
+        git.clone({ fs, http, dir, url: endpoint.url, ref: base, singleBranch: true, noTags: true, headers }),
       );
       const changed = await options.change(dir);
       if (changed === false || !(await stageAll(dir))) return { commit: undefined, branch: pushBranch, attempts: attempt };
@@ -107,7 +108,7 @@ export async function writeBack(options: WriteBackOptions): Promise<WriteBackRes
             fs,
             http,
             dir,
-            url: options.url,
+            url: endpoint.url,
             ref: base,
             remoteRef: `refs/heads/${pushBranch}`,
             force: options.force ?? false,

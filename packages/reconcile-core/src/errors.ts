@@ -14,6 +14,21 @@ export class WeftError extends Error {
 }
 
 /**
+ * The type guard of an error class: `errorGuard(NotFoundError)` is `isNotFoundError`. One
+ * implementation for every `is…Error` of Weft's packages.
+ *
+ * @remarks An `instanceof` check, so subclasses match; an error thrown by another copy of the
+ * package that defines the class (a duplicated install) does not: compare `error.name` there.
+ * @example
+ * ```ts
+ * export const isGitSourceError = errorGuard(GitSourceError);
+ * ```
+ */
+export function errorGuard<E>(type: abstract new (...args: never[]) => E): (value: unknown) => value is E {
+  return (value: unknown): value is E => value instanceof type;
+}
+
+/**
  * Whether a value is a {@link WeftError}.
  *
  * @example
@@ -21,6 +36,4 @@ export class WeftError extends Error {
  * try { await work(); } catch (error) { if (isWeftError(error) && error.retryable) scheduleRetry(); }
  * ```
  */
-export function isWeftError(value: unknown): value is WeftError {
-  return value instanceof WeftError;
-}
+export const isWeftError = errorGuard(WeftError);

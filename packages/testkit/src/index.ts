@@ -42,3 +42,4 @@ export {
   type RepoFile,
   type TestRepo,
 } from './git-server/git-server.js';
+export { eventually, EventuallyTimeoutError, type EventuallyOptions, type NotYet } from './eventually/eventually.js';

@@ -1,5 +1,8 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { CliUsageError, parseCliOptions } from '../cli-options.js';
+import { CliUsageError, parseCliOptions, shardLeaseName } from '../cli-options.js';
 
 describe('the command line', () => {
   it('reads the flags the Deployment passes, the Lease namespace from POD_NAMESPACE', () => {
@@ -18,7 +21,46 @@ describe('the command line', () => {
     expect(parseCliOptions(['--leader-elect', '--leader-elect-namespace', 'ops'], { POD_NAMESPACE: 'x' }).leaderElection).toEqual({ name: 'weft-gitops-operator', namespace: 'ops' });
   });
 
+  it("elects a leader by default, as Flux's Deployments do; --no-leader-elect turns it off; the timings are settable", () => {
+    expect(parseCliOptions([], {}).leaderElection).toEqual({ name: 'weft-gitops-operator', namespace: 'default' });
+    expect(parseCliOptions(['--no-leader-elect'], {}).leaderElection).toBeUndefined();
+    expect(
+      parseCliOptions(['--leader-election-lease-duration=35s', '--leader-election-renew-deadline', '30s', '--leader-election-retry-period', '500ms', '--leader-election-id', 'ops-lease'], { POD_NAMESPACE: 'weft-system' }).leaderElection,
+    ).toEqual({ name: 'ops-lease', namespace: 'weft-system', leaseDuration: '35s', renewDeadline: '30s', retryPeriod: '500ms' });
+  });
+
+  it("takes Flux's sharding: a shard key (or several), or the main instance; each with a Lease of its own", () => {
+    const one = parseCliOptions(['--shard-key', 'shard1'], {});
+    expect(one.shard).toBe('shard1');
+    const several = parseCliOptions(['--shard-key', 'shard1', '--shard-key', 'shard2'], {});
+    expect(several.shard).toEqual({ keys: ['shard1', 'shard2'] });
+    const main = parseCliOptions(['--shard-main'], {});
+    expect(main.shard).toEqual({ main: true });
+    expect(parseCliOptions([], {}).shard).toBeUndefined();
+    // Flux's leaderelection.GenerateID: the base, '-', the first 8 hex digits of sha256(selector).
+    expect(one.leaderElection?.name).toBe('weft-gitops-operator-' + createHash('sha256').update('sharding.fluxcd.io/key in (shard1)').digest('hex').slice(0, 8));
+    expect(main.leaderElection?.name).toBe(shardLeaseName('weft-gitops-operator', '!sharding.fluxcd.io/key'));
+    const names = new Set([one, several, main, parseCliOptions([], {})].map((options) => options.leaderElection?.name));
+    expect(names.size).toBe(4);
+    expect(parseCliOptions(['--shard-key', 'shard1', '--leader-election-id', 'mine'], {}).leaderElection?.name).toBe('mine');
+  });
+
+  it("gives main.ts what the README's snippet shows, with deploy/'s flags in deploy/'s namespace", () => {
+    const deploy = new URL('../../deploy/', import.meta.url);
+    const namespace = (parseAllDocuments(readFileSync(new URL('kustomization.yaml', deploy), 'utf8'))[0]!.toJS() as { namespace: string }).namespace;
+    const deployment = parseAllDocuments(readFileSync(new URL('deployment.yaml', deploy), 'utf8'))
+      .map((document) => document.toJS() as { kind: string; spec?: { template: { spec: { containers: { args: string[] }[] } } } })
+      .find((object) => object.kind === 'Deployment')!;
+    const options = parseCliOptions(deployment.spec!.template.spec.containers[0]!.args, { POD_NAMESPACE: namespace });
+    expect(options).toMatchObject({ storageDir: '/data', metricsPort: 8080, healthPort: 9440, leaderElection: { name: 'weft-gitops-operator', namespace: 'weft-system' } });
+    expect(options.shard).toBeUndefined();
+  });
+
   it('refuses what does not parse, naming the flag', () => {
+    expect(() => parseCliOptions(['--shard-key', 'shard1', '--shard-main'])).toThrow(/--shard-key and --shard-main exclude each other/);
+    expect(() => parseCliOptions(['--shard-key', 'not a label value'])).toThrow(/--shard-key: shard key "not a label value" is not a valid label value/);
+    expect(() => parseCliOptions(['--leader-election-retry-period', 'soon'])).toThrow(/--leader-election-retry-period: /);
+    expect(() => parseCliOptions(['--leader-elect', '--no-leader-elect'])).toThrow(/exclude each other/);
     expect(() => parseCliOptions(['--metrics-port', 'eighty'])).toThrow(new CliUsageError("--metrics-port: 'eighty' is not a port number"));
     expect(() => parseCliOptions(['--health-port', '70000'])).toThrow(/--health-port: '70000'/);
     expect(() => parseCliOptions(['--concurrent', '0'])).toThrow(/--concurrent: '0' is not a positive integer/);

@@ -1,89 +1,154 @@
 import { Subject } from 'rxjs';
-import { describe, expect, it } from 'vitest';
-import { inventoryId, objectRef, type KubeObject, type ObjectRef } from '@weft/reconcile-core';
-import { applySet, type ApplyOutcome } from '../apply.js';
-import { CancelledError, ClusterApiError, type ClusterClient } from '../cluster-client.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { KubeObject } from '@weft/reconcile-core';
+import { applySet } from '../apply.js';
+import { correctDrift } from '../correct-drift.js';
+import type { ApplyOutcome, BuildOutcome, PipelineOutcome } from '../outcome.js';
+import { eventually } from '@weft/testkit';
+import { configMap, inMemoryCluster, invalidConfigMap, recordWrites, settle } from './in-memory.js';
 
-/** An in-memory stand-in for the apiserver verbs applySet uses; `hold` delays applies of matching names. */
-function fakeCluster(options: { hold?: (name: string) => Promise<void>; reject?: (object: KubeObject) => string | undefined } = {}) {
-  const store = new Map<string, KubeObject>();
-  let version = 0;
-  const idOf = (ref: ObjectRef) => inventoryId(ref);
-  const client = {
-    async get(ref: ObjectRef) {
-      return structuredClone(store.get(idOf(ref)));
-    },
-    async list(apiVersion: string, kind: string, namespace: string | undefined) {
-      const items = [...store.values()].filter((item) => item.apiVersion === apiVersion && item.kind === kind && item.metadata.namespace === namespace);
-      return { items: structuredClone(items), resourceVersion: String(version) };
-    },
-    async isNamespaced() {
-      return true;
-    },
-    resetDiscovery() {},
-    async apply(object: KubeObject, call: { dryRun?: boolean; signal?: AbortSignal }) {
-      const problem = options.reject?.(object);
-      if (problem) throw new ClusterApiError(`ConfigMap/${object.metadata.name}: ${problem}`, 422, 'Invalid', []);
-      if (!call.dryRun && options.hold) {
-        await Promise.race([
-          options.hold(object.metadata.name),
-          new Promise((_, reject) => call.signal?.addEventListener('abort', () => reject(new CancelledError('cancelled')), { once: true })),
-        ]);
-      }
-      const existing = store.get(idOf(objectRef(object)));
-      const result = structuredClone({ ...object, metadata: { ...object.metadata, resourceVersion: call.dryRun ? existing?.metadata.resourceVersion : String(++version), managedFields: [{ manager: 'weft', operation: 'Apply' }] } });
-      if (!call.dryRun) store.set(idOf(objectRef(object)), result);
-      return structuredClone(result);
-    },
-    async delete(ref: ObjectRef) {
-      return store.delete(idOf(ref));
-    },
-  };
-  return { client: client as unknown as ClusterClient, store };
-}
+/** The operators on testkit's in-memory API server: the stream semantics, with a real apiserver protocol behind them. */
+describe('the applySet and correctDrift operators', () => {
+  let cluster: Awaited<ReturnType<typeof inMemoryCluster>>;
+  beforeAll(async () => {
+    cluster = await inMemoryCluster();
+  });
+  afterAll(() => cluster.stop());
+  const built = (revision: string, objects: KubeObject[]): BuildOutcome => ({ ok: true, stage: 'build', revision, objects });
 
-const configMap = (name: string, value: string): KubeObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'prod' }, data: { value } });
-
-describe('the applySet operator', () => {
-  it('applies each set, prunes what left git between sets, and keeps going after a failure', async () => {
-    const { client, store } = fakeCluster({ reject: (object) => ((object['data'] as { value: string }).value === 'bad' ? 'data.value: Invalid value' : undefined) });
-    const sets = new Subject<KubeObject[]>();
+  it('applies each revision, prunes what left git, passes failed builds on, and keeps going after a refused one', async () => {
+    const builds = new Subject<BuildOutcome>();
     const outcomes: ApplyOutcome[] = [];
-    const done = new Promise<void>((resolve) => sets.pipe(applySet(client, { prune: true })).subscribe({ next: (outcome) => outcomes.push(outcome), complete: resolve }));
-    const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
-    sets.next([configMap('a', '1'), configMap('b', '1')]);
-    await settle();
-    sets.next([configMap('a', '1'), configMap('c', 'bad')]);
-    await settle();
-    sets.next([configMap('a', '2')]);
-    await settle();
-    sets.complete();
-    await done;
-    expect(outcomes.map((outcome) => outcome.ok)).toEqual([true, false, true]);
-    expect(outcomes[1]!.ok === false && outcomes[1]!.error.message).toMatch(/^ConfigMap\/prod\/c dry-run failed: .*nothing was applied/);
-    const last = outcomes[2]!;
-    if (!last.ok) throw new Error('unreachable');
-    expect(last.result.entries.map((entry) => [entry.subject, entry.action])).toEqual([['ConfigMap/prod/a', 'configured']]);
-    // The failed set changed nothing, so the pruning compares with the first set's inventory.
-    expect(last.pruned.entries.map((entry) => [entry.subject, entry.action])).toEqual([['ConfigMap/prod/b', 'deleted']]);
-    expect([...store.keys()]).toEqual(['prod_a__ConfigMap']);
+    builds.pipe(applySet(cluster.client, { prune: true, owner: { name: 'one', namespace: 'default' } })).subscribe((outcome) => outcomes.push(outcome));
+    builds.next(built('r1', [configMap('default', 'a', { v: '1' }), configMap('default', 'b', { v: '1' })]));
+    await eventually('r1 applied', () => outcomes[0]);
+    builds.next(built('r2', [configMap('default', 'a', { v: '2' }), invalidConfigMap('default')]));
+    await eventually('r2 refused', () => outcomes[1]);
+    const broken = new Error('kustomization.yaml: no such file');
+    builds.next({ ok: false, stage: 'build', revision: 'r3', error: broken });
+    await eventually('r3 passed on', () => outcomes[2]);
+    builds.next(built('r4', [configMap('default', 'a', { v: '4' })]));
+    await eventually('r4 applied', () => outcomes[3]);
+
+    expect(outcomes.map((outcome) => [outcome.stage, outcome.revision, outcome.ok])).toEqual([
+      ['apply', 'r1', true],
+      ['apply', 'r2', false],
+      ['build', 'r3', false],
+      ['apply', 'r4', true],
+    ]);
+    expect(outcomes[1]!.ok === false && outcomes[1]!.error.message).toMatch(/^ConfigMap\/default\/Not_Valid dry-run failed: .*nothing was applied/);
+    expect(outcomes[2]).toEqual({ ok: false, stage: 'build', revision: 'r3', error: broken });
+    const last = outcomes[3]!;
+    if (!last.ok || last.stage !== 'apply') throw new Error('unreachable');
+    expect(last.result.entries.map((entry) => [entry.subject, entry.action])).toEqual([['ConfigMap/default/a', 'configured']]);
+    // The refused revision changed nothing, so prune compares with r1's inventory.
+    expect(last.pruned.entries.map((entry) => [entry.subject, entry.action])).toEqual([['ConfigMap/default/b', 'deleted']]);
+    const a = await cluster.client.get({ group: '', version: 'v1', kind: 'ConfigMap', namespace: 'default', name: 'a' });
+    expect(a?.['data']).toEqual({ v: '4' });
+    expect(a?.metadata.labels).toEqual({ 'weft.dev/name': 'one', 'weft.dev/namespace': 'default' });
+    builds.complete();
   });
 
-  it('lets the newest set win: a newer set aborts the apply of the previous one', async () => {
-    let release: () => void = () => {};
-    const held = new Promise<void>((resolve) => (release = resolve));
-    const { client, store } = fakeCluster({ hold: (name) => (name === 'slow' ? held : Promise.resolve()) });
-    const sets = new Subject<KubeObject[]>();
+  it('lets the newest revision win: a newer one aborts the apply of the previous one', async () => {
+    const builds = new Subject<BuildOutcome>();
     const outcomes: ApplyOutcome[] = [];
-    const done = new Promise<void>((resolve) => sets.pipe(applySet(client)).subscribe({ next: (outcome) => outcomes.push(outcome), complete: resolve }));
-    sets.next([configMap('slow', '1')]);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    sets.next([configMap('fast', '1')]);
-    sets.complete();
+    const done = new Promise<void>((resolve) => builds.pipe(applySet(cluster.client)).subscribe({ next: (outcome) => outcomes.push(outcome), complete: resolve }));
+    const lift = cluster.api.faults.addLatency({ verb: 'patch', resource: 'configmaps', delayMs: 2_000 });
+    builds.next(built('slow', [configMap('default', 'slow', { v: '1' })]));
+    await settle(100);
+    lift();
+    builds.next(built('fast', [configMap('default', 'fast', { v: '1' })]));
+    builds.complete();
     await done;
-    release();
-    expect(outcomes).toHaveLength(1);
-    expect(outcomes[0]!.ok && outcomes[0]!.result.entries.map((entry) => entry.subject)).toEqual(['ConfigMap/prod/fast']);
-    expect(store.has(inventoryId(objectRef(configMap('slow', '1'))))).toBe(false);
+    expect(outcomes.map((outcome) => outcome.revision)).toEqual(['fast']);
+    // The slow revision's delayed request was a dry run; its write was never sent.
+    await settle(2_200);
+    expect(await cluster.client.get({ group: '', version: 'v1', kind: 'ConfigMap', namespace: 'default', name: 'slow' })).toBeUndefined();
+  });
+
+  describe('correctDrift after applySet', () => {
+    const owner = { name: 'shop', namespace: 'default' };
+    const namespace = 'shop';
+    let builds: Subject<BuildOutcome>;
+    const outcomes: PipelineOutcome[] = [];
+    let writes: ReturnType<typeof recordWrites>;
+    const ofStage = (stage: string) => outcomes.filter((outcome) => outcome.stage === stage);
+    const driftEvents = () => outcomes.flatMap((outcome) => (outcome.ok && outcome.stage === 'drift' ? [outcome.event.type] : []));
+
+    beforeAll(async () => {
+      await cluster.client.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } }, { fieldManager: 'test' });
+      writes = recordWrites(cluster.client, 'v1', 'ConfigMap', namespace);
+      await writes.ready;
+      builds = new Subject<BuildOutcome>();
+      builds.pipe(applySet(cluster.client, { prune: true, owner }), correctDrift(cluster.client, { mode: 'revert', owner })).subscribe((outcome) => outcomes.push(outcome));
+    });
+    afterAll(() => {
+      writes.stop();
+      builds.complete();
+    });
+
+    it('syncs a first revision with no drift events', async () => {
+      builds.next(built('v1', [configMap(namespace, 'settings', { mode: 'fast' }), configMap(namespace, 'extra', { a: '1' })]));
+      await eventually('watching', () => (driftEvents().includes('synced') ? true : undefined));
+      expect(driftEvents()).toEqual(['watching', 'synced']);
+      expect(writes.writes.map((write) => `${write.type} ${write.name}`).sort()).toEqual(['ADDED extra', 'ADDED settings']);
+    });
+
+    it('has a new revision written by the apply stage only, never taken for drift', async () => {
+      outcomes.length = 0;
+      writes.writes.length = 0;
+      builds.next(built('v2', [configMap(namespace, 'settings', { mode: 'slow' })]));
+      await eventually('v2 watched', () => (driftEvents().includes('synced') ? true : undefined));
+      await settle();
+      expect(ofStage('apply').map((outcome) => outcome.ok && outcome.revision)).toEqual(['v2']);
+      expect(driftEvents()).toEqual(['watching', 'synced']);
+      // One write of settings (the apply) and the prune of extra: nothing put v1 back.
+      expect(writes.writes.map((write) => [write.type, write.name, write.data])).toEqual([
+        ['MODIFIED', 'settings', { mode: 'slow' }],
+        ['DELETED', 'extra', { a: '1' }],
+      ]);
+    });
+
+    it('reverts an edit made behind git’s back, once', async () => {
+      outcomes.length = 0;
+      writes.writes.length = 0;
+      await cluster.client.kube.patch({ apiVersion: 'v1', kind: 'ConfigMap' }, 'settings', { data: { mode: 'edited' } }, { namespace, fieldManager: 'kubectl-edit' });
+      await eventually('reverted', () => (driftEvents().includes('reverted') ? true : undefined));
+      await settle();
+      expect(driftEvents()).toEqual(['drifted', 'reverted']);
+      expect(outcomes.every((outcome) => outcome.revision === 'v2')).toBe(true);
+      expect(writes.writes.map((write) => [write.type, write.data])).toEqual([
+        ['MODIFIED', { mode: 'edited' }],
+        ['MODIFIED', { mode: 'slow' }],
+      ]);
+    });
+
+    it('never writes any object of a refused revision, and keeps guarding the last applied one', async () => {
+      outcomes.length = 0;
+      writes.writes.length = 0;
+      builds.next(built('v3', [configMap(namespace, 'settings', { mode: 'rejected' }), configMap(namespace, 'new', { a: '1' }), invalidConfigMap(namespace)]));
+      await eventually('v3 refused', () => ofStage('apply')[0]);
+      await settle();
+      expect(ofStage('apply')).toMatchObject([{ ok: false, revision: 'v3' }]);
+      expect(writes.writes).toEqual([]);
+      // v2 is still guarded.
+      await cluster.client.kube.patch({ apiVersion: 'v1', kind: 'ConfigMap' }, 'settings', { data: { mode: 'edited-again' } }, { namespace, fieldManager: 'kubectl-edit' });
+      await eventually('reverted to v2', () => (driftEvents().includes('reverted') ? true : undefined));
+      const live = await cluster.client.get({ group: '', version: 'v1', kind: 'ConfigMap', namespace, name: 'settings' });
+      expect(live?.['data']).toEqual({ mode: 'slow' });
+    });
+
+    it('passes a broken build on, and applies the fix that follows', async () => {
+      outcomes.length = 0;
+      builds.next({ ok: false, stage: 'build', revision: 'v4', error: new Error('kustomization.yaml: resources: missing.yaml: no such file') });
+      builds.next(built('v5', [configMap(namespace, 'settings', { mode: 'fixed' })]));
+      await eventually('v5 applied', () => ofStage('apply')[0]);
+      expect(outcomes.filter((outcome) => outcome.stage !== 'drift').map((outcome) => [outcome.stage, outcome.revision, outcome.ok])).toEqual([
+        ['build', 'v4', false],
+        ['apply', 'v5', true],
+      ]);
+      const live = await cluster.client.get({ group: '', version: 'v1', kind: 'ConfigMap', namespace, name: 'settings' });
+      expect(live?.['data']).toEqual({ mode: 'fixed' });
+    });
   });
 });

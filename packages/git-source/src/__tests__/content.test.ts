@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { startGitServer, type GitServer } from '../../../../test/support/git-server';
+import { startGitServer, type GitServer } from '@weft/testkit';
 import { ArtifactStorage, ArtifactTooLargeError, UnsupportedGitFeatureError, fetchArtifact, writeTarGz } from '../index.js';
 
 // Real git processes on a shared machine: allow for a slow, busy host.

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { startGitServer, type GitServer } from '../../../../test/support/git-server';
+import { startGitServer, type GitServer } from '@weft/testkit';
 import { execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { ArtifactStorage, cacheGitdir, fetchArtifact, listRemoteRefs } from '../index.js';

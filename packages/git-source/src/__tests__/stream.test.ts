@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Subject, firstValueFrom, filter, take, toArray } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { startGitServer, type GitServer } from '../../../../test/support/git-server';
+import { eventually, startGitServer, type GitServer } from '@weft/testkit';
 import { ArtifactStorage, gitSource, gitSourceEvents, type GitSourceEvent } from '../index.js';
 
 // Real git processes on a shared machine: allow for a slow, busy host.
@@ -35,9 +35,9 @@ describe('gitSource stream', () => {
       storage,
     }).subscribe((event) => events.push(event));
     try {
-      await waitFor(() => events.filter((e) => e.type === 'unchanged').length >= 2);
+      await eventually('events.filter((e) => e.type === \'unchanged\').length >= 2', () => events.filter((e) => e.type === 'unchanged').length >= 2, { intervalMs: 20, timeoutMs: 5_000 });
       const next = await repo.commit({ 'a.yaml': 'a: 2\n' }, 'two');
-      await waitFor(() => events.some((e) => e.type === 'artifact' && e.artifact.commit === next));
+      await eventually('events.some((e) => e.type === \'artifact\' && e.artifact.commit === next)', () => events.some((e) => e.type === 'artifact' && e.artifact.commit === next), { intervalMs: 20, timeoutMs: 5_000 });
       const artifacts = events.filter((e) => e.type === 'artifact');
       expect(artifacts).toHaveLength(2);
       expect(events.every((e) => e.type !== 'error')).toBe(true);
@@ -53,11 +53,11 @@ describe('gitSource stream', () => {
     const seen: string[] = [];
     const subscription = artifacts.subscribe((a) => seen.push(a.commit));
     try {
-      await waitFor(() => seen.length === 1);
+      await eventually('seen.length === 1', () => seen.length === 1, { intervalMs: 20, timeoutMs: 5_000 });
       const next = await repo.commit({ 'a.yaml': 'a: 2\n' }, 'two');
       const started = Date.now();
       trigger.next();
-      await waitFor(() => seen.length === 2);
+      await eventually('seen.length === 2', () => seen.length === 2, { intervalMs: 20, timeoutMs: 5_000 });
       expect(seen[1]).toBe(next);
       expect(Date.now() - started).toBeLessThan(5000);
     } finally {
@@ -71,11 +71,11 @@ describe('gitSource stream', () => {
     const collected: GitSourceEvent[] = [];
     const subscription = events.subscribe((e) => collected.push(e));
     try {
-      await waitFor(() => collected.some((e) => e.type === 'error'));
+      await eventually('collected.some((e) => e.type === \'error\')', () => collected.some((e) => e.type === 'error'), { intervalMs: 20, timeoutMs: 5_000 });
       const error = collected.find((e) => e.type === 'error') as Extract<GitSourceEvent, { type: 'error' }>;
       expect(error.error.message).toMatch(/branch "later" not found/);
       await repo.git('push', '--quiet', 'origin', 'HEAD:refs/heads/later');
-      await waitFor(() => collected.some((e) => e.type === 'artifact'), 10_000);
+      await eventually('collected.some((e) => e.type === \'artifact\')', () => collected.some((e) => e.type === 'artifact'), { intervalMs: 20, timeoutMs: 10_000 });
     } finally {
       subscription.unsubscribe();
     }
@@ -98,10 +98,10 @@ describe('gitSource stream', () => {
       contents.push(entry?.content ? Buffer.from(entry.content).toString() : 'missing');
     });
     try {
-      await waitFor(() => contents.length === 1);
+      await eventually('contents.length === 1', () => contents.length === 1, { intervalMs: 20, timeoutMs: 5_000 });
       expect(contents[0]).toBe('v: 1\n');
       await lib.commit({ 'base/cm.yaml': 'v: 2\n' }, 'lib v2');
-      await waitFor(() => contents.includes('v: 2\n'), 10_000);
+      await eventually('contents.includes(\'v: 2\n\')', () => contents.includes('v: 2\n'), { intervalMs: 20, timeoutMs: 10_000 });
     } finally {
       subscription.unsubscribe();
     }
@@ -122,11 +122,3 @@ describe('gitSource stream', () => {
     expect(server.requests.filter((r) => r.path.startsWith('/stop.git')).length).toBe(before);
   });
 });
-
-async function waitFor(condition: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}

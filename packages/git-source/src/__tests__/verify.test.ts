@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { startGitServer, type GitServer, type TestRepo } from '../../../../test/support/git-server';
+import { startGitServer, type GitServer, type TestRepo } from '@weft/testkit';
 import { ArtifactStorage, GitVerificationError, fetchArtifact, type GitRef, type VerifyOptions } from '../index.js';
 
 // Real git processes on a shared machine: allow for a slow, busy host.

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { startGitServer, type GitServer } from '../../../../test/support/git-server';
+import { eventually, startGitServer, type GitServer } from '@weft/testkit';
 import { ArtifactStorage, gitSource, serveArtifacts, startWebhookReceiver, webhookPath, writeTarGz } from '../index.js';
 
 // Real git processes on a shared machine: allow for a slow, busy host.
@@ -73,10 +73,10 @@ describe('webhook receiver', () => {
         storage: new ArtifactStorage(join(work, 'artifacts')),
       }).subscribe((a) => seen.push(a.commit));
       try {
-        await waitFor(() => seen.length === 1);
+        await eventually('seen.length === 1', () => seen.length === 1, { intervalMs: 20, timeoutMs: 5_000 });
         const next = await repo.commit({ 'a.yaml': 'b\n' }, 'b');
         await fetch(hooks.url('repo'), { method: 'POST' });
-        await waitFor(() => seen.length === 2);
+        await eventually('seen.length === 2', () => seen.length === 2, { intervalMs: 20, timeoutMs: 5_000 });
         expect(seen[1]).toBe(next);
       } finally {
         subscription.unsubscribe();
@@ -106,11 +106,3 @@ describe('artifact server', () => {
     }
   });
 });
-
-async function waitFor(condition: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}

@@ -1,7 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { startGitServer, type GitServer } from '../../../../test/support/git-server';
+import { startGitServer, type GitServer } from '@weft/testkit';
 import { WriteBackConflictError, writeBack } from '../index.js';
 
 // Real git processes on a shared machine: allow for a slow, busy host.

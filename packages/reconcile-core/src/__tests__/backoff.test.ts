@@ -1,6 +1,6 @@
 import { defer, Observable } from 'rxjs';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { backoff, exponentialBackoff } from '../backoff.js';
+import { backoff, exponentialBackoff } from '../pipeline/backoff.js';
 
 describe('exponentialBackoff', () => {
   beforeEach(() => vi.useFakeTimers());
@@ -25,6 +25,21 @@ describe('exponentialBackoff', () => {
       expect(delay).toBeLessThanOrEqual(1200);
     }
     expect(random.next()).toBeGreaterThan(0);
+  });
+
+  it('the operator waits out a delay past setTimeout\'s limit before resubscribing', async () => {
+    let subscriptions = 0;
+    const failing = defer(() => {
+      subscriptions += 1;
+      return new Observable<never>((subscriber) => subscriber.error(new Error('down')));
+    });
+    const hours = 1000 * 3_600_000;
+    const subscription = failing.pipe(backoff({ policy: { next: () => hours, reset: () => undefined } })).subscribe();
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(subscriptions).toBe(1);
+    await vi.advanceTimersByTimeAsync(hours - 60_000);
+    expect(subscriptions).toBe(2);
+    subscription.unsubscribe();
   });
 
   it('resets after a healthy period without failures', () => {

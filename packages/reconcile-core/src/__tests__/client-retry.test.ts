@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { KubeClient } from '../client/kube-client.js';
 import { CancelledError, ConnectionError, NotFoundError, ServerError, TimeoutError, TooManyRequestsError } from '../client/errors.js';
 import { parseRetryAfter, retryDelay, defaultRetryPolicy } from '../client/retry.js';
-import { ConfigMapKind } from '../kinds.js';
+import { ConfigMapKind } from '../resource/kinds.js';
 
 type Handler = (request: IncomingMessage, response: ServerResponse, attempt: number) => void;
 
@@ -196,6 +196,14 @@ describe('KubeClient retries', () => {
     expect(error).toBeInstanceOf(TimeoutError);
     expect((error as TimeoutError).message).toBe('ConfigMap/prod/web get failed: timed out waiting for the apiserver');
     expect(fake.requests).toHaveLength(1);
+    client.close();
+  });
+
+  it('a deadline of 1000 hours does not end a call early (setTimeout would fire it after 1 ms)', async () => {
+    const fake = await fakeApiServer((_, response) => setTimeout(() => configMap(response), 50));
+    const client = fake.client({ requestTimeout: '1000h' });
+    expect((await client.get(ConfigMapKind, 'web', { namespace: 'prod' })).data).toEqual({ a: '1' });
+    expect((await client.get(ConfigMapKind, 'web', { namespace: 'prod', timeout: '1000h' })).data).toEqual({ a: '1' });
     client.close();
   });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { computeStatus } from '../lifecycle/kstatus.js';
 import {
-  computeStatus,
   getCondition,
   isReady,
   isReconciling,
@@ -12,7 +12,7 @@ import {
   removeCondition,
   setCondition,
   type Condition,
-} from '../conditions.js';
+} from '../lifecycle/conditions.js';
 
 const t0 = new Date('2026-03-01T10:00:00.123Z');
 const t1 = new Date('2026-03-01T10:05:00.456Z');
@@ -40,6 +40,12 @@ describe('setCondition', () => {
     removeCondition(frozen, 'Ready');
     expect(frozen[0]?.status).toBe('True');
   });
+
+  it('removeCondition takes any number of types', () => {
+    const conditions = ['Ready', 'Stalled', 'Reconciling', 'FetchFailed'].map((type): Condition => ({ type, status: 'True', reason: 'R', message: '', lastTransitionTime: '2020-01-01T00:00:00Z' }));
+    expect(removeCondition(conditions, 'FetchFailed', 'Reconciling').map((condition) => condition.type)).toEqual(['Ready', 'Stalled']);
+    expect(removeCondition(conditions)).toEqual(conditions);
+  });
 });
 
 describe('kstatus helpers', () => {
@@ -50,7 +56,7 @@ describe('kstatus helpers', () => {
     const status = markReconciling(stalled, { reason: 'Progressing', message: 'working', generation: 3, now: t1 });
     expect(status.conditions?.map((condition) => `${condition.type}=${condition.status}`)).toEqual(['Ready=Unknown', 'Reconciling=True']);
     expect(status.observedGeneration).toBe(2);
-    expect(computeStatus(object(status))).toBe('InProgress');
+    expect(computeStatus(object(status)).status).toBe('InProgress');
     expect(isReconciling(object(status))).toBe(true);
   });
 
@@ -59,33 +65,33 @@ describe('kstatus helpers', () => {
     expect(status.conditions).toEqual([{ type: 'Ready', status: 'True', reason: 'Succeeded', message: 'done', lastTransitionTime: '2026-03-01T10:05:00Z', observedGeneration: 3 }]);
     expect(status.observedGeneration).toBe(3);
     expect(isReady(object(status))).toBe(true);
-    expect(computeStatus(object(status))).toBe('Current');
+    expect(computeStatus(object(status)).status).toBe('Current');
   });
 
   it('markStalled: Stalled=True, Ready=False, Reconciling removed; Failed', () => {
     const status = markStalled(markReconciling(undefined, { reason: 'Progressing', now: t0 }), { reason: 'InvalidSpec', message: 'bad path', generation: 3, now: t1 });
     expect(status.conditions?.map((condition) => `${condition.type}=${condition.status}`)).toEqual(['Ready=False', 'Stalled=True']);
     expect(isStalled(object(status))).toBe(true);
-    expect(computeStatus(object(status))).toBe('Failed');
+    expect(computeStatus(object(status)).status).toBe('Failed');
   });
 
   it('markNotReady: Ready=False with Reconciling=True ProgressingWithRetry', () => {
     const status = markNotReady(undefined, { reason: 'ApplyFailed', message: 'timeout', generation: 3, now: t0 });
     expect(getCondition(status, 'Reconciling')).toMatchObject({ status: 'True', reason: 'ProgressingWithRetry' });
     expect(getCondition(status, 'Ready')).toMatchObject({ status: 'False', reason: 'ApplyFailed', message: 'timeout' });
-    expect(computeStatus(object(status))).toBe('InProgress');
+    expect(computeStatus(object(status)).status).toBe('InProgress');
   });
 
   it('does not count a Ready computed for an older generation', () => {
     const status = markReady(undefined, { reason: 'Succeeded', generation: 2, now: t0 });
     expect(isReady(object(status, 2))).toBe(true);
     expect(isReady(object(status, 3))).toBe(false);
-    expect(computeStatus(object(status, 3))).toBe('InProgress');
+    expect(computeStatus(object(status, 3)).status).toBe('InProgress');
   });
 
   it('reports Terminating while deleting, and Current without conditions', () => {
-    expect(computeStatus({ metadata: { generation: 1, deletionTimestamp: '2026-01-01T00:00:00Z' }, status: markReady(undefined, { reason: 'Ok' }) })).toBe('Terminating');
-    expect(computeStatus({ metadata: { generation: 1 } })).toBe('Current');
+    expect(computeStatus({ metadata: { generation: 1, deletionTimestamp: '2026-01-01T00:00:00Z' }, status: markReady(undefined, { reason: 'Ok' }) }).status).toBe('Terminating');
+    expect(computeStatus({ metadata: { generation: 1 } }).status).toBe('Current');
   });
 
   it('reads conditions from a list, a status or an object', () => {

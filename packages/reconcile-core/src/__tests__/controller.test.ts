@@ -1,10 +1,10 @@
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { controller } from '../controller.js';
-import { createLogger } from '../logging.js';
-import { ConfigMapKind, resourceKind } from '../kinds.js';
-import type { KubeObject } from '../objects.js';
-import { done, type ReconcileOutcome, ReconcileTimeoutError, requeueAfter, TerminalError } from '../reconciler.js';
+import { controller } from '../controller/controller.js';
+import { createLogger } from '../controller/logging.js';
+import { ConfigMapKind, resourceKind } from '../resource/kinds.js';
+import type { KubeObject } from '../resource/objects.js';
+import { done, type ReconcileOutcome, ReconcileTimeoutError, requeueAfter, TerminalError } from '../controller/reconciler.js';
 import { configMap, fakeKubeConfig, FakeTransport } from './fake-transport.js';
 
 const WebAppKind = resourceKind<KubeObject>({ apiVersion: 'example.com/v1', kind: 'WebApp', plural: 'webapps', namespaced: true });
@@ -20,7 +20,7 @@ describe('controller', () => {
   afterEach(() => vi.useRealTimers());
 
   function start(
-    reconcile: (object: KubeObject, context: import('../reconciler.js').ReconcileContext<KubeObject>) => Promise<unknown>,
+    reconcile: (object: KubeObject, context: import('../controller/reconciler.js').ReconcileContext<KubeObject>) => Promise<unknown>,
     options: { timeout?: string; concurrency?: number; stopSignal?: AbortSignal; owns?: boolean; logger?: import('pino').Logger } = {},
   ) {
     const transport = new FakeTransport();
@@ -98,6 +98,29 @@ describe('controller', () => {
     h.subscription.unsubscribe();
   });
 
+  it("requeueAfter('1000h') comes back after 1000 hours, not in a loop (setTimeout's limit is about 596 h)", async () => {
+    const h = start(async () => requeueAfter('1000h'));
+    await flush();
+    expect(h.calls).toEqual(['a', 'b']);
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(h.calls).toEqual(['a', 'b']);
+    await vi.advanceTimersByTimeAsync(1000 * 3_600_000 - 60_000);
+    expect(h.calls).toEqual(['a', 'b', 'a', 'b']);
+    h.subscription.unsubscribe();
+  });
+
+  it('a timeout of 1000 hours does not cut a reconcile short', async () => {
+    let finish!: () => void;
+    const h = start((object) => (object.metadata.name === 'a' ? new Promise((resolve) => (finish = () => resolve(done))) : Promise.resolve(done)), { timeout: '1000h' });
+    await flush();
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(h.outcomes).toEqual([]);
+    finish();
+    await flush();
+    expect(h.outcomes.map((outcome) => `${outcome.key}:${outcome.result}`)).toEqual(['default/a:success', 'default/b:success']);
+    h.subscription.unsubscribe();
+  });
+
   it('a hanging reconcile times out, its signal aborts, and the controller moves on', async () => {
     const h = start(
       (object) => {
@@ -111,6 +134,57 @@ describe('controller', () => {
     await vi.advanceTimersByTimeAsync(2_000);
     expect(h.outcomes[0]!.error).toBeInstanceOf(ReconcileTimeoutError);
     expect(h.calls).toEqual(['a', 'b']);
+    h.subscription.unsubscribe();
+  });
+
+  it('a key never runs twice at once: after a timeout its next attempt waits until the abandoned one returns, while other keys go on', async () => {
+    let running = 0;
+    let mostAtOnce = 0;
+    const finish: (() => void)[] = [];
+    const h = start(
+      (object) => {
+        if (object.metadata.name !== 'a') return Promise.resolve(done);
+        running += 1;
+        mostAtOnce = Math.max(mostAtOnce, running);
+        // Ignores its signal: JavaScript cannot stop it.
+        return new Promise((resolve) =>
+          finish.push(() => {
+            running -= 1;
+            resolve(done);
+          }),
+        );
+      },
+      { timeout: '2s', concurrency: 1 },
+    );
+    await flush();
+    await vi.advanceTimersByTimeAsync(2_000);
+    expect(h.outcomes[0]).toMatchObject({ key: 'default/a', result: 'error', requeueAfterMs: 5 });
+    expect(h.outcomes[0]!.error).toBeInstanceOf(ReconcileTimeoutError);
+    // The retry is due, and a change of `a` arrives: neither may start while the first attempt runs.
+    h.transport.streamOn(appsPath).push('MODIFIED', app('a', '11'));
+    h.transport.streamOn(appsPath).push('MODIFIED', app('b', '12'));
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(h.calls).toEqual(['a', 'b', 'b']);
+    finish[0]!();
+    await flush();
+    expect(h.calls).toEqual(['a', 'b', 'b', 'a']);
+    expect(mostAtOnce).toBe(1);
+    h.subscription.unsubscribe();
+  });
+
+  it('hands reconcile the cached object frozen: a mutation throws, and the retry sees what the apiserver sent', async () => {
+    const seen: unknown[] = [];
+    const h = start(async (object) => {
+      seen.push(object.metadata.labels);
+      if (object.metadata.name === 'a') (object.metadata as { labels?: Record<string, string> }).labels = { mutated: 'yes' };
+      return done;
+    });
+    await flush();
+    expect(h.outcomes[0]).toMatchObject({ key: 'default/a', result: 'error', terminal: false });
+    expect(h.outcomes[0]!.error).toBeInstanceOf(TypeError);
+    await vi.advanceTimersByTimeAsync(5);
+    expect(h.calls).toEqual(['a', 'b', 'a']);
+    expect(seen).toEqual([undefined, undefined, undefined]);
     h.subscription.unsubscribe();
   });
 
@@ -142,7 +216,17 @@ describe('controller', () => {
 
   it('logs JSON lines carrying the controller and object keys', async () => {
     const lines: Record<string, unknown>[] = [];
-    const logger = createLogger({ level: 'info', destination: { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) } });
+    const raw: string[] = [];
+    const logger = createLogger({
+      level: 'info',
+      name: 'web-operator',
+      destination: {
+        write: (line: string) => {
+          raw.push(line);
+          lines.push(JSON.parse(line) as Record<string, unknown>);
+        },
+      },
+    });
     const h = start(
       async (object, context) => {
         if (object.metadata.name === 'b') throw new Error('broken');
@@ -153,7 +237,10 @@ describe('controller', () => {
     );
     await flush();
     const info = lines.find((line) => line['msg'] === 'reconciling')!;
-    expect(info).toMatchObject({ level: 'info', controller: 'webapp', controllerKind: 'WebApp', namespace: 'default', name: 'a', step: 'apply' });
+    expect(info).toMatchObject({ level: 'info', logger: 'web-operator', controller: 'webapp', controllerKind: 'WebApp', namespace: 'default', name: 'a', step: 'apply' });
+    // One `name` key per line (the object's): a JSON reader keeps only the last of duplicate keys.
+    const reconciling = raw.find((line) => line.includes('"msg":"reconciling"'))!;
+    expect(reconciling.match(/"name":/g)).toHaveLength(1);
     expect(info['reconcileID']).toMatch(/^[0-9a-f-]{36}$/);
     expect(typeof info['time']).toBe('string');
     const failure = lines.find((line) => line['level'] === 'error')!;

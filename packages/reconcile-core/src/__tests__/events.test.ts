@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ServerError } from '../client/errors.js';
-import { EventRecorder, type KubeEvent } from '../events.js';
-import type { KubeObject } from '../objects.js';
+import { EventRecorder, type KubeEvent } from '../lifecycle/events.js';
+import type { KubeObject } from '../resource/objects.js';
 
 function fakeClient(options: { failCreate?: boolean } = {}) {
   const created: KubeEvent[] = [];

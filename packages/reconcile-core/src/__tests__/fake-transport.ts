@@ -1,5 +1,5 @@
 import { KubeConfig } from '@kubernetes/client-node';
-import type { KubeTransport, ListPage, RawWatchEvent, TransportRequest } from '../watch.js';
+import type { KubeTransport, ListPage, RawWatchEvent, TransportRequest } from '../client/kube-transport.js';
 
 /** A watch stream the test drives: push events, end it, or make it fail. */
 export class FakeWatchStream implements AsyncIterable<RawWatchEvent> {

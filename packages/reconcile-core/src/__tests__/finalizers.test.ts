@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ConflictError, NotFoundError } from '../client/errors.js';
-import type { FinalizerClient } from '../finalizers.js';
-import { addFinalizer, FinalizerConflictError, hasFinalizer, isBeingDeleted, reconcileWithFinalizer, removeFinalizer } from '../finalizers.js';
-import type { KubeObject } from '../objects.js';
+import type { FinalizerClient } from '../lifecycle/finalizers.js';
+import { addFinalizer, FinalizerConflictError, hasFinalizer, isBeingDeleted, reconcileWithFinalizer, removeFinalizer } from '../lifecycle/finalizers.js';
+import type { KubeObject } from '../resource/objects.js';
 
 const target = { group: '', version: 'v1', kind: 'ConfigMap', namespace: 'prod', name: 'web' };
 

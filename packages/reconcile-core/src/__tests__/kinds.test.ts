@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigMapKind, DeploymentKind, NamespaceKind, resourcePath } from '../kinds.js';
+import { ConfigMapKind, DeploymentKind, NamespaceKind, resourcePath } from '../resource/kinds.js';
 
 describe('resourcePath', () => {
   it('builds core, grouped, namespaced and cluster-scoped paths', () => {

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AlreadyExistsError, ConflictError, ConnectionError, NotFoundError } from '../client/errors.js';
-import { LeaderElectionConfigError, LeaderElector, type LeaseClient } from '../leader-election.js';
-import type { KubeObject } from '../objects.js';
+import { LeaderElectionConfigError, LeaderElector, type LeaseClient } from '../lifecycle/leader-election.js';
+import type { KubeObject } from '../resource/objects.js';
 
 const target = { group: 'coordination.k8s.io', version: 'v1', kind: 'Lease', namespace: 'default', name: 'op' };
 

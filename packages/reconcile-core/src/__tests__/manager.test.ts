@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { serveHealth, type HealthServer } from '../health.js';
-import { ControllerMetrics } from '../metrics.js';
-import { ShardingError, shardOf, shardSelector } from '../sharding.js';
+import { serveHealth, type HealthServer } from '../controller/health.js';
+import { ControllerMetrics } from '../controller/metrics.js';
+import { ShardingError, shardOf, shardSelector } from '../lifecycle/sharding.js';
 
 describe('ControllerMetrics', () => {
   it('exports reconcile and workqueue figures under controller-runtime names', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeObject, inventoryId, objectKey, objectRef } from '../objects.js';
+import { describeObject, inventoryId, objectKey, objectRef } from '../resource/objects.js';
 
 describe('object identity', () => {
   const deployment = objectRef({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'prod' } });

@@ -1,12 +1,12 @@
 import pino from 'pino';
 import { from, lastValueFrom, toArray } from 'rxjs';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { controller } from '../controller.js';
-import { resourceKind } from '../kinds.js';
-import type { KubeObject } from '../objects.js';
-import { anyOf, type Predicate, predicateFilter, predicates } from '../predicate.js';
-import { done } from '../reconciler.js';
-import type { WatchEvent } from '../watch.js';
+import { controller } from '../controller/controller.js';
+import { resourceKind } from '../resource/kinds.js';
+import type { KubeObject } from '../resource/objects.js';
+import { anyOf, type Predicate, predicateFilter, predicates } from '../pipeline/predicate.js';
+import { done } from '../controller/reconciler.js';
+import type { WatchEvent } from '../pipeline/watch.js';
 import { configMap, fakeKubeConfig, FakeTransport } from './fake-transport.js';
 
 const obj = (name: string, metadata: Partial<KubeObject['metadata']> = {}, status?: unknown): KubeObject => ({

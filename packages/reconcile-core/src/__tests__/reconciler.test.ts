@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { done, isTerminalError, ReconcileTimeoutError, reconcilerFrom, requeueAfter, TerminalError, withTimeout } from '../reconciler.js';
+import { done, isTerminalError, ReconcileTimeoutError, reconcilerFrom, requeueAfter, TerminalError, withTimeout } from '../controller/reconciler.js';
 
 describe('reconcile contract', () => {
   it('done and requeueAfter are results; durations parse Go-style', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import type { ObjectOf, ResourceKind } from '../kinds.js';
-import type { KubeObject } from '../objects.js';
+import type { ObjectOf, ResourceKind } from '../resource/kinds.js';
+import type { KubeObject } from '../resource/objects.js';
 import { ResourceDefinitionError } from '../resource/crd-schema.js';
 import { defineResource } from '../resource/define-resource.js';
 import { ResourceValidationError } from '../resource/validator.js';

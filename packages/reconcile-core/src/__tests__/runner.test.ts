@@ -1,6 +1,6 @@
 import { Subject } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { run } from '../runner.js';
+import { run } from '../pipeline/runner.js';
 
 interface Gate {
   promise: Promise<void>;
@@ -140,5 +140,38 @@ describe('run', () => {
     expect(h.completed()).toBe(true);
     expect(h.started).toEqual(['a']);
     expect(h.outcomes).toEqual(['a:ok']);
+  });
+});
+
+describe('run with holdKeyUntil', () => {
+  it('frees the slot with the outcome but keeps the key busy until the held work ends; other keys use the slot', async () => {
+    const input = new Subject<string>();
+    const started: string[] = [];
+    const held = new Map<string, Gate>();
+    const outcomes: string[] = [];
+    const subscription = input
+      .pipe(
+        run(
+          async (key) => {
+            started.push(key);
+            // `a` answers at once but leaves work running in the background, as an abandoned reconcile does.
+            if (key === 'a' && !held.has('a')) held.set('a', deferred());
+            return key;
+          },
+          { keyOf: (key) => key, concurrency: 1, holdKeyUntil: (outcome) => (outcome === 'a' ? held.get('a')?.promise : undefined) },
+        ),
+      )
+      .subscribe((outcome) => outcomes.push(outcome));
+    input.next('a');
+    await tick();
+    input.next('a');
+    input.next('b');
+    await tick();
+    expect(started).toEqual(['a', 'b']);
+    expect(outcomes).toEqual(['a', 'b']);
+    held.get('a')!.resolve();
+    await tick();
+    expect(started).toEqual(['a', 'b', 'a']);
+    subscription.unsubscribe();
   });
 });

@@ -1,6 +1,6 @@
 import { Subject } from 'rxjs';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { retryRateLimiter, schedule, type ScheduleRequest } from '../scheduler.js';
+import { retryRateLimiter, schedule, type ScheduleRequest } from '../pipeline/scheduler.js';
 
 describe('schedule', () => {
   beforeEach(() => vi.useFakeTimers({ now: 1_000_000 }));
@@ -38,6 +38,18 @@ describe('schedule', () => {
     input.next({ request: 'a', runAt: Date.now() });
     vi.advanceTimersByTime(1000);
     expect(out).toEqual([['a', 0]]);
+  });
+
+  it('waits out a delay past setTimeout\'s limit (1000 h) instead of firing after 1 ms', async () => {
+    const { input, out } = harness();
+    const thousandHours = 1000 * 3_600_000;
+    input.next({ request: 'a', runAt: Date.now() + thousandHours });
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(out).toEqual([]);
+    await vi.advanceTimersByTimeAsync(thousandHours - 1_001);
+    expect(out).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(out).toEqual([['a', thousandHours]]);
   });
 
   it('completes after the source completes and pending entries ran; unsubscribing clears timers', () => {

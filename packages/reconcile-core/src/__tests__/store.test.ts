@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { KubeObject } from '../objects.js';
-import { createStore } from '../store.js';
+import type { KubeObject } from '../resource/objects.js';
+import { createStore } from '../pipeline/store.js';
 
 const cm = (namespace: string, name: string, labels: Record<string, string> = {}, data = 'x'): KubeObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { namespace, name, labels }, data: { data } });
 
@@ -18,6 +18,27 @@ describe('createStore', () => {
     expect(ready).toBe(true);
     expect(store.get('a/one')?.metadata.name).toBe('one');
     expect(store.get({ namespace: 'a', name: 'one' })).toBeDefined();
+  });
+
+  it('deep-freezes what it stores: a reader cannot change what another reads', () => {
+    const { store, writer } = createStore<KubeObject>();
+    writer.apply({ type: 'Init' });
+    writer.apply({ type: 'InitApply', object: cm('a', 'one', { app: 'web' }) });
+    writer.apply({ type: 'InitDone' });
+    writer.apply({ type: 'Apply', object: cm('a', 'two') });
+    for (const object of store.list()) {
+      expect(() => {
+        (object['data'] as Record<string, string>)['data'] = 'changed';
+      }).toThrow(TypeError);
+      expect(() => {
+        object.metadata.labels!['app'] = 'changed';
+      }).toThrow(TypeError);
+      expect(() => {
+        (object.metadata as { finalizers?: string[] }).finalizers = ['x'];
+      }).toThrow(TypeError);
+    }
+    expect(store.get('a/one')).toEqual(cm('a', 'one', { app: 'web' }));
+    expect(store.byIndex('label', 'app=web').map((object) => object.metadata.name)).toEqual(['one']);
   });
 
   it('keeps the old state readable during a relist and drops objects missing from the new list', () => {

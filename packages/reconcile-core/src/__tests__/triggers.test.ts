@@ -1,9 +1,9 @@
 import { from, lastValueFrom, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { DeploymentKind, NamespaceKind, resourceKind } from '../kinds.js';
-import type { KubeObject } from '../objects.js';
-import { triggerOwners, triggerSelf, triggerWith } from '../triggers.js';
-import type { WatchEvent } from '../watch.js';
+import { DeploymentKind, NamespaceKind, resourceKind } from '../resource/kinds.js';
+import type { KubeObject } from '../resource/objects.js';
+import { triggerOwners, triggerSelf, triggerWith } from '../pipeline/triggers.js';
+import type { WatchEvent } from '../pipeline/watch.js';
 
 const WebAppKind = resourceKind<KubeObject>({ apiVersion: 'example.com/v1', kind: 'WebApp', plural: 'webapps', namespaced: true });
 const obj = (name: string, extra: Partial<KubeObject['metadata']> = {}): KubeObject => ({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { namespace: 'prod', name, ...extra } });

@@ -1,8 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { exponentialBackoff } from '../backoff.js';
-import { ConfigMapKind } from '../kinds.js';
-import type { KubeObject } from '../objects.js';
-import { stripManagedFields, watch, WatchError, type WatchEvent, WatchInactivityError } from '../watch.js';
+import { exponentialBackoff } from '../pipeline/backoff.js';
+import { ConfigMapKind } from '../resource/kinds.js';
+import type { KubeObject } from '../resource/objects.js';
+import { apiErrorFromResponse, ConnectionError, KubeApiError } from '../client/errors.js';
+import { apiTarget } from '../client/status.js';
+import { stripManagedFields, watch, type WatchEvent, WatchInactivityError } from '../pipeline/watch.js';
+
+const configMaps = apiTarget('v1', 'ConfigMap');
+const apiError = (verb: string, code: number, reason: string, message: string) => apiErrorFromResponse({ verb, target: configMaps, code, body: { kind: 'Status', status: 'Failure', code, reason, message } });
 import { configMap, FakeTransport } from './fake-transport.js';
 
 type Summary = string;
@@ -27,6 +32,16 @@ describe('watch', () => {
     });
     return { events, raw, subscription };
   }
+
+  it('an inactivity timeout of 1000 hours keeps the connection (it does not overflow into a reconnect loop)', async () => {
+    const transport = new FakeTransport();
+    transport.listAnswers.push({ items: [], resourceVersion: '10' });
+    const { events, subscription } = start(transport, { inactivityTimeoutMs: 1000 * 3_600_000 });
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(events).toEqual(['Init', 'InitDone']);
+    expect(transport.watchRequests).toHaveLength(1);
+    subscription.unsubscribe();
+  });
 
   it('lists page by page, then watches from the list resourceVersion with bookmarks', async () => {
     const transport = new FakeTransport();
@@ -91,7 +106,7 @@ describe('watch', () => {
     const transport = new FakeTransport();
     transport.listAnswers.push(
       { items: [configMap('a', '1')], resourceVersion: '1', continue: 'tok' },
-      new WatchError('/api/v1/configmaps', 'continue expired', 410, 'Expired'),
+      apiError('list', 410, 'Expired', 'continue expired'),
       { items: [configMap('a', '1'), configMap('b', '2')], resourceVersion: '3' },
     );
     const { events, subscription } = start(transport);
@@ -108,33 +123,35 @@ describe('watch', () => {
   it('emits connection errors as values, backs off exponentially and resumes the watch without relisting', async () => {
     const transport = new FakeTransport();
     transport.listAnswers.push({ items: [], resourceVersion: '5' });
-    const { events, subscription } = start(transport);
+    const { events, raw, subscription } = start(transport);
     await flush();
     transport.lastStream.push('ADDED', configMap('a', '6'));
-    transport.lastStream.fail(new Error('ECONNRESET'));
+    transport.lastStream.fail(new ConnectionError({ verb: 'watch', target: configMaps, code: 0, detail: 'watch stream broke: ECONNRESET' }));
     await flush();
-    expect(events.at(-1)).toBe('Error:WatchError:800');
+    expect(events.at(-1)).toBe('Error:ConnectionError:800');
     expect(transport.watchRequests).toHaveLength(1);
     await vi.advanceTimersByTimeAsync(799);
     expect(transport.watchRequests).toHaveLength(1);
     await vi.advanceTimersByTimeAsync(1);
     expect(transport.watchRequests).toHaveLength(2);
     expect(transport.watchRequests[1]!.query['resourceVersion']).toBe('6');
-    transport.lastStream.fail(new Error('ECONNREFUSED'));
+    // Anything that is not a Weft error is wrapped, naming the kind: still a value, still retried.
+    transport.lastStream.fail(new Error('something else'));
     await flush();
-    expect(events.at(-1)).toBe('Error:WatchError:1600');
+    expect(events.at(-1)).toBe('Error:WeftError:1600');
+    expect((raw.at(-1) as { error: Error }).error.message).toBe('ConfigMap watch failed: something else');
     expect(transport.listRequests).toHaveLength(1);
     subscription.unsubscribe();
   });
 
   it('retries a failing list with backoff instead of stopping', async () => {
     const transport = new FakeTransport();
-    transport.listAnswers.push(new WatchError('/api/v1/configmaps', 'Service Unavailable', 503), { items: [configMap('a', '1')], resourceVersion: '1' });
+    transport.listAnswers.push(apiError('list', 503, 'ServiceUnavailable', 'Service Unavailable'), { items: [configMap('a', '1')], resourceVersion: '1' });
     const { events, subscription } = start(transport);
     await flush();
-    expect(events).toEqual(['Init', 'Error:WatchError:800']);
+    expect(events).toEqual(['Init', 'Error:ServerError:800']);
     await vi.advanceTimersByTimeAsync(800);
-    expect(events).toEqual(['Init', 'Error:WatchError:800', 'Init', 'InitApply:a', 'InitDone']);
+    expect(events).toEqual(['Init', 'Error:ServerError:800', 'Init', 'InitApply:a', 'InitDone']);
     subscription.unsubscribe();
   });
 
@@ -149,7 +166,11 @@ describe('watch', () => {
     expect(transport.watchRequests).toHaveLength(1);
     await vi.advanceTimersByTimeAsync(1_000);
     expect(raw.at(-1)).toMatchObject({ type: 'Error' });
-    expect((raw.at(-1) as { error: unknown }).error).toBeInstanceOf(WatchInactivityError);
+    const inactive = (raw.at(-1) as { error: unknown }).error;
+    expect(inactive).toBeInstanceOf(WatchInactivityError);
+    // One vocabulary: a silent watch is the client's TimeoutError of a watch.
+    expect(inactive).toMatchObject({ name: 'WatchInactivityError', source: 'client', verb: 'watch', message: 'ConfigMap watch failed: no event for 10000 ms; reconnecting' });
+    expect(inactive).toBeInstanceOf(KubeApiError);
     expect(transport.watchRequests[0]!.signal.aborted).toBe(true);
     await vi.advanceTimersByTimeAsync(800);
     expect(transport.watchRequests).toHaveLength(2);

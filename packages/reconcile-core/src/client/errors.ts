@@ -1,5 +1,5 @@
-import { WeftError } from '../errors.js';
-import type { ObjectRef } from '../objects.js';
+import { errorGuard, WeftError } from '../errors.js';
+import type { ObjectRef } from '../resource/objects.js';
 import { describeTarget, isKubeStatus, targetObjectRef, type ApiTarget, type KubeStatus, type StatusCause } from './status.js';
 
 /** What {@link KubeApiError} subclasses are built from. */
@@ -27,7 +27,6 @@ export interface KubeApiErrorInit {
  * policy. `status` is `undefined` only for failures that never reached the server
  * ({@link ConnectionError}, {@link CancelledError}, a client-side {@link TimeoutError}).
  *
- * @throws Never (an error type).
  * @example
  * ```ts
  * try { await client.get(ConfigMapKind, 'web', { namespace: 'prod' }); }
@@ -72,7 +71,6 @@ export class KubeApiError extends WeftError {
  * 400 Bad Request: the request itself is malformed (a bad selector, a body that does not parse).
  *
  * @remarks Not retryable.
- * @throws Never (an error type).
  * @example
  * ```ts
  * if (isBadRequestError(error)) throw new Error(`fix the request: ${error.message}`);
@@ -89,7 +87,6 @@ export class BadRequestError extends KubeApiError {
  * 401 Unauthorized: the credentials are missing, expired or not accepted.
  *
  * @remarks Not retryable with the same credentials.
- * @throws Never (an error type).
  * @example
  * ```ts
  * if (isUnauthorizedError(error)) await refreshToken();
@@ -106,7 +103,6 @@ export class UnauthorizedError extends KubeApiError {
  * 403 Forbidden: RBAC (or an admission policy) refused the request.
  *
  * @remarks Not retryable until permissions change.
- * @throws Never (an error type).
  * @example
  * ```ts
  * if (isForbiddenError(error)) log.warn('missing RBAC permission', { object: error.object });
@@ -123,7 +119,6 @@ export class ForbiddenError extends KubeApiError {
  * 404 Not Found: the object (or the resource type, or the namespace) does not exist.
  *
  * @remarks Not retryable.
- * @throws Never (an error type).
  * @example
  * ```ts
  * const existing = await client.get(ConfigMapKind, 'web', { namespace }).catch((e) => (isNotFoundError(e) ? undefined : Promise.reject(e)));
@@ -140,7 +135,6 @@ export class NotFoundError extends KubeApiError {
  * 409 AlreadyExists: a create named an object that exists.
  *
  * @remarks Not retryable (the same create fails again); get or apply instead.
- * @throws Never (an error type).
  * @example
  * ```ts
  * await client.create(configMap).catch((e) => { if (!isAlreadyExistsError(e)) throw e; });
@@ -168,7 +162,6 @@ export interface FieldManagerConflict {
  * @remarks
  * Retryable: re-read the object and try again (for a stale resourceVersion), or apply with
  * `force: true` (for {@link ConflictError.fieldManagerConflicts}).
- * @throws Never (an error type).
  * @example
  * ```ts
  * if (isConflictError(error) && error.fieldManagerConflicts.length > 0) await client.apply(desired, { force: true });
@@ -192,7 +185,6 @@ export class ConflictError extends KubeApiError {
  * 410 Gone / Expired: a list or watch asked for a `resourceVersion` the server no longer has.
  *
  * @remarks Retryable by relisting from the current state (without the old resourceVersion).
- * @throws Never (an error type).
  * @example
  * ```ts
  * if (isGoneError(error)) resourceVersion = undefined; // relist
@@ -218,7 +210,6 @@ export interface FieldCause {
  * 422 Invalid: the object failed validation (schema, CEL rules, built-in validation).
  *
  * @remarks Not retryable with the same object. {@link InvalidError.fields} lists each failing field.
- * @throws Never (an error type).
  * @example
  * ```ts
  * if (isInvalidError(error)) for (const f of error.fields) console.log(`${f.field}: ${f.message}`);
@@ -241,7 +232,6 @@ export class InvalidError extends KubeApiError {
  *
  * @remarks
  * Retryable. {@link KubeClient} already retried it, honouring `Retry-After`, before throwing this.
- * @throws Never (an error type).
  * @example
  * ```ts
  * if (isTooManyRequestsError(error)) await sleep((error.retryAfterSeconds ?? 1) * 1000);
@@ -260,7 +250,6 @@ export class TooManyRequestsError extends KubeApiError {
  * @remarks `retryable` is true (a later attempt may succeed), but {@link KubeClient} retries a 500 only
  * when the server sent `Retry-After`: the apiserver answers 500 for some deterministic failures. 502/503
  * on idempotent requests were already retried (see {@link retryDelay}) before this was thrown.
- * @throws Never (an error type).
  * @example
  * ```ts
  * if (isServerError(error)) requeueAfter('30s');
@@ -280,7 +269,6 @@ export class ServerError extends KubeApiError {
  * @remarks
  * Retryable. A timed-out write may still have been applied by the server: re-read before repeating
  * a non-idempotent write. Distinct from {@link CancelledError}, which the caller asked for.
- * @throws Never (an error type).
  * @example
  * ```ts
  * await client.list(ConfigMapKind, { timeout: '5s' }).catch((e) => { if (isTimeoutError(e)) return retryLater(); throw e; });
@@ -299,7 +287,6 @@ export class TimeoutError extends KubeApiError {
  * The caller's `AbortSignal` aborted the request (or the wait before a retry).
  *
  * @remarks Not retryable: the caller asked to stop. `cause` holds the signal's reason.
- * @throws Never (an error type).
  * @example
  * ```ts
  * try { await client.get(kind, name, { signal }); } catch (e) { if (isCancelledError(e)) return; throw e; }
@@ -317,7 +304,6 @@ export class CancelledError extends KubeApiError {
  * (`ECONNREFUSED`, `ECONNRESET`, TLS failures).
  *
  * @remarks Retryable (an apiserver restart shows up as this). `cause` holds the network error.
- * @throws Never (an error type).
  * @example
  * ```ts
  * if (isConnectionError(error)) log.warn('apiserver unreachable', { error: error.message });
@@ -343,7 +329,7 @@ export class ConnectionError extends KubeApiError {
  *
  * @remarks The `reason` of a `metav1.Status` decides first (409 is `AlreadyExists` or `Conflict`),
  * then the code. Codes without a class of their own give a plain {@link KubeApiError} (not retryable).
- * @throws Never: it returns the error for the caller to throw.
+ * It returns the error for the caller to throw.
  * @example
  * ```ts
  * throw apiErrorFromResponse({ verb: 'get', target, code: 404, body: { kind: 'Status', reason: 'NotFound', message: 'not found' } });
@@ -410,202 +396,38 @@ export function apiErrorFromResponse(response: { verb: string; target: ApiTarget
   }
 }
 
-/**
- * Whether a value is a {@link KubeApiError} (any failed client request).
- *
- * @remarks An `instanceof` check: errors thrown by another copy of `@weft/reconcile-core` (a
- * duplicated install) do not match; compare `error.name` there.
- * @throws Never.
- * @example
- * ```ts
- * if (isKubeApiError(e)) e.code
- * ```
+/*
+ * Type guards, one per error class: `instanceof` checks, so an error thrown by another copy of
+ * `@weft/reconcile-core` (a duplicated install) does not match; compare `error.name` there.
  */
-export function isKubeApiError(value: unknown): value is KubeApiError {
-  return value instanceof KubeApiError;
-}
-/**
- * Whether a value is a {@link BadRequestError}.
- *
- * @remarks An `instanceof` check: errors thrown by another copy of `@weft/reconcile-core` (a
- * duplicated install) do not match; compare `error.name` there.
- * @throws Never.
- * @example
- * ```ts
- * if (isBadRequestError(e)) …
- * ```
- */
-export function isBadRequestError(value: unknown): value is BadRequestError {
-  return value instanceof BadRequestError;
-}
-/**
- * Whether a value is an {@link UnauthorizedError}.
- *
- * @remarks An `instanceof` check: errors thrown by another copy of `@weft/reconcile-core` (a
- * duplicated install) do not match; compare `error.name` there.
- * @throws Never.
- * @example
- * ```ts
- * if (isUnauthorizedError(e)) …
- * ```
- */
-export function isUnauthorizedError(value: unknown): value is UnauthorizedError {
-  return value instanceof UnauthorizedError;
-}
-/**
- * Whether a value is a {@link ForbiddenError}.
- *
- * @remarks An `instanceof` check: errors thrown by another copy of `@weft/reconcile-core` (a
- * duplicated install) do not match; compare `error.name` there.
- * @throws Never.
- * @example
- * ```ts
- * if (isForbiddenError(e)) …
- * ```
- */
-export function isForbiddenError(value: unknown): value is ForbiddenError {
-  return value instanceof ForbiddenError;
-}
-/**
- * Whether a value is a {@link NotFoundError}.
- *
- * @remarks An `instanceof` check: errors thrown by another copy of `@weft/reconcile-core` (a
- * duplicated install) do not match; compare `error.name` there.
- * @throws Never.
- * @example
- * ```ts
- * if (isNotFoundError(e)) return undefined;
- * ```
- */
-export function isNotFoundError(value: unknown): value is NotFoundError {
-  return value instanceof NotFoundError;
-}
-/**
- * Whether a value is an {@link AlreadyExistsError}.
- *
- * @remarks An `instanceof` check: errors thrown by another copy of `@weft/reconcile-core` (a
- * duplicated install) do not match; compare `error.name` there.
- * @throws Never.
- * @example
- * ```ts
- * if (isAlreadyExistsError(e)) …
- * ```
- */
-export function isAlreadyExistsError(value: unknown): value is AlreadyExistsError {
-  return value instanceof AlreadyExistsError;
-}
-/**
- * Whether a value is a {@link ConflictError}.
- *
- * @remarks An `instanceof` check: errors thrown by another copy of `@weft/reconcile-core` (a
- * duplicated install) do not match; compare `error.name` there.
- * @throws Never.
- * @example
- * ```ts
- * if (isConflictError(e)) retry();
- * ```
- */
-export function isConflictError(value: unknown): value is ConflictError {
-  return value instanceof ConflictError;
-}
-/**
- * Whether a value is a {@link GoneError}.
- *
- * @remarks An `instanceof` check: errors thrown by another copy of `@weft/reconcile-core` (a
- * duplicated install) do not match; compare `error.name` there.
- * @throws Never.
- * @example
- * ```ts
- * if (isGoneError(e)) relist();
- * ```
- */
-export function isGoneError(value: unknown): value is GoneError {
-  return value instanceof GoneError;
-}
-/**
- * Whether a value is an {@link InvalidError}.
- *
- * @remarks An `instanceof` check: errors thrown by another copy of `@weft/reconcile-core` (a
- * duplicated install) do not match; compare `error.name` there.
- * @throws Never.
- * @example
- * ```ts
- * if (isInvalidError(e)) e.fields
- * ```
- */
-export function isInvalidError(value: unknown): value is InvalidError {
-  return value instanceof InvalidError;
-}
-/**
- * Whether a value is a {@link TooManyRequestsError}.
- *
- * @remarks An `instanceof` check: errors thrown by another copy of `@weft/reconcile-core` (a
- * duplicated install) do not match; compare `error.name` there.
- * @throws Never.
- * @example
- * ```ts
- * if (isTooManyRequestsError(e)) …
- * ```
- */
-export function isTooManyRequestsError(value: unknown): value is TooManyRequestsError {
-  return value instanceof TooManyRequestsError;
-}
-/**
- * Whether a value is a {@link ServerError}.
- *
- * @remarks An `instanceof` check: errors thrown by another copy of `@weft/reconcile-core` (a
- * duplicated install) do not match; compare `error.name` there.
- * @throws Never.
- * @example
- * ```ts
- * if (isServerError(e)) …
- * ```
- */
-export function isServerError(value: unknown): value is ServerError {
-  return value instanceof ServerError;
-}
-/**
- * Whether a value is a {@link TimeoutError}.
- *
- * @remarks An `instanceof` check: errors thrown by another copy of `@weft/reconcile-core` (a
- * duplicated install) do not match; compare `error.name` there.
- * @throws Never.
- * @example
- * ```ts
- * if (isTimeoutError(e)) e.source
- * ```
- */
-export function isTimeoutError(value: unknown): value is TimeoutError {
-  return value instanceof TimeoutError;
-}
-/**
- * Whether a value is a {@link CancelledError}.
- *
- * @remarks An `instanceof` check: errors thrown by another copy of `@weft/reconcile-core` (a
- * duplicated install) do not match; compare `error.name` there.
- * @throws Never.
- * @example
- * ```ts
- * if (isCancelledError(e)) return;
- * ```
- */
-export function isCancelledError(value: unknown): value is CancelledError {
-  return value instanceof CancelledError;
-}
-/**
- * Whether a value is a {@link ConnectionError}.
- *
- * @remarks An `instanceof` check: errors thrown by another copy of `@weft/reconcile-core` (a
- * duplicated install) do not match; compare `error.name` there.
- * @throws Never.
- * @example
- * ```ts
- * if (isConnectionError(e)) …
- * ```
- */
-export function isConnectionError(value: unknown): value is ConnectionError {
-  return value instanceof ConnectionError;
-}
+/** Whether a value is a {@link KubeApiError} (any failed client request). */
+export const isKubeApiError = errorGuard(KubeApiError);
+/** Whether a value is a {@link BadRequestError}. */
+export const isBadRequestError = errorGuard(BadRequestError);
+/** Whether a value is an {@link UnauthorizedError}. */
+export const isUnauthorizedError = errorGuard(UnauthorizedError);
+/** Whether a value is a {@link ForbiddenError}. */
+export const isForbiddenError = errorGuard(ForbiddenError);
+/** Whether a value is a {@link NotFoundError}. */
+export const isNotFoundError = errorGuard(NotFoundError);
+/** Whether a value is an {@link AlreadyExistsError}. */
+export const isAlreadyExistsError = errorGuard(AlreadyExistsError);
+/** Whether a value is a {@link ConflictError}. */
+export const isConflictError = errorGuard(ConflictError);
+/** Whether a value is a {@link GoneError}. */
+export const isGoneError = errorGuard(GoneError);
+/** Whether a value is an {@link InvalidError}. */
+export const isInvalidError = errorGuard(InvalidError);
+/** Whether a value is a {@link TooManyRequestsError}. */
+export const isTooManyRequestsError = errorGuard(TooManyRequestsError);
+/** Whether a value is a {@link ServerError}. */
+export const isServerError = errorGuard(ServerError);
+/** Whether a value is a {@link TimeoutError}. */
+export const isTimeoutError = errorGuard(TimeoutError);
+/** Whether a value is a {@link CancelledError}. */
+export const isCancelledError = errorGuard(CancelledError);
+/** Whether a value is a {@link ConnectionError}. */
+export const isConnectionError = errorGuard(ConnectionError);
 
 /**
  * The typed error for an aborted call: {@link TimeoutError} when the client's deadline passed or the

@@ -1,8 +1,8 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { parseDuration, type Duration } from '../duration.js';
 import { WeftError } from '../errors.js';
-import { resourcePath, type ResourceKind } from '../kinds.js';
-import type { KubeObject } from '../objects.js';
+import { resourcePath, type ResourceKind } from '../resource/kinds.js';
+import type { KubeObject } from '../resource/objects.js';
 import type { RetryPolicy } from './retry.js';
 import { RestMapper, type KindRef } from './rest-mapper.js';
 import { apiTarget, isKubeStatus, type ApiTarget, type KubeStatus } from './status.js';
@@ -68,6 +68,60 @@ export type JsonPatchOperation =
   | { readonly op: 'remove'; readonly path: string }
   | { readonly op: 'move' | 'copy'; readonly from: string; readonly path: string };
 
+/**
+ * The `status` a kind's schema declares, as {@link KubeClient.patchStatus} and `writeStatus` take
+ * it: the fields the schema lists, typed, and no others (`unknown` for kinds without a typed status).
+ *
+ * @remarks A schema without `additionalProperties` makes an open type (`[x: string]: unknown`);
+ * that index signature is dropped here, because the apiserver prunes undeclared fields: a field
+ * missing from the schema fails to compile instead of vanishing. Maps (`additionalProperties: {…}`)
+ * keep their typed index signature. Fields under `x-kubernetes-preserve-unknown-fields` are not typed.
+ * @example
+ * ```ts
+ * const status: StatusOf<ObjectOf<typeof WebAppKind>> = { observedGeneration: 3 };
+ * ```
+ */
+export type StatusOf<T> = T extends { readonly status?: infer S } ? Declared<NonNullable<S>> : unknown;
+
+/**
+ * `S` with its open `[x: string]: unknown` index signatures dropped, all the way down: only the
+ * fields a schema declares (see {@link StatusOf}).
+ *
+ * @example
+ * ```ts
+ * type Spec = Declared<NonNullable<ObjectOf<typeof WebAppKind>['spec']>>;
+ * ```
+ */
+export type Declared<S> = S extends readonly (infer I)[]
+  ? readonly Declared<I>[]
+  : S extends object
+    ? { [K in keyof S as string extends K ? (unknown extends S[K] ? never : K) : K]: Declared<S[K]> }
+    : S;
+
+/**
+ * A JSON merge patch (RFC 7386) of a value of type `S`: every field optional, `null` deletes one,
+ * lists are replaced whole.
+ *
+ * @example
+ * ```ts
+ * const patch: MergePatchOf<{ replicas: number; image: string }> = { image: null };
+ * ```
+ */
+export type MergePatchOf<S> = S extends readonly unknown[] ? S : S extends object ? { readonly [K in keyof S]?: MergePatchOf<S[K]> | null } : S;
+
+/**
+ * A merge patch of the status subresource, typed by the kind's status schema (see {@link StatusOf});
+ * `object` for kinds without a typed status. `metadata.resourceVersion` makes it optimistic.
+ *
+ * @example
+ * ```ts
+ * const patch: StatusPatch<ObjectOf<typeof WebAppKind>> = { status: { observedGeneration: 3 } };
+ * ```
+ */
+export type StatusPatch<T> = unknown extends StatusOf<T>
+  ? object
+  : { readonly status?: MergePatchOf<StatusOf<T>> | null; readonly metadata?: { readonly resourceVersion?: string } };
+
 /** Options of {@link KubeClient.patch}. */
 export interface PatchOptions extends WriteOptions {
   readonly namespace?: string | undefined;
@@ -127,7 +181,6 @@ export type KindLike<T extends KubeObject = KubeObject> = ResourceKind<T> | Kind
  * or `metadata.name`.
  *
  * @remarks Not retryable: fix the call.
- * @throws Never (an error type).
  * @example
  * ```ts
  * await client.get(ConfigMapKind, 'web').catch((e) => { if (e instanceof ClientUsageError) console.error(e.message); });
@@ -177,6 +230,7 @@ export class KubeClient {
     options: KubeClientOptions = {},
   ) {
     this.transport = new Transport(kubeConfig, options);
+    transports.set(this, this.transport);
     this.mapper = new RestMapper(this.transport);
     this.fieldManager = options.fieldManager ?? 'weft';
     this.requestTimeout = parseDuration(options.requestTimeout ?? '30s');
@@ -428,13 +482,18 @@ export class KubeClient {
   /**
    * Patches the status subresource of an object (same patch types as {@link KubeClient.patch}).
    *
-   * @throws {@link NotFoundError}, {@link ConflictError}, {@link InvalidError}, other {@link KubeApiError}s.
+   * @remarks A merge patch is typed by the kind's status schema ({@link StatusPatch}): a field the
+   * schema does not declare does not compile, since the apiserver would prune it. At run time,
+   * `fieldValidation: 'Strict'` makes the apiserver refuse undeclared fields instead of dropping them.
+   * To write a status only when it changed, use `writeStatus`.
+   * @throws {@link NotFoundError}, {@link ConflictError}, {@link InvalidError} (also an undeclared
+   * field under `Strict`), other {@link KubeApiError}s.
    * @example
    * ```ts
    * await client.patchStatus(WebAppKind, 'web', { status: { observedGeneration: 3 } }, { namespace: 'prod' });
    * ```
    */
-  async patchStatus<T extends KubeObject = KubeObject>(kind: KindLike<T>, name: string, patch: object | readonly JsonPatchOperation[], options: PatchOptions = {}): Promise<T> {
+  async patchStatus<T extends KubeObject = KubeObject>(kind: KindLike<T>, name: string, patch: StatusPatch<T> | readonly JsonPatchOperation[], options: PatchOptions = {}): Promise<T> {
     return this.sendPatch(kind, name, patch, options, '/status', 'patch status');
   }
 
@@ -578,6 +637,14 @@ export class KubeClient {
   private deadline(options: CallOptions): Pick<ApiRequest, 'signal' | 'timeout'> {
     return { signal: options.signal, timeout: options.timeout === undefined ? this.requestTimeout : parseDuration(options.timeout) };
   }
+}
+
+/** Each client's transport, for the stages that share its connections (`kubeTransport(client)`). */
+const transports = new WeakMap<KubeClient, Transport>();
+
+/** The HTTP transport of a client: its keep-alive agent, credentials, retries and typed errors. */
+export function transportOf(client: KubeClient): Transport {
+  return transports.get(client)!;
 }
 
 const patchContentType: Record<PatchType, string> = {

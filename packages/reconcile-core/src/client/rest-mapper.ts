@@ -1,6 +1,6 @@
-import { WeftError } from '../errors.js';
-import { resourceKind, type ResourceKind } from '../kinds.js';
-import type { KubeObject } from '../objects.js';
+import { errorGuard, WeftError } from '../errors.js';
+import { resourceKind, type ResourceKind } from '../resource/kinds.js';
+import type { KubeObject } from '../resource/objects.js';
 import { isNotFoundError } from './errors.js';
 import { apiTarget } from './status.js';
 import type { Transport } from './transport.js';
@@ -27,7 +27,6 @@ export interface ApiResource {
  * has no such kind.
  *
  * @remarks Retryable: the CRD may not be installed or established yet.
- * @throws Never (an error type).
  * @example
  * ```ts
  * await client.mapper.resolve({ apiVersion: 'example.com/v1', kind: 'Widget' }).catch((e) => { if (isUnknownKindError(e)) return installCRDs(client, [WidgetKind]); throw e; });
@@ -44,19 +43,8 @@ export class UnknownKindError extends WeftError {
   }
 }
 
-/**
- * Whether a value is an {@link UnknownKindError}.
- *
- * @remarks An `instanceof` check (see {@link isKubeApiError}).
- * @throws Never.
- * @example
- * ```ts
- * if (isUnknownKindError(error)) console.log(`${error.kind} is not served by this cluster`);
- * ```
- */
-export function isUnknownKindError(value: unknown): value is UnknownKindError {
-  return value instanceof UnknownKindError;
-}
+/** Whether a value is an {@link UnknownKindError} (an `instanceof` check, see {@link errorGuard}). */
+export const isUnknownKindError = errorGuard(UnknownKindError);
 
 interface GroupVersionEntry {
   readonly resources: readonly ApiResource[];

@@ -40,7 +40,6 @@ export function isIdempotent(method: string, contentType: string | undefined): b
  * when idempotent. Never retried:
  * a 500 without `Retry-After` (the apiserver answers 500 for deterministic failures, such as a patch
  * it cannot type, which no retry fixes), other 4xx, cancellations and client-side timeouts.
- * @throws Never.
  * @example
  * ```ts
  * retryDelay(error, 0, { method: 'GET' }, defaultRetryPolicy); // e.g. 184 (ms), or undefined to give up
@@ -65,7 +64,6 @@ export function retryDelay(error: unknown, attempt: number, request: { method: s
  * Parses an HTTP `Retry-After` header: delay-seconds or an HTTP date; `undefined` when absent or unreadable.
  *
  * @remarks Dates in the past give 0.
- * @throws Never.
  * @example
  * ```ts
  * parseRetryAfter('3'); // 3

@@ -1,4 +1,4 @@
-import { parseApiVersion, type ObjectRef } from '../objects.js';
+import { parseApiVersion, type ObjectRef } from '../resource/objects.js';
 
 /** One cause in a `metav1.Status`: which field failed and why. */
 export interface StatusCause {
@@ -59,7 +59,6 @@ export function apiTarget(apiVersion: string, kind: string, where: { namespace?:
  * How messages name a target: `Kind/namespace/name`, `Kind/name`, `Kind/namespace` or `Kind`.
  *
  * @remarks The same form as `describeObject`, extended to collections.
- * @throws Never.
  * @example
  * ```ts
  * describeTarget({ group: '', version: 'v1', kind: 'ConfigMap', namespace: 'prod' }); // 'ConfigMap/prod'

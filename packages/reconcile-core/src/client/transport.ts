@@ -6,10 +6,15 @@ import { abortedCallError, apiErrorFromResponse, ConnectionError, KubeApiError }
 import { defaultRetryPolicy, parseRetryAfter, retryDelay, type RetryPolicy } from './retry.js';
 import type { ApiTarget } from './status.js';
 import { apiServerAgent } from './tls-agent.js';
+import { type LongTimeout, setLongTimeout, sleep } from '../timers.js';
 
 /** One request to the apiserver, as the client's verbs build it. */
 export interface ApiRequest {
   readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** The `Accept` header. Default `application/json`. */
+  readonly accept?: string | undefined;
+  /** Whether the transport repeats the request per its {@link RetryPolicy}. Default true; the watch loop, which backs off itself, says false. */
+  readonly retry?: boolean | undefined;
   /** Absolute API path (`/api/v1/namespaces/prod/configmaps/web`). */
   readonly path: string;
   readonly query?: Readonly<Record<string, string | number | boolean | undefined>>;
@@ -43,7 +48,6 @@ export interface TransportOptions {
  * The kubeconfig has no current cluster, or its server URL is unusable.
  *
  * @remarks Not retryable: fix the kubeconfig. Thrown by the first request of a {@link KubeClient}.
- * @throws Never (an error type).
  * @example
  * ```ts
  * await client.get(ConfigMapKind, 'web', { namespace }).catch((e) => { if (e instanceof KubeConfigError) console.error(e.message); });
@@ -51,6 +55,24 @@ export interface TransportOptions {
  */
 export class KubeConfigError extends WeftError {
   override name = 'KubeConfigError';
+}
+
+/**
+ * The kubeconfig's current cluster and its server URL.
+ *
+ * @throws {@link KubeConfigError} when there is no current cluster, it has no server, or the URL does not parse.
+ */
+export function currentCluster(kubeConfig: KubeConfig): { cluster: NonNullable<ReturnType<KubeConfig['getCurrentCluster']>>; base: URL } {
+  const cluster = kubeConfig.getCurrentCluster();
+  if (!cluster?.server) {
+    const context = kubeConfig.getCurrentContext();
+    throw new KubeConfigError(context ? `kubeconfig context "${context}" names no cluster with a server URL` : 'kubeconfig has no current context, so no cluster to talk to');
+  }
+  try {
+    return { cluster, base: new URL(cluster.server) };
+  } catch (error) {
+    throw new KubeConfigError(`kubeconfig cluster "${cluster.name}" has an invalid server URL ${JSON.stringify(cluster.server)}`, { cause: error });
+  }
 }
 
 interface Connection {
@@ -90,7 +112,7 @@ export class Transport {
         try {
           return await this.attempt<T>(request, deadline);
         } catch (error) {
-          const delay = retryDelay(error, attempt, request, this.retryPolicy);
+          const delay = request.retry === false ? undefined : retryDelay(error, attempt, request, this.retryPolicy);
           if (delay === undefined) throw error;
           await deadline.sleep(delay);
         }
@@ -147,7 +169,7 @@ export class Transport {
     for (const [key, value] of Object.entries(request.query ?? {})) if (value !== undefined) url.searchParams.set(key, String(value));
     const payload = request.body === undefined ? undefined : Buffer.from(JSON.stringify(request.body));
     const headers: OutgoingHttpHeaders = {
-      Accept: 'application/json',
+      Accept: request.accept ?? 'application/json',
       'User-Agent': this.options.userAgent ?? 'weft/0.0.0',
       ...connection.headers,
       ...(connection.rotating ? await this.rotatingHeaders(connection) : {}),
@@ -166,14 +188,7 @@ export class Transport {
   }
 
   private async connect(): Promise<Connection> {
-    const cluster = this.kubeConfig.getCurrentCluster();
-    if (!cluster?.server) throw new KubeConfigError('kubeconfig has no current cluster with a server URL');
-    let base: URL;
-    try {
-      base = new URL(cluster.server);
-    } catch (error) {
-      throw new KubeConfigError(`kubeconfig cluster "${cluster.name}" has an invalid server URL ${JSON.stringify(cluster.server)}`, { cause: error });
-    }
+    const { cluster, base } = currentCluster(this.kubeConfig);
     const options: https.RequestOptions = {};
     await this.kubeConfig.applyToHTTPSOptions(options);
     const user = this.kubeConfig.getCurrentUser();
@@ -230,7 +245,13 @@ function readBody(response: IncomingMessage, deadline: Deadline): Promise<string
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     response.on('data', (chunk: Buffer) => chunks.push(chunk));
-    response.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    response.on('end', () => {
+      const text = Buffer.concat(chunks).toString('utf8');
+      // A kept-alive socket may hold on to this response (and so to these listeners) until its next
+      // request: drop the raw bytes now, or a 10,000-object list stays in memory twice.
+      chunks.length = 0;
+      resolve(text);
+    });
     response.on('error', (error) => reject(deadline.translate(error)));
     response.on('aborted', () => reject(deadline.translate(new Error('response aborted'))));
   });
@@ -243,7 +264,7 @@ function readBody(response: IncomingMessage, deadline: Deadline): Promise<string
 class Deadline {
   private readonly controller = new AbortController();
   private timedOut = false;
-  private readonly timer: NodeJS.Timeout | undefined;
+  private readonly timer: LongTimeout | undefined;
   private readonly onCallerAbort = (): void => this.controller.abort(this.caller?.reason);
   private readonly caller: AbortSignal | undefined;
 
@@ -252,7 +273,7 @@ class Deadline {
     if (this.caller?.aborted) this.controller.abort(this.caller.reason);
     else this.caller?.addEventListener('abort', this.onCallerAbort, { once: true });
     if (request.timeout) {
-      this.timer = setTimeout(() => {
+      this.timer = setLongTimeout(() => {
         this.timedOut = true;
         this.controller.abort();
       }, request.timeout);
@@ -268,19 +289,8 @@ class Deadline {
   }
 
   /** Waits before a retry; rejects with the cancellation or timeout if either comes first. */
-  sleep(ms: number): Promise<void> {
-    return new Promise((resolve, reject) => {
-      if (this.signal.aborted) return reject(this.abortError());
-      const timer = setTimeout(() => {
-        this.signal.removeEventListener('abort', onAbort);
-        resolve();
-      }, ms);
-      const onAbort = (): void => {
-        clearTimeout(timer);
-        reject(this.abortError());
-      };
-      this.signal.addEventListener('abort', onAbort, { once: true });
-    });
+  async sleep(ms: number): Promise<void> {
+    if (!(await sleep(ms, this.signal))) throw this.abortError();
   }
 
   /** The typed error for a request-level failure: cancelled, timed out, or a connection error. */
@@ -300,7 +310,7 @@ class Deadline {
   }
 
   dispose(): void {
-    if (this.timer) clearTimeout(this.timer);
+    this.timer?.clear();
     this.caller?.removeEventListener('abort', this.onCallerAbort);
   }
 

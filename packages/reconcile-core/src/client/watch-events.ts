@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import type { KubeObject } from '../objects.js';
+import type { KubeObject } from '../resource/objects.js';
 import { abortedCallError, apiErrorFromResponse, ConnectionError, isKubeApiError } from './errors.js';
 import type { ApiTarget, KubeStatus } from './status.js';
 

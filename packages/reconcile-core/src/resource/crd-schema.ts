@@ -26,7 +26,6 @@ type JSONSchema = KubeJSONSchema;
  * bad name, a missing type. Names the kind and the schema path.
  *
  * @remarks Not retryable: fix the definition.
- * @throws Never (an error type).
  * @example
  * ```ts
  * try { defineResource({ group: 'example.com', version: 'v1', kind: 'Widget', schema: { $ref: '#/x' } }); }

@@ -1,7 +1,7 @@
 import type { V1CustomResourceDefinition } from '@kubernetes/client-node';
 import type { FromExtendedSchema } from 'json-schema-to-ts';
-import type { ResourceKind } from '../kinds.js';
-import type { KubeObject } from '../objects.js';
+import type { ResourceKind } from './kinds.js';
+import type { KubeObject } from './objects.js';
 import { ResourceDefinitionError, toCrdSchema, type CrdSchemaProps, type KubeJSONSchema as JSONSchema, type KubeSchemaExtension } from './crd-schema.js';
 import { compileValidator, ResourceValidationError, type ValidationResult } from './validator.js';
 

@@ -1,11 +1,11 @@
 import type { KubeClient } from '../client/kube-client.js';
 import { abortedCallError, TimeoutError } from '../client/errors.js';
 import { isUnknownKindError } from '../client/rest-mapper.js';
-import { sleep } from '../client/sleep.js';
+import { sleep } from '../timers.js';
 import { apiTarget } from '../client/status.js';
 import { parseDuration, type Duration } from '../duration.js';
 import { WeftError } from '../errors.js';
-import { CustomResourceDefinitionKind } from '../kinds.js';
+import { CustomResourceDefinitionKind } from './kinds.js';
 import type { CustomResourceDefinition } from './define-resource.js';
 
 /** Options of {@link installCRDs}. */
@@ -23,7 +23,6 @@ export interface InstallCRDsOptions {
  * The apiserver refused a CRD's names (`NamesAccepted=False`), e.g. a plural another CRD uses.
  *
  * @remarks Not retryable: change the names.
- * @throws Never (an error type).
  * @example
  * ```ts
  * await installCRDs(client, [WidgetKind]).catch((e) => { if (e instanceof CRDNamesNotAcceptedError) console.error(e.message); });

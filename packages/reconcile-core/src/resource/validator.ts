@@ -12,7 +12,6 @@ export type ValidationResult<T> = { readonly valid: true; readonly object: T } |
  * (`spec.replicas`, `metadata.name`).
  *
  * @remarks Not retryable: fix the object.
- * @throws Never (an error type).
  * @example
  * ```ts
  * try { WidgetKind.assertValid(input); } catch (e) { if (e instanceof ResourceValidationError) for (const f of e.errors) console.log(f.field, f.message); }

@@ -151,7 +151,7 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<In
     store,
     registry,
     faults,
-    schedule() {
+    scheduleGarbageCollection() {
       if (collecting) return;
       collecting = true;
       setImmediate(() => {

@@ -1,4 +1,3 @@
-import { collectGarbage } from './garbage-collector.js';
 import { apiVersionOf, type ResourceDefinition } from './resources.js';
 import { isDryRun, type ApiResponse, type ResourceRequest, type ServerState } from './server-state.js';
 import { badRequest, notFound, statusError } from './status-error.js';
@@ -102,7 +101,7 @@ export function markDeleted(state: ServerState, resource: ResourceDefinition, ex
   }
   if (dryRun) return next;
   const stored = state.store.write(resource, next);
-  state.schedule(() => collectGarbage(state));
+  state.scheduleGarbageCollection();
   return stored;
 }
 

@@ -49,9 +49,28 @@ export function patchObject(state: ServerState, request: ResourceRequest, body: 
   const base = present(request.resource, previous);
   const patched = type === 'json' ? applyJsonPatch(base, body) : type === 'merge' ? applyMergePatch(base, body) : applyStrategicMergePatch(base, body, state.registry.mergeRegistry(), gvkOf(request.resource));
   if (!isJsonObject(patched)) throw badRequest('the patched object is not a JSON object');
+  refuseChangedIdentity(request, patched as StoredObject);
   const admitted = admitWrite(state, request, previous, patched as StoredObject);
   const stored = commitWrite(state, request.resource, previous, admitted, dryRun);
   return { code: 200, body: present(request.resource, stored) };
+}
+
+/**
+ * A patch may not take the object's name away or turn it into another kind: the apiserver cannot
+ * tell which object the result is (400), or decodes it as the other kind and fails (422 on `patch`).
+ *
+ * @throws {@link StatusError} 400 BadRequest without a name, 422 Invalid for another apiVersion or kind.
+ */
+function refuseChangedIdentity(request: ResourceRequest, patched: StoredObject): void {
+  const name = isJsonObject(patched.metadata) ? patched.metadata.name : undefined;
+  if (name === undefined || name === null || name === '') {
+    throw badRequest(`the name of the object (${request.name} based on URL) was undeterminable: name must be provided`);
+  }
+  const { resource } = request;
+  if (patched.apiVersion !== apiVersionOf(resource) || patched.kind !== resource.kind) {
+    const cause = { reason: 'FieldValueInvalid', message: `Invalid value: the patched object is ${String(patched.apiVersion)}, Kind=${String(patched.kind)}, not ${apiVersionOf(resource)}, Kind=${resource.kind}`, field: 'patch' };
+    throw statusError(422, 'Invalid', ` "" is invalid: patch: ${cause.message}`, { causes: [cause] });
+  }
 }
 
 function applyObject(state: ServerState, request: ResourceRequest, body: unknown, dryRun: boolean): ApiResponse {

@@ -33,11 +33,22 @@ function send(response: ServerResponse, code: number, body: unknown, contentType
   response.end(text);
 }
 
+/** kube-apiserver's `MaxRequestBodyBytes`: larger create, update and patch bodies get 413. */
+const maxRequestBodyBytes = 3 * 1024 * 1024;
+
 function readBody(request: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => resolve(Buffer.concat(chunks)));
+    let size = 0;
+    request.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      // The rest is read and dropped, so the client sees the answer rather than a reset.
+      if (size <= maxRequestBodyBytes) chunks.push(chunk);
+    });
+    request.on('end', () => {
+      if (size > maxRequestBodyBytes) reject(statusError(413, 'RequestEntityTooLarge', `Request entity too large: limit is ${maxRequestBodyBytes}`));
+      else resolve(Buffer.concat(chunks));
+    });
     request.on('error', reject);
   });
 }

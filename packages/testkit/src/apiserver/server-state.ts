@@ -8,8 +8,12 @@ export interface ServerState {
   readonly store: ObjectStore;
   readonly registry: ResourceRegistry;
   readonly faults: FaultInjector;
-  /** Queues work the apiserver's own loops would do after the request (garbage collection, namespace cleanup). */
-  schedule(task: () => void): void;
+  /**
+   * Queues what kube-controller-manager's loops would do after the request: a garbage collection
+   * pass (dependents, namespace and CRD cleanup). The verbs call this instead of the collector, so
+   * they and the collector (which writes and deletes through them) do not import each other.
+   */
+  scheduleGarbageCollection(): void;
 }
 
 /** A request for a resource, parsed from its path and query. */

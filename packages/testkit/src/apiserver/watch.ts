@@ -70,7 +70,11 @@ export function serveWatch(state: ServerState, request: ResourceRequest, respons
     }
     response.write(serializedEvent(type, object));
   };
+  // A watch from a resourceVersion the store has not reached yet is silent until it does (events and
+  // bookmarks at or below it are not sent), as the watch cache serves it.
+  let floor = 0;
   const bookmark = (annotations?: Record<string, string>) =>
+    state.store.resourceVersion > floor &&
     write('BOOKMARK', { kind: resource.kind, apiVersion: apiVersionOf(resource), metadata: { resourceVersion: String(state.store.resourceVersion), ...(annotations ? { annotations } : {}) } });
   const deliver = (event: StoreEvent) => {
     if (event.resource.group !== resource.group || event.resource.plural !== resource.plural) return;
@@ -124,6 +128,7 @@ export function serveWatch(state: ServerState, request: ResourceRequest, respons
       return;
     }
     lastSent = from;
+    floor = from;
     for (const event of changes) deliver(event);
   } else {
     lastSent = state.store.resourceVersion;

@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { isMergeError, updateManagedFields, type JsonObject } from '@weft/merge';
 import { applyBuiltinDefaults } from './builtin-defaults.js';
 import { crdCleanupFinalizer, crdProblems, defaultCrd, establishedStatus } from './crd-lifecycle.js';
-import { collectGarbage } from './garbage-collector.js';
 import { managedFieldsAfterUpdate, type FieldManagerIdentity } from './managed-fields.js';
+import { annotationProblems, finalizerProblems, labelProblems } from './metadata-validation.js';
 import { generateName, nameProblems } from './object-names.js';
 import { dropUnknownFields } from './unknown-fields.js';
 import { apiVersionOf, type ResourceDefinition } from './resources.js';
@@ -77,6 +77,13 @@ export interface AdmitOptions {
 export function admitWrite(state: ServerState, request: ResourceRequest, previous: StoredObject | undefined, sent: StoredObject, options: AdmitOptions = {}): StoredObject {
   const { resource } = request;
   if (!isJsonObject(sent) || (sent.metadata !== undefined && !isJsonObject(sent.metadata))) throw badRequest('the body of the request is not a JSON object with metadata');
+  // The body may leave apiVersion and kind out (the URL names them), but may not name another.
+  if (sent.apiVersion !== undefined && sent.apiVersion !== apiVersionOf(resource)) {
+    throw badRequest(`the API version in the data (${String(sent.apiVersion)}) does not match the expected API version (${apiVersionOf(resource)})`);
+  }
+  if (sent.kind !== undefined && sent.kind !== resource.kind) {
+    throw badRequest(`the kind in the data (${String(sent.kind)}) does not match the expected kind (${resource.kind})`);
+  }
   const object = cloneObject(sent);
   object.metadata ??= {};
   object.apiVersion = apiVersionOf(resource);
@@ -182,6 +189,16 @@ export function admitWrite(state: ServerState, request: ResourceRequest, previou
   return finish(state, request, previous, object, options);
 }
 
+/**
+ * Whether kube-apiserver's own registry validates this kind's metadata (with the rule that a
+ * finalizer needs a domain). Custom resources and the CRDs themselves are served by the
+ * apiextensions server, whose generic validation has no such rule: a CRD carries
+ * `customresourcecleanup.apiextensions.k8s.io`.
+ */
+function servedByCoreValidation(resource: { readonly group: string; readonly crdName?: string | undefined }): boolean {
+  return resource.crdName === undefined && resource.group !== 'apiextensions.k8s.io';
+}
+
 function finish(state: ServerState, request: ResourceRequest, previous: StoredObject | undefined, object: StoredObject, options: AdmitOptions): StoredObject {
   const { resource } = request;
   const qualified = { group: resource.group, plural: resource.plural, kind: resource.kind };
@@ -189,8 +206,11 @@ function finish(state: ServerState, request: ResourceRequest, previous: StoredOb
   for (const [field, value] of [['labels', object.metadata.labels], ['annotations', object.metadata.annotations]] as const) {
     if (value !== undefined && (!isJsonObject(value) || Object.values(value).some((entry) => typeof entry !== 'string'))) {
       causes.push({ reason: 'FieldValueInvalid', message: 'Invalid value: must be a map of strings', field: `metadata.${field}` });
+    } else if (value !== undefined) {
+      causes.push(...(field === 'labels' ? labelProblems(value as Record<string, string>) : annotationProblems(value as Record<string, string>)));
     }
   }
+  if (Array.isArray(object.metadata.finalizers)) causes.push(...finalizerProblems(object.metadata.finalizers, servedByCoreValidation(resource)));
   let unknown: string[] = [];
   if (resource.crdName !== undefined) {
     const schema = state.registry.schemaOf(resource);
@@ -304,7 +324,7 @@ export function commitWrite(state: ServerState, resource: ResourceDefinition, pr
   if (isCrdResource(resource) && !stored.metadata.deletionTimestamp) state.registry.serveCrd(stored);
   // The garbage collector also notices dependents whose owners are already gone, and namespaces
   // whose finalizers a write removed.
-  if ((stored.metadata.ownerReferences ?? []).length > 0 || stored.metadata.deletionTimestamp) state.schedule(() => collectGarbage(state));
+  if ((stored.metadata.ownerReferences ?? []).length > 0 || stored.metadata.deletionTimestamp) state.scheduleGarbageCollection();
   return stored;
 }
 
@@ -315,5 +335,5 @@ export function onRemoved(state: ServerState, resource: ResourceDefinition, remo
     state.registry.unserveCrd(removed.metadata.name!);
     for (const gone of served.slice(0, 1)) state.store.dropTable(gone);
   }
-  state.schedule(() => collectGarbage(state));
+  state.scheduleGarbageCollection();
 }

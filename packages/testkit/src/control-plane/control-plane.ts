@@ -61,6 +61,14 @@ export interface ControlPlane extends AsyncDisposable {
    * connections and watches cut, as in a real apiserver restart.
    */
   restartApiServer(options?: { downtimeMs?: number }): Promise<void>;
+  /**
+   * Stops etcd (SIGTERM, or SIGKILL with `kill`) and starts it again on the same ports and data
+   * directory; resolves when it is healthy. kube-apiserver keeps running and sees its storage vanish
+   * and come back, as in an etcd restart.
+   */
+  restartEtcd(options?: { downtimeMs?: number; kill?: boolean }): Promise<void>;
+  /** etcd's client URL (`http://127.0.0.1:<port>`), for tests that talk to it directly (compaction). */
+  readonly etcdUrl: string;
   /** Stops every process and removes the temporary directories. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -243,7 +251,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
 
     const etcdUrl = `http://127.0.0.1:${etcdClientPort}`;
     const peerUrl = `http://127.0.0.1:${etcdPeerPort}`;
-    const etcd = new ManagedProcess('etcd', binaries.etcd, [
+    const etcdArgs = [
       `--name=weft`,
       `--data-dir=${join(dir, 'etcd')}`,
       `--listen-client-urls=${etcdUrl}`,
@@ -254,9 +262,13 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       // Test data need not survive a power cut; fsync dominates etcd's latency otherwise.
       '--unsafe-no-fsync=true',
       '--log-level=warn',
-    ], join(dir, 'etcd.log'));
-    processes.set('etcd', etcd);
-    await waitUntil('etcd', etcd, async () => (await get({ url: `${etcdUrl}/health` })).body.includes('"health":"true"'), timeoutMs, signal);
+    ];
+    const startEtcd = async () => {
+      const etcd = new ManagedProcess('etcd', binaries.etcd, etcdArgs, join(dir, 'etcd.log'));
+      processes.set('etcd', etcd);
+      await waitUntil('etcd', etcd, async () => (await get({ url: `${etcdUrl}/health` })).body.includes('"health":"true"'), timeoutMs, signal);
+    };
+    await startEtcd();
 
     const apiServerArgs = [
       `--etcd-servers=${etcdUrl}`,
@@ -331,6 +343,9 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
         `--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake`,
         `--cidr=10.244.0.0/16`,
         `--node-ip=10.0.1.1`,
+        // Renew the fake nodes' Leases: without heartbeats the node lifecycle controller marks
+        // every Pod NotReady after its grace period (50 s), and nothing makes them Ready again.
+        `--node-lease-duration-seconds=40`,
         `--server-address=127.0.0.1:${kwokPort}`,
       ], join(dir, 'kwok.log'));
       processes.set('kwok', kwok);
@@ -354,6 +369,14 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
         if (downtimeMs > 0) await sleep(downtimeMs);
         await startApiServer();
       },
+      restartEtcd: async ({ downtimeMs = 0, kill = false } = {}) => {
+        const etcd = processes.get('etcd');
+        if (kill) etcd?.killNow();
+        await etcd?.stop();
+        if (downtimeMs > 0) await sleep(downtimeMs);
+        await startEtcd();
+      },
+      etcdUrl,
       stop: stopAll,
       [Symbol.asyncDispose]: stopAll,
     };
