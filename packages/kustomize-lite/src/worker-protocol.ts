@@ -13,9 +13,9 @@ import {
   UnsupportedFeatureError,
   YamlSyntaxError,
 } from './errors.js';
-import type { BuiltObject } from './build.js';
 import type { FsEntry } from './file-system.js';
 import type { LoadRestrictor } from './load-restrictor.js';
+import type { ObjectPiece } from './object-pieces.js';
 
 /** What the build worker is started with (its `workerData`). */
 export interface WorkerJob {
@@ -41,7 +41,8 @@ export type FsResponse =
 
 /** What the worker posts to its parent. */
 export type WorkerMessage =
-  | { readonly type: 'objects'; readonly objects: BuiltObject[] }
+  | { readonly type: 'reading'; readonly file: string }
+  | { readonly type: 'pieces'; readonly pieces: ObjectPiece[] }
   | { readonly type: 'done'; readonly count: number }
   | { readonly type: 'error'; readonly error: SerializedError };
 
