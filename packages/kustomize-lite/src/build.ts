@@ -11,15 +11,15 @@ import { isRemoteReference, loadKustomization, type Kustomization, type VarEntry
 import { LinkedValues } from './linked-values.js';
 import { Loader, type LoadRestrictor, type LoadSession } from './load-restrictor.js';
 import { parseManifests, parseYamlDocuments } from './manifest-yaml.js';
-import { fixNameReferences } from './name-reference.js';
+import { fixNameReferences } from './transformers/name-references.js';
 import { absorbGenerated, appendResources } from './resource-map.js';
 import { Resource } from './resource.js';
 import { chooseOrder, sortLegacy } from './sort.js';
-import { runBuiltinTransformers, runTransformerConfigs, type TransformContext } from './transform-stage.js';
-import { crdNameReferences } from './crd-name-references.js';
-import { defaultTransformerConfig, emptyTransformerConfig, mergeTransformerConfig, parseTransformerConfig, type TransformerConfig } from './transformer-config.js';
-import { bindVars, mergeVarSets, resolveVars } from './vars.js';
-import { generatorConfigs } from './plugin-configs.js';
+import { runBuiltinTransformers, runTransformerConfigs, type TransformContext } from './transformers/stage.js';
+import { crdNameReferences } from './transformers/crd-name-references.js';
+import { defaultTransformerConfig, emptyTransformerConfig, mergeTransformerConfig, parseTransformerConfig, type TransformerConfig } from './transformers/config.js';
+import { bindVars, mergeVarSets, resolveVars } from './transformers/vars.js';
+import { generatorConfigs } from './transformers/plugin-configs.js';
 
 /** Options of {@link build}. */
 export interface BuildOptions {

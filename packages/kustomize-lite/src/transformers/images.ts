@@ -1,7 +1,7 @@
 import { gvkSelected, imageFieldSpecs, visitFieldSpec, type FieldSpec } from './field-spec.js';
-import { isJsonObject, type JsonObject, type JsonValue } from './json.js';
-import type { ImageEntry } from './kustomization.js';
-import type { Resource } from './resource.js';
+import { isJsonObject, type JsonObject, type JsonValue } from '../json.js';
+import type { ImageEntry } from '../kustomization.js';
+import type { Resource } from '../resource.js';
 
 interface ParsedImage {
   name: string;

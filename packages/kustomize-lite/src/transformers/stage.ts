@@ -1,21 +1,21 @@
 import type { MergeSchemaRegistry } from '@weft/merge';
-import { KustomizationFileError, TransformError } from './errors.js';
+import { KustomizationFileError, TransformError } from '../errors.js';
 import type { FieldSpec } from './field-spec.js';
-import { transformImages } from './image-transformer.js';
-import { isJsonObject, type JsonObject, type JsonValue } from './json.js';
-import type { ImageEntry, Kustomization, PatchEntry, TargetSelector } from './kustomization.js';
-import { mergeFieldSpecs, transformMetadataMap } from './labels-transformer.js';
-import type { LinkedValues } from './linked-values.js';
-import type { Loader } from './load-restrictor.js';
-import { parseManifests, parseYamlDocuments } from './manifest-yaml.js';
-import { transformNameAffixes } from './name-affix-transformer.js';
-import { transformNamespace, type RoleBindingSubjectMode } from './namespace-transformer.js';
-import { applyJson6902Patch, applyStrategicPatches, parseJson6902, parsePatch, type PatchOptions } from './patch-transformer.js';
+import { transformImages } from './images.js';
+import { isJsonObject, type JsonObject, type JsonValue } from '../json.js';
+import type { ImageEntry, Kustomization, PatchEntry, TargetSelector } from '../kustomization.js';
+import { mergeFieldSpecs, transformMetadataMap } from './labels.js';
+import type { LinkedValues } from '../linked-values.js';
+import type { Loader } from '../load-restrictor.js';
+import { parseManifests, parseYamlDocuments } from '../manifest-yaml.js';
+import { transformNameAffixes } from './name-affixes.js';
+import { transformNamespace, type RoleBindingSubjectMode } from './namespace.js';
+import { applyJson6902Patch, applyStrategicPatches, parseJson6902, parsePatch, type PatchOptions } from './patches.js';
 import { pluginConfigs, refuseExternalPlugin } from './plugin-configs.js';
 import { applyReplacements, type Replacement } from './replacements.js';
-import { transformReplicas } from './replica-transformer.js';
-import type { Resource } from './resource.js';
-import type { TransformerConfig } from './transformer-config.js';
+import { transformReplicas } from './replicas.js';
+import type { Resource } from '../resource.js';
+import type { TransformerConfig } from './config.js';
 
 /** What a transformer stage needs besides the resources. */
 export interface TransformContext {

@@ -1,7 +1,7 @@
-import { ResourceConflictError } from './errors.js';
+import { ResourceConflictError } from '../errors.js';
 import { gvkSelected, visitFieldSpec, type NameReferenceRule } from './field-spec.js';
-import { isJsonObject, type JsonObject } from './json.js';
-import { describeId, formatId, isClusterScoped, type ResId, type Resource } from './resource.js';
+import { isJsonObject, type JsonObject } from '../json.js';
+import { describeId, formatId, isClusterScoped, type ResId, type Resource } from '../resource.js';
 
 function effectiveNamespace(id: ResId): string {
   if (isClusterScoped(id)) return '';

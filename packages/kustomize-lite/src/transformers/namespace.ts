@@ -1,7 +1,7 @@
 import { gvkSelected, namespaceFieldSpecs, visitFieldSpec, type FieldSpec } from './field-spec.js';
-import { isJsonObject } from './json.js';
-import { assertUniqueIds } from './resource-map.js';
-import { isClusterScoped, type Resource } from './resource.js';
+import { isJsonObject } from '../json.js';
+import { assertUniqueIds } from '../resource-map.js';
+import { isClusterScoped, type Resource } from '../resource.js';
 
 /** How the namespace transformer treats RoleBinding subjects (kustomize's `setRoleBindingSubjects`). */
 export type RoleBindingSubjectMode = 'defaultOnly' | 'allServiceAccounts' | 'none';

@@ -1,15 +1,15 @@
 import fastJsonPatch from 'fast-json-patch';
 import type { Operation } from 'fast-json-patch';
 import { applyStrategicMergePatch, type MergeSchemaRegistry } from '@weft/merge';
-import { KustomizationFileError, TransformError } from './errors.js';
-import { isJsonObject, type JsonObject, type JsonValue } from './json.js';
-import type { TargetSelector } from './kustomization.js';
-import { parseManifests, parseYamlDocuments } from './manifest-yaml.js';
-import { matchAnyId } from './resource-map.js';
-import { formatId, Resource } from './resource.js';
+import { KustomizationFileError, TransformError } from '../errors.js';
+import { isJsonObject, type JsonObject, type JsonValue } from '../json.js';
+import type { TargetSelector } from '../kustomization.js';
+import { parseManifests, parseYamlDocuments } from '../manifest-yaml.js';
+import { matchAnyId } from '../resource-map.js';
+import { formatId, Resource } from '../resource.js';
 import { selectResources } from './target-selector.js';
-import { restoreKyamlListOrder } from './kyaml-list-order.js';
-import type { LinkedValues } from './linked-values.js';
+import { restoreKyamlListOrder } from '../kyaml-list-order.js';
+import type { LinkedValues } from '../linked-values.js';
 
 /** A parsed patch: strategic merge documents, or a JSON 6902 operation list. */
 export type ParsedPatch = { readonly type: 'strategic'; readonly documents: JsonObject[] } | { readonly type: 'json6902'; readonly operations: Operation[] };

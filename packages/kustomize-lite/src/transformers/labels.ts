@@ -1,8 +1,8 @@
-import { KustomizationFileError } from './errors.js';
+import { KustomizationFileError } from '../errors.js';
 import { gvkSelected, visitFieldSpec, type FieldSpec } from './field-spec.js';
-import { isJsonObject, type JsonObject } from './json.js';
-import { LinkedValues } from './linked-values.js';
-import type { Resource } from './resource.js';
+import { isJsonObject, type JsonObject } from '../json.js';
+import { LinkedValues } from '../linked-values.js';
+import type { Resource } from '../resource.js';
 
 /**
  * Sets key/value pairs in the maps the field specs point at (labels or annotations), creating the

@@ -1,9 +1,9 @@
-import { ResourceConflictError, TransformError } from './errors.js';
+import { ResourceConflictError, TransformError } from '../errors.js';
 import { gvkSelected, visitFieldSpec, type FieldSpec } from './field-spec.js';
-import { lookupDottedPath } from './field-path.js';
-import { isJsonObject, type JsonValue } from './json.js';
-import type { VarEntry } from './kustomization.js';
-import { isClusterScoped, splitApiVersion, type Resource } from './resource.js';
+import { lookupDottedPath } from '../field-path.js';
+import { isJsonObject, type JsonValue } from '../json.js';
+import type { VarEntry } from '../kustomization.js';
+import { isClusterScoped, splitApiVersion, type Resource } from '../resource.js';
 
 function varGvk(entry: VarEntry): { group: string; version: string; kind: string } {
   const objref = entry.objref;

@@ -1,6 +1,6 @@
-import { TransformError } from './errors.js';
+import { TransformError } from '../errors.js';
 import { gvkSelected, replicaFieldSpecs, visitFieldSpec, type FieldSpec } from './field-spec.js';
-import type { Resource } from './resource.js';
+import type { Resource } from '../resource.js';
 
 /**
  * Sets `spec/replicas` of the workloads named in `replicas` entries, as kustomize's

@@ -1,6 +1,6 @@
 import type { NameReferenceRule } from './field-spec.js';
-import { isJsonObject, type JsonObject, type JsonValue } from './json.js';
-import { splitApiVersion } from './resource.js';
+import { isJsonObject, type JsonObject, type JsonValue } from '../json.js';
+import { splitApiVersion } from '../resource.js';
 
 /**
  * The name-reference rules a kustomize `crds:` file declares: OpenAPI definitions (keyed by Go

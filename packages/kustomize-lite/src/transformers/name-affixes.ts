@@ -1,5 +1,5 @@
 import { gvkSelected, visitFieldSpec, type FieldSpec } from './field-spec.js';
-import type { Resource } from './resource.js';
+import type { Resource } from '../resource.js';
 
 const skippedKinds = [
   { kind: 'CustomResourceDefinition' },

@@ -1,9 +1,9 @@
-import { TransformError } from './errors.js';
-import { isJsonObject, type JsonObject, type JsonValue } from './json.js';
-import type { FieldSpec } from './kustomization.js';
-import type { Gvk } from './resource.js';
+import { TransformError } from '../errors.js';
+import { isJsonObject, type JsonObject, type JsonValue } from '../json.js';
+import type { FieldSpec } from '../kustomization.js';
+import type { Gvk } from '../resource.js';
 
-export type { FieldSpec } from './kustomization.js';
+export type { FieldSpec } from '../kustomization.js';
 
 /** Whether a field spec's (or selector's) group/version/kind admits `gvk`; empty parts match anything. */
 export function gvkSelected(selector: { group?: string; version?: string; kind?: string }, gvk: Gvk): boolean {

@@ -1,7 +1,7 @@
-import { KustomizationFileError } from './errors.js';
-import type { JsonObject } from './json.js';
-import type { TargetSelector } from './kustomization.js';
-import { isClusterScoped, type ResId, type Resource } from './resource.js';
+import { KustomizationFileError } from '../errors.js';
+import type { JsonObject } from '../json.js';
+import type { TargetSelector } from '../kustomization.js';
+import { isClusterScoped, type ResId, type Resource } from '../resource.js';
 
 type Requirement =
   | { key: string; op: 'exists' | 'notExists' }

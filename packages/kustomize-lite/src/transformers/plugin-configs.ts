@@ -1,10 +1,10 @@
-import { KustomizationFileError, MissingFileError, UnsupportedFeatureError } from './errors.js';
-import { isJsonObject, type JsonObject } from './json.js';
-import { decodeStruct, generatorArgsSchema } from './kustomization-schema.js';
-import type { GeneratorArgs } from './kustomization.js';
-import type { Loader } from './load-restrictor.js';
-import { parseYamlDocuments } from './manifest-yaml.js';
-import type { Resource } from './resource.js';
+import { KustomizationFileError, MissingFileError, UnsupportedFeatureError } from '../errors.js';
+import { isJsonObject, type JsonObject } from '../json.js';
+import { decodeStruct, generatorArgsSchema } from '../kustomization-schema.js';
+import type { GeneratorArgs } from '../kustomization.js';
+import type { Loader } from '../load-restrictor.js';
+import { parseYamlDocuments } from '../manifest-yaml.js';
+import type { Resource } from '../resource.js';
 
 /** A plugin configuration object from `generators:` or `transformers:`, with its file. */
 export interface PluginConfig {

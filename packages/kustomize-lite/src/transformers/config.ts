@@ -1,4 +1,4 @@
-import { KustomizationFileError } from './errors.js';
+import { KustomizationFileError } from '../errors.js';
 import {
   commonAnnotationFieldSpecs,
   commonLabelFieldSpecs,
@@ -10,9 +10,9 @@ import {
   type FieldSpec,
   type NameReferenceRule,
 } from './field-spec.js';
-import { isJsonObject, type JsonObject, type JsonValue } from './json.js';
-import { mergeFieldSpecs } from './labels-transformer.js';
-import { parseYamlDocuments } from './manifest-yaml.js';
+import { isJsonObject, type JsonObject, type JsonValue } from '../json.js';
+import { mergeFieldSpecs } from './labels.js';
+import { parseYamlDocuments } from '../manifest-yaml.js';
 
 /** The field specs every built-in transformer works from (kustomize's `configurations:`). */
 export interface TransformerConfig {

@@ -1,8 +1,8 @@
-import { KustomizationFileError, TransformError } from './errors.js';
-import { findFieldLocations, setValueAt, splitDottedPath, valueAt } from './field-path.js';
-import { formatGoNumber, resolvePlainScalar } from './go-yaml-scalars.js';
-import { cloneJson, isJsonObject, type JsonObject, type JsonValue } from './json.js';
-import type { ResId, Resource } from './resource.js';
+import { KustomizationFileError, TransformError } from '../errors.js';
+import { findFieldLocations, setValueAt, splitDottedPath, valueAt } from '../field-path.js';
+import { formatGoNumber, resolvePlainScalar } from '../go-yaml-scalars.js';
+import { cloneJson, isJsonObject, type JsonObject, type JsonValue } from '../json.js';
+import type { ResId, Resource } from '../resource.js';
 import { matchesPattern, matchesSelector } from './target-selector.js';
 
 interface ResourceSelector {
