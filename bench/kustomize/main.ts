@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from '@weft/kustomize-lite';
+import { build, buildInWorker } from '@weft/kustomize-lite';
 import { findKustomizeBinary } from '@weft/testkit';
 import { treeShape, writeBenchmarkTree } from './tree.ts';
 
@@ -104,6 +104,25 @@ try {
   }
   const warm = median(warmTimes);
 
+  // buildInWorker: what a worker of its own costs a build (issue 14 #5), on a small tree forced
+  // into a worker (by default it would stay in process) and on the large tree
+  const timeAsync = async (work: () => Promise<unknown>): Promise<number> => {
+    const start = process.hrtime.bigint();
+    await work();
+    return Number(process.hrtime.bigint() - start) / 1e6;
+  };
+  const smallTarget = join(corpus, smallTrees[0]!);
+  await buildInWorker(smallTarget, { inProcessUpToBytes: 0 });
+  const smallInWorker: number[] = [];
+  const smallInProcess: number[] = [];
+  const largeInWorker: number[] = [];
+  for (let run = 0; run < runs; run++) {
+    smallInWorker.push(await timeAsync(() => buildInWorker(smallTarget, { inProcessUpToBytes: 0 })));
+    smallInProcess.push(await timeAsync(() => build(smallTarget)));
+    largeInWorker.push(await timeAsync(() => buildInWorker(target, { inProcessUpToBytes: 0 })));
+  }
+
+  console.log(`buildInWorker: small tree (${smallTrees[0]}) ${format(median(smallInWorker))} in a worker vs ${format(median(smallInProcess))} in process (warm); large tree ${format(median(largeInWorker))} in a worker vs ${format(warm)} in process (warm)`);
   console.log(`node -e 0 on this machine: ${format(nodeFloor)} (Node's own start-up, the floor under any Node CLI)`);
   console.log(`kustomize (small tree, CLI): weft=${format(smallWeft)} baseline=${format(smallKustomize)} (kustomize build) ratio=${(smallWeft / smallKustomize).toFixed(2)}`);
   console.log(`kustomize (in-process warm build): weft=${format(warm)} baseline=${format(large.kustomize)} (kustomize build) ratio=${(warm / large.kustomize).toFixed(2)} (target <= 0.25)`);

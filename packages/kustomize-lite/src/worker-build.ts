@@ -146,9 +146,19 @@ export async function buildInWorker(path: string, options: WorkerBuildOptions = 
   if (signal?.aborted) throw new BuildAbortedError('kustomize build aborted', { cause: signal.reason });
   const small = await buildSmallInProcess(path, options, options.inProcessUpToBytes ?? defaultInProcessUpToBytes);
   if (small !== undefined) return small;
-  const started = await workerEntry();
-  if (signal?.aborted) throw new BuildAbortedError('kustomize build aborted', { cause: signal.reason });
+  const started = await untilAborted(workerEntry(), signal);
   return runWorker(started, path, options);
+}
+
+/** `work`, or {@link BuildAbortedError} as soon as `signal` aborts (bundling the worker from the sources takes seconds). */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return work;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(new BuildAbortedError('kustomize build aborted', { cause: signal.reason }));
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }
 
 function runWorker(started: WorkerEntry, path: string, options: WorkerBuildOptions): Promise<BuiltObject[]> {
