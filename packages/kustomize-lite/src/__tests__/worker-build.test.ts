@@ -92,6 +92,10 @@ describe('buildInWorker (issue 14 #5)', () => {
   mkdirSync(large);
   writeFileSync(join(large, 'kustomization.yaml'), 'resources: [big.yaml]\n');
   writeFileSync(join(large, 'big.yaml'), configMapWithKeys(60_000));
+  const onDisk = join(root, 'small');
+  mkdirSync(onDisk);
+  writeFileSync(join(onDisk, 'kustomization.yaml'), 'resources: [cm.yaml]\n');
+  writeFileSync(join(onDisk, 'cm.yaml'), configMapWithKeys(3));
 
   it('gives the objects, files and errors of buildWithSources, in a worker and in process', async () => {
     const expected = await buildWithSources('/app', { fs: small });
@@ -120,7 +124,8 @@ describe('buildInWorker (issue 14 #5)', () => {
   });
 
   it('rejects with BuildAbortedError as soon as its signal aborts mid-build, and ends the worker', async () => {
-    await buildInWorker('/app', { fs: small, inProcessUpToBytes: 0 });
+    // from the disk, so libuv's thread pool is started before the threads are counted
+    await buildInWorker(onDisk, { inProcessUpToBytes: 0 });
     const before = threadIds();
     const started = (): boolean => [...threadIds()].some((id) => !before.has(id));
     const controller = new AbortController();
