@@ -35,6 +35,7 @@ const healthOf: Readonly<Record<KStatus, HealthStatus>> = { Current: 'healthy', 
  * @example
  * ```ts
  * import { objectHealth } from '@weft/drift';
+ * import { DeploymentKind } from '@weft/reconcile-core';
  *
  * objectHealth(await client.get(DeploymentKind, 'web', { namespace: 'shop' })); // in memory nothing rolls out: { status: 'progressing', reason: … }
  * ```

@@ -168,7 +168,7 @@ export async function saveInventory(client: KubeClient, owner: ObjectRef, invent
  * ```ts
  * import { inventoryFromStatus } from '@weft/drift';
  *
- * const previous = inventoryFromStatus(await client.get({ group: 'kustomize.weft.dev', version: 'v1', kind: 'Kustomization', namespace: 'default', name: 'shop' }));
+ * const previous = inventoryFromStatus(await client.get({ apiVersion: 'kustomize.weft.dev/v1', kind: 'Kustomization' }, 'shop', { namespace: 'default' }));
  * ```
  */
 export function inventoryFromStatus(owner: KubeObject | undefined): Inventory | undefined {
