@@ -107,7 +107,7 @@ describeCluster('watchDrift on a real apiserver', () => {
       await watches[2]!.next((event) => event.type === 'reverted' && event.subject === `ConfigMap/${namespace}/shared-2`);
       expect(watches.filter((_, index) => index !== 2).flatMap((watch) => watch.events.filter((event) => event.type === 'drifted'))).toEqual([]);
 
-      // A set subscribed after an edit sees the edit at once (from the shared watch's store).
+      // A set subscribed after an edit sees the edit at once (from a get, on the shared watch).
       await kubectl(counting.kubeConfig, ['patch', 'configmap', 'shared-4', '-n', namespace, '--type=merge', '--field-manager=kubectl-edit', '-p', '{"data":{"a":"3"}}']);
       const late = record(watchDrift(counting, sets[4]!, { mode: 'report' }));
       watches.push(late);

@@ -1,5 +1,8 @@
-import { createStore, exponentialBackoff, reflect, sleep, watch, type KubeClient, type KubeObject, type Store, type StoreWriter, type WatchEvent } from '@weft/reconcile-core';
+import { setMaxListeners } from 'node:events';
+import { createStore, exponentialBackoff, parseApiVersion, reflect, sleep, watch, type KubeClient, type KubeObject, type Store, type StoreWriter, type WatchEvent } from '@weft/reconcile-core';
 import type { Subscription } from 'rxjs';
+import { mapConcurrently } from './bounded-concurrency.js';
+import { getLive } from './requests.js';
 
 /** One subscriber of a {@link sharedKindWatch}: the names it follows and what it is told. */
 export interface KindWatchListener {
@@ -26,10 +29,12 @@ const registry = new WeakMap<KubeClient, Map<string, KindWatch>>();
  * however many applied sets (Kustomizations) follow objects of it.
  *
  * @remarks
- * Guarantees: a listener gets each of its objects once after it is added (from the store), then
- * every change of them; after a relist (the watch expired) every object again, once the new list
- * is swapped into the store. The first list is a consistent read, so it is never older than what
- * an apply wrote just before. The watch closes when its last listener is released, and a later
+ * Guarantees: a listener gets each of its objects once after it is added, then every change of
+ * them; after a relist (the watch expired) every object again, once the new list is swapped into
+ * the store. What a listener is told first is never older than what its caller wrote just before
+ * adding it: the first list is a consistent read, and a listener added to a running watch reads
+ * its objects with a get each (the store may not have seen that write yet), unless a watch event
+ * for the object came meanwhile (it is newer). The watch closes when its last listener is released, and a later
  * `add` opens a new one. Errors (the kind is not served yet, the watch broke) go to every
  * listener's `onError`; `watch()` retries them with a backoff of 0.5 s doubling to 5 s.
  * Caveat: the store holds every object of the kind in the namespace, followed or not (managed
@@ -59,6 +64,8 @@ interface Opened {
   subscription: Subscription | undefined;
   /** A relist's state is about to be told to every listener: events until then are in it. */
   tellingAll: boolean;
+  /** Listeners reading their objects with gets, and the names a watch event has told them since. */
+  readonly catchingUp: Map<KindWatchListener, Set<string>>;
 }
 
 function openKindWatch(client: KubeClient, apiVersion: string, kind: string, namespace: string | undefined, onClosed: () => void): KindWatch {
@@ -88,7 +95,11 @@ function openKindWatch(client: KubeClient, apiVersion: string, kind: string, nam
         if (state.tellingAll) return;
         const name = event.object.metadata.name;
         const live = event.type === 'Apply' ? event.object : undefined;
-        for (const listener of [...listeners]) if (listener.names.has(name)) listener.onObject(name, live);
+        for (const listener of [...listeners]) {
+          if (!listener.names.has(name)) continue;
+          state.catchingUp.get(listener)?.add(name);
+          listener.onObject(name, live);
+        }
         return;
       }
       case 'Error':
@@ -119,20 +130,39 @@ function openKindWatch(client: KubeClient, apiVersion: string, kind: string, nam
     }
   };
 
+  /** Reads a late listener's objects (the store may lag behind what its caller just wrote), then says it is listed. */
+  const catchUp = async (state: Opened, listener: KindWatchListener): Promise<void> => {
+    const signal = state.abort.signal;
+    const names = [...listener.names];
+    const moved = new Set<string>();
+    state.catchingUp.set(listener, moved);
+    try {
+      const { group, version } = parseApiVersion(apiVersion);
+      const found = await mapConcurrently(names, 8, (name) => getLive(client, { group, version, kind, name, ...(state.scope ? { namespace: state.scope } : {}) }, { signal }));
+      if (signal.aborted || opened !== state || !listeners.has(listener)) return;
+      for (const [index, name] of names.entries()) if (!moved.has(name)) listener.onObject(name, found[index]);
+      listener.onListed();
+    } catch (error) {
+      if (signal.aborted || opened !== state || !listeners.has(listener)) return;
+      listener.onError(error instanceof Error ? error : new Error(String(error)));
+      // The store is the next best thing; the watch brings every change from here on.
+      tell(state, listener);
+    } finally {
+      state.catchingUp.delete(listener);
+    }
+  };
+
   return {
     add(listener) {
       listeners.add(listener);
       if (!opened) {
         const { store, writer } = createStore<KubeObject>();
-        const state: Opened = { abort: new AbortController(), store, writer, scope: namespace, subscription: undefined, tellingAll: false };
+        const state: Opened = { abort: new AbortController(), store, writer, scope: namespace, subscription: undefined, tellingAll: false, catchingUp: new Map() };
+        // The watch's requests and every late listener's gets listen on this one signal.
+        setMaxListeners(0, state.abort.signal);
         opened = state;
         void start(state);
-      } else if (opened.store.isReady && !opened.tellingAll) {
-        const state = opened;
-        queueMicrotask(() => {
-          if (opened === state && listeners.has(listener)) tell(state, listener);
-        });
-      }
+      } else if (opened.store.isReady) void catchUp(opened, listener);
       let released = false;
       return () => {
         if (released) return;

@@ -36,7 +36,7 @@ describe('objectHealth', () => {
     const running = object('batch/v1', 'Job', {}, { startTime: '2026-12-03T10:00:00Z', active: 1 });
     expect(computeStatus(running).status).toBe('Current');
     expect(objectHealth(running)).toEqual({ status: 'progressing', reason: 'Job in progress. active: 1, succeeded: 0, failed: 0' });
-    expect(objectHealth({ ...running, metadata: { ...running.metadata, deletionTimestamp: '2026-12-03T10:01:00Z' } }).status).toBe('terminating');
+    expect(objectHealth({ ...running, metadata: { ...running.metadata, deletionTimestamp: new Date('2026-12-03T10:01:00Z') } }).status).toBe('terminating');
     expect(objectHealth(object('v1', 'Service', { type: 'LoadBalancer' }, {})).status).toBe('progressing');
     expect(objectHealth(object('v1', 'Service', { type: 'ClusterIP', clusterIP: '10.0.0.1' }, {})).status).toBe('healthy');
     expect(objectHealth(object('v1', 'PersistentVolumeClaim', {}, { phase: 'Pending' })).status).toBe('progressing');

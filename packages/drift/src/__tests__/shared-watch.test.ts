@@ -60,7 +60,7 @@ describe('sharedKindWatch on the in-memory API server', () => {
       await eventually('the edit of b', () => second.told.some((entry) => (entry.data as { v?: string } | undefined)?.v === '2'));
       expect(first.told).toHaveLength(2);
 
-      // A listener added later starts from the store: no request of its own.
+      // A listener added later reads its objects (a get each: the store may lag behind its caller's writes), on the same watch.
       const late = recorder(['b']);
       releases.push(watch.add(late.listener));
       await eventually('the late listener told', () => late.listed() === 1);
