@@ -79,7 +79,16 @@ export class ApplyConflictError extends MergeError {
   }
 }
 
-function printManager(conflict: FieldConflict): string {
+/**
+ * The manager of a conflict as the apiserver names it in messages and causes: `"kubectl"`, with
+ * ` with subresource "status"` and, for `Update` managers, ` using apps/v1`.
+ *
+ * @example
+ * ```ts
+ * const causes = error.conflicts.map((conflict) => ({ message: `conflict with ${describeConflictManager(conflict)}`, field: conflict.field }));
+ * ```
+ */
+export function describeConflictManager(conflict: FieldConflict): string {
   let text = JSON.stringify(conflict.manager);
   if (conflict.subresource !== '') text += ` with subresource ${JSON.stringify(conflict.subresource)}`;
   if (conflict.operation === 'Update') text += ` using ${conflict.apiVersion}`;
@@ -108,7 +117,7 @@ function managerSortKey(conflict: FieldConflict): string {
 export function conflictMessage(conflicts: readonly FieldConflict[]): string {
   if (conflicts.length === 1) {
     const [only] = conflicts as [FieldConflict];
-    return `Apply failed with 1 conflict: conflict with ${printManager(only)}: ${only.field}`;
+    return `Apply failed with 1 conflict: conflict with ${describeConflictManager(only)}: ${only.field}`;
   }
   const byManager = new Map<string, FieldConflict[]>();
   for (const conflict of conflicts) {
@@ -118,7 +127,7 @@ export function conflictMessage(conflicts: readonly FieldConflict[]): string {
   const lines: string[] = [];
   for (const key of [...byManager.keys()].sort()) {
     const group = byManager.get(key) as FieldConflict[];
-    lines.push(`conflicts with ${printManager(group[0] as FieldConflict)}:`);
+    lines.push(`conflicts with ${describeConflictManager(group[0] as FieldConflict)}:`);
     for (const conflict of group) lines.push(`- ${conflict.field}`);
   }
   return `Apply failed with ${conflicts.length} conflicts: ${lines.join('\n')}`;

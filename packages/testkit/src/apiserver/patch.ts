@@ -1,4 +1,4 @@
-import { ApplyConflictError, isMergeError, serverSideApply, type JsonObject } from '@weft/merge';
+import { ApplyConflictError, describeConflictManager, isMergeError, serverSideApply, type JsonObject } from '@weft/merge';
 import { parse as parseYaml } from 'yaml';
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, patchTypeOf } from './patch-body.js';
 import { present } from './present.js';
@@ -130,13 +130,6 @@ export function gvkOf(resource: ResourceDefinition): { group: string; version: s
   return { group: resource.group, version: resource.version, kind: resource.kind };
 }
 
-function describeManager(conflict: ApplyConflictError['conflicts'][number]): string {
-  let text = JSON.stringify(conflict.manager);
-  if (conflict.subresource !== '') text += ` with subresource ${JSON.stringify(conflict.subresource)}`;
-  if (conflict.operation === 'Update') text += ` using ${conflict.apiVersion}`;
-  return text;
-}
-
 /**
  * Server-side apply of a configuration, of the object or through its `status` subresource: through
  * `@weft/merge` (the kind's list keys and map types, as structured-merge-diff).
@@ -157,7 +150,7 @@ function applyConfiguration(state: ServerState, request: ResourceRequest, live: 
   } catch (error) {
     if (error instanceof ApplyConflictError) {
       throw statusError(409, 'Conflict', error.apiserverMessage, {
-        causes: error.conflicts.map((conflict) => ({ reason: 'FieldManagerConflict', message: `conflict with ${describeManager(conflict)}`, field: conflict.field })),
+        causes: error.conflicts.map((conflict) => ({ reason: 'FieldManagerConflict', message: `conflict with ${describeConflictManager(conflict)}`, field: conflict.field })),
       });
     }
     if (isMergeError(error)) throw statusError(500, 'InternalError', `failed to create typed patch object (${request.resource.kind}): ${(error as Error).message}`);
