@@ -92,6 +92,15 @@ export function invalid(resource: QualifiedResource & { kind: string }, name: st
   return statusError(422, 'Invalid', message, { ...base, causes });
 }
 
+/**
+ * 422 Invalid for a patch whose result the apiserver cannot take (strict decoding errors, another
+ * kind): its `patch` cause, with no kind or name (` "" is invalid: patch: …`).
+ */
+export function invalidPatch(message: string): StatusError {
+  const cause = { reason: 'FieldValueInvalid', message, field: 'patch' };
+  return statusError(422, 'Invalid', ` "" is invalid: patch: ${message}`, { causes: [cause] });
+}
+
 /** 400 BadRequest. */
 export function badRequest(message: string): StatusError {
   return statusError(400, 'BadRequest', message);
