@@ -80,7 +80,7 @@ describe('weft against the in-memory API server', () => {
   });
 
   it('mistakes are one line saying what to do, with exit code 2 for a command line that does not parse', async () => {
-    expect(await run('get', 'widgets')).toMatchObject({ code: 2, stdout: '', stderr: expect.stringMatching(/^✗ unknown kind "widgets": Weft's kinds are gitrepositories \(gitrepository, gitrepo\), kustomizations \(kustomization, ks\), canaries \(canary\), metrictemplates \(metrictemplate\)\n$/) });
+    expect(await run('get', 'widgets')).toMatchObject({ code: 2, stdout: '', stderr: expect.stringMatching(/^✗ unknown kind "widgets": Weft's kinds are gitrepositories \(gitrepository, gitrepo\), kustomizations \(kustomization, ks\), imagerepositories \(imagerepository, imgrepo, imagerepo\), imagepolicies \(imagepolicy, imgpol, imagepol\), imageupdateautomations \(imageupdateautomation, iua, imgupd\), canaries \(canary\), metrictemplates \(metrictemplate\)\n$/) });
     expect(await run('get', 'ks', '--colour')).toMatchObject({ code: 2, stderr: "✗ unknown flag --colour for weft get (weft get --help lists its flags)\n" });
     expect(await run('gte', 'ks')).toMatchObject({ code: 2, stderr: '✗ unknown verb "gte" (did you mean get?): run weft --help for the verbs\n' });
     expect(await run('get', 'ks', '-o', 'wide')).toMatchObject({ code: 2, stderr: '✗ --output must be one of table, json, yaml, not "wide"\n' });
