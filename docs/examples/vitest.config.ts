@@ -6,7 +6,7 @@ export default defineProject({
   test: {
     name: 'docs',
     // docs.test.ts checks the guides and the API reference; api-examples.test.ts ties every
-    // @example of drift and delivery to a file here; the other *.test.ts are guides' samples and
+    // @example of drift, delivery and web-view to a file here; the other *.test.ts are guides' samples and
     // those @examples, run.
     include: ['*.test.ts'],
     // typedoc converts every package (one TypeScript program each): about a minute on an idle
