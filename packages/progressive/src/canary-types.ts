@@ -32,12 +32,14 @@ export type WebhookType =
   | 'rollback'
   | 'event';
 
+/** An object of the Canary's namespace (`targetRef`, `autoscalerRef`, `ingressRef`). */
 export interface LocalObjectReference {
   readonly apiVersion?: string;
   readonly kind: string;
   readonly name: string;
 }
 
+/** An object that may be in another namespace (a metric's `templateRef`); the Canary's own by default. */
 export interface CrossNamespaceObjectReference extends Partial<LocalObjectReference> {
   readonly name: string;
   readonly namespace?: string;
@@ -68,17 +70,20 @@ export interface HttpMatchRequest {
   readonly queryParams?: Readonly<Record<string, StringMatch>>;
 }
 
+/** Headers set, added or removed on requests or responses (`spec.service.headers`). */
 export interface HeaderOperations {
   readonly set?: Readonly<Record<string, string>>;
   readonly add?: Readonly<Record<string, string>>;
   readonly remove?: readonly string[];
 }
 
+/** Labels and annotations added to a generated Service (`spec.service.apex`, `primary`, `canary`). */
 export interface CustomMetadata {
   readonly labels?: Readonly<Record<string, string>>;
   readonly annotations?: Readonly<Record<string, string>>;
 }
 
+/** `spec.service`: the port, routing and metadata of the Services and routes the controller generates. */
 export interface CanaryService {
   readonly name?: string;
   readonly port: number;
@@ -95,11 +100,13 @@ export interface CanaryService {
   readonly canary?: CustomMetadata;
 }
 
+/** The range a metric's value must stay in for its check to pass; either bound may be left out. */
 export interface ThresholdRange {
   readonly min?: number;
   readonly max?: number;
 }
 
+/** One metric check of the analysis: a built-in, an inline query, or a MetricTemplate. */
 export interface CanaryMetric {
   readonly name: string;
   readonly interval?: string;
@@ -112,6 +119,7 @@ export interface CanaryMetric {
   readonly templateVariables?: Readonly<Record<string, string>>;
 }
 
+/** One webhook of the analysis, called at the phase its `type` names (Flagger's payload). */
 export interface CanaryWebhook {
   readonly type?: WebhookType;
   readonly name: string;
@@ -127,6 +135,7 @@ export interface CanaryWebhook {
 /** What to do with a metric that returned no data. Beyond Flagger (flagger#1090). */
 export type InconclusivePolicy = 'Fail' | 'Pause';
 
+/** `spec.analysis`: the schedule, weights, thresholds, metrics and webhooks of a release. */
 export interface CanaryAnalysis {
   readonly interval: string;
   readonly iterations?: number;
@@ -152,6 +161,7 @@ export interface CanaryAnalysis {
 /** How the target's replicas are changed. Beyond Flagger (flagger#1504). */
 export type TargetScaling = 'Patch' | 'Apply';
 
+/** The `spec` of a {@link Canary}: Flagger's fields, and Weft's opt-ins. */
 export interface CanarySpec {
   /** Overrides the controller's default router, as Flagger's `spec.provider`. */
   readonly provider?: RouterProvider;
@@ -175,11 +185,13 @@ export interface CanarySpec {
 /** A manual request written into the status (`status.request`) or sent with the exported functions. */
 export type ManualAction = 'promote' | 'abort' | 'retry' | 'pause' | 'resume';
 
+/** A manual request (`status.request`, `status.lastRequest`) and when it was made. */
 export interface ManualRequest {
   readonly action: ManualAction;
   readonly requestedAt?: string;
 }
 
+/** The `status` of a {@link Canary}: Flagger's phase, weight and counters, and the manual requests. */
 export interface CanaryStatus {
   readonly phase?: CanaryPhase;
   readonly canaryWeight?: number;
@@ -206,6 +218,7 @@ export interface Canary extends KubeObject {
   readonly status?: CanaryStatus;
 }
 
+/** Where a MetricTemplate's query is sent, and with which credentials. */
 export interface MetricTemplateProvider {
   /** `prometheus` or `http` (generic HTTP/JSON, beyond Flagger). */
   readonly type: 'prometheus' | 'http';
@@ -215,6 +228,7 @@ export interface MetricTemplateProvider {
   readonly insecureSkipVerify?: boolean;
 }
 
+/** The `spec` of a {@link MetricTemplate}: a provider and a query template. */
 export interface MetricTemplateSpec {
   readonly provider: MetricTemplateProvider;
   /** A Flagger query template: `{{ namespace }}`, `{{ target }}`, `{{ interval }}`, `{{ variables.x }}`… */

@@ -34,6 +34,7 @@ export function serviceNames(canary: Canary): { apex: string; primary: string; c
   return { apex, primary: `${apex}-primary`, canary: `${apex}-canary` };
 }
 
+/** The name of the primary Deployment the controller generates: `<target>-primary`. */
 export function primaryName(canary: Canary): string {
   return `${canary.spec.targetRef.name}-primary`;
 }

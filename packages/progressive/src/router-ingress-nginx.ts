@@ -7,6 +7,7 @@ import type { Canary } from './canary-types.js';
 import { controllerRef, serviceNames } from './generated-objects.js';
 import type { Router, RouterCallOptions } from './router.js';
 
+/** `networking.k8s.io/v1` Ingress, for the client calls of the nginx router. */
 export const IngressKind = resourceKind<Ingress>({ apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', plural: 'ingresses', namespaced: true });
 
 export interface Ingress extends KubeObject {
