@@ -1,5 +1,4 @@
-import { type CustomResourceDefinition, type DefinedResource, type KubeObject, defineResource, conditionsSchema } from '@weft/reconcile-core';
-import type { Condition } from '@weft/git-source';
+import { type Condition, type CustomResourceDefinition, type DefinedResource, type KubeObject, defineResource, conditionsSchema } from '@weft/reconcile-core';
 import type { IgnoreRule, Inventory, RemediationMode } from '@weft/drift';
 
 /** A reference to an object in the cluster (Flux's `NamespacedObjectKindReference`), for health checks. */

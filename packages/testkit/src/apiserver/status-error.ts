@@ -1,11 +1,7 @@
-import { WeftError } from '@weft/reconcile-core';
+import { type StatusCause, WeftError } from '@weft/reconcile-core';
 
-/** A `metav1.Status` cause: which field was wrong, and how. */
-export interface StatusCause {
-  readonly reason: string;
-  readonly message: string;
-  readonly field?: string;
-}
+// One `metav1.Status` cause type for the client that reads it and this server that sends it.
+export type { StatusCause };
 
 /** The `metav1.Status` body the apiserver answers a failed request with. */
 export interface StatusBody {
@@ -33,7 +29,6 @@ export interface QualifiedResource {
  * `Conflict` 409, `Invalid` 422, `BadRequest` 400, `Expired`/`Gone` 410, …), so clients that branch on
  * them behave the same against both servers. Not retryable unless the reason says so (`Conflict`,
  * `ServiceUnavailable`, `TooManyRequests`).
- * @throws never
  * @example
  * ```ts
  * import { StatusError } from '@weft/testkit';
