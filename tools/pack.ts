@@ -151,15 +151,36 @@ const dependencyFields = ['dependencies', 'peerDependencies', 'optionalDependenc
 const builtins = new Set(builtinModules);
 
 /**
+ * Dependencies whose classes cross the packages' API (a `KubeConfig` the user makes and passes in):
+ * each must be one copy, the user's, so a package lists it only in `peerDependencies`, with this
+ * range. As a `dependency` pinned to one version, npm nests a second copy beside the user's and
+ * the user's `KubeConfig` no longer type-checks against the package's.
+ */
+export const peerOnlyDependencies: Readonly<Record<string, string>> = { '@kubernetes/client-node': '^1.3.0 || ^2.0.0' };
+
+/** How a manifest breaks {@link peerOnlyDependencies}: one line per dependency declared elsewhere or with another range. */
+export function peerDependencyProblems(manifest: PackageManifest): string[] {
+  const problems: string[] = [];
+  for (const [dependency, range] of Object.entries(peerOnlyDependencies)) {
+    for (const field of ['dependencies', 'optionalDependencies'] as const) {
+      if (manifest[field]?.[dependency]) problems.push(`${manifest.name}: ${field} has "${dependency}", which must be a peer dependency ("${range}") so the user's copy is the only one`);
+    }
+    const peer = manifest.peerDependencies?.[dependency];
+    if (peer !== undefined && peer !== range) problems.push(`${manifest.name}: peerDependencies.${dependency} is "${peer}", not "${range}" as in the other packages`);
+  }
+  return problems;
+}
+
+/**
  * What is wrong with a packed package that publint and are-the-types-wrong do not look at: the
  * fields a user's tools read (license, engines, sideEffects, files, exports, public access),
  * `workspace:` ranges left in the manifest, and dependencies: every package that a packed file
  * (JavaScript or declaration) or a source file (tests aside) imports must be declared, and every
- * declared one must be imported.
+ * declared one must be imported; {@link peerOnlyDependencies} are peer dependencies.
  */
 export async function manifestProblems(packed: PackedPackage): Promise<string[]> {
   const { manifest } = packed;
-  const problems: string[] = [];
+  const problems: string[] = [...peerDependencyProblems(manifest)];
   const named = (message: string) => problems.push(`${packed.name}: ${message}`);
   if (!manifest.license) named('package.json has no "license"');
   if (!manifest.engines?.['node']) named('package.json has no "engines.node"');

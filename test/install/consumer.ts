@@ -46,12 +46,18 @@ import {
   type ObjectOf,
   type ReconcileContext,
   type Result,
+  WeftError,
 } from '@weft/reconcile-core';
 import { startApiServer } from '@weft/testkit';
 import { applySet } from '@weft/drift';
 import { fetchArtifact } from '@weft/git-source';
 import { build } from '@weft/kustomize-lite';
 import { applyStrategicMergePatch } from '@weft/merge';
+import { createGitOpsManager } from '@weft/delivery';
+import { selectLatestTag } from '@weft/image-automation';
+import { decide } from '@weft/progressive';
+import { serveWebView } from '@weft/web-view';
+import { runWeft } from '@weft/cli';
 
 type ConfigMap = ObjectOf<typeof ConfigMapKind>;
 
@@ -86,10 +92,13 @@ async function waitForMirror(client: KubeClient, signal: AbortSignal): Promise<C
 
 async function main(): Promise<void> {
   // Every package loads in this module format, not only the two this program runs.
-  const exported: Record<string, unknown> = { applySet, fetchArtifact, build, applyStrategicMergePatch };
+  const exported: Record<string, unknown> = { applySet, fetchArtifact, build, applyStrategicMergePatch, createGitOpsManager, selectLatestTag, decide, serveWebView, runWeft };
   for (const [name, value] of Object.entries(exported)) {
     if (typeof value !== 'function') throw new Error(\`\${name} is \${typeof value}, not a function\`);
   }
+  // One WeftError class across the built bundles: each package imports reconcile-core's, none bundles a copy.
+  const refused = await build('/weft-install-check/no-such-directory').then(() => undefined, (error: unknown) => error);
+  if (!(refused instanceof WeftError)) throw new Error(\`kustomize-lite's error is not reconcile-core's WeftError: \${String(refused)}\`);
 
   const server = await startApiServer();
   const client = new KubeClient(server.kubeConfig, { fieldManager });

@@ -22,6 +22,8 @@ export interface ActionResult {
  * @remarks Not retryable.
  * @example
  * ```ts
+ * import { ActionRequestError, parseActionRequest } from '@weft/web-view';
+ *
  * try { parseActionRequest(body); } catch (error) { if (error instanceof ActionRequestError) console.error(error.message); }
  * ```
  */

@@ -18,7 +18,9 @@ export interface Asset {
  * @remarks Not retryable: build it (`pnpm --filter @weft/web-view build`).
  * @example
  * ```ts
- * try { loadAssets(); } catch (error) { if (error instanceof WebViewAssetsError) console.error(error.message); }
+ * import { WebViewAssetsError, webViewHandler } from '@weft/web-view';
+ *
+ * try { webViewHandler(view); } catch (error) { if (error instanceof WebViewAssetsError) console.error(error.message); }
  * ```
  */
 export class WebViewAssetsError extends WeftError {

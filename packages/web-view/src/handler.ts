@@ -50,7 +50,7 @@ const maxBodyBytes = 4096;
  *
  * const view = new PipelineView({ kubeConfig, managers: [manager] });
  * view.start();
- * createServer(webViewHandler(view, { token: process.env.WEFT_UI_TOKEN })).listen(9090, '127.0.0.1');
+ * const server = createServer(webViewHandler(view, { token: process.env['WEFT_UI_TOKEN'] })).listen(0, '127.0.0.1'); // 0: a free port
  * ```
  */
 export function webViewHandler(view: PipelineView, options: WebViewHandlerOptions = {}): WebViewHandler {

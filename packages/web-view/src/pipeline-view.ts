@@ -61,6 +61,8 @@ const collectionNames: readonly CollectionName[] = ['sources', 'kustomizations',
  * changes within a few milliseconds is one delta.
  * @example
  * ```ts
+ * import { PipelineView } from '@weft/web-view';
+ *
  * const view = new PipelineView({ kubeConfig, managers: [manager] });
  * view.start();
  * const stop = view.subscribe((delta) => console.log(Object.keys(delta.upsert)));

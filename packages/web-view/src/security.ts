@@ -53,6 +53,8 @@ export interface WebViewAccess {
  * @remarks Not retryable: pass `token` or `authProxy`, or bind to loopback.
  * @example
  * ```ts
+ * import { serveWebView, WebViewExposureError } from '@weft/web-view';
+ *
  * try { await serveWebView(view, { host: '0.0.0.0' }); } catch (error) { if (error instanceof WebViewExposureError) console.error(error.message); }
  * ```
  */

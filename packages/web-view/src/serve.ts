@@ -35,7 +35,7 @@ export interface WebViewServer {
  *
  * const view = new PipelineView({ kubeConfig, managers: [manager] });
  * view.start();
- * const server = await serveWebView(view, { port: 9090 });
+ * const server = await serveWebView(view); // 127.0.0.1, a free port; { port: 9090 } for a fixed one
  * console.log(`web view: ${server.url}`);
  * ```
  */

@@ -80,6 +80,8 @@ function toTimelineEvent(object: KubeObject): TimelineEvent {
  *
  * @example
  * ```ts
+ * import { categoryOf } from '@weft/web-view';
+ *
  * categoryOf('Kustomization', 'DriftDetected', 'Warning', 'Deployment/prod/web edited'); // 'drift-detected'
  * ```
  */
