@@ -6,7 +6,6 @@ import { BuildAbortedError, InputTooLargeError, KustomizeError } from './errors.
 import { nodeFs, type FsEntry, type KustomizeFs } from './file-system.js';
 import { ObjectAssembler } from './object-pieces.js';
 import { reviveError, serializeError, type FsRequest, type FsResponse, type WorkerJob, type WorkerMessage } from './worker-protocol.js';
-import type { bundleBuildWorkerFromSource } from './worker-bundle-from-source.js';
 
 /** Options of {@link buildInWorker}: those of {@link build}, the worker's memory limit, and which builds stay in process. */
 export interface WorkerBuildOptions extends BuildOptions {
@@ -43,9 +42,9 @@ let entry: Promise<WorkerEntry> | undefined;
 function workerEntry(): Promise<WorkerEntry> {
   entry ??= (async (): Promise<WorkerEntry> => {
     if (import.meta.url.endsWith('.ts')) {
-      // a specifier the package's bundler does not follow: dist never loads esbuild
-      const fromSource = './worker-bundle-from-source.ts';
-      const { bundleBuildWorkerFromSource: bundle } = (await import(fromSource)) as { bundleBuildWorkerFromSource: typeof bundleBuildWorkerFromSource };
+      // a specifier the package's bundler does not follow, outside src/: dist never loads esbuild
+      const fromSource = '../dev/worker-bundle-from-source.ts';
+      const { bundleBuildWorkerFromSource: bundle } = (await import(fromSource)) as { bundleBuildWorkerFromSource: () => Promise<string> };
       return { code: await bundle() };
     }
     const file = fileURLToPath(new URL('./build-worker.cjs', import.meta.url));

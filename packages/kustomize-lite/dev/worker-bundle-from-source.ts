@@ -1,3 +1,4 @@
+// Outside src/ (the packed package neither has nor needs it, and esbuild is a devDependency).
 // Loaded only when kustomize-lite runs from its TypeScript sources in the monorepo (vitest, tsx):
 // there is no dist/build-worker.cjs to start then, or only a stale one, so the worker's entry is
 // bundled from the sources as they are. The published package never imports this file (its
@@ -8,7 +9,7 @@ import { build } from 'esbuild';
 /** src/build-worker.ts and everything it imports as one CommonJS script, for `new Worker(code, { eval: true })`. */
 export async function bundleBuildWorkerFromSource(): Promise<string> {
   const result = await build({
-    entryPoints: [fileURLToPath(new URL('./build-worker.ts', import.meta.url))],
+    entryPoints: [fileURLToPath(new URL('../src/build-worker.ts', import.meta.url))],
     bundle: true,
     platform: 'node',
     format: 'cjs',
