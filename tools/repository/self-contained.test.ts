@@ -40,7 +40,7 @@ function outsideReferences(file: string, text: string): OutsideReference[] {
   if (notOurPaths(file)) return found;
   for (const match of text.matchAll(machinePath)) found.push({ file, line: lineOf(match.index), text: match[0] });
   // The engineers' shared folder beside the checkout, however the path is written.
-  for (const match of text.matchAll(/(?<![\w.-])(?:\.\.\/)+shared\b/g)) found.push({ file, line: lineOf(match.index), text: match[0] });
+  for (const match of text.matchAll(/(?<![\w.-])(?:\.\.\/)+shared(?![\w-])/g)) found.push({ file, line: lineOf(match.index), text: match[0] });
   for (const match of text.matchAll(climbingPath)) {
     const target = resolve(root, dirname(file), match[1]!);
     const inside = target === root || target.startsWith(root + sep);
@@ -58,6 +58,7 @@ describe('the repository stands alone', () => {
     expect(outsideReferences('README.md', `see [design](${up}/shared/DESIGN.md)`)).toHaveLength(1);
     expect(outsideReferences('packages/x/src/a.test.ts', `new URL('${up}/${up}/${up}/${up}/shared/c.json', import.meta.url)`)).toHaveLength(1);
     expect(outsideReferences('packages/x/src/a.test.ts', "new URL('../../test-data/c.json', import.meta.url)")).toEqual([]);
+    expect(outsideReferences('packages/x/src/__tests__/a.test.ts', "import { watch } from '../shared-watch.js';")).toEqual([]);
     expect(outsideReferences('packages/x/README.md', `the cases in \`${up}/shared/conformance\``)).toHaveLength(1);
     expect(outsideReferences('docs/guide.md', `cd ${'/wo'}rk/main && npm test`)).toHaveLength(1);
     expect(outsideReferences('docs/guide.md', `see ${'/ho'}me/alice/notes`)).toHaveLength(1);
