@@ -2,8 +2,6 @@ import { join } from 'node:path';
 import { type CustomResourceDefinition, type Manager } from '@weft/reconcile-core';
 import { GitRepositoryKind } from '@weft/git-source';
 import { KustomizationKind } from '@weft/delivery';
-import { ImagePolicyKind, ImageRepositoryKind, ImageUpdateAutomationKind, TagStore, imageAutomationControllers } from '@weft/image-automation';
-import { CanaryKind, MetricTemplateKind, canaryController } from '@weft/progressive';
 import type { RouterProvider } from '@weft/progressive';
 import type { ViewKindName } from '@weft/web-view';
 
@@ -21,13 +19,32 @@ export type ControllerName = (typeof controllerNames)[number];
 /** What runs without `--controllers`: Flux's default components that Weft has (source and kustomize). */
 export const defaultControllers: readonly ControllerName[] = ['source', 'kustomize'];
 
-/** The CRDs each controller serves: what `--install-crds` installs, and what deploy/ (and its components) carry. */
-export const controllerCrds: Readonly<Record<ControllerName, readonly CustomResourceDefinition[]>> = {
-  source: [GitRepositoryKind.crd],
-  kustomize: [KustomizationKind.crd],
-  image: [ImageRepositoryKind.crd, ImagePolicyKind.crd, ImageUpdateAutomationKind.crd],
-  progressive: [CanaryKind.crd, MetricTemplateKind.crd],
-};
+/**
+ * The CRDs of the selected controllers: what the operator installs at start (unless
+ * `--no-install-crds`), and what deploy/ and its components carry. The packages of the optional
+ * controllers are imported only when selected, so the default operator does not load them.
+ *
+ * @example
+ * ```ts
+ * const crds = await controllerCrds(['source', 'kustomize', 'image']);
+ * ```
+ */
+export async function controllerCrds(selection: readonly ControllerName[]): Promise<CustomResourceDefinition[]> {
+  const crds: CustomResourceDefinition[] = [];
+  for (const name of selection) {
+    if (name === 'source') crds.push(GitRepositoryKind.crd);
+    if (name === 'kustomize') crds.push(KustomizationKind.crd);
+    if (name === 'image') {
+      const image = await import('@weft/image-automation');
+      crds.push(image.ImageRepositoryKind.crd, image.ImagePolicyKind.crd, image.ImageUpdateAutomationKind.crd);
+    }
+    if (name === 'progressive') {
+      const progressive = await import('@weft/progressive');
+      crds.push(progressive.CanaryKind.crd, progressive.MetricTemplateKind.crd);
+    }
+  }
+  return crds;
+}
 
 /** The Canary controller's settings, as Flagger's flags name them. */
 export interface CanarySettings {
@@ -42,19 +59,22 @@ export interface CanarySettings {
 /**
  * Adds the controllers of the selection that `createGitOpsManager` does not run itself (it runs
  * `source` and `kustomize`) to its Manager: image automation with its tag store under
- * `storageDir/image-tags`, the Canary controller with `canary`'s settings.
+ * `storageDir/image-tags`, the Canary controller with `canary`'s settings. Their packages are
+ * imported here, only when selected.
  *
  * @example
  * ```ts
- * addExtraControllers(manager, ['source', 'kustomize', 'image'], { storageDir: '/data' });
+ * await addExtraControllers(manager, ['source', 'kustomize', 'image'], { storageDir: '/data' });
  * ```
  */
-export function addExtraControllers(manager: Manager, selection: readonly ControllerName[], options: { storageDir: string; namespace?: string | undefined; canary?: CanarySettings | undefined }): void {
+export async function addExtraControllers(manager: Manager, selection: readonly ControllerName[], options: { storageDir: string; namespace?: string | undefined; canary?: CanarySettings | undefined }): Promise<void> {
   const namespace = options.namespace !== undefined ? { namespace: options.namespace } : {};
   if (selection.includes('image')) {
+    const { TagStore, imageAutomationControllers } = await import('@weft/image-automation');
     for (const controller of imageAutomationControllers({ ...namespace, tagStore: new TagStore(join(options.storageDir, 'image-tags')) })) manager.add(controller);
   }
   if (selection.includes('progressive')) {
+    const { canaryController } = await import('@weft/progressive');
     const canary = options.canary ?? {};
     manager.add(
       canaryController({

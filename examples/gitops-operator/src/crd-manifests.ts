@@ -1,4 +1,3 @@
-import type { CustomResourceDefinition } from '@weft/reconcile-core';
 import { stringify } from 'yaml';
 import { type ControllerName, controllerCrds } from './controllers.js';
 
@@ -15,11 +14,11 @@ export const crdFiles: readonly { readonly file: string; readonly controllers: r
  *
  * @example
  * ```ts
- * await writeFile('deploy/crds.yaml', renderCrdsYaml(crdFiles[0]!));
+ * await writeFile('deploy/crds.yaml', await renderCrdsYaml(crdFiles[0]!));
  * ```
  */
-export function renderCrdsYaml(file: (typeof crdFiles)[number]): string {
-  const crds: CustomResourceDefinition[] = file.controllers.flatMap((name) => controllerCrds[name]);
+export async function renderCrdsYaml(file: (typeof crdFiles)[number]): Promise<string> {
+  const crds = await controllerCrds(file.controllers);
   const header = `# Generated from ${file.source} by \`pnpm deploy:crds\`; do not edit.\n`;
   return header + crds.map((crd) => `---\n${stringify(crd, { lineWidth: 0 })}`).join('');
 }

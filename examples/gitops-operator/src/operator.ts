@@ -36,7 +36,7 @@ export async function startOperator(options: CliOptions, context: { kubeConfig: 
   if (options.installCrds) {
     const client = new KubeClient(kubeConfig);
     try {
-      await installCRDs(client, options.controllers.flatMap((name) => controllerCrds[name]), { signal, fieldManager: 'weft-gitops-operator' });
+      await installCRDs(client, await controllerCrds(options.controllers), { signal, fieldManager: 'weft-gitops-operator' });
     } finally {
       client.close();
     }
@@ -54,7 +54,7 @@ export async function startOperator(options: CliOptions, context: { kubeConfig: 
     ...(options.concurrency !== undefined ? { kustomizationConcurrency: options.concurrency } : {}),
     ...(options.driftWatch ? {} : { driftWatch: false }),
   });
-  addExtraControllers(manager, options.controllers, { storageDir, namespace: options.namespace, canary: options.canary });
+  await addExtraControllers(manager, options.controllers, { storageDir, namespace: options.namespace, canary: options.canary });
   logger.info({ storageDir, namespace: options.namespace ?? '(all)', controllers: options.controllers }, 'starting the GitOps operator');
   const webView = options.ui ? await startWebView(kubeConfig, manager, options) : undefined;
   if (webView) logger.info({ url: webView.url.replace(/#token=.*/, '#token=…'), writeActions: options.ui!.writeActions }, `web view on ${webView.url.replace(/#token=.*/, '')}`);

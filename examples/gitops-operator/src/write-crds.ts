@@ -5,6 +5,6 @@ import { crdFiles, renderCrdsYaml } from './crd-manifests.js';
 
 for (const file of crdFiles) {
   const target = fileURLToPath(new URL(`../deploy/${file.file}`, import.meta.url));
-  await writeFile(target, renderCrdsYaml(file));
+  await writeFile(target, await renderCrdsYaml(file));
   process.stdout.write(`wrote ${target}\n`);
 }
