@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Subject, firstValueFrom, filter, take, toArray } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { maxTimerDelayMs } from '@weft/reconcile-core';
 import { eventually, startGitServer, type GitServer } from '@weft/testkit';
 import { ArtifactStorage, gitSource, gitSourceEvents, type GitSourceEvent } from '../index.js';
 
@@ -120,5 +121,21 @@ describe('gitSource stream', () => {
     const before = server.requests.filter((r) => r.path.startsWith('/stop.git')).length;
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(server.requests.filter((r) => r.path.startsWith('/stop.git')).length).toBe(before);
+  });
+
+  it('waits out an interval past setTimeout\'s limit (2^31 ms) instead of polling every millisecond', async () => {
+    const repo = await server.createRepo('long-interval', { 'a.yaml': 'a\n' });
+    const events: GitSourceEvent[] = [];
+    const subscription = gitSourceEvents({ url: repo.url, ref: { branch: 'main' }, interval: maxTimerDelayMs + 1, cacheDir: join(work, 'cache'), storage }).subscribe((e) => events.push(e));
+    try {
+      await eventually('events.length === 1', () => events.length === 1, { intervalMs: 20, timeoutMs: 5_000 });
+      const polls = server.requests.filter((r) => r.path.startsWith('/long-interval.git')).length;
+      // An overflowing timer fires after 1 ms: hundreds of polls in this time.
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(events.map((e) => e.type)).toEqual(['artifact']);
+      expect(server.requests.filter((r) => r.path.startsWith('/long-interval.git')).length).toBe(polls);
+    } finally {
+      subscription.unsubscribe();
+    }
   });
 });

@@ -1,3 +1,4 @@
+import { type LongTimeout, setLongTimeout } from '@weft/reconcile-core';
 import type { ServerResponse } from 'node:http';
 import { present } from './present.js';
 import { apiVersionOf } from './resources.js';
@@ -94,13 +95,14 @@ export function serveWatch(state: ServerState, request: ResourceRequest, respons
   const pending: StoreEvent[] = [];
   let replaying = true;
   const unsubscribe = state.store.subscribe((event) => (replaying ? pending.push(event) : deliver(event)));
-  const timers: NodeJS.Timeout[] = [];
+  // Any delay: a bookmark interval or timeoutSeconds past 2^31−1 ms must not become 1 ms.
+  const timers: LongTimeout[] = [];
   const connection: WatchConnection = {
     close() {
       if (!open) return;
       open = false;
       unsubscribe();
-      for (const timer of timers) clearTimeout(timer);
+      for (const timer of timers) timer.clear();
       connections.delete(connection);
       response.end();
     },
@@ -139,10 +141,10 @@ export function serveWatch(state: ServerState, request: ResourceRequest, respons
   if (bookmarks) {
     const tick = () => {
       bookmark();
-      timers[0] = setTimeout(tick, settings.bookmarkIntervalMs);
+      timers[0] = setLongTimeout(tick, settings.bookmarkIntervalMs);
     };
-    timers[0] = setTimeout(tick, settings.bookmarkIntervalMs);
+    timers[0] = setLongTimeout(tick, settings.bookmarkIntervalMs);
   }
   const timeoutSeconds = Number(query.get('timeoutSeconds') ?? '0');
-  if (timeoutSeconds > 0) timers.push(setTimeout(() => connection.close(), timeoutSeconds * 1000));
+  if (timeoutSeconds > 0) timers.push(setLongTimeout(() => connection.close(), timeoutSeconds * 1000));
 }

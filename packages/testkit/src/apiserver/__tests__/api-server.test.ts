@@ -1,4 +1,5 @@
 import { ApiException, CoreV1Api, Watch } from '@kubernetes/client-node';
+import { maxTimerDelayMs, sleep } from '@weft/reconcile-core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startApiServer, type InMemoryApiServer } from '../../index.js';
 
@@ -92,6 +93,17 @@ describe('startApiServer', () => {
     const { lines } = await watchLines(target, '/api/v1/namespaces/default/configmaps?watch=true&allowWatchBookmarks=true&resourceVersion=1', (seen) => seen.some((line) => line.type === 'BOOKMARK'));
     const bookmark = lines.find((line) => line.type === 'BOOKMARK');
     expect(bookmark.object).toMatchObject({ kind: 'ConfigMap', apiVersion: 'v1', metadata: { resourceVersion: expect.stringMatching(/^\d+$/) } });
+  });
+
+  it('keeps a watch open under a timeoutSeconds and bookmark interval past setTimeout\'s limit (2^31 ms), which would overflow to 1 ms', async () => {
+    const target = await server({ bookmarkIntervalMs: maxTimerDelayMs + 1 });
+    const timeoutSeconds = Math.ceil((maxTimerDelayMs + 1) / 1000);
+    const watching = watchLines(target, `/api/v1/namespaces/default/configmaps?watch=true&allowWatchBookmarks=true&resourceVersion=1&timeoutSeconds=${timeoutSeconds}`, (seen) => seen.length >= 1);
+    await sleep(300);
+    await raw(target, 'POST', '/api/v1/namespaces/default/configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'later' } });
+    const { lines, ended } = await watching;
+    expect(ended).toBe(false);
+    expect(lines.map((line) => `${line.type} ${line.object.metadata.name ?? ''}`)).toEqual(['ADDED later']);
   });
 });
 
