@@ -1,5 +1,6 @@
 // The code samples of docs/running-in-a-cluster.md (each ```ts block of the guide is a verbatim
 // part of this file; docs/examples/docs.test.ts checks that), type-checked by `pnpm typecheck`.
+import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import {
   ConfigMapKind,
@@ -11,6 +12,9 @@ import {
   Manager,
   shardSelector,
 } from '@weft/reconcile-core';
+import { createGitOpsManager, gitOpsCrds } from '@weft/delivery';
+import { ImagePolicyKind, ImageRepositoryKind, ImageUpdateAutomationKind, TagStore, imageAutomationControllers } from '@weft/image-automation';
+import { CanaryKind, MetricTemplateKind, canaryController } from '@weft/progressive';
 import { GreetingKind } from '../../examples/hello-reconciler/src/greeting.js';
 import { GreetingReconciler } from '../../examples/hello-reconciler/src/greeting-reconciler.js';
 
@@ -42,4 +46,14 @@ export function shards(): void {
   console.log(shardSelector('shard1')); // 'sharding.fluxcd.io/key in (shard1)'
   console.log(shardSelector({ keys: ['shard1', 'shard2'] })); // 'sharding.fluxcd.io/key in (shard1,shard2)'
   console.log(shardSelector({ main: true })); // '!sharding.fluxcd.io/key': the objects no shard claims
+}
+
+/** The CRDs of the operator below; docs/examples/running-in-a-cluster.test.ts installs them and runs it. */
+export const gitOpsWithExtrasCrds = [...gitOpsCrds, ImageRepositoryKind.crd, ImagePolicyKind.crd, ImageUpdateAutomationKind.crd, CanaryKind.crd, MetricTemplateKind.crd];
+
+export function gitOpsOperatorWithExtras(kubeConfig: KubeConfig, storageDir: string): Manager {
+  const operator = createGitOpsManager({ kubeConfig, storageDir, leaderElection: { name: 'weft-gitops-operator', namespace: 'weft-system' } });
+  for (const imageController of imageAutomationControllers({ tagStore: new TagStore(join(storageDir, 'image-tags')) })) operator.add(imageController);
+  operator.add(canaryController({ defaultProvider: 'kubernetes', metricsServer: 'http://prometheus.monitoring:9090' }));
+  return operator; // operator.start({ signal }), as any Manager
 }

@@ -1,8 +1,9 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageBuild } from '../../tools/tsup.package';
 import { barrelImports } from './barrel-imports';
 import { type KindInfo, kindPackages, kindsOf } from './src/catalogue';
+import { readDeployDirectory } from './src/deploy-files';
 
 // The kinds and the operator's manifests are read here, at build time, and carried in the output:
 // loading the packages that define the kinds (their schema validators) costs more than a whole
@@ -19,7 +20,7 @@ async function constants(): Promise<Record<string, string>> {
     kinds.push(...kindsOf(name, exports));
   }
   const deploy = join(import.meta.dirname, '..', '..', 'examples', 'gitops-operator', 'deploy');
-  const files = Object.fromEntries(readdirSync(deploy).filter((file) => file.endsWith('.yaml')).map((file) => [file, readFileSync(join(deploy, file), 'utf8')]));
+  const files = readDeployDirectory(deploy);
   const version = JSON.parse(readFileSync(join(import.meta.dirname, 'package.json'), 'utf8')).version as string;
   return { __WEFT_KIND_CATALOGUE__: JSON.stringify(kinds), __WEFT_OPERATOR_DEPLOY__: JSON.stringify(files), __WEFT_VERSION__: JSON.stringify(version) };
 }

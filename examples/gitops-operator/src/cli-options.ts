@@ -3,6 +3,8 @@ import { readFileSync } from 'node:fs';
 import { isLoopbackHost } from '@weft/web-view';
 import { parseArgs } from 'node:util';
 import { type Duration, type ShardSpec, WeftError, parseDuration, shardSelector } from '@weft/reconcile-core';
+import type { RouterProvider } from '@weft/progressive';
+import { type CanarySettings, type ControllerName, controllerNames, defaultControllers } from './controllers.js';
 
 /** The usage text of `src/main.ts`. */
 export const cliUsage = `Usage: gitops-operator [options]
@@ -11,6 +13,14 @@ export const cliUsage = `Usage: gitops-operator [options]
   --in-memory              start @weft/testkit's in-memory API server and run against it
   --storage-dir DIR        artifact storage (default: a new temporary directory)
   --namespace NS           watch one namespace (default: all)
+  --controllers LIST       the controllers to run, comma-separated (repeatable; the lists add up):
+                           source, kustomize (the default, and always needed), image (ImageRepository,
+                           ImagePolicy, ImageUpdateAutomation), progressive (Canary)
+  --mesh-provider NAME     progressive: the router of Canaries without spec.provider: kubernetes (default),
+                           gatewayapi:v1 or nginx (Flagger's -mesh-provider)
+  --metrics-server URL     progressive: Prometheus for the built-in metrics (Flagger's -metrics-server)
+  --canary-min-interval D  progressive: the shortest analysis interval honoured (default 10s, Flagger's;
+                           lower only for demos and tests)
   --metrics-port PORT      serve Prometheus /metrics (0: any free port)
   --health-port PORT       serve /healthz and /readyz (0: any free port)
   --shard-key KEY          serve only objects labelled sharding.fluxcd.io/key=KEY (repeat for several keys);
@@ -45,6 +55,10 @@ export interface CliOptions {
   inMemory: boolean;
   storageDir?: string;
   namespace?: string;
+  /** The controllers to run (`--controllers`), in {@link controllerNames}' order. */
+  controllers: readonly ControllerName[];
+  /** The Canary controller's flags, when any is given (they need `progressive`). */
+  canary?: CanarySettings;
   metricsPort?: number;
   healthPort?: number;
   /** Which objects this instance serves (`--shard-key`, `--shard-main`); absent: all. */
@@ -91,6 +105,10 @@ export function parseCliOptions(argv: readonly string[], env: NodeJS.ProcessEnv 
         'in-memory': { type: 'boolean', default: false },
         'storage-dir': { type: 'string' },
         namespace: { type: 'string' },
+        controllers: { type: 'string', multiple: true },
+        'mesh-provider': { type: 'string' },
+        'metrics-server': { type: 'string' },
+        'canary-min-interval': { type: 'string' },
         'metrics-port': { type: 'string' },
         'health-port': { type: 'string' },
         'shard-key': { type: 'string', multiple: true },
@@ -175,8 +193,12 @@ export function parseCliOptions(argv: readonly string[], env: NodeJS.ProcessEnv 
         };
   if (ui && !isLoopbackHost(ui.host) && !ui.token && !ui.authProxyHeader) throw new CliUsageError(`--ui-host ${ui.host} is not loopback: give the web view a token (--ui-token-file or $WEFT_UI_TOKEN) or put it behind your auth proxy (--ui-auth-proxy)`);
   const healthPort = port('health-port', values['health-port']);
+  const controllers = parseControllers(values.controllers);
+  const canary = canarySettings(values, controllers);
   return {
     help: values.help,
+    controllers,
+    ...(canary ? { canary } : {}),
     inMemory: values['in-memory'],
     driftWatch: !values['no-drift-watch'],
     installCrds: !values['no-install-crds'],
@@ -199,6 +221,57 @@ export function parseCliOptions(argv: readonly string[], env: NodeJS.ProcessEnv 
           },
         }),
   };
+}
+
+/**
+ * `--controllers`, given any number of times: the union of the lists, in {@link controllerNames}'
+ * order; {@link defaultControllers} when absent.
+ */
+function parseControllers(values: readonly string[] | undefined): readonly ControllerName[] {
+  if (values === undefined) return defaultControllers;
+  const named = values.flatMap((value) => value.split(',')).map((name) => name.trim());
+  for (const name of named) {
+    if (!(controllerNames as readonly string[]).includes(name)) throw new CliUsageError(`--controllers: unknown controller '${name}' (known: ${controllerNames.join(', ')})`);
+  }
+  const selection = controllerNames.filter((name) => named.includes(name));
+  // createGitOpsManager runs both; the others read GitRepositories (image write-back) or are added to its Manager.
+  const missing = defaultControllers.filter((name) => !selection.includes(name));
+  if (missing.length > 0) throw new CliUsageError(`--controllers: ${missing.join(' and ')} must be selected too: this operator always runs source and kustomize, and adds image and progressive to them`);
+  return selection;
+}
+
+const meshProviders: readonly RouterProvider[] = ['kubernetes', 'gatewayapi:v1', 'nginx'];
+
+/** The Canary controller's flags: each needs `progressive` among the controllers. */
+function canarySettings(values: { 'mesh-provider'?: string | undefined; 'metrics-server'?: string | undefined; 'canary-min-interval'?: string | undefined }, controllers: readonly ControllerName[]): CanarySettings | undefined {
+  const given = (['mesh-provider', 'metrics-server', 'canary-min-interval'] as const).filter((flag) => values[flag] !== undefined);
+  if (given.length === 0) return undefined;
+  if (!controllers.includes('progressive')) throw new CliUsageError(`--${given[0]} is a flag of the Canary controller: add progressive to --controllers`);
+  const meshProvider = values['mesh-provider'];
+  if (meshProvider !== undefined && !(meshProviders as readonly string[]).includes(meshProvider)) throw new CliUsageError(`--mesh-provider: '${meshProvider}' is not one of ${meshProviders.join(', ')}`);
+  const metricsServer = values['metrics-server'];
+  if (metricsServer !== undefined && !isHttpUrl(metricsServer)) throw new CliUsageError(`--metrics-server: '${metricsServer}' is not an http(s) URL`);
+  const minInterval = values['canary-min-interval'];
+  if (minInterval !== undefined) {
+    try {
+      parseDuration(minInterval);
+    } catch (error) {
+      throw new CliUsageError(`--canary-min-interval: ${(error as Error).message}`, { cause: error });
+    }
+  }
+  return {
+    ...(meshProvider !== undefined ? { meshProvider: meshProvider as RouterProvider } : {}),
+    ...(metricsServer !== undefined ? { metricsServer } : {}),
+    ...(minInterval !== undefined ? { minInterval } : {}),
+  };
+}
+
+function isHttpUrl(text: string): boolean {
+  try {
+    return /^https?:$/.test(new URL(text).protocol);
+  } catch {
+    return false;
+  }
 }
 
 /** The Lease of an instance without a shard flag. */

@@ -1,4 +1,5 @@
 import type { CommandContext } from './context.js';
+import { extraComponents } from './deploy-files.js';
 
 /** One flag of a command, as `node:util` `parseArgs` takes it, with its help line. */
 export interface FlagSpec {
@@ -7,8 +8,10 @@ export interface FlagSpec {
   readonly description: string;
   /** The argument's name in help (`--timeout <duration>`). */
   readonly value?: string;
-  /** Values for completion. */
+  /** Values for completion, and the only ones accepted. */
   readonly choices?: readonly string[];
+  /** The value is a comma-separated list of {@link FlagSpec.choices}. */
+  readonly list?: boolean;
 }
 
 /** What a verb's module exports. */
@@ -137,21 +140,22 @@ export const commands: readonly CommandSpec[] = [
   {
     name: 'install',
     summary: "Install the CRDs and the GitOps operator (examples/gitops-operator/deploy) with server-side apply",
-    usage: 'weft install [--export] [--dry-run] [--no-wait] [--timeout 5m] [--image ref] [-n weft-system]',
-    description: "--export prints the manifests and touches nothing; --dry-run shows what would be created or changed (server-side dry run). Otherwise the set is applied (Namespace and CRDs first) under the field manager weft, and the operator's Deployment is waited on unless --no-wait.",
+    usage: 'weft install [--components-extra image-automation,progressive] [--export] [--dry-run] [--no-wait] [--timeout 5m] [--image ref] [-n weft-system]',
+    description: "The operator runs the GitRepository and Kustomization controllers; --components-extra adds image automation (ImageRepository, ImagePolicy, ImageUpdateAutomation) and progressive delivery (Canary), each with its CRDs and RBAC, run by the same operator. --export prints the manifests and touches nothing; --dry-run shows what would be created or changed (server-side dry run). Otherwise the set is applied (Namespace and CRDs first) under the field manager weft, and the operator's Deployment is waited on unless --no-wait.",
     flags: {
+      'components-extra': { type: 'string', value: 'list', description: `extra components, comma-separated: ${extraComponents.join(', ')}`, choices: extraComponents, list: true },
       export: { type: 'boolean', description: 'print the manifests instead of applying them' },
       'dry-run': { type: 'boolean', description: 'show what would change, apply nothing' },
       'no-wait': { type: 'boolean', description: "do not wait for the operator's Deployment to be available" },
       image: { type: 'string', value: 'ref', description: "the operator's image (default weft/gitops-operator:dev)" },
       timeout: timeout('5m'),
     },
-    examples: ['weft install --export > weft.yaml', 'weft install --dry-run', 'weft install --image registry.example.com/weft/gitops-operator:1.0'],
+    examples: ['weft install --export > weft.yaml', 'weft install --components-extra image-automation,progressive', 'weft install --dry-run', 'weft install --image registry.example.com/weft/gitops-operator:1.0'],
     load: () => import('./verbs/install.js'),
   },
   {
     name: 'uninstall',
-    summary: 'Remove the operator and the CRDs; the applied workloads stay, as flux uninstall does',
+    summary: 'Remove the operator and the CRDs (the extra components\' too); the applied workloads stay, as flux uninstall does',
     usage: 'weft uninstall [--dry-run] [--silent] [--keep-namespace]',
     description: "Deletes the operator, takes the finalizers off Weft's objects (so deleting the CRDs does not wait for an operator that is gone; what they applied stays), then deletes the CRDs and the namespace. Asks first on a terminal; --silent answers yes.",
     flags: {

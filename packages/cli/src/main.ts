@@ -70,7 +70,9 @@ function parseFlags(command: CommandSpec, args: readonly string[]) {
     const parsed = parseArgs({ args: [...args], options, allowPositionals: true, strict: true });
     for (const [name, spec] of Object.entries(specs)) {
       const value = parsed.values[name];
-      if (spec.choices && typeof value === 'string' && !spec.choices.includes(value)) throw new UsageError(`--${name} must be one of ${spec.choices.join(', ')}, not "${value}"`, 2);
+      const chosen = typeof value === 'string' ? (spec.list ? value.split(',').map((item) => item.trim()) : [value]) : [];
+      const refused = chosen.find((item) => spec.choices && !spec.choices.includes(item));
+      if (refused !== undefined) throw new UsageError(`--${name} must be ${spec.list ? 'a comma-separated list of' : 'one of'} ${spec.choices!.join(', ')}, not "${refused}"`, 2);
     }
     return { values: parsed.values as Record<string, string | boolean | undefined>, positionals: parsed.positionals };
   } catch (error) {

@@ -2,6 +2,7 @@ import { type KubeObject, type ResourceKind, resourceKind } from '@weft/reconcil
 import { GitRepositoryKind, type GitRepository } from '@weft/git-source';
 import { KustomizationKind, type Kustomization } from '@weft/delivery';
 import { CanaryKind, type Canary } from '@weft/progressive';
+import type { ViewKindName } from './view-model.js';
 
 /**
  * The fields of an `image.weft.dev/v1` ImagePolicy the view reads. The view does not import
@@ -25,10 +26,9 @@ export const viewKinds = {
   Kustomization: KustomizationKind as ResourceKind<Kustomization>,
   ImagePolicy: ImagePolicyViewKind,
   Canary: CanaryKind as ResourceKind<Canary>,
-} as const;
+} as const satisfies Record<ViewKindName, ResourceKind<KubeObject>>;
 
-/** The name of one of {@link viewKinds}. */
-export type ViewKindName = keyof typeof viewKinds;
+export type { ViewKindName };
 
 /** The kinds whose Events make the timeline. */
 export const timelineKinds: ReadonlySet<string> = new Set(['GitRepository', 'Kustomization', 'Canary', 'ImagePolicy', 'ImageRepository', 'ImageUpdateAutomation']);

@@ -34,6 +34,12 @@ export interface PipelineViewOptions {
    * Manager reconciles is watched by the view itself, once for all tabs.
    */
   readonly managers?: readonly Manager[];
+  /**
+   * The kinds the view shows. A kind left out is neither read nor watched and its page says it is
+   * not served: give an operator's view only the kinds its controllers run, so that it never
+   * watches what its RBAC does not let it read. @defaultValue all four
+   */
+  readonly kinds?: readonly ViewKindName[];
   /** Watch only this namespace (for the kinds and Events the view watches itself). @defaultValue all namespaces */
   readonly namespace?: string;
   /** Shown in the page's header. @defaultValue 'Weft' */
@@ -105,7 +111,9 @@ export class PipelineView {
     if (this.sources) return;
     const managers = this.options.managers ?? [];
     const onChange = () => this.soon();
+    const shown = new Set(this.options.kinds ?? (Object.keys(viewKinds) as ViewKindName[]));
     const sourceOf = (name: ViewKindName): KindSource<KubeObject> => {
+      if (!shown.has(name)) return notShown;
       const kind = viewKinds[name] as never;
       const controller = findController<KubeObject>(managers, kind);
       if (controller) return managerStoreSource(controller);
@@ -271,6 +279,9 @@ export class PipelineView {
     return { collections, timeline, served };
   }
 }
+
+/** A kind the view was told not to show: nothing listed, not served. */
+const notShown: KindSource<KubeObject> = { list: () => [], get: () => undefined, served: false, close: () => undefined };
 
 const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 

@@ -140,6 +140,9 @@ export interface ViewCollections {
 /** The name of one collection. */
 export type CollectionName = keyof ViewCollections;
 
+/** The kinds whose objects the page lists (each with a page of its own). */
+export type ViewKindName = 'GitRepository' | 'Kustomization' | 'ImagePolicy' | 'Canary';
+
 /** The actions the page may offer; each also checked by the server. */
 export type ActionName = 'reconcile' | 'suspend' | 'resume' | 'promote' | 'abort' | 'retry' | 'pause' | 'unpause';
 
@@ -148,8 +151,8 @@ export interface ViewSnapshot extends ViewCollections {
   readonly title: string;
   /** Whether the operator enabled write actions. */
   readonly writeActions: boolean;
-  /** Which kinds the cluster serves (a page for a kind it does not serve says so). */
-  readonly served: Readonly<Record<'GitRepository' | 'Kustomization' | 'ImagePolicy' | 'Canary', boolean>>;
+  /** Which kinds the cluster serves and the view shows (a page for one that is not says so). */
+  readonly served: Readonly<Record<ViewKindName, boolean>>;
   readonly timeline: readonly TimelineEntry[];
   readonly canaryHistory: Readonly<Record<string, readonly CanarySample[]>>;
 }

@@ -8,6 +8,7 @@ describe('the command line', () => {
   it('reads the flags the Deployment passes, the Lease namespace from POD_NAMESPACE', () => {
     expect(parseCliOptions(['--storage-dir=/data', '--metrics-port=8080', '--health-port=9440', '--leader-elect', '--no-install-crds'], { POD_NAMESPACE: 'weft-system' })).toEqual({
       help: false,
+      controllers: ['source', 'kustomize'],
       inMemory: false,
       driftWatch: true,
       installCrds: false,
@@ -66,5 +67,31 @@ describe('the command line', () => {
     expect(() => parseCliOptions(['--concurrent', '0'])).toThrow(/--concurrent: '0' is not a positive integer/);
     expect(() => parseCliOptions(['--in-memory', '--kubeconfig', '/k'])).toThrow(/exclude each other/);
     expect(() => parseCliOptions(['--no-such-flag'])).toThrow(CliUsageError);
+  });
+
+  it("selects the controllers as Flux's components: source and kustomize by default, image and progressive added by name; the lists of a repeated flag add up", () => {
+    expect(parseCliOptions([], {}).controllers).toEqual(['source', 'kustomize']);
+    expect(parseCliOptions(['--controllers=source,kustomize,image,progressive'], {}).controllers).toEqual(['source', 'kustomize', 'image', 'progressive']);
+    // As deploy/ and its components pass them: the base's list, then one flag per component, in any order.
+    expect(parseCliOptions(['--controllers=source,kustomize', '--controllers=progressive', '--controllers', 'image'], {}).controllers).toEqual(['source', 'kustomize', 'image', 'progressive']);
+    expect(parseCliOptions(['--controllers', 'progressive, source ,kustomize,progressive'], {}).controllers).toEqual(['source', 'kustomize', 'progressive']);
+    expect(() => parseCliOptions(['--controllers=source,kustomize,helm'], {})).toThrow(new CliUsageError("--controllers: unknown controller 'helm' (known: source, kustomize, image, progressive)"));
+    expect(() => parseCliOptions(['--controllers=image'], {})).toThrow(/--controllers: source and kustomize must be selected too/);
+    expect(() => parseCliOptions(['--controllers=source,image'], {})).toThrow(/--controllers: kustomize must be selected too/);
+    expect(() => parseCliOptions(['--controllers='], {})).toThrow(/unknown controller ''/);
+  });
+
+  it("takes Flagger's flags for the Canary controller, only when it runs", () => {
+    const all = ['--controllers=source,kustomize,progressive'];
+    expect(parseCliOptions(all, {}).canary).toBeUndefined();
+    expect(parseCliOptions([...all, '--mesh-provider', 'gatewayapi:v1', '--metrics-server', 'http://prometheus.monitoring:9090', '--canary-min-interval', '1s'], {}).canary).toEqual({
+      meshProvider: 'gatewayapi:v1',
+      metricsServer: 'http://prometheus.monitoring:9090',
+      minInterval: '1s',
+    });
+    expect(() => parseCliOptions(['--mesh-provider', 'nginx'], {})).toThrow(new CliUsageError('--mesh-provider is a flag of the Canary controller: add progressive to --controllers'));
+    expect(() => parseCliOptions([...all, '--mesh-provider', 'istio'], {})).toThrow(/--mesh-provider: 'istio' is not one of kubernetes, gatewayapi:v1, nginx/);
+    expect(() => parseCliOptions([...all, '--metrics-server', 'prometheus:9090'], {})).toThrow(/--metrics-server: 'prometheus:9090' is not an http\(s\) URL/);
+    expect(() => parseCliOptions([...all, '--canary-min-interval', 'often'], {})).toThrow(/--canary-min-interval: /);
   });
 });

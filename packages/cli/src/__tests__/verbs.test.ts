@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +7,7 @@ import { CanaryKind } from '@weft/progressive';
 import { type GitRepository, GitRepositoryKind } from '@weft/git-source';
 import { type Kustomization, KustomizationKind, createGitOpsManager, installGitOpsCrds, readyCondition } from '@weft/delivery';
 import { type GitServer, type InMemoryApiServer, type TestRepo, eventually, startApiServer, startGitServer } from '@weft/testkit';
+import { parseAllDocuments } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runWeft } from '../main.js';
 import { weft } from './weft.js';
@@ -229,6 +231,66 @@ describe('weft against the in-memory API server', () => {
     expect(plan.stderr).toContain(`✔ finalizers removed from Kustomization/${ns}/production (dry run)`);
     await client.get({ apiVersion: 'apps/v1', kind: 'Deployment' }, 'weft-gitops-operator', { namespace: 'weft-system' });
     expect(await run('uninstall')).toMatchObject({ code: 2, stderr: '✗ weft uninstall deletes the operator, its CRDs and every Weft object in them; pass --silent to confirm (there is no terminal to ask on)\n' });
+  });
+
+  it("install --components-extra (Flux's flag): the components' CRDs, RBAC and --controllers in the export and the cluster; uninstall removes them too", async () => {
+    type Exported = { kind: string; metadata: { name: string; namespace?: string }; subjects?: { namespace: string }[]; spec?: { template: { spec: { containers: { args: string[] }[] } } } };
+    const exported = async (...args: string[]) => {
+      const result = await run('install', '--export', ...args);
+      expect(result.code, result.stderr).toBe(0);
+      return parseAllDocuments(result.stdout).map((document) => document.toJS() as Exported);
+    };
+    const names = (objects: Exported[]) => objects.map((object) => `${object.kind}/${object.metadata.name}`);
+    const argsOf = (objects: Exported[]) => objects.find((object) => object.kind === 'Deployment')!.spec!.template.spec.containers[0]!.args;
+    const base = await exported();
+    expect(names(base)).not.toContain('CustomResourceDefinition/imagepolicies.image.weft.dev');
+    expect(argsOf(base).filter((arg) => arg.startsWith('--controllers'))).toEqual(['--controllers=source,kustomize']);
+    const both = await exported('--components-extra', 'image-automation,progressive', '-n', 'gitops');
+    expect(names(both).filter((name) => !names(base).includes(name) && name !== 'Namespace/gitops').sort()).toEqual([
+      'ClusterRole/weft-gitops-operator-image-automation',
+      'ClusterRole/weft-gitops-operator-progressive',
+      'ClusterRoleBinding/weft-gitops-operator-image-automation',
+      'ClusterRoleBinding/weft-gitops-operator-progressive',
+      'CustomResourceDefinition/canaries.progressive.weft.dev',
+      'CustomResourceDefinition/imagepolicies.image.weft.dev',
+      'CustomResourceDefinition/imagerepositories.image.weft.dev',
+      'CustomResourceDefinition/imageupdateautomations.image.weft.dev',
+      'CustomResourceDefinition/metrictemplates.progressive.weft.dev',
+    ]);
+    expect(argsOf(both).filter((arg) => arg.startsWith('--controllers'))).toEqual(['--controllers=source,kustomize', '--controllers=image', '--controllers=progressive']);
+    // The components' bindings follow the operator's ServiceAccount into -n's namespace, as the base's do.
+    for (const binding of both.filter((object) => object.kind === 'ClusterRoleBinding')) expect(binding.subjects, binding.metadata.name).toEqual([expect.objectContaining({ namespace: 'gitops' })]);
+    // Namespace and CRDs first, as applySet orders them, whatever the components add.
+    expect(names(both).slice(0, 8).every((name) => name.startsWith('Namespace/') || name.startsWith('CustomResourceDefinition/'))).toBe(true);
+    expect(names(await exported('--components-extra', 'progressive'))).not.toContain('CustomResourceDefinition/imagepolicies.image.weft.dev');
+    expect(await run('install', '--export', '--components-extra', 'image-automation,helm')).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: '✗ --components-extra must be a comma-separated list of image-automation, progressive, not "helm"\n',
+    });
+
+    // The guides' `weft install` lines parse and export (never applied: --export touches nothing).
+    const guides = ['cli.md', 'running-in-a-cluster.md'].map((guide) => readFileSync(new URL(`../../../../docs/${guide}`, import.meta.url), 'utf8'));
+    const lines = guides.flatMap((text) => [...text.matchAll(/^```sh\n([\s\S]*?)^```/gm)].flatMap((block) => block[1]!.split('\n'))).filter((line) => line.startsWith('weft install '));
+    expect(lines.filter((line) => line.includes('--components-extra')).length).toBeGreaterThanOrEqual(4);
+    for (const line of lines) {
+      const args = line.replace(/\s*(>|#).*$/, '').split(/\s+/).slice(1);
+      const result = await run(...args, ...(args.includes('--export') ? [] : ['--export']));
+      expect(result.code, `${line}: ${result.stderr}`).toBe(0);
+    }
+
+    const installed = await run('install', '--no-wait', '--components-extra', 'image-automation');
+    expect(installed.code, installed.stderr).toBe(0);
+    expect(installed.stderr).toContain('✔ CustomResourceDefinition/imagepolicies.image.weft.dev created');
+    expect(installed.stderr).toContain('✔ ClusterRole/weft-gitops-operator-image-automation created');
+    expect(installed.stderr).toMatch(/✔ Deployment\/weft-system\/weft-gitops-operator (created|configured)\n/);
+    const plan = await run('uninstall', '--dry-run');
+    expect(plan.stderr).toContain('✔ CustomResourceDefinition/imagepolicies.image.weft.dev deleted (dry run)');
+    expect(plan.stderr).toContain('✔ ClusterRole/weft-gitops-operator-image-automation deleted (dry run)');
+    // Canaries' CRD is served (installed by this suite), its component's RBAC is not: only what exists is listed.
+    expect(plan.stderr).toContain('✔ CustomResourceDefinition/canaries.progressive.weft.dev deleted (dry run)');
+    expect(plan.stderr).not.toContain('ClusterRole/weft-gitops-operator-progressive');
+    expect((await run('__complete', 'install', '--components-extra', '')).stdout).toBe('image-automation\nprogressive\n');
   });
 
   it('--help on every verb shows its usage, examples and flags; completion scripts and candidates', async () => {

@@ -4,14 +4,24 @@ import { toYamlStream } from '@weft/kustomize-lite';
 import type { CommandContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import { ProgressLine } from '../output/progress.js';
+import { type ExtraComponent, extraComponents } from '../deploy-files.js';
 import { operatorManifests } from '../operator-manifests.js';
 
 /** `weft install` and `weft uninstall`. */
 export async function run(context: CommandContext): Promise<number> {
   if (context.args.length) throw new UsageError(`weft ${context.command.name} takes no arguments (${context.command.usage})`, 2);
-  const objects = await operatorManifests({ namespace: context.string('namespace'), image: context.string('image') });
-  if (context.command.name === 'install') return install(context, objects);
-  return uninstall(context, objects);
+  if (context.command.name === 'install') {
+    const components = parseComponents(context.string('components-extra'));
+    return install(context, await operatorManifests({ namespace: context.string('namespace'), image: context.string('image'), components }));
+  }
+  // Every component's objects, whichever were installed (as flux uninstall deletes all of Flux's CRDs); the absent ones are skipped.
+  return uninstall(context, await operatorManifests({ namespace: context.string('namespace'), components: extraComponents }));
+}
+
+/** `--components-extra image-automation,progressive`: Flux's comma-separated list (its names checked with the flag). */
+function parseComponents(value: string | undefined): ExtraComponent[] {
+  const names = value?.split(',').map((name) => name.trim()) ?? [];
+  return extraComponents.filter((name) => names.includes(name));
 }
 
 const fieldManager = 'weft';
@@ -53,7 +63,7 @@ async function uninstall(context: CommandContext, objects: KubeObject[]): Promis
   const dryRun = context.boolean('dry-run');
   const { client } = await context.connect();
   if (!dryRun && !context.boolean('silent')) {
-    const question = 'Delete the Weft GitOps operator, its CRDs and every GitRepository and Kustomization? What they applied stays. [y/N] ';
+    const question = 'Delete the Weft GitOps operator, its CRDs and every object of them (GitRepositories, Kustomizations, image automation objects, Canaries)? What they applied stays. [y/N] ';
     const reply = await context.io.readLine?.(question);
     if (reply === undefined) throw new UsageError('weft uninstall deletes the operator, its CRDs and every Weft object in them; pass --silent to confirm (there is no terminal to ask on)', 2);
     const answer = reply.trim().toLowerCase();

@@ -2,7 +2,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigMapKind, EventKind, KubeClient, SecretKind } from '@weft/reconcile-core';
+import { ConfigMapKind, EventKind, KubeClient, SecretKind, installCRDs } from '@weft/reconcile-core';
+import { CanaryKind } from '@weft/progressive';
 import { KustomizationKind, installGitOpsCrds } from '@weft/delivery';
 import { GitRepositoryKind } from '@weft/git-source';
 import { type InMemoryApiServer, eventually, startApiServer } from '@weft/testkit';
@@ -101,5 +102,18 @@ describe('PipelineView on the in-memory API server', () => {
     const refused = await fetch(new URL('api/actions', web.url), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ action: 'suspend', target: 'Kustomization/ops/app' }) });
     expect(refused.status).toBe(403);
     expect((await client.get(KustomizationKind, 'app', { namespace: 'ops' })).spec.suspend).toBeUndefined();
+  });
+
+  it('shows only the kinds it is given: a kind left out is not served, even where the cluster serves it', async () => {
+    await installCRDs(client, [CanaryKind]);
+    const limited = new PipelineView({ kubeConfig: server.kubeConfig, kinds: ['GitRepository', 'Kustomization'], sampleIntervalMs: 50 });
+    limited.start();
+    try {
+      await eventually('the full view to see Canaries served', () => view.snapshot().served.Canary, { timeoutMs: 10_000, intervalMs: 50 });
+      const snapshot = await eventually('the limited view to list the Kustomization', () => limited.snapshot().kustomizations.length === 1 && limited.snapshot(), { timeoutMs: 10_000, intervalMs: 50 });
+      expect(snapshot.served).toEqual({ GitRepository: true, Kustomization: true, ImagePolicy: false, Canary: false });
+    } finally {
+      limited.close();
+    }
   });
 });

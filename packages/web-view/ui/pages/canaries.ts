@@ -9,7 +9,7 @@ export function CanariesPage({ state }: { state: PageState }) {
   return html`<section class="canaries">
     <h2>Canaries</h2>
     ${!state.served.Canary && canaries.length === 0
-      ? html`<p class="muted">The cluster does not serve Canaries (progressive.weft.dev/v1) yet.</p>`
+      ? html`<p class="muted">Not shown: the cluster does not serve Canaries (progressive.weft.dev/v1) yet, or this operator runs without its canary controller (<code>weft install --components-extra progressive</code>).</p>`
       : canaries.length === 0
         ? html`<p class="muted">No canaries.</p>`
         : html`<table>

@@ -8,7 +8,7 @@ export function ImagesPage({ state }: { state: PageState }) {
   return html`<section class="images">
     <h2>Image policies</h2>
     ${!state.served.ImagePolicy && policies.length === 0
-      ? html`<p class="muted">The cluster does not serve ImagePolicies (image.weft.dev/v1): image automation is not installed.</p>`
+      ? html`<p class="muted">Not shown: the cluster does not serve ImagePolicies (image.weft.dev/v1), or this operator runs without image automation (<code>weft install --components-extra image-automation</code>).</p>`
       : policies.length === 0
         ? html`<p class="muted">No image policies.</p>`
         : html`<table>
