@@ -1,4 +1,4 @@
-import { parseDuration } from '@weft/reconcile-core';
+import { parseDuration, setLongTimeout } from '@weft/reconcile-core';
 import { Observable, type Subscription, filter, map } from 'rxjs';
 import { type FetchArtifactOptions, type GitArtifact, type IncludedArtifact, fetchArtifact } from './artifact.js';
 import { GitSourceError, isGitSourceError } from './errors.js';
@@ -86,9 +86,10 @@ export function gitSourceEvents(options: GitSourceOptions): Observable<GitSource
     const sleep = (ms: number) =>
       new Promise<void>((resolve) => {
         if (pending || controller.signal.aborted) return resolve();
-        const timer = setTimeout(done, ms);
+        // An interval past setTimeout's limit (about 596 h) would otherwise poll every millisecond.
+        const timer = setLongTimeout(done, ms);
         function done() {
-          clearTimeout(timer);
+          timer.clear();
           wake = undefined;
           controller.signal.removeEventListener('abort', done);
           resolve();

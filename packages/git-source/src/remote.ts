@@ -1,3 +1,4 @@
+import { setLongTimeout } from '@weft/reconcile-core';
 import * as git from 'isomorphic-git';
 import { GitAuthError, GitFetchError, GitRefNotFoundError, GitSourceError, GitTimeoutError } from './errors.js';
 import { type AdvertisedRef } from './ref.js';
@@ -51,7 +52,10 @@ export async function listRemoteRefs(url: string, options: RemoteOptions = {}): 
  */
 export async function withRemote<T>(url: string, options: RemoteOptions, work: (http: HttpClient) => Promise<T>): Promise<T> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const deadline = AbortSignal.timeout(timeoutMs);
+  // Not AbortSignal.timeout(): past setTimeout's limit (2^31−1 ms) it fires at once, or throws.
+  const expiry = new AbortController();
+  const deadline = expiry.signal;
+  const timer = setLongTimeout(() => expiry.abort(new DOMException(`git operation timed out after ${timeoutMs}ms`, 'TimeoutError')), timeoutMs).unref();
   const signal = options.signal ? AbortSignal.any([options.signal, deadline]) : deadline;
   const { http, close } = httpClient(url, options.auth, signal);
   try {
@@ -61,6 +65,7 @@ export async function withRemote<T>(url: string, options: RemoteOptions, work: (
     if (deadline.aborted) throw new GitTimeoutError(url, timeoutMs);
     throw translateError(url, error);
   } finally {
+    timer.clear();
     close();
   }
 }

@@ -107,6 +107,23 @@ describe('gitSource stream', () => {
     }
   });
 
+  it('an interval at and past setTimeout\'s limit (2^31 ms, and 1000h) polls once, not every millisecond', async () => {
+    for (const interval of [2 ** 31 - 1, 2 ** 31, '1000h']) {
+      const repo = await server.createRepo(`long-interval-${String(interval).replace(/\W/g, '')}`, { 'a.yaml': 'a: 1\n' });
+      const events: GitSourceEvent[] = [];
+      const subscription = gitSourceEvents({ url: repo.url, ref: { branch: 'main' }, interval, cacheDir: join(work, 'cache'), storage }).subscribe((event) => events.push(event));
+      try {
+        await eventually('the first artifact', () => events.length >= 1, { intervalMs: 20, timeoutMs: 10_000 });
+        // An overflowed timer polls again within a millisecond: in 1 s that would be hundreds of polls.
+        await new Promise((resolve) => setTimeout(resolve, 1_000));
+        expect(events.map((event) => event.type), `interval ${interval}`).toEqual(['artifact']);
+        expect(server.requests.filter((request) => request.path.startsWith(`/${repo.name}.git`) && request.path.includes('info/refs'))).toHaveLength(1);
+      } finally {
+        subscription.unsubscribe();
+      }
+    }
+  });
+
   it('stops polling when unsubscribed', async () => {
     const repo = await server.createRepo('stop', { 'a.yaml': 'a\n' });
     const first = await firstValueFrom(

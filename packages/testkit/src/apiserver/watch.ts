@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import { type LongTimeout, setLongTimeout } from '@weft/reconcile-core';
 import { present } from './present.js';
 import { apiVersionOf } from './resources.js';
 import { compileFieldSelector, compileLabelSelector } from './selectors.js';
@@ -95,12 +96,14 @@ export function serveWatch(state: ServerState, request: ResourceRequest, respons
   let replaying = true;
   const unsubscribe = state.store.subscribe((event) => (replaying ? pending.push(event) : deliver(event)));
   const timers: NodeJS.Timeout[] = [];
+  let expiry: LongTimeout | undefined;
   const connection: WatchConnection = {
     close() {
       if (!open) return;
       open = false;
       unsubscribe();
       for (const timer of timers) clearTimeout(timer);
+      expiry?.clear();
       connections.delete(connection);
       response.end();
     },
@@ -144,5 +147,6 @@ export function serveWatch(state: ServerState, request: ResourceRequest, respons
     timers[0] = setTimeout(tick, settings.bookmarkIntervalMs);
   }
   const timeoutSeconds = Number(query.get('timeoutSeconds') ?? '0');
-  if (timeoutSeconds > 0) timers.push(setTimeout(() => connection.close(), timeoutSeconds * 1000));
+  // Not setTimeout: a timeoutSeconds past 2^31−1 ms (about 24.8 days) would end the watch after 1 ms.
+  if (timeoutSeconds > 0 && open) expiry = setLongTimeout(() => connection.close(), timeoutSeconds * 1000);
 }

@@ -87,6 +87,22 @@ describe('startApiServer', () => {
     expect(seen).toEqual({ type: 'ERROR', code: 410 });
   });
 
+  it('keeps a watch open for a timeoutSeconds at and past setTimeout\'s limit (2^31 ms), and ends one of 1 s', async () => {
+    const target = await server();
+    for (const timeoutSeconds of [2_147_483, 2_147_484, 3_600_000]) {
+      const name = `long-${timeoutSeconds}`;
+      // An overflowed timer would end the stream after 1 ms, before the object is created.
+      setTimeout(() => void raw(target, 'POST', '/api/v1/namespaces/default/configmaps', { metadata: { name } }), 300);
+      const { lines, ended } = await watchLines(target, `/api/v1/namespaces/default/configmaps?watch=true&resourceVersion=0&timeoutSeconds=${timeoutSeconds}`, (seen) => seen.some((line) => line.object.metadata.name === name));
+      expect(ended, `timeoutSeconds=${timeoutSeconds}`).toBe(false);
+      expect(lines.find((line) => line.object.metadata.name === name)?.type).toBe('ADDED');
+    }
+    const started = Date.now();
+    const { ended } = await watchLines(target, '/api/v1/namespaces/default/configmaps?watch=true&resourceVersion=0&timeoutSeconds=1', () => false).catch(() => ({ ended: false }));
+    expect(ended).toBe(true);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+  });
+
   it('sends periodic bookmarks to watches that allow them', async () => {
     const target = await server({ bookmarkIntervalMs: 50 });
     const { lines } = await watchLines(target, '/api/v1/namespaces/default/configmaps?watch=true&allowWatchBookmarks=true&resourceVersion=1', (seen) => seen.some((line) => line.type === 'BOOKMARK'));
