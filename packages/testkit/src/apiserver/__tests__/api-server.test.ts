@@ -1,6 +1,6 @@
 import { ApiException, CoreV1Api, Watch } from '@kubernetes/client-node';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startApiServer, type InMemoryApiServer } from '../../index.js';
+import { eventually, startApiServer, type InMemoryApiServer } from '../../index.js';
 
 const servers: InMemoryApiServer[] = [];
 async function server(options: Parameters<typeof startApiServer>[0] = {}): Promise<InMemoryApiServer> {
@@ -87,7 +87,7 @@ describe('startApiServer', () => {
     expect(seen).toEqual({ type: 'ERROR', code: 410 });
   });
 
-  it('keeps a watch open for a timeoutSeconds at and past setTimeout\'s limit (2^31 ms), and ends one of 1 s', async () => {
+  it('keeps a watch open for a timeoutSeconds at and past setTimeout\'s limit (2^31 ms), and ends one of 1 s (openWatches counts them)', async () => {
     const target = await server();
     for (const timeoutSeconds of [2_147_483, 2_147_484, 3_600_000]) {
       const name = `long-${timeoutSeconds}`;
@@ -95,9 +95,11 @@ describe('startApiServer', () => {
       setTimeout(() => void raw(target, 'POST', '/api/v1/namespaces/default/configmaps', { metadata: { name } }), 300);
       const { lines, ended } = await watchLines(target, `/api/v1/namespaces/default/configmaps?watch=true&resourceVersion=0&timeoutSeconds=${timeoutSeconds}`, (seen) => seen.some((line) => line.object.metadata.name === name));
       expect(ended, `timeoutSeconds=${timeoutSeconds}`).toBe(false);
+      await eventually('the aborted watch to close', () => target.openWatches === 0, { timeoutMs: 5_000, intervalMs: 10 });
       expect(lines.find((line) => line.object.metadata.name === name)?.type).toBe('ADDED');
     }
     const started = Date.now();
+    setTimeout(() => expect(target.openWatches).toBe(1), 300);
     const { ended } = await watchLines(target, '/api/v1/namespaces/default/configmaps?watch=true&resourceVersion=0&timeoutSeconds=1', () => false).catch(() => ({ ended: false }));
     expect(ended).toBe(true);
     expect(Date.now() - started).toBeGreaterThanOrEqual(900);
