@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { stringify } from 'yaml';
-import type { KubeObject } from '@weft/reconcile-core';
+import { KubeClient, type KubeObject } from '@weft/reconcile-core';
 import { startControlPlane } from '@weft/testkit';
-import { applySet, ClusterClient, countChanges, diff, watchDrift, type DriftEvent } from '@weft/drift';
+import { applySet, countChanges, diff, watchDrift, type DriftEvent } from '@weft/drift';
 
 const run = promisify(execFile);
 const total = 1_000;
@@ -39,7 +39,7 @@ function median(values: number[]): number {
 }
 
 const controlPlane = await startControlPlane({ controllers: false });
-const client = new ClusterClient(controlPlane.kubeConfig);
+const client = new KubeClient(controlPlane.kubeConfig);
 const work = mkdtempSync(join(tmpdir(), 'weft-bench-drift-'));
 const kubeconfigPath = join(work, 'kubeconfig');
 writeFileSync(kubeconfigPath, controlPlane.kubeconfigYaml);

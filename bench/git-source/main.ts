@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { ArtifactStorage, fetchArtifact, type GitArtifact } from '@weft/git-source';
-import { startGitServer } from '../../test/support/git-server';
+import { startGitServer } from '@weft/testkit';
 
 const run = promisify(execFile);
 const FILES = 5000;

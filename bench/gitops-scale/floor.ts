@@ -2,9 +2,9 @@
 // and waited for with drift's wait, no git, no build, no controllers. How fast this control plane
 // and kwok make the fleet's Deployments Ready on this machine, whoever applies them.
 import { parse } from 'yaml';
-import { applySet, ClusterClient, wait } from '@weft/drift';
+import { applySet, wait } from '@weft/drift';
 import type { KubeConfig } from '@kubernetes/client-node';
-import type { KubeObject } from '@weft/reconcile-core';
+import { KubeClient, type KubeObject } from '@weft/reconcile-core';
 import { appName, fleetFiles } from './fleet';
 
 export interface FloorFigures {
@@ -22,7 +22,7 @@ export async function measureClusterFloor(kubeConfig: KubeConfig, apps: number, 
       objects.push({ ...object, metadata: { ...object.metadata, namespace } });
     }
   }
-  const client = new ClusterClient(kubeConfig);
+  const client = new KubeClient(kubeConfig);
   try {
     await client.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } } as KubeObject, { fieldManager: 'bench-floor' });
     const started = performance.now();

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { RegistryClient, applySetters, selectLatestTag, updateImages, type ImageRef } from '@weft/image-automation';
 import { startRegistry } from '../../packages/image-automation/src/__tests__/support/registry-server';
-import { startGitServer } from '../../test/support/git-server';
+import { startGitServer } from '@weft/testkit';
 import { goPeer } from '../go-peer';
 
 const run = promisify(execFile);

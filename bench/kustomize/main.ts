@@ -1,34 +1,59 @@
-// kustomize benchmark: the same generated tree built by `weft-kustomize build` and by
-// `kustomize build` as processes, and by an in-process warm `build()` call.
+// kustomize benchmark: `weft-kustomize build` against `kustomize build` (v5.8.2), both as
+// processes, on the generated large tree and on real-looking small trees (the differential
+// corpus of kustomize-lite), plus an in-process warm `build()` on the large tree.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseAllDocuments } from 'yaml';
-import { build } from '@weft/kustomize-lite';
+import { build, buildInWorker } from '@weft/kustomize-lite';
 import { findKustomizeBinary } from '@weft/testkit';
 import { treeShape, writeBenchmarkTree } from './tree.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const packageDir = join(root, 'packages/kustomize-lite');
-const cli = join(packageDir, 'dist/weft-kustomize.js');
+const cli = join(packageDir, 'bin/weft-kustomize.cjs');
+const bundle = join(packageDir, 'dist/weft-kustomize.cjs');
+const corpus = join(packageDir, 'test-data/corpus');
 const runs = Number(process.env['WEFT_BENCH_RUNS'] ?? 7);
+const smallRuns = Number(process.env['WEFT_BENCH_SMALL_RUNS'] ?? 9);
+
+/** Small trees as users keep them: one build target of each kind of repository in the corpus. */
+const smallTrees = [
+  'fleet-infra/clusters/production',
+  'fleet-infra/apps/production',
+  'fleet-infra/infrastructure/controllers',
+  'memcached-operator/config/default',
+  'memcached-operator/config/rbac',
+  'canary-operator/kustomize/istio',
+  'shop-platform/overlays/prod-eu',
+  'shop-platform/overlays/dev',
+  'yaml-scalars/overlays/dev',
+  'payments/envs/prod',
+  'gatekeeper-style/overlays/audit-only',
+  'platform-features/local-config-refs',
+];
 
 const kustomize = findKustomizeBinary();
 if (kustomize === undefined) {
-  console.error('kustomize: the reference kustomize binary is not built (run `pnpm control-plane`)');
+  console.error('kustomize: the reference kustomize binary is not built (tools/setup.sh)');
   process.exit(1);
 }
-if (!existsSync(cli) || !existsSync(join(root, 'packages/merge/dist/index.js'))) {
-  console.log('building @weft/merge and @weft/kustomize-lite (dist) for the CLI…');
-  for (const name of ['merge', 'kustomize-lite']) {
+/** Whether dist/ is missing or older than a source file (the bench runs the built executable). */
+function bundleIsStale(): boolean {
+  if (!existsSync(bundle)) return true;
+  const built = statSync(bundle).mtimeMs;
+  return readdirSync(join(packageDir, 'src'), { recursive: true, withFileTypes: true }).some((entry) => entry.isFile() && statSync(join(entry.parentPath, entry.name)).mtimeMs > built);
+}
+if (bundleIsStale() || !existsSync(join(root, 'packages/merge/dist/index.js'))) {
+  console.log('building @weft/merge, @weft/reconcile-core and @weft/kustomize-lite (dist) for the CLI…');
+  for (const name of ['merge', 'reconcile-core', 'kustomize-lite']) {
     const result = spawnSync('pnpm', ['--filter', `@weft/${name}`, 'run', 'build'], { cwd: root, stdio: 'ignore' });
     if (result.status !== 0) throw new Error(`building @weft/${name} failed`);
   }
 }
 
-function median(values: number[]): number {
+function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)] as number;
 }
@@ -41,28 +66,35 @@ function timeProcess(command: string, args: string[]): { ms: number; stdout: str
   return { ms, stdout: result.stdout };
 }
 
-function objects(yaml: string): unknown[] {
-  return parseAllDocuments(yaml).map((document) => document.toJS() as unknown).filter((value) => value !== null);
+/** Runs weft-kustomize and kustomize alternately on a tree: their outputs must be the same bytes first. */
+function compareOn(target: string, count: number): { weft: number; kustomize: number } {
+  const weftOutput = timeProcess('node', [cli, 'build', target]).stdout;
+  const kustomizeOutput = timeProcess(kustomize as string, ['build', target]).stdout;
+  if (weftOutput !== kustomizeOutput) throw new Error(`weft-kustomize and kustomize disagree on ${target}`);
+  const weftTimes: number[] = [];
+  const kustomizeTimes: number[] = [];
+  for (let run = 0; run < count; run++) {
+    weftTimes.push(timeProcess('node', [cli, 'build', target]).ms);
+    kustomizeTimes.push(timeProcess(kustomize as string, ['build', target]).ms);
+  }
+  return { weft: median(weftTimes), kustomize: median(kustomizeTimes) };
 }
+
+const format = (ms: number): string => `${ms.toFixed(1)}ms`;
 
 const workspace = mkdtempSync(join(tmpdir(), 'weft-bench-kustomize-'));
 try {
+  const nodeFloor = median(Array.from({ length: smallRuns }, () => timeProcess('node', ['-e', '0']).ms));
+
+  const small = smallTrees.map((tree) => compareOn(join(corpus, tree), smallRuns));
+  const smallWeft = median(small.map((entry) => entry.weft));
+  const smallKustomize = median(small.map((entry) => entry.kustomize));
+  console.log(`small trees: ${smallTrees.length} corpus directories, outputs identical; median of each tree's median over ${smallRuns} runs`);
+
   const target = writeBenchmarkTree(workspace);
-  console.log(`tree: ${treeShape.resources} resources, ${treeShape.overlays} overlay levels, ${treeShape.generators} generators, ${treeShape.patches} patches`);
+  console.log(`large tree: ${treeShape.resources} resources, ${treeShape.overlays} overlay levels, ${treeShape.generators} generators, ${treeShape.patches} patches; outputs identical`);
+  const large = compareOn(target, runs);
 
-  // Same output first: the benchmark compares equal work.
-  const weftOutput = timeProcess('node', [cli, 'build', target]).stdout;
-  const kustomizeOutput = timeProcess(kustomize, ['build', target]).stdout;
-  const weftObjects = objects(weftOutput);
-  if (JSON.stringify(weftObjects) !== JSON.stringify(objects(kustomizeOutput))) throw new Error('weft-kustomize and kustomize disagree on the benchmark tree');
-  console.log(`outputs agree: ${weftObjects.length} objects`);
-
-  const cliTimes: number[] = [];
-  const kustomizeTimes: number[] = [];
-  for (let run = 0; run < runs; run++) {
-    cliTimes.push(timeProcess('node', [cli, 'build', target]).ms);
-    kustomizeTimes.push(timeProcess(kustomize, ['build', target]).ms);
-  }
   for (let run = 0; run < 3; run++) await build(target);
   const warmTimes: number[] = [];
   for (let run = 0; run < runs; run++) {
@@ -70,12 +102,31 @@ try {
     await build(target);
     warmTimes.push(Number(process.hrtime.bigint() - start) / 1e6);
   }
-  const cliMs = median(cliTimes);
-  const kustomizeMs = median(kustomizeTimes);
-  const warmMs = median(warmTimes);
-  console.log(`median of ${runs} runs`);
-  console.log(`kustomize (in-process warm build): weft=${warmMs.toFixed(1)}ms baseline=${kustomizeMs.toFixed(1)}ms (kustomize build) ratio=${(warmMs / kustomizeMs).toFixed(2)} (target <= 0.25)`);
-  console.log(`kustomize: weft=${cliMs.toFixed(1)}ms baseline=${kustomizeMs.toFixed(1)}ms (kustomize build) ratio=${(cliMs / kustomizeMs).toFixed(2)}`);
+  const warm = median(warmTimes);
+
+  // buildInWorker: what a worker of its own costs a build (issue 14 #5), on a small tree forced
+  // into a worker (by default it would stay in process) and on the large tree
+  const timeAsync = async (work: () => Promise<unknown>): Promise<number> => {
+    const start = process.hrtime.bigint();
+    await work();
+    return Number(process.hrtime.bigint() - start) / 1e6;
+  };
+  const smallTarget = join(corpus, smallTrees[0]!);
+  await buildInWorker(smallTarget, { inProcessUpToBytes: 0 });
+  const smallInWorker: number[] = [];
+  const smallInProcess: number[] = [];
+  const largeInWorker: number[] = [];
+  for (let run = 0; run < runs; run++) {
+    smallInWorker.push(await timeAsync(() => buildInWorker(smallTarget, { inProcessUpToBytes: 0 })));
+    smallInProcess.push(await timeAsync(() => build(smallTarget)));
+    largeInWorker.push(await timeAsync(() => buildInWorker(target, { inProcessUpToBytes: 0 })));
+  }
+
+  console.log(`buildInWorker: small tree (${smallTrees[0]}) ${format(median(smallInWorker))} in a worker vs ${format(median(smallInProcess))} in process (warm); large tree ${format(median(largeInWorker))} in a worker vs ${format(warm)} in process (warm)`);
+  console.log(`node -e 0 on this machine: ${format(nodeFloor)} (Node's own start-up, the floor under any Node CLI)`);
+  console.log(`kustomize (small tree, CLI): weft=${format(smallWeft)} baseline=${format(smallKustomize)} (kustomize build) ratio=${(smallWeft / smallKustomize).toFixed(2)}`);
+  console.log(`kustomize (in-process warm build): weft=${format(warm)} baseline=${format(large.kustomize)} (kustomize build) ratio=${(warm / large.kustomize).toFixed(2)} (target <= 0.25)`);
+  console.log(`kustomize: weft=${format(large.weft)} baseline=${format(large.kustomize)} (kustomize build) ratio=${(large.weft / large.kustomize).toFixed(2)}`);
 } finally {
   rmSync(workspace, { recursive: true, force: true });
 }

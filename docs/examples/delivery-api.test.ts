@@ -4,7 +4,6 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ClusterClient } from '@weft/drift';
 import {
   ArtifactError,
   artifactFs,
@@ -107,7 +106,7 @@ describe('the @examples of @weft/delivery, run', () => {
   });
 
   it('delivers with the whole pipeline: build, apply, drift correction', async () => {
-    const client = new ClusterClient(kubeConfig);
+    const client = new KubeClient(kubeConfig);
     const delivery = gitRevisions({ url: repo.url, ref: { branch: 'main' }, interval: '1s' })
       .pipe(deliveryPipeline(client, { owner: { name: 'shop', namespace: 'default' }, path: 'deploy', targetNamespace: 'default', prune: true, drift: 'revert' }))
       .subscribe((outcome) => {
@@ -116,7 +115,7 @@ describe('the @examples of @weft/delivery, run', () => {
         else if (outcome.stage === 'drift' && outcome.event.type === 'reverted') console.log(`${outcome.event.subject} put back`);
       });
     await vi.waitFor(() => expect(console.log).toHaveBeenCalledWith(`applied ${artifact.revision}`), { timeout: 15_000 });
-    await client.kube.patch(ConfigMapKind, 'settings', { data: { mode: 'edited' } }, { namespace: 'default', fieldManager: 'kubectl-edit' });
+    await client.patch(ConfigMapKind, 'settings', { data: { mode: 'edited' } }, { namespace: 'default', fieldManager: 'kubectl-edit' });
     await vi.waitFor(() => expect(console.log).toHaveBeenCalledWith('ConfigMap/default/settings put back'), { timeout: 15_000 });
     delivery.unsubscribe();
     client.close();

@@ -5,7 +5,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { applySet, ClusterClient, correctDrift, type PipelineOutcome } from '@weft/drift';
+import { applySet, correctDrift, type PipelineOutcome } from '@weft/drift';
 import { createGitOpsManager, deliveryPipeline, gitRevisions, installGitOpsCrds, KustomizationKind, kustomizeBuild } from '@weft/delivery';
 import { type GitRepository, GitRepositoryKind, GitRepositoryReconciler, gitRepositoryController } from '@weft/git-source';
 import { ConfigMapKind, CoreEventKind, getCondition, KubeClient, Manager, NamespaceKind } from '@weft/reconcile-core';
@@ -59,7 +59,7 @@ describe('docs/delivery-pipeline.md, run', () => {
   }, { timeout: 15_000 });
 
   it('runs the pipeline through a first sync, a commit, an edit, a refused revision, a broken commit and its fix', async () => {
-    const client = new ClusterClient(kubeConfig);
+    const client = new KubeClient(kubeConfig);
     const outcomes: PipelineOutcome[] = [];
     const delivery = gitRevisions({ url: repo.url, ref: { branch: 'main' }, interval: '1s' })
       .pipe(deliveryPipeline(client, { owner: { name: 'shop', namespace: 'default' }, path: 'deploy', targetNamespace: 'shop', prune: true, drift: 'revert' }))
@@ -121,7 +121,7 @@ describe('docs/delivery-pipeline.md, run', () => {
 
   it('is these four stages', async () => {
     await kube.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'staged' } }, { kind: NamespaceKind });
-    const client = new ClusterClient(kubeConfig);
+    const client = new KubeClient(kubeConfig);
     const owner = { name: 'shop', namespace: 'default' };
     const stages = gitRevisions({ url: repo.url, ref: { branch: 'main' }, interval: '1s' }).pipe(
       kustomizeBuild({ path: 'deploy', targetNamespace: 'staged' }),
@@ -139,7 +139,7 @@ describe('docs/delivery-pipeline.md, run', () => {
   it('runs independent apps side by side', async () => {
     await kube.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'web' } }, { kind: NamespaceKind });
     await kube.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'api' } }, { kind: NamespaceKind });
-    const client = new ClusterClient(kubeConfig);
+    const client = new KubeClient(kubeConfig);
     const apps = ['web', 'api'];
     const fleet = from(apps)
       .pipe(mergeMap((app) => gitRevisions({ url: repo.url, ref: { branch: 'main' }, interval: '1m' }).pipe(deliveryPipeline(client, { owner: { name: app, namespace: 'default' }, path: 'deploy', targetNamespace: app, drift: false })), 4))

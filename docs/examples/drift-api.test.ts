@@ -7,8 +7,6 @@ import {
   applySet,
   CancelledError,
   changeEntry,
-  ClusterApiError,
-  ClusterClient,
   comparableCopy,
   compileIgnoreRules,
   compileTarget,
@@ -50,14 +48,13 @@ import {
   type SetOwner,
 } from '@weft/drift';
 import { installGitOpsCrds, KustomizationKind } from '@weft/delivery';
-import { KubeClient, type KubeObject } from '@weft/reconcile-core';
+import { ConfigMapKind, DeploymentKind, KubeApiError, KubeClient, type KubeObject } from '@weft/reconcile-core';
 import { startApiServer, type InMemoryApiServer } from '@weft/testkit';
 import { share, Subject } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
 const configMap = (name: string, data: Record<string, string>): KubeObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'shop' }, data });
 const settingsRef = { group: '', version: 'v1', kind: 'ConfigMap', namespace: 'shop', name: 'settings' };
-const webRef = { group: 'apps', version: 'v1', kind: 'Deployment', namespace: 'shop', name: 'web' };
 /** The set most examples apply: a ConfigMap and a Service (both healthy at once, even with no controllers running). */
 const objects: KubeObject[] = [
   configMap('settings', { mode: 'fast' }),
@@ -69,13 +66,13 @@ const invalid = configMap('Not_Valid', { a: '1' });
 describe('the @examples of @weft/drift, run', () => {
   let api: InMemoryApiServer;
   let kubeConfig: InMemoryApiServer['kubeConfig'];
-  let client: ClusterClient;
+  let client: KubeClient;
   const signal = new AbortController().signal;
 
   beforeAll(async () => {
     api = await startApiServer();
     kubeConfig = api.kubeConfig;
-    client = new ClusterClient(kubeConfig);
+    client = new KubeClient(kubeConfig);
     await client.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop' } }, { fieldManager: 'test' });
     await installGitOpsCrds(kubeConfig, { signal });
     const kube = new KubeClient(kubeConfig);
@@ -111,7 +108,7 @@ describe('the @examples of @weft/drift, run', () => {
     expect(countChanges(changes).created ?? 0).toBe(2);
     console.log(summarizeChangeSet(changes));
 
-    const live = await client.get(settingsRef);
+    const live = await client.get(ConfigMapKind, 'settings', { namespace: 'shop' });
     live!.metadata.labels?.[ownershipLabels.name]; // 'shop'
     expect(live!.metadata.labels?.[ownershipLabels.name]).toBe('shop');
     live!.metadata.labels?.[fluxOwnershipLabels.name]; // undefined: applied by Weft, not Flux
@@ -133,7 +130,7 @@ describe('the @examples of @weft/drift, run', () => {
     });
 
     await saveInventory(client, { group: 'kustomize.weft.dev', version: 'v1', kind: 'Kustomization', namespace: 'default', name: 'shop' }, applied.inventory);
-    const previous = inventoryFromStatus(await client.get({ group: 'kustomize.weft.dev', version: 'v1', kind: 'Kustomization', namespace: 'default', name: 'shop' }));
+    const previous = inventoryFromStatus(await client.get({ apiVersion: 'kustomize.weft.dev/v1', kind: 'Kustomization' }, 'shop', { namespace: 'default' }));
     expect(previous).toEqual(applied.inventory);
 
     inventoryOf([{ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'prod' } }]);
@@ -148,19 +145,19 @@ describe('the @examples of @weft/drift, run', () => {
     const watching = watchDrift(client, applied.objects, { mode: 'revert', owner }).subscribe((event) => {
       if (event.type === 'drifted') console.log(`${event.subject} edited by ${event.editedBy.join(', ')}`);
     });
-    await client.kube.patch({ apiVersion: 'v1', kind: 'ConfigMap' }, 'settings', { data: { mode: 'edited' } }, { namespace: 'shop', fieldManager: 'kubectl-edit' });
-    await vi.waitFor(async () => expect((await client.get(settingsRef))?.['data']).toEqual({ mode: 'fast' }), { timeout: 10_000 });
+    await client.patch({ apiVersion: 'v1', kind: 'ConfigMap' }, 'settings', { data: { mode: 'edited' } }, { namespace: 'shop', fieldManager: 'kubectl-edit' });
+    await vi.waitFor(async () => expect((await client.get(ConfigMapKind, 'settings', { namespace: 'shop' }))?.['data']).toEqual({ mode: 'fast' }), { timeout: 10_000 });
     expect(console.log).toHaveBeenCalledWith('ConfigMap/shop/settings edited by kubectl-edit');
     watching.unsubscribe();
 
-    await client.kube.patch({ apiVersion: 'v1', kind: 'ConfigMap' }, 'settings', { data: { mode: 'edited' } }, { namespace: 'shop', fieldManager: 'kubectl-edit' });
-    const edited = await client.get(settingsRef);
+    await client.patch({ apiVersion: 'v1', kind: 'ConfigMap' }, 'settings', { data: { mode: 'edited' } }, { namespace: 'shop', fieldManager: 'kubectl-edit' });
+    const edited = await client.get(ConfigMapKind, 'settings', { namespace: 'shop' });
     {
       const live = edited;
       await takeClaimedFields(client, live!, { fieldManager: 'weft' });
     }
     await applySet(client, objects, { takeOwnershipFrom: [...kubectlManagers, 'my-old-script'] });
-    expect((await client.get(settingsRef))?.['data']).toEqual({ mode: 'fast' });
+    expect((await client.get(ConfigMapKind, 'settings', { namespace: 'shop' }))?.['data']).toEqual({ mode: 'fast' });
   });
 
   it('diffs, with ignore rules', async () => {
@@ -189,7 +186,7 @@ describe('the @examples of @weft/drift, run', () => {
 
   it('tells its errors apart', async () => {
     await client.apply(invalid, { fieldManager: 'weft' }).catch((error) => {
-      if (error instanceof ClusterApiError && error.code === 422) console.error(error.causes);
+      if (error instanceof KubeApiError && error.code === 422) console.error(error.causes);
     });
     await applySet(client, [invalid]).catch((error) => {
       if (isDriftObjectError(error)) console.error(error.object, error.source, error.message);
@@ -208,8 +205,8 @@ describe('the @examples of @weft/drift, run', () => {
   });
 
   it('waits for health', async () => {
-    objectHealth(await client.get(webRef)); // in memory nothing rolls out: { status: 'progressing', reason: … }
-    expect(objectHealth(await client.get(webRef)).status).toBe('progressing');
+    objectHealth(await client.get(DeploymentKind, 'web', { namespace: 'shop' })); // in memory nothing rolls out: { status: 'progressing', reason: … }
+    expect(objectHealth(await client.get(DeploymentKind, 'web', { namespace: 'shop' })).status).toBe('progressing');
     const health = await wait(client, objects, { timeout: 120_000, signal });
     if (!health.healthy) for (const item of health.failed) console.error(item.subject, item.reason);
     expect(health.healthy).toBe(true);
@@ -217,7 +214,7 @@ describe('the @examples of @weft/drift, run', () => {
   });
 
   it('diffs objects as values, Secrets masked', async () => {
-    const live = await client.get(settingsRef);
+    const live = await client.get(ConfigMapKind, 'settings', { namespace: 'shop' });
     comparableCopy(live!).metadata.resourceVersion; // undefined: server-written fields are gone
     expect(comparableCopy(live!).metadata.resourceVersion).toBeUndefined();
     fieldChanges({ spec: { replicas: 5 } }, { spec: { replicas: 2 } }); // [{ path: '/spec/replicas', op: 'replace', live: 5, desired: 2 }]
@@ -273,19 +270,10 @@ describe('the @examples of @weft/drift, run', () => {
     expect(seen.at(-1)).toBe(broken);
     const refused: ApplyOutcome = { ok: false, stage: 'apply', revision: 'v2', error: new Error('ConfigMap/shop/Not_Valid dry-run failed') };
     expect(refused.ok).toBe(false);
-    await client.kube.patch({ apiVersion: 'v1', kind: 'ConfigMap' }, 'settings', { data: { mode: 'edited' } }, { namespace: 'shop', fieldManager: 'kubectl-edit' });
+    await client.patch({ apiVersion: 'v1', kind: 'ConfigMap' }, 'settings', { data: { mode: 'edited' } }, { namespace: 'shop', fieldManager: 'kubectl-edit' });
     await vi.waitFor(() => expect(console.log).toHaveBeenCalledWith('ConfigMap/shop/settings put back'), { timeout: 10_000 });
     // Drift correction outlives its input; unsubscribing (share() counts subscribers) stops it.
     builds.complete();
     for (const subscription of [recording, failures, applies, reverts, everything]) subscription.unsubscribe();
-  });
-
-  it('talks to the apiserver through one client', async () => {
-    {
-      const client = new ClusterClient(kubeConfig);
-      const live = await client.get({ group: '', version: 'v1', kind: 'ConfigMap', namespace: 'shop', name: 'settings' });
-      client.close();
-      expect(live?.metadata.name).toBe('settings');
-    }
   });
 });

@@ -1,8 +1,8 @@
 // The code samples of docs/drift.md, run: each ```ts block of the guide is a verbatim part of this
 // file and its imports are this file's imports (docs.test.ts checks that), against testkit's
 // in-memory API server.
-import { applySet, ClusterClient, correctDrift, diff, inventoryOf, prune, summarizeChangeSet, wait, watchDrift, type BuildOutcome, type PipelineOutcome } from '@weft/drift';
-import type { KubeObject } from '@weft/reconcile-core';
+import { applySet, correctDrift, diff, inventoryOf, prune, summarizeChangeSet, wait, watchDrift, type BuildOutcome, type PipelineOutcome } from '@weft/drift';
+import { ConfigMapKind, isNotFoundError, KubeClient, type KubeObject } from '@weft/reconcile-core';
 import { startApiServer, type InMemoryApiServer } from '@weft/testkit';
 import { Subject } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -17,7 +17,7 @@ describe('docs/drift.md, run', () => {
   beforeAll(async () => {
     api = await startApiServer();
     kubeConfig = api.kubeConfig;
-    const setup = new ClusterClient(kubeConfig);
+    const setup = new KubeClient(kubeConfig);
     await setup.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop' } }, { fieldManager: 'test' });
     await applySet(setup, [configMap('gone', { a: '1' })], { owner: { name: 'shop', namespace: 'default' } });
     setup.close();
@@ -30,7 +30,7 @@ describe('docs/drift.md, run', () => {
 
   it('applies, prunes, waits and guards a set', async () => {
     const previousInventory = inventoryOf([configMap('gone', { a: '1' })]);
-    const client = new ClusterClient(kubeConfig);
+    const client = new KubeClient(kubeConfig);
     const owner = { name: 'shop', namespace: 'default' };                // who applies: ownership labels
 
     const applied = await applySet(client, objects, { owner });             // staged, dry-run gated
@@ -41,15 +41,15 @@ describe('docs/drift.md, run', () => {
 
     expect(summarizeChangeSet(applied)).toBe('ConfigMap/shop/settings created');
     expect(health.healthy).toBe(true);
-    expect(await client.get({ group: '', version: 'v1', kind: 'ConfigMap', namespace: 'shop', name: 'gone' })).toBeUndefined();
-    await client.kube.patch({ apiVersion: 'v1', kind: 'ConfigMap' }, 'settings', { data: { mode: 'edited' } }, { namespace: 'shop', fieldManager: 'kubectl-edit' });
+    await expect(client.get(ConfigMapKind, 'gone', { namespace: 'shop' })).rejects.toSatisfy(isNotFoundError);
+    await client.patch({ apiVersion: 'v1', kind: 'ConfigMap' }, 'settings', { data: { mode: 'edited' } }, { namespace: 'shop', fieldManager: 'kubectl-edit' });
     await vi.waitFor(() => expect(console.log).toHaveBeenCalledWith(expect.objectContaining({ type: 'reverted', subject: 'ConfigMap/shop/settings' })), { timeout: 10_000 });
     watching.unsubscribe();
     client.close();
   });
 
   it('leaves fields to others with ignore rules', async () => {
-    const client = new ClusterClient(kubeConfig);
+    const client = new KubeClient(kubeConfig);
     const owner = { name: 'shop', namespace: 'default' };
     const ignore = [
       // By JSON pointer (RFC 6901: "/" in a key is written "~1"), for the objects a target selects.
@@ -69,7 +69,7 @@ describe('docs/drift.md, run', () => {
   });
 
   it('corrects drift in a pipeline, after applySet', async () => {
-    const client = new ClusterClient(kubeConfig);
+    const client = new KubeClient(kubeConfig);
     const owner = { name: 'shop', namespace: 'default' };
     const ignore = [{ paths: ['/metadata/annotations/team~1owner'] }];
     const inventory = inventoryOf(objects);

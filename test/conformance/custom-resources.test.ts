@@ -186,6 +186,30 @@ conformance('custom resources', (target) => {
     expect(status).toBe(422);
   });
 
+  it('fails a status merge patch with an undeclared field under fieldValidation=Strict as the patcher does (422 on patch)', async () => {
+    await target().request('POST', widgets(), { apiVersion: `${group}/v1`, kind: 'Widget', metadata: { name: 'status-strict' }, spec: { size: 'small' } });
+    const { status, body } = await target().request('PATCH', `${widgets()}/status-strict/status?fieldValidation=Strict`, { status: { phase: 'Ready', bogus: 1 } }, merge);
+    expect(status).toBe(422);
+    expect(body.reason).toBe('Invalid');
+    expect(body.message).toMatch(/^ "" is invalid: patch: Invalid value: ".*": strict decoding error: unknown field "status\.bogus"$/);
+    expect(body.details.causes).toEqual([{ reason: 'FieldValueInvalid', message: expect.stringMatching(/^Invalid value: ".*status-strict.*": strict decoding error: unknown field "status\.bogus"$/), field: 'patch' }]);
+    expect((await target().request('GET', `${widgets()}/status-strict`)).body.status).toBeUndefined();
+  });
+
+  it('applies status through /status: the manager owns status fields only, under an entry naming the subresource', async () => {
+    await target().request('POST', widgets(), { apiVersion: `${group}/v1`, kind: 'Widget', metadata: { name: 'status-apply' }, spec: { size: 'small' } });
+    const configuration = { apiVersion: `${group}/v1`, kind: 'Widget', metadata: { name: 'status-apply' }, spec: { size: 'large' }, status: { phase: 'Ready', conditions: [{ type: 'Ready', status: 'True' }] } };
+    const { status, body } = await target().request('PATCH', `${widgets()}/status-apply/status?fieldManager=status-writer`, configuration, { 'Content-Type': 'application/apply-patch+yaml' });
+    expect(status).toBe(200);
+    expect(body.spec.size).toBe('small');
+    expect(body.status).toEqual({ phase: 'Ready', conditions: [{ type: 'Ready', status: 'True' }] });
+    const entry = (body.metadata.managedFields as any[]).find((candidate) => candidate.manager === 'status-writer');
+    expect(entry).toMatchObject({ operation: 'Apply', subresource: 'status', fieldsV1: { 'f:status': { 'f:conditions': {}, 'f:phase': {} } } });
+    expect(Object.keys(entry.fieldsV1)).toEqual(['f:status']);
+    const dropped = await target().request('PATCH', `${widgets()}/status-apply/status?fieldManager=status-writer`, { ...configuration, status: { phase: 'Ready' } }, { 'Content-Type': 'application/apply-patch+yaml' });
+    expect(dropped.body.status).toEqual({ phase: 'Ready' });
+  });
+
   it('requires a resourceVersion on PUT of a custom resource', async () => {
     await target().request('POST', widgets(), { apiVersion: `${group}/v1`, kind: 'Widget', metadata: { name: 'rv-required' }, spec: { size: 'small' } });
     const { status, body } = await target().request('PUT', `${widgets()}/rv-required`, { apiVersion: `${group}/v1`, kind: 'Widget', metadata: { name: 'rv-required' }, spec: { size: 'large' } });

@@ -282,6 +282,14 @@ conformance('objects: create, read, update, delete', (target) => {
     expect(body.message).toBe('Deployment in version "v1" cannot be handled as a Deployment: strict decoding error: unknown field "spec.template.spec.containers[0].bogus"');
   });
 
+  it('fails a merge patch that adds an unknown field under Strict with 422 on patch, quoting the patched object', async () => {
+    await target().request('POST', path('api/v1/namespaces/NS/configmaps'), { metadata: { name: 'unknown-patch' }, data: { k: 'v' } });
+    const { status, body } = await target().request('PATCH', `${path('api/v1/namespaces/NS/configmaps')}/unknown-patch?fieldValidation=Strict`, { bogus: 1 }, { 'Content-Type': 'application/merge-patch+json' });
+    expect(status).toBe(422);
+    expect(body.reason).toBe('Invalid');
+    expect(body.details.causes).toEqual([{ reason: 'FieldValueInvalid', message: expect.stringMatching(/^Invalid value: ".*unknown-patch.*": strict decoding error: unknown field "bogus"$/), field: 'patch' }]);
+  });
+
   it('drops unknown fields silently with fieldValidation=Ignore', async () => {
     const created = await target().request('POST', `${path('api/v1/namespaces/NS/configmaps')}?fieldValidation=Ignore`, { metadata: { name: 'unknown-ignore' }, bogus: 1 });
     expect(created.status).toBe(201);

@@ -1,16 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { KubeObject } from '@weft/reconcile-core';
-import { applySet, ClusterClient, countChanges, DryRunError, findChange, ImmutableFieldError, InvalidSetError, prune, type Inventory } from '@weft/drift';
+import { KubeClient, type KubeObject } from '@weft/reconcile-core';
+import { applySet, countChanges, DryRunError, findChange, ImmutableFieldError, InvalidSetError, prune, type Inventory } from '@weft/drift';
 import { clusterKubeConfig, describeCluster, testNamespace } from '../support/cluster';
-import { configMap, deployment, kubectl, service } from './drift-fixtures';
+import { configMap, deployment, kubectl, liveObject, service } from './drift-fixtures';
 
 describeCluster('applySet and prune on a real apiserver', () => {
   let namespace: string;
-  let client: ClusterClient;
+  let client: KubeClient;
   beforeAll(async () => {
     namespace = await testNamespace('drift-apply');
-    client = new ClusterClient(clusterKubeConfig());
+    client = new KubeClient(clusterKubeConfig());
   });
   afterAll(() => client.close());
 
@@ -25,24 +25,24 @@ describeCluster('applySet and prune on a real apiserver', () => {
       [`ConfigMap/${namespace}/settings`, 'created'],
       [`ConfigMap/${namespace}/legacy`, 'created'],
     ]);
-    const live = await client.get(ref(v1[0]!));
+    const live = await liveObject(client, ref(v1[0]!));
     expect(live?.metadata.managedFields?.find((entry) => entry.manager === 'weft')?.operation).toBe('Apply');
-    const settings = await client.get(ref(v1[2]!));
+    const settings = await liveObject(client, ref(v1[2]!));
 
     // The same set again: nothing written (defaults such as the Service's clusterIP are not drift).
     const again = await applySet(client, v1);
     expect(countChanges(again)).toEqual({ unchanged: 4 });
-    expect((await client.get(ref(v1[2]!)))?.metadata.resourceVersion).toBe(settings?.metadata.resourceVersion);
+    expect((await liveObject(client, ref(v1[2]!)))?.metadata.resourceVersion).toBe(settings?.metadata.resourceVersion);
 
     // A change in git, and one object removed from git.
     const v2 = [deployment(namespace, 'web', { replicas: 2, image: 'nginx:1.28' }), service(namespace, 'web'), configMap(namespace, 'settings', { mode: 'b' })];
     const second = await applySet(client, v2);
     expect(countChanges(second)).toEqual({ configured: 2, unchanged: 1 });
     expect(findChange(second, ref(v2[2]!))?.action).toBe('configured');
-    expect(((await client.get(ref(v2[2]!)))?.['data'] as Record<string, string>)['mode']).toBe('b');
+    expect(((await liveObject(client, ref(v2[2]!)))?.['data'] as Record<string, string>)['mode']).toBe('b');
     const pruned = await prune(client, first.inventory, second.inventory);
     expect(pruned.entries.map((entry) => [entry.subject, entry.action])).toEqual([[`ConfigMap/${namespace}/legacy`, 'deleted']]);
-    expect(await client.get(ref(v1[3]!))).toBeUndefined();
+    expect(await liveObject(client, ref(v1[3]!))).toBeUndefined();
   });
 
   it('prunes nothing it did not apply, and honours the opt-out annotation', async () => {
@@ -55,8 +55,8 @@ describeCluster('applySet and prune on a real apiserver', () => {
       [`ConfigMap/${namespace}/foreign`, 'skipped', 'not managed by weft'],
       [`ConfigMap/${namespace}/keep`, 'skipped', 'pruning disabled by annotation'],
     ]);
-    expect(await client.get(ref(keep))).toBeDefined();
-    expect(await client.get({ group: '', version: 'v1', kind: 'ConfigMap', namespace, name: 'foreign' })).toBeDefined();
+    expect(await liveObject(client, ref(keep))).toBeDefined();
+    expect(await liveObject(client, { group: '', version: 'v1', kind: 'ConfigMap', namespace, name: 'foreign' })).toBeDefined();
   });
 
   it('applies nothing when one object of a set of 50 is invalid, and names it', async () => {
@@ -66,7 +66,7 @@ describeCluster('applySet and prune on a real apiserver', () => {
     expect(error).toBeInstanceOf(DryRunError);
     expect((error as DryRunError).message).toMatch(new RegExp(`^ConfigMap/${namespace}/batch-37 \\(from overlays/prod/batch.yaml\\) dry-run failed: .*nothing was applied`));
     expect((error as DryRunError).failures).toHaveLength(1);
-    const listed = await client.list('v1', 'ConfigMap', namespace);
+    const listed = await client.listAll({ apiVersion: 'v1', kind: 'ConfigMap' }, { namespace });
     expect(listed.items.filter((item) => item.metadata.name.startsWith('batch-'))).toEqual([]);
   });
 
@@ -78,7 +78,7 @@ describeCluster('applySet and prune on a real apiserver', () => {
     // The trade-off: an invalid object no longer stops the others.
     const invalid: KubeObject = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'direct-bad', namespace }, data: { v: 1 as unknown as string } };
     await expect(applySet(client, [invalid, configMap(namespace, 'direct-c', { v: '1' })], { dryRunGate: false })).rejects.toThrow(new RegExp(`^ConfigMap/${namespace}/direct-bad apply failed`));
-    expect(await client.get(ref(configMap(namespace, 'direct-c', {})))).toBeDefined();
+    expect(await liveObject(client, ref(configMap(namespace, 'direct-c', {})))).toBeDefined();
   });
 
   it('stores what kubectl apply --server-side stores for the same objects (differential)', async () => {
@@ -89,7 +89,7 @@ describeCluster('applySet and prune on a real apiserver', () => {
       await applySet(client, set(namespace));
       await kubectl(client.kubeConfig, ['apply', '--server-side', '--field-manager=weft', '-f', '-'], set(other).map((object) => JSON.stringify(object)).join('\n'));
       for (const [mine, theirs] of set(namespace).map((object, index) => [object, set(other)[index]!] as const)) {
-        const stored = (object: KubeObject) => client.get(ref(object)).then((live) => {
+        const stored = (object: KubeObject) => liveObject(client, ref(object)).then((live) => {
           const spec = structuredClone(live?.['spec'] ?? live?.['data']) as Record<string, unknown>;
           delete spec['clusterIP'];
           delete spec['clusterIPs'];
@@ -98,7 +98,7 @@ describeCluster('applySet and prune on a real apiserver', () => {
         expect(await stored(mine)).toEqual(await stored(theirs));
       }
     } finally {
-      await client.delete({ group: '', version: 'v1', kind: 'Namespace', name: other });
+      await client.delete({ apiVersion: 'v1', kind: 'Namespace' }, other);
     }
   });
 
@@ -126,13 +126,13 @@ describeCluster('applySet and prune on a real apiserver', () => {
     try {
       const result = await applySet(client, objects);
       expect(countChanges(result)).toEqual({ created: 4 });
-      const live = await client.get(ref(widget));
+      const live = await liveObject(client, ref(widget));
       expect(live?.['spec']).toEqual({ color: 'blue', size: 3 });
       // The CRD's default (size: 3) is not drift on the next apply.
       expect(countChanges(await applySet(client, objects))).toEqual({ unchanged: 4 });
     } finally {
-      await client.delete({ group: '', version: 'v1', kind: 'Namespace', name: fresh });
-      await client.delete({ group: 'apiextensions.k8s.io', version: 'v1', kind: 'CustomResourceDefinition', name: `widgets.${group}` });
+      await client.delete({ apiVersion: 'v1', kind: 'Namespace' }, fresh);
+      await client.delete({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition' }, `widgets.${group}`);
     }
   });
 
@@ -144,16 +144,16 @@ describeCluster('applySet and prune on a real apiserver', () => {
       spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'migrate', image }] } } },
     });
     await applySet(client, [job('busybox:1')]);
-    const before = await client.get(ref(job('busybox:1')));
+    const before = await liveObject(client, ref(job('busybox:1')));
     const error = await applySet(client, [job('busybox:2'), configMap(namespace, 'beside-job', {})]).catch((thrown: unknown) => thrown);
     expect(error).toBeInstanceOf(DryRunError);
     expect((error as DryRunError).failures[0]).toBeInstanceOf(ImmutableFieldError);
     expect((error as Error).message).toMatch(new RegExp(`^Job/${namespace}/migrate dry-run failed: .*immutable`));
-    expect(await client.get({ group: '', version: 'v1', kind: 'ConfigMap', namespace, name: 'beside-job' })).toBeUndefined();
+    expect(await liveObject(client, { group: '', version: 'v1', kind: 'ConfigMap', namespace, name: 'beside-job' })).toBeUndefined();
 
     const forced = await applySet(client, [job('busybox:2')], { force: true });
     expect(forced.entries[0]?.action).toBe('recreated');
-    const after = await client.get(ref(job('busybox:2')));
+    const after = await liveObject(client, ref(job('busybox:2')));
     expect(after?.metadata.uid).not.toBe(before?.metadata.uid);
 
     // Per object, by annotation (Flux's spelling).
@@ -166,11 +166,11 @@ describeCluster('applySet and prune on a real apiserver', () => {
     const ignored = configMap(namespace, 'ignored', { v: '1' }, { 'kustomize.toolkit.fluxcd.io/ssa': 'Ignore' });
     const first = await applySet(client, [once, ignored]);
     expect(first.entries.map((entry) => entry.action)).toEqual(['created', 'skipped']);
-    expect(await client.get(ref(ignored))).toBeUndefined();
+    expect(await liveObject(client, ref(ignored))).toBeUndefined();
     expect(first.inventory.entries.map((entry) => entry.id)).toEqual([`${namespace}_once__ConfigMap`]);
     const second = await applySet(client, [{ ...once, data: { v: '2' } }]);
     expect(second.entries[0]).toMatchObject({ action: 'skipped', reason: 'apply policy IfNotPresent' });
-    expect(((await client.get(ref(once)))?.['data'] as Record<string, string>)['v']).toBe('1');
+    expect(((await liveObject(client, ref(once)))?.['data'] as Record<string, string>)['v']).toBe('1');
   });
 
   it('takes back fields kubectl edit claimed, so drift cannot hide in another manager', async () => {
@@ -180,7 +180,7 @@ describeCluster('applySet and prune on a real apiserver', () => {
     await kubectl(client.kubeConfig, ['patch', 'configmap', 'claimed', '-n', namespace, '--type=merge', '--field-manager=kubectl-edit', '-p', '{"data":{"a":"edited","extra":"x"}}']);
     const result = await applySet(client, [object]);
     expect(result.entries[0]?.action).toBe('configured');
-    const live = await client.get(ref(object));
+    const live = await liveObject(client, ref(object));
     expect(live?.['data']).toEqual({ a: '1' });
     expect(live?.metadata.managedFields?.map((entry) => entry.manager)).not.toContain('kubectl-edit');
     // With apply policy Merge the other manager's extra field stays.
@@ -188,6 +188,6 @@ describeCluster('applySet and prune on a real apiserver', () => {
     await applySet(client, [merged]);
     await kubectl(client.kubeConfig, ['patch', 'configmap', 'merged', '-n', namespace, '--type=merge', '--field-manager=kubectl-edit', '-p', '{"data":{"extra":"x"}}']);
     expect((await applySet(client, [merged])).entries[0]?.action).toBe('unchanged');
-    expect((await client.get(ref(merged)))?.['data']).toEqual({ a: '1', extra: 'x' });
+    expect((await liveObject(client, ref(merged)))?.['data']).toEqual({ a: '1', extra: 'x' });
   });
 });

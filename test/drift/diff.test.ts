@@ -1,15 +1,15 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { KubeObject } from '@weft/reconcile-core';
-import { applySet, ClusterClient, diff, DriftObjectError } from '@weft/drift';
+import { KubeClient, type KubeObject } from '@weft/reconcile-core';
+import { applySet, diff, DriftObjectError } from '@weft/drift';
 import { clusterKubeConfig, describeCluster, testNamespace } from '../support/cluster';
-import { configMap, deployment, kubectl, service } from './drift-fixtures';
+import { configMap, deployment, kubectl, liveObject, service } from './drift-fixtures';
 
 describeCluster('diff on a real apiserver', () => {
   let namespace: string;
-  let client: ClusterClient;
+  let client: KubeClient;
   beforeAll(async () => {
     namespace = await testNamespace('drift-diff');
-    client = new ClusterClient(clusterKubeConfig());
+    client = new KubeClient(clusterKubeConfig());
   });
   afterAll(() => client.close());
 
@@ -57,7 +57,7 @@ describeCluster('diff on a real apiserver', () => {
 
     const applied = await applySet(client, [web, hpa], { ignore: byManager });
     expect(applied.entries.map((entry) => entry.action)).toEqual(['unchanged', 'unchanged']);
-    expect(((await client.get({ group: 'apps', version: 'v1', kind: 'Deployment', namespace, name: 'scaled' }))?.['spec'] as { replicas: number }).replicas).toBe(4);
+    expect(((await liveObject(client, { group: 'apps', version: 'v1', kind: 'Deployment', namespace, name: 'scaled' }))?.['spec'] as { replicas: number }).replicas).toBe(4);
   });
 
   it('names the object when its dry run fails', async () => {

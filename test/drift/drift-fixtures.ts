@@ -4,7 +4,7 @@ import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { KubeConfig } from '@kubernetes/client-node';
-import type { KubeObject } from '@weft/reconcile-core';
+import { isNotFoundError, type KubeClient, type KubeObject, type ObjectRef } from '@weft/reconcile-core';
 
 const run = promisify(execFile);
 
@@ -24,6 +24,12 @@ export async function kubectl(kubeConfig: KubeConfig, args: readonly string[], i
     const child = execFile(kubectlPath, ['--kubeconfig', path, ...args], (error, stdout, stderr) => (error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout)));
     child.stdin!.end(input);
   });
+}
+
+/** The live object, or `undefined` when it does not exist. */
+export function liveObject(client: KubeClient, ref: ObjectRef): Promise<KubeObject | undefined> {
+  const apiVersion = ref.group ? `${ref.group}/${ref.version}` : ref.version;
+  return client.get({ apiVersion, kind: ref.kind }, ref.name, { namespace: ref.namespace }).catch((error: unknown) => (isNotFoundError(error) ? undefined : Promise.reject(error)));
 }
 
 /** A ConfigMap. */

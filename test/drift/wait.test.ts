@@ -1,15 +1,15 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { KubeObject } from '@weft/reconcile-core';
-import { applySet, CancelledError, ClusterClient, wait } from '@weft/drift';
+import { CancelledError, KubeClient, type KubeObject } from '@weft/reconcile-core';
+import { applySet, wait } from '@weft/drift';
 import { clusterKubeConfig, describeCluster, testNamespace } from '../support/cluster';
 import { deployment, service } from './drift-fixtures';
 
 describeCluster('wait and health on a real control plane (controllers and kwok nodes)', () => {
   let namespace: string;
-  let client: ClusterClient;
+  let client: KubeClient;
   beforeAll(async () => {
     namespace = await testNamespace('drift-wait');
-    client = new ClusterClient(clusterKubeConfig());
+    client = new KubeClient(clusterKubeConfig());
   });
   afterAll(() => client.close());
 
@@ -48,11 +48,10 @@ describeCluster('wait and health on a real control plane (controllers and kwok n
       },
     };
     const gadget: KubeObject = { apiVersion: `${group}/v1`, kind: 'Gadget', metadata: { name: 'g', namespace }, spec: { size: 1 } };
-    const gadgetRef = { group, version: 'v1', kind: 'Gadget', namespace, name: 'g' };
     try {
       await applySet(client, [crd, gadget]);
       const setReady = async (status: string, observedGeneration: number) =>
-        client.mergePatchStatus(gadgetRef, { status: { observedGeneration, conditions: [{ type: 'Ready', status, reason: status === 'True' ? 'Succeeded' : 'Installing', message: 'm', observedGeneration, lastTransitionTime: new Date().toISOString() }] } });
+        client.patchStatus({ apiVersion: `${group}/v1`, kind: 'Gadget' }, 'g', { status: { observedGeneration, conditions: [{ type: 'Ready', status, reason: status === 'True' ? 'Succeeded' : 'Installing', message: 'm', observedGeneration, lastTransitionTime: new Date().toISOString() }] } } as never, { type: 'merge', namespace });
       await setReady('False', 1);
       expect((await wait(client, [gadget], { timeout: 1_000 })).progressing[0]).toMatchObject({ status: 'progressing', reason: 'Installing: m' });
       await setReady('True', 1);
@@ -61,7 +60,7 @@ describeCluster('wait and health on a real control plane (controllers and kwok n
       const stale = await wait(client, [gadget], { timeout: 1_000 });
       expect(stale.progressing[0]?.reason).toBe('observed generation 1 of 2');
     } finally {
-      await client.delete({ group: 'apiextensions.k8s.io', version: 'v1', kind: 'CustomResourceDefinition', name: `gadgets.${group}` });
+      await client.delete({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition' }, `gadgets.${group}`);
     }
   });
 

@@ -144,6 +144,18 @@ describe('the packed packages installed with npm into a fresh project', () => {
     expect(stdout).toBe('apiVersion: v1\ndata:\n  mode: fast\nkind: ConfigMap\nmetadata:\n  name: dev-settings\n');
   });
 
+  it('builds on a worker thread from the installed package (kustomize-lite buildInWorker, as ES module and CommonJS)', async () => {
+    const overlay = join(app, 'kustomize-worker');
+    await mkdir(overlay);
+    await writeFile(join(overlay, 'kustomization.yaml'), 'namePrefix: dev-\nresources:\n  - settings.yaml\n');
+    await writeFile(join(overlay, 'settings.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n');
+    // inProcessUpToBytes 0: even this small tree goes to the worker (dist/build-worker.cjs)
+    const call = `buildInWorker(${JSON.stringify(overlay)}, { inProcessUpToBytes: 0 }).then((built) => console.log(built.map((entry) => entry.object.metadata.name).join()))`;
+    const esm = await runCommand(process.execPath, ['--input-type=module', '-e', `import { buildInWorker } from '@weft/kustomize-lite';\n${call}`], { cwd: app, signal, env: userEnvironment });
+    const cjs = await runCommand(process.execPath, ['-e', `const { buildInWorker } = require('@weft/kustomize-lite');\n${call}`], { cwd: app, signal, env: userEnvironment });
+    expect([esm, cjs]).toEqual(['dev-settings\n', 'dev-settings\n']);
+  });
+
   for (const { folder, type, emitted } of formats) {
     describe(`a ${type} consumer`, () => {
       it('compiles with strict tsc (nodenext, noUncheckedIndexedAccess, skipLibCheck false)', async () => {

@@ -4,7 +4,7 @@ import {
   type KustomizeFs,
   type PostBuildOptions,
   KustomizeError,
-  buildWithSources,
+  buildInWorker,
   substituteVariables,
   withGeneratedKustomization,
 } from '@weft/kustomize-lite';
@@ -45,7 +45,10 @@ const kustomizationFileNames = ['kustomization.yaml', 'kustomization.yml', 'Kust
  * builds), never from outside it. `targetNamespace` is set as the `namespace` of the top
  * kustomization, as kustomize-controller does, so kustomize's namespace transformer decides which objects are namespaced and updates
  * references such as RoleBinding subjects. Objects labelled or annotated
- * `kustomize.toolkit.fluxcd.io/substitute: disabled` are not substituted.
+ * `kustomize.toolkit.fluxcd.io/substitute: disabled` are not substituted. Inputs over 128 KiB
+ * are built on a worker thread (kustomize-lite's `buildInWorker`): the calling thread is not
+ * held by the parse, aborting `signal` ends the worker at once, and a build that needs more than
+ * a 384 MiB heap fails with `InputTooLargeError` naming the file.
  * @throws kustomize-lite's `KustomizeError` (and subclasses) naming the file: a missing path, a YAML or
  * kustomization error, a substitution error (an unset variable, a `substituteFrom` object not found).
  * @example
@@ -62,8 +65,10 @@ export async function buildManifests(options: BuildManifestsOptions): Promise<Bu
   let fs = await withGeneratedKustomization(options.fs, directory);
   if (options.targetNamespace !== undefined) fs = await withTargetNamespace(fs, directory, options.targetNamespace);
   // As Flux's kustomize-controller: no load restriction within the artifact (a base next to the
-  // overlays, a symlinked file); the artifact's file system itself ends at its root.
-  const built = await buildWithSources(directory, { fs, loadRestrictor: 'LoadRestrictionsNone', ...(options.signal ? { signal: options.signal } : {}) });
+  // overlays, a symlinked file); the artifact's file system itself ends at its root. A large
+  // input is built on a worker thread with a capped heap, so the operator's event loop (its
+  // health probes, its other Kustomizations) is never held by a parse.
+  const built = await buildInWorker(directory, { fs, loadRestrictor: 'LoadRestrictionsNone', ...(options.signal ? { signal: options.signal } : {}) });
   const files = built.map((entry) => posix.join(posix.relative('/', directory), entry.file));
   const postBuild = options.postBuild;
   const substituted =

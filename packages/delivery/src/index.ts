@@ -29,8 +29,9 @@ export {
   type DriftDetection,
   type DependencyReference,
   type NamespacedObjectKindReference,
-  type SubstituteReference,
 } from './kustomization/kustomization.js';
+/** The `postBuild.substituteFrom` entries of a Kustomization are kustomize-lite's. */
+export type { SubstituteReference } from '@weft/kustomize-lite';
 export { KustomizationReconciler, KUSTOMIZE_FIELD_MANAGER, type KustomizationReconcilerOptions } from './kustomization/reconciler.js';
 export { kustomizationController } from './kustomization/controller.js';
 export { createGitOpsManager, installGitOpsCrds, gitOpsCrds, type GitOpsOperatorOptions } from './manager.js';
@@ -42,7 +43,7 @@ export {
   NotManagedError,
 } from './operate/errors.js';
 export { type ObjectName, type OperableKind, readyCondition, revisionOf } from './operate/object-status.js';
-export { reconcileRequestAnnotations, requestReconcile, type RequestReconcileOptions, type ReconcileRequest } from './operate/request-reconcile.js';
+export { reconcileRequestAnnotations, requestReconcile, type RequestReconcileOptions, type RequestedReconcile } from './operate/request-reconcile.js';
 export { waitForReconcile, type WaitForReconcileOptions, type ReconcileProgress, type ReconcileResult } from './operate/wait-for-reconcile.js';
 export { suspendResource, resumeResource, type SuspendOptions } from './operate/suspend.js';
 export { inventoryTree, type InventoryTreeNode, type InventoryTreeOptions } from './operate/inventory-tree.js';

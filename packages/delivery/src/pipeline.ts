@@ -1,5 +1,5 @@
-import { applySet, correctDrift, type ClusterClient, type IgnoreRule, type Inventory, type PipelineOutcome, type RemediationMode, type SetOwner } from '@weft/drift';
-import type { ObjectRef } from '@weft/reconcile-core';
+import { applySet, correctDrift, type IgnoreRule, type Inventory, type PipelineOutcome, type RemediationMode, type SetOwner } from '@weft/drift';
+import type { KubeClient, ObjectRef } from '@weft/reconcile-core';
 import { pipe, type OperatorFunction } from 'rxjs';
 import { kustomizeBuild, type KustomizeBuildOptions } from './kustomize-build.js';
 import type { SourceOutcome } from './source.js';
@@ -51,10 +51,10 @@ export interface DeliveryPipelineOptions extends KustomizeBuildOptions {
  * - Unsubscribing stops everything: fetches, builds, applies, watches.
  * @example
  * ```ts
- * import { ClusterClient } from '@weft/drift';
+ * import { KubeClient } from '@weft/reconcile-core';
  * import { deliveryPipeline, gitRevisions } from '@weft/delivery';
  *
- * const client = new ClusterClient(kubeConfig);
+ * const client = new KubeClient(kubeConfig);
  * const delivery = gitRevisions({ url: repo.url, ref: { branch: 'main' }, interval: '1s' })
  *   .pipe(deliveryPipeline(client, { owner: { name: 'shop', namespace: 'default' }, path: 'deploy', targetNamespace: 'default', prune: true, drift: 'revert' }))
  *   .subscribe((outcome) => {
@@ -64,7 +64,7 @@ export interface DeliveryPipelineOptions extends KustomizeBuildOptions {
  *   });
  * ```
  */
-export function deliveryPipeline(client: ClusterClient, options: DeliveryPipelineOptions): OperatorFunction<SourceOutcome, PipelineOutcome> {
+export function deliveryPipeline(client: KubeClient, options: DeliveryPipelineOptions): OperatorFunction<SourceOutcome, PipelineOutcome> {
   const fieldManager = options.fieldManager ?? 'weft';
   const build = kustomizeBuild(options);
   const apply = applySet(client, {

@@ -1,9 +1,7 @@
-import { describeObject, objectRef, inventoryId, type KubeObject, type ObjectRef } from '@weft/reconcile-core';
-import { abortableSleep } from './abortable-sleep.js';
+import { describeObject, isCancelledError, isNotFoundError, isUnknownKindError, objectRef, inventoryId, KubeApiError, type KubeClient, type KubeObject, type ObjectRef } from '@weft/reconcile-core';
 import { applyPolicyOf, forceRequested } from './annotations.js';
 import { settleConcurrently } from './bounded-concurrency.js';
 import { changeEntry, type ChangeSet, type ChangeSetEntry } from './changeset.js';
-import { CancelledError, ClusterApiError, type ClusterClient } from './cluster-client.js';
 import { dryRunObject, type DryRunPlan } from './dry-run.js';
 import { DriftObjectError, DryRunError, ImmutableFieldError, InvalidSetError } from './errors.js';
 import { compileIgnoreRules, type CompiledIgnoreRules, type IgnoreRule } from './ignore.js';
@@ -11,6 +9,7 @@ import { inventoryOf, type Inventory } from './inventory.js';
 import { prefetchLiveObjects } from './live-objects.js';
 import { ownWrites, type ApplyWindow } from './own-writes.js';
 import { claimedByAnother, describeOwner, withOwnerLabels, type SetOwner } from './ownership.js';
+import { applyLive, cancelled, deleteLive, getLive, isNamespaced, pause, setTarget } from './requests.js';
 import { hasClaimedFields, kubectlManagers, takeClaimedFields } from './take-ownership.js';
 
 /** Options of {@link applySet}. */
@@ -94,7 +93,7 @@ interface ResolvedOptions {
 }
 
 /** The staged, dry-run gated apply of {@link applySet} (see its guarantees). */
-export async function applyObjects(client: ClusterClient, objects: readonly KubeObject[], options: ApplySetOptions = {}): Promise<ApplySetResult> {
+export async function applyObjects(client: KubeClient, objects: readonly KubeObject[], options: ApplySetOptions = {}): Promise<ApplySetResult> {
   checkSet(objects);
   const fieldManager = options.fieldManager ?? 'weft';
   const labelled = withOwnerLabels(objects, options.owner);
@@ -123,7 +122,7 @@ export async function applyObjects(client: ClusterClient, objects: readonly Kube
   }
 }
 
-async function applyLabelled(client: ClusterClient, objects: readonly KubeObject[], settings: ResolvedOptions): Promise<ApplySetResult> {
+async function applyLabelled(client: KubeClient, objects: readonly KubeObject[], settings: ResolvedOptions): Promise<ApplySetResult> {
   const skipped = objects.filter((object) => applyPolicyOf(object) === 'Ignore');
   const applied = objects.filter((object) => applyPolicyOf(object) !== 'Ignore');
   const [first, rest] = stages(applied);
@@ -142,7 +141,7 @@ async function applyLabelled(client: ClusterClient, objects: readonly KubeObject
   // Validate everything that can be validated before any write; objects that need stage one are deferred.
   const providedByFirst = stageOneProvides(first);
   const firstPlans = written(await planAll(client, first, settings, () => false));
-  const restPlans = await planAll(client, rest, settings, (object, error) => providedByFirst(object) && error instanceof ClusterApiError && error.code === 404);
+  const restPlans = await planAll(client, rest, settings, (object, error) => providedByFirst(object) && (isNotFoundError(error) || isUnknownKindError(error)));
   const deferred = rest.filter((_, index) => restPlans[index] === 'deferred');
   for (const plan of [...firstPlans, ...written(restPlans)]) if (plan.conflict) conflicts.set(inventoryId(objectRef(plan.object)), conflictOf(plan.object, plan.conflict));
 
@@ -187,12 +186,12 @@ function resultOf(objects: readonly KubeObject[], applied: readonly KubeObject[]
  * dry-run), after that dry run failed; changed CRDs stay changed (deleting one deletes its custom
  * resources). The returned error says what was undone and what could not be.
  */
-async function rollBack(client: ClusterClient, failure: DryRunError, needed: readonly PlannedObject[], settings: ResolvedOptions): Promise<DryRunError> {
+async function rollBack(client: KubeClient, failure: DryRunError, needed: readonly PlannedObject[], settings: ResolvedOptions): Promise<DryRunError> {
   const created = needed.filter((plan) => plan.action === 'create');
   const changed = needed.filter((plan) => plan.action === 'update').map((plan) => describeObject(objectRef(plan.object)));
   const outcomes = await settleConcurrently(created, settings.concurrency, async (plan) => {
     const ref = objectRef(plan.object);
-    await client.delete(ref, { propagationPolicy: 'Background' });
+    await deleteLive(client, ref, { propagationPolicy: 'Background' });
     settings.window.deleted(inventoryId(ref));
     return describeObject(ref);
   });
@@ -205,13 +204,13 @@ async function rollBack(client: ClusterClient, failure: DryRunError, needed: rea
  * Applies a stage without the dry-run gate: one apply per object, and the resourceVersion tells
  * `unchanged` (a no-op apply is not stored) from `configured`.
  */
-async function applyStageDirectly(client: ClusterClient, objects: readonly KubeObject[], settings: ResolvedOptions, entries: Map<string, ChangeSetEntry>, conflicts: Map<string, OwnershipConflict>): Promise<void> {
+async function applyStageDirectly(client: KubeClient, objects: readonly KubeObject[], settings: ResolvedOptions, entries: Map<string, ChangeSetEntry>, conflicts: Map<string, OwnershipConflict>): Promise<void> {
   const prefetched = await prefetchLiveObjects(client, objects, settings);
   const outcomes = await settleConcurrently(objects, settings.concurrency, async (object): Promise<ChangeSetEntry> => {
     const ref = objectRef(object);
     const id = inventoryId(ref);
     const known = prefetched.get(id);
-    const live = known === undefined ? await client.get(ref, { signal: settings.signal }) : (known ?? undefined);
+    const live = known === undefined ? await getLive(client, ref, { signal: settings.signal }) : (known ?? undefined);
     const policy = applyPolicyOf(object);
     const claimant = claimedByAnother(live, settings.owner);
     if (claimant && (await settings.claimStands(claimant, ref))) {
@@ -225,7 +224,7 @@ async function applyStageDirectly(client: ClusterClient, objects: readonly KubeO
     const sent = live && settings.ignore.appliesTo(live) ? structuredClone(object) : object;
     if (sent !== object) settings.ignore.strip(sent, live);
     try {
-      const stored = await client.apply(sent, { fieldManager: settings.fieldManager, force: true, signal: settings.signal });
+      const stored = await applyLive(client, sent, { fieldManager: settings.fieldManager, force: true, signal: settings.signal });
       settings.window.wrote(id, stored);
       if (!live) return changeEntry(ref, 'created');
       return changeEntry(ref, stored.metadata.resourceVersion === live.metadata.resourceVersion ? 'unchanged' : 'configured');
@@ -238,7 +237,7 @@ async function applyStageDirectly(client: ClusterClient, objects: readonly KubeO
     if (outcome.status === 'fulfilled') entries.set(inventoryId(objectRef(objects[index]!)), outcome.value);
   }
   const failures = outcomes.flatMap((outcome, index) => (outcome.status === 'rejected' ? [objectError(objects[index]!, outcome.reason, settings, 'apply failed')] : []));
-  if (settings.signal?.aborted) throw new CancelledError('apply cancelled', { cause: settings.signal.reason });
+  if (settings.signal?.aborted) throw cancelled('apply', setTarget(objects.length), settings.signal);
   if (failures.length > 0) throw failures[0]!;
 }
 
@@ -288,7 +287,7 @@ function stageOneProvides(first: readonly KubeObject[]): (object: KubeObject) =>
 const immutablePattern = /immutable|may not be changed|cannot be changed|field is not mutable/i;
 
 function isImmutableError(error: unknown): boolean {
-  if (!(error instanceof ClusterApiError) || error.code !== 422) return false;
+  if (!(error instanceof KubeApiError) || error.code !== 422) return false;
   return immutablePattern.test(error.message) || error.causes.some((cause) => immutablePattern.test(cause.message ?? ''));
 }
 
@@ -296,7 +295,7 @@ function written(plans: readonly (PlannedObject | 'deferred')[]): PlannedObject[
   return plans.filter((plan): plan is PlannedObject => plan !== 'deferred');
 }
 
-async function planAll(client: ClusterClient, objects: readonly KubeObject[], settings: ResolvedOptions, defer: (object: KubeObject, error: unknown) => boolean): Promise<(PlannedObject | 'deferred')[]> {
+async function planAll(client: KubeClient, objects: readonly KubeObject[], settings: ResolvedOptions, defer: (object: KubeObject, error: unknown) => boolean): Promise<(PlannedObject | 'deferred')[]> {
   const prefetched = await prefetchLiveObjects(client, objects, settings);
   const outcomes = await settleConcurrently(objects, settings.concurrency, (object) => planOne(client, object, settings, prefetched.get(inventoryId(objectRef(object)))));
   const failures: DriftObjectError[] = [];
@@ -307,25 +306,25 @@ async function planAll(client: ClusterClient, objects: readonly KubeObject[], se
     failures.push(objectError(object, outcome.reason, settings));
     return 'deferred';
   });
-  if (settings.signal?.aborted) throw new CancelledError('apply cancelled', { cause: settings.signal.reason });
+  if (settings.signal?.aborted) throw cancelled('apply', setTarget(objects.length), settings.signal);
   if (failures.length > 0) throw new DryRunError(failures);
   return plans;
 }
 
 function objectError(object: KubeObject, error: unknown, settings: ResolvedOptions, verb = 'dry-run failed'): DriftObjectError {
-  if (error instanceof DriftObjectError || error instanceof CancelledError) return error as DriftObjectError;
+  if (error instanceof DriftObjectError || isCancelledError(error)) return error as DriftObjectError;
   const source = settings.sourceOf(object);
   const ref = objectRef(object);
-  const detail = error instanceof ClusterApiError ? error.message.slice(error.message.indexOf(': ') + 2) : String((error as Error)?.message ?? error);
+  const detail = error instanceof KubeApiError ? error.message.slice(error.message.indexOf(': ') + 2) : String((error as Error)?.message ?? error);
   const extra = source ? { source } : {};
   if (isImmutableError(error)) return new ImmutableFieldError(ref, `${verb}: ${detail} (set force or annotate weft.dev/force: enabled to recreate it)`, { cause: error, retryable: false, ...extra });
-  return new DriftObjectError(ref, `${verb}: ${detail}`, { cause: error, retryable: error instanceof ClusterApiError && error.retryable, ...extra });
+  return new DriftObjectError(ref, `${verb}: ${detail}`, { cause: error, retryable: error instanceof KubeApiError && error.retryable, ...extra });
 }
 
-async function planOne(client: ClusterClient, object: KubeObject, settings: ResolvedOptions, prefetched: KubeObject | null | undefined): Promise<PlannedObject> {
+async function planOne(client: KubeClient, object: KubeObject, settings: ResolvedOptions, prefetched: KubeObject | null | undefined): Promise<PlannedObject> {
   const policy = applyPolicyOf(object);
   const ref = objectRef(object);
-  const live = prefetched === undefined ? await client.get(ref, { signal: settings.signal }) : (prefetched ?? undefined);
+  const live = prefetched === undefined ? await getLive(client, ref, { signal: settings.signal }) : (prefetched ?? undefined);
   const claimant = claimedByAnother(live, settings.owner);
   if (claimant && (await settings.claimStands(claimant, ref))) return { object, action: 'skip', plan: undefined, reason: `owned by ${describeOwner(claimant)}`, conflict: claimant };
   if (policy === 'IfNotPresent' && live) return { object, action: 'skip', plan: undefined, reason: 'apply policy IfNotPresent' };
@@ -340,7 +339,7 @@ async function planOne(client: ClusterClient, object: KubeObject, settings: Reso
   }
 }
 
-async function writeAll(client: ClusterClient, work: readonly PlannedObject[], settings: ResolvedOptions, entries: Map<string, ChangeSetEntry>): Promise<void> {
+async function writeAll(client: KubeClient, work: readonly PlannedObject[], settings: ResolvedOptions, entries: Map<string, ChangeSetEntry>): Promise<void> {
   const outcomes = await settleConcurrently(work, settings.concurrency, (planned) => writeOne(client, planned, settings));
   for (const [index, outcome] of outcomes.entries()) {
     const ref = objectRef(work[index]!.object);
@@ -349,18 +348,18 @@ async function writeAll(client: ClusterClient, work: readonly PlannedObject[], s
   const failed = outcomes.findIndex((outcome) => outcome.status === 'rejected');
   if (failed >= 0) {
     const reason = (outcomes[failed] as PromiseRejectedResult).reason;
-    if (reason instanceof CancelledError) throw reason;
+    if (isCancelledError(reason)) throw reason;
     const object = work[failed]!.object;
     const source = settings.sourceOf(object);
-    throw new DriftObjectError(objectRef(object), `apply failed: ${(reason as Error).message}`, { cause: reason, retryable: reason instanceof ClusterApiError && reason.retryable, ...(source ? { source } : {}) });
+    throw new DriftObjectError(objectRef(object), `apply failed: ${(reason as Error).message}`, { cause: reason, retryable: reason instanceof KubeApiError && reason.retryable, ...(source ? { source } : {}) });
   }
 }
 
-async function writeOne(client: ClusterClient, planned: PlannedObject, settings: ResolvedOptions): Promise<ChangeSetEntry> {
+async function writeOne(client: KubeClient, planned: PlannedObject, settings: ResolvedOptions): Promise<ChangeSetEntry> {
   const ref = objectRef(planned.object);
   const id = inventoryId(ref);
   const apply = async (object: KubeObject): Promise<void> => {
-    settings.window.wrote(id, await client.apply(object, { fieldManager: settings.fieldManager, force: true, signal: settings.signal }));
+    settings.window.wrote(id, await applyLive(client, object, { fieldManager: settings.fieldManager, force: true, signal: settings.signal }));
   };
   switch (planned.action) {
     case 'skip':
@@ -373,7 +372,7 @@ async function writeOne(client: ClusterClient, planned: PlannedObject, settings:
       await apply(planned.plan!.desired);
       return changeEntry(ref, 'created');
     case 'recreate':
-      await client.delete(ref, { propagationPolicy: 'Background', signal: settings.signal });
+      await deleteLive(client, ref, { propagationPolicy: 'Background', signal: settings.signal });
       settings.window.deleted(id);
       await waitUntilGone(client, ref, settings);
       await apply(planned.object);
@@ -389,25 +388,25 @@ async function writeOne(client: ClusterClient, planned: PlannedObject, settings:
   }
 }
 
-async function waitUntilGone(client: ClusterClient, ref: ObjectRef, settings: ResolvedOptions): Promise<void> {
+async function waitUntilGone(client: KubeClient, ref: ObjectRef, settings: ResolvedOptions): Promise<void> {
   const deadline = Date.now() + settings.timeout;
-  while (await client.get(ref, { signal: settings.signal })) {
+  while (await getLive(client, ref, { signal: settings.signal })) {
     if (Date.now() > deadline) throw new DriftObjectError(ref, `was deleted to be recreated but is still terminating after ${settings.timeout} ms`, { retryable: true });
-    await abortableSleep(200, settings.signal);
+    await pause(200, 'delete', ref, settings.signal);
   }
 }
 
-async function waitForCrds(client: ClusterClient, first: readonly KubeObject[], settings: ResolvedOptions): Promise<void> {
+async function waitForCrds(client: KubeClient, first: readonly KubeObject[], settings: ResolvedOptions): Promise<void> {
   const crds = first.filter((object) => object.kind === 'CustomResourceDefinition');
   const deadline = Date.now() + settings.timeout;
   await settleConcurrently(crds, settings.concurrency, async (crd) => {
     const ref = objectRef(crd);
     for (;;) {
-      const live = await client.get(ref, { signal: settings.signal });
+      const live = await getLive(client, ref, { signal: settings.signal });
       const conditions = (live?.['status'] as { conditions?: { type: string; status: string }[] } | undefined)?.conditions ?? [];
       if (conditions.some((condition) => condition.type === 'Established' && condition.status === 'True') && (await servesKinds(client, crd, settings.signal))) return;
       if (Date.now() > deadline) throw new DriftObjectError(ref, `is not Established after ${settings.timeout} ms`, { retryable: true });
-      await abortableSleep(100, settings.signal);
+      await pause(100, 'get', ref, settings.signal);
     }
   }).then((outcomes) => {
     const failed = outcomes.find((outcome) => outcome.status === 'rejected');
@@ -416,15 +415,15 @@ async function waitForCrds(client: ClusterClient, first: readonly KubeObject[], 
 }
 
 /** Whether discovery serves every version of a CRD yet (it may lag behind `Established`). */
-async function servesKinds(client: ClusterClient, crd: KubeObject, signal: AbortSignal | undefined): Promise<boolean> {
+async function servesKinds(client: KubeClient, crd: KubeObject, signal: AbortSignal | undefined): Promise<boolean> {
   const spec = (crd['spec'] ?? {}) as { group?: string; names?: { kind?: string }; versions?: { name: string; served?: boolean }[] };
   for (const version of (spec.versions ?? []).filter((item) => item.served !== false)) {
     const apiVersion = `${spec.group}/${version.name}`;
-    client.resetDiscovery(apiVersion);
+    client.mapper.invalidate(apiVersion);
     try {
-      await client.isNamespaced(apiVersion, spec.names?.kind ?? '', signal);
+      await isNamespaced(client, apiVersion, spec.names?.kind ?? '', signal);
     } catch (error) {
-      if (error instanceof ClusterApiError && error.code === 404) return false;
+      if (isNotFoundError(error) || isUnknownKindError(error)) return false;
       throw error;
     }
   }

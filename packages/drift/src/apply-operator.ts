@@ -1,9 +1,8 @@
-import { inventoryId, objectRef, type KubeObject } from '@weft/reconcile-core';
+import { inventoryId, objectRef, type KubeObject, type KubeClient } from '@weft/reconcile-core';
 import { setMaxListeners } from 'node:events';
 import { Observable, of, switchMap, type OperatorFunction } from 'rxjs';
 import { applyObjects, type ApplySetOptions } from './apply-objects.js';
 import type { ChangeSet } from './changeset.js';
-import type { ClusterClient } from './cluster-client.js';
 import type { Inventory } from './inventory.js';
 import type { ApplyOutcome, BuildOutcome } from './outcome.js';
 import { ownWrites } from './own-writes.js';
@@ -21,7 +20,7 @@ export interface ApplySetOperatorOptions extends Omit<ApplySetOptions, 'signal'>
 }
 
 /** The {@link applySet} operator (see there). */
-export function applySetOperator(client: ClusterClient, options: ApplySetOperatorOptions): OperatorFunction<BuildOutcome, ApplyOutcome> {
+export function applySetOperator(client: KubeClient, options: ApplySetOperatorOptions): OperatorFunction<BuildOutcome, ApplyOutcome> {
   let inventory = options.inventory;
   const ledger = ownWrites(client, options.fieldManager ?? 'weft', options.owner);
   return switchMap((input) => {

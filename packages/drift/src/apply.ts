@@ -1,8 +1,7 @@
-import type { KubeObject } from '@weft/reconcile-core';
+import type { KubeObject, KubeClient } from '@weft/reconcile-core';
 import type { OperatorFunction } from 'rxjs';
 import { applyObjects, type ApplySetOptions, type ApplySetResult } from './apply-objects.js';
 import { applySetOperator, type ApplySetOperatorOptions } from './apply-operator.js';
-import type { ClusterClient } from './cluster-client.js';
 import type { ApplyOutcome, BuildOutcome } from './outcome.js';
 
 /**
@@ -50,7 +49,7 @@ import type { ApplyOutcome, BuildOutcome } from './outcome.js';
  * console.log(summarizeChangeSet(result)); // "ConfigMap/shop/settings created" …
  * ```
  */
-export function applySet(client: ClusterClient, objects: readonly KubeObject[], options?: ApplySetOptions): Promise<ApplySetResult>;
+export function applySet(client: KubeClient, objects: readonly KubeObject[], options?: ApplySetOptions): Promise<ApplySetResult>;
 /**
  * The same as an rxjs operator: each built revision that arrives is applied (a newer one aborts
  * the apply of the previous one: newest input wins) and, with `prune`, what left git since the
@@ -71,8 +70,8 @@ export function applySet(client: ClusterClient, objects: readonly KubeObject[], 
  * builds.next({ ok: true, stage: 'build', revision: 'v1', objects });
  * ```
  */
-export function applySet(client: ClusterClient, options?: ApplySetOperatorOptions): OperatorFunction<BuildOutcome, ApplyOutcome>;
-export function applySet(client: ClusterClient, objectsOrOptions?: readonly KubeObject[] | ApplySetOperatorOptions, options: ApplySetOptions = {}): Promise<ApplySetResult> | OperatorFunction<BuildOutcome, ApplyOutcome> {
+export function applySet(client: KubeClient, options?: ApplySetOperatorOptions): OperatorFunction<BuildOutcome, ApplyOutcome>;
+export function applySet(client: KubeClient, objectsOrOptions?: readonly KubeObject[] | ApplySetOperatorOptions, options: ApplySetOptions = {}): Promise<ApplySetResult> | OperatorFunction<BuildOutcome, ApplyOutcome> {
   if (Array.isArray(objectsOrOptions)) return applyObjects(client, objectsOrOptions, options);
   return applySetOperator(client, (objectsOrOptions ?? {}) as ApplySetOperatorOptions);
 }

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Observable, type OperatorFunction, type Subscription } from 'rxjs';
-import type { KubeObject } from '@weft/reconcile-core';
-import type { ClusterClient } from './cluster-client.js';
+import type { KubeObject, KubeClient } from '@weft/reconcile-core';
 import type { InvalidIgnoreRuleError } from './ignore.js';
 import type { ApplyOutcome, PipelineOutcome } from './outcome.js';
 import { watchDrift, type WatchDriftOptions } from './watch-drift.js';
@@ -33,7 +32,7 @@ import { watchDrift, type WatchDriftOptions } from './watch-drift.js';
  * const outcomes$ = builds.pipe(applySet(client, { prune: true, owner }), correctDrift(client, { mode: 'revert', owner }), share());
  * ```
  */
-export function correctDrift(client: ClusterClient, options: Omit<WatchDriftOptions, 'signal'> = {}): OperatorFunction<ApplyOutcome, PipelineOutcome> {
+export function correctDrift(client: KubeClient, options: Omit<WatchDriftOptions, 'signal'> = {}): OperatorFunction<ApplyOutcome, PipelineOutcome> {
   return (outcomes) =>
     new Observable<PipelineOutcome>((subscriber) => {
       let watching: { fingerprint: string; subscription: Subscription } | undefined;

@@ -1,8 +1,8 @@
-import { objectRef, describeObject, inventoryId, type KubeObject, type ObjectRef } from '@weft/reconcile-core';
+import { objectRef, describeObject, inventoryId, isCancelledError, KubeApiError, type KubeClient, type KubeObject, type ObjectRef } from '@weft/reconcile-core';
 import { prefetchLiveObjects } from './live-objects.js';
 import { applyPolicyOf, driftDisabled } from './annotations.js';
 import { mapConcurrently } from './bounded-concurrency.js';
-import { CancelledError, ClusterApiError, type ClusterClient } from './cluster-client.js';
+import { getLive } from './requests.js';
 import { dryRunObject } from './dry-run.js';
 import { DriftObjectError } from './errors.js';
 import { compileIgnoreRules, type CompiledIgnoreRules, type IgnoreRule } from './ignore.js';
@@ -60,7 +60,7 @@ export interface DiffOptions {
  * }
  * ```
  */
-export async function diff(client: ClusterClient, objects: readonly KubeObject[], options: DiffOptions = {}): Promise<ObjectDiff[]> {
+export async function diff(client: KubeClient, objects: readonly KubeObject[], options: DiffOptions = {}): Promise<ObjectDiff[]> {
   const ignore = compileIgnoreRules(options.ignore);
   const concurrency = options.concurrency ?? 16;
   const labelled = withOwnerLabels(objects, options.owner);
@@ -84,13 +84,13 @@ export async function diff(client: ClusterClient, objects: readonly KubeObject[]
  * const result = await diffObject(client, object, { fieldManager: 'weft', ignore: compileIgnoreRules(rules) });
  * ```
  */
-export async function diffObject(client: ClusterClient, object: KubeObject, options: { fieldManager: string; ignore: CompiledIgnoreRules; live?: KubeObject | null; signal?: AbortSignal | undefined }): Promise<ObjectDiff> {
+export async function diffObject(client: KubeClient, object: KubeObject, options: { fieldManager: string; ignore: CompiledIgnoreRules; live?: KubeObject | null; signal?: AbortSignal | undefined }): Promise<ObjectDiff> {
   const ref = objectRef(object);
   const subject = describeObject(ref);
   if (applyPolicyOf(object) === 'Ignore') return { ref, subject, status: 'skipped', changes: [], unified: '', reason: 'apply policy Ignore' };
   if (driftDisabled(object)) return { ref, subject, status: 'skipped', changes: [], unified: '', reason: 'drift detection disabled by annotation' };
   try {
-    const live = options.live === undefined ? await client.get(ref, { signal: options.signal }) : (options.live ?? undefined);
+    const live = options.live === undefined ? await getLive(client, ref, { signal: options.signal }) : (options.live ?? undefined);
     if (!live) return { ref, subject, status: 'missing', changes: [], unified: '' };
     if (applyPolicyOf(object) === 'IfNotPresent') return { ref, subject, status: 'skipped', changes: [], unified: '', reason: 'apply policy IfNotPresent' };
     const plan = await dryRunObject(client, object, { fieldManager: options.fieldManager, ignore: options.ignore, live, signal: options.signal });
@@ -98,7 +98,7 @@ export async function diffObject(client: ClusterClient, object: KubeObject, opti
     const [maskedLive, maskedDesired] = maskSecrets(plan.comparedLive, plan.comparedDryRun);
     return { ref, subject, status: 'drifted', changes: fieldChanges(maskedLive, maskedDesired), unified: unifiedDiff(subject, maskedLive, maskedDesired) };
   } catch (error) {
-    if (error instanceof DriftObjectError || error instanceof CancelledError) throw error;
-    throw new DriftObjectError(ref, `diff failed: ${(error as Error).message}`, { cause: error, retryable: error instanceof ClusterApiError && error.retryable });
+    if (error instanceof DriftObjectError || isCancelledError(error)) throw error;
+    throw new DriftObjectError(ref, `diff failed: ${(error as Error).message}`, { cause: error, retryable: error instanceof KubeApiError && error.retryable });
   }
 }

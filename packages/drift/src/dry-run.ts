@@ -1,5 +1,5 @@
-import { objectRef, type KubeObject, type ObjectRef } from '@weft/reconcile-core';
-import type { ClusterClient } from './cluster-client.js';
+import { objectRef, type KubeClient, type KubeObject, type ObjectRef } from '@weft/reconcile-core';
+import { applyLive, getLive } from './requests.js';
 import type { CompiledIgnoreRules } from './ignore.js';
 import { comparableCopy, deepEqual } from './object-diff.js';
 
@@ -25,23 +25,23 @@ export interface DryRunPlan {
  *
  * @remarks Because the comparison is against the apiserver's own answer, fields it or a CRD
  * defaults are in both and never show as a difference.
- * @throws the apiserver's error for the dry run (`ClusterApiError`), e.g. 422 for an invalid object.
+ * @throws the apiserver's error for the dry run (a `KubeApiError`), e.g. 422 for an invalid object.
  */
-export async function dryRunObject(client: ClusterClient, desired: KubeObject, options: { fieldManager: string; ignore: CompiledIgnoreRules; live?: KubeObject | undefined | null; signal?: AbortSignal | undefined }): Promise<DryRunPlan> {
+export async function dryRunObject(client: KubeClient, desired: KubeObject, options: { fieldManager: string; ignore: CompiledIgnoreRules; live?: KubeObject | undefined | null; signal?: AbortSignal | undefined }): Promise<DryRunPlan> {
   const ref = objectRef(desired);
   // undefined: not read yet; null: known to be absent.
-  let live = options.live === undefined ? await client.get(ref, { signal: options.signal }) : (options.live ?? undefined);
+  let live = options.live === undefined ? await getLive(client, ref, { signal: options.signal }) : (options.live ?? undefined);
   let sent: KubeObject;
   let dryRun: KubeObject;
   for (let attempt = 0; ; attempt++) {
     sent = live && options.ignore.appliesTo(live) ? structuredClone(desired) : desired;
     if (sent !== desired) options.ignore.strip(sent, live);
-    dryRun = await client.apply(sent, { fieldManager: options.fieldManager, force: true, dryRun: true, signal: options.signal });
+    dryRun = await applyLive(client, sent, { fieldManager: options.fieldManager, force: true, dryRun: true, signal: options.signal });
     // A controller may have written the object between the read and the dry run (a Deployment's
     // revision annotation): compare like with like, or that write would look like a change.
     const base = dryRun.metadata.resourceVersion;
     if (attempt >= 3 || (live ? base === live.metadata.resourceVersion : !base)) break;
-    live = await client.get(ref, { signal: options.signal });
+    live = await getLive(client, ref, { signal: options.signal });
   }
   let comparedDryRun = comparableCopy(dryRun);
   let comparedLive = live ? comparableCopy(live) : undefined;

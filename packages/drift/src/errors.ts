@@ -1,4 +1,4 @@
-import { WeftError, describeObject, type ObjectRef } from '@weft/reconcile-core';
+import { WeftError, describeObject, errorGuard, type ObjectRef } from '@weft/reconcile-core';
 
 /**
  * A verb of `@weft/drift` failed for one object; the message starts with the object
@@ -148,6 +148,4 @@ export class InvalidSetError extends WeftError {
  * const worthRetrying = (error: unknown) => isDriftObjectError(error) && error.retryable;
  * ```
  */
-export function isDriftObjectError(value: unknown): value is DriftObjectError {
-  return value instanceof DriftObjectError;
-}
+export const isDriftObjectError = errorGuard(DriftObjectError);

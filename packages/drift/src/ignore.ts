@@ -1,6 +1,5 @@
-import { WeftError, objectRef, type KubeObject } from '@weft/reconcile-core';
+import { WeftError, objectRef, parseLabelSelector, type KubeObject, type LabelSelector } from '@weft/reconcile-core';
 import { isRecord, parseJsonPointer, removeAtPointer } from './json-pointer.js';
-import { parseLabelSelector, type LabelMatcher } from './label-selector.js';
 import { managedFieldsOf, removeManagedFields } from './managed-fields.js';
 
 /**
@@ -114,7 +113,7 @@ function compileRule(rule: IgnoreRule, index: number): CompiledRule {
  * A predicate for one {@link TargetSelector}.
  *
  * @remarks `name` and `namespace` are anchored regular expressions; unset fields match anything.
- * @throws Error when a pattern or selector does not parse.
+ * @throws `SyntaxError` when a name pattern does not parse; reconcile-core's `LabelSelectorError` when a selector does not.
  * @example
  * ```ts
  * import { compileTarget } from '@weft/drift';
@@ -125,8 +124,8 @@ function compileRule(rule: IgnoreRule, index: number): CompiledRule {
 export function compileTarget(target: TargetSelector): (object: KubeObject) => boolean {
   const name = target.name === undefined ? undefined : anchored(target.name);
   const namespace = target.namespace === undefined ? undefined : anchored(target.namespace);
-  const labels: LabelMatcher | undefined = target.labelSelector === undefined ? undefined : parseLabelSelector(target.labelSelector);
-  const annotationsMatch: LabelMatcher | undefined = target.annotationSelector === undefined ? undefined : parseLabelSelector(target.annotationSelector);
+  const labels = selectorOf(target.labelSelector);
+  const annotationsMatch = selectorOf(target.annotationSelector);
   return (object) => {
     const ref = objectRef(object);
     if (target.group !== undefined && target.group !== ref.group) return false;
@@ -134,10 +133,16 @@ export function compileTarget(target: TargetSelector): (object: KubeObject) => b
     if (target.kind !== undefined && target.kind !== ref.kind) return false;
     if (name && !name.test(ref.name)) return false;
     if (namespace && !namespace.test(ref.namespace ?? '')) return false;
-    if (labels && !labels(object.metadata.labels ?? {})) return false;
-    if (annotationsMatch && !annotationsMatch(object.metadata.annotations ?? {})) return false;
+    if (labels && !labels.matches(object.metadata.labels)) return false;
+    if (annotationsMatch && !annotationsMatch.matches(object.metadata.annotations)) return false;
     return true;
   };
+}
+
+/** A selector string, or a map of equalities (`matchLabels`), parsed with the apiserver's grammar. */
+function selectorOf(selector: string | Readonly<Record<string, string>> | undefined): LabelSelector | undefined {
+  if (selector === undefined) return undefined;
+  return parseLabelSelector(typeof selector === 'string' ? selector : { matchLabels: selector });
 }
 
 function anchored(pattern: string): RegExp {

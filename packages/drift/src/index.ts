@@ -4,7 +4,9 @@
  * ignore rules, inventory-based pruning, kstatus health waits, and event-driven drift detection
  * that reverts or reports edits made behind git's back.
  */
-export { ClusterClient, ClusterApiError, CancelledError, type ClusterClientOptions, type CallOptions, type ClusterWatchEvent } from './cluster-client.js';
+// Every verb takes reconcile-core's `KubeClient` and throws its typed errors; a cancelled verb
+// throws its `CancelledError`, re-exported here (the same class) for `catch` blocks next to drift's calls.
+export { CancelledError } from '@weft/reconcile-core';
 export { applySet } from './apply.js';
 export { type ApplySetOptions, type ApplySetResult, type OwnershipConflict } from './apply-objects.js';
 export { type ApplySetOperatorOptions, mergeInventories } from './apply-operator.js';

@@ -1,5 +1,6 @@
-import type { KubeObject } from '@weft/reconcile-core';
-import { CancelledError, type ClusterClient } from './cluster-client.js';
+import type { KubeClient, KubeObject } from '@weft/reconcile-core';
+import { inventoryEntryRef } from './inventory.js';
+import { cancelled } from './requests.js';
 import { describeOwner, type SetOwner } from './ownership.js';
 
 /** How many of an object's own resourceVersions are remembered (an apply may write it twice: take ownership, then apply). */
@@ -68,7 +69,7 @@ export class OwnWrites {
   settled(id: string, signal: AbortSignal): Promise<void> {
     if (!this.inFlight.has(id)) return Promise.resolve();
     return new Promise((resolve, reject) => {
-      const onAbort = (): void => reject(new CancelledError('cancelled', { cause: signal.reason }));
+      const onAbort = (): void => reject(cancelled('wait for apply', inventoryEntryRef({ id, v: '' }), signal));
       if (signal.aborted) return onAbort();
       signal.addEventListener('abort', onAbort, { once: true });
       const waiting = this.waiters.get(id) ?? [];
@@ -96,14 +97,14 @@ export class OwnWrites {
   }
 }
 
-const ledgers = new WeakMap<ClusterClient, Map<string, OwnWrites>>();
+const ledgers = new WeakMap<KubeClient, Map<string, OwnWrites>>();
 
 /**
  * The {@link OwnWrites} of one pipeline: shared by every verb called with the same client, field
  * manager and owner, so `applySet`, `prune` and `watchDrift` see each other's writes without
  * being wired together.
  */
-export function ownWrites(client: ClusterClient, fieldManager: string, owner: SetOwner | undefined): OwnWrites {
+export function ownWrites(client: KubeClient, fieldManager: string, owner: SetOwner | undefined): OwnWrites {
   let byPipeline = ledgers.get(client);
   if (!byPipeline) ledgers.set(client, (byPipeline = new Map()));
   const key = `${fieldManager}|${owner ? describeOwner(owner) : ''}`;

@@ -1,13 +1,12 @@
-import { inventoryId, type KubeObject, type ObjectRef } from '@weft/reconcile-core';
-import { abortableSleep } from './abortable-sleep.js';
+import { inventoryId, KubeApiError, type KubeClient, type KubeObject, type ObjectRef } from '@weft/reconcile-core';
 import { pruneDisabled } from './annotations.js';
 import { mapConcurrently } from './bounded-concurrency.js';
 import { changeEntry, type ChangeSet, type ChangeSetEntry } from './changeset.js';
-import { ClusterApiError, type ClusterClient } from './cluster-client.js';
 import { DriftObjectError, PruneError } from './errors.js';
 import { staleObjects, type Inventory } from './inventory.js';
 import { managedFieldsOf } from './managed-fields.js';
 import { ownWrites, type ApplyWindow } from './own-writes.js';
+import { deleteLive, getLive, mergePatchStatus, pause } from './requests.js';
 import { describeOwner, ownerOf, sameOwner, type SetOwner } from './ownership.js';
 
 /**
@@ -63,7 +62,7 @@ export interface PruneOptions {
  * const pruned = await prune(client, lastInventory, applied.inventory, { owner });
  * ```
  */
-export async function prune(client: ClusterClient, previous: Inventory | undefined, current: Inventory, options: PruneOptions = {}): Promise<ChangeSet> {
+export async function prune(client: KubeClient, previous: Inventory | undefined, current: Inventory, options: PruneOptions = {}): Promise<ChangeSet> {
   const fieldManager = options.fieldManager ?? 'weft';
   const policy = options.deletionPolicy ?? 'Delete';
   const stale = staleObjects(previous, current);
@@ -98,9 +97,9 @@ interface PruneSettings {
   readonly window: ApplyWindow;
 }
 
-async function pruneOne(client: ClusterClient, ref: ObjectRef, options: PruneSettings): Promise<ChangeSetEntry | undefined> {
+async function pruneOne(client: KubeClient, ref: ObjectRef, options: PruneSettings): Promise<ChangeSetEntry | undefined> {
   try {
-    const live = await client.get(ref, { signal: options.signal });
+    const live = await getLive(client, ref, { signal: options.signal });
     if (!live) return undefined;
     if (pruneDisabled(live)) return changeEntry(ref, 'skipped', 'pruning disabled by annotation');
     const notOurs = whyNotOurs(live, options);
@@ -109,18 +108,18 @@ async function pruneOne(client: ClusterClient, ref: ObjectRef, options: PruneSet
     if (kept) return changeEntry(ref, 'skipped', kept);
     if (live.metadata.deletionTimestamp) return changeEntry(ref, 'deleted', 'already terminating');
     if (options.policy === 'Orphan') return changeEntry(ref, 'orphaned', 'deletion policy Orphan');
-    await client.delete(ref, { propagationPolicy: 'Background', signal: options.signal });
+    await deleteLive(client, ref, { propagationPolicy: 'Background', signal: options.signal });
     options.window.deleted(inventoryId(ref));
     if (options.policy === 'WaitForTermination') {
       const deadline = Date.now() + options.timeout;
-      while (await client.get(ref, { signal: options.signal })) {
+      while (await getLive(client, ref, { signal: options.signal })) {
         if (Date.now() > deadline) throw new PruneError(ref, `was deleted but is still terminating after ${options.timeout} ms`, { retryable: true });
-        await abortableSleep(200, options.signal);
+        await pause(200, 'delete', ref, options.signal);
       }
     }
     return changeEntry(ref, 'deleted');
   } catch (error) {
-    if (error instanceof DriftObjectError || !(error instanceof ClusterApiError)) throw error;
+    if (error instanceof DriftObjectError || !(error instanceof KubeApiError)) throw error;
     throw new PruneError(ref, `prune failed: ${error.message}`, { cause: error, retryable: error.retryable });
   }
 }
@@ -152,11 +151,11 @@ function managedBy(live: KubeObject, fieldManager: string): boolean {
  * await saveInventory(client, { group: 'kustomize.weft.dev', version: 'v1', kind: 'Kustomization', namespace: 'default', name: 'shop' }, applied.inventory);
  * ```
  */
-export async function saveInventory(client: ClusterClient, owner: ObjectRef, inventory: Inventory, options: { signal?: AbortSignal } = {}): Promise<void> {
+export async function saveInventory(client: KubeClient, owner: ObjectRef, inventory: Inventory, options: { signal?: AbortSignal } = {}): Promise<void> {
   try {
-    await client.mergePatchStatus(owner, { status: { inventory } }, { signal: options.signal });
+    await mergePatchStatus(client, owner, { status: { inventory } }, { signal: options.signal });
   } catch (error) {
-    throw new DriftObjectError(owner, `saving the inventory failed: ${(error as Error).message}`, { cause: error, retryable: error instanceof ClusterApiError && error.retryable });
+    throw new DriftObjectError(owner, `saving the inventory failed: ${(error as Error).message}`, { cause: error, retryable: error instanceof KubeApiError && error.retryable });
   }
 }
 
@@ -169,7 +168,7 @@ export async function saveInventory(client: ClusterClient, owner: ObjectRef, inv
  * ```ts
  * import { inventoryFromStatus } from '@weft/drift';
  *
- * const previous = inventoryFromStatus(await client.get({ group: 'kustomize.weft.dev', version: 'v1', kind: 'Kustomization', namespace: 'default', name: 'shop' }));
+ * const previous = inventoryFromStatus(await client.get({ apiVersion: 'kustomize.weft.dev/v1', kind: 'Kustomization' }, 'shop', { namespace: 'default' }));
  * ```
  */
 export function inventoryFromStatus(owner: KubeObject | undefined): Inventory | undefined {

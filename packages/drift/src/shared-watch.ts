@@ -1,8 +1,8 @@
 import { setMaxListeners } from 'node:events';
-import { parseApiVersion, type KubeObject, type ObjectRef } from '@weft/reconcile-core';
-import { abortableSleep } from './abortable-sleep.js';
+import { createStore, exponentialBackoff, parseApiVersion, reflect, sleep, watch, type KubeClient, type KubeObject, type Store, type StoreWriter, type WatchEvent } from '@weft/reconcile-core';
+import type { Subscription } from 'rxjs';
 import { mapConcurrently } from './bounded-concurrency.js';
-import { ClusterApiError, type ClusterClient } from './cluster-client.js';
+import { getLive } from './requests.js';
 
 /** One subscriber of a {@link sharedKindWatch}: the names it follows and what it is told. */
 export interface KindWatchListener {
@@ -21,23 +21,27 @@ export interface KindWatch {
   add(listener: KindWatchListener): () => void;
 }
 
-const registry = new WeakMap<ClusterClient, Map<string, KindWatch>>();
+const registry = new WeakMap<KubeClient, Map<string, KindWatch>>();
 
 /**
  * The list+watch of `kind` in `namespace` shared by every {@link watchDrift} on the same
- * {@link ClusterClient}: one list and one watch connection per kind and namespace, however many
- * applied sets (Kustomizations) follow objects of it.
+ * `KubeClient`: one reconcile-core `watch()` reflected into one store per kind and namespace,
+ * however many applied sets (Kustomizations) follow objects of it.
  *
  * @remarks
- * Guarantees: a listener gets each of its objects once after it is added (from the last list, or a
- * get for a name no listener followed before), then every change of them; after a relist (the watch
- * expired or failed) every object again. Only followed names are kept in memory. The watch closes
- * when its last listener is released, and a later `add` opens a new one.
- * Errors go to every listener's `onError`; the watch lists again after a pause (0.5 s for a lost
- * connection, 1 s otherwise).
+ * Guarantees: a listener gets each of its objects once after it is added, then every change of
+ * them; after a relist (the watch expired) every object again, once the new list is swapped into
+ * the store. What a listener is told first is never older than what its caller wrote just before
+ * adding it: the first list is a consistent read, and a listener added to a running watch reads
+ * its objects with a get each (the store may not have seen that write yet), unless a watch event
+ * for the object came meanwhile (it is newer). The watch closes when its last listener is released, and a later
+ * `add` opens a new one. Errors (the kind is not served yet, the watch broke) go to every
+ * listener's `onError`; `watch()` retries them with a backoff of 0.5 s doubling to 5 s.
+ * Caveat: the store holds every object of the kind in the namespace, followed or not (managed
+ * fields included: drift names the managers that edited an object).
  * Errors are reported to listeners, never thrown.
  */
-export function sharedKindWatch(client: ClusterClient, apiVersion: string, kind: string, namespace: string | undefined): KindWatch {
+export function sharedKindWatch(client: KubeClient, apiVersion: string, kind: string, namespace: string | undefined): KindWatch {
   let watches = registry.get(client);
   if (!watches) registry.set(client, (watches = new Map()));
   const key = `${apiVersion}|${kind}|${namespace ?? ''}`;
@@ -49,98 +53,126 @@ export function sharedKindWatch(client: ClusterClient, apiVersion: string, kind:
   return shared;
 }
 
-function openKindWatch(client: ClusterClient, apiVersion: string, kind: string, namespace: string | undefined, onClosed: () => void): KindWatch {
-  const listeners = new Set<KindWatchListener>();
-  /** How many listeners follow each name. */
-  const wanted = new Map<string, number>();
-  /** The live state of followed names whose state is known (present: the object; absent: undefined). */
-  const live = new Map<string, KubeObject | undefined>();
-  let listed = false;
-  let controller: AbortController | undefined;
-  const withKind = (object: KubeObject): KubeObject => ({ ...object, apiVersion, kind });
+/** One opening of a shared watch, from its first listener to its last. */
+interface Opened {
+  readonly abort: AbortController;
+  readonly store: Store<KubeObject>;
+  /** The store's one writer: only the watch's events reach it. */
+  readonly writer: StoreWriter<KubeObject>;
+  /** The namespace the store is keyed by: the watch's, or none for a cluster-scoped kind. */
+  scope: string | undefined;
+  subscription: Subscription | undefined;
+  /** A relist's state is about to be told to every listener: events until then are in it. */
+  tellingAll: boolean;
+  /** Listeners reading their objects with gets, and the names a watch event has told them since. */
+  readonly catchingUp: Map<KindWatchListener, Set<string>>;
+}
 
-  const tell = (listener: KindWatchListener) => {
-    for (const name of listener.names) listener.onObject(name, live.get(name));
+function openKindWatch(client: KubeClient, apiVersion: string, kind: string, namespace: string | undefined, onClosed: () => void): KindWatch {
+  const listeners = new Set<KindWatchListener>();
+  let opened: Opened | undefined;
+
+  const tell = (state: Opened, listener: KindWatchListener): void => {
+    for (const name of listener.names) listener.onObject(name, state.store.get({ namespace: state.scope, name }));
     listener.onListed();
   };
+  const fail = (error: Error): void => {
+    for (const listener of [...listeners]) listener.onError(error);
+  };
 
-  const run = async (signal: AbortSignal): Promise<void> => {
-    while (!signal.aborted) {
-      try {
-        const namespaced = await client.isNamespaced(apiVersion, kind, signal);
-        const scope = namespaced ? namespace : undefined;
-        const list = await client.list(apiVersion, kind, scope, { signal });
-        live.clear();
-        for (const name of wanted.keys()) live.set(name, undefined);
-        for (const item of list.items) if (wanted.has(item.metadata.name)) live.set(item.metadata.name, withKind(item));
-        listed = true;
-        for (const listener of [...listeners]) tell(listener);
-        let resourceVersion = list.resourceVersion;
-        for await (const event of client.watch(apiVersion, kind, scope, { signal, resourceVersion })) {
-          resourceVersion = event.object.metadata?.resourceVersion ?? resourceVersion;
-          const name = event.object.metadata?.name;
-          if (event.type === 'BOOKMARK' || !wanted.has(name)) continue;
-          const state = event.type === 'DELETED' ? undefined : withKind(event.object);
-          live.set(name, state);
-          for (const listener of [...listeners]) if (listener.names.has(name)) listener.onObject(name, state);
+  const onEvent = (state: Opened, event: WatchEvent<KubeObject>): void => {
+    switch (event.type) {
+      case 'InitDone':
+        // A relist's deletions follow InitDone at once; the store has them when this runs.
+        state.tellingAll = true;
+        queueMicrotask(() => {
+          state.tellingAll = false;
+          if (opened === state) for (const listener of [...listeners]) tell(state, listener);
+        });
+        return;
+      case 'Apply':
+      case 'Delete': {
+        if (state.tellingAll) return;
+        const name = event.object.metadata.name;
+        const live = event.type === 'Apply' ? event.object : undefined;
+        for (const listener of [...listeners]) {
+          if (!listener.names.has(name)) continue;
+          state.catchingUp.get(listener)?.add(name);
+          listener.onObject(name, live);
         }
+        return;
+      }
+      case 'Error':
+        fail(event.error);
+        return;
+      default:
+        return;
+    }
+  };
+
+  /** Resolves the kind (a CRD may not be served yet: retried), then watches it into the store. */
+  const start = async (state: Opened): Promise<void> => {
+    const signal = state.abort.signal;
+    for (let attempt = 0; !signal.aborted; attempt++) {
+      try {
+        const resource = await client.resourceKind({ apiVersion, kind }, { signal });
+        state.scope = resource.namespaced ? namespace : undefined;
+        state.subscription = watch(resource, { transport: client, namespace: state.scope, consistentList: true, backoff: exponentialBackoff({ initialMs: 500, maxMs: 5_000 }) })
+          .pipe(reflect(state.writer))
+          .subscribe((event) => onEvent(state, event));
+        if (signal.aborted) state.subscription.unsubscribe();
+        return;
       } catch (error) {
         if (signal.aborted) return;
-        for (const listener of [...listeners]) listener.onError(error instanceof Error ? error : new Error(String(error)));
-        await abortableSleep(error instanceof ClusterApiError && error.code === 0 ? 500 : 1_000, signal).catch(() => undefined);
+        fail(error instanceof Error ? error : new Error(String(error)));
+        await sleep(Math.min(5_000, 500 * 2 ** attempt), signal);
       }
     }
   };
 
-  /** Reads names no listener followed yet, so a late listener starts from their current state. */
-  const catchUp = async (listener: KindWatchListener, signal: AbortSignal): Promise<void> => {
-    const unknown = [...listener.names].filter((name) => !live.has(name));
+  /** Reads a late listener's objects (the store may lag behind what its caller just wrote), then says it is listed. */
+  const catchUp = async (state: Opened, listener: KindWatchListener): Promise<void> => {
+    const signal = state.abort.signal;
+    const names = [...listener.names];
+    const moved = new Set<string>();
+    state.catchingUp.set(listener, moved);
     try {
-      const namespaced = unknown.length > 0 ? await client.isNamespaced(apiVersion, kind, signal) : false;
-      await mapConcurrently(unknown, 8, async (name) => {
-        const found = await client.get({ ...parseApiVersion(apiVersion), kind, namespace: namespaced ? namespace : undefined, name } as ObjectRef, { signal });
-        // A watch event may have arrived meanwhile: it is newer than the get.
-        if (!live.has(name)) live.set(name, found ? withKind(found) : undefined);
-      });
+      const { group, version } = parseApiVersion(apiVersion);
+      const found = await mapConcurrently(names, 8, (name) => getLive(client, { group, version, kind, name, ...(state.scope ? { namespace: state.scope } : {}) }, { signal }));
+      if (signal.aborted || opened !== state || !listeners.has(listener)) return;
+      for (const [index, name] of names.entries()) if (!moved.has(name)) listener.onObject(name, found[index]);
+      listener.onListed();
     } catch (error) {
-      if (signal.aborted) return;
+      if (signal.aborted || opened !== state || !listeners.has(listener)) return;
       listener.onError(error instanceof Error ? error : new Error(String(error)));
-      // The next relist tells it everything.
-      return;
+      // The store is the next best thing; the watch brings every change from here on.
+      tell(state, listener);
+    } finally {
+      state.catchingUp.delete(listener);
     }
-    if (!signal.aborted && listeners.has(listener)) tell(listener);
   };
 
   return {
     add(listener) {
       listeners.add(listener);
-      for (const name of listener.names) wanted.set(name, (wanted.get(name) ?? 0) + 1);
-      if (!controller) {
-        controller = new AbortController();
-        // Every request of the watch and of each late listener's catch-up listens on this one signal.
-        setMaxListeners(0, controller.signal);
-        void run(controller.signal);
-      } else if (listed) void catchUp(listener, controller.signal);
+      if (!opened) {
+        const { store, writer } = createStore<KubeObject>();
+        const state: Opened = { abort: new AbortController(), store, writer, scope: namespace, subscription: undefined, tellingAll: false, catchingUp: new Map() };
+        // The watch's requests and every late listener's gets listen on this one signal.
+        setMaxListeners(0, state.abort.signal);
+        opened = state;
+        void start(state);
+      } else if (opened.store.isReady) void catchUp(opened, listener);
       let released = false;
       return () => {
         if (released) return;
         released = true;
         listeners.delete(listener);
-        for (const name of listener.names) {
-          const count = (wanted.get(name) ?? 1) - 1;
-          if (count > 0) wanted.set(name, count);
-          else {
-            wanted.delete(name);
-            live.delete(name);
-          }
-        }
-        if (listeners.size === 0) {
-          controller?.abort();
-          controller = undefined;
-          listed = false;
-          live.clear();
-          onClosed();
-        }
+        if (listeners.size > 0 || !opened) return;
+        opened.abort.abort();
+        opened.subscription?.unsubscribe();
+        opened = undefined;
+        onClosed();
       };
     },
   };

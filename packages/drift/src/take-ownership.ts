@@ -1,5 +1,5 @@
-import { objectRef, type KubeObject } from '@weft/reconcile-core';
-import { ClusterApiError, type ClusterClient } from './cluster-client.js';
+import { objectRef, KubeApiError, type KubeClient, type KubeObject } from '@weft/reconcile-core';
+import { getLive, jsonPatchLive } from './requests.js';
 import { isRecord } from './json-pointer.js';
 import { managedFieldsOf, unionFieldSets, type ManagedFieldsEntry } from './managed-fields.js';
 
@@ -32,7 +32,7 @@ export function hasClaimedFields(live: KubeObject, managers: readonly string[]):
  * (a concurrent write makes the test fail: the object is read again and the patch retried, up to five times). Status
  * subresource entries are left alone.
  * @returns the patched object, or the live object when there was nothing to take.
- * @throws `ClusterApiError` when the patch keeps failing or is rejected.
+ * @throws a `KubeApiError` when the patch keeps failing or is rejected.
  * @example
  * ```ts
  * import { takeClaimedFields } from '@weft/drift';
@@ -40,21 +40,21 @@ export function hasClaimedFields(live: KubeObject, managers: readonly string[]):
  * await takeClaimedFields(client, live!, { fieldManager: 'weft' });
  * ```
  */
-export async function takeClaimedFields(client: ClusterClient, live: KubeObject, options: { fieldManager: string; managers?: readonly string[]; signal?: AbortSignal | undefined }): Promise<KubeObject> {
+export async function takeClaimedFields(client: KubeClient, live: KubeObject, options: { fieldManager: string; managers?: readonly string[]; signal?: AbortSignal | undefined }): Promise<KubeObject> {
   // A controller writing status between the read and the patch fails the resourceVersion test: read again.
   for (let attempt = 0; ; attempt++) {
     try {
       return await patchClaimedFields(client, live, options);
     } catch (error) {
-      if (!(error instanceof ClusterApiError && (error.code === 409 || error.code === 422)) || attempt >= 4) throw error;
-      const fresh = await client.get(objectRef(live), { signal: options.signal });
+      if (!(error instanceof KubeApiError && (error.code === 409 || error.code === 422)) || attempt >= 4) throw error;
+      const fresh = await getLive(client, objectRef(live), { signal: options.signal });
       if (!fresh) return live;
       live = fresh;
     }
   }
 }
 
-async function patchClaimedFields(client: ClusterClient, live: KubeObject, options: { fieldManager: string; managers?: readonly string[]; signal?: AbortSignal | undefined }): Promise<KubeObject> {
+async function patchClaimedFields(client: KubeClient, live: KubeObject, options: { fieldManager: string; managers?: readonly string[]; signal?: AbortSignal | undefined }): Promise<KubeObject> {
   const managers = options.managers ?? kubectlManagers;
   const entries = managedFieldsOf(live);
   const claimed = (entry: ManagedFieldsEntry): boolean => entry.operation === 'Update' && !entry.subresource && entry.manager !== undefined && managers.includes(entry.manager);
@@ -69,7 +69,7 @@ async function patchClaimedFields(client: ClusterClient, live: KubeObject, optio
   } else {
     kept.push({ manager: options.fieldManager, operation: 'Apply', apiVersion: live.apiVersion, time: new Date().toISOString().replace(/\.\d+Z$/, 'Z'), fieldsType: 'FieldsV1', fieldsV1: taken });
   }
-  return client.jsonPatch(
+  return jsonPatchLive(client, 
     objectRef(live),
     [
       { op: 'test', path: '/metadata/resourceVersion', value: live.metadata.resourceVersion },

@@ -1,7 +1,6 @@
-import { describeObject, objectRef, type KubeObject, type ObjectRef } from '@weft/reconcile-core';
-import { abortableSleep } from './abortable-sleep.js';
+import { describeObject, objectRef, type KubeClient, type KubeObject, type ObjectRef } from '@weft/reconcile-core';
 import { mapConcurrently } from './bounded-concurrency.js';
-import { CancelledError, type ClusterClient } from './cluster-client.js';
+import { cancelled, getLive, pause, setTarget } from './requests.js';
 import { objectHealth, type HealthStatus } from './health.js';
 
 /** One object's health when {@link wait} returned. */
@@ -55,14 +54,14 @@ export interface WaitOptions {
  * if (!health.healthy) for (const item of health.failed) console.error(item.subject, item.reason);
  * ```
  */
-export async function wait(client: ClusterClient, objects: readonly (KubeObject | ObjectRef)[], options: WaitOptions = {}): Promise<WaitResult> {
+export async function wait(client: KubeClient, objects: readonly (KubeObject | ObjectRef)[], options: WaitOptions = {}): Promise<WaitResult> {
   const refs = objects.map((item) => ('metadata' in item ? objectRef(item as KubeObject) : (item as ObjectRef)));
   const deadline = Date.now() + (options.timeout ?? 300_000);
   const failFast = options.failFast ?? true;
   for (;;) {
-    if (options.signal?.aborted) throw new CancelledError('wait cancelled', { cause: options.signal.reason });
+    if (options.signal?.aborted) throw cancelled('wait', setTarget(refs.length), options.signal);
     const healths = await mapConcurrently(refs, options.concurrency ?? 16, async (ref): Promise<ObjectHealth> => {
-      const health = objectHealth(await client.get(ref, { signal: options.signal }));
+      const health = objectHealth(await getLive(client, ref, { signal: options.signal }));
       return { ref, subject: describeObject(ref), ...health };
     });
     const failed = healths.filter((item) => item.status === 'failed');
@@ -72,6 +71,6 @@ export async function wait(client: ClusterClient, objects: readonly (KubeObject 
     if (done || timedOut) {
       return { objects: healths, healthy: healthy.length === healths.length, timedOut, healthyObjects: healthy, failed, progressing: healths.filter((item) => item.status !== 'healthy' && item.status !== 'failed') };
     }
-    await abortableSleep(Math.min(options.interval ?? 500, Math.max(0, deadline - Date.now())), options.signal);
+    await pause(Math.min(options.interval ?? 500, Math.max(0, deadline - Date.now())), 'wait', setTarget(refs.length), options.signal);
   }
 }

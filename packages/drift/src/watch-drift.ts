@@ -1,18 +1,17 @@
 import { setMaxListeners } from 'node:events';
 import { Observable } from 'rxjs';
-import { describeObject, inventoryId, objectRef, type KubeObject, type ObjectRef } from '@weft/reconcile-core';
-import { abortableSleep } from './abortable-sleep.js';
+import { describeObject, inventoryId, isCancelledError, objectRef, sleep, type KubeClient, type KubeObject, type ObjectRef } from '@weft/reconcile-core';
 import { concurrencyLimiter } from './bounded-concurrency.js';
 import { applyPolicyOf, driftDisabled } from './annotations.js';
 import { applyObjects } from './apply-objects.js';
 import type { ChangeSetEntry } from './changeset.js';
-import { CancelledError, type ClusterClient } from './cluster-client.js';
 import { diffObject, type ObjectDiff } from './diff.js';
 import { compileIgnoreRules, type IgnoreRule, type InvalidIgnoreRuleError } from './ignore.js';
 import { managedFieldsOf } from './managed-fields.js';
 import { comparableCopy } from './object-diff.js';
 import { ownWrites } from './own-writes.js';
 import { claimedByAnother, withOwnerLabels, type SetOwner } from './ownership.js';
+import { createLive, getLive } from './requests.js';
 import { sharedKindWatch } from './shared-watch.js';
 
 /** What {@link watchDrift} does with drift: `revert` re-applies (taking ownership back), `report` only tells. */
@@ -82,7 +81,7 @@ export interface WatchDriftOptions {
  * });
  * ```
  */
-export function watchDrift(client: ClusterClient, objects: readonly KubeObject[], options: WatchDriftOptions = {}): Observable<DriftEvent> {
+export function watchDrift(client: KubeClient, objects: readonly KubeObject[], options: WatchDriftOptions = {}): Observable<DriftEvent> {
   return new Observable<DriftEvent>((subscriber) => {
     const controller = new AbortController();
     // Every in-flight request listens on this one signal.
@@ -142,12 +141,12 @@ export function watchDrift(client: ClusterClient, objects: readonly KubeObject[]
       const next = previous
         .then(() => limit(() => check(desired, live)))
         .catch((error: unknown) => {
-          if (signal.aborted || error instanceof CancelledError) return;
+          if (signal.aborted || isCancelledError(error)) return;
           emit({ type: 'error', ref: objectRef(desired), subject: describeObject(objectRef(desired)), error: error as Error });
           // Check again after a pause, from a fresh read: the next event may carry the same content.
           fingerprints.delete(id);
-          void abortableSleep(1_000, signal)
-            .then(() => client.get(objectRef(desired), { signal }))
+          void sleep(1_000, signal)
+            .then((slept) => (slept ? getLive(client, objectRef(desired), { signal }) : Promise.reject(signal.reason)))
             .then((fresh) => enqueue(id, fresh))
             .catch(() => undefined);
         });
@@ -203,7 +202,7 @@ function editors(live: KubeObject, fieldManager: string): string[] {
     .map((entry) => entry.manager!);
 }
 
-async function recordEvent(client: ClusterClient, desired: KubeObject, live: KubeObject | undefined, type: 'Normal' | 'Warning', reason: string, message: string, signal: AbortSignal): Promise<void> {
+async function recordEvent(client: KubeClient, desired: KubeObject, live: KubeObject | undefined, type: 'Normal' | 'Warning', reason: string, message: string, signal: AbortSignal): Promise<void> {
   const namespace = desired.metadata.namespace ?? 'default';
   const now = new Date().toISOString();
   const event = {
@@ -220,6 +219,6 @@ async function recordEvent(client: ClusterClient, desired: KubeObject, live: Kub
     count: 1,
   } as unknown as KubeObject;
   // An Event is best effort: failing to record one must not stop drift correction.
-  await client.create(event, { signal }).catch(() => undefined);
+  await createLive(client, event, { signal }).catch(() => undefined);
 }
 

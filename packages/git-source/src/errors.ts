@@ -1,4 +1,4 @@
-import { WeftError } from '@weft/reconcile-core';
+import { WeftError, errorGuard } from '@weft/reconcile-core';
 import { redactSecrets, redactUrl } from './redact.js';
 
 /**
@@ -160,12 +160,11 @@ export class ArtifactStorageError extends GitSourceError {
  *
  * @example
  * ```ts
+ * import { fetchArtifact, isGitSourceError } from '@weft/git-source';
  * try { await fetchArtifact(options); } catch (error) { if (isGitSourceError(error)) console.log(error.reason); }
  * ```
  */
-export function isGitSourceError(value: unknown): value is GitSourceError {
-  return value instanceof GitSourceError;
-}
+export const isGitSourceError = errorGuard(GitSourceError);
 
 /**
  * A repository URL that cannot be fetched from as written: not a valid URL, or one whose user info

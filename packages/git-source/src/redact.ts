@@ -89,6 +89,7 @@ function maskQuery(query: string): string {
  *
  * @example
  * ```ts
+ * import { redactUrl } from '@weft/git-source';
  * redactUrl('https://bot:token@example.com/app.git'); // 'https://example.com/app.git'
  * redactUrl('https://bot:ab/S3cr3t@example.com/app.git'); // 'https://***@example.com/app.git'
  * redactUrl('https://example.com/app.git?access_token=abc'); // 'https://example.com/app.git?access_token=***'
@@ -171,6 +172,7 @@ export function secretsOf(url: string): string[] {
  *
  * @example
  * ```ts
+ * import { redactSecrets } from '@weft/git-source';
  * redactSecrets('GET https://bot:s3cret@example.com/app.git failed', 'https://bot:s3cret@example.com/app.git');
  * // 'GET https://example.com/app.git failed'
  * ```

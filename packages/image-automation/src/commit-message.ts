@@ -57,6 +57,7 @@ export interface CommitTemplateData {
  *
  * @example
  * ```ts
+ * import { DEFAULT_MESSAGE_TEMPLATE, commitTemplateData, renderTemplate } from '@weft/image-automation';
  * renderTemplate(DEFAULT_MESSAGE_TEMPLATE, commitTemplateData({ namespace: 'apps', name: 'web' }, changes));
  * ```
  */
@@ -105,6 +106,7 @@ export function commitTemplateData(automation: { namespace: string; name: string
  * @throws {@link TemplateError} for a template that does not parse or render.
  * @example
  * ```ts
+ * import { renderTemplate } from '@weft/image-automation';
  * renderTemplate('Update {{ range .Changed.Changes }}{{ .NewValue }}{{ end }}', data);
  * ```
  */

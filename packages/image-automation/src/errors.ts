@@ -1,4 +1,4 @@
-import { WeftError } from '@weft/reconcile-core';
+import { WeftError, errorGuard } from '@weft/reconcile-core';
 
 /**
  * The base of every error image-automation throws.
@@ -50,12 +50,11 @@ export class NoTagSelectedError extends ImageAutomationError {
  *
  * @example
  * ```ts
+ * import { isImageAutomationError, selectLatestTag } from '@weft/image-automation';
  * try { selectLatestTag(tags, spec); } catch (error) { if (isImageAutomationError(error)) console.warn(error.reason); }
  * ```
  */
-export function isImageAutomationError(value: unknown): value is ImageAutomationError {
-  return value instanceof ImageAutomationError;
-}
+export const isImageAutomationError = errorGuard(ImageAutomationError);
 
 /** `spec.image` is not an image repository name (a scheme, a tag, bad characters). Not retryable: Flux stalls with `ImageURLInvalid`. */
 export class ImageReferenceError extends ImageAutomationError {

@@ -10,6 +10,7 @@ const SPECIAL = /^(?:[+-]?(?:inf|infinity)|nan)$/i;
  * @returns the number, or `undefined` where Go returns an error.
  * @example
  * ```ts
+ * import { parseGoFloat } from '@weft/image-automation';
  * parseGoFloat('1_000'); // 1000
  * parseGoFloat('1e400'); // undefined (out of range)
  * ```

@@ -40,6 +40,7 @@ export class GoRegexpSyntaxError extends Error {
  * @throws {@link GoRegexpSyntaxError} with Go's message (`error parsing regexp: …`) when Go would reject it.
  * @example
  * ```ts
+ * import { compileGoRegexp } from '@weft/image-automation';
  * const re = compileGoRegexp('^main-(?P<sha>[a-f0-9]+)-(?P<ts>[0-9]+)$');
  * const tag = 'main-3f2a91c-1700000000';
  * re.expand('$ts', tag, re.match(tag)!); // '1700000000'

@@ -42,6 +42,7 @@ const NO_VALUE = Symbol('no value');
  * @throws {@link TemplateError} naming `what` when the template does not parse.
  * @example
  * ```ts
+ * import { parseGoTemplate } from '@weft/image-automation';
  * parseGoTemplate('{{ range .Changes }}{{ .NewValue }} {{ end }}', 'messageTemplate').render({ Changes: [{ NewValue: 'v2' }] }); // 'v2 '
  * ```
  */

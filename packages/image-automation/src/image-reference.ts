@@ -32,6 +32,7 @@ const TAG = /^[\w][\w.-]{0,127}$/;
  * @throws {@link ImageReferenceError} (reason `ImageURLInvalid`) for a name Flux refuses.
  * @example
  * ```ts
+ * import { parseImageReference } from '@weft/image-automation';
  * parseImageReference('alpine').canonicalName;                  // 'index.docker.io/library/alpine'
  * parseImageReference('127.0.0.1:5000/team/app').registry;      // '127.0.0.1:5000'
  * ```

@@ -62,7 +62,6 @@ export {
 } from './resources/image-repository.js';
 export { type DigestReflectionPolicy, type ImagePolicySpec, type ImagePolicyStatus, type ImagePolicy, ImagePolicyKind } from './resources/image-policy.js';
 export {
-  type LabelSelector,
   type ImageUpdateAutomationSpec,
   type ImageUpdateAutomationStatus,
   type ImageUpdateAutomation,

@@ -36,7 +36,8 @@ export function compileExclusions(exclusionList: readonly string[] | undefined):
  *
  * @example
  * ```ts
- * const tags = await scanTags(client, parseImageReference('ghcr.io/org/app'), compileExclusions(undefined));
+ * import { compileExclusions, parseImageReference, scanTags } from '@weft/image-automation';
+ * const tags = await scanTags(client, parseImageReference(image), compileExclusions(undefined));
  * ```
  */
 export async function scanTags(client: RegistryClient, reference: ImageReference, exclusions: readonly GoRegexp[], signal?: AbortSignal): Promise<string[]> {

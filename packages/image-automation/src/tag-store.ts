@@ -13,7 +13,10 @@ import { join } from 'node:path';
  *
  * @example
  * ```ts
- * const store = new TagStore('/var/lib/weft/tags');
+ * import { tmpdir } from 'node:os';
+ * import { join } from 'node:path';
+ * import { TagStore } from '@weft/image-automation';
+ * const store = new TagStore(join(tmpdir(), 'weft', 'tags'));
  * const revision = await store.setTags('ghcr.io/org/app', ['1.1.0', '1.0.0']);
  * await store.tags('ghcr.io/org/app'); // ['1.1.0', '1.0.0']
  * ```
@@ -62,6 +65,7 @@ export class TagStore {
  *
  * @example
  * ```ts
+ * import { tagsRevision } from '@weft/image-automation';
  * tagsRevision(['1.0.0']); // '160432618'
  * ```
  */

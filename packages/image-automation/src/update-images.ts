@@ -67,8 +67,9 @@ export interface UpdateImagesResult {
  * and git-source's errors (`GitAuthError`, `GitFetchError`, `WriteBackConflictError`, …) from the transfer.
  * @example
  * ```ts
+ * import { updateImages } from '@weft/image-automation';
  * const result = await updateImages({
- *   url: 'https://git.example.com/fleet.git', branch: 'main', author: { name: 'weft', email: 'weft@example.com' },
+ *   url, branch: 'main', author: { name: 'weft', email: 'weft@example.com' },
  *   automation: { namespace: 'apps', name: 'web' }, path: './deploy',
  *   policies: new Map([['apps/web', { name: 'ghcr.io/org/web', tag: '1.4.0' }]]),
  * });

@@ -1,8 +1,35 @@
-#!/usr/bin/env node
-// The weft-kustomize executable: kustomize's `build` command over @weft/kustomize-lite.
+// The weft-kustomize executable: kustomize's `build` command over @weft/kustomize-lite, bundled
+// into dist/weft-kustomize.cjs. bin/weft-kustomize.cjs loads it and calls `main`; run directly
+// (`node dist/weft-kustomize.cjs`), it runs itself.
+import { writeSync } from 'node:fs';
 import { runCli } from './cli.js';
 
-const result = await runCli(process.argv.slice(2));
-if (result.stdout !== '') process.stdout.write(result.stdout);
-if (result.stderr !== '') process.stderr.write(result.stderr);
-process.exitCode = result.exitCode;
+/**
+ * Writes all of `text` to a file descriptor. Not through process.stdout: creating it loads Node's
+ * stream classes, a noticeable share of a short run. A non-blocking pipe that is full (EAGAIN)
+ * is waited on briefly and written again.
+ */
+function writeAll(descriptor: number, text: string): void {
+  const bytes = Buffer.from(text);
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (let offset = 0; offset < bytes.length; ) {
+    try {
+      offset += writeSync(descriptor, bytes, offset);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error;
+      Atomics.wait(pause, 0, 0, 1);
+    }
+  }
+}
+
+/** Runs the command line, writes its output and sets the exit code. */
+export async function main(argv: readonly string[] = process.argv.slice(2)): Promise<void> {
+  const result = await runCli(argv);
+  if (result.stdout !== '') writeAll(1, result.stdout);
+  if (result.stderr !== '') writeAll(2, result.stderr);
+  process.exitCode = result.exitCode;
+}
+
+declare const module: { id?: string } | undefined;
+declare const require: { main?: unknown } | undefined;
+if (typeof require !== 'undefined' && typeof module !== 'undefined' && require.main === module) void main();

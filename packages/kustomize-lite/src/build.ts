@@ -4,21 +4,22 @@ import { MergeSchemaRegistry } from '@weft/merge';
 import { BuildAbortedError, KustomizationFileError, MissingFileError, UnsupportedFeatureError } from './errors.js';
 import { nodeFs, type KustomizeFs } from './file-system.js';
 import { generate } from './generators.js';
+import { formatGoNumber } from './go-yaml-scalars.js';
 import { contentHash } from './hash-suffix.js';
 import { isJsonObject, type JsonObject } from './json.js';
 import { isRemoteReference, loadKustomization, type Kustomization, type VarEntry } from './kustomization.js';
 import { LinkedValues } from './linked-values.js';
 import { Loader, type LoadRestrictor, type LoadSession } from './load-restrictor.js';
 import { parseManifests, parseYamlDocuments } from './manifest-yaml.js';
-import { fixNameReferences } from './name-reference.js';
+import { fixNameReferences } from './transformers/name-references.js';
 import { absorbGenerated, appendResources } from './resource-map.js';
 import { Resource } from './resource.js';
-import { sortLegacy } from './sort.js';
-import { runBuiltinTransformers, runTransformerConfigs, type TransformContext } from './transform-stage.js';
-import { crdNameReferences } from './crd-name-references.js';
-import { defaultTransformerConfig, emptyTransformerConfig, mergeTransformerConfig, parseTransformerConfig, type TransformerConfig } from './transformer-config.js';
-import { bindVars, mergeVarSets, resolveVars } from './vars.js';
-import { generatorConfigs } from './plugin-configs.js';
+import { chooseOrder, sortLegacy } from './sort.js';
+import { runBuiltinTransformers, runTransformerConfigs, type TransformContext } from './transformers/stage.js';
+import { crdNameReferences } from './transformers/crd-name-references.js';
+import { defaultTransformerConfig, emptyTransformerConfig, mergeTransformerConfig, parseTransformerConfig, type TransformerConfig } from './transformers/config.js';
+import { bindVars, mergeVarSets, resolveVars } from './transformers/vars.js';
+import { generatorConfigs } from './transformers/plugin-configs.js';
 
 /** Options of {@link build}. */
 export interface BuildOptions {
@@ -53,6 +54,14 @@ interface Accumulator {
 
 interface BuildSession extends LoadSession {
   registry: MergeSchemaRegistry;
+  /** Whether a kustomization's `openapi:` chose the schema (the first one to do so wins, as in kustomize). */
+  openApiChosen: boolean;
+  /**
+   * Whether kustomize would have parsed its built-in schema by now: it does so the first time it
+   * meets an object of a kind outside its precomputed table (a custom resource). A custom schema
+   * set after that is layered over the built-in one; set before, it stands alone.
+   */
+  builtinSchemaParsed: boolean;
   readonly links: LinkedValues;
   /** buildMetadata of the top kustomization: origin and transformer annotations for the whole tree. */
   originAnnotations: boolean;
@@ -106,6 +115,8 @@ export async function buildWithSources(path: string, options: BuildOptions = {})
     bytesRead: 0,
     buildRoot: directory,
     registry: MergeSchemaRegistry.builtin(),
+    openApiChosen: false,
+    builtinSchemaParsed: false,
     links: new LinkedValues(),
     originAnnotations: false,
     transformerAnnotations: false,
@@ -113,9 +124,7 @@ export async function buildWithSources(path: string, options: BuildOptions = {})
   if (options.signal?.aborted) throw new BuildAbortedError('kustomize build aborted', { cause: options.signal.reason });
   const loader = await Loader.open(session, directory, path);
   const loaded = await loadKustomization(loader);
-  if (loaded.isComponent) {
-    throw new KustomizationFileError(`${loaded.file}: a Component cannot be built on its own; include it from a Kustomization's components`, { file: loaded.file });
-  }
+  // kustomize builds a Component directory on its own as it would a Kustomization
   session.originAnnotations = loaded.kustomization.buildMetadata?.includes('originAnnotations') === true;
   session.transformerAnnotations = loaded.kustomization.buildMetadata?.includes('transformerAnnotations') === true;
   const accumulator = await accumulateTarget(loader, loaded.kustomization, loaded.file, session, undefined);
@@ -128,13 +137,8 @@ export async function buildWithSources(path: string, options: BuildOptions = {})
   fixNameReferences(resources, accumulator.config.nameReference);
   resolveVars(resources, accumulator.vars, accumulator.config.varReference);
   const kept = resources.filter((resource) => resource.annotations()?.['config.kubernetes.io/local-config'] !== 'true');
-  // The kustomization's sortOptions win over the reorder option, as in kustomize.
-  const sortOptions = loaded.kustomization.sortOptions;
-  const order = sortOptions !== undefined ? (sortOptions.order === 'fifo' ? 'none' : 'legacy') : (options.reorder ?? 'legacy');
-  const sorted =
-    order === 'legacy'
-      ? sortLegacy(kept, sortOptions?.legacySortOptions?.orderFirst, sortOptions?.legacySortOptions?.orderLast)
-      : kept;
+  const { order, orderFirst, orderLast } = chooseOrder(loaded.kustomization.sortOptions, options.reorder, loaded.file);
+  const sorted = order === 'legacy' ? sortLegacy(kept, orderFirst, orderLast) : kept;
   return sorted.map((resource) => ({ object: finalObject(resource), file: resource.file }));
 }
 
@@ -148,7 +152,28 @@ function finalObject(resource: Resource): JsonObject {
     const annotations = isJsonObject(metadata['annotations']) ? metadata['annotations'] : {};
     metadata['annotations'] = { ...annotations, ...added };
   }
+  rewriteAnnotations(object);
   return object;
+}
+
+/**
+ * kustomize ends every build by rewriting each object's annotations from their values' text (it
+ * removes its own build annotations that way): every value becomes a string (`2` becomes `"2"`,
+ * a map or list `""`, a null `"null"`), and an empty or null `annotations` field is dropped.
+ */
+function rewriteAnnotations(object: JsonObject): void {
+  const metadata = object['metadata'];
+  if (!isJsonObject(metadata) || !('annotations' in metadata)) return;
+  const annotations = metadata['annotations'];
+  if (annotations === null || (isJsonObject(annotations) && Object.keys(annotations).length === 0)) {
+    delete metadata['annotations'];
+    return;
+  }
+  if (!isJsonObject(annotations)) return;
+  for (const [key, value] of Object.entries(annotations)) {
+    if (typeof value === 'string') continue;
+    annotations[key] = typeof value === 'number' ? formatGoNumber(value) : typeof value === 'boolean' || value === null ? String(value) : '';
+  }
 }
 
 /** Accumulates one kustomization (or component) level: resources, generators, components, transformers, vars. */
@@ -161,19 +186,25 @@ async function accumulateTarget(
 ): Promise<Accumulator> {
   loader.checkAborted();
   await loadOpenApi(loader, kustomization, session, file);
-  const accumulator: Accumulator = parent ?? { resources: [], config: defaultTransformerConfig(), vars: [] };
+  // kustomize starts each level with an empty configuration, merges its bases' in, then its own
+  const accumulator: Accumulator = parent ?? { resources: [], config: emptyTransformerConfig(), vars: [] };
   const originEnabled = session.originAnnotations || kustomization.buildMetadata?.includes('originAnnotations') === true;
   for (const entry of kustomization.resources ?? []) {
     await accumulateResource(loader, entry, accumulator, session, file, originEnabled);
   }
+  // the level's own configuration: its `configurations:` files merged in order, then the defaults
+  // (kustomize's MakeTransformerConfig; a file's spec for one kind displaces a default on its path)
+  let ownConfig: TransformerConfig | undefined;
   for (const configuration of kustomization.configurations ?? []) {
     const loaded = await loader.readFile(configuration);
-    accumulator.config = mergeTransformerConfig(accumulator.config, parseTransformerConfig(loaded.text, loader.display(loaded.path)));
+    const parsed = parseTransformerConfig(loaded.text, loader.display(loaded.path));
+    ownConfig = ownConfig === undefined ? parsed : mergeTransformerConfig(ownConfig, parsed);
   }
+  accumulator.config = mergeTransformerConfig(accumulator.config, ownConfig === undefined ? defaultTransformerConfig() : mergeTransformerConfig(ownConfig, defaultTransformerConfig()));
   for (const crd of kustomization.crds ?? []) {
     const loaded = await loader.readFile(crd);
     const display = loader.display(loaded.path);
-    const rules = parseYamlDocuments(loaded.text, display).flatMap((document) => crdNameReferences(document));
+    const rules = parseYamlDocuments(loaded.text, display, { reader: 'sigs-yaml' }).flatMap((document) => crdNameReferences(document));
     accumulator.config = mergeTransformerConfig(accumulator.config, { ...emptyTransformerConfig(), nameReference: rules });
   }
   await runGenerators(loader, kustomization, accumulator, session, file, originEnabled);
@@ -188,26 +219,40 @@ async function accumulateTarget(
   return accumulator;
 }
 
+/** The OpenAPI versions kustomize v5.8.2 has built in (`openapi: {version: …}`). */
+const builtinOpenApiVersions = new Set(['v1.21.2']);
+
+/**
+ * A kustomization's `openapi:` field, as kustomize's openapi.SetSchema: the first kustomization of
+ * the build to name a schema (the top one is read first) decides it for the whole build; `version`
+ * must be one kustomize has built in. A custom schema stands alone (other kinds lose their merge
+ * keys, `$ref`s to built-in types do not resolve) unless kustomize had already parsed its built-in
+ * schema, in which case it is added to it (see {@link BuildSession.builtinSchemaParsed}).
+ */
 async function loadOpenApi(loader: Loader, kustomization: Kustomization, session: BuildSession, file: string): Promise<void> {
   const openapi = kustomization.openapi;
-  if (openapi === undefined) return;
-  if (openapi['path'] !== undefined && openapi['version'] !== undefined) {
+  if (openapi === undefined || session.openApiChosen) return;
+  const path = openapi['path'];
+  const version = openapi['version'];
+  if (path !== undefined && version !== undefined) {
     throw new KustomizationFileError(`${file}: builtin version and custom schema provided, cannot use both`, { file });
   }
-  const path = openapi['path'];
-  if (path === undefined) return;
-  const loaded = await loader.readFile(path);
-  addOpenApiDocument(session, loaded.text, loader.display(loaded.path));
-}
-
-function addOpenApiDocument(session: BuildSession, text: string, file: string): void {
-  const [document] = parseYamlDocuments(text, file);
-  if (!isJsonObject(document)) throw new KustomizationFileError(`${file}: an OpenAPI document must be a map`, { file });
-  try {
-    session.registry = session.registry.withOpenApi(document);
-  } catch (error) {
-    throw new KustomizationFileError(`${file}: invalid OpenAPI document: ${(error as Error).message}`, { file, cause: error });
+  if (path !== undefined) {
+    const loaded = await loader.readFile(path);
+    const display = loader.display(loaded.path);
+    const [document] = parseYamlDocuments(loaded.text, display);
+    if (!isJsonObject(document)) throw new KustomizationFileError(`${display}: an OpenAPI document must be a map`, { file: display });
+    try {
+      session.registry = (session.builtinSchemaParsed ? session.registry : MergeSchemaRegistry.empty()).withOpenApi(document);
+    } catch (error) {
+      throw new KustomizationFileError(`${display}: invalid OpenAPI document: ${(error as Error).message}`, { file: display, cause: error });
+    }
+    session.openApiChosen = true;
+    return;
   }
+  if (version === undefined || version === '') return;
+  if (!builtinOpenApiVersions.has(version)) throw new KustomizationFileError(`${file}: the specified OpenAPI version is not built in`, { file });
+  session.openApiChosen = true;
 }
 
 async function accumulateResource(
@@ -218,12 +263,16 @@ async function accumulateResource(
   file: string,
   originEnabled: boolean,
 ): Promise<void> {
+  if (entry === '') {
+    throw new KustomizationFileError(`accumulating resources: accumulation err='accumulating resources from '': '${loader.root}' must resolve to a file': new root cannot be empty (in ${file})`, { file });
+  }
   const kind = await loader.classify(entry);
   if (kind === 'file') {
     const loaded = await loader.readFile(entry);
     const display = loader.display(loaded.path);
     const added = parseManifests(loaded.text, display).map((object) => {
-      const resource = new Resource(object, display).normaliseMetadata();
+      const resource = new Resource(object, display);
+      if (!session.builtinSchemaParsed && MergeSchemaRegistry.builtin().lookup(resource.gvk()) === undefined) session.builtinSchemaParsed = true;
       if (originEnabled) resource.origin = { path: display };
       validateResource(resource);
       return resource;
@@ -258,15 +307,13 @@ function validateResource(resource: Resource): void {
     throw new KustomizationFileError(`missing kind in object from ${resource.file}`, { file: resource.file });
   }
   const metadata = object['metadata'];
-  if (isJsonObject(metadata) && 'namespace' in metadata && (metadata['namespace'] === '' || metadata['namespace'] === null)) {
-    throw new KustomizationFileError(`Invalid Input: namespace is blank for resource ${resource.describe()}`, { file: resource.file, object: resource.describe() });
-  }
   if (!isJsonObject(metadata) || (typeof metadata['name'] !== 'string' && typeof metadata['generateName'] !== 'string')) {
     throw new KustomizationFileError(`missing metadata.name in object ${String(object['kind'])} from ${resource.file}`, { file: resource.file });
   }
 }
 
 async function accumulateComponent(loader: Loader, entry: string, accumulator: Accumulator, session: BuildSession, file: string): Promise<void> {
+  if (entry === '') throw new KustomizationFileError(`accumulating components: new root cannot be empty (in ${file})`, { file });
   const kind = await loader.classify(entry);
   if (kind !== 'directory') {
     if (isRemoteReference(entry)) throw new UnsupportedFeatureError('components', `${file}: components: remote component '${entry}' is not supported`, { file });

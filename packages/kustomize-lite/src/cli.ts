@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs';
 import { build } from './build.js';
 import { nodeFs } from './file-system.js';
 import type { LoadRestrictor } from './load-restrictor.js';
@@ -90,7 +90,7 @@ export async function runCli(argv: readonly string[], options: { signal?: AbortS
     });
     const stream = toYamlStream(objects);
     if (output !== undefined) {
-      await writeFile(output, stream);
+      await new Promise<void>((resolve, reject) => writeFile(output, stream, (error) => (error === null ? resolve() : reject(error))));
       return { exitCode: 0, stdout: '', stderr: '' };
     }
     return { exitCode: 0, stdout: stream, stderr: '' };

@@ -85,6 +85,26 @@ export class MissingFileError extends KustomizeError {
 }
 
 /**
+ * A path exists but cannot be read as a kustomization input: a named pipe (FIFO), socket or
+ * device, or the file system refused it (permission denied, a symlink loop). Not retryable: the
+ * same tree fails the same way. `code` is the system error code when there is one.
+ *
+ * @example
+ * ```ts
+ * if (error instanceof UnreadableFileError) console.error(`${error.file}: ${error.code ?? 'not a regular file'}`);
+ * ```
+ */
+export class UnreadableFileError extends KustomizeError {
+  override name = 'UnreadableFileError';
+  /** The system error code (`EACCES`, `ELOOP`, …), or undefined for a path that is not a regular file or directory. */
+  readonly code: string | undefined;
+  constructor(message: string, options: { file: string; code?: string; cause?: unknown }) {
+    super(message, options);
+    this.code = options.code;
+  }
+}
+
+/**
  * Kustomizations include each other in a cycle (a base that includes itself). Not retryable.
  *
  * @example

@@ -1,20 +1,35 @@
 import { TransformError } from './errors.js';
 import { isJsonObject, type JsonObject, type JsonValue } from './json.js';
 
-/** Splits a dotted field path (`spec.containers.[name=app].image`), keeping brackets whole. */
+/**
+ * Splits a dotted field path as kustomize's SmarterPathSplitter does (`spec.containers.[name=app].image`):
+ * a leading `.` is dropped (kubebuilder writes `.metadata.namespace`), `\.` is a dot inside a
+ * segment, and a bracketed segment keeps the dots inside it.
+ */
 export function splitDottedPath(path: string): string[] {
-  const segments: string[] = [];
-  let current = '';
-  let depth = 0;
-  for (const char of path) {
-    if (char === '[') depth++;
-    if (char === ']') depth--;
-    if (char === '.' && depth === 0) {
-      segments.push(current);
-      current = '';
-    } else current += char;
+  let parts = path.split('.');
+  if (parts.length > 1 && parts[0] === '') parts = parts.slice(1);
+  const unescaped: string[] = [];
+  for (const part of parts) {
+    const last = unescaped.length - 1;
+    if (last >= 0 && (unescaped[last] as string).endsWith('\\')) unescaped[last] = `${(unescaped[last] as string).slice(0, -1)}.${part}`;
+    else unescaped.push(part);
   }
-  segments.push(current);
+  const segments: string[] = [];
+  for (let index = 0; index < unescaped.length; index++) {
+    const part = unescaped[index] as string;
+    if (!part.startsWith('[') || part.endsWith(']')) {
+      segments.push(part);
+      continue;
+    }
+    const bracketed = [part];
+    while (index < unescaped.length - 1) {
+      const next = unescaped[++index] as string;
+      bracketed.push(next);
+      if (next.endsWith(']')) break;
+    }
+    segments.push(bracketed.join('.'));
+  }
   // `containers[0]` → `containers`, `[0]` (as kyaml's vars lookup does)
   return segments.flatMap((segment) => {
     const match = segment.match(/^([^[\]]+)(\[[^\]]*\])$/);
@@ -44,8 +59,9 @@ export function setValueAt(location: FieldLocation, value: JsonValue): void {
  * `[=v]` by value, numbers (or `[n]`) index, `*` matches every item or key; with `create`,
  * missing maps (and `[k=v]` items) are made.
  */
-export function findFieldLocations(root: JsonObject, segments: readonly string[], create: boolean): FieldLocation[] {
+export function findFieldLocations(root: JsonObject, segments: readonly string[], create: boolean): FieldLocation[] & { blockedByNull?: boolean } {
   let current: FieldLocation[] = [{ parent: [root], key: 0 }];
+  let blockedByNull = false;
   for (let depth = 0; depth < segments.length; depth++) {
     const segment = segments[depth] as string;
     const isLast = depth === segments.length - 1;
@@ -98,9 +114,12 @@ export function findFieldLocations(root: JsonObject, segments: readonly string[]
         }
         const key = segment.startsWith('[') && segment.endsWith(']') && !segment.includes('=') ? segment.slice(1, -1) : segment;
         if (key in node && node[key] !== null) next.push({ parent: node, key });
-        else if (create) {
+        else if (create && key in node && !isLast) {
+          // kyaml's LookupCreate does not descend into an explicit null: nothing is created
+          blockedByNull = true;
+        } else if (create) {
           if (!isLast) node[key] = {};
-          else if (!(key in node)) node[key] = null;
+          // a missing leaf is left missing until the value is set (an explicit null keeps its !!null tag)
           next.push({ parent: node, key });
         }
         continue;
@@ -111,7 +130,7 @@ export function findFieldLocations(root: JsonObject, segments: readonly string[]
     }
     current = next;
   }
-  return current;
+  return Object.assign(current, { blockedByNull });
 }
 
 /** The single value at a dotted path, or undefined. */

@@ -1,9 +1,9 @@
-import { promises as fsp } from 'node:fs';
+import { readdir, readFile, realpath, stat, type Stats } from 'node:fs';
 import { posix, resolve as resolveNative } from 'node:path';
 
-/** What a path is in a {@link KustomizeFs}. */
+/** What a path is in a {@link KustomizeFs}: a file, a directory, or something else (a named pipe, a socket, a device). */
 export interface FsEntry {
-  readonly type: 'file' | 'directory';
+  readonly type: 'file' | 'directory' | 'other';
   /** Size in bytes (files only; 0 for directories). */
   readonly size: number;
 }
@@ -14,7 +14,8 @@ export interface FsEntry {
  * @remarks
  * Paths are absolute and use `/` separators. `realPath` resolves symlinks (the load restrictor
  * checks resolved paths); an implementation without symlinks returns the normalised path.
- * `stat` returns `undefined` for a path that does not exist.
+ * `stat` returns `undefined` for a path that does not exist, and throws for any other failure
+ * (permission denied, a symlink loop): those are not "no such file".
  *
  * @example
  * ```ts
@@ -28,6 +29,12 @@ export interface KustomizeFs {
   realPath(path: string): Promise<string>;
 }
 
+// The callback forms of node:fs: node:fs/promises loads streams, readline and file watchers,
+// which the weft-kustomize executable would pay for at every start.
+function settle<T>(start: (done: (error: NodeJS.ErrnoException | null, value: T) => void) => void): Promise<T> {
+  return new Promise((resolve, reject) => start((error, value) => (error === null ? resolve(value) : reject(error))));
+}
+
 /**
  * A {@link KustomizeFs} over the machine's file system.
  *
@@ -35,7 +42,8 @@ export interface KustomizeFs {
  * Relative paths are resolved against the process's working directory. Symlinks are followed by
  * `realPath`; nothing is written.
  *
- * @throws Whatever `node:fs` throws for unreadable files (ENOENT is reported as `undefined` by `stat`).
+ * @throws Whatever `node:fs` throws for unreadable files; `stat` reports a missing path (ENOENT,
+ * ENOTDIR) as `undefined` and rethrows every other error (EACCES, ELOOP, EIO).
  *
  * @example
  * ```ts
@@ -45,24 +53,28 @@ export interface KustomizeFs {
 export function nodeFs(): KustomizeFs {
   return {
     async readFile(path) {
-      return fsp.readFile(path);
+      return settle<Buffer>((done) => readFile(path, done));
     },
     async stat(path) {
+      let entry: Stats;
       try {
-        const stat = await fsp.stat(path);
-        if (stat.isDirectory()) return { type: 'directory', size: 0 };
-        if (stat.isFile()) return { type: 'file', size: stat.size };
-        return undefined;
-      } catch {
-        return undefined;
+        entry = await settle<Stats>((done) => stat(path, done));
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+        throw error;
       }
+      if (entry.isDirectory()) return { type: 'directory', size: 0 };
+      if (entry.isFile()) return { type: 'file', size: entry.size };
+      return { type: 'other', size: 0 };
     },
     async readDir(path) {
-      return (await fsp.readdir(path)).sort();
+      return (await settle<string[]>((done) => readdir(path, done))).sort();
     },
     async realPath(path) {
       try {
-        return await fsp.realpath(path);
+        // the native form: one system call, where the JavaScript one stats every path component
+        return await settle<string>((done) => realpath.native(path, done));
       } catch {
         return resolveNative(path);
       }

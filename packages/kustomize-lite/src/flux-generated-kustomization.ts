@@ -1,7 +1,6 @@
 import { posix } from 'node:path';
 import type { KustomizeFs } from './file-system.js';
 import { kustomizationFileNames } from './kustomization.js';
-import { parseManifests } from './manifest-yaml.js';
 
 async function hasKustomization(fs: KustomizeFs, directory: string): Promise<boolean> {
   for (const name of kustomizationFileNames) {
@@ -18,9 +17,9 @@ async function hasKustomization(fs: KustomizeFs, directory: string): Promise<boo
  * @remarks
  * Returns the file system unchanged when the directory already has a kustomization; otherwise
  * a view of it with the generated `kustomization.yaml` added (nothing is written). Files that
- * are not Kubernetes YAML fail, as in Flux.
- *
- * @throws {@link YamlSyntaxError} naming a file that does not parse.
+ * are not Kubernetes YAML fail when the generated kustomization is built, naming the file, as in
+ * Flux; they are not parsed here (the build parses each one anyway, and may do so on a worker:
+ * see {@link buildInWorker}).
  *
  * @example
  * ```ts
@@ -32,7 +31,6 @@ export async function withGeneratedKustomization(fs: KustomizeFs, directory: str
   const root = posix.resolve(directory);
   if (await hasKustomization(fs, root)) return fs;
   const resources: string[] = [];
-  const decoder = new TextDecoder();
   const walk = async (current: string): Promise<void> => {
     for (const entry of await fs.readDir(current)) {
       const path = posix.join(current, entry);
@@ -44,7 +42,6 @@ export async function withGeneratedKustomization(fs: KustomizeFs, directory: str
       }
       const extension = posix.extname(entry);
       if (extension !== '.yaml' && extension !== '.yml') continue;
-      parseManifests(decoder.decode(await fs.readFile(path)), posix.relative(root, path));
       resources.push(`./${posix.relative(root, path)}`);
     }
   };

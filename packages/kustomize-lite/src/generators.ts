@@ -1,5 +1,6 @@
 import { posix } from 'node:path';
-import { KustomizationFileError } from './errors.js';
+import { KustomizationFileError, TransformError } from './errors.js';
+import { resolvePlainScalar } from './go-yaml-scalars.js';
 import type { JsonObject } from './json.js';
 import type { GeneratorArgs, GeneratorOptions } from './kustomization.js';
 import type { Loader } from './load-restrictor.js';
@@ -8,8 +9,8 @@ import { Resource, type GeneratorBehavior } from './resource.js';
 /** Which object a generator makes. */
 export type GeneratedKind = 'ConfigMap' | 'Secret';
 
-const validKey = /^[-._a-zA-Z0-9]+$/;
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+// a file's byte order mark is part of the data kustomize generates from it
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 function unquote(value: string): string {
   if (value.length < 2 || value[0] !== value[value.length - 1]) return value;
@@ -30,9 +31,8 @@ function parseEnvFile(text: string, file: string): [string, string][] {
     if (line === '' || line.startsWith('#')) return;
     const equals = line.indexOf('=');
     const key = equals < 0 ? line : line.slice(0, equals);
-    if (!/^[-._a-zA-Z][-._a-zA-Z0-9]*$/.test(key)) {
-      throw new KustomizationFileError(`${file}:${index + 1}: "${key}" is not a valid key name: a valid environment variable name must consist of alphabetic characters, digits, '_', '-', or '.', and must not start with a digit`, { file });
-    }
+    // kustomize v5 takes any key as written (`export X`, `2BAD`, a trailing space): the apiserver judges them
+    if (key === '') throw new KustomizationFileError(`${file}:${index + 1}: a line has an empty key`, { file });
     pairs.push([key, equals < 0 ? (process.env[key] ?? '') : line.slice(equals + 1)]);
   });
   return pairs;
@@ -65,8 +65,10 @@ export async function generate(
   const data: JsonObject = {};
   const binaryData: JsonObject = {};
   const add = (key: string, value: string | Uint8Array) => {
-    if (!validKey.test(key)) {
-      throw new KustomizationFileError(`${file}: "${key}" is not a valid key name for a ${kind}: a valid config key must consist of alphanumeric characters, '-', '_' or '.'`, { file });
+    if (resolvePlainScalar(key, 'v3').tag !== 'str') {
+      // kustomize writes generated keys as plain YAML and reads them back: `null`, `true` or `1`
+      // come back as a key that is not a string, which its JSON conversion cannot write
+      throw new TransformError(`${file}: json: unsupported type: map[interface {}]interface {} (the ${kind} ${name} key "${key}" reads back as a ${resolvePlainScalar(key, 'v3').tag})`, { file });
     }
     if (key in data || key in binaryData) {
       throw new KustomizationFileError(`${file}: ${kind.toLowerCase()} ${name} illegally repeats the key \`${key}\``, { file });
@@ -116,15 +118,14 @@ export async function generate(
   if (options.annotations !== undefined && Object.keys(options.annotations).length > 0) metadata['annotations'] = { ...options.annotations };
   const object: JsonObject = { apiVersion: 'v1', kind, metadata };
   if (kind === 'Secret') object['type'] = args.type !== undefined && args.type !== '' ? args.type : 'Opaque';
-  if (Object.keys(data).length > 0) object['data'] = data;
+  // kustomize's Secret generator always writes `data` (`data: {}` when empty); its ConfigMap generator only when there is some
+  if (kind === 'Secret' || Object.keys(data).length > 0) object['data'] = data;
   if (Object.keys(binaryData).length > 0) object['binaryData'] = binaryData;
   if (options.immutable === true) object['immutable'] = true;
   const resource = new Resource(object, file);
-  const behavior = (args.behavior ?? 'create') || 'create';
-  if (behavior !== 'create' && behavior !== 'merge' && behavior !== 'replace') {
-    throw new KustomizationFileError(`${file}: invalid behavior '${behavior}' for ${kind} ${name}: want create, merge or replace`, { file });
-  }
-  resource.generated = { behavior: behavior as GeneratorBehavior, hashSuffix: options.disableNameSuffixHash !== true };
+  // kustomize's NewGenerationBehavior: anything but merge and replace (`add`, a typo) is create
+  const behavior: GeneratorBehavior = args.behavior === 'merge' || args.behavior === 'replace' ? args.behavior : 'create';
+  resource.generated = { behavior, hashSuffix: options.disableNameSuffixHash !== true };
   return resource;
 }
 

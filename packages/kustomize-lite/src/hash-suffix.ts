@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { sha256Hex } from './sha256.js';
 import { isJsonObject, type JsonObject, type JsonValue } from './json.js';
 
 /** Go's `json.Marshal`: sorted keys, HTML characters and line separators escaped. */
@@ -26,6 +26,11 @@ function stringMap(value: JsonValue | undefined): JsonObject {
   return result;
 }
 
+/** kyaml's hasher reads a missing `data` field as an empty string, not an empty map. */
+function dataField(value: JsonValue | undefined): JsonValue {
+  return value === undefined ? '' : stringMap(value);
+}
+
 /**
  * The content hash kustomize appends to generated ConfigMap and Secret names.
  *
@@ -38,15 +43,15 @@ export function contentHash(object: JsonObject): string {
   const kind = object['kind'];
   let encoded: JsonObject;
   if (kind === 'ConfigMap') {
-    encoded = { kind: 'ConfigMap', name: '', data: stringMap(object['data']) };
+    encoded = { kind: 'ConfigMap', name: '', data: dataField(object['data']) };
     if (isJsonObject(object['binaryData']) && Object.keys(object['binaryData']).length > 0) encoded['binaryData'] = stringMap(object['binaryData']);
   } else if (kind === 'Secret') {
     const type = object['type'];
-    encoded = { kind: 'Secret', name: '', type: typeof type === 'string' ? type : '', data: stringMap(object['data']) };
+    encoded = { kind: 'Secret', name: '', type: typeof type === 'string' ? type : '', data: dataField(object['data']) };
     if (isJsonObject(object['stringData']) && Object.keys(object['stringData']).length > 0) encoded['stringData'] = stringMap(object['stringData']);
   } else {
     encoded = object;
   }
-  const hex = createHash('sha256').update(goJsonMarshal(encoded)).digest('hex');
+  const hex = sha256Hex(goJsonMarshal(encoded));
   return hex.slice(0, 10).replace(/[013ae]/g, (char) => ({ '0': 'g', '1': 'h', '3': 'k', a: 'm', e: 't' })[char] as string);
 }

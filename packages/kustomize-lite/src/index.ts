@@ -6,6 +6,7 @@
  * `postBuild` variable substitution, and the `weft-kustomize` CLI.
  */
 export { build, buildWithSources, type BuildOptions, type BuiltObject } from './build.js';
+export { buildInWorker, type WorkerBuildOptions } from './worker-build.js';
 export { nodeFs, memoryFs, type KustomizeFs, type FsEntry } from './file-system.js';
 export type { LoadRestrictor } from './load-restrictor.js';
 export { toYamlStream } from './manifest-yaml.js';
@@ -16,6 +17,7 @@ export {
   YamlSyntaxError,
   LoadRestrictionError,
   MissingFileError,
+  UnreadableFileError,
   CycleError,
   ResourceConflictError,
   TransformError,

@@ -72,7 +72,8 @@ function decodeValue(value: JsonValue, type: FieldType, structName: string, path
   }
   if ('list' in type) {
     if (!Array.isArray(value)) throw typeError(file, structName, path, `[]${describeType(type.list)}`, value);
-    return value.map((item) => decodeValue(item, type.list, structName, path, file, strict) ?? null);
+    // Go decodes a null list item as the item type's zero value (`""` for a string)
+    return value.map((item) => decodeValue(item, type.list, structName, path, file, strict) ?? (type.list === 'string' ? '' : null));
   }
   if ('map' in type) {
     if (!isJsonObject(value)) throw typeError(file, structName, path, `map[string]${describeType(type.map)}`, value);

@@ -1,6 +1,6 @@
 import { posix } from 'node:path';
 import { KustomizationFileError, MissingFileError, UnsupportedFeatureError } from './errors.js';
-import type { JsonObject } from './json.js';
+import { isJsonObject, type JsonObject } from './json.js';
 import { decodeStruct, kustomizationSchema } from './kustomization-schema.js';
 import type { Loader } from './load-restrictor.js';
 import { parseYamlDocuments } from './manifest-yaml.js';
@@ -121,7 +121,7 @@ export interface LoadedKustomization {
  * malformed content, UnsupportedFeatureError for Helm charts.
  */
 export async function loadKustomization(loader: Loader): Promise<LoadedKustomization> {
-  const entries = new Set(await loader.session.fs.readDir(loader.root));
+  const entries = new Set(await loader.listRoot());
   const found = kustomizationFileNames.filter((name) => entries.has(name));
   if (found.length === 0) {
     throw new MissingFileError(
@@ -146,10 +146,13 @@ export async function loadKustomization(loader: Loader): Promise<LoadedKustomiza
 export function parseKustomization(text: string, file: string): { kustomization: Kustomization; isComponent: boolean } {
   // sigs.k8s.io/yaml reads kustomization files as YAML 1.1 (`yes`, `on`, `y` are booleans) and
   // lets a later duplicate key win
-  const documents = parseYamlDocuments(text, file, { uniqueKeys: false, version: '1.1' });
-  if (documents.length > 1) throw new KustomizationFileError(`${file}: a kustomization file must hold one YAML document`, { file });
-  const raw = documents[0] ?? {};
+  // (only the first document counts, as sigs.k8s.io/yaml's Unmarshal reads it)
+  const [raw] = parseYamlDocuments(text, file, { reader: 'sigs-yaml' });
+  // kustomize's CheckEmpty: nothing but apiVersion, kind and metadata is an error
+  const empty = () => new KustomizationFileError(`${posix.basename(file)} is empty (${file})`, { file });
+  if (!isJsonObject(raw)) throw empty();
   const decoded = decodeStruct(raw, kustomizationSchema, 'Kustomization', file) as JsonObject & Kustomization;
+  if (Object.keys(decoded).every((key) => key === 'apiVersion' || key === 'kind' || key === 'metadata')) throw empty();
   const kind = decoded.kind ?? 'Kustomization';
   if (kind !== 'Kustomization' && kind !== 'Component') {
     throw new KustomizationFileError(`${file}: kind '${kind}' is not Kustomization or Component`, { file });

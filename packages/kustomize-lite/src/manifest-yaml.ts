@@ -1,14 +1,31 @@
-import { parseAllDocuments, stringify, YAMLParseError } from 'yaml';
 import { YamlSyntaxError } from './errors.js';
 import { isJsonObject, type JsonObject, type JsonValue } from './json.js';
+import { decodeYamlStream, type YamlDecodeOptions } from './yaml-decode.js';
+import { encodeYamlDocument } from './yaml-encode.js';
 
 /**
- * Parses a multi-document YAML stream into its documents (empty documents dropped).
+ * Which of kustomize's YAML readers a file goes through: `kyaml` (go-yaml v3; resources, strategic
+ * merge patches, OpenAPI documents) or `sigs-yaml` (sigs.k8s.io/yaml, go-yaml v2 and YAML 1.1;
+ * kustomization files, replacement files, transformer configurations, plugin configs, JSON patches).
+ */
+export type YamlReader = 'kyaml' | 'sigs-yaml';
+
+const readerOptions: Record<YamlReader, YamlDecodeOptions> = {
+  kyaml: { version: 'v3', duplicateKeys: 'error' },
+  'sigs-yaml': { version: 'v2', duplicateKeys: 'last-wins' },
+};
+
+/**
+ * Parses a multi-document YAML stream into its documents (empty documents dropped), reading
+ * scalars as kustomize's reader for that kind of file does.
  *
  * @throws YamlSyntaxError naming the file and line.
  */
-export function parseYamlDocuments(text: string, file: string, options: { uniqueKeys?: boolean; version?: '1.1' | '1.2' } = {}): JsonValue[] {
-  const cacheKey = `${options.version ?? '1.2'}${options.uniqueKeys === false ? 'd' : 'u'}\u0000${text}`;
+export function parseYamlDocuments(text: string, file: string, options: { reader?: YamlReader } = {}): JsonValue[] {
+  const reader = options.reader ?? 'kyaml';
+  // a large file is parsed once, without a cache key (a copy of its text) or a copy of its objects
+  if (text.length > cacheLimitChars / 4) return decodeYamlStream(text, file, readerOptions[reader]);
+  const cacheKey = `${reader}\u0000${text}`;
   const cached = parsedDocuments.get(cacheKey);
   if (cached !== undefined) {
     // most recently used last
@@ -16,7 +33,7 @@ export function parseYamlDocuments(text: string, file: string, options: { unique
     parsedDocuments.set(cacheKey, cached);
     return structuredClone(cached);
   }
-  const values = parseUncached(text, file, options);
+  const values = decodeYamlStream(text, file, readerOptions[reader]);
   remember(cacheKey, values);
   return structuredClone(values);
 }
@@ -30,7 +47,6 @@ const cacheLimitChars = 32 * 1024 * 1024;
 let cachedChars = 0;
 
 function remember(key: string, values: JsonValue[]): void {
-  if (key.length > cacheLimitChars / 4) return;
   parsedDocuments.set(key, values);
   cachedChars += key.length;
   for (const [oldest] of parsedDocuments) {
@@ -38,19 +54,6 @@ function remember(key: string, values: JsonValue[]): void {
     parsedDocuments.delete(oldest);
     cachedChars -= oldest.length;
   }
-}
-
-function parseUncached(text: string, file: string, options: { uniqueKeys?: boolean; version?: '1.1' | '1.2' }): JsonValue[] {
-  const documents = parseAllDocuments(text, { prettyErrors: false, merge: true, uniqueKeys: options.uniqueKeys ?? true, version: options.version ?? '1.2' });
-  const values: JsonValue[] = [];
-  for (const document of documents) {
-    const error = document.errors[0];
-    if (error !== undefined) throw syntaxError(error, file, text);
-    const value = document.toJS({ maxAliasCount: 1000 }) as JsonValue | undefined;
-    if (value === null || value === undefined) continue;
-    values.push(value);
-  }
-  return values;
 }
 
 /**
@@ -81,25 +84,14 @@ function isListKind(value: JsonObject): boolean {
   return typeof kind === 'string' && kind.endsWith('List') && Array.isArray(value['items']) && !('spec' in value);
 }
 
-function syntaxError(error: YAMLParseError, file: string, text: string): YamlSyntaxError {
-  let position = error.linePos?.[0];
-  if (position === undefined && error.pos !== undefined) {
-    const before = text.slice(0, error.pos[0]);
-    const lineStart = before.lastIndexOf('\n') + 1;
-    position = { line: before.split('\n').length, col: error.pos[0] - lineStart + 1 };
-  }
-  const line = position?.line;
-  const where = position === undefined ? file : `${file}:${position.line}:${position.col}`;
-  const reason = error.message.split('\n')[0] ?? error.message;
-  return new YamlSyntaxError(`${where}: invalid YAML: ${reason}`, { file, ...(line === undefined ? {} : { line }) });
-}
-
 /**
- * Renders objects as a multi-document YAML stream, keys sorted as `kustomize build` prints them.
+ * Renders objects as a multi-document YAML stream, as `kustomize build` prints them.
  *
  * @remarks
- * Documents are separated by `---`; strings that would read as another type are quoted. The
- * output parses back to the same objects (it is not byte-identical to kustomize's text).
+ * sigs.k8s.io/yaml's text, document by document, separated by `---`: keys in go-yaml's order,
+ * strings a YAML 1.1 reader (kubectl) would take for another type double-quoted (`"yes"`,
+ * `"0755"`, `"2024-01-01"`), multi-line strings as literal blocks, long lines folded at 80
+ * columns. kubectl reads back exactly the objects given.
  *
  * @throws never for JSON values.
  *
@@ -109,5 +101,5 @@ function syntaxError(error: YAMLParseError, file: string, text: string): YamlSyn
  * ```
  */
 export function toYamlStream(objects: readonly JsonObject[]): string {
-  return objects.map((object) => stringify(object, { sortMapEntries: true, lineWidth: 0, aliasDuplicateObjects: false })).join('---\n');
+  return objects.map((object) => encodeYamlDocument(object)).join('---\n');
 }

@@ -13,46 +13,40 @@ export interface ResId extends Gvk {
   readonly namespace: string;
 }
 
-/** Kinds Kubernetes serves without a namespace (namespace transformers skip them). */
-const clusterScopedKinds = new Set([
-  'APIService',
-  'CSIDriver',
-  'CSINode',
-  'CertificateSigningRequest',
-  'ClusterRole',
-  'ClusterRoleBinding',
-  'ComponentStatus',
-  'CustomResourceDefinition',
-  'IngressClass',
-  'MutatingWebhookConfiguration',
-  'Namespace',
-  'Node',
-  'PersistentVolume',
-  'PodSecurityPolicy',
-  'PriorityClass',
-  'PriorityLevelConfiguration',
-  'FlowSchema',
-  'RuntimeClass',
-  'SelfSubjectAccessReview',
-  'SelfSubjectRulesReview',
-  'StorageClass',
-  'SubjectAccessReview',
-  'TokenReview',
-  'ValidatingWebhookConfiguration',
-  'ValidatingAdmissionPolicy',
-  'ValidatingAdmissionPolicyBinding',
-  'MutatingAdmissionPolicy',
-  'MutatingAdmissionPolicyBinding',
-  'VolumeAttachment',
-  'VolumeAttributesClass',
-  'ClusterTrustBundle',
-  'DeviceClass',
-  'ResourceSlice',
-]);
+/**
+ * The kinds kustomize knows to be cluster-scoped, by apiVersion: its built-in OpenAPI document
+ * (Kubernetes 1.21's non-alpha APIs) plus the admission policies, found by building each kind
+ * with `namespace:` through kustomize v5.8.2. Any other apiVersion of these kinds (a custom
+ * `Namespace`, `flowcontrol.apiserver.k8s.io/v1` FlowSchemas) is namespaced to kustomize.
+ */
+const clusterScopedKinds: Readonly<Record<string, readonly string[]>> = {
+  v1: ['ComponentStatus', 'Namespace', 'Node', 'PersistentVolume'],
+  'admissionregistration.k8s.io/v1': ['MutatingWebhookConfiguration', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding', 'ValidatingWebhookConfiguration'],
+  'admissionregistration.k8s.io/v1beta1': ['MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration'],
+  'apiextensions.k8s.io/v1': ['CustomResourceDefinition'],
+  'apiextensions.k8s.io/v1beta1': ['CustomResourceDefinition'],
+  'apiregistration.k8s.io/v1': ['APIService'],
+  'apiregistration.k8s.io/v1beta1': ['APIService'],
+  'certificates.k8s.io/v1': ['CertificateSigningRequest'],
+  'certificates.k8s.io/v1beta1': ['CertificateSigningRequest'],
+  'flowcontrol.apiserver.k8s.io/v1beta1': ['FlowSchema', 'PriorityLevelConfiguration'],
+  'networking.k8s.io/v1': ['IngressClass'],
+  'networking.k8s.io/v1beta1': ['IngressClass'],
+  'node.k8s.io/v1': ['RuntimeClass'],
+  'node.k8s.io/v1beta1': ['RuntimeClass'],
+  'policy/v1beta1': ['PodSecurityPolicy'],
+  'rbac.authorization.k8s.io/v1': ['ClusterRole', 'ClusterRoleBinding'],
+  'rbac.authorization.k8s.io/v1beta1': ['ClusterRole', 'ClusterRoleBinding'],
+  'scheduling.k8s.io/v1': ['PriorityClass'],
+  'scheduling.k8s.io/v1beta1': ['PriorityClass'],
+  'storage.k8s.io/v1': ['CSIDriver', 'CSINode', 'StorageClass', 'VolumeAttachment'],
+  'storage.k8s.io/v1beta1': ['CSIDriver', 'CSINode', 'StorageClass', 'VolumeAttachment'],
+};
+const clusterScoped = new Set(Object.entries(clusterScopedKinds).flatMap(([apiVersion, kinds]) => kinds.map((kind) => `${apiVersion}|${kind}`)));
 
-/** Whether objects of this kind live outside namespaces. */
+/** Whether kustomize treats objects of this group, version and kind as living outside namespaces. */
 export function isClusterScoped(gvk: Gvk): boolean {
-  return clusterScopedKinds.has(gvk.kind);
+  return clusterScoped.has(`${gvk.group === '' ? gvk.version : `${gvk.group}/${gvk.version}`}|${gvk.kind}`);
 }
 
 const apiVersionParts = new Map<string, { readonly group: string; readonly version: string }>();
@@ -125,20 +119,6 @@ export class Resource {
     readonly file: string,
   ) {}
 
-  /** Turns label and annotation values into strings, as kustomize does when it loads an object. */
-  normaliseMetadata(): this {
-    const metadata = this.object['metadata'];
-    if (!isJsonObject(metadata)) return this;
-    for (const field of ['labels', 'annotations'] as const) {
-      const map = metadata[field];
-      if (!isJsonObject(map)) continue;
-      for (const [key, value] of Object.entries(map)) {
-        if (typeof value === 'number' || typeof value === 'boolean') map[key] = String(value);
-      }
-    }
-    return this;
-  }
-
   get apiVersion(): string {
     const value = this.object['apiVersion'];
     return typeof value === 'string' ? value : '';
@@ -187,9 +167,17 @@ export class Resource {
     return [...this.previousIds, this.currentId()];
   }
 
-  /** Remembers the current id before a rename, namespace or kind change. */
+  /**
+   * Remembers the current id before a rename, namespace or kind change.
+   *
+   * @remarks kustomize records previous ids as annotations on the object, which turns an explicit
+   * `annotations: null` into a map (removed again at the end when it stays empty): a later
+   * replacement can then create annotations there, as in kustomize.
+   */
   rememberId(): void {
     this.previousIds.push(this.currentId());
+    const metadata = this.object['metadata'];
+    if (isJsonObject(metadata) && metadata['annotations'] === null) metadata['annotations'] = {};
   }
 
   setName(name: string): void {

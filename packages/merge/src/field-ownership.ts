@@ -8,12 +8,20 @@ import { MergeSchemaRegistry, type GroupVersionKind } from './registry.js';
 import { scalarSchema, untypedSchema, type FieldSchema, type TypeSchema } from './schema.js';
 import { zeroValueOf } from './zero-value.js';
 
-/** The schema an object is managed under, and the fields the apiserver resets on its main resource. */
+/**
+ * The schema an object is managed under, the subresource written through, and the fields the
+ * apiserver resets for that write.
+ */
 export interface ManagedKind {
   readonly gvk: GroupVersionKind;
   readonly apiVersion: string;
   readonly schema: TypeSchema;
-  /** Fields ignored by field management (`status` of kinds with a status subresource). */
+  /** `''` for the main resource, else `status`, `scale`, …: part of each manager's identity. */
+  readonly subresource: string;
+  /**
+   * Fields ignored by field management: `status` of kinds with a status subresource on the main
+   * resource; everything but `status` through the `status` subresource.
+   */
   readonly ignored: FieldSet;
 }
 
@@ -37,8 +45,18 @@ export const strippedFields: FieldSet = FieldSet.fromPaths([
 
 const statusOnly = FieldSet.fromPaths([['f:status']]);
 
-/** Resolves the kind of `object` (or the given `gvk`) in the registry; unknown kinds are untyped. */
-export function resolveManagedKind(object: JsonObject, registry: MergeSchemaRegistry | undefined, gvk: GroupVersionKind | undefined): ManagedKind {
+/**
+ * Resolves the kind of `object` (or the given `gvk`) in the registry; unknown kinds are untyped.
+ * `others` are the other objects of the operation (the live one): through the `status`
+ * subresource every top-level field of any of them but `status` is ignored.
+ */
+export function resolveManagedKind(
+  object: JsonObject,
+  registry: MergeSchemaRegistry | undefined,
+  gvk: GroupVersionKind | undefined,
+  subresource = '',
+  others: readonly (JsonObject | undefined)[] = [],
+): ManagedKind {
   const apiVersion = object['apiVersion'];
   const kind = object['kind'];
   if (gvk === undefined && (typeof apiVersion !== 'string' || typeof kind !== 'string' || apiVersion === '' || kind === '')) {
@@ -53,12 +71,26 @@ export function resolveManagedKind(object: JsonObject, registry: MergeSchemaRegi
   const known = (registry ?? MergeSchemaRegistry.builtin()).lookup(resolved);
   const schema = known ?? unstructuredObjectSchema(registry ?? MergeSchemaRegistry.builtin());
   const resetsStatus = (registry ?? MergeSchemaRegistry.builtin()).resetsStatus(resolved);
+  let ignored = resetsStatus ? statusOnly : FieldSet.empty();
+  if (subresource === 'status') ignored = allButStatus(schema, [object, ...others]);
   return {
     gvk: resolved,
     apiVersion: resolved.group === '' ? resolved.version : `${resolved.group}/${resolved.version}`,
     schema,
-    ignored: resetsStatus ? statusOnly : FieldSet.empty(),
+    subresource,
+    ignored,
   };
+}
+
+/**
+ * What a write through the `status` subresource ignores: every top-level field but `status` (the
+ * apiserver keeps the rest of the stored object), so its manager owns status fields only.
+ */
+function allButStatus(schema: TypeSchema, objects: readonly (JsonObject | undefined)[]): FieldSet {
+  const fields = new Set<string>(schema.kind === 'struct' ? schema.fields.keys() : []);
+  for (const object of objects) for (const field of Object.keys(object ?? {})) fields.add(field);
+  fields.delete('status');
+  return FieldSet.fromPaths([...fields].map((field) => [`f:${field}`]));
 }
 
 /** A copy of an object without `metadata.managedFields` (the typed value field management works on). */
@@ -157,14 +189,14 @@ export function recordUpdate(
   manager: string,
   now: string,
 ): Map<string, FieldOwnership> {
-  const operationKey = ownershipKey({ manager: '\u0000current-operation', operation: 'Update', apiVersion: kind.apiVersion, subresource: '' });
+  const operationKey = ownershipKey({ manager: '\u0000current-operation', operation: 'Update', apiVersion: kind.apiVersion, subresource: kind.subresource });
   const transfer = transferOwnership(oldValue, newValue, kind, owners, operationKey);
   const taken = transfer.modified.union(transfer.added).difference(transfer.removed).difference(strippedFields);
   const result = transfer.owners;
   if (taken.isEmpty()) return result;
-  const key = ownershipKey({ manager, operation: 'Update', apiVersion: kind.apiVersion, subresource: '' });
+  const key = ownershipKey({ manager, operation: 'Update', apiVersion: kind.apiVersion, subresource: kind.subresource });
   const previous = result.get(key);
-  result.set(key, { manager, operation: 'Update', apiVersion: kind.apiVersion, subresource: '', time: now, fields: previous === undefined ? taken : taken.union(previous.fields) });
+  result.set(key, { manager, operation: 'Update', apiVersion: kind.apiVersion, subresource: kind.subresource, time: now, fields: previous === undefined ? taken : taken.union(previous.fields) });
   return result;
 }
 

@@ -21,6 +21,7 @@ export {
   serverSideApply,
   ApplyConflictError,
   conflictMessage,
+  describeConflictManager,
   type ServerSideApplyOptions,
   type ServerSideApplyResult,
 } from './server-side-apply.js';

@@ -14,6 +14,13 @@ describe('JSON patch and JSON merge patch', () => {
     expect(cm.data).toEqual({ a: '1' });
   });
 
+  it('shares nothing with the operations: a value it added can be changed without changing the patch', () => {
+    const value = { nested: ['x'] };
+    const result = applyJsonPatch(cm, [{ op: 'add', path: '/data/obj', value }]);
+    ((result['data'] as JsonObject)['obj'] as { nested: string[] }).nested.push('y');
+    expect(value).toEqual({ nested: ['x'] });
+  });
+
   it('refuses a failing test operation, naming the object and the operation', () => {
     expect(() => applyJsonPatch(cm, [{ op: 'test', path: '/data/a', value: 'x' }])).toThrow(JsonPatchError);
     expect(() => applyJsonPatch(cm, [{ op: 'remove', path: '/data/missing' }])).toThrow(/ConfigMap\/n\/c: JSON patch operation 0/);

@@ -1,7 +1,7 @@
 import jsonMergePatch from 'json-merge-patch';
 import fastJsonPatch, { type Operation } from 'fast-json-patch';
 import { MergeError } from './errors.js';
-import { describeTarget, type JsonObject } from './json.js';
+import { cloneJson, describeTarget, type JsonObject } from './json.js';
 
 /**
  * A JSON patch (RFC 6902) or JSON merge patch (RFC 7386) that cannot be applied.
@@ -36,12 +36,14 @@ export class JsonPatchError extends MergeError {
  */
 export function applyJsonPatch(original: JsonObject, operations: readonly Operation[]): JsonObject {
   const target = describeTarget(original);
-  const validation = fastJsonPatch.validate([...operations], structuredClone(original));
+  // validate() tries the operations on its own copy of the document.
+  const validation = fastJsonPatch.validate([...operations], original);
   if (validation) {
     throw new JsonPatchError(`${target ? `${target}: ` : ''}JSON patch operation ${validation.index}: ${validation.message}`, validation.index, { cause: validation });
   }
   try {
-    return fastJsonPatch.applyPatch(structuredClone(original), [...operations], false, false).newDocument as JsonObject;
+    // One copy each, which the patch then changes in place (values it adds come from the copied operations).
+    return fastJsonPatch.applyPatch(cloneJson(original), cloneJson([...operations]), false, true).newDocument as JsonObject;
   } catch (error) {
     const index = (error as { index?: number }).index;
     throw new JsonPatchError(`${target ? `${target}: ` : ''}JSON patch operation ${index ?? '?'}: ${(error as Error).message}`, index, { cause: error });
@@ -62,7 +64,7 @@ export function applyJsonMergePatch(original: JsonObject, patch: JsonObject): Js
   if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) {
     throw new JsonPatchError(`${describeTarget(original) || 'object'}: a JSON merge patch must be a JSON object`, undefined);
   }
-  return jsonMergePatch.apply(structuredClone(original), structuredClone(patch)) as JsonObject;
+  return jsonMergePatch.apply(cloneJson(original), cloneJson(patch)) as JsonObject;
 }
 
 /** One RFC 6902 JSON Patch operation (`add`, `remove`, `replace`, `move`, `copy` or `test`), as fast-json-patch types it. */

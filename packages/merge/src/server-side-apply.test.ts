@@ -172,3 +172,33 @@ describe('diffFields and fieldsOf', () => {
     expect(fieldsOf(after).has(['f:spec', 'f:template', 'f:spec', 'f:containers', 'k:{"name":"side"}', 'f:image'])).toBe(true);
   });
 });
+
+describe('the status subresource', () => {
+  const created = serverSideApply(undefined, deployment({ replicas: 2, selector: { matchLabels: { app: 'web' } }, template }), { manager: 'weft', now }).object;
+  const statusOf = (conditions: JsonObject[], spec?: JsonObject): JsonObject => ({ ...deployment(spec ?? { replicas: 9 }), status: { observedGeneration: 1, conditions } });
+
+  it('applies and owns status only, keeping the rest of the live object, under an entry with the subresource', () => {
+    const { object, managedFields } = serverSideApply(created, statusOf([{ type: 'Available', status: 'True' }]), { manager: 'controller', subresource: 'status', now });
+    expect(object['spec']).toEqual(created['spec']);
+    expect(object['status']).toEqual({ observedGeneration: 1, conditions: [{ type: 'Available', status: 'True' }] });
+    const entry = managedFields.find((candidate) => candidate.manager === 'controller');
+    expect(entry).toMatchObject({ operation: 'Apply', apiVersion: 'apps/v1', subresource: 'status' });
+    expect(Object.keys(entry?.fieldsV1 ?? {})).toEqual(['f:status']);
+    expect(managedFields.find((candidate) => candidate.manager === 'weft')?.fieldsV1).toEqual(
+      created['metadata'] && ((created['metadata'] as JsonObject)['managedFields'] as JsonObject[])[0]?.['fieldsV1'],
+    );
+  });
+
+  it('removes the status fields the manager stopped applying, and needs the live object', () => {
+    const first = serverSideApply(created, statusOf([{ type: 'Available', status: 'True' }, { type: 'Progressing', status: 'True' }]), { manager: 'controller', subresource: 'status', now }).object;
+    const { object } = serverSideApply(first, statusOf([{ type: 'Available', status: 'False' }]), { manager: 'controller', subresource: 'status', now });
+    expect((object['status'] as JsonObject)['conditions']).toEqual([{ type: 'Available', status: 'False' }]);
+    expect(() => serverSideApply(undefined, statusOf([]), { manager: 'controller', subresource: 'status' })).toThrow(/needs the live object/);
+  });
+
+  it('gives an Update through status the status fields it changed, under its own entry', () => {
+    const next = { ...created, status: { observedGeneration: 1 } };
+    const { managedFields } = updateManagedFields(created, next, { manager: 'kubelet', subresource: 'status', now });
+    expect(managedFields.find((entry) => entry.manager === 'kubelet')).toMatchObject({ operation: 'Update', subresource: 'status', fieldsV1: { 'f:status': { 'f:observedGeneration': {} } } });
+  });
+});

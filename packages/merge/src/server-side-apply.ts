@@ -33,6 +33,12 @@ export interface ServerSideApplyOptions {
   readonly gvk?: GroupVersionKind;
   /** The time written into changed managedFields entries. @defaultValue the current time */
   readonly now?: Date | string;
+  /**
+   * The subresource the apply goes through (`PATCH …/status`), part of the manager's identity.
+   * Through `status` only the configuration's `status` is applied and owned, and everything else
+   * is kept from `live`, which must exist. @defaultValue the main resource
+   */
+  readonly subresource?: string;
 }
 
 /** What {@link serverSideApply} produced. */
@@ -73,7 +79,16 @@ export class ApplyConflictError extends MergeError {
   }
 }
 
-function printManager(conflict: FieldConflict): string {
+/**
+ * The manager of a conflict as the apiserver names it in messages and causes: `"kubectl"`, with
+ * ` with subresource "status"` and, for `Update` managers, ` using apps/v1`.
+ *
+ * @example
+ * ```ts
+ * const causes = error.conflicts.map((conflict) => ({ message: `conflict with ${describeConflictManager(conflict)}`, field: conflict.field }));
+ * ```
+ */
+export function describeConflictManager(conflict: FieldConflict): string {
   let text = JSON.stringify(conflict.manager);
   if (conflict.subresource !== '') text += ` with subresource ${JSON.stringify(conflict.subresource)}`;
   if (conflict.operation === 'Update') text += ` using ${conflict.apiVersion}`;
@@ -102,7 +117,7 @@ function managerSortKey(conflict: FieldConflict): string {
 export function conflictMessage(conflicts: readonly FieldConflict[]): string {
   if (conflicts.length === 1) {
     const [only] = conflicts as [FieldConflict];
-    return `Apply failed with 1 conflict: conflict with ${printManager(only)}: ${only.field}`;
+    return `Apply failed with 1 conflict: conflict with ${describeConflictManager(only)}: ${only.field}`;
   }
   const byManager = new Map<string, FieldConflict[]>();
   for (const conflict of conflicts) {
@@ -112,7 +127,7 @@ export function conflictMessage(conflicts: readonly FieldConflict[]): string {
   const lines: string[] = [];
   for (const key of [...byManager.keys()].sort()) {
     const group = byManager.get(key) as FieldConflict[];
-    lines.push(`conflicts with ${printManager(group[0] as FieldConflict)}:`);
+    lines.push(`conflicts with ${describeConflictManager(group[0] as FieldConflict)}:`);
     for (const conflict of group) lines.push(`- ${conflict.field}`);
   }
   return `Apply failed with ${conflicts.length} conflicts: ${lines.join('\n')}`;
@@ -134,8 +149,11 @@ export function conflictMessage(conflicts: readonly FieldConflict[]): string {
  *
  * Pure: inputs are not modified. Not done here: defaulting, validation, admission, and the
  * apiserver's server-written metadata (uid, resourceVersion, generation, creationTimestamp).
+ * With `subresource: 'status'` the apply is `PATCH …/status`: the manager's entry carries the
+ * subresource and owns status fields only; the rest of the object is the live one's.
  * Not covered: conversion between API versions (managers at other versions are compared as if at
- * the applied one), subresources, the cap of ten Update managers, kubectl's last-applied annotation.
+ * the applied one), the `scale` subresource's conversion from a Scale, the cap of ten Update
+ * managers, kubectl's last-applied annotation.
  *
  * @throws {@link ApplyConflictError} on conflicts without `force`.
  * @throws {@link MergeError} for a configuration without apiVersion/kind, with `metadata.managedFields`,
@@ -167,17 +185,19 @@ function applyConfiguration(live: JsonObject | undefined, applied: JsonObject, o
   if (typeof metadata === 'object' && metadata !== null && (metadata as JsonObject)['managedFields'] != null) {
     throw new MergeError('metadata.managedFields must be nil');
   }
-  const kind = resolveManagedKind(applied, options.registry, options.gvk);
+  const subresource = options.subresource ?? '';
+  if (subresource !== '' && live === undefined) throw new MergeError(`an apply through the ${subresource} subresource needs the live object`);
+  const kind = resolveManagedKind(applied, options.registry, options.gvk, subresource, [live]);
   const now = formatTime(options.now);
   const liveValue: JsonObject = live === undefined ? {} : withoutManagedFields(live);
   let owners = ownersByKey(decodeManagedFields(live));
   if (live !== undefined && owners.size === 0) owners = beforeFirstApply(liveValue, kind, now);
 
-  const applyKey = ownershipKey({ manager: options.manager, operation: 'Apply', apiVersion: kind.apiVersion, subresource: '' });
+  const applyKey = ownershipKey({ manager: options.manager, operation: 'Apply', apiVersion: kind.apiVersion, subresource });
   const previous = owners.get(applyKey);
   const configSet = claimedFields(applied, kind);
   let merged = mergeValues(liveValue, applied, kind.schema) as JsonObject;
-  owners.set(applyKey, { manager: options.manager, operation: 'Apply', apiVersion: kind.apiVersion, subresource: '', time: previous?.time, fields: configSet });
+  owners.set(applyKey, { manager: options.manager, operation: 'Apply', apiVersion: kind.apiVersion, subresource, time: previous?.time, fields: configSet });
   merged = prune(merged, owners, previous?.fields, kind);
 
   const transfer = transferOwnership(liveValue, merged, kind, owners, applyKey);
@@ -228,8 +248,15 @@ function prune(merged: JsonObject, owners: Map<string, FieldOwnership>, lastSet:
   return (removeFields(merged, mergedSet.difference(ownedBackSet).intersection(last), schema) ?? {}) as JsonObject;
 }
 
-/** Keeps the live object's `status` where the apiserver resets it (or drops it on create). */
+/**
+ * Keeps the live object's `status` where the apiserver resets it (or drops it on create); through
+ * the `status` subresource, keeps everything of the live object but its `status`.
+ */
 function resetIgnoredFields(merged: JsonObject, liveValue: JsonObject, kind: ManagedKind, creating: boolean): JsonObject {
+  if (kind.subresource === 'status') {
+    const { status: _live, ...rest } = liveValue;
+    return 'status' in merged ? { ...rest, status: merged['status'] } : rest;
+  }
   if (kind.ignored.isEmpty()) return merged;
   const result = { ...merged };
   if (!creating && 'status' in liveValue) result['status'] = liveValue['status'];

@@ -47,12 +47,27 @@ function sortMergingLists(value: unknown, type: TypeSchema | undefined): unknown
   return result;
 }
 
+/**
+ * A frozen deep copy: the engine is copy-on-write and must never write into its inputs (a write
+ * into a frozen object throws in strict mode).
+ */
+function frozen<T>(value: T): T {
+  const copy = structuredClone(value);
+  const freeze = (inner: unknown): void => {
+    if (typeof inner !== 'object' || inner === null) return;
+    for (const child of Object.values(inner)) freeze(child);
+    Object.freeze(inner);
+  };
+  freeze(copy);
+  return copy;
+}
+
 describe.each(Object.entries(cases.tables))('apimachinery table %s', (_name, table) => {
   const normalize = (value: unknown): unknown => (table.compare === 'sorted' ? sortMergingLists(value, schema) : value);
   if (table.checks.includes('twoWay')) {
     const twoWay = table.cases.filter((c) => c.twoWay !== undefined);
     it.each(twoWay.map((c) => [c.description, c] as const))('two-way: %s', (_description, c) => {
-      const apply = () => applyStrategicMergePatch(c.original ?? {}, c.twoWay as JsonObject, { schema });
+      const apply = () => applyStrategicMergePatch(frozen(c.original ?? {}), frozen(c.twoWay as JsonObject), { schema });
       if (c.expectedError !== undefined) {
         expect(apply).toThrow(c.expectedError);
         return;
@@ -63,7 +78,7 @@ describe.each(Object.entries(cases.tables))('apimachinery table %s', (_name, tab
   if (table.checks.includes('threeWay')) {
     const threeWay = table.cases.filter((c) => c.threeWay !== undefined && c.result !== undefined);
     it.each(threeWay.map((c) => [c.description, c] as const))('three-way: %s', (_description, c) => {
-      const result = applyStrategicMergePatch(c.current ?? {}, c.threeWay as JsonObject, { schema });
+      const result = applyStrategicMergePatch(frozen(c.current ?? {}), frozen(c.threeWay as JsonObject), { schema });
       expect(normalize(result)).toEqual(normalize(c.result));
     });
   }

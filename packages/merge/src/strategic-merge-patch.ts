@@ -1,8 +1,7 @@
 import { StrategicMergePatchError } from './errors.js';
 import { MergeSchemaRegistry, type GroupVersionKind } from './registry.js';
 import { untypedSchema, type TypeSchema } from './schema.js';
-import type { JsonObject } from './json.js';
-import { describeTarget } from './json.js';
+import { cloneJson, describeTarget, type JsonObject } from './json.js';
 
 const directiveMarker = '$patch';
 const retainKeysDirective = '$retainKeys';
@@ -90,7 +89,11 @@ function badPatchType(directive: Json, patch: Json): StrategicMergePatchError {
  * the apiserver: patch items in patch (or `$setElementOrder`) order, interleaved with server-only
  * items in their live order.
  *
- * Pure: neither argument is modified; the result shares nothing with them.
+ * Pure: neither argument is modified. Copy-on-write: the result is new along every path the patch
+ * touches and shares the subtrees it leaves alone with `original` (nothing with `patch`), so treat
+ * both as immutable, or clone the result before changing it in place. (apimachinery patches a map
+ * decoded for the purpose in place instead; copying the whole object first cost three quarters of
+ * the time.)
  *
  * Kinds the registry does not know (custom resources without a CRD given to the registry) are
  * patched without metadata: maps merge, lists are replaced, directives still apply, which is JSON
@@ -120,7 +123,9 @@ export function applyStrategicMergePatch(
   if (!isMap(patch)) throw new StrategicMergePatchError('a strategic merge patch must be a JSON object');
   const schema = options.schema ?? schemaFor(original, patch, options);
   try {
-    return mergeMap(structuredClone(original), structuredClone(patch), schema) as JsonObject;
+    // The engine consumes the patch (directives are deleted from it, its values move into the
+    // result): it works on a copy. `original` is copied map by map and list by list as it is changed.
+    return mergeMap(original, cloneJson(patch), schema) as JsonObject;
   } catch (error) {
     if (error instanceof StrategicMergePatchError) {
       const target = describeTarget(original);
@@ -145,7 +150,7 @@ function schemaFor(original: JsonMap, patch: JsonMap, options: StrategicMergePat
 
 function mergeMap(original: JsonMap | undefined, patch: JsonMap, schema: TypeSchema): JsonMap {
   if (directiveMarker in patch) return handleDirectiveInMergeMap(patch[directiveMarker], patch);
-  const target: JsonMap = original ?? {};
+  const target: JsonMap = original === undefined ? {} : { ...original };
   applyRetainKeysDirective(target, patch);
   mergePatchIntoOriginal(target, patch, schema);
   for (const rawKey of Object.keys(patch)) {
@@ -175,7 +180,8 @@ function mergeMap(original: JsonMap | undefined, patch: JsonMap, schema: TypeSch
     } else if (originalKind === 'slice') {
       const field = fieldOf(schema, key);
       const strategy = mainStrategy(field.patchStrategy);
-      target[key] = mergeSliceHandler(originalValue as Json[], patchValue as Json[], field, strategy, isDeleteList);
+      // A copy: merging replays Go's in-place slice writes on it.
+      target[key] = mergeSliceHandler((originalValue as Json[]).slice(), patchValue as Json[], field, strategy, isDeleteList);
     } else {
       setWithoutDirectives(target, key, patchValue);
     }
@@ -271,7 +277,8 @@ function mergePatchIntoOriginal(original: JsonMap, patch: JsonMap, schema: TypeS
     const listKey = extractKey(key, setElementOrderPrefix);
     const foundOriginal = listKey in original;
     const foundPatch = listKey in patch;
-    const originalList = original[listKey];
+    // A copy of the live list: merging writes into it, and the order below is read from what it left.
+    const originalList = Array.isArray(original[listKey]) ? (original[listKey] as Json[]).slice() : original[listKey];
     const patchList = patch[listKey];
     if (foundOriginal && !Array.isArray(originalList)) throw new StrategicMergePatchError(`invalid patch: ${listKey} is not a list`);
     if (foundPatch && !Array.isArray(patchList)) throw new StrategicMergePatchError(`invalid patch: ${listKey} in the patch is not a list`);
@@ -532,9 +539,12 @@ function extractToDeleteItems(list: Json[]): [Json[], Json[]] {
 }
 
 function indexIn(list: Json[], value: Json, mergeKey: string, kind: ElementKind): number {
-  const keyOf = kind === 'map' ? (item: Json) => (isMap(item) ? item[mergeKey] : undefined) : (item: Json) => item;
-  const wanted = keyOf(value);
-  for (let index = 0; index < list.length; index++) if (keyOf(list[index]) === wanted) return index;
+  if (kind !== 'map') return list.indexOf(value);
+  const wanted = isMap(value) ? value[mergeKey] : undefined;
+  for (let index = 0; index < list.length; index++) {
+    const item = list[index];
+    if ((isMap(item) ? item[mergeKey] : undefined) === wanted) return index;
+  }
   return -1;
 }
 
@@ -567,14 +577,7 @@ function normalizeSliceOrder(toSort: Json[], order: Json[], mergeKey: string, ki
     }
     [items, toDelete] = extractToDeleteItems(toSort);
   }
-  const sorted = goSliceStable(items, (a, b) => {
-    const ia = indexIn(order, a, mergeKey, kind);
-    if (ia >= 0) {
-      const ib = indexIn(order, b, mergeKey, kind);
-      if (ib >= 0) return ia < ib;
-    }
-    return true;
-  });
+  const sorted = new OrderSort(items, order, mergeKey, kind).sorted();
   return [...sorted, ...toDelete];
 }
 
@@ -596,49 +599,96 @@ function mergeSortedSlice(left: Json[], right: Json[], serverOrder: Json[], merg
 }
 
 /**
- * Go's `sort.SliceStable` (insertion sort in blocks of 20, then SymMerge), reproduced step for
- * step because apimachinery sorts with a comparator that is not a strict order (items missing
- * from the order list compare "less" both ways), so only the same algorithm gives the same order.
+ * Go's `sort.SliceStable` (insertion sort in blocks of 20, then SymMerge) with apimachinery's
+ * comparator, reproduced step for step: the comparator is not a strict order (items missing from
+ * the order list compare "less" both ways), so only the same algorithm gives the same order.
+ * (A class rather than closures: this runs for every merged list of every patch.)
  */
-function goSliceStable<T>(input: T[], less: (a: T, b: T) => boolean): T[] {
-  const data = [...input];
-  const n = data.length;
-  const swap = (a: number, b: number): void => {
-    const t = data[a] as T;
-    data[a] = data[b] as T;
-    data[b] = t;
-  };
-  const lessAt = (a: number, b: number): boolean => less(data[a] as T, data[b] as T);
-  const insertionSort = (a: number, b: number): void => {
-    for (let i = a + 1; i < b; i++) for (let j = i; j > a && lessAt(j, j - 1); j--) swap(j, j - 1);
-  };
-  const swapRange = (a: number, b: number, count: number): void => {
-    for (let i = 0; i < count; i++) swap(a + i, b + i);
-  };
-  const rotate = (a: number, m: number, b: number): void => {
+class OrderSort {
+  private readonly data: Json[];
+
+  constructor(
+    items: readonly Json[],
+    private readonly order: Json[],
+    private readonly mergeKey: string,
+    private readonly kind: ElementKind,
+  ) {
+    this.data = [...items];
+  }
+
+  sorted(): Json[] {
+    const n = this.data.length;
+    let blockSize = 20;
+    let a = 0;
+    let b = blockSize;
+    while (b <= n) {
+      this.insertionSort(a, b);
+      a = b;
+      b += blockSize;
+    }
+    this.insertionSort(a, n);
+    while (blockSize < n) {
+      a = 0;
+      b = 2 * blockSize;
+      while (b <= n) {
+        this.symMerge(a, a + blockSize, b);
+        a = b;
+        b += 2 * blockSize;
+      }
+      const m = a + blockSize;
+      if (m < n) this.symMerge(a, m, n);
+      blockSize *= 2;
+    }
+    return this.data;
+  }
+
+  /** apimachinery's `less`: by position in the order list, and "less" whenever either is missing from it. */
+  private lessAt(i: number, j: number): boolean {
+    const ia = indexIn(this.order, this.data[i], this.mergeKey, this.kind);
+    if (ia < 0) return true;
+    const ib = indexIn(this.order, this.data[j], this.mergeKey, this.kind);
+    return ib < 0 || ia < ib;
+  }
+
+  private swap(i: number, j: number): void {
+    const t = this.data[i];
+    this.data[i] = this.data[j];
+    this.data[j] = t;
+  }
+
+  private insertionSort(a: number, b: number): void {
+    for (let i = a + 1; i < b; i++) for (let j = i; j > a && this.lessAt(j, j - 1); j--) this.swap(j, j - 1);
+  }
+
+  private swapRange(a: number, b: number, count: number): void {
+    for (let i = 0; i < count; i++) this.swap(a + i, b + i);
+  }
+
+  private rotate(a: number, m: number, b: number): void {
     let i = m - a;
     let j = b - m;
     while (i !== j) {
       if (i > j) {
-        swapRange(m - i, m, j);
+        this.swapRange(m - i, m, j);
         i -= j;
       } else {
-        swapRange(m - i, m + j - i, i);
+        this.swapRange(m - i, m + j - i, i);
         j -= i;
       }
     }
-    swapRange(m - i, m, i);
-  };
-  const symMerge = (a: number, m: number, b: number): void => {
+    this.swapRange(m - i, m, i);
+  }
+
+  private symMerge(a: number, m: number, b: number): void {
     if (m - a === 1) {
       let i = m;
       let j = b;
       while (i < j) {
         const h = (i + j) >>> 1;
-        if (lessAt(h, a)) i = h + 1;
+        if (this.lessAt(h, a)) i = h + 1;
         else j = h;
       }
-      for (let k = a; k < i - 1; k++) swap(k, k + 1);
+      for (let k = a; k < i - 1; k++) this.swap(k, k + 1);
       return;
     }
     if (b - m === 1) {
@@ -646,10 +696,10 @@ function goSliceStable<T>(input: T[], less: (a: T, b: T) => boolean): T[] {
       let j = m;
       while (i < j) {
         const h = (i + j) >>> 1;
-        if (!lessAt(m, h)) i = h + 1;
+        if (!this.lessAt(m, h)) i = h + 1;
         else j = h;
       }
-      for (let k = m; k > i; k--) swap(k, k - 1);
+      for (let k = m; k > i; k--) this.swap(k, k - 1);
       return;
     }
     const mid = (a + b) >>> 1;
@@ -666,34 +716,12 @@ function goSliceStable<T>(input: T[], less: (a: T, b: T) => boolean): T[] {
     const p = nn - 1;
     while (start < r) {
       const c = (start + r) >>> 1;
-      if (!lessAt(p - c, c)) start = c + 1;
+      if (!this.lessAt(p - c, c)) start = c + 1;
       else r = c;
     }
     const end = nn - start;
-    if (start < m && m < end) rotate(start, m, end);
-    if (a < start && start < mid) symMerge(a, start, mid);
-    if (mid < end && end < b) symMerge(mid, end, b);
-  };
-  let blockSize = 20;
-  let a = 0;
-  let b = blockSize;
-  while (b <= n) {
-    insertionSort(a, b);
-    a = b;
-    b += blockSize;
+    if (start < m && m < end) this.rotate(start, m, end);
+    if (a < start && start < mid) this.symMerge(a, start, mid);
+    if (mid < end && end < b) this.symMerge(mid, end, b);
   }
-  insertionSort(a, n);
-  while (blockSize < n) {
-    a = 0;
-    b = 2 * blockSize;
-    while (b <= n) {
-      symMerge(a, a + blockSize, b);
-      a = b;
-      b += 2 * blockSize;
-    }
-    const m = a + blockSize;
-    if (m < n) symMerge(a, m, n);
-    blockSize *= 2;
-  }
-  return data;
 }

@@ -14,6 +14,11 @@ export interface UpdateManagedFieldsOptions {
   readonly gvk?: GroupVersionKind;
   /** The time written into the manager's entry when it changes. @defaultValue the current time */
   readonly now?: Date | string;
+  /**
+   * The subresource written through (`status`, `scale`), part of the manager's identity. A `status`
+   * write owns status fields only. @defaultValue the main resource
+   */
+  readonly subresource?: string;
 }
 
 /** What {@link updateManagedFields} produced. */
@@ -43,7 +48,7 @@ export interface UpdateManagedFieldsResult {
  */
 export function updateManagedFields(live: JsonObject | undefined, next: JsonObject, options: UpdateManagedFieldsOptions): UpdateManagedFieldsResult {
   if (!options.manager) throw new MergeError(`${describeTarget(next) || 'object'}: an update needs a field manager`);
-  const kind = resolveManagedKind(next, options.registry, options.gvk);
+  const kind = resolveManagedKind(next, options.registry, options.gvk, options.subresource, [live]);
   const now = formatTime(options.now);
   const liveValue = live === undefined ? emptyObjectOf(kind) : withoutManagedFields(live);
   const nextValue = withoutManagedFields(next);

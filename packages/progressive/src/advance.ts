@@ -55,6 +55,7 @@ export type Check =
   | { readonly kind: 'webhook'; readonly key: string; readonly webhook: CanaryWebhook; readonly phase: CanaryPhase }
   | { readonly kind: 'metric'; readonly key: string; readonly metric: CanaryMetric; readonly source: MetricSource };
 
+/** The answer to a {@link Check}: a webhook's verdict or a metric's outcome. */
 export type CheckAnswer = WebhookAnswer | MetricAnswer;
 
 /** Everything one tick decides from. */

@@ -32,12 +32,14 @@ export type WebhookType =
   | 'rollback'
   | 'event';
 
+/** A reference to an object in the Canary's own namespace (`spec.targetRef`, `autoscalerRef`, `ingressRef`). */
 export interface LocalObjectReference {
   readonly apiVersion?: string;
   readonly kind: string;
   readonly name: string;
 }
 
+/** A reference that may name another namespace (a metric's `templateRef`). */
 export interface CrossNamespaceObjectReference extends Partial<LocalObjectReference> {
   readonly name: string;
   readonly namespace?: string;
@@ -68,17 +70,20 @@ export interface HttpMatchRequest {
   readonly queryParams?: Readonly<Record<string, StringMatch>>;
 }
 
+/** Headers set, added or removed on the way to the backends (`spec.service.headers.request` / `.response`). */
 export interface HeaderOperations {
   readonly set?: Readonly<Record<string, string>>;
   readonly add?: Readonly<Record<string, string>>;
   readonly remove?: readonly string[];
 }
 
+/** Labels and annotations added to a generated object (`spec.service.apex`, `.primary`, `.canary`). */
 export interface CustomMetadata {
   readonly labels?: Readonly<Record<string, string>>;
   readonly annotations?: Readonly<Record<string, string>>;
 }
 
+/** The Service the Canary generates and routes through (`spec.service`): port, Gateway API parents, hosts, matches. */
 export interface CanaryService {
   readonly name?: string;
   readonly port: number;
@@ -95,11 +100,13 @@ export interface CanaryService {
   readonly canary?: CustomMetadata;
 }
 
+/** The range a metric's value must fall in for a check to pass (`min` and/or `max`, inclusive). */
 export interface ThresholdRange {
   readonly min?: number;
   readonly max?: number;
 }
 
+/** One metric checked at every analysis interval (`spec.analysis.metrics[]`): a built-in, an inline query or a `MetricTemplate`. */
 export interface CanaryMetric {
   readonly name: string;
   readonly interval?: string;
@@ -112,6 +119,7 @@ export interface CanaryMetric {
   readonly templateVariables?: Readonly<Record<string, string>>;
 }
 
+/** A webhook called at one point of the release (`spec.analysis.webhooks[]`); a non-2xx answer holds or fails it as Flagger does. */
 export interface CanaryWebhook {
   readonly type?: WebhookType;
   readonly name: string;
@@ -127,6 +135,7 @@ export interface CanaryWebhook {
 /** What to do with a metric that returned no data. Beyond Flagger (flagger#1090). */
 export type InconclusivePolicy = 'Fail' | 'Pause';
 
+/** How the release is analysed and advanced (`spec.analysis`): interval, weights or iterations, failure threshold, metrics, webhooks. */
 export interface CanaryAnalysis {
   readonly interval: string;
   readonly iterations?: number;
@@ -152,6 +161,7 @@ export interface CanaryAnalysis {
 /** How the target's replicas are changed. Beyond Flagger (flagger#1504). */
 export type TargetScaling = 'Patch' | 'Apply';
 
+/** What a `Canary` releases and how (`spec`): the target workload, its Service, the router and the analysis. */
 export interface CanarySpec {
   /** Overrides the controller's default router, as Flagger's `spec.provider`. */
   readonly provider?: RouterProvider;
@@ -175,11 +185,13 @@ export interface CanarySpec {
 /** A manual request written into the status (`status.request`) or sent with the exported functions. */
 export type ManualAction = 'promote' | 'abort' | 'retry' | 'pause' | 'resume';
 
+/** A manual request (`promote`, `abort`, `retry`, `pause`, `resume`) and when it was made. */
 export interface ManualRequest {
   readonly action: ManualAction;
   readonly requestedAt?: string;
 }
 
+/** Where a release stands (`status`): Flagger's phase, canary weight, failed checks, iterations and the specs last applied and promoted. */
 export interface CanaryStatus {
   readonly phase?: CanaryPhase;
   readonly canaryWeight?: number;
@@ -198,6 +210,7 @@ export interface CanaryStatus {
   readonly lastRequest?: ManualRequest;
 }
 
+/** A release of one workload, analysed step by step (`progressive.weft.dev/v1` `Canary`, Flagger's `flagger.app/v1beta1` fields). */
 export interface Canary extends KubeObject {
   readonly apiVersion: 'progressive.weft.dev/v1';
   readonly kind: 'Canary';
@@ -206,6 +219,7 @@ export interface Canary extends KubeObject {
   readonly status?: CanaryStatus;
 }
 
+/** Where a `MetricTemplate`'s query is sent: Prometheus or a generic HTTP/JSON endpoint, with its address and credentials. */
 export interface MetricTemplateProvider {
   /** `prometheus` or `http` (generic HTTP/JSON, beyond Flagger). */
   readonly type: 'prometheus' | 'http';
@@ -215,12 +229,14 @@ export interface MetricTemplateProvider {
   readonly insecureSkipVerify?: boolean;
 }
 
+/** A `MetricTemplate`'s `spec`: the provider and the query template. */
 export interface MetricTemplateSpec {
   readonly provider: MetricTemplateProvider;
   /** A Flagger query template: `{{ namespace }}`, `{{ target }}`, `{{ interval }}`, `{{ variables.x }}`… */
   readonly query: string;
 }
 
+/** A reusable metric query (`progressive.weft.dev/v1` `MetricTemplate`, as Flagger's). */
 export interface MetricTemplate extends KubeObject {
   readonly apiVersion: 'progressive.weft.dev/v1';
   readonly kind: 'MetricTemplate';

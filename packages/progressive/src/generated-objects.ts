@@ -34,6 +34,7 @@ export function serviceNames(canary: Canary): { apex: string; primary: string; c
   return { apex, primary: `${apex}-primary`, canary: `${apex}-canary` };
 }
 
+/** The name of the primary Deployment Weft generates from the target (`<target>-primary`, as Flagger). */
 export function primaryName(canary: Canary): string {
   return `${canary.spec.targetRef.name}-primary`;
 }

@@ -17,8 +17,10 @@ export type MetricOutcome =
 
 /** Flagger's two built-in metrics, answered by the router's observer queries. */
 export const builtinMetricNames = ['request-success-rate', 'request-duration'] as const;
+/** The name of one of Flagger's built-in metrics. */
 export type BuiltinMetricName = (typeof builtinMetricNames)[number];
 
+/** Whether a metric name is one of Flagger's built-ins (answered by the router's queries, not a template). */
 export function isBuiltinMetric(name: string): name is BuiltinMetricName {
   return name === 'request-success-rate' || name === 'request-duration';
 }

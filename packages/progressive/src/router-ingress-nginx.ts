@@ -7,8 +7,10 @@ import type { Canary } from './canary-types.js';
 import { controllerRef, serviceNames } from './generated-objects.js';
 import type { Router, RouterCallOptions } from './router.js';
 
+/** `networking.k8s.io/v1` Ingress, the kind the `nginx` router copies and annotates. */
 export const IngressKind = resourceKind<Ingress>({ apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', plural: 'ingresses', namespaced: true });
 
+/** An Ingress, as far as the `nginx` router reads it. */
 export interface Ingress extends KubeObject {
   spec?: { rules?: { host?: string; http?: { paths?: { backend?: { service?: { name?: string } } }[] } }[]; [key: string]: unknown };
 }

@@ -16,7 +16,7 @@
 // Foundations: errors, durations, timers.
 export { WeftError, isWeftError, errorGuard } from './errors.js';
 export { type Duration, parseDuration, formatDuration, InvalidDurationError } from './duration.js';
-export { type LongTimeout, maxTimerDelayMs, setLongTimeout, sleep } from './timers.js';
+export { type LongTimeout, type TimeoutSignal, maxTimerDelayMs, setLongTimeout, sleep, timeoutSignal } from './timers.js';
 
 // pipeline/: the stages of a controller, in the order data flows.
 export { type WatchEvent, type WatcherOptions, WatchInactivityError, watch, stripManagedFields } from './pipeline/watch.js';

@@ -108,3 +108,34 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<boolean> {
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
+
+/** A signal made by {@link timeoutSignal}, and how to stop its timer. */
+export interface TimeoutSignal {
+  /** Aborts with a `TimeoutError` `DOMException` once the delay has passed. */
+  readonly signal: AbortSignal;
+  /** Stops the timer (the work ended first), so a long delay leaves nothing pending. */
+  clear(): void;
+}
+
+/**
+ * `AbortSignal.timeout()` for any delay: Node's overflows above {@link maxTimerDelayMs} and aborts
+ * after 1 ms, so a `timeout: 1000h` would fail every operation at once.
+ *
+ * @remarks The reason is a `DOMException` named `TimeoutError`, as `AbortSignal.timeout()`'s; the
+ * timer is unreferenced (it does not keep the process alive) and waited out with
+ * {@link setLongTimeout}. Call `clear()` when the work ends first.
+ * @example
+ * ```ts
+ * const deadline = timeoutSignal(parseDuration('1000h'));
+ * try {
+ *   await fetch('https://example.com/', { signal: deadline.signal });
+ * } finally {
+ *   deadline.clear();
+ * }
+ * ```
+ */
+export function timeoutSignal(delayMs: number): TimeoutSignal {
+  const controller = new AbortController();
+  const timer = setLongTimeout(() => controller.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')), delayMs).unref();
+  return { signal: controller.signal, clear: () => timer.clear() };
+}

@@ -1,6 +1,6 @@
 import { ConfigMapKind, SecretKind, inventoryId, isNotFoundError, objectRef } from '@weft/reconcile-core';
 import { ArtifactReader, KUSTOMIZE_FIELD_MANAGER, buildManifests, type Kustomization } from '@weft/delivery';
-import { ClusterClient, diff } from '@weft/drift';
+import { diff } from '@weft/drift';
 import type { PipelineView } from './pipeline-view.js';
 import type { ObjectDiffView } from './view-model.js';
 
@@ -55,9 +55,8 @@ export async function diffWithGit(view: PipelineView, kustomizationRef: { namesp
   const desired = built.objects.find((object) => inventoryId(objectRef(object)) === objectId);
   if (!desired) return { ...base, status: 'not-in-git', unified: '', paths: [], message: `revision ${artifact.revision} no longer declares it: the next reconcile prunes it${spec.prune ? '' : ' (prune is off: it stays)'}` };
   const file = built.sourceOf(desired);
-  const cluster = new ClusterClient(view.client.kubeConfig, { kubeClient: view.client });
   try {
-    const [result] = await diff(cluster, [desired], {
+    const [result] = await diff(view.client, [desired], {
       fieldManager: options.fieldManager ?? KUSTOMIZE_FIELD_MANAGER,
       owner: { name: kustomizationRef.name, namespace: kustomizationRef.namespace },
       ignore: spec.driftDetection?.ignore ?? [],

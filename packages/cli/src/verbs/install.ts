@@ -1,5 +1,5 @@
 import { type KubeClient, type KubeObject, describeObject, isNotFoundError, isUnknownKindError, objectRef, parseDuration } from '@weft/reconcile-core';
-import { ClusterClient, applySet, diff, wait } from '@weft/drift';
+import { applySet, diff, wait } from '@weft/drift';
 import { toYamlStream } from '@weft/kustomize-lite';
 import type { CommandContext } from '../context.js';
 import { UsageError } from '../errors.js';
@@ -22,12 +22,11 @@ async function install(context: CommandContext, objects: KubeObject[]): Promise<
     return 0;
   }
   const { client } = await context.connect();
-  const cluster = new ClusterClient(client.kubeConfig, { kubeClient: client });
   const stderr = context.io.stderr;
   const ok = context.err.green('✔');
   const signal = context.io.signal;
   if (context.boolean('dry-run')) {
-    const plan = await diff(cluster, objects, { fieldManager, ...(signal ? { signal } : {}) });
+    const plan = await diff(client, objects, { fieldManager, ...(signal ? { signal } : {}) });
     for (const entry of plan) {
       const action = entry.status === 'missing' ? 'created' : entry.status === 'drifted' ? 'configured' : 'unchanged';
       context.io.stdout.write(`► ${entry.subject} ${action} (dry run)\n`);
@@ -35,13 +34,13 @@ async function install(context: CommandContext, objects: KubeObject[]): Promise<
     return 0;
   }
   stderr.write(`► installing the Weft GitOps operator (${objects.length} objects)\n`);
-  const result = await applySet(cluster, objects, { fieldManager, ...(signal ? { signal } : {}) });
+  const result = await applySet(client, objects, { fieldManager, ...(signal ? { signal } : {}) });
   for (const entry of result.entries) stderr.write(`${ok} ${entry.subject} ${entry.action}\n`);
   if (context.boolean('no-wait')) return 0;
   const deployments = objects.filter((object) => object.kind === 'Deployment').map((object) => objectRef(object));
   const progress = new ProgressLine(stderr);
   progress.update(`waiting for ${deployments.map(describeObject).join(', ')} to be available`);
-  const waited = await wait(cluster, deployments, { timeout: parseDuration(context.string('timeout') ?? '5m'), interval: 1_000, ...(signal ? { signal } : {}) });
+  const waited = await wait(client, deployments, { timeout: parseDuration(context.string('timeout') ?? '5m'), interval: 1_000, ...(signal ? { signal } : {}) });
   if (waited.healthy) {
     progress.done(`${ok} install finished: the operator is available`);
     return 0;

@@ -1,4 +1,4 @@
-import { KustomizeError, memoryFs, SubstitutionError } from '@weft/kustomize-lite';
+import { BuildAbortedError, KustomizeError, memoryFs, SubstitutionError } from '@weft/kustomize-lite';
 import { describe, expect, it } from 'vitest';
 import { buildManifests } from '../build-manifests.js';
 
@@ -60,5 +60,18 @@ describe('the build step of a Kustomization', () => {
     const unset = buildManifests({ fs, path: './ok', postBuild: { substituteFrom: [{ kind: 'Secret', name: 'vars' }], getObject: async () => undefined } });
     await expect(unset).rejects.toBeInstanceOf(SubstitutionError);
     await expect(unset).rejects.toThrow(/Secret\/vars/);
+  });
+
+  it('builds a large artifact off the calling thread: an abort in the middle of parsing the 60,000-key ConfigMap of issue 14 is honoured at once', async () => {
+    const data = Array.from({ length: 60_000 }, (_, index) => `  key${String(index).padStart(5, '0')}: value`).join('\n');
+    const fs = memoryFs({ '/big/big.yaml': cm('big', `data:\n${data}\n`) });
+    // in process, the parse (seconds) would run to its end before the abort is seen
+    const controller = new AbortController();
+    const building = buildManifests({ fs, path: './big', signal: controller.signal }).catch((error: unknown) => error);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    controller.abort();
+    const aborted = performance.now();
+    expect(await building).toBeInstanceOf(BuildAbortedError);
+    expect(performance.now() - aborted).toBeLessThan(1000);
   });
 });

@@ -1,4 +1,5 @@
-import type { ApplyOutcome, BuildOutcome, ClusterClient, PipelineOutcome } from '@weft/drift';
+import type { ApplyOutcome, BuildOutcome, PipelineOutcome } from '@weft/drift';
+import type { KubeClient } from '@weft/reconcile-core';
 import { Subject, type Subscription } from 'rxjs';
 import { deliveryPipeline, type DeliveryPipelineOptions } from '../pipeline.js';
 import type { SourceRevision } from '../source.js';
@@ -18,7 +19,7 @@ export class KustomizationDelivery {
   private failure: unknown;
 
   constructor(
-    client: ClusterClient,
+    client: KubeClient,
     /** What the pipeline was built for: a reconcile with other settings needs a new one. */
     readonly settings: string,
     options: DeliveryPipelineOptions,

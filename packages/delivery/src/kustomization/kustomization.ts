@@ -1,6 +1,6 @@
-import { type CustomResourceDefinition, type DefinedResource, type KubeObject, defineResource, conditionsSchema } from '@weft/reconcile-core';
-import type { Condition } from '@weft/git-source';
+import { type Condition, type CustomResourceDefinition, type DefinedResource, type KubeObject, defineResource, conditionsSchema } from '@weft/reconcile-core';
 import type { IgnoreRule, Inventory, RemediationMode } from '@weft/drift';
+import type { SubstituteReference } from '@weft/kustomize-lite';
 
 /** A reference to an object in the cluster (Flux's `NamespacedObjectKindReference`), for health checks. */
 export interface NamespacedObjectKindReference {
@@ -15,14 +15,6 @@ export interface DependencyReference {
   name: string;
   /** Default: the namespace of the Kustomization that names it. */
   namespace?: string;
-}
-
-/** A ConfigMap or Secret whose data keys are `postBuild` variables. */
-export interface SubstituteReference {
-  kind: 'ConfigMap' | 'Secret';
-  name: string;
-  /** A missing object is tolerated (its variables are simply absent). */
-  optional?: boolean;
 }
 
 /**

@@ -24,7 +24,6 @@ import {
   type PipelineOutcome,
   type RemediationMode,
   CancelledError,
-  ClusterClient,
   InvalidIgnoreRuleError,
   PruneError,
   compileIgnoreRules,
@@ -152,7 +151,6 @@ export class KustomizationReconciler extends Reconciler<Kustomization> {
   private readonly fieldManager: string;
   private readonly deliveries = new Map<string, KustomizationDelivery>();
   private readonly lastReconcile = new Map<string, LastReconcile>();
-  private clusterClient: ClusterClient | undefined;
   private sources: SourceCache | undefined;
 
   constructor(private readonly options: KustomizationReconcilerOptions = {}) {
@@ -195,7 +193,7 @@ export class KustomizationReconciler extends Reconciler<Kustomization> {
     if (!kustomization.spec.prune || kustomization.spec.suspend) return;
     const inventory = kustomization.status?.inventory;
     if (!inventory || inventory.entries.length === 0) return;
-    const pruned = await prune(this.cluster(context), inventory, { entries: [] }, { fieldManager: this.fieldManager, owner: ownerOfKustomization(kustomization), keep: keptForAnother(kustomization, context.store), signal: context.signal });
+    const pruned = await prune(context.client, inventory, { entries: [] }, { fieldManager: this.fieldManager, owner: ownerOfKustomization(kustomization), keep: keptForAnother(kustomization, context.store), signal: context.signal });
     context.logger.info({ deleted: pruned.entries.filter((entry) => entry.action === 'deleted').length }, 'garbage collected the inventory of a deleted Kustomization');
   }
 
@@ -363,7 +361,7 @@ export class KustomizationReconciler extends Reconciler<Kustomization> {
       if (newer !== undefined && newer !== run.revision) stop.abort(new SupersededError(newer));
     });
     try {
-      const result = await wait(this.cluster(run.context), refs, { timeout: run.timeout, interval: parseDuration(this.options.healthPollInterval ?? '1s'), signal: stop.signal });
+      const result = await wait(run.context.client, refs, { timeout: run.timeout, interval: parseDuration(this.options.healthPollInterval ?? '1s'), signal: stop.signal });
       if (result.healthy) {
         status.set({ type: 'Healthy', status: 'True', reason: 'Succeeded', message: 'Health check passed' });
         return;
@@ -450,7 +448,7 @@ export class KustomizationReconciler extends Reconciler<Kustomization> {
     const existing = this.deliveries.get(run.key);
     if (existing && existing.settings === settings && !existing.stopped) return { delivery: existing, fresh: false };
     existing?.close();
-    const client = this.cluster(context);
+    const client = context.client;
     const owner = ownerOfKustomization(kustomization);
     const recorder = context.recorder;
     const logger = context.logger;
@@ -513,11 +511,6 @@ export class KustomizationReconciler extends Reconciler<Kustomization> {
   private stopDelivery(key: string): void {
     this.deliveries.get(key)?.close();
     this.deliveries.delete(key);
-  }
-
-  private cluster(context: ReconcileContext<Kustomization>): ClusterClient {
-    this.clusterClient ??= new ClusterClient(context.kubeConfig, { kubeClient: context.client });
-    return this.clusterClient;
   }
 
   private sourceCache(context: ReconcileContext<Kustomization>): SourceCache {

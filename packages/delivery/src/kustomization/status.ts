@@ -1,5 +1,4 @@
-import type { ReconcileContext } from '@weft/reconcile-core';
-import { type Condition, removeConditions, setCondition } from '@weft/git-source';
+import { type ConditionInput, type ReconcileContext, removeCondition, setCondition } from '@weft/reconcile-core';
 import { type Kustomization, KustomizationKind, type KustomizationStatus } from './kustomization.js';
 
 /**
@@ -25,13 +24,13 @@ export class KustomizationStatusWriter {
   }
 
   /** Sets a condition (kstatus: its transition time is kept while its status stays). */
-  set(condition: Omit<Condition, 'lastTransitionTime' | 'observedGeneration'>): void {
-    this.current.conditions = setCondition(this.current.conditions, condition, this.kustomization.metadata.generation);
+  set(condition: Omit<ConditionInput, 'observedGeneration'>): void {
+    this.current.conditions = setCondition(this.current.conditions, { ...condition, observedGeneration: this.kustomization.metadata.generation });
   }
 
   /** Removes conditions (negative-polarity ones are present only while True). */
   remove(...types: string[]): void {
-    this.current.conditions = removeConditions(this.current.conditions, ...types);
+    this.current.conditions = removeCondition(this.current.conditions, ...types);
   }
 
   /** Writes the status through the status subresource (a merge patch: `conflicts` is cleared with null when gone). */

@@ -1,5 +1,5 @@
 import type { KubeClient, KubeObject, ObjectRef } from '@weft/reconcile-core';
-import { ClusterClient, type ObjectDiff, diff, inventoryOf, staleObjects } from '@weft/drift';
+import { type ObjectDiff, diff, inventoryOf, staleObjects } from '@weft/drift';
 import type { Kustomization } from '../kustomization/kustomization.js';
 import { KUSTOMIZE_FIELD_MANAGER } from '../kustomization/reconciler.js';
 
@@ -41,9 +41,8 @@ export interface KustomizationDiff {
  * ```
  */
 export async function diffKustomization(client: KubeClient, kustomization: Kustomization, objects: readonly KubeObject[], options: DiffKustomizationOptions = {}): Promise<KustomizationDiff> {
-  const cluster = new ClusterClient(client.kubeConfig, { kubeClient: client });
   const owner = { name: kustomization.metadata.name, namespace: kustomization.metadata.namespace ?? 'default' };
-  const entries = await diff(cluster, objects, {
+  const entries = await diff(client, objects, {
     owner,
     fieldManager: KUSTOMIZE_FIELD_MANAGER,
     ...(kustomization.spec.driftDetection?.ignore ? { ignore: kustomization.spec.driftDetection.ignore } : {}),

@@ -29,7 +29,7 @@ export interface RequestReconcileOptions {
 }
 
 /** What {@link requestReconcile} returns. */
-export interface ReconcileRequest {
+export interface RequestedReconcile {
   /** The value written into both annotations: wait for `status.lastHandledReconcileAt` to equal it. */
   readonly requestedAt: string;
   /** The object after the annotation was written. */
@@ -56,7 +56,7 @@ export interface ReconcileRequest {
  * const result = await waitForReconcile(client, KustomizationKind, { namespace: 'apps', name: 'shop' }, { requestedAt });
  * ```
  */
-export async function requestReconcile(client: KubeClient, kind: OperableKind, ref: ObjectName, options: RequestReconcileOptions = {}): Promise<ReconcileRequest> {
+export async function requestReconcile(client: KubeClient, kind: OperableKind, ref: ObjectName, options: RequestReconcileOptions = {}): Promise<RequestedReconcile> {
   const subject = subjectOf(kind, ref);
   if (!declaresField(kind, ['status', 'lastHandledReconcileAt'])) {
     throw new UnsupportedOperationError(subject, `${kind.kind} does not take reconcile requests (its status has no lastHandledReconcileAt)`);

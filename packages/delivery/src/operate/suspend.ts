@@ -1,7 +1,7 @@
 import type { KubeClient, KubeObject } from '@weft/reconcile-core';
 import { UnsupportedOperationError, subjectOf } from './errors.js';
 import { type ObjectName, type OperableKind, declaresField } from './object-status.js';
-import { type ReconcileRequest, reconcileRequestAnnotations } from './request-reconcile.js';
+import { type RequestedReconcile, reconcileRequestAnnotations } from './request-reconcile.js';
 
 /** Options of {@link suspendResource} and {@link resumeResource}. */
 export interface SuspendOptions {
@@ -47,7 +47,7 @@ export async function suspendResource(client: KubeClient, kind: OperableKind, re
  * await waitForReconcile(client, KustomizationKind, ref, { requestedAt });
  * ```
  */
-export async function resumeResource(client: KubeClient, kind: OperableKind, ref: ObjectName, options: SuspendOptions = {}): Promise<ReconcileRequest> {
+export async function resumeResource(client: KubeClient, kind: OperableKind, ref: ObjectName, options: SuspendOptions = {}): Promise<RequestedReconcile> {
   checkSuspendable(kind, ref);
   const requestable = declaresField(kind, ['status', 'lastHandledReconcileAt']);
   const requestedAt = requestable ? (options.now ?? new Date()).toISOString() : '';

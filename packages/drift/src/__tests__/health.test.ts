@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { KubeObject } from '@weft/reconcile-core';
+import { computeStatus, type KubeObject } from '@weft/reconcile-core';
 import { objectHealth } from '../health.js';
 
 function object(apiVersion: string, kind: string, spec: unknown, status: unknown, generation = 1): KubeObject {
@@ -32,6 +32,11 @@ describe('objectHealth', () => {
     expect(objectHealth(object('batch/v1', 'Job', {}, { conditions: [{ type: 'Failed', status: 'True', reason: 'BackoffLimitExceeded' }] }))).toEqual({ status: 'failed', reason: 'Job failed: BackoffLimitExceeded' });
     expect(objectHealth(object('batch/v1', 'Job', {}, { conditions: [{ type: 'Complete', status: 'True' }], succeeded: 1 })).status).toBe('healthy');
     expect(objectHealth(object('batch/v1', 'Job', {}, { active: 1 })).status).toBe('progressing');
+    // kstatus calls a started Job Current; drift waits for it to complete.
+    const running = object('batch/v1', 'Job', {}, { startTime: '2026-12-03T10:00:00Z', active: 1 });
+    expect(computeStatus(running).status).toBe('Current');
+    expect(objectHealth(running)).toEqual({ status: 'progressing', reason: 'Job in progress. active: 1, succeeded: 0, failed: 0' });
+    expect(objectHealth({ ...running, metadata: { ...running.metadata, deletionTimestamp: new Date('2026-12-03T10:01:00Z') } }).status).toBe('terminating');
     expect(objectHealth(object('v1', 'Service', { type: 'LoadBalancer' }, {})).status).toBe('progressing');
     expect(objectHealth(object('v1', 'Service', { type: 'ClusterIP', clusterIP: '10.0.0.1' }, {})).status).toBe('healthy');
     expect(objectHealth(object('v1', 'PersistentVolumeClaim', {}, { phase: 'Pending' })).status).toBe('progressing');

@@ -5,6 +5,7 @@ import { applySet } from '../apply.js';
 import { correctDrift } from '../correct-drift.js';
 import type { ApplyOutcome, BuildOutcome, PipelineOutcome } from '../outcome.js';
 import { eventually } from '@weft/testkit';
+import { getLive } from '../requests.js';
 import { configMap, inMemoryCluster, invalidConfigMap, recordWrites, settle } from './in-memory.js';
 
 /** The operators on testkit's in-memory API server: the stream semantics, with a real apiserver protocol behind them. */
@@ -43,7 +44,7 @@ describe('the applySet and correctDrift operators', () => {
     expect(last.result.entries.map((entry) => [entry.subject, entry.action])).toEqual([['ConfigMap/default/a', 'configured']]);
     // The refused revision changed nothing, so prune compares with r1's inventory.
     expect(last.pruned.entries.map((entry) => [entry.subject, entry.action])).toEqual([['ConfigMap/default/b', 'deleted']]);
-    const a = await cluster.client.get({ group: '', version: 'v1', kind: 'ConfigMap', namespace: 'default', name: 'a' });
+    const a = await getLive(cluster.client, { group: '', version: 'v1', kind: 'ConfigMap', namespace: 'default', name: 'a' });
     expect(a?.['data']).toEqual({ v: '4' });
     expect(a?.metadata.labels).toEqual({ 'weft.dev/name': 'one', 'weft.dev/namespace': 'default' });
     builds.complete();
@@ -63,7 +64,7 @@ describe('the applySet and correctDrift operators', () => {
     expect(outcomes.map((outcome) => outcome.revision)).toEqual(['fast']);
     // The slow revision's delayed request was a dry run; its write was never sent.
     await settle(2_200);
-    expect(await cluster.client.get({ group: '', version: 'v1', kind: 'ConfigMap', namespace: 'default', name: 'slow' })).toBeUndefined();
+    expect(await getLive(cluster.client, { group: '', version: 'v1', kind: 'ConfigMap', namespace: 'default', name: 'slow' })).toBeUndefined();
   });
 
   describe('correctDrift after applySet', () => {
@@ -112,7 +113,7 @@ describe('the applySet and correctDrift operators', () => {
     it('reverts an edit made behind git’s back, once', async () => {
       outcomes.length = 0;
       writes.writes.length = 0;
-      await cluster.client.kube.patch({ apiVersion: 'v1', kind: 'ConfigMap' }, 'settings', { data: { mode: 'edited' } }, { namespace, fieldManager: 'kubectl-edit' });
+      await cluster.client.patch({ apiVersion: 'v1', kind: 'ConfigMap' }, 'settings', { data: { mode: 'edited' } }, { namespace, fieldManager: 'kubectl-edit' });
       await eventually('reverted', () => (driftEvents().includes('reverted') ? true : undefined));
       await settle();
       expect(driftEvents()).toEqual(['drifted', 'reverted']);
@@ -132,9 +133,9 @@ describe('the applySet and correctDrift operators', () => {
       expect(ofStage('apply')).toMatchObject([{ ok: false, revision: 'v3' }]);
       expect(writes.writes).toEqual([]);
       // v2 is still guarded.
-      await cluster.client.kube.patch({ apiVersion: 'v1', kind: 'ConfigMap' }, 'settings', { data: { mode: 'edited-again' } }, { namespace, fieldManager: 'kubectl-edit' });
+      await cluster.client.patch({ apiVersion: 'v1', kind: 'ConfigMap' }, 'settings', { data: { mode: 'edited-again' } }, { namespace, fieldManager: 'kubectl-edit' });
       await eventually('reverted to v2', () => (driftEvents().includes('reverted') ? true : undefined));
-      const live = await cluster.client.get({ group: '', version: 'v1', kind: 'ConfigMap', namespace, name: 'settings' });
+      const live = await getLive(cluster.client, { group: '', version: 'v1', kind: 'ConfigMap', namespace, name: 'settings' });
       expect(live?.['data']).toEqual({ mode: 'slow' });
     });
 
@@ -147,7 +148,7 @@ describe('the applySet and correctDrift operators', () => {
         ['build', 'v4', false],
         ['apply', 'v5', true],
       ]);
-      const live = await cluster.client.get({ group: '', version: 'v1', kind: 'ConfigMap', namespace, name: 'settings' });
+      const live = await getLive(cluster.client, { group: '', version: 'v1', kind: 'ConfigMap', namespace, name: 'settings' });
       expect(live?.['data']).toEqual({ mode: 'fixed' });
     });
   });

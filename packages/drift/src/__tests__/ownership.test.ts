@@ -6,6 +6,7 @@ import { inventoryOf } from '../inventory.js';
 import { prune } from '../prune.js';
 import { watchDrift, type DriftEvent } from '../watch-drift.js';
 import { eventually } from '@weft/testkit';
+import { getLive } from '../requests.js';
 import { configMap, inMemoryCluster, invalidConfigMap, recordWrites, settle } from './in-memory.js';
 
 const a = { name: 'a', namespace: 'apps' };
@@ -37,7 +38,7 @@ describe('ownership and the dry-run gate', () => {
     expect(second.inventory).toEqual(inventoryOf([configMap('ownership', 'only-b', {})]));
     expect(second.objects.map((object) => object.metadata.name)).toEqual(['only-b']);
     expect(writes.writes.map((write) => write.name)).toEqual(['only-b']);
-    const live = await cluster.client.get(ref('shared'));
+    const live = await getLive(cluster.client, ref('shared'));
     expect(live?.metadata.labels).toEqual({ 'weft.dev/name': 'a', 'weft.dev/namespace': 'apps' });
     expect(live?.['data']).toEqual({ from: 'a' });
   });
@@ -45,7 +46,7 @@ describe('ownership and the dry-run gate', () => {
   it('adopts an object whose owner gave it up (claimStands false), and reads Flux’s labels as the same owner', async () => {
     const adopted = await applySet(cluster.client, [configMap('ownership', 'shared', { from: 'b' })], { owner: b, claimStands: () => false });
     expect(adopted.conflicts).toEqual([]);
-    expect((await cluster.client.get(ref('shared')))?.metadata.labels).toEqual({ 'weft.dev/name': 'b', 'weft.dev/namespace': 'apps' });
+    expect((await getLive(cluster.client, ref('shared')))?.metadata.labels).toEqual({ 'weft.dev/name': 'b', 'weft.dev/namespace': 'apps' });
 
     await cluster.client.apply({ ...configMap('ownership', 'from-flux', { v: 'flux' }), metadata: { name: 'from-flux', namespace: 'ownership', labels: { 'kustomize.toolkit.fluxcd.io/name': 'a', 'kustomize.toolkit.fluxcd.io/namespace': 'apps' } } }, { fieldManager: 'kustomize-controller' });
     expect((await applySet(cluster.client, [configMap('ownership', 'from-flux', { v: 'weft' })], { owner: b })).conflicts).toMatchObject([{ owner: a }]);
@@ -63,7 +64,7 @@ describe('ownership and the dry-run gate', () => {
       ['ConfigMap/ownership/shared', 'skipped', 'owned by apps/b'],
       ['ConfigMap/ownership/unlabelled', 'skipped', 'not labelled as owned by apps/a'],
     ]);
-    expect(await cluster.client.get(ref('shared'))).toBeDefined();
+    expect(await getLive(cluster.client, ref('shared'))).toBeDefined();
   });
 
   it('never reverts an object another owner took over: a claimed event instead', async () => {
@@ -76,7 +77,7 @@ describe('ownership and the dry-run gate', () => {
     await settle();
     watching.unsubscribe();
     expect(events.filter((event) => event.type !== 'watching' && event.type !== 'synced')).toEqual([{ type: 'claimed', ref: ref('contested'), subject: 'ConfigMap/ownership/contested', owner: b }]);
-    expect((await cluster.client.get(ref('contested')))?.['data']).toEqual({ from: 'b' });
+    expect((await getLive(cluster.client, ref('contested')))?.['data']).toEqual({ from: 'b' });
   });
 
   it('deletes again the Namespace it created when an object in it fails its dry run', async () => {
@@ -86,15 +87,15 @@ describe('ownership and the dry-run gate', () => {
     const error = failure as DryRunError;
     expect(error.rolledBack).toEqual(['Namespace/gated']);
     expect(error.message).toMatch(/^ConfigMap\/gated\/Not_Valid dry-run failed: .*; nothing was applied; Namespace\/gated, created so the objects that need it could be dry-run, was deleted again$/);
-    const left = await cluster.client.get({ group: '', version: 'v1', kind: 'Namespace', name: 'gated' });
+    const left = await getLive(cluster.client, { group: '', version: 'v1', kind: 'Namespace', name: 'gated' });
     expect(left === undefined || left.metadata.deletionTimestamp !== undefined).toBe(true);
-    expect(await cluster.client.get(ref('fine', 'gated'))).toBeUndefined();
+    expect(await getLive(cluster.client, ref('fine', 'gated'))).toBeUndefined();
   });
 
   it('writes nothing at all when the objects that fail need nothing from stage one', async () => {
     const namespace: KubeObject = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'untouched' } };
     const error = (await applySet(cluster.client, [namespace, invalidConfigMap('ownership')]).catch((caught: unknown) => caught)) as DryRunError;
     expect(error.rolledBack).toEqual([]);
-    expect(await cluster.client.get({ group: '', version: 'v1', kind: 'Namespace', name: 'untouched' })).toBeUndefined();
+    expect(await getLive(cluster.client, { group: '', version: 'v1', kind: 'Namespace', name: 'untouched' })).toBeUndefined();
   });
 });

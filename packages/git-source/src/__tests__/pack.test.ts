@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { applyDelta, indexPack, objectId, readPackIndex, writePackIndex } from '../pack.js';
+import { applyDelta, indexPack, objectId, readPackIndex, writePackIndex } from '../protocol/pack.js';
 
 vi.setConfig({ testTimeout: 60_000, hookTimeout: 60_000 });
 

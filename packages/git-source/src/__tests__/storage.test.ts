@@ -44,7 +44,7 @@ describe('artifact storage', () => {
     // A separate process runs the real storage code on a large artifact and is killed
     // (SIGKILL, no cleanup) as soon as its temporary file appears.
     const script = join(work, 'crash.mts');
-    const storageModule = fileURLToPath(new URL('../storage.ts', import.meta.url));
+    const storageModule = fileURLToPath(new URL('../artifact/storage.ts', import.meta.url));
     await writeFile(
       script,
       `import { ArtifactStorage } from ${JSON.stringify(storageModule)};

@@ -4,6 +4,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { maxTimerDelayMs } from '@weft/reconcile-core';
 import { startGitServer, type GitServer } from '@weft/testkit';
 import {
   ArtifactStorage,
@@ -126,6 +127,16 @@ describe('unreachable and unsupported remotes', () => {
     expect((error as GitTimeoutError).retryable).toBe(true);
     expect((error as Error).message).toMatch(/timed out after 500ms/);
     expect(Date.now() - started).toBeLessThan(5000);
+  });
+
+  it('keeps waiting under a timeout past setTimeout\'s limit (2^31 ms), where AbortSignal.timeout() would give up after 1 ms', async () => {
+    const port = (silent.address() as { port: number }).port;
+    const controller = new AbortController();
+    const pending = listRemoteRefs(`http://127.0.0.1:${port}/repo.git`, { timeoutMs: maxTimerDelayMs + 1, signal: controller.signal }).catch((e: unknown) => e);
+    const outcome = await Promise.race([pending, new Promise((resolve) => setTimeout(() => resolve('still waiting'), 500))]);
+    controller.abort(new Error('cancelled by test'));
+    expect(outcome).toBe('still waiting');
+    expect(((await pending) as Error).message).toBe('cancelled by test');
   });
 
   it('reports a refused connection as a retryable fetch error', async () => {

@@ -1,4 +1,4 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startGitServer, type GitServer } from '@weft/testkit';
@@ -29,6 +29,25 @@ describe('write-back', () => {
     expect(await repo.git('rev-parse', 'HEAD')).toBe(result.commit);
     expect(await repo.git('log', '-1', '--format=%an <%ae>|%s')).toBe('Weft Bot <bot@weft.dev>|Update to v2');
     expect(await readFile(join(repo.work, 'deploy/tag.txt'), 'utf8')).toBe('v2\n');
+  });
+
+  it('stages modified, added and deleted files of one change together', async () => {
+    const files = Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`apps/app-${i}.yaml`, `tag: v1 # ${i}\n`]));
+    const repo = await server.createRepo('wb-many', { ...files, 'old.txt': 'gone\n' });
+    const result = await writeBack({
+      url: repo.url, auth, branch: 'main', author, message: 'many',
+      change: async (dir) => {
+        for (let i = 0; i < 50; i += 2) await writeFile(join(dir, 'apps', `app-${i}.yaml`), `tag: v2 # ${i}\n`);
+        await mkdir(join(dir, 'new', 'deep'), { recursive: true });
+        await writeFile(join(dir, 'new', 'deep', 'file.txt'), 'new\n');
+        await rm(join(dir, 'old.txt'));
+      },
+    });
+    await repo.git('pull', '--quiet', 'origin', 'main');
+    expect(await repo.git('rev-parse', 'HEAD')).toBe(result.commit);
+    const changed = (await repo.git('show', '--name-status', '--format=', 'HEAD')).split('\n').sort();
+    expect(changed).toEqual([...Array.from({ length: 25 }, (_, i) => `M\tapps/app-${i * 2}.yaml`), 'A\tnew/deep/file.txt', 'D\told.txt'].sort());
+    expect(await repo.git('status', '--porcelain')).toBe('');
   });
 
   it('does not commit when nothing changed', async () => {

@@ -76,6 +76,7 @@ export interface Constraint {
  * @throws {@link SemverError} when the string is not a valid constraint.
  * @example
  * ```ts
+ * import { parseConstraint, parseVersion } from '@weft/git-source';
  * const range = parseConstraint('>=1.2.0, <2.0.0 || 3.x');
  * range.check(parseVersion('3.4.5')); // true
  * ```

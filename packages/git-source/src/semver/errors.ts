@@ -1,4 +1,4 @@
-import { WeftError } from '@weft/reconcile-core';
+import { WeftError, errorGuard } from '@weft/reconcile-core';
 
 /**
  * A version or constraint string that Masterminds semver rejects.
@@ -25,9 +25,8 @@ export class SemverError extends WeftError {
  *
  * @example
  * ```ts
+ * import { isSemverError, parseVersion } from '@weft/git-source';
  * try { parseVersion(tag); } catch (error) { if (isSemverError(error)) skip(tag); }
  * ```
  */
-export function isSemverError(value: unknown): value is SemverError {
-  return value instanceof SemverError;
-}
+export const isSemverError = errorGuard(SemverError);

@@ -12,6 +12,7 @@ import { type SemVer, compareVersions, parseStrictVersion, parseVersion } from '
  * @throws {@link SemverError} when the tag is not a strict version.
  * @example
  * ```ts
+ * import { parseFluxVersion } from '@weft/git-source';
  * parseFluxVersion('v1.2.3').original; // 'v1.2.3'
  * ```
  */
@@ -40,6 +41,7 @@ export interface VersionCandidate {
  * @returns the chosen candidate and its version, or `undefined` when none matches.
  * @example
  * ```ts
+ * import { parseConstraint, pickLatestVersion } from '@weft/git-source';
  * pickLatestVersion([{ name: 'v1.0.0' }, { name: 'v1.1.0' }], parseConstraint('~1.0'))?.candidate.name; // 'v1.0.0'
  * ```
  */

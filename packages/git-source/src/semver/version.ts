@@ -26,6 +26,7 @@ const UNCOERCED =
  *
  * @example
  * ```ts
+ * import { parseVersion } from '@weft/git-source';
  * const v = parseVersion('v1.2');
  * v.toString(); // '1.2.0'
  * v.original;   // 'v1.2'
@@ -84,6 +85,7 @@ export interface ParseVersionOptions {
  * @throws {@link SemverError} when the string is not a version.
  * @example
  * ```ts
+ * import { parseVersion } from '@weft/git-source';
  * parseVersion('v2.1').toString(); // '2.1.0'
  * ```
  */
@@ -115,6 +117,7 @@ export function parseVersion(input: string, options: ParseVersionOptions = {}): 
  * @throws {@link SemverError} when the string is not a strict version.
  * @example
  * ```ts
+ * import { parseStrictVersion } from '@weft/git-source';
  * parseStrictVersion('1.2.3-rc.1').prerelease; // 'rc.1'
  * ```
  */
@@ -167,6 +170,7 @@ export function parseStrictVersion(input: string): SemVer {
  *
  * @example
  * ```ts
+ * import { compareVersions, parseVersion } from '@weft/git-source';
  * compareVersions(parseVersion('1.0.0-rc.10'), parseVersion('1.0.0-rc.9')); // 1
  * ```
  */

@@ -6,6 +6,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { maxTimerDelayMs, sleep } from '@weft/reconcile-core';
 import {
   RegistryAuthError,
   RegistryClient,
@@ -211,6 +212,18 @@ describe('Retry-After, timeouts and what the registry cannot be made to do', () 
     const error = await failure(client.listTags(`${host}/team/app`));
     expect(error).toBeInstanceOf(RegistryTimeoutError);
     expect(error.message).toBe(`registry ${host}/team/app: operation timed out after 300ms`);
+    await client.close();
+  });
+
+  it('keeps waiting under a timeout past setTimeout\'s limit (2^31 ms), where AbortSignal.timeout() would give up after 1 ms', async () => {
+    mode = 'silent';
+    const client = new RegistryClient({ insecure: true, timeout: maxTimerDelayMs + 1 });
+    const controller = new AbortController();
+    const pending = failure(client.listTags(`${host}/team/app`, { signal: controller.signal }));
+    const outcome = await Promise.race([pending, sleep(500).then(() => 'still waiting')]);
+    controller.abort(new Error('cancelled by test'));
+    expect(outcome).toBe('still waiting');
+    expect((await pending).message).toBe('cancelled by test');
     await client.close();
   });
 });

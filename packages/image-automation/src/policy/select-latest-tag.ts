@@ -26,6 +26,7 @@ export interface TagSelector {
  * @throws {@link InvalidPolicyError} when the spec can never select anything.
  * @example
  * ```ts
+ * import { compileTagSelector } from '@weft/image-automation';
  * const selector = compileTagSelector({ policy: { semver: { range: '^1' } } });
  * selector.select(['1.0.0', '1.4.2', '2.0.0']); // '1.4.2'
  * ```
@@ -89,6 +90,7 @@ export function compileTagSelector(spec: TagSelectionSpec): TagSelector {
  * @throws {@link NoTagSelectedError} (retryable) when no tag qualifies.
  * @example
  * ```ts
+ * import { selectLatestTag } from '@weft/image-automation';
  * selectLatestTag(['main-a1b2c3-1700000100', 'main-d4e5f6-1700000200', 'v1.0.0'], {
  *   policy: { numerical: { order: 'asc' } },
  *   filterTags: { pattern: '^main-[a-f0-9]+-(?P<ts>[0-9]+)$', extract: '$ts' },

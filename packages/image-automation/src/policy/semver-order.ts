@@ -11,6 +11,7 @@ import type { SemverPolicy } from './types.js';
  * @returns the version, or `undefined` for a tag that is not one.
  * @example
  * ```ts
+ * import { parseTagVersion } from '@weft/image-automation';
  * parseTagVersion('v2025.02.03-rc.1')?.toString(); // '2025.2.3-rc.1'
  * parseTagVersion('1.2');                          // undefined
  * ```

@@ -29,7 +29,10 @@ export interface ImageAutomationControllersOptions {
  *
  * @example
  * ```ts
- * for (const controller of imageAutomationControllers({ namespace: 'apps', tagStore: new TagStore('/var/lib/weft/tags') })) manager.add(controller);
+ * import { tmpdir } from 'node:os';
+ * import { join } from 'node:path';
+ * import { imageAutomationControllers, TagStore } from '@weft/image-automation';
+ * for (const controller of imageAutomationControllers({ namespace: 'apps', tagStore: new TagStore(join(tmpdir(), 'weft', 'tags')) })) manager.add(controller);
  * ```
  */
 export function imageAutomationControllers(options: ImageAutomationControllersOptions = {}): Controller<any>[] {

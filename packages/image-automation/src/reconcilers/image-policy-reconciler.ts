@@ -53,6 +53,7 @@ export interface ImagePolicyReconcilerOptions {
  *
  * @example
  * ```ts
+ * import { imagePolicyController, ImagePolicyReconciler } from '@weft/image-automation';
  * manager.add(imagePolicyController({ namespace: 'apps' }).reconcile(new ImagePolicyReconciler({ tagStore })));
  * ```
  */
@@ -185,6 +186,7 @@ function readyMessage(latest: ImageRef, previous: ImageRef | undefined): string 
  *
  * @example
  * ```ts
+ * import { imagePolicyController, ImagePolicyReconciler } from '@weft/image-automation';
  * imagePolicyController({ kubeConfig, namespace: 'apps' }).reconcile(new ImagePolicyReconciler({ tagStore })).subscribe();
  * ```
  */

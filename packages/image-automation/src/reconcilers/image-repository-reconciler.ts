@@ -56,6 +56,7 @@ export interface ImageRepositoryReconcilerOptions {
  *
  * @example
  * ```ts
+ * import { imageRepositoryController, ImageRepositoryReconciler } from '@weft/image-automation';
  * manager.add(imageRepositoryController({ namespace: 'apps' }).reconcile(new ImageRepositoryReconciler({ tagStore })));
  * ```
  */
@@ -157,6 +158,7 @@ function readyMessage(count: number, revision: string): string {
  *
  * @example
  * ```ts
+ * import { imageRepositoryController, ImageRepositoryReconciler } from '@weft/image-automation';
  * imageRepositoryController({ kubeConfig, namespace: 'apps' }).reconcile(new ImageRepositoryReconciler()).subscribe();
  * ```
  */

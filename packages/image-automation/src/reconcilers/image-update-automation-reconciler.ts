@@ -8,13 +8,16 @@ import {
   anyOf,
   controller,
   isNotFoundError,
+  type LabelSelectorObject,
+  LabelSelectorError,
   parseDuration,
+  parseLabelSelector,
   predicates,
   requeueAfter,
 } from '@weft/reconcile-core';
 import { DependencyNotReadyError, isImageAutomationError } from '../errors.js';
 import { type ImagePolicy, ImagePolicyKind } from '../resources/image-policy.js';
-import { type ImageUpdateAutomation, ImageUpdateAutomationKind, type ImageUpdateAutomationStatus, type LabelSelector } from '../resources/image-update-automation.js';
+import { type ImageUpdateAutomation, ImageUpdateAutomationKind, type ImageUpdateAutomationStatus } from '../resources/image-update-automation.js';
 import type { ImageRef } from '../setters/rewrite-setters.js';
 import { type UpdateImagesOptions, type UpdateImagesResult, updateImages } from '../update-images.js';
 import { referrers } from './referrers.js';
@@ -50,6 +53,7 @@ export interface ImageUpdateAutomationReconcilerOptions {
  *
  * @example
  * ```ts
+ * import { imageUpdateAutomationController, ImageUpdateAutomationReconciler } from '@weft/image-automation';
  * manager.add(imageUpdateAutomationController({ namespace: 'apps' }).reconcile(new ImageUpdateAutomationReconciler()));
  * ```
  */
@@ -128,7 +132,7 @@ export class ImageUpdateAutomationReconciler extends Reconciler<ImageUpdateAutom
   }
 
   /** The ImagePolicies of the namespace that match the selector and have a latest ref, keyed `namespace/name`. */
-  private async policies(context: ReconcileContext<ImageUpdateAutomation>, namespace: string, selector: LabelSelector | undefined): Promise<Map<string, ImageRef>> {
+  private async policies(context: ReconcileContext<ImageUpdateAutomation>, namespace: string, selector: LabelSelectorObject | undefined): Promise<Map<string, ImageRef>> {
     const list = await context.client.list(ImagePolicyKind, { namespace, signal: context.signal });
     const policies = new Map<string, ImageRef>();
     for (const policy of list.items as ImagePolicy[]) {
@@ -140,20 +144,23 @@ export class ImageUpdateAutomationReconciler extends Reconciler<ImageUpdateAutom
   }
 }
 
-/** Whether labels match a Kubernetes label selector (an absent selector matches everything). */
-export function matchesSelector(labels: Readonly<Record<string, string>>, selector: LabelSelector | undefined): boolean {
-  if (!selector) return true;
-  for (const [key, value] of Object.entries(selector.matchLabels ?? {})) if (labels[key] !== value) return false;
-  for (const expression of selector.matchExpressions ?? []) {
-    const has = Object.prototype.hasOwnProperty.call(labels, expression.key);
-    const value = labels[expression.key];
-    const values = expression.values ?? [];
-    if (expression.operator === 'In' && !(has && values.includes(value!))) return false;
-    if (expression.operator === 'NotIn' && has && values.includes(value!)) return false;
-    if (expression.operator === 'Exists' && !has) return false;
-    if (expression.operator === 'DoesNotExist' && has) return false;
+/**
+ * Whether labels match a Kubernetes label selector (an absent selector matches everything).
+ *
+ * @throws reconcile-core's `LabelSelectorError` for a selector the apiserver would refuse (an `In` without values, an invalid key), as Flux fails on it.
+ */
+export function matchesSelector(labels: Readonly<Record<string, string>>, selector: LabelSelectorObject | undefined): boolean {
+  return selector === undefined || parseLabelSelector(selector).matches(labels);
+}
+
+/** Whether an automation's selector picks a policy; an invalid selector picks none here (as Flux's watch skips it), its reconcile reports it. */
+function selects(automation: ImageUpdateAutomation, policy: ImagePolicy): boolean {
+  try {
+    return matchesSelector(policy.metadata.labels ?? {}, automation.spec.policySelector);
+  } catch (error) {
+    if (error instanceof LabelSelectorError) return false;
+    throw error;
   }
-  return true;
 }
 
 /**
@@ -163,6 +170,7 @@ export function matchesSelector(labels: Readonly<Record<string, string>>, select
  *
  * @example
  * ```ts
+ * import { imageUpdateAutomationController, ImageUpdateAutomationReconciler } from '@weft/image-automation';
  * imageUpdateAutomationController({ kubeConfig, namespace: 'apps' }).reconcile(new ImageUpdateAutomationReconciler()).subscribe();
  * ```
  */
@@ -170,7 +178,7 @@ export function imageUpdateAutomationController(options: ControllerOptions<Image
   return controller(ImageUpdateAutomationKind, { name: 'imageupdateautomation', predicate: anyOf(predicates.generation, predicates.annotations), ...options }).watches(
     ImagePolicyKind,
     (policy, automations) =>
-      referrers(automations, (automation) => automation.metadata.namespace === policy.metadata.namespace && matchesSelector(policy.metadata.labels ?? {}, automation.spec.policySelector)),
+      referrers(automations, (automation) => automation.metadata.namespace === policy.metadata.namespace && selects(automation, policy)),
     { predicate: (policy) => JSON.stringify(policy.status?.latestRef ?? null) },
   ).watches(
     GitRepositoryKind,

@@ -35,6 +35,7 @@ function registryKey(key: string): string {
  * @throws {@link ImageAutomationError} (reason `AuthenticationFailed`) when the data is not a docker config.
  * @example
  * ```ts
+ * import { credentialsFromDockerConfig } from '@weft/image-automation';
  * const data = { '.dockerconfigjson': Buffer.from(JSON.stringify({ auths: { 'ghcr.io': { username: 'u', password: 'p' } } })).toString('base64') };
  * credentialsFromDockerConfig(data, 'ghcr.io'); // { username: 'u', password: 'p' }
  * ```

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
-import { parseDuration } from '@weft/reconcile-core';
+import { parseDuration, sleep, timeoutSignal } from '@weft/reconcile-core';
 import { Agent, request, type Dispatcher } from 'undici';
 import { RegistryAuthError, RegistryNotFoundError, RegistryRequestError, RegistryTimeoutError } from '../errors.js';
 import { type ImageReference, parseImageReference } from '../image-reference.js';
@@ -87,9 +87,10 @@ interface Call {
  *
  * @example
  * ```ts
+ * import { RegistryClient } from '@weft/image-automation';
  * const client = new RegistryClient({ credentials: { username: 'u', password: 'p' } });
- * const tags = await client.listTags('ghcr.io/org/app');
- * const { digest } = await client.headManifest('ghcr.io/org/app', tags[0]!);
+ * const tags = await client.listTags(image);
+ * const { digest } = await client.headManifest(image, tags[0]!);
  * await client.close();
  * ```
  */
@@ -175,15 +176,18 @@ export class RegistryClient {
   private async run<T>(image: string | ImageReference, signal: AbortSignal | undefined, work: (call: Call) => Promise<T>): Promise<T> {
     const reference = typeof image === 'string' ? parseImageReference(image, { insecure: this.options.insecure ?? false }) : image;
     signal?.throwIfAborted();
-    const timeout = AbortSignal.timeout(this.timeoutMs);
-    const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
+    // Not AbortSignal.timeout(): past 2^31−1 ms (about 25 days) it aborts after 1 ms.
+    const timeout = timeoutSignal(this.timeoutMs);
+    const combined = signal ? AbortSignal.any([signal, timeout.signal]) : timeout.signal;
     setMaxListeners(0, combined);
     try {
       return await work({ reference, signal: combined, deadline: Date.now() + this.timeoutMs });
     } catch (error) {
       if (signal?.aborted) throw signal.reason;
-      if (timeout.aborted) throw new RegistryTimeoutError(reference.canonicalName, this.timeoutMs);
+      if (timeout.signal.aborted) throw new RegistryTimeoutError(reference.canonicalName, this.timeoutMs);
       throw error;
+    } finally {
+      timeout.clear();
     }
   }
 
@@ -212,7 +216,7 @@ export class RegistryClient {
       if (RETRY_STATUSES.has(status) && attempt < retries) {
         const wait = retryAfterMs(header(response.headers, 'retry-after')) ?? 200 * 2 ** attempt;
         if (Date.now() + wait < call.deadline) {
-          await sleep(wait, call.signal);
+          if (!(await sleep(wait, call.signal))) throw call.signal.reason;
           continue;
         }
       }
@@ -350,20 +354,4 @@ export function retryAfterMs(value: string | undefined): number | undefined {
   if (/^\s*\d+\s*$/.test(value)) return Number(value) * 1000;
   const date = Date.parse(value);
   return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const timer = setTimeout(done, ms);
-    function done() {
-      signal.removeEventListener('abort', abort);
-      resolve();
-    }
-    function abort() {
-      clearTimeout(timer);
-      reject(signal.reason);
-    }
-    signal.addEventListener('abort', abort, { once: true });
-  });
 }

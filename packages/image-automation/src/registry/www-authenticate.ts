@@ -11,6 +11,7 @@ export interface AuthChallenge {
  *
  * @example
  * ```ts
+ * import { parseWwwAuthenticate } from '@weft/image-automation';
  * parseWwwAuthenticate('Bearer realm="https://auth.docker.io/token",service="registry.docker.io"')[0]?.params.service;
  * // 'registry.docker.io'
  * ```

@@ -41,6 +41,7 @@ const order = { type: 'object', properties: { order: { type: 'string', enum: ['a
  *
  * @example
  * ```ts
+ * import { type ImagePolicy } from '@weft/image-automation';
  * await client.create({ apiVersion: 'image.weft.dev/v1', kind: 'ImagePolicy', metadata: { name: 'web', namespace: 'apps' },
  *   spec: { imageRepositoryRef: { name: 'web' }, policy: { semver: { range: '^1' } } } } as ImagePolicy);
  * ```

@@ -54,6 +54,8 @@ export interface ImageRepository extends KubeObject {
  *
  * @example
  * ```ts
+ * import { installCRDs } from '@weft/reconcile-core';
+ * import { ImagePolicyKind, ImageRepositoryKind, ImageUpdateAutomationKind } from '@weft/image-automation';
  * await installCRDs(client, [ImageRepositoryKind, ImagePolicyKind, ImageUpdateAutomationKind]);
  * ```
  */

@@ -1,12 +1,6 @@
-import { type DefinedResource, type KubeObject, type Condition, conditionsSchema, defineResource } from '@weft/reconcile-core';
+import { type DefinedResource, type KubeObject, type Condition, type LabelSelectorObject, conditionsSchema, defineResource } from '@weft/reconcile-core';
 import { imageRefSchema, intervalSchema, readyColumns } from './schema-parts.js';
 import type { ImageRef } from '../setters/rewrite-setters.js';
-
-/** A Kubernetes label selector (`matchLabels`, `matchExpressions`). */
-export interface LabelSelector {
-  matchLabels?: Record<string, string>;
-  matchExpressions?: { key: string; operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist'; values?: string[] }[];
-}
 
 /** `spec` of an {@link ImageUpdateAutomation}: Flux's field names, plus `git.push.branchTemplate`. */
 export interface ImageUpdateAutomationSpec {
@@ -37,7 +31,7 @@ export interface ImageUpdateAutomationSpec {
   interval: string;
   update?: { path?: string; strategy?: 'Setters' };
   /** Which ImagePolicies in the namespace take part; default all. */
-  policySelector?: LabelSelector;
+  policySelector?: LabelSelectorObject;
   suspend?: boolean;
 }
 
@@ -67,6 +61,8 @@ export interface ImageUpdateAutomation extends KubeObject {
  *
  * @example
  * ```ts
+ * import { installCRDs } from '@weft/reconcile-core';
+ * import { ImageUpdateAutomationKind } from '@weft/image-automation';
  * await installCRDs(client, [ImageUpdateAutomationKind]);
  * ```
  */

@@ -36,6 +36,7 @@ const CONCURRENCY = 8;
  * @throws {@link SetterError} for a marked file that is not valid YAML, or a `path` outside the checkout.
  * @example
  * ```ts
+ * import { applySetters } from '@weft/image-automation';
  * const { files } = await applySetters(checkout, { path: './deploy', policies: new Map([['apps/web', { name: 'ghcr.io/org/web', tag: '1.4.0' }]]) });
  * ```
  */

@@ -76,6 +76,7 @@ export function setterValue(ref: ImageRef, field: SetterField): string {
  * @throws {@link SetterError} when a text with a marker is not valid YAML.
  * @example
  * ```ts
+ * import { rewriteSetters } from '@weft/image-automation';
  * const policies = new Map([['apps/web', { name: 'ghcr.io/org/web', tag: '1.4.0' }]]);
  * rewriteSetters('image: ghcr.io/org/web:1.3.0 # {"$imagepolicy": "apps:web"}\n', policies).text;
  * // 'image: ghcr.io/org/web:1.4.0 # {"$imagepolicy": "apps:web"}\n'

@@ -17,6 +17,7 @@ export type CommitOutcome = { readonly ok: true; readonly result: UpdateImagesRe
  *
  * @example
  * ```ts
+ * import { commitAndPush } from '@weft/image-automation';
  * refs$.pipe(commitAndPush({ url, branch: 'main', author: { email: 'bot@example.com' }, automation: { namespace: 'apps', name: 'web' } }))
  *   .subscribe((o) => o.ok && console.log(o.result.commit ?? 'up to date'));
  * ```

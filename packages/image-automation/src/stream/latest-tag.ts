@@ -17,6 +17,7 @@ export type LatestTagOutcome = { readonly ok: true; readonly tag: string } | { r
  *
  * @example
  * ```ts
+ * import { latestTag } from '@weft/image-automation';
  * scans$.pipe(latestTag({ policy: { semver: { range: '^1' } } })).subscribe((latest) => latest.ok && console.log(latest.tag));
  * ```
  */

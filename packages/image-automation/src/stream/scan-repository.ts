@@ -32,7 +32,9 @@ export type ScanOutcome =
  *
  * @example
  * ```ts
- * of('ghcr.io/org/app').pipe(scanRepository({ timeout: '30s' })).subscribe((scan) => scan.ok && console.log(scan.tags.length));
+ * import { of } from 'rxjs';
+ * import { scanRepository } from '@weft/image-automation';
+ * of(image).pipe(scanRepository({ timeout: '30s' })).subscribe((scan) => scan.ok && console.log(scan.tags.length));
  * ```
  */
 export function scanRepository(options: ScanRepositoryOptions = {}): OperatorFunction<string | ImageReference, ScanOutcome> {

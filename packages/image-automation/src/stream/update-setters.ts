@@ -16,6 +16,7 @@ export type SetterOutcome = { readonly ok: true; readonly result: SetterResult }
  *
  * @example
  * ```ts
+ * import { updateSetters } from '@weft/image-automation';
  * refs$.pipe(updateSetters({ checkout: checkoutDir, path: './apps' })).subscribe((o) => o.ok && console.log(o.result.files));
  * ```
  */

@@ -1,6 +1,8 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { accessSync, constants, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../index.js';
 
@@ -33,5 +35,41 @@ describe('weft-kustomize CLI', () => {
     expect(missing.stderr).toMatch(/^Error: must build at directory: not a valid directory: evalsymlink failure on '.*nope'/);
     expect((await runCli(['build', root, '--load-restrictor', 'Whatever'])).stderr).toContain('illegal flag value --load-restrictor Whatever');
     expect((await runCli(['build', root, '--frobnicate'])).stderr).toBe('Error: unknown flag: --frobnicate\n');
+  });
+});
+
+describe('weft-kustomize executable (issue 14 #10: linked after pnpm install && pnpm build)', () => {
+  const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+  const workspaceRoot = resolve(packageRoot, '../..');
+  const manifest = JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { bin: Record<string, string>; files: string[] };
+
+  it('points its bin at a committed, executable launcher, so pnpm links it at install time before any build', () => {
+    const target = manifest.bin['weft-kustomize'];
+    expect(target).toBe('./bin/weft-kustomize.cjs');
+    const launcher = join(packageRoot, target!);
+    expect(readFileSync(launcher, 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(true);
+    accessSync(launcher, constants.X_OK);
+    expect(execFileSync('git', ['ls-files', '--error-unmatch', target!], { cwd: packageRoot, encoding: 'utf8' }).trim()).toBe('bin/weft-kustomize.cjs');
+    expect(manifest.files).toContain('bin');
+  });
+
+  it('is linked in the workspace root, so `pnpm exec weft-kustomize` works from a fresh clone', () => {
+    const root = JSON.parse(readFileSync(join(workspaceRoot, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> };
+    expect(root.devDependencies['@weft/kustomize-lite']).toBe('workspace:*');
+    const linked = join(workspaceRoot, 'node_modules', '.bin', 'weft-kustomize');
+    expect(existsSync(linked)).toBe(true);
+    if (!existsSync(join(packageRoot, 'dist', 'weft-kustomize.cjs'))) {
+      // not built yet: the launcher says so instead of a stack trace
+      let failure = '';
+      try {
+        execFileSync(linked, ['--help'], { encoding: 'utf8', stdio: 'pipe' });
+      } catch (error) {
+        failure = String((error as { stderr?: string }).stderr);
+      }
+      expect(failure).toMatch(/weft-kustomize\.cjs is missing: build the package first \(pnpm build\)/);
+      return;
+    }
+    const help = execFileSync(linked, ['--help'], { encoding: 'utf8', env: { ...process.env, WEFT_KUSTOMIZE_CODE_CACHE: '0' } });
+    expect(help).toMatch(/^Usage:\n {2}weft-kustomize build \[DIR\]/);
   });
 });

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { maxTimerDelayMs, setLongTimeout, sleep } from '../timers.js';
+import { maxTimerDelayMs, setLongTimeout, sleep, timeoutSignal } from '../timers.js';
 
 const hour = 3_600_000;
 
@@ -81,5 +81,29 @@ describe('sleep', () => {
     expect(result).toBe(false);
     expect(vi.getTimerCount()).toBe(0);
     expect(await sleep(5, abort.signal)).toBe(false);
+  });
+});
+
+describe('timeoutSignal', () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
+  it('aborts with a TimeoutError at the limit and past it exactly on time, never after 1 ms (AbortSignal.timeout of 2^31 ms does)', async () => {
+    for (const delay of [maxTimerDelayMs, maxTimerDelayMs + 1, 1000 * hour]) {
+      const { signal } = timeoutSignal(delay);
+      await vi.advanceTimersByTimeAsync(delay - 1);
+      expect(signal.aborted, `${delay} ms, 1 ms early`).toBe(false);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(signal.aborted, `${delay} ms`).toBe(true);
+      expect((signal.reason as Error).name).toBe('TimeoutError');
+    }
+  });
+
+  it('clear() stops it: the signal never aborts', async () => {
+    const deadline = timeoutSignal(1000 * hour);
+    await vi.advanceTimersByTimeAsync(maxTimerDelayMs + 5);
+    deadline.clear();
+    await vi.advanceTimersByTimeAsync(2000 * hour);
+    expect(deadline.signal.aborted).toBe(false);
   });
 });

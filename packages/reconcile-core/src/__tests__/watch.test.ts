@@ -102,6 +102,16 @@ describe('watch', () => {
     subscription.unsubscribe();
   });
 
+  it('reads even the first list from the latest state when asked for a consistent list', async () => {
+    const transport = new FakeTransport();
+    transport.listAnswers.push({ items: [configMap('a', '1')], resourceVersion: '1' });
+    const { events, subscription } = start(transport, { consistentList: true });
+    await flush();
+    expect(events).toEqual(['Init', 'InitApply:a', 'InitDone']);
+    expect(transport.listRequests.map((request) => request.query['resourceVersion'])).toEqual([undefined]);
+    subscription.unsubscribe();
+  });
+
   it('restarts the list when a continue token expires in the middle of paging', async () => {
     const transport = new FakeTransport();
     transport.listAnswers.push(

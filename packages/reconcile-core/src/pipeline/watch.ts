@@ -80,6 +80,12 @@ export interface WatcherOptions<T> {
   readonly metadataOnly?: boolean;
   /** Applied to each object before it is emitted (see {@link stripManagedFields}). */
   readonly transform?: (object: KubeObject) => T;
+  /**
+   * Read the first list from etcd's latest state (no `resourceVersion=0`), as every relist after
+   * `410 Gone` does: never older than a write the caller made just before subscribing, at the
+   * cost of a read past the watch cache. @defaultValue false (as client-go's reflector)
+   */
+  readonly consistentList?: boolean;
   /** List page size. @defaultValue 500 */
   readonly pageSize?: number;
   /** Server-side timeout of each watch request, in seconds; the watch then reconnects. @defaultValue 290 */
@@ -162,6 +168,7 @@ class WatchLoop<T> {
     this.path = resourcePath(kind, { namespace: options.namespace });
     this.target = apiTarget(kind.apiVersion, kind.kind, { namespace: kind.namespaced ? options.namespace : undefined });
     this.backoffPolicy = options.backoff ?? exponentialBackoff();
+    this.consistentList = options.consistentList ?? false;
   }
 
   async run(): Promise<void> {

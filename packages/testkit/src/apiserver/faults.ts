@@ -46,9 +46,9 @@ function matches(rule: FaultMatch, verb: ApiVerb, resource: ResourceDefinition, 
  * (the function each method returns) or {@link FaultInjector.clear} lifts it. Latency adds up over
  * every matching rule. Cutting watches ends the HTTP streams; clients see a closed watch, as when
  * an apiserver restarts.
- * @throws never
  * @example
  * ```ts
+ * import { startApiServer } from '@weft/testkit';
  * await using server = await startApiServer();
  * server.faults.failRequests({ verb: 'update', resource: 'deployments', code: 409, times: 2 });
  * server.faults.addLatency({ verb: 'list', delayMs: 200 });
@@ -66,7 +66,10 @@ export class FaultInjector {
    *
    * @example
    * ```ts
+   * import { startApiServer } from '@weft/testkit';
+   * await using server = await startApiServer();
    * const lift = server.faults.failRequests({ verb: 'create', resource: 'configmaps', code: 500, times: 1 });
+   * lift(); // the rule is gone before it answered once
    * ```
    */
   failRequests(rule: ErrorFault): () => void {

@@ -1,8 +1,16 @@
-import { applyStrategicMergePatch as strategicMergePatch, isMergeError, type GroupVersionKind, type JsonObject, type MergeSchemaRegistry } from '@weft/merge';
-import fastJsonPatch, { type Operation } from 'fast-json-patch';
-import jsonMergePatch from 'json-merge-patch';
+import {
+  applyJsonMergePatch,
+  applyJsonPatch as jsonPatch,
+  applyStrategicMergePatch as strategicMergePatch,
+  isMergeError,
+  JsonPatchError,
+  type GroupVersionKind,
+  type JsonObject,
+  type JsonPatchOperation,
+  type MergeSchemaRegistry,
+} from '@weft/merge';
 import { badRequest, statusError, unsupportedMediaType } from './status-error.js';
-import { cloneObject, isJsonObject } from './stored-object.js';
+import { isJsonObject } from './stored-object.js';
 
 /** The patch types PATCH takes, by Content-Type. */
 export type PatchType = 'json' | 'merge' | 'strategic' | 'apply';
@@ -25,16 +33,19 @@ export function patchTypeOf(contentType: string | undefined, isCustomResource: b
 export function applyJsonPatch(target: unknown, patch: unknown): unknown {
   if (!Array.isArray(patch)) throw badRequest('json: cannot unmarshal object into Go value of type jsonpatch.Patch');
   try {
-    return fastJsonPatch.applyPatch(cloneObject(target), patch as Operation[], true, true).newDocument;
+    return jsonPatch(target as JsonObject, patch as JsonPatchOperation[]);
   } catch (error) {
-    throw statusError(422, 'Invalid', `the server rejected our request due to an error in our request: ${(error as Error).message.split('\n')[0]}`);
+    if (!(error instanceof JsonPatchError)) throw error;
+    // The operation's own message (fast-json-patch's), without the engine's object prefix.
+    const reason = error.cause instanceof Error ? error.cause.message : error.message;
+    throw statusError(422, 'Invalid', `the server rejected our request due to an error in our request: ${reason.split('\n')[0]}`);
   }
 }
 
 /** Applies an RFC 7386 JSON merge patch. */
 export function applyMergePatch(target: unknown, patch: unknown): unknown {
   if (!isJsonObject(patch)) throw badRequest('merge patch must be a JSON object');
-  return jsonMergePatch.apply(cloneObject(target), patch);
+  return applyJsonMergePatch(target as JsonObject, patch);
 }
 
 /**
@@ -46,7 +57,9 @@ export function applyMergePatch(target: unknown, patch: unknown): unknown {
 export function applyStrategicMergePatch(target: unknown, patch: unknown, registry: MergeSchemaRegistry, gvk: GroupVersionKind): unknown {
   if (!isJsonObject(patch)) throw badRequest('strategic merge patch must be a JSON object');
   try {
-    return strategicMergePatch(cloneObject(target) as JsonObject, patch as JsonObject, { registry, gvk });
+    // The engine is copy-on-write: the result shares what the patch leaves alone with `target`
+    // (the stored object), and admitWrite copies it before changing anything.
+    return strategicMergePatch(target as JsonObject, patch as JsonObject, { registry, gvk });
   } catch (error) {
     if (isMergeError(error)) throw badRequest((error as Error).message);
     throw error;

@@ -1,13 +1,12 @@
-import { ApplyConflictError, isMergeError, serverSideApply as mergeServerSideApply, type JsonObject } from '@weft/merge';
+import { ApplyConflictError, describeConflictManager, isMergeError, serverSideApply, type JsonObject } from '@weft/merge';
 import { parse as parseYaml } from 'yaml';
-import { serverSideApply, type FieldManagerIdentity } from './managed-fields.js';
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, patchTypeOf } from './patch-body.js';
 import { present } from './present.js';
 import { dropUnknownFields } from './unknown-fields.js';
 import { apiVersionOf, type ResourceDefinition } from './resources.js';
 import { currentScale, replaceScale } from './scale.js';
 import { fieldManagerOf, isDryRun, type ApiResponse, type ResourceRequest, type ServerState } from './server-state.js';
-import { badRequest, conflict, notFound, statusError } from './status-error.js';
+import { badRequest, conflict, invalidPatch, notFound, statusError } from './status-error.js';
 import { isJsonObject, type StoredObject } from './stored-object.js';
 import { admitWrite, commitWrite, requireNamespace } from './write-object.js';
 
@@ -50,7 +49,7 @@ export function patchObject(state: ServerState, request: ResourceRequest, body: 
   const patched = type === 'json' ? applyJsonPatch(base, body) : type === 'merge' ? applyMergePatch(base, body) : applyStrategicMergePatch(base, body, state.registry.mergeRegistry(), gvkOf(request.resource));
   if (!isJsonObject(patched)) throw badRequest('the patched object is not a JSON object');
   refuseChangedIdentity(request, patched as StoredObject);
-  const admitted = admitWrite(state, request, previous, patched as StoredObject);
+  const admitted = admitWrite(state, request, previous, patched as StoredObject, { patch: true });
   const stored = commitWrite(state, request.resource, previous, admitted, dryRun);
   return { code: 200, body: present(request.resource, stored) };
 }
@@ -68,8 +67,7 @@ function refuseChangedIdentity(request: ResourceRequest, patched: StoredObject):
   }
   const { resource } = request;
   if (patched.apiVersion !== apiVersionOf(resource) || patched.kind !== resource.kind) {
-    const cause = { reason: 'FieldValueInvalid', message: `Invalid value: the patched object is ${String(patched.apiVersion)}, Kind=${String(patched.kind)}, not ${apiVersionOf(resource)}, Kind=${resource.kind}`, field: 'patch' };
-    throw statusError(422, 'Invalid', ` "" is invalid: patch: ${cause.message}`, { causes: [cause] });
+    throw invalidPatch(`Invalid value: the patched object is ${String(patched.apiVersion)}, Kind=${String(patched.kind)}, not ${apiVersionOf(resource)}, Kind=${resource.kind}`);
   }
 }
 
@@ -89,12 +87,12 @@ function applyObject(state: ServerState, request: ResourceRequest, body: unknown
   }
   config.metadata.name = request.name!;
   const force = request.query.get('force') === 'true';
-  const identity = { manager: fieldManagerOf(request), apiVersion: apiVersionOf(resource), ...(request.subresource ? { subresource: request.subresource } : {}) };
+  const manager = fieldManagerOf(request);
   const previous = state.store.get(resource, request.namespace, request.name!);
   if (!previous) {
     if (request.subresource !== undefined) throw notFound(resource, request.name!);
     requireNamespace(state, request, true);
-    const merged = applyConfiguration(state, request, undefined, config, identity, force);
+    const merged = applyConfiguration(state, request, undefined, config, manager, force);
     const admitted = admitWrite(state, request, undefined, merged, { managedFieldsSet: true });
     const stored = commitWrite(state, resource, undefined, admitted, dryRun);
     return { code: 201, body: present(resource, stored) };
@@ -103,7 +101,7 @@ function applyObject(state: ServerState, request: ResourceRequest, body: unknown
   if (config.metadata.resourceVersion && config.metadata.resourceVersion !== previous.metadata.resourceVersion) {
     throw conflict(resource, request.name!, 'the object has been modified; please apply your changes to the latest version and try again');
   }
-  const merged = applyConfiguration(state, request, previous, config, identity, force);
+  const merged = applyConfiguration(state, request, previous, config, manager, force);
   const admitted = admitWrite(state, request, previous, merged, { managedFieldsSet: true });
   const stored = commitWrite(state, resource, previous, admitted, dryRun);
   return { code: 200, body: present(resource, stored) };
@@ -132,35 +130,27 @@ export function gvkOf(resource: ResourceDefinition): { group: string; version: s
   return { group: resource.group, version: resource.version, kind: resource.kind };
 }
 
-function describeManager(conflict: ApplyConflictError['conflicts'][number]): string {
-  let text = JSON.stringify(conflict.manager);
-  if (conflict.subresource !== '') text += ` with subresource ${JSON.stringify(conflict.subresource)}`;
-  if (conflict.operation === 'Update') text += ` using ${conflict.apiVersion}`;
-  return text;
-}
-
 /**
- * Server-side apply of a configuration: through `@weft/merge` (the kind's list keys and map types,
- * as structured-merge-diff) for the main resource; subresource applies use the testkit's own
- * status-only merge, which the engine does not cover.
+ * Server-side apply of a configuration, of the object or through its `status` subresource: through
+ * `@weft/merge` (the kind's list keys and map types, as structured-merge-diff).
  *
  * @throws {@link StatusError} 409 Conflict naming each field and its manager (the apiserver's message and causes).
  */
-function applyConfiguration(state: ServerState, request: ResourceRequest, live: StoredObject | undefined, config: StoredObject, identity: FieldManagerIdentity, force: boolean): StoredObject {
+function applyConfiguration(state: ServerState, request: ResourceRequest, live: StoredObject | undefined, config: StoredObject, manager: string, force: boolean): StoredObject {
   rejectUndeclaredFields(state, request, config);
-  if (request.subresource !== undefined) return serverSideApply(live, config, identity, force);
   try {
-    const { object } = mergeServerSideApply(live as JsonObject | undefined, config as JsonObject, {
-      manager: identity.manager,
+    const { object } = serverSideApply(live as JsonObject | undefined, config as JsonObject, {
+      manager,
       force,
       registry: state.registry.mergeRegistry(),
       gvk: gvkOf(request.resource),
+      ...(request.subresource !== undefined ? { subresource: request.subresource } : {}),
     });
     return object as StoredObject;
   } catch (error) {
     if (error instanceof ApplyConflictError) {
       throw statusError(409, 'Conflict', error.apiserverMessage, {
-        causes: error.conflicts.map((conflict) => ({ reason: 'FieldManagerConflict', message: `conflict with ${describeManager(conflict)}`, field: conflict.field })),
+        causes: error.conflicts.map((conflict) => ({ reason: 'FieldManagerConflict', message: `conflict with ${describeConflictManager(conflict)}`, field: conflict.field })),
       });
     }
     if (isMergeError(error)) throw statusError(500, 'InternalError', `failed to create typed patch object (${request.resource.kind}): ${(error as Error).message}`);

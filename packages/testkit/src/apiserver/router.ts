@@ -1,3 +1,4 @@
+import { sleep } from '@weft/reconcile-core';
 import { SerializedJson } from './serialized.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse as parseYaml } from 'yaml';
@@ -175,7 +176,7 @@ export async function routeRequest(context: RouterContext, request: IncomingMess
     const verb = verbOf(method, resourceRequest, watch);
     if (verb === 'deletecollection' && resourceRequest.resource.group === '' && resourceRequest.resource.plural === 'namespaces') throw methodNotAllowed('deletecollection');
     const fault = state.faults.decide(verb, resourceRequest.resource, resourceRequest.namespace);
-    if (fault.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
+    if (fault.delayMs > 0) await sleep(fault.delayMs);
     if (fault.error) throw fault.error;
 
     const asTable = wantsTable(request.headers.accept);

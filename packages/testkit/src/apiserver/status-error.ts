@@ -1,11 +1,7 @@
-import { WeftError } from '@weft/reconcile-core';
+import { type StatusCause, WeftError } from '@weft/reconcile-core';
 
-/** A `metav1.Status` cause: which field was wrong, and how. */
-export interface StatusCause {
-  readonly reason: string;
-  readonly message: string;
-  readonly field?: string;
-}
+// One `metav1.Status` cause type for the client that reads it and this server that sends it.
+export type { StatusCause };
 
 /** The `metav1.Status` body the apiserver answers a failed request with. */
 export interface StatusBody {
@@ -33,7 +29,6 @@ export interface QualifiedResource {
  * `Conflict` 409, `Invalid` 422, `BadRequest` 400, `Expired`/`Gone` 410, …), so clients that branch on
  * them behave the same against both servers. Not retryable unless the reason says so (`Conflict`,
  * `ServiceUnavailable`, `TooManyRequests`).
- * @throws never
  * @example
  * ```ts
  * import { StatusError } from '@weft/testkit';
@@ -95,6 +90,15 @@ export function invalid(resource: QualifiedResource & { kind: string }, name: st
   const message = `${groupKind} "${name}" is invalid: ${list.length === 1 ? list[0] : `[${list.join(', ')}]`}`;
   const base = resource.group === '' ? { name, kind: resource.kind } : { name, group: resource.group, kind: resource.kind };
   return statusError(422, 'Invalid', message, { ...base, causes });
+}
+
+/**
+ * 422 Invalid for a patch whose result the apiserver cannot take (strict decoding errors, another
+ * kind): its `patch` cause, with no kind or name (` "" is invalid: patch: …`).
+ */
+export function invalidPatch(message: string): StatusError {
+  const cause = { reason: 'FieldValueInvalid', message, field: 'patch' };
+  return statusError(422, 'Invalid', ` "" is invalid: patch: ${message}`, { causes: [cause] });
 }
 
 /** 400 BadRequest. */

@@ -1,3 +1,5 @@
+import type { ManagedFieldsEntry } from '@weft/merge';
+
 /** A JSON object as the server stores it: always with `metadata`. */
 export interface StoredObject {
   apiVersion?: string;
@@ -33,17 +35,6 @@ export interface OwnerReference {
   uid: string;
   controller?: boolean;
   blockOwnerDeletion?: boolean;
-}
-
-/** `metav1.ManagedFieldsEntry`. */
-export interface ManagedFieldsEntry {
-  manager: string;
-  operation: 'Apply' | 'Update';
-  apiVersion: string;
-  time?: string;
-  fieldsType: 'FieldsV1';
-  fieldsV1: Record<string, unknown>;
-  subresource?: string;
 }
 
 /** A deep copy through JSON, which is what every stored object is. */

@@ -1,5 +1,5 @@
-import type { ServerResponse } from 'node:http';
 import { type LongTimeout, setLongTimeout } from '@weft/reconcile-core';
+import type { ServerResponse } from 'node:http';
 import { present } from './present.js';
 import { apiVersionOf } from './resources.js';
 import { compileFieldSelector, compileLabelSelector } from './selectors.js';
@@ -95,15 +95,14 @@ export function serveWatch(state: ServerState, request: ResourceRequest, respons
   const pending: StoreEvent[] = [];
   let replaying = true;
   const unsubscribe = state.store.subscribe((event) => (replaying ? pending.push(event) : deliver(event)));
-  const timers: NodeJS.Timeout[] = [];
-  let expiry: LongTimeout | undefined;
+  // Any delay: a bookmark interval or timeoutSeconds past 2^31−1 ms must not become 1 ms.
+  const timers: LongTimeout[] = [];
   const connection: WatchConnection = {
     close() {
       if (!open) return;
       open = false;
       unsubscribe();
-      for (const timer of timers) clearTimeout(timer);
-      expiry?.clear();
+      for (const timer of timers) timer.clear();
       connections.delete(connection);
       response.end();
     },
@@ -142,11 +141,10 @@ export function serveWatch(state: ServerState, request: ResourceRequest, respons
   if (bookmarks) {
     const tick = () => {
       bookmark();
-      timers[0] = setTimeout(tick, settings.bookmarkIntervalMs);
+      timers[0] = setLongTimeout(tick, settings.bookmarkIntervalMs);
     };
-    timers[0] = setTimeout(tick, settings.bookmarkIntervalMs);
+    timers[0] = setLongTimeout(tick, settings.bookmarkIntervalMs);
   }
   const timeoutSeconds = Number(query.get('timeoutSeconds') ?? '0');
-  // Not setTimeout: a timeoutSeconds past 2^31−1 ms (about 24.8 days) would end the watch after 1 ms.
-  if (timeoutSeconds > 0 && open) expiry = setLongTimeout(() => connection.close(), timeoutSeconds * 1000);
+  if (timeoutSeconds > 0) timers.push(setLongTimeout(() => connection.close(), timeoutSeconds * 1000));
 }

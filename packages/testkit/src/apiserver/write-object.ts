@@ -1,15 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { isMergeError, updateManagedFields, type JsonObject } from '@weft/merge';
+import { isMergeError, updateManagedFields, type JsonObject, type ManagedFieldsEntry } from '@weft/merge';
 import { applyBuiltinDefaults } from './builtin-defaults.js';
 import { crdCleanupFinalizer, crdProblems, defaultCrd, establishedStatus } from './crd-lifecycle.js';
-import { managedFieldsAfterUpdate, type FieldManagerIdentity } from './managed-fields.js';
 import { annotationProblems, finalizerProblems, labelProblems } from './metadata-validation.js';
 import { generateName, nameProblems } from './object-names.js';
 import { dropUnknownFields } from './unknown-fields.js';
 import { apiVersionOf, type ResourceDefinition } from './resources.js';
 import { fieldManagerOf, type ResourceRequest, type ServerState } from './server-state.js';
-import { badRequest, conflict, forbidden, invalid, notFound, statusError, type StatusCause } from './status-error.js';
-import { cloneObject, isJsonObject, nowTimestamp, type ManagedFieldsEntry, type StoredObject } from './stored-object.js';
+import { badRequest, conflict, forbidden, invalid, invalidPatch, notFound, statusError, type StatusCause } from './status-error.js';
+import { cloneObject, isJsonObject, nowTimestamp, type StoredObject } from './stored-object.js';
 
 const namespaces = { group: '', plural: 'namespaces' };
 
@@ -34,16 +33,18 @@ export function requireNamespace(state: ServerState, request: ResourceRequest, c
 }
 
 /**
- * Answers unknown fields as `fieldValidation` asks: Strict fails the write with the decoder's 400,
- * Warn (the default) adds a warning per field, Ignore says nothing.
+ * Answers unknown fields as `fieldValidation` asks: Strict fails the write with the decoder's 400
+ * (the patcher's 422 naming the patched object, for a patch), Warn (the default) adds a warning per
+ * field, Ignore says nothing.
  *
- * @throws {@link StatusError} 400 BadRequest under Strict.
+ * @throws {@link StatusError} 400 BadRequest under Strict; 422 Invalid for a patch.
  */
-function reportUnknownFields(request: ResourceRequest, unknown: readonly string[]): void {
+function reportUnknownFields(request: ResourceRequest, unknown: readonly string[], patched: StoredObject | undefined): void {
   if (unknown.length === 0) return;
   const mode = request.query.get('fieldValidation') ?? 'Warn';
   const listed = unknown.map((path) => `unknown field "${path}"`);
   if (mode === 'Strict') {
+    if (patched !== undefined) throw invalidPatch(`Invalid value: ${JSON.stringify(JSON.stringify(patched))}: strict decoding error: ${listed.join(', ')}`);
     const { kind, version } = request.resource;
     throw badRequest(`${kind} in version "${version}" cannot be handled as a ${kind}: strict decoding error: ${listed.join(', ')}`);
   }
@@ -65,6 +66,8 @@ export interface AdmitOptions {
   readonly managedFieldsSet?: boolean;
   /** A PUT: custom resources then need a resourceVersion (they allow no unconditional update). */
   readonly replace?: boolean;
+  /** A PATCH (not an apply): Strict field validation answers as the patcher, 422 Invalid. */
+  readonly patch?: boolean;
 }
 
 /**
@@ -165,7 +168,7 @@ export function admitWrite(state: ServerState, request: ResourceRequest, previou
       const finalizers = Array.isArray(sentSpec['finalizers']) ? sentSpec['finalizers'] : [];
       kept['spec'] = { ...(isJsonObject(kept['spec']) ? kept['spec'] : {}), finalizers };
       if (finalizers.length === 0) delete (kept['spec'] as Record<string, unknown>)['finalizers'];
-      return finish(state, request, previous, kept, options);
+      return finish(state, request, previous, kept, options, sent);
     }
     if (request.subresource === 'status') {
       // A status write changes status only; everything else stays as stored.
@@ -174,7 +177,7 @@ export function admitWrite(state: ServerState, request: ResourceRequest, previou
       if (status === undefined) delete kept['status'];
       else kept['status'] = status;
       if (metadata.managedFields !== undefined) kept.metadata.managedFields = metadata.managedFields;
-      return finish(state, request, previous, kept, options);
+      return finish(state, request, previous, kept, options, sent);
     }
     if (resource.statusSubresource && !(resource.group === '' && resource.plural === 'namespaces')) {
       if (previous['status'] === undefined) delete object['status'];
@@ -186,7 +189,7 @@ export function admitWrite(state: ServerState, request: ResourceRequest, previou
       object['spec'] = cloneObject(previous['spec']);
     }
   }
-  return finish(state, request, previous, object, options);
+  return finish(state, request, previous, object, options, sent);
 }
 
 /**
@@ -199,7 +202,7 @@ function servedByCoreValidation(resource: { readonly group: string; readonly crd
   return resource.crdName === undefined && resource.group !== 'apiextensions.k8s.io';
 }
 
-function finish(state: ServerState, request: ResourceRequest, previous: StoredObject | undefined, object: StoredObject, options: AdmitOptions): StoredObject {
+function finish(state: ServerState, request: ResourceRequest, previous: StoredObject | undefined, object: StoredObject, options: AdmitOptions, sent: StoredObject): StoredObject {
   const { resource } = request;
   const qualified = { group: resource.group, plural: resource.plural, kind: resource.kind };
   const causes: StatusCause[] = [];
@@ -223,7 +226,8 @@ function finish(state: ServerState, request: ResourceRequest, previous: StoredOb
     unknown = dropUnknownFields(object, state.registry.mergeRegistry().lookup({ group: resource.group, version: resource.version, kind: resource.kind }));
     applyBuiltinDefaults(resource, object, previous === undefined);
   }
-  reportUnknownFields(request, unknown);
+  // A patch's strict decoding errors quote the patched object, before any strategy touched it.
+  reportUnknownFields(request, unknown, options.patch ? sent : undefined);
   if (isCrdResource(resource)) {
     defaultCrd(object);
     causes.push(...crdProblems(object));
@@ -238,8 +242,7 @@ function finish(state: ServerState, request: ResourceRequest, previous: StoredOb
     object.metadata.generation = (previous.metadata.generation ?? 0) + 1;
   }
   if (!options.managedFieldsSet) {
-    const identity = { manager: fieldManagerOf(request), apiVersion: apiVersionOf(resource), ...(request.subresource ? { subresource: request.subresource } : {}) };
-    object.metadata.managedFields = recordUpdate(state, request, previous, object, identity);
+    object.metadata.managedFields = recordUpdate(state, request, previous, object, fieldManagerOf(request));
   }
   if (object.metadata.managedFields?.length === 0) delete object.metadata.managedFields;
   for (const field of ['labels', 'annotations', 'finalizers', 'ownerReferences'] as const) {
@@ -252,20 +255,21 @@ function finish(state: ServerState, request: ResourceRequest, previous: StoredOb
 }
 
 /**
- * `managedFields` after a write that is not an apply: through `@weft/merge` (which knows each kind's
- * list keys) for the main resource, the testkit's own tracking for subresource writes.
+ * `managedFields` after a write that is not an apply, through `@weft/merge` (which knows each
+ * kind's list keys). Where the engine cannot track the object (list items without their keys), the
+ * managedFields go, as the apiserver drops them when its field manager fails rather than keep garbage.
  */
-function recordUpdate(state: ServerState, request: ResourceRequest, previous: StoredObject | undefined, next: StoredObject, identity: FieldManagerIdentity): ManagedFieldsEntry[] {
-  if (request.subresource !== undefined) return managedFieldsAfterUpdate(previous, next, identity);
+function recordUpdate(state: ServerState, request: ResourceRequest, previous: StoredObject | undefined, next: StoredObject, manager: string): ManagedFieldsEntry[] {
   try {
     const { managedFields } = updateManagedFields(previous as JsonObject | undefined, next as JsonObject, {
-      manager: identity.manager,
+      manager,
       registry: state.registry.mergeRegistry(),
       gvk: { group: request.resource.group, version: request.resource.version, kind: request.resource.kind },
+      ...(request.subresource !== undefined ? { subresource: request.subresource } : {}),
     });
-    return managedFields as ManagedFieldsEntry[];
+    return managedFields;
   } catch (error) {
-    if (isMergeError(error)) return managedFieldsAfterUpdate(previous, next, identity);
+    if (isMergeError(error)) return [];
     throw error;
   }
 }

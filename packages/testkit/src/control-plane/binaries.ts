@@ -73,6 +73,7 @@ function candidatePaths(): Record<keyof ControlPlaneBinaries, string> {
  *
  * @example
  * ```ts
+ * import { findControlPlaneBinaries } from '@weft/testkit';
  * const found = findControlPlaneBinaries();
  * if ('missing' in found) console.log(`run tools/control-plane/build.sh; missing ${found.missing.join(', ')}`);
  * ```

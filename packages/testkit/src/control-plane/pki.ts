@@ -93,6 +93,7 @@ function leaf(ca: Issuer, subject: Attribute[], usage: 'server' | 'client', altN
  *
  * @example
  * ```ts
+ * import { generateControlPlanePki } from '@weft/testkit';
  * const pki = await generateControlPlanePki();
  * console.log(pki.admin.certPem.startsWith('-----BEGIN CERTIFICATE-----'));
  * ```

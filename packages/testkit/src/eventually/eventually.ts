@@ -1,3 +1,5 @@
+import { setLongTimeout } from '@weft/reconcile-core';
+
 /** Options of {@link eventually}. */
 export interface EventuallyOptions {
   /** Give up after this long. @defaultValue 30 000 ms */
@@ -68,13 +70,13 @@ export async function eventually<T>(
     }
     if (Date.now() >= deadline) throw new EventuallyTimeoutError(what, timeoutMs, lastError);
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(done, Math.min(intervalMs, Math.max(0, deadline - Date.now())));
+      const timer = setLongTimeout(done, Math.min(intervalMs, Math.max(0, deadline - Date.now())));
       function done() {
         options.signal?.removeEventListener('abort', aborted);
         resolve();
       }
       function aborted() {
-        clearTimeout(timer);
+        timer.clear();
         reject(options.signal!.reason);
       }
       options.signal?.addEventListener('abort', aborted, { once: true });

@@ -85,6 +85,7 @@ export interface GitServer {
  *
  * @example
  * ```ts
+ * import { startGitServer } from '@weft/testkit';
  * await using server = await startGitServer();
  * const repo = await server.createRepo('app', { 'deploy/cm.yaml': 'kind: ConfigMap\n' });
  * await repo.commit({ 'README.md': 'hi' }, 'docs');

@@ -1,0 +1,2 @@
+#!/bin/sh
+exec redis-server --appendonly yes
