@@ -19,7 +19,7 @@ import { faultFigures } from './figures';
  * production Deployment every 4 s. It samples the process as it goes and, after the load, counts
  * reconciles in an idle window.
  *
- * Bounds, compared between the first quarter after the warm-up and the last quarter: heap after a
+ * Bounds, compared between the medians of the first quarter after the warm-up and of the last quarter: heap after a
  * full GC and RSS grow by less than 16 MiB and 64 MiB; timers, sockets and open watches by no more
  * than a few (each in-flight request holds one of each for a moment); idle reconciles stay at the
  * configured intervals; no reconcile errors and no Warning events beyond the drift the test causes.
@@ -184,9 +184,13 @@ describe('soak: the demo pipeline under commits and drift edits', () => {
     const quarter = Math.max(1, Math.floor(steady.length / 4));
     const early = steady.slice(0, quarter);
     const late = steady.slice(-quarter);
-    const peak = (entries: Sample[], key: keyof Sample) => Math.max(...entries.map((entry) => entry[key]));
-    const growth = (key: keyof Sample) => peak(late, key) - peak(early, key);
-    const range = (key: keyof Sample, digits = 0) => `${peak(early, key).toFixed(digits)} → ${peak(late, key).toFixed(digits)}`;
+    // Medians: a leak moves them; a request in flight at one sample does not.
+    const median = (entries: Sample[], key: keyof Sample) => {
+      const sorted = entries.map((entry) => entry[key]).sort((a, b) => a - b);
+      return sorted[Math.floor(sorted.length / 2)]!;
+    };
+    const growth = (key: keyof Sample) => median(late, key) - median(early, key);
+    const range = (key: keyof Sample, digits = 0) => `${median(early, key).toFixed(digits)} → ${median(late, key).toFixed(digits)}`;
 
     record({ fault: 'soak', figure: 'commits pushed / drift edits (all applied, all reverted)', value: `${commits} / ${edits}`, bound: 'last commit Ready, edit reverted' });
     record({ fault: 'soak', figure: 'heap after GC, MiB (steady start → end)', value: range('heapMiB', 1), bound: '< +16 MiB' });
