@@ -12,21 +12,10 @@ import {
   Manager,
   type ReconcileOutcome,
 } from '@weft/reconcile-core';
-import { startApiServer, startControlPlane, type InMemoryApiServer } from '@weft/testkit';
+import { eventually, startApiServer, startControlPlane, type InMemoryApiServer } from '@weft/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GreetingKind } from '../../examples/hello-reconciler/src/greeting.js';
 import { GreetingReconciler } from '../../examples/hello-reconciler/src/greeting-reconciler.js';
-
-/** Polls `check` until it returns something, or fails naming `what`. */
-async function eventually<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 describe('GreetingReconciler', () => {
   let server: InMemoryApiServer;

@@ -13,22 +13,12 @@ import {
   PatchStrategy,
   type V1Deployment,
 } from '@kubernetes/client-node';
-import { startControlPlane } from '@weft/testkit';
+import { eventually, startControlPlane } from '@weft/testkit';
 
 const started = Date.now();
 function step(message: string): void {
   const seconds = ((Date.now() - started) / 1000).toFixed(1).padStart(5);
   console.log(`[${seconds}s] ${message}`);
-}
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
 }
 
 async function main(): Promise<void> {
@@ -56,10 +46,10 @@ async function main(): Promise<void> {
   const owner = applied.metadata?.managedFields?.map((entry) => `${entry.manager} (${entry.operation})`).join(', ');
   step(`server-side applied Deployment tour/hello; field managers: ${owner}`);
 
-  await waitFor('3 ready replicas', async () => {
+  await eventually('3 ready replicas', async () => {
     const current = await apps.readNamespacedDeployment({ name: 'hello', namespace: 'tour' });
-    return current.status?.readyReplicas === 3 ? current : undefined;
-  });
+    return current.status?.readyReplicas === 3 && current;
+  }, { timeoutMs: 60_000, intervalMs: 250 });
   const pods = await core.listNamespacedPod({ namespace: 'tour' });
   step(`Deployment ready: ${pods.items.map((pod) => `${pod.metadata?.name} on ${pod.spec?.nodeName}`).join(', ')}`);
 
@@ -69,10 +59,7 @@ async function main(): Promise<void> {
   step(`apiserver back; Deployment still has ${after.status?.readyReplicas} ready replicas`);
 
   await apps.deleteNamespacedDeployment({ name: 'hello', namespace: 'tour' });
-  await waitFor('garbage collection', async () => {
-    const left = await core.listNamespacedPod({ namespace: 'tour' });
-    return left.items.length === 0 ? true : undefined;
-  });
+  await eventually('garbage collection', async () => (await core.listNamespacedPod({ namespace: 'tour' })).items.length === 0, { timeoutMs: 60_000, intervalMs: 250 });
   step('deleted the Deployment; the garbage collector removed its ReplicaSet and Pods');
   step('stopping the control plane');
 }

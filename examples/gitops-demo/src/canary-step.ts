@@ -15,6 +15,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { CanaryKind, canaryController, IngressKind, MetricTemplateKind, type Canary } from '@weft/progressive';
 import { createLogger, DeploymentKind, EventRecorder, installCRDs, Manager, NamespaceKind, type KubeObject } from '@weft/reconcile-core';
 import type { DemoContext, Step } from './steps.js';
+import { waitUntil } from './wait-until.js';
 
 const NAMESPACE = 'delivery';
 const APP = 'checkout';
@@ -47,25 +48,26 @@ function standInRollouts(context: DemoContext, signal: AbortSignal): Promise<voi
   })();
 }
 
+/** Waits until the Canary passes `test`, telling the timeline each change of its phase and weight. */
 async function until(context: DemoContext, what: string, test: (canary: Canary) => boolean, signal: AbortSignal): Promise<Canary> {
   let last = '';
-  for (;;) {
-    const canary = await context.client.get(CanaryKind, APP, { namespace: NAMESPACE, signal });
-    const status = canary.status ?? {};
-    const line = `Canary/${NAMESPACE}/${APP} ${status.phase ?? '-'} weight ${status.canaryWeight ?? 0} failedChecks ${status.failedChecks ?? 0}`;
-    if (line !== last) {
-      const ingress = await context.client.get(IngressKind, `${APP}-canary`, { namespace: NAMESPACE, signal }).catch(() => undefined);
-      const weight = ingress?.metadata.annotations?.['nginx.ingress.kubernetes.io/canary-weight'];
-      context.timeline.observed(weight === undefined ? line : `${line} (Ingress/${APP}-canary canary-weight ${weight})`);
-      last = line;
-    }
-    if (test(canary)) return canary;
-    try {
-      await delay(100, undefined, { signal });
-    } catch {
-      throw new Error(`waiting for ${what}: last seen ${line}`);
-    }
-  }
+  return waitUntil(
+    `Canary/${NAMESPACE}/${APP} ${what}`,
+    async () => {
+      const canary = await context.client.get(CanaryKind, APP, { namespace: NAMESPACE, signal });
+      const status = canary.status ?? {};
+      const line = `Canary/${NAMESPACE}/${APP} ${status.phase ?? '-'} weight ${status.canaryWeight ?? 0} failedChecks ${status.failedChecks ?? 0}`;
+      if (line !== last) {
+        const ingress = await context.client.get(IngressKind, `${APP}-canary`, { namespace: NAMESPACE, signal }).catch(() => undefined);
+        const weight = ingress?.metadata.annotations?.['nginx.ingress.kubernetes.io/canary-weight'];
+        context.timeline.observed(weight === undefined ? line : `${line} (Ingress/${APP}-canary canary-weight ${weight})`);
+        last = line;
+      }
+      if (!test(canary)) throw new Error(`last seen ${line}`);
+      return canary;
+    },
+    signal,
+  );
 }
 
 async function primaryImage(context: DemoContext, signal: AbortSignal): Promise<string | undefined> {

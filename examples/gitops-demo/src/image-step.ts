@@ -9,7 +9,6 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
 import {
   ImagePolicyKind,
   ImageRepositoryKind,
@@ -24,25 +23,9 @@ import { DeploymentKind, Manager, createLogger, installCRDs } from '@weft/reconc
 import { haveRegistryBinary, startRegistry } from '../../../packages/image-automation/src/__tests__/support/registry-server.js';
 import { APP, ENVIRONMENTS } from './sample-app.js';
 import type { DemoContext, Step } from './steps.js';
+import { waitUntil } from './wait-until.js';
 
 const OVERLAY = 'overlays/production/kustomization.yaml';
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, signal: AbortSignal): Promise<T> {
-  let last = '';
-  for (;;) {
-    try {
-      const found = await probe();
-      if (found) return found;
-    } catch (error) {
-      last = (error as Error).message;
-    }
-    try {
-      await delay(100, undefined, { signal });
-    } catch {
-      throw new Error(`waiting for ${what}${last ? `: ${last}` : ''}`);
-    }
-  }
-}
 
 export const imageAutomation: Step = {
   title: 'a new image in the registry becomes a commit, and is applied',
@@ -88,7 +71,7 @@ export const imageAutomation: Step = {
       timeline.action('started the ImageRepository, ImagePolicy and ImageUpdateAutomation controllers in this process; created web (scan every second), web (semver ^1.0.0) and weft-demo (push to main)');
 
       const runs = async (tag: string) =>
-        waitFor(
+        waitUntil(
           `Deployment production/${APP} to run ${image}:${tag}`,
           async () => {
             const deployment = await client.get(DeploymentKind, APP, { namespace: ENVIRONMENTS.production.namespace, signal });
@@ -103,7 +86,7 @@ export const imageAutomation: Step = {
 
       await registry.pushImage('weft-demo/web', '1.1.0');
       timeline.action(`pushed ${image}:1.1.0 to the registry (nothing else)`);
-      const automation = await waitFor(
+      const automation = await waitUntil(
         'the ImageUpdateAutomation to push a commit',
         async () => {
           const object = await client.get(ImageUpdateAutomationKind, 'weft-demo', { namespace: context.namespace, signal });

@@ -26,6 +26,7 @@ import {
 } from './sample-app.js';
 import { shortRevision, type Timeline } from './timeline.js';
 import { canaryRollout } from './canary-step.js';
+import { StepTimeoutError, waitUntil } from './wait-until.js';
 import { imageAutomation } from './image-step.js';
 
 /** Everything a step works with. */
@@ -48,31 +49,7 @@ export interface Step {
   run(context: DemoContext, signal: AbortSignal): Promise<void>;
 }
 
-/** A step's check did not hold in time; the message says what was last seen. */
-export class StepTimeoutError extends Error {
-  override name = 'StepTimeoutError';
-}
-
 const environments = Object.keys(ENVIRONMENTS) as Environment[];
-
-/** Polls `check` until it returns; it throws to say what is not there yet. */
-async function eventually<T>(what: string, check: () => Promise<T>, signal: AbortSignal): Promise<T> {
-  let notYet: unknown = new Error('not checked yet');
-  for (;;) {
-    try {
-      return await check();
-    } catch (error) {
-      // A check cut short by the step's own timeout says nothing about the cluster.
-      if (!signal.aborted) notYet = error;
-    }
-    try {
-      await delay(100, undefined, { signal });
-    } catch {
-      const reason = signal.reason instanceof StepTimeoutError ? 'timed out' : 'stopped';
-      throw new StepTimeoutError(`${reason} waiting for ${what}: ${notYet instanceof Error ? notYet.message : String(notYet)}`);
-    }
-  }
-}
 
 /** Commits to the demo repository and returns the revision the GitRepository will report. */
 async function commit(context: DemoContext, files: Parameters<TestRepo['commit']>[0], message: string): Promise<string> {
@@ -83,7 +60,7 @@ async function commit(context: DemoContext, files: Parameters<TestRepo['commit']
 }
 
 async function sourceAt(context: DemoContext, revision: string, signal: AbortSignal): Promise<GitRepository> {
-  return eventually(
+  return waitUntil(
     `GitRepository/${context.source} to fetch ${shortRevision(revision)}`,
     async () => {
       const source = await context.client.get(GitRepositoryKind, context.source, { namespace: context.namespace, signal });
@@ -101,7 +78,7 @@ function readyLine(kustomization: Kustomization): string {
 }
 
 async function kustomizationReadyAt(context: DemoContext, environment: Environment, revision: string, signal: AbortSignal): Promise<Kustomization> {
-  return eventually(
+  return waitUntil(
     `Kustomization/${environment} to be Ready at ${shortRevision(revision)}`,
     async () => {
       const kustomization = await context.client.get(KustomizationKind, environment, { namespace: context.namespace, signal });
@@ -130,7 +107,7 @@ async function expectDeployment(
   expected: { image: string; replicas: number },
   signal: AbortSignal,
 ): Promise<void> {
-  await eventually(
+  await waitUntil(
     `Deployment ${ENVIRONMENTS[environment].namespace}/${APP} to run ${expected.image} × ${expected.replicas}`,
     async () => {
       const deployment = await deploymentOf(context, environment, signal);
@@ -150,7 +127,7 @@ function inventoryOf(kustomization: Kustomization): string[] {
 }
 
 async function absent(context: DemoContext, kind: typeof ConfigMapKind, name: string, namespace: string, signal: AbortSignal): Promise<void> {
-  await eventually(
+  await waitUntil(
     `${kind.kind} ${namespace}/${name} to be deleted`,
     async () => {
       let found;
@@ -188,7 +165,7 @@ async function staysAbsent(context: DemoContext, kind: typeof ConfigMapKind, nam
 /** Waits until every Deployment of `revision` reports its replicas available (real control plane only). */
 async function rolledOut(context: DemoContext, environment: Environment, replicas: number, signal: AbortSignal): Promise<void> {
   if (!context.cluster.rollsOutDeployments) return;
-  await eventually(
+  await waitUntil(
     `Deployment ${ENVIRONMENTS[environment].namespace}/${APP} to have ${replicas} available replicas`,
     async () => {
       const deployment = await deploymentOf(context, environment, signal);
@@ -231,7 +208,7 @@ const driftReverted: Step = {
     const edited = await context.client.patch(DeploymentKind, APP, { spec: { replicas: EDITED_REPLICAS } }, { namespace, type: 'strategic', fieldManager: 'kubectl-edit', signal });
     const editedAt = Date.now();
     context.timeline.action(`kubectl-edit scales Deployment ${namespace}/${APP} from ${wanted} to ${edited.spec?.replicas} replicas`);
-    await eventually(
+    await waitUntil(
       `Deployment ${namespace}/${APP} to be reverted to ${wanted} replicas`,
       async () => {
         const deployment = await deploymentOf(context, 'production', signal);
@@ -288,7 +265,7 @@ const brokenCommitKeepsLastGood: Step = {
   async run(context, signal) {
     const good = context.lastGoodRevision;
     const revision = await commit(context, brokenCommit(), `production: add an Ingress (but forget ${INGRESS_FILE})`);
-    const failed = await eventually(
+    const failed = await waitUntil(
       `Kustomization/production to report Ready=False for ${shortRevision(revision)}`,
       async () => {
         const kustomization = await context.client.get(KustomizationKind, 'production', { namespace: context.namespace, signal });
@@ -325,6 +302,8 @@ const fixRecovers: Step = {
     context.lastGoodRevision = revision;
   },
 };
+
+export { StepTimeoutError };
 
 /** The walk-through, in order. */
 export const steps: readonly Step[] = [firstSync, driftReverted, newCommit, deletedFilePruned, brokenCommitKeepsLastGood, fixRecovers, canaryRollout, imageAutomation];

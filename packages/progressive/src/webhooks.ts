@@ -6,7 +6,7 @@
 import type { Canary, CanaryPhase, CanaryWebhook } from './canary-types.js';
 import type { WebhookAnswer } from './advance.js';
 import { checksum } from './revision.js';
-import { parseDuration } from '@weft/reconcile-core';
+import { parseDuration, timeoutSignal } from '@weft/reconcile-core';
 
 /** The body of a webhook call (Flagger's CanaryWebhookPayload). */
 export interface WebhookPayload {
@@ -48,7 +48,9 @@ export async function callWebhook(hook: CanaryWebhook, payload: WebhookPayload, 
   for (let attempt = 0; attempt < attempts; attempt++) {
     if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, options.retryDelayMs ?? 1000));
     options.signal?.throwIfAborted();
-    const timeout = AbortSignal.timeout(timeoutMs);
+    // Not AbortSignal.timeout(): a hook's `timeout: 1000h` (past 2^31−1 ms) would time out after 1 ms.
+    const deadline = timeoutSignal(timeoutMs);
+    const timeout = deadline.signal;
     try {
       const response = await fetch(hook.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(payload), signal: options.signal ? AbortSignal.any([options.signal, timeout]) : timeout });
       const body = await response.text();
@@ -58,6 +60,8 @@ export async function callWebhook(hook: CanaryWebhook, payload: WebhookPayload, 
     } catch (error) {
       options.signal?.throwIfAborted();
       last = { ok: false, message: timeout.aborted ? `webhook ${hook.name} timed out after ${timeoutMs} ms` : `webhook ${hook.name}: ${(error as Error).message}` };
+    } finally {
+      deadline.clear();
     }
   }
   return last;

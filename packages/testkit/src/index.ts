@@ -25,6 +25,7 @@ export {
 } from './control-plane/binaries.js';
 export { generateControlPlanePki, type ControlPlanePki, type CertifiedKey } from './control-plane/pki.js';
 export { freePorts } from './control-plane/ports.js';
+export { ManagedProcess, type ManagedProcessOptions, type ProcessExit } from './control-plane/process.js';
 export {
   startApiServer,
   ApiServerStartError,

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigMapKind, KubeClient, NamespaceKind, resourceKind, shardLabel, type KubeObject } from '@weft/reconcile-core';
-import { type GitServer, type InMemoryApiServer, startApiServer, startGitServer } from '@weft/testkit';
+import { eventually, type GitServer, type InMemoryApiServer, startApiServer, startGitServer } from '@weft/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { shardLeaseName } from '../cli-options.js';
 
@@ -68,18 +68,12 @@ describe('the GitOps operator sharded by its flags', () => {
   });
 
   const isReady = (object: Reported) => object.status?.conditions?.some((condition) => condition.type === 'Ready' && condition.status === 'True') ?? false;
-  async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const found = await probe().catch(() => undefined);
-      if (found !== undefined) return found;
-      if (Date.now() > deadline) {
-        const logs = [...operators].map(([name, { process: child, stderr }]) => `${name} (exit ${child.exitCode}): ${stderr.join('').slice(-800)}`).join('\n');
-        throw new Error(`${what} did not happen within ${timeoutMs} ms\n${logs}`);
-      }
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
+  /** testkit's `eventually`, quoting each operator's exit code and last stderr when the wait fails. */
+  const until = <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000) =>
+    eventually(what, probe, { timeoutMs }).catch((error: Error) => {
+      const logs = [...operators].map(([name, { process: child, stderr }]) => `${name} (exit ${child.exitCode}): ${stderr.join('').slice(-800)}`).join('\n');
+      throw new Error(`${error.message}\n${logs}`, { cause: error });
+    });
 
   it('reconciles each labelled GitRepository and Kustomization only in its own shard, the unlabelled ones in the main instance', async () => {
     const repo = await git.createRepo('fleet', Object.fromEntries(Object.keys(instances).map((name) => [`${name}/app.yaml`, `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: from-${name}\ndata:\n  shard: ${name}\n`])));
@@ -87,7 +81,7 @@ describe('the GitOps operator sharded by its flags', () => {
     for (const name of Object.keys(instances)) {
       // A shard's GitRepository carries the shard label too: a shard's operator serves only labelled objects.
       const labels = name === 'main' ? {} : { labels: { [shardLabel]: name } };
-      await eventually(`GitRepository ${name} created`, () => client.create({ apiVersion: GitRepositoryKind.apiVersion, kind: 'GitRepository', metadata: { name, namespace, ...labels }, spec: { url: repo.url, interval: '1h', ref: { branch: 'main' } } } as Reported));
+      await until(`GitRepository ${name} created`, () => client.create({ apiVersion: GitRepositoryKind.apiVersion, kind: 'GitRepository', metadata: { name, namespace, ...labels }, spec: { url: repo.url, interval: '1h', ref: { branch: 'main' } } } as Reported));
       await client.create({
         apiVersion: KustomizationKind.apiVersion,
         kind: 'Kustomization',
@@ -96,7 +90,7 @@ describe('the GitOps operator sharded by its flags', () => {
       } as Reported);
     }
     startOperator('main');
-    for (const name of ['shard-a', 'main']) await eventually(`Kustomization ${name} Ready`, async () => ((await client.get(KustomizationKind, name, { namespace }).then(isReady)) ? true : undefined));
+    for (const name of ['shard-a', 'main']) await until(`Kustomization ${name} Ready`, async () => ((await client.get(KustomizationKind, name, { namespace }).then(isReady)) ? true : undefined));
     expect((await client.get(ConfigMapKind, 'from-shard-a', { namespace })).data).toEqual({ shard: 'shard-a' });
     expect((await client.get(ConfigMapKind, 'from-main', { namespace })).data).toEqual({ shard: 'main' });
     // Nobody serves shard-b yet: neither shard-a's operator nor the main instance touched its objects.
@@ -105,7 +99,7 @@ describe('the GitOps operator sharded by its flags', () => {
     await expect(client.get(ConfigMapKind, 'from-shard-b', { namespace })).rejects.toThrow();
 
     startOperator('shard-b');
-    await eventually('Kustomization shard-b Ready', async () => ((await client.get(KustomizationKind, 'shard-b', { namespace }).then(isReady)) ? true : undefined));
+    await until('Kustomization shard-b Ready', async () => ((await client.get(KustomizationKind, 'shard-b', { namespace }).then(isReady)) ? true : undefined));
     expect((await client.get(ConfigMapKind, 'from-shard-b', { namespace })).data).toEqual({ shard: 'shard-b' });
   }, 120_000);
 
@@ -113,7 +107,7 @@ describe('the GitOps operator sharded by its flags', () => {
     const names = ['sharding.fluxcd.io/key in (shard-a)', 'sharding.fluxcd.io/key in (shard-b)', '!sharding.fluxcd.io/key'].map((selector) => shardLeaseName('weft-gitops-operator', selector));
     expect(new Set(names).size).toBe(3);
     for (const name of names) {
-      const lease = await eventually(`Lease ${name} held`, async () => {
+      const lease = await until(`Lease ${name} held`, async () => {
         const found = await client.get(LeaseKind, name, { namespace: 'operators' });
         return found.spec?.holderIdentity ? found : undefined;
       });

@@ -122,6 +122,16 @@ describe('operate: reconcile, suspend, tree, trace, build, diff and events', () 
     await expect(waiting).rejects.toBeInstanceOf(CancelledError);
   });
 
+  it('a timeout at and past setTimeout\'s limit (2^31 ms, 1000h) is waited out, not passed after 1 ms', async () => {
+    for (const timeout of [`${2 ** 31 - 1}ms`, `${2 ** 31}ms`, '1000h'] as const) {
+      const aborted = new AbortController();
+      const waiting = waitForReconcile(client, KustomizationKind, ref('child'), { requestedAt: 'never-written', timeout, signal: aborted.signal });
+      setTimeout(() => aborted.abort(), 300);
+      // An overflowed timer would reject with ReconcileRequestTimeoutError before the abort.
+      await expect(waiting, `timeout ${timeout}`).rejects.toBeInstanceOf(CancelledError);
+    }
+  });
+
   it('suspends and resumes: a suspended object refuses reconcile requests; resume asks for one in the same write', async () => {
     const suspended = await suspendResource(client, KustomizationKind, ref('parent'));
     expect((suspended as Kustomization).spec.suspend).toBe(true);

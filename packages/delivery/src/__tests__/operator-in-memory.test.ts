@@ -177,6 +177,28 @@ describe('the GitOps operator on the in-memory API server', () => {
     // Its own status write is recognised: nothing runs again before the 10m interval.
     expect(count() - succeeded).toBeLessThanOrEqual(2);
   });
+  it('an interval and retryInterval at and past setTimeout\'s limit (2^31 ms, 1000h) requeue once, never in a loop', async () => {
+    const long = [`${2 ** 31 - 1}ms`, `${2 ** 31}ms`, '1000h'];
+    const names = long.flatMap((interval, i) => [`long-${i}`, `long-failing-${i}`]);
+    for (const [i, interval] of long.entries()) {
+      const repo = await git.createRepo(`long-${i}`, { 'good/cm.yaml': configMap(`long-${i}`, { a: '1' }), 'bad/cm.yaml': 'kind: ConfigMap\nmetadata: [unclosed\n' });
+      for (const name of [`long-${i}`, `long-failing-${i}`]) {
+        await client.create({ apiVersion: GitRepositoryKind.apiVersion, kind: 'GitRepository', metadata: { name, namespace }, spec: { url: repo.url, interval, ref: { branch: 'main' } } } as GitRepository);
+      }
+      await create(`long-${i}`, { path: './good', interval });
+      await create(`long-failing-${i}`, { path: './bad', interval, retryInterval: interval });
+    }
+    for (const name of names) await until(name, (object) => ready(object)?.reason === (name.includes('failing') ? 'BuildFailed' : 'ReconciliationSucceeded'));
+    const count = () => outcomes.filter((outcome) => names.some((name) => outcome.key === `${namespace}/${name}`)).length;
+    const polls = () => git.requests.filter((request) => /^\/long-\d\.git\/info\/refs/.test(request.path)).length;
+    const [reconciles, fetches] = [count(), polls()];
+    // An overflowed timer requeues every millisecond: thousands of reconciles and polls in 2 s.
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    expect(count() - reconciles).toBeLessThanOrEqual(names.length * 2);
+    expect(polls() - fetches).toBeLessThanOrEqual(names.length);
+    expect(outcomes.filter((outcome) => outcome.key === `${namespace}/long-1` && outcome.requeueAfterMs !== undefined).at(-1)?.requeueAfterMs).toBeGreaterThan(2 ** 31 - 10_000);
+  });
+
   it('waits on healthChecks outside its own set: HealthCheckFailed naming the object until it is Ready', async () => {
     await source('checker', { 'cm.yaml': configMap('checker', { a: '1' }) });
     await create('checker', { timeout: '1s', healthChecks: [{ apiVersion: KustomizationKind.apiVersion, kind: 'Kustomization', name: 'checked' }] });

@@ -1,5 +1,5 @@
 import { setMaxListeners } from 'node:events';
-import { type Condition, type Duration, type KubeClient, type KubeObject, formatDuration, isGoneError, isNotFoundError, parseDuration, sleep } from '@weft/reconcile-core';
+import { type Condition, type Duration, type KubeClient, type KubeObject, formatDuration, isGoneError, isNotFoundError, parseDuration, setLongTimeout, sleep } from '@weft/reconcile-core';
 import { ReconcileRequestTimeoutError, subjectOf } from './errors.js';
 import { type ObjectName, type OperableKind, readyCondition, revisionOf } from './object-status.js';
 
@@ -73,7 +73,8 @@ export async function waitForReconcile(client: KubeClient, kind: OperableKind, r
   const onAbort = () => stop.abort(options.signal?.reason);
   options.signal?.addEventListener('abort', onAbort, { once: true });
   if (options.signal?.aborted) onAbort();
-  const timer = setTimeout(() => stop.abort(new DeadlinePassed()), timeout);
+  // A timeout past setTimeout's limit (about 596 h) would otherwise pass after 1 ms.
+  const timer = setLongTimeout(() => stop.abort(new DeadlinePassed()), timeout);
   let object: KubeObject | undefined;
   try {
     for (;;) {
@@ -107,7 +108,7 @@ export async function waitForReconcile(client: KubeClient, kind: OperableKind, r
     }
     throw error;
   } finally {
-    clearTimeout(timer);
+    timer.clear();
     options.signal?.removeEventListener('abort', onAbort);
     stop.abort();
   }

@@ -36,6 +36,14 @@ describe('fetching revisions', () => {
     expect(refs.find((r) => r.ref === 'refs/heads/main')?.oid).toMatch(/^[0-9a-f]{40}$/);
   });
 
+  it('fetches under a spec.timeout of 1000h and of 2^33 ms (AbortSignal.timeout() would abort at once, or throw a RangeError)', async () => {
+    const repo = await server.createRepo('long-timeout', { 'a.yaml': 'a: 1\n' });
+    for (const timeout of ['1000h', 2 ** 33]) {
+      const fetched = await fetchArtifact(options(repo.url, { ref: { branch: 'main' }, timeout }));
+      expect(fetched.artifact.revision, `timeout ${timeout}`).toMatch(/^main@sha1:/);
+    }
+  });
+
   it('fetches a branch, then skips when the ref has not moved, then fetches the new commit', async () => {
     const repo = await server.createRepo('branch', { 'deploy/a.yaml': 'a: 1\n', 'README.md': 'hi\n' });
     const first = await fetchArtifact(options(repo.url, { ref: { branch: 'main' } }));

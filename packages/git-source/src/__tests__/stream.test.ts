@@ -75,6 +75,8 @@ describe('gitSource stream', () => {
       await eventually('collected.some((e) => e.type === \'error\')', () => collected.some((e) => e.type === 'error'), { intervalMs: 20, timeoutMs: 5_000 });
       const error = collected.find((e) => e.type === 'error') as Extract<GitSourceEvent, { type: 'error' }>;
       expect(error.error.message).toMatch(/branch "later" not found/);
+      // Retryable, as the README's error table says (and as Flux: the branch may be pushed later).
+      expect(error.error).toMatchObject({ name: 'GitRefNotFoundError', reason: 'GitOperationFailed', retryable: true });
       await repo.git('push', '--quiet', 'origin', 'HEAD:refs/heads/later');
       await eventually('collected.some((e) => e.type === \'artifact\')', () => collected.some((e) => e.type === 'artifact'), { intervalMs: 20, timeoutMs: 10_000 });
     } finally {

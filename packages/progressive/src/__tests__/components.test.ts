@@ -156,6 +156,9 @@ describe('HTTP endpoints', () => {
     expect(await callWebhook({ name: 'ok', url: `${url}/ok` }, payload)).toEqual({ ok: true });
     expect(await callWebhook({ name: 'no', url: `${url}/no` }, payload)).toEqual({ ok: false, message: 'not yet' });
     expect(await callWebhook({ name: 'slow', url: `${url}/slow`, timeout: '200ms' }, payload)).toMatchObject({ ok: false, message: expect.stringContaining('timed out') });
+    // A timeout past setTimeout's limit (2^31−1 ms) is waited out, not turned into 1 ms.
+    answers.set('/late', { status: 200, body: '', delayMs: 200 });
+    expect(await callWebhook({ name: 'late', url: `${url}/late`, timeout: '1000h' }, payload)).toEqual({ ok: true });
     const before = hits;
     expect(await callWebhook({ name: 'broken', url: `${url}/broken`, retries: 2 }, payload, { retryDelayMs: 10 })).toEqual({ ok: false, message: 'down' });
     expect(hits - before).toBe(3);

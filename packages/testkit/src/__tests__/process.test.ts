@@ -25,6 +25,16 @@ describe('ManagedProcess', () => {
     expect(exit.signal).toBe('SIGKILL');
   });
 
+  it('runs in the given directory and environment, and kill() sends the signal asked for', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'weft-proc-'));
+    const proc = new ManagedProcess('sleeper', 'sh', ['-c', 'echo "$PWD $GREETING"; exec sleep 30'], join(dir, 'out.log'), { cwd: dir, env: { PATH: process.env['PATH'], GREETING: 'hello' } });
+    while (!proc.tail().includes('hello')) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(proc.tail()).toBe(`${dir} hello`);
+    expect(proc.pid).toBeGreaterThan(0);
+    proc.kill('SIGKILL');
+    expect(await proc.exited).toEqual({ code: null, signal: 'SIGKILL' });
+  });
+
   it('reports a command that cannot start as exited', async () => {
     const log = join(mkdtempSync(join(tmpdir(), 'weft-proc-')), 'out.log');
     const proc = new ManagedProcess('ghost', '/nonexistent/binary', [], log);

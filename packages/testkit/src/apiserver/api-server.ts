@@ -51,6 +51,11 @@ export interface InMemoryApiServer extends AsyncDisposable {
   readonly kubeconfigPath: string;
   /** Fault injection: errors per verb and kind, latency, cutting watches. */
   readonly faults: FaultInjector;
+  /**
+   * How many watch streams are open right now (kube-apiserver's
+   * `apiserver_longrunning_requests{verb="WATCH"}`): a soak test's check that no watch leaks.
+   */
+  readonly openWatches: number;
   /** Every stored object and the resourceVersion counter, as of now. */
   snapshot(): ApiServerSnapshot;
   /**
@@ -213,6 +218,9 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<In
     kubeconfigYaml,
     kubeconfigPath,
     faults,
+    get openWatches() {
+      return connections.size;
+    },
     snapshot: () => ({ store: store.snapshot() }),
     restore(snapshot) {
       faults.cutWatches();

@@ -16,9 +16,31 @@ process.once('exit', () => {
   for (const child of running) child.killNow();
 });
 
+/** Where and how a {@link ManagedProcess} runs. */
+export interface ManagedProcessOptions {
+  /** Working directory. @defaultValue the test runner's */
+  readonly cwd?: string;
+  /** The whole environment. @defaultValue the test runner's */
+  readonly env?: NodeJS.ProcessEnv;
+}
+
 /**
- * One control-plane process: its output goes to a log file and to a ring of the
- * last lines, which start-up errors quote.
+ * A process a test starts and ends: a control-plane component, or a program under test (an
+ * operator run as its users run it). Its output goes to a log file and to a ring of the last
+ * lines, which start-up errors quote.
+ *
+ * @remarks
+ * A process still running when the test runner exits is killed (`SIGKILL`), so no test leaves
+ * one holding ports. {@link ManagedProcess.kill} sends any signal: `SIGKILL` is how a fault test
+ * crashes a process with no chance to clean up.
+ * @example
+ * ```ts
+ * import { ManagedProcess } from '@weft/testkit';
+ *
+ * const operator = new ManagedProcess('operator', process.execPath, ['main.js'], '/tmp/operator.log', { env: { ...process.env, LOG_LEVEL: 'info' } });
+ * operator.kill('SIGKILL');
+ * console.log(await operator.exited, operator.tail(5));
+ * ```
  */
 export class ManagedProcess {
   readonly name: string;
@@ -28,10 +50,10 @@ export class ManagedProcess {
   private readonly log: WriteStream;
   private exit: ProcessExit | undefined;
 
-  constructor(name: string, command: string, args: readonly string[], logPath: string) {
+  constructor(name: string, command: string, args: readonly string[], logPath: string, options: ManagedProcessOptions = {}) {
     this.name = name;
     this.log = createWriteStream(logPath, { flags: 'a' });
-    this.child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], ...(options.cwd ? { cwd: options.cwd } : {}), ...(options.env ? { env: options.env } : {}) });
     running.add(this);
     for (const stream of [this.child.stdout, this.child.stderr]) {
       let partial = '';
@@ -82,6 +104,16 @@ export class ManagedProcess {
     if (ended) return ended;
     this.child.kill('SIGKILL');
     return this.exited;
+  }
+
+  /** The operating system's process id (undefined when it never started). */
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  /** Sends `signal` (default `SIGKILL`) and returns at once; {@link ManagedProcess.exited} tells when it ended. */
+  kill(signal: NodeJS.Signals = 'SIGKILL'): void {
+    if (!this.exit) this.child.kill(signal);
   }
 
   /** Synchronous SIGKILL, for process exit handlers. */

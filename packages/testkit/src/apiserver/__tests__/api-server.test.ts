@@ -1,7 +1,7 @@
 import { ApiException, CoreV1Api, Watch } from '@kubernetes/client-node';
 import { maxTimerDelayMs, sleep } from '@weft/reconcile-core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startApiServer, type InMemoryApiServer } from '../../index.js';
+import { eventually, startApiServer, type InMemoryApiServer } from '../../index.js';
 
 const servers: InMemoryApiServer[] = [];
 async function server(options: Parameters<typeof startApiServer>[0] = {}): Promise<InMemoryApiServer> {
@@ -86,6 +86,17 @@ describe('startApiServer', () => {
       void new Watch(target.kubeConfig).watch('/api/v1/namespaces/default/configmaps', { resourceVersion: first.body.metadata.resourceVersion }, (type, object: any) => resolve({ type, code: object.code }), () => undefined);
     });
     expect(seen).toEqual({ type: 'ERROR', code: 410 });
+  });
+
+  it('ends a watch after its timeoutSeconds; openWatches counts the streams open', async () => {
+    const target = await server();
+    expect(target.openWatches).toBe(0);
+    const started = Date.now();
+    setTimeout(() => expect(target.openWatches).toBe(1), 300);
+    const { ended } = await watchLines(target, '/api/v1/namespaces/default/configmaps?watch=true&resourceVersion=0&timeoutSeconds=1', () => false).catch(() => ({ ended: false }));
+    expect(ended).toBe(true);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+    await eventually('the ended watch to be gone', () => target.openWatches === 0, { timeoutMs: 5_000, intervalMs: 10 });
   });
 
   it('sends periodic bookmarks to watches that allow them', async () => {
