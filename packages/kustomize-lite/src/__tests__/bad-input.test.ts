@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +15,7 @@ import {
   nodeFs,
   ResourceConflictError,
   TransformError,
+  UnreadableFileError,
   UnsupportedFeatureError,
   YamlSyntaxError,
 } from '../index.js';
@@ -55,6 +57,29 @@ describe('bad input', () => {
     const error = await failure({ '/app/kustomization.yaml': 'resources: [../app]\n' });
     expect(error).toBeInstanceOf(CycleError);
     expect((error as Error).message).toContain("cycle detected: candidate root '/app' contains visited root '/app'");
+  });
+
+  it("a kustomization listing its own directory ('resources: [.]') is a cycle error, not a type error (issue 14 #8)", async () => {
+    const error = await failure({ '/app/kustomization.yaml': 'resources: [.]\n' });
+    expect(error).toBeInstanceOf(CycleError);
+    expect((error as Error).message).toContain("cycle detected: candidate root '/app' contains visited root '/app'");
+  });
+
+  it('a FIFO listed as a resource is an unreadable file naming it, not "no such file", and does not hang the build (issue 14 #8)', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'weft-fifo-'));
+    try {
+      writeFileSync(join(directory, 'kustomization.yaml'), 'resources: [pipe.yaml]\n');
+      execFileSync('mkfifo', [join(directory, 'pipe.yaml')]);
+      const error = await build(directory, { fs: nodeFs() }).then(
+        () => new Error('the build was expected to fail'),
+        (caught: unknown) => caught,
+      );
+      expect(error).toBeInstanceOf(UnreadableFileError);
+      expect((error as Error).message).toContain('pipe.yaml');
+      expect((error as Error).message).not.toMatch(/no such file/i);
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
   });
 
   it('two bases including each other is a cycle error', async () => {
