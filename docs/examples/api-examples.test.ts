@@ -1,5 +1,5 @@
 // Every `@example` in the public API of @weft/drift, @weft/delivery, @weft/git-source,
-// @weft/testkit, @weft/image-automation and @weft/web-view is part of a file here that compiles
+// @weft/testkit, @weft/image-automation, @weft/web-view and @weft/reconcile-core is part of a file here that compiles
 // (`pnpm typecheck`) and runs (this vitest project) against the in-memory API server and a local
 // git server, with the example's imports shown: <package>-api.test.ts.
 import { readdirSync, readFileSync } from 'node:fs';
@@ -29,7 +29,7 @@ function examplesOf(pkg: string): { where: string; code: string }[] {
     });
 }
 
-describe.each(['drift', 'delivery', 'git-source', 'testkit', 'image-automation', 'web-view'])('the @examples of @weft/%s', (pkg) => {
+describe.each(['drift', 'delivery', 'git-source', 'testkit', 'image-automation', 'web-view', 'reconcile-core'])('the @examples of @weft/%s', (pkg) => {
   const examples = examplesOf(pkg);
 
   it('are there', () => {

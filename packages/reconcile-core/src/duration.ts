@@ -31,6 +31,7 @@ export class InvalidDurationError extends Error {
  *
  * @example
  * ```ts
+ * import { parseDuration } from '@weft/reconcile-core';
  * parseDuration('1m30s'); // 90000
  * parseDuration(250);     // 250
  * ```
@@ -64,6 +65,7 @@ export function parseDuration(value: Duration): number {
  *
  * @example
  * ```ts
+ * import { formatDuration } from '@weft/reconcile-core';
  * formatDuration(90_000); // '1m30s'
  * ```
  */

@@ -21,7 +21,9 @@ export class WeftError extends Error {
  * package that defines the class (a duplicated install) does not: compare `error.name` there.
  * @example
  * ```ts
- * export const isGitSourceError = errorGuard(GitSourceError);
+ * import { WeftError, errorGuard } from '@weft/reconcile-core';
+ * class GitSourceError extends WeftError {}
+ * const isGitSourceError = errorGuard(GitSourceError);
  * ```
  */
 export function errorGuard<E>(type: abstract new (...args: never[]) => E): (value: unknown) => value is E {
@@ -33,6 +35,7 @@ export function errorGuard<E>(type: abstract new (...args: never[]) => E): (valu
  *
  * @example
  * ```ts
+ * import { isWeftError } from '@weft/reconcile-core';
  * try { await work(); } catch (error) { if (isWeftError(error) && error.retryable) scheduleRetry(); }
  * ```
  */

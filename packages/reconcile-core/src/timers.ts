@@ -10,6 +10,7 @@ export const maxTimerDelayMs = 2 ** 31 - 1;
  *
  * @example
  * ```ts
+ * import { setLongTimeout } from '@weft/reconcile-core';
  * const timer = setLongTimeout(() => console.log('a month later'), 30 * 24 * 3_600_000).unref();
  * timer.clear();
  * ```
@@ -33,6 +34,7 @@ export interface LongTimeout {
  * system clock does not move the deadline; fake timers (`vi.useFakeTimers()`) drive it.
  * @example
  * ```ts
+ * import { parseDuration, setLongTimeout } from '@weft/reconcile-core';
  * const timer = setLongTimeout(() => requeue(key), parseDuration('1000h'));
  * ```
  */
@@ -88,6 +90,7 @@ export function setLongTimeout(callback: () => void, delayMs: number): LongTimeo
  * removed either way, so neither outlives the wait.
  * @example
  * ```ts
+ * import { sleep } from '@weft/reconcile-core';
  * while (!signal.aborted) {
  *   await poll();
  *   if (!(await sleep(5_000, signal))) break;
@@ -126,6 +129,7 @@ export interface TimeoutSignal {
  * {@link setLongTimeout}. Call `clear()` when the work ends first.
  * @example
  * ```ts
+ * import { parseDuration, timeoutSignal } from '@weft/reconcile-core';
  * const deadline = timeoutSignal(parseDuration('1000h'));
  * try {
  *   await fetch('https://example.com/', { signal: deadline.signal });

@@ -29,6 +29,7 @@ export interface KubeApiErrorInit {
  *
  * @example
  * ```ts
+ * import { isKubeApiError, ConfigMapKind } from '@weft/reconcile-core';
  * try { await client.get(ConfigMapKind, 'web', { namespace: 'prod' }); }
  * catch (error) { if (isKubeApiError(error)) console.log(error.code, error.reason, error.object); }
  * ```
@@ -73,6 +74,7 @@ export class KubeApiError extends WeftError {
  * @remarks Not retryable.
  * @example
  * ```ts
+ * import { isBadRequestError } from '@weft/reconcile-core';
  * if (isBadRequestError(error)) throw new Error(`fix the request: ${error.message}`);
  * ```
  */
@@ -89,6 +91,7 @@ export class BadRequestError extends KubeApiError {
  * @remarks Not retryable with the same credentials.
  * @example
  * ```ts
+ * import { isUnauthorizedError } from '@weft/reconcile-core';
  * if (isUnauthorizedError(error)) await refreshToken();
  * ```
  */
@@ -105,7 +108,8 @@ export class UnauthorizedError extends KubeApiError {
  * @remarks Not retryable until permissions change.
  * @example
  * ```ts
- * if (isForbiddenError(error)) log.warn('missing RBAC permission', { object: error.object });
+ * import { isForbiddenError } from '@weft/reconcile-core';
+ * if (isForbiddenError(error)) log.warn({ object: error.object }, 'missing RBAC permission');
  * ```
  */
 export class ForbiddenError extends KubeApiError {
@@ -121,6 +125,7 @@ export class ForbiddenError extends KubeApiError {
  * @remarks Not retryable.
  * @example
  * ```ts
+ * import { isNotFoundError, ConfigMapKind } from '@weft/reconcile-core';
  * const existing = await client.get(ConfigMapKind, 'web', { namespace }).catch((e) => (isNotFoundError(e) ? undefined : Promise.reject(e)));
  * ```
  */
@@ -137,6 +142,7 @@ export class NotFoundError extends KubeApiError {
  * @remarks Not retryable (the same create fails again); get or apply instead.
  * @example
  * ```ts
+ * import { isAlreadyExistsError } from '@weft/reconcile-core';
  * await client.create(configMap).catch((e) => { if (!isAlreadyExistsError(e)) throw e; });
  * ```
  */
@@ -164,6 +170,7 @@ export interface FieldManagerConflict {
  * `force: true` (for {@link ConflictError.fieldManagerConflicts}).
  * @example
  * ```ts
+ * import { isConflictError } from '@weft/reconcile-core';
  * if (isConflictError(error) && error.fieldManagerConflicts.length > 0) await client.apply(desired, { force: true });
  * ```
  */
@@ -187,6 +194,7 @@ export class ConflictError extends KubeApiError {
  * @remarks Retryable by relisting from the current state (without the old resourceVersion).
  * @example
  * ```ts
+ * import { isGoneError } from '@weft/reconcile-core';
  * if (isGoneError(error)) resourceVersion = undefined; // relist
  * ```
  */
@@ -212,6 +220,7 @@ export interface FieldCause {
  * @remarks Not retryable with the same object. {@link InvalidError.fields} lists each failing field.
  * @example
  * ```ts
+ * import { isInvalidError } from '@weft/reconcile-core';
  * if (isInvalidError(error)) for (const f of error.fields) console.log(`${f.field}: ${f.message}`);
  * ```
  */
@@ -234,6 +243,7 @@ export class InvalidError extends KubeApiError {
  * Retryable. {@link KubeClient} already retried it, honouring `Retry-After`, before throwing this.
  * @example
  * ```ts
+ * import { sleep, isTooManyRequestsError } from '@weft/reconcile-core';
  * if (isTooManyRequestsError(error)) await sleep((error.retryAfterSeconds ?? 1) * 1000);
  * ```
  */
@@ -252,6 +262,7 @@ export class TooManyRequestsError extends KubeApiError {
  * on idempotent requests were already retried (see {@link retryDelay}) before this was thrown.
  * @example
  * ```ts
+ * import { requeueAfter, isServerError } from '@weft/reconcile-core';
  * if (isServerError(error)) requeueAfter('30s');
  * ```
  */
@@ -271,6 +282,7 @@ export class ServerError extends KubeApiError {
  * a non-idempotent write. Distinct from {@link CancelledError}, which the caller asked for.
  * @example
  * ```ts
+ * import { isTimeoutError, ConfigMapKind } from '@weft/reconcile-core';
  * await client.list(ConfigMapKind, { timeout: '5s' }).catch((e) => { if (isTimeoutError(e)) return retryLater(); throw e; });
  * ```
  */
@@ -289,6 +301,7 @@ export class TimeoutError extends KubeApiError {
  * @remarks Not retryable: the caller asked to stop. `cause` holds the signal's reason.
  * @example
  * ```ts
+ * import { isCancelledError } from '@weft/reconcile-core';
  * try { await client.get(kind, name, { signal }); } catch (e) { if (isCancelledError(e)) return; throw e; }
  * ```
  */
@@ -306,7 +319,8 @@ export class CancelledError extends KubeApiError {
  * @remarks Retryable (an apiserver restart shows up as this). `cause` holds the network error.
  * @example
  * ```ts
- * if (isConnectionError(error)) log.warn('apiserver unreachable', { error: error.message });
+ * import { isConnectionError } from '@weft/reconcile-core';
+ * if (isConnectionError(error)) log.warn({ error: error.message }, 'apiserver unreachable');
  * ```
  */
 export class ConnectionError extends KubeApiError {
@@ -332,6 +346,7 @@ export class ConnectionError extends KubeApiError {
  * It returns the error for the caller to throw.
  * @example
  * ```ts
+ * import { apiErrorFromResponse } from '@weft/reconcile-core';
  * throw apiErrorFromResponse({ verb: 'get', target, code: 404, body: { kind: 'Status', reason: 'NotFound', message: 'not found' } });
  * ```
  */

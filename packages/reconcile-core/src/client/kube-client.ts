@@ -78,6 +78,7 @@ export type JsonPatchOperation =
  * keep their typed index signature. Fields under `x-kubernetes-preserve-unknown-fields` are not typed.
  * @example
  * ```ts
+ * import { type StatusOf, type ObjectOf } from '@weft/reconcile-core';
  * const status: StatusOf<ObjectOf<typeof WebAppKind>> = { observedGeneration: 3 };
  * ```
  */
@@ -89,6 +90,7 @@ export type StatusOf<T> = T extends { readonly status?: infer S } ? Declared<Non
  *
  * @example
  * ```ts
+ * import { type Declared, type ObjectOf } from '@weft/reconcile-core';
  * type Spec = Declared<NonNullable<ObjectOf<typeof WebAppKind>['spec']>>;
  * ```
  */
@@ -104,6 +106,7 @@ export type Declared<S> = S extends readonly (infer I)[]
  *
  * @example
  * ```ts
+ * import { type MergePatchOf } from '@weft/reconcile-core';
  * const patch: MergePatchOf<{ replicas: number; image: string }> = { image: null };
  * ```
  */
@@ -115,6 +118,7 @@ export type MergePatchOf<S> = S extends readonly unknown[] ? S : S extends objec
  *
  * @example
  * ```ts
+ * import { type StatusPatch, type ObjectOf } from '@weft/reconcile-core';
  * const patch: StatusPatch<ObjectOf<typeof WebAppKind>> = { status: { observedGeneration: 3 } };
  * ```
  */
@@ -183,6 +187,7 @@ export type KindLike<T extends KubeObject = KubeObject> = ResourceKind<T> | Kind
  * @remarks Not retryable: fix the call.
  * @example
  * ```ts
+ * import { ClientUsageError, ConfigMapKind } from '@weft/reconcile-core';
  * await client.get(ConfigMapKind, 'web').catch((e) => { if (e instanceof ClientUsageError) console.error(e.message); });
  * ```
  */
@@ -212,6 +217,7 @@ export class ClientUsageError extends WeftError {
  * @throws Each verb documents its own errors; the constructor throws {@link InvalidDurationError} for a bad `requestTimeout`.
  * @example
  * ```ts
+ * import { KubeClient, ConfigMapKind } from '@weft/reconcile-core';
  * const client = new KubeClient(kubeConfig);
  * const web = await client.get(ConfigMapKind, 'web', { namespace: 'prod' });
  * await client.apply({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'web', namespace: 'prod' }, data: { a: '1' } }, { force: true });
@@ -242,6 +248,7 @@ export class KubeClient {
    * @throws {@link NotFoundError} when it does not exist; other {@link KubeApiError}s; {@link UnknownKindError}.
    * @example
    * ```ts
+   * import { DeploymentKind } from '@weft/reconcile-core';
    * const deployment = await client.get(DeploymentKind, 'web', { namespace: 'prod' });
    * ```
    */
@@ -266,6 +273,7 @@ export class KubeClient {
    * @throws {@link GoneError} when a `continue` token expired; other {@link KubeApiError}s.
    * @example
    * ```ts
+   * import { ConfigMapKind } from '@weft/reconcile-core';
    * const page = await client.list(ConfigMapKind, { namespace: 'prod', labelSelector: 'app=web', limit: 100 });
    * ```
    */
@@ -305,6 +313,7 @@ export class KubeClient {
    * @throws {@link GoneError}; other {@link KubeApiError}s.
    * @example
    * ```ts
+   * import { ConfigMapKind } from '@weft/reconcile-core';
    * for await (const page of client.listPages(ConfigMapKind, { limit: 250 })) console.log(page.items.length);
    * ```
    */
@@ -324,6 +333,7 @@ export class KubeClient {
    * @throws {@link GoneError} when a continue token expires; other {@link KubeApiError}s.
    * @example
    * ```ts
+   * import { ConfigMapKind } from '@weft/reconcile-core';
    * const { items, resourceVersion } = await client.listAll(ConfigMapKind, { namespace: 'prod' });
    * ```
    */
@@ -349,6 +359,7 @@ export class KubeClient {
    * @throws {@link GoneError}, {@link ConnectionError}, {@link CancelledError}, other {@link KubeApiError}s.
    * @example
    * ```ts
+   * import { ConfigMapKind } from '@weft/reconcile-core';
    * for await (const event of client.watch(ConfigMapKind, { namespace: 'prod', resourceVersion, signal })) console.log(event.type, event.object.metadata.name);
    * ```
    */
@@ -384,6 +395,8 @@ export class KubeClient {
    * @throws {@link AlreadyExistsError}, {@link InvalidError}, other {@link KubeApiError}s; {@link ClientUsageError}.
    * @example
    * ```ts
+   * import { KubeClient } from '@weft/reconcile-core';
+   * const client = new KubeClient(kubeConfig);
    * const created = await client.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'web', namespace: 'prod' }, data: {} });
    * ```
    */
@@ -409,6 +422,7 @@ export class KubeClient {
    * @throws {@link ConflictError}, {@link NotFoundError}, {@link InvalidError}, other {@link KubeApiError}s.
    * @example
    * ```ts
+   * import { ConfigMapKind } from '@weft/reconcile-core';
    * const current = await client.get(ConfigMapKind, 'web', { namespace });
    * await client.update({ ...current, data: { ...current.data, b: '2' } });
    * ```
@@ -423,6 +437,8 @@ export class KubeClient {
    * @throws {@link ConflictError}, {@link NotFoundError}, {@link InvalidError}, other {@link KubeApiError}s.
    * @example
    * ```ts
+   * import { KubeClient } from '@weft/reconcile-core';
+   * const client = new KubeClient(kubeConfig);
    * await client.updateStatus({ ...app, status: { observedGeneration: app.metadata.generation } });
    * ```
    */
@@ -443,6 +459,8 @@ export class KubeClient {
    * @throws {@link ConflictError}, {@link InvalidError}, other {@link KubeApiError}s; {@link ClientUsageError}.
    * @example
    * ```ts
+   * import { KubeClient } from '@weft/reconcile-core';
+   * const client = new KubeClient(kubeConfig);
    * const applied = await client.apply(desired, { force: true, fieldManager: 'weft-drift' });
    * ```
    */
@@ -456,6 +474,8 @@ export class KubeClient {
    * @throws {@link ConflictError}, {@link InvalidError}, {@link NotFoundError}, other {@link KubeApiError}s.
    * @example
    * ```ts
+   * import { KubeClient } from '@weft/reconcile-core';
+   * const client = new KubeClient(kubeConfig);
    * await client.applyStatus({ apiVersion: app.apiVersion, kind: app.kind, metadata: { name, namespace }, status: { conditions } }, { force: true });
    * ```
    */
@@ -471,6 +491,7 @@ export class KubeClient {
    * @throws {@link NotFoundError}, {@link ConflictError}, {@link InvalidError}, other {@link KubeApiError}s.
    * @example
    * ```ts
+   * import { DeploymentKind } from '@weft/reconcile-core';
    * await client.patch(DeploymentKind, 'web', { spec: { replicas: 3 } }, { namespace: 'prod' });
    * await client.patch(DeploymentKind, 'web', [{ op: 'replace', path: '/spec/replicas', value: 2 }], { namespace: 'prod', type: 'json' });
    * ```
@@ -490,6 +511,8 @@ export class KubeClient {
    * field under `Strict`), other {@link KubeApiError}s.
    * @example
    * ```ts
+   * import { KubeClient } from '@weft/reconcile-core';
+   * const client = new KubeClient(kubeConfig);
    * await client.patchStatus(WebAppKind, 'web', { status: { observedGeneration: 3 } }, { namespace: 'prod' });
    * ```
    */
@@ -506,6 +529,7 @@ export class KubeClient {
    * @throws {@link NotFoundError}, {@link ConflictError}, other {@link KubeApiError}s.
    * @example
    * ```ts
+   * import { DeploymentKind } from '@weft/reconcile-core';
    * await client.delete(DeploymentKind, 'web', { namespace: 'prod', propagationPolicy: 'Foreground' });
    * ```
    */
@@ -538,6 +562,8 @@ export class KubeClient {
    * @throws {@link UnknownKindError} when the apiserver does not serve it.
    * @example
    * ```ts
+   * import { KubeClient } from '@weft/reconcile-core';
+   * const client = new KubeClient(kubeConfig);
    * const kind = await client.resourceKind({ apiVersion: 'example.com/v1', kind: 'Widget' });
    * ```
    */
@@ -550,6 +576,8 @@ export class KubeClient {
    *
    * @example
    * ```ts
+   * import { KubeClient } from '@weft/reconcile-core';
+   * const client = new KubeClient(kubeConfig);
    * client.close();
    * ```
    */

@@ -11,6 +11,7 @@ import { readWatchEvents } from './watch-events.js';
  * @remarks `object` is a `Status` for `ERROR` and carries only `metadata.resourceVersion` for `BOOKMARK`.
  * @example
  * ```ts
+ * import { type RawWatchEvent } from '@weft/reconcile-core';
  * const raw: RawWatchEvent = { type: 'ADDED', object: { metadata: { name: 'a', resourceVersion: '7' } } };
  * ```
  */
@@ -25,6 +26,7 @@ export interface RawWatchEvent {
  * @remarks `continue` is absent (or empty) on the last page.
  * @example
  * ```ts
+ * import { type ListPage } from '@weft/reconcile-core';
  * const page: ListPage = { items: [], resourceVersion: '42' };
  * ```
  */
@@ -40,6 +42,7 @@ export interface ListPage {
  * @remarks `query` holds every parameter (`limit`, `continue`, `watch`, `resourceVersion`, selectors).
  * @example
  * ```ts
+ * import { type TransportRequest } from '@weft/reconcile-core';
  * const request: TransportRequest = { path: '/api/v1/configmaps', query: { limit: '500' }, accept: 'application/json', signal };
  * ```
  */
@@ -60,6 +63,7 @@ export interface TransportRequest {
  * {@link ConnectionError}, {@link ForbiddenError}, …).
  * @example
  * ```ts
+ * import { watch, kubeTransport, ConfigMapKind } from '@weft/reconcile-core';
  * watch(ConfigMapKind, { transport: kubeTransport(client) });
  * ```
  */
@@ -78,6 +82,7 @@ export interface WatchTransport {
  * client shares the client's connections and `close()` leaves them to the client.
  * @example
  * ```ts
+ * import { kubeTransport } from '@weft/reconcile-core';
  * const transport = kubeTransport(client);
  * await transport.request('PATCH', '/api/v1/namespaces/prod/configmaps/web', { body: { data: { a: '1' } }, contentType: 'application/merge-patch+json' });
  * ```
@@ -110,6 +115,7 @@ export interface KubeTransport extends WatchTransport {
  * @throws Its methods throw {@link KubeApiError}s: {@link GoneError}, {@link ConnectionError}, {@link CancelledError}, ….
  * @example
  * ```ts
+ * import { kubeTransport } from '@weft/reconcile-core';
  * const transport = kubeTransport(client);
  * const page = await transport.list({ path: '/api/v1/configmaps', query: { limit: '10' }, accept: 'application/json', signal });
  * ```

@@ -29,6 +29,7 @@ export interface ApiResource {
  * @remarks Retryable: the CRD may not be installed or established yet.
  * @example
  * ```ts
+ * import { isUnknownKindError, installCRDs } from '@weft/reconcile-core';
  * await client.mapper.resolve({ apiVersion: 'example.com/v1', kind: 'Widget' }).catch((e) => { if (isUnknownKindError(e)) return installCRDs(client, [WidgetKind]); throw e; });
  * ```
  */
@@ -64,6 +65,8 @@ interface GroupVersionEntry {
  * @throws {@link UnknownKindError} and discovery's {@link KubeApiError}s from `resolve`.
  * @example
  * ```ts
+ * import { KubeClient } from '@weft/reconcile-core';
+ * const client = new KubeClient(kubeConfig);
  * const kind = await client.mapper.resolve({ apiVersion: 'apps/v1', kind: 'Deployment' });
  * ```
  */
@@ -82,6 +85,8 @@ export class RestMapper {
    * @throws {@link UnknownKindError} when the apiserver does not serve it; a {@link KubeApiError} when discovery fails.
    * @example
    * ```ts
+   * import { KubeClient } from '@weft/reconcile-core';
+   * const client = new KubeClient(kubeConfig);
    * const kind = await client.mapper.resolve({ apiVersion: 'apps/v1', kind: 'Deployment' }); // { plural: 'deployments', namespaced: true, … }
    * ```
    */
@@ -104,6 +109,8 @@ export class RestMapper {
    * @throws a {@link KubeApiError} when discovery fails for another reason than 404.
    * @example
    * ```ts
+   * import { KubeClient } from '@weft/reconcile-core';
+   * const client = new KubeClient(kubeConfig);
    * const resources = await client.mapper.apiResources('apps/v1');
    * ```
    */
@@ -116,6 +123,8 @@ export class RestMapper {
    *
    * @example
    * ```ts
+   * import { KubeClient } from '@weft/reconcile-core';
+   * const client = new KubeClient(kubeConfig);
    * client.mapper.invalidate('example.com/v1');
    * ```
    */

@@ -42,6 +42,7 @@ export function isIdempotent(method: string, contentType: string | undefined): b
  * it cannot type, which no retry fixes), other 4xx, cancellations and client-side timeouts.
  * @example
  * ```ts
+ * import { defaultRetryPolicy, retryDelay } from '@weft/reconcile-core';
  * retryDelay(error, 0, { method: 'GET' }, defaultRetryPolicy); // e.g. 184 (ms), or undefined to give up
  * ```
  */
@@ -66,6 +67,7 @@ export function retryDelay(error: unknown, attempt: number, request: { method: s
  * @remarks Dates in the past give 0.
  * @example
  * ```ts
+ * import { parseRetryAfter } from '@weft/reconcile-core';
  * parseRetryAfter('3'); // 3
  * ```
  */

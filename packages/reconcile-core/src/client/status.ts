@@ -61,6 +61,7 @@ export function apiTarget(apiVersion: string, kind: string, where: { namespace?:
  * @remarks The same form as `describeObject`, extended to collections.
  * @example
  * ```ts
+ * import { describeTarget } from '@weft/reconcile-core';
  * describeTarget({ group: '', version: 'v1', kind: 'ConfigMap', namespace: 'prod' }); // 'ConfigMap/prod'
  * ```
  */

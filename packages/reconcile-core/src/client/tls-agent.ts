@@ -14,10 +14,6 @@ export type TlsMaterial = Pick<https.RequestOptions, 'ca' | 'cert' | 'key' | 'pf
  * pool that was about a tenth of a GitOps operator's CPU. Built once here, every connection
  * reuses it; verification (`rejectUnauthorized`, `servername`) is unchanged.
  * @throws The `SecureContext` errors of `tls.createSecureContext` (a malformed key or certificate).
- * @example
- * ```ts
- * const agent = apiServerAgent({ ca, cert, key }, true);
- * ```
  */
 export function apiServerAgent(material: TlsMaterial, secure: boolean): http.Agent {
   if (!secure) return new http.Agent({ keepAlive: true });

@@ -50,6 +50,7 @@ export interface TransportOptions {
  * @remarks Not retryable: fix the kubeconfig. Thrown by the first request of a {@link KubeClient}.
  * @example
  * ```ts
+ * import { KubeConfigError, ConfigMapKind } from '@weft/reconcile-core';
  * await client.get(ConfigMapKind, 'web', { namespace }).catch((e) => { if (e instanceof KubeConfigError) console.error(e.message); });
  * ```
  */

@@ -25,6 +25,7 @@ import { stripManagedFields, watch, type WatchEvent, type WatcherOptions } from 
  *
  * @example
  * ```ts
+ * import { controller } from '@weft/reconcile-core';
  * controller(WebAppKind, { namespace: 'prod', concurrency: 4, timeout: '2m', finalizer: 'webapps.example.com/cleanup' });
  * ```
  */
@@ -75,6 +76,7 @@ export interface ControllerOptions<T extends KubeObject> {
  *
  * @example
  * ```ts
+ * import { ControllerMetrics } from '@weft/reconcile-core';
  * web.run({ kubeConfig, stopSignal: shutdown.signal, observer: new ControllerMetrics() }).subscribe();
  * ```
  */
@@ -101,6 +103,7 @@ export interface ControllerRuntime {
  *
  * @example
  * ```ts
+ * import { type ControllerObserver } from '@weft/reconcile-core';
  * const observer: ControllerObserver = { queue: () => ({}), reconciled: (outcome) => console.log(outcome.key, outcome.result) };
  * ```
  */
@@ -122,6 +125,7 @@ export interface ControllerObserver {
  *
  * @example
  * ```ts
+ * import { ControllerError } from '@weft/reconcile-core';
  * web.subscribe({ error: (error) => { if (error instanceof ControllerError) console.error(error.message); } });
  * ```
  */
@@ -151,6 +155,7 @@ interface Source {
  *
  * @example
  * ```ts
+ * import { controller, ConfigMapKind, DeploymentKind } from '@weft/reconcile-core';
  * const web = controller(WebAppKind, { concurrency: 4 })
  *   .owns(DeploymentKind)
  *   .watches(ConfigMapKind, (cm) => [{ namespace: cm.metadata.namespace, name: cm.metadata.labels?.['app'] ?? '' }])
@@ -168,6 +173,7 @@ export function controller<K extends ResourceKind<any>>(kind: K, options: Contro
  *
  * @example
  * ```ts
+ * import { controller, DeploymentKind } from '@weft/reconcile-core';
  * const base = controller(WebAppKind).owns(DeploymentKind);
  * const web = base.reconcile(new WebReconciler());
  * ```
@@ -186,6 +192,7 @@ export class ControllerBuilder<T extends KubeObject> {
    *
    * @example
    * ```ts
+   * import { controller, DeploymentKind } from '@weft/reconcile-core';
    * controller(WebAppKind).owns(DeploymentKind);
    * ```
    */
@@ -209,6 +216,7 @@ export class ControllerBuilder<T extends KubeObject> {
    *
    * @example
    * ```ts
+   * import { controller, ConfigMapKind } from '@weft/reconcile-core';
    * controller(WebAppKind).watches(ConfigMapKind, (cm, apps) => apps.byIndex('namespace', cm.metadata.namespace ?? '').map((app) => ({ namespace: app.metadata.namespace, name: app.metadata.name })));
    * ```
    */
@@ -233,6 +241,7 @@ export class ControllerBuilder<T extends KubeObject> {
    *
    * @example
    * ```ts
+   * import { done, controller, ConfigMapKind } from '@weft/reconcile-core';
    * controller(ConfigMapKind, { kubeConfig }).reconcile(async (cm) => done).subscribe(console.log);
    * ```
    */
@@ -256,6 +265,7 @@ export class ControllerBuilder<T extends KubeObject> {
  *
  * @example
  * ```ts
+ * import { done, controller, ConfigMapKind } from '@weft/reconcile-core';
  * const web = controller(ConfigMapKind, { kubeConfig }).reconcile(async () => done);
  * const subscription = web.subscribe((outcome) => console.log(outcome.key, outcome.result));
  * ```
@@ -305,6 +315,8 @@ export class Controller<T extends KubeObject> extends Observable<ReconcileOutcom
    *
    * @example
    * ```ts
+   * import { ConfigMapKind, controller, done } from '@weft/reconcile-core';
+   * const web = controller(ConfigMapKind).reconcile(async () => done);
    * web.run({ kubeConfig, stopSignal }).subscribe((outcome) => console.log(outcome.key, outcome.result));
    * ```
    */

@@ -9,6 +9,7 @@ import type { Registry } from 'prom-client';
  *
  * @example
  * ```ts
+ * import { serveHealth } from '@weft/reconcile-core';
  * serveHealth({ port: 8081, ready: () => manager.ready });
  * ```
  */
@@ -31,6 +32,7 @@ export interface HealthServerOptions {
  *
  * @example
  * ```ts
+ * import { type HealthCheck } from '@weft/reconcile-core';
  * const ready: HealthCheck = () => manager.notReady ?? true;
  * ```
  */
@@ -43,6 +45,7 @@ export type HealthCheck = () => boolean | string;
  *
  * @example
  * ```ts
+ * import { serveHealth } from '@weft/reconcile-core';
  * const server = await serveHealth({ port: 0 });
  * console.log(server.port);
  * await server.close();
@@ -67,6 +70,7 @@ export interface HealthServer {
  *
  * @example
  * ```ts
+ * import { serveHealth } from '@weft/reconcile-core';
  * const server = await serveHealth({ port: 8080, registry: metrics.registry, ready: () => store.isReady });
  * ```
  */

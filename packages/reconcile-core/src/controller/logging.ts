@@ -7,6 +7,7 @@ import pino, { type DestinationStream, type Logger, type LoggerOptions } from 'p
  *
  * @example
  * ```ts
+ * import { createLogger } from '@weft/reconcile-core';
  * createLogger({ level: 'debug', name: 'web-operator' });
  * ```
  */
@@ -30,6 +31,7 @@ export interface LoggingOptions {
  *
  * @example
  * ```ts
+ * import { controller, createLogger } from '@weft/reconcile-core';
  * const logger = createLogger({ level: 'debug' });
  * logger.child({ controller: 'webapp' }).info('started');
  * ```
@@ -52,6 +54,7 @@ export function createLogger(options: LoggingOptions = {}): Logger {
  * @remarks Controllers already give each reconcile such a logger (`ctx.logger`).
  * @example
  * ```ts
+ * import { objectLogger } from '@weft/reconcile-core';
  * objectLogger(logger, 'webapp', { namespace: 'prod', name: 'web' }).info('reconciled');
  * ```
  */

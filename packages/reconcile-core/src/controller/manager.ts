@@ -25,6 +25,7 @@ import { kubeTransport } from '../client/kube-transport.js';
  *
  * @example
  * ```ts
+ * import { Manager } from '@weft/reconcile-core';
  * new Manager({ kubeConfig, leaderElection: { name: 'web-operator', namespace: 'operators' }, metrics: { port: 8080 }, shard: 'shard1' });
  * ```
  */
@@ -58,6 +59,7 @@ export interface ManagerOptions {
  *
  * @example
  * ```ts
+ * import { ManagerError } from '@weft/reconcile-core';
  * manager.start().catch((error) => { if (error instanceof ManagerError) console.error(error.message); });
  * ```
  */
@@ -73,6 +75,7 @@ export class ManagerError extends WeftError {
  * installed by the program itself must be installed (`installCRDs`) before `start()`.
  * @example
  * ```ts
+ * import { KindNotServedError } from '@weft/reconcile-core';
  * await manager.start({ signal }).catch((error) => { if (error instanceof KindNotServedError) console.error(`kubectl apply the CRD ${error.crd}`); throw error; });
  * ```
  */
@@ -105,6 +108,7 @@ export class KindNotServedError extends ManagerError {
  * @remarks Retryable: restart the process (or a new Manager) to compete again.
  * @example
  * ```ts
+ * import { LeadershipLostError } from '@weft/reconcile-core';
  * await manager.start({ signal }).catch((error) => { if (error instanceof LeadershipLostError) process.exit(1); throw error; });
  * ```
  */
@@ -130,6 +134,7 @@ export class LeadershipLostError extends WeftError {
  * @throws `start()` rejects with {@link ManagerError} or {@link LeadershipLostError}; `add()` throws {@link ManagerError} after start or for a duplicate name.
  * @example
  * ```ts
+ * import { controller, Manager, DeploymentKind } from '@weft/reconcile-core';
  * const manager = new Manager({ kubeConfig, metrics: { port: 8080 } });
  * manager.add(controller(WebAppKind).owns(DeploymentKind).reconcile(new WebReconciler()));
  * await manager.start({ signal });

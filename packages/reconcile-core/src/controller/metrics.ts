@@ -22,6 +22,7 @@ const queueBuckets = [1e-8, 1e-7, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1, 10, 100
  *
  * @example
  * ```ts
+ * import { ControllerMetrics } from '@weft/reconcile-core';
  * const metrics = new ControllerMetrics();
  * web.run({ kubeConfig, observer: metrics }).subscribe();
  * const text = await metrics.registry.metrics();

@@ -16,6 +16,7 @@ import type { KubeTransport } from '../client/kube-transport.js';
  *
  * @example
  * ```ts
+ * import { type Result, requeueAfter } from '@weft/reconcile-core';
  * const result: Result = requeueAfter('30s');
  * ```
  */
@@ -30,6 +31,7 @@ export interface Result {
  * @remarks Frozen; equal to returning nothing.
  * @example
  * ```ts
+ * import { done } from '@weft/reconcile-core';
  * return done;
  * ```
  */
@@ -44,6 +46,7 @@ export const done: Result = Object.freeze({});
  *
  * @example
  * ```ts
+ * import { requeueAfter } from '@weft/reconcile-core';
  * return requeueAfter('5m');
  * ```
  */
@@ -58,6 +61,7 @@ export function requeueAfter(delay: Duration): Result {
  * @remarks Not retryable: the outcome is an `error` with `terminal: true`; the key runs again only when its object (or an owned one) changes.
  * @example
  * ```ts
+ * import { TerminalError } from '@weft/reconcile-core';
  * if (!app.spec.image) throw new TerminalError('spec.image is required');
  * ```
  */
@@ -78,6 +82,7 @@ export const isTerminalError = errorGuard(TerminalError);
  *
  * @example
  * ```ts
+ * import { ReconcileTimeoutError } from '@weft/reconcile-core';
  * if (ctx.signal.reason instanceof ReconcileTimeoutError) ctx.logger.warn('timed out');
  * ```
  */
@@ -98,7 +103,9 @@ export class ReconcileTimeoutError extends WeftError {
  *
  * @example
  * ```ts
- * ctx.recorder?.event(app, 'Normal', 'Reconciled', 'applied 3 objects');
+ * import { type ContextRecorder } from '@weft/reconcile-core';
+ * const recorder: ContextRecorder | undefined = ctx.recorder;
+ * recorder?.event(app, 'Normal', 'Reconciled', 'applied 3 objects');
  * ```
  */
 export interface ContextRecorder {
@@ -113,6 +120,7 @@ export interface ContextRecorder {
  *
  * @example
  * ```ts
+ * import { type ReconcileContext, done } from '@weft/reconcile-core';
  * async function reconcile(app: WebApp, ctx: ReconcileContext<WebApp>) {
  *   await ctx.client.apply(desiredDeployment(app), { force: true, signal: ctx.signal });
  *   return done;
@@ -157,6 +165,7 @@ export interface ReconcileContext<T = KubeObject> {
  * @throws Nothing itself; what `reconcile` throws becomes an `error` outcome (retried unless {@link TerminalError}).
  * @example
  * ```ts
+ * import { type Result, type ReconcileContext, Reconciler, requeueAfter } from '@weft/reconcile-core';
  * class WebReconciler extends Reconciler<WebApp> {
  *   async reconcile(app: WebApp, ctx: ReconcileContext<WebApp>): Promise<Result> {
  *     ctx.logger.info({ replicas: app.spec.replicas }, 'reconciling');
@@ -178,6 +187,7 @@ export abstract class Reconciler<T extends KubeObject = KubeObject> {
  * @remarks The same contract as {@link Reconciler}; `finalize` makes the controller manage a finalizer.
  * @example
  * ```ts
+ * import { reconcilerFrom, done } from '@weft/reconcile-core';
  * const reconciler = reconcilerFrom<ConfigMap>(async (cm, ctx) => { ctx.logger.info('seen'); return done; });
  * ```
  */
@@ -198,7 +208,8 @@ export function reconcilerFrom<T extends KubeObject>(
  *
  * @example
  * ```ts
- * web.subscribe((outcome) => { if (outcome.result === 'error') console.error(outcome.key, outcome.error); });
+ * import { type ReconcileOutcome } from '@weft/reconcile-core';
+ * web.subscribe((outcome: ReconcileOutcome) => { if (outcome.result === 'error') console.error(outcome.key, outcome.error); });
  * ```
  */
 export interface ReconcileOutcome {
@@ -229,6 +240,7 @@ export interface ReconcileOutcome {
  * @remarks The attempt keeps running in the background after a timeout (JavaScript cannot stop it); its signal tells it to stop.
  * @example
  * ```ts
+ * import { withTimeout } from '@weft/reconcile-core';
  * await withTimeout('prod/web', 30_000, shutdownSignal, (signal) => reconciler.reconcile(app, { ...ctx, signal }));
  * ```
  */

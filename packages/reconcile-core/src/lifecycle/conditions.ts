@@ -48,7 +48,8 @@ export interface ObjectWithConditions {
  *
  * @example
  * ```ts
- * defineResource({ apiVersion: 'example.com/v1', kind: 'WebApp', schema: { type: 'object', properties: {
+ * import { conditionsSchema, defineResource } from '@weft/reconcile-core';
+ * defineResource({ group: 'example.com', version: 'v1', kind: 'WebApp', schema: { type: 'object', properties: {
  *   status: { type: 'object', properties: { conditions: conditionsSchema } } } } } as const);
  * ```
  */
@@ -94,6 +95,7 @@ function conditionsOf(source: readonly Condition[] | ObjectWithConditions | Stat
  * @remarks Pure: reads only what it is given.
  * @example
  * ```ts
+ * import { getCondition } from '@weft/reconcile-core';
  * const ready = getCondition(app, 'Ready'); // { type: 'Ready', status: 'True', … } | undefined
  * ```
  */
@@ -110,6 +112,7 @@ export function getCondition(source: readonly Condition[] | ObjectWithConditions
  * values; the order of other conditions is kept, a new condition is appended.
  * @example
  * ```ts
+ * import { setCondition } from '@weft/reconcile-core';
  * const conditions = setCondition(app.status?.conditions, { type: 'Ready', status: 'True', reason: 'Succeeded', message: 'deployed', observedGeneration: 3 });
  * ```
  */
@@ -134,6 +137,7 @@ export function setCondition(conditions: readonly Condition[] | undefined, input
  * @remarks Pure: reads only what it is given.
  * @example
  * ```ts
+ * import { removeCondition } from '@weft/reconcile-core';
  * const conditions = removeCondition(app.status?.conditions, 'Stalled', 'Reconciling');
  * ```
  */
@@ -147,7 +151,8 @@ export function removeCondition(conditions: readonly Condition[] | undefined, ..
  * @remarks Pure: reads only what it is given.
  * @example
  * ```ts
- * if (isConditionTrue(app, 'Ready')) …
+ * import { isConditionTrue } from '@weft/reconcile-core';
+ * if (isConditionTrue(app, 'Ready')) console.log('ready');
  * ```
  */
 export function isConditionTrue(source: readonly Condition[] | ObjectWithConditions | StatusWithConditions | undefined, type: string): boolean {
@@ -161,7 +166,8 @@ export function isConditionTrue(source: readonly Condition[] | ObjectWithConditi
  * @remarks A Ready condition computed for an older generation does not count: the spec changed since.
  * @example
  * ```ts
- * await waitUntil(() => client.get(WebAppKind, 'web', { namespace }).then(isReady));
+ * import { isReady } from '@weft/reconcile-core';
+ * if (isReady(await client.get(WebAppKind, 'web', { namespace }))) console.log('web is ready');
  * ```
  */
 export function isReady(object: ObjectWithConditions): boolean {
@@ -180,6 +186,7 @@ export function isReady(object: ObjectWithConditions): boolean {
  * @remarks Pure: reads only what it is given.
  * @example
  * ```ts
+ * import { getCondition, isStalled } from '@weft/reconcile-core';
  * if (isStalled(app)) alert(getCondition(app, 'Stalled')?.message);
  * ```
  */
@@ -193,6 +200,7 @@ export function isStalled(object: ObjectWithConditions): boolean {
  * @remarks Pure: reads only what it is given.
  * @example
  * ```ts
+ * import { isReconciling } from '@weft/reconcile-core';
  * if (isReconciling(app)) console.log('in progress');
  * ```
  */
@@ -222,6 +230,7 @@ function withConditions(status: StatusWithConditions | undefined, conditions: Co
  * follows {@link setCondition}. Write it with `patchStatus` or `applyStatus`.
  * @example
  * ```ts
+ * import { markReconciling } from '@weft/reconcile-core';
  * await client.patchStatus(WebAppKind, name, { status: markReconciling(app.status, { reason: 'Progressing', message: 'rolling out', generation: app.metadata.generation }) }, { namespace });
  * ```
  */
@@ -241,6 +250,7 @@ export function markReconciling(status: StatusWithConditions | undefined, option
  * follows {@link setCondition}. Write it with `patchStatus` or `applyStatus`.
  * @example
  * ```ts
+ * import { markReady } from '@weft/reconcile-core';
  * const status = markReady(app.status, { reason: 'Succeeded', message: 'applied revision main@sha1:…', generation: app.metadata.generation });
  * ```
  */
@@ -259,6 +269,7 @@ export function markReady(status: StatusWithConditions | undefined, options: Mar
  * follows {@link setCondition}. Write it with `patchStatus` or `applyStatus`.
  * @example
  * ```ts
+ * import { markStalled } from '@weft/reconcile-core';
  * const status = markStalled(app.status, { reason: 'InvalidSpec', message: 'spec.path does not exist', generation });
  * ```
  */
@@ -277,6 +288,7 @@ export function markStalled(status: StatusWithConditions | undefined, options: M
  * follows {@link setCondition}. Write it with `patchStatus` or `applyStatus`.
  * @example
  * ```ts
+ * import { markNotReady } from '@weft/reconcile-core';
  * const status = markNotReady(app.status, { reason: 'ApplyFailed', message: String(error), generation });
  * ```
  */

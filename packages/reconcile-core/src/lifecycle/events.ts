@@ -104,6 +104,7 @@ function referenceOf(object: KubeObject | (ObjectRef & { readonly uid?: string }
  * @throws The constructor throws {@link InvalidDurationError} for a bad duration; `publish` never rejects.
  * @example
  * ```ts
+ * import { EventRecorder } from '@weft/reconcile-core';
  * const recorder = new EventRecorder(client, { reportingController: 'weft.dev/web-operator' });
  * await recorder.publish(app, { type: 'Warning', reason: 'ApplyFailed', action: 'Apply', note: String(error) });
  * await recorder.close();
@@ -131,6 +132,8 @@ export class EventRecorder {
    *
    * @example
    * ```ts
+   * import { EventRecorder } from '@weft/reconcile-core';
+   * const recorder = new EventRecorder(client, { reportingController: 'weft.dev/web-operator' });
    * void recorder.publish(app, { type: 'Normal', reason: 'ReconciliationSucceeded', action: 'Reconcile', note: 'applied 12 objects' });
    * ```
    */
@@ -185,6 +188,8 @@ export class EventRecorder {
    * @remarks Same guarantees as {@link EventRecorder.publish}: aggregated, never rejects.
    * @example
    * ```ts
+   * import { EventRecorder } from '@weft/reconcile-core';
+   * const recorder = new EventRecorder(client, { reportingController: 'weft.dev/web-operator' });
    * void recorder.event(app, 'Warning', 'ApplyFailed', 'Deployment/prod/web: field is immutable');
    * ```
    */
@@ -197,6 +202,8 @@ export class EventRecorder {
    *
    * @example
    * ```ts
+   * import { EventRecorder } from '@weft/reconcile-core';
+   * const recorder = new EventRecorder(client, { reportingController: 'weft.dev/web-operator' });
    * await recorder.flush();
    * ```
    */
@@ -209,6 +216,8 @@ export class EventRecorder {
    *
    * @example
    * ```ts
+   * import { EventRecorder } from '@weft/reconcile-core';
+   * const recorder = new EventRecorder(client, { reportingController: 'weft.dev/web-operator' });
    * await recorder.close();
    * ```
    */

@@ -23,6 +23,7 @@ export interface FinalizerOptions<T extends KubeObject> extends CallOptions {
  * @remarks Retryable: try again later (the runner's backoff does).
  * @example
  * ```ts
+ * import { requeueAfter, addFinalizer, FinalizerConflictError } from '@weft/reconcile-core';
  * await addFinalizer(client, app, 'weft.dev/cleanup').catch((e) => { if (e instanceof FinalizerConflictError) return requeueAfter('1s'); throw e; });
  * ```
  */
@@ -44,6 +45,7 @@ export class FinalizerConflictError extends WeftError {
  * @remarks Reads the object as given; it may be stale.
  * @example
  * ```ts
+ * import { addFinalizer, hasFinalizer } from '@weft/reconcile-core';
  * if (!hasFinalizer(app, 'weft.dev/cleanup')) await addFinalizer(client, app, 'weft.dev/cleanup');
  * ```
  */
@@ -57,6 +59,7 @@ export function hasFinalizer(object: Pick<KubeObject, 'metadata'>, finalizer: st
  * @remarks Once set, `deletionTimestamp` is never cleared: the object goes away when its last finalizer does.
  * @example
  * ```ts
+ * import { isBeingDeleted } from '@weft/reconcile-core';
  * if (isBeingDeleted(app)) return cleanup(app);
  * ```
  */
@@ -76,6 +79,7 @@ export function isBeingDeleted(object: Pick<KubeObject, 'metadata'>): boolean {
  * object is gone; other {@link KubeApiError}s; {@link CancelledError} / {@link TimeoutError}.
  * @example
  * ```ts
+ * import { addFinalizer } from '@weft/reconcile-core';
  * const app = await addFinalizer(client, fetched, 'weft.dev/cleanup', { signal });
  * ```
  */
@@ -94,6 +98,7 @@ export async function addFinalizer<T extends KubeObject>(client: FinalizerClient
  * @throws {@link FinalizerConflictError}; other {@link KubeApiError}s; {@link CancelledError} / {@link TimeoutError}.
  * @example
  * ```ts
+ * import { removeFinalizer } from '@weft/reconcile-core';
  * await removeFinalizer(client, app, 'weft.dev/cleanup', { signal });
  * ```
  */
@@ -167,6 +172,7 @@ export interface ReconcileWithFinalizerOptions<T extends KubeObject, R> extends 
  * {@link KubeApiError}s of the finalizer writes.
  * @example
  * ```ts
+ * import { reconcileWithFinalizer } from '@weft/reconcile-core';
  * const outcome = await reconcileWithFinalizer(client, app, {
  *   finalizer: 'weft.dev/cleanup', signal,
  *   apply: (live) => reconciler.reconcile(live, ctx),

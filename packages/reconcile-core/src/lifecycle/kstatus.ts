@@ -42,6 +42,7 @@ type Status = Record<string, unknown>;
  *   `Current` when `Ready=True`, or when it has no `Ready` condition (ConfigMaps, Secrets, …).
  * @example
  * ```ts
+ * import { computeStatus, DeploymentKind } from '@weft/reconcile-core';
  * const { status, message } = computeStatus(await client.get(DeploymentKind, 'web', { namespace }));
  * if (status === 'Failed') console.error(message);
  * ```

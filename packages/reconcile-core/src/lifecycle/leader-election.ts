@@ -45,6 +45,7 @@ export interface LeaderElectionOptions {
  * @remarks Not retryable: fix the options.
  * @example
  * ```ts
+ * import { LeaderElector, LeaderElectionConfigError } from '@weft/reconcile-core';
  * try { new LeaderElector(client, { name: 'op', renewDeadline: '20s' }); } catch (e) { if (e instanceof LeaderElectionConfigError) console.error(e.message); }
  * ```
  */
@@ -79,6 +80,7 @@ function microTime(ms: number): string {
  * @throws The constructor throws {@link LeaderElectionConfigError} for inconsistent timings.
  * @example
  * ```ts
+ * import { LeaderElector } from '@weft/reconcile-core';
  * const elector = new LeaderElector(client, { name: 'web-operator', namespace: 'operators' });
  * elector.leading$.subscribe((leading) => (leading ? startControllers() : stopControllers()));
  * await elector.run({ signal });
@@ -127,6 +129,7 @@ export class LeaderElector {
    * @throws {@link LeaderElectionConfigError} when called a second time (one run per elector).
    * @example
    * ```ts
+   * import { controller } from '@weft/reconcile-core';
    * const controller = new AbortController();
    * process.once('SIGTERM', () => controller.abort());
    * await elector.run({ signal: controller.signal });

@@ -22,6 +22,7 @@ export interface OwnerReference {
  * @remarks Not retryable: the objects, not the moment, are wrong.
  * @example
  * ```ts
+ * import { TerminalError, OwnerReferenceError, setControllerReference } from '@weft/reconcile-core';
  * try { setControllerReference(app, configMap); } catch (error) { if (error instanceof OwnerReferenceError) throw new TerminalError(error.message); }
  * ```
  */
@@ -43,6 +44,7 @@ export class OwnerReferenceError extends WeftError {
  * @remarks Not retryable: release the object from its controller first.
  * @example
  * ```ts
+ * import { AlreadyOwnedError, setControllerReference } from '@weft/reconcile-core';
  * try { setControllerReference(app, existing); } catch (error) { if (error instanceof AlreadyOwnedError) console.log(error.controller.name); }
  * ```
  */
@@ -65,6 +67,7 @@ export class AlreadyOwnedError extends OwnerReferenceError {
  * @throws {@link OwnerReferenceError} when the owner has no `metadata.uid`.
  * @example
  * ```ts
+ * import { controllerOwnerRef } from '@weft/reconcile-core';
  * const child = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace, ownerReferences: [controllerOwnerRef(app)] }, data };
  * ```
  */
@@ -89,6 +92,7 @@ export function controllerOwnerRef(owner: Pick<KubeObject, 'apiVersion' | 'kind'
  * cluster-scoped object, or an owner without a uid.
  * @example
  * ```ts
+ * import { setControllerReference } from '@weft/reconcile-core';
  * await ctx.client.apply(setControllerReference(app, desiredDeployment(app)), { force: true, signal: ctx.signal });
  * ```
  */
@@ -114,6 +118,7 @@ export function setControllerReference<T extends Pick<KubeObject, 'apiVersion' |
  * @remarks Compares uids: a re-created owner of the same name does not control its predecessor's children.
  * @example
  * ```ts
+ * import { TerminalError, isControlledBy } from '@weft/reconcile-core';
  * if (existing && !isControlledBy(existing, app)) throw new TerminalError(`${name} belongs to someone else`);
  * ```
  */
@@ -128,6 +133,7 @@ export function isControlledBy(object: Pick<KubeObject, 'metadata'>, owner: Pick
  * @remarks See {@link isControlledBy} for the controller alone.
  * @example
  * ```ts
+ * import { isOwnedBy } from '@weft/reconcile-core';
  * const children = store.list().filter((child) => isOwnedBy(child, app));
  * ```
  */

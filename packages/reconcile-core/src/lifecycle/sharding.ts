@@ -7,6 +7,7 @@ import { WeftError } from '../errors.js';
  *
  * @example
  * ```ts
+ * import { shardLabel } from '@weft/reconcile-core';
  * metadata.labels = { [shardLabel]: 'shard1' };
  * ```
  */
@@ -20,6 +21,7 @@ export const shardLabel = 'sharding.fluxcd.io/key';
  *
  * @example
  * ```ts
+ * import { Manager } from '@weft/reconcile-core';
  * new Manager({ kubeConfig, shard: { keys: ['shard1', 'shard2'] } });
  * ```
  */
@@ -32,6 +34,7 @@ export type ShardSpec = string | { readonly keys: readonly string[] } | { readon
  *
  * @example
  * ```ts
+ * import { ShardingError, shardSelector } from '@weft/reconcile-core';
  * try { shardSelector('bad key'); } catch (error) { if (error instanceof ShardingError) console.error(error.message); }
  * ```
  */
@@ -54,6 +57,7 @@ const labelValue = /^(?:[A-Za-z0-9](?:[-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)$/;
  *
  * @example
  * ```ts
+ * import { shardSelector } from '@weft/reconcile-core';
  * shardSelector('shard1');          // 'sharding.fluxcd.io/key in (shard1)'
  * shardSelector({ main: true });    // '!sharding.fluxcd.io/key'
  * ```
@@ -72,7 +76,8 @@ export function shardSelector(shard: ShardSpec): string {
  * @remarks Reads the label only; says nothing of which replica runs.
  * @example
  * ```ts
- * shardOf({ metadata: { name: 'a', labels: { 'sharding.fluxcd.io/key': 'shard1' } } }); // 'shard1'
+ * import { shardOf } from '@weft/reconcile-core';
+ * shardOf({ metadata: { labels: { 'sharding.fluxcd.io/key': 'shard1' } } }); // 'shard1'
  * ```
  */
 export function shardOf(object: { metadata?: { labels?: Record<string, string> } }): string | undefined {

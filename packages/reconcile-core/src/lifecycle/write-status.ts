@@ -34,6 +34,7 @@ export interface WriteStatusOptions<T extends KubeObject> extends CallOptions {
  * {@link CancelledError} / {@link TimeoutError}.
  * @example
  * ```ts
+ * import { markReady, writeStatus } from '@weft/reconcile-core';
  * const ready = markReady(app.status, { reason: 'Succeeded', message: 'deployed', generation: app.metadata.generation });
  * if (await writeStatus(ctx.client, app, { ...ready, url }, { signal: ctx.signal })) ctx.recorder?.event(app, 'Normal', 'Succeeded', 'deployed');
  * ```

@@ -9,6 +9,7 @@ import { setLongTimeout } from '../timers.js';
  *
  * @example
  * ```ts
+ * import { type BackoffPolicy, exponentialBackoff } from '@weft/reconcile-core';
  * const policy: BackoffPolicy = exponentialBackoff();
  * setTimeout(retry, policy.next());
  * ```
@@ -27,6 +28,7 @@ export interface BackoffPolicy {
  *
  * @example
  * ```ts
+ * import { exponentialBackoff } from '@weft/reconcile-core';
  * exponentialBackoff({ initialMs: 100, maxMs: 10_000, jitter: 0.2 });
  * ```
  */
@@ -60,6 +62,7 @@ export interface ExponentialBackoffOptions {
  *
  * @example
  * ```ts
+ * import { exponentialBackoff } from '@weft/reconcile-core';
  * const policy = exponentialBackoff({ initialMs: 100, maxMs: 5_000, jitter: 0 });
  * policy.next(); // 100
  * policy.next(); // 200
@@ -106,6 +109,7 @@ export function exponentialBackoff(options: ExponentialBackoffOptions = {}): Bac
  *
  * @example
  * ```ts
+ * import { backoff } from '@weft/reconcile-core';
  * fromFetchStream().pipe(backoff({ onError: (error, delayMs) => log.warn({ error, delayMs }, 'retrying') }));
  * ```
  */

@@ -9,7 +9,8 @@ import type { WatchEvent } from './watch.js';
  * @remarks kube-rs's `Predicate`; controller-runtime's `GenerationChangedPredicate` is {@link predicates}`.generation`.
  * @example
  * ```ts
- * const image: Predicate<KubeObject> = (object) => JSON.stringify(object['spec']?.template);
+ * import { type Predicate, type KubeObject } from '@weft/reconcile-core';
+ * const image: Predicate<KubeObject> = (object) => JSON.stringify((object as { spec?: { template?: unknown } }).spec?.template);
  * ```
  */
 export type Predicate<T> = (object: T) => string | number | undefined;
@@ -28,6 +29,7 @@ const json = (value: unknown) => (value === undefined ? '' : JSON.stringify(valu
  * Combine them with {@link anyOf}.
  * @example
  * ```ts
+ * import { predicates, anyOf, controller } from '@weft/reconcile-core';
  * controller(WebAppKind, { predicate: anyOf(predicates.generation, predicates.annotations, predicates.finalizers) });
  * ```
  */
@@ -46,6 +48,7 @@ export const predicates = {
  *
  * @example
  * ```ts
+ * import { predicates, anyOf } from '@weft/reconcile-core';
  * anyOf(predicates.generation, predicates.annotations);
  * ```
  */
@@ -73,6 +76,7 @@ export function anyOf<T>(...parts: readonly Predicate<T>[]): Predicate<T> {
  * Errors: a throwing predicate lets that event pass.
  * @example
  * ```ts
+ * import { watch, reflect, predicates, predicateFilter, triggerSelf } from '@weft/reconcile-core';
  * watch(WebAppKind, { transport }).pipe(reflect(writer), predicateFilter(predicates.generation), triggerSelf());
  * ```
  */

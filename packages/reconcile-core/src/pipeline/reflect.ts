@@ -11,6 +11,7 @@ import type { WatchEvent } from './watch.js';
  *
  * @example
  * ```ts
+ * import { watch, reflect, createStore, type KubeObject, ConfigMapKind } from '@weft/reconcile-core';
  * const { store, writer } = createStore<KubeObject>();
  * watch(ConfigMapKind, { transport: kubeConfig }).pipe(reflect(writer)).subscribe();
  * ```

@@ -8,6 +8,7 @@ import { Observable, type OperatorFunction } from 'rxjs';
  *
  * @example
  * ```ts
+ * import { requestKey, run } from '@weft/reconcile-core';
  * run(work, { keyOf: requestKey, hooks: { onStarted: (key, waitedMs) => waits.observe(waitedMs) } });
  * ```
  */
@@ -27,6 +28,7 @@ export interface RunnerHooks {
  *
  * @example
  * ```ts
+ * import { requestKey, run } from '@weft/reconcile-core';
  * run(work, { keyOf: requestKey, concurrency: 8, onSourceComplete: 'finish-in-flight' });
  * ```
  */
@@ -71,6 +73,7 @@ export interface RunOptions<R, O = unknown> {
  *
  * @example
  * ```ts
+ * import { requestKey, run } from '@weft/reconcile-core';
  * requests$.pipe(run((request, signal) => reconcileOne(request, signal), { keyOf: requestKey, concurrency: 4 }));
  * ```
  */

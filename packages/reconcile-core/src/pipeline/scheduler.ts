@@ -8,6 +8,7 @@ import { type LongTimeout, setLongTimeout } from '../timers.js';
  *
  * @example
  * ```ts
+ * import { type ReconcileRequest, type ScheduleRequest } from '@weft/reconcile-core';
  * const entry: ScheduleRequest<ReconcileRequest> = { request: { namespace: 'prod', name: 'web' }, runAt: Date.now() + 5_000 };
  * ```
  */
@@ -23,6 +24,7 @@ export interface ScheduleRequest<R> {
  *
  * @example
  * ```ts
+ * import { requestKey, schedule } from '@weft/reconcile-core';
  * schedule({ keyOf: requestKey, onAdd: () => adds.inc() });
  * ```
  */
@@ -54,7 +56,8 @@ export interface ScheduleOptions<R> {
  *
  * @example
  * ```ts
- * requests$.pipe(schedule({ keyOf: requestKey })); // Observable<ReconcileRequest>
+ * import { type ReconcileRequest, requestKey, schedule } from '@weft/reconcile-core';
+ * entries$.pipe(schedule({ keyOf: requestKey })); // ScheduleRequest<ReconcileRequest> in, ReconcileRequest out
  * ```
  */
 export function schedule<R>(options: ScheduleOptions<R>): OperatorFunction<ScheduleRequest<R>, R> {
@@ -108,6 +111,7 @@ export function schedule<R>(options: ScheduleOptions<R>): OperatorFunction<Sched
  *
  * @example
  * ```ts
+ * import { retryRateLimiter } from '@weft/reconcile-core';
  * retryRateLimiter({ baseDelayMs: 100, maxDelayMs: 60_000 });
  * ```
  */
@@ -129,6 +133,8 @@ export interface RetryRateLimiterOptions {
  *
  * @example
  * ```ts
+ * import { retryRateLimiter } from '@weft/reconcile-core';
+ * const limiter = retryRateLimiter();
  * const delay = limiter.when('prod/web');
  * ```
  */
@@ -152,6 +158,7 @@ export interface RetryRateLimiter {
  *
  * @example
  * ```ts
+ * import { retryRateLimiter } from '@weft/reconcile-core';
  * const limiter = retryRateLimiter({ baseDelayMs: 100 });
  * limiter.when('prod/web'); // 100
  * limiter.when('prod/web'); // 200

@@ -9,6 +9,7 @@ import type { WatchEvent } from './watch.js';
  *
  * @example
  * ```ts
+ * import { type IndexFunction, type KubeObject } from '@weft/reconcile-core';
  * const byApp: IndexFunction<KubeObject> = (object) => [object.metadata.labels?.['app'] ?? ''];
  * ```
  */
@@ -21,6 +22,7 @@ export type IndexFunction<T> = (object: T) => readonly string[];
  *
  * @example
  * ```ts
+ * import { createStore, type KubeObject } from '@weft/reconcile-core';
  * createStore<KubeObject>({ indexes: { app: (object) => [object.metadata.labels?.['app'] ?? ''] } });
  * ```
  */
@@ -45,6 +47,8 @@ export interface StoreOptions<T> {
  *
  * @example
  * ```ts
+ * import { createStore, type KubeObject } from '@weft/reconcile-core';
+ * const { store } = createStore<KubeObject>();
  * await store.ready({ signal });
  * const web = store.get('prod/web');
  * ```
@@ -82,6 +86,7 @@ export interface Store<T> {
  *
  * @example
  * ```ts
+ * import { watch, reflect, ConfigMapKind } from '@weft/reconcile-core';
  * watch(ConfigMapKind, { transport: kubeConfig }).pipe(reflect(writer)).subscribe();
  * ```
  */
@@ -157,6 +162,7 @@ class IndexedState<T> {
  *
  * @example
  * ```ts
+ * import { watch, reflect, createStore, type KubeObject, ConfigMapKind } from '@weft/reconcile-core';
  * const { store, writer } = createStore<KubeObject>({ indexes: { app: (o) => [o.metadata.labels?.['app'] ?? ''] } });
  * watch(ConfigMapKind, { transport: kubeConfig }).pipe(reflect(writer)).subscribe();
  * await store.ready();

@@ -11,6 +11,7 @@ import type { WatchEvent } from './watch.js';
  *
  * @example
  * ```ts
+ * import { type ReconcileRequest } from '@weft/reconcile-core';
  * const request: ReconcileRequest = { namespace: 'prod', name: 'web' };
  * ```
  */
@@ -26,6 +27,7 @@ export interface ReconcileRequest {
  *
  * @example
  * ```ts
+ * import { requestKey } from '@weft/reconcile-core';
  * requestKey({ namespace: 'prod', name: 'web' }); // 'prod/web'
  * ```
  */
@@ -64,6 +66,7 @@ function requestOf(object: Pick<KubeObject, 'metadata'>): ReconcileRequest {
  *
  * @example
  * ```ts
+ * import { watch, type ReconcileRequest, triggerSelf } from '@weft/reconcile-core';
  * watch(WebAppKind, { transport: kubeConfig }).pipe(triggerSelf()); // Observable<ReconcileRequest>
  * ```
  */
@@ -88,6 +91,7 @@ export function triggerSelf<T extends Pick<KubeObject, 'metadata'>>(): OperatorF
  *
  * @example
  * ```ts
+ * import { triggerOwners } from '@weft/reconcile-core';
  * triggerOwners(WebAppKind, { controllerOnly: false });
  * ```
  */
@@ -110,6 +114,7 @@ export interface TriggerOwnersOptions {
  *
  * @example
  * ```ts
+ * import { watch, triggerOwners, DeploymentKind } from '@weft/reconcile-core';
  * watch(DeploymentKind, { transport: kubeConfig }).pipe(triggerOwners(WebAppKind));
  * ```
  */
@@ -136,6 +141,7 @@ export function triggerOwners<T extends Pick<KubeObject, 'metadata'>>(
  *
  * @example
  * ```ts
+ * import { watch, triggerWith, ConfigMapKind } from '@weft/reconcile-core';
  * watch(ConfigMapKind, { transport: kubeConfig }).pipe(
  *   triggerWith((cm) => store.byIndex('configMap', cm.metadata.name).map((app) => ({ namespace: app.metadata.namespace, name: app.metadata.name }))),
  * );

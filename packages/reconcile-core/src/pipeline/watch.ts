@@ -23,6 +23,7 @@ import { setLongTimeout, sleep } from '../timers.js';
  *
  * @example
  * ```ts
+ * import { watch, ConfigMapKind } from '@weft/reconcile-core';
  * watch(ConfigMapKind, { transport: kubeConfig }).subscribe((event) => {
  *   if (event.type === 'Apply') console.log(event.object.metadata.name);
  * });
@@ -43,7 +44,8 @@ export type WatchEvent<T> =
  * @remarks Retryable: the watch reconnects from its last resourceVersion after a backoff.
  * @example
  * ```ts
- * if (event.type === 'Error' && event.error instanceof WatchInactivityError) metrics.silentWatches.inc();
+ * import { WatchInactivityError } from '@weft/reconcile-core';
+ * if (event.type === 'Error' && event.error instanceof WatchInactivityError) console.warn('the watch went silent');
  * ```
  */
 export class WatchInactivityError extends TimeoutError {
@@ -60,6 +62,7 @@ export class WatchInactivityError extends TimeoutError {
  *
  * @example
  * ```ts
+ * import { watch, ConfigMapKind } from '@weft/reconcile-core';
  * watch(ConfigMapKind, { transport: kubeConfig, namespace: 'prod', labelSelector: 'app=web', metadataOnly: true });
  * ```
  */
@@ -121,6 +124,7 @@ const metadataAccept = 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;
  *
  * @example
  * ```ts
+ * import { watch, stripManagedFields, ConfigMapKind } from '@weft/reconcile-core';
  * watch(ConfigMapKind, { transport: kubeConfig, namespace: 'prod', transform: stripManagedFields })
  *   .subscribe((event) => console.log(event.type));
  * ```
@@ -322,6 +326,7 @@ function errorMessage(error: unknown): string {
  *
  * @example
  * ```ts
+ * import { watch, stripManagedFields, ConfigMapKind } from '@weft/reconcile-core';
  * watch(ConfigMapKind, { transport: kubeConfig, transform: stripManagedFields });
  * ```
  */

@@ -28,6 +28,7 @@ type JSONSchema = KubeJSONSchema;
  * @remarks Not retryable: fix the definition.
  * @example
  * ```ts
+ * import { defineResource, ResourceDefinitionError } from '@weft/reconcile-core';
  * try { defineResource({ group: 'example.com', version: 'v1', kind: 'Widget', schema: { $ref: '#/x' } }); }
  * catch (error) { if (error instanceof ResourceDefinitionError) console.error(error.message); }
  * ```
@@ -105,6 +106,7 @@ const unsupported: Record<string, string> = {
  * @remarks `defineResource` calls it; use it directly to embed a schema in a hand-written CRD.
  * @example
  * ```ts
+ * import { toCrdSchema } from '@weft/reconcile-core';
  * toCrdSchema({ type: 'integer', exclusiveMinimum: 0 }, 'Widget'); // { type: 'integer', minimum: 0, exclusiveMinimum: true }
  * ```
  */

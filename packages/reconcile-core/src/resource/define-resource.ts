@@ -91,6 +91,7 @@ export interface DefinedResource<T extends KubeObject, S extends JSONSchema = JS
  * @throws {@link ResourceDefinitionError} when the schema uses what a CRD cannot express, or a name is invalid.
  * @example
  * ```ts
+ * import { type ObjectOf, defineResource, installCRDs } from '@weft/reconcile-core';
  * const WebAppKind = defineResource({
  *   group: 'apps.example.com', version: 'v1', kind: 'WebApp',
  *   schema: {

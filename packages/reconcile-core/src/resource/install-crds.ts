@@ -25,6 +25,7 @@ export interface InstallCRDsOptions {
  * @remarks Not retryable: change the names.
  * @example
  * ```ts
+ * import { installCRDs, CRDNamesNotAcceptedError } from '@weft/reconcile-core';
  * await installCRDs(client, [WidgetKind]).catch((e) => { if (e instanceof CRDNamesNotAcceptedError) console.error(e.message); });
  * ```
  */
@@ -51,6 +52,7 @@ export class CRDNamesNotAcceptedError extends WeftError {
  * for a schema the apiserver rejects).
  * @example
  * ```ts
+ * import { installCRDs } from '@weft/reconcile-core';
  * await installCRDs(client, [WebAppKind, DatabaseKind], { signal, timeout: '30s' });
  * ```
  */

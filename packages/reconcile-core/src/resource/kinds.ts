@@ -44,6 +44,7 @@ export type ObjectOf<K> = K extends ResourceKind<infer T> ? T : never;
  *
  * @example
  * ```ts
+ * import { resourceKind } from '@weft/reconcile-core';
  * const WidgetKind = resourceKind<Widget>({ apiVersion: 'example.com/v1', kind: 'Widget', plural: 'widgets', namespaced: true });
  * ```
  */
@@ -87,6 +88,7 @@ export const CustomResourceDefinitionKind = resourceKind<V1CustomResourceDefinit
  *
  * @example
  * ```ts
+ * import { resourcePath, NamespaceKind, DeploymentKind } from '@weft/reconcile-core';
  * resourcePath(DeploymentKind, { namespace: 'prod', name: 'web' }); // '/apis/apps/v1/namespaces/prod/deployments/web'
  * resourcePath(NamespaceKind, {});                                   // '/api/v1/namespaces'
  * ```

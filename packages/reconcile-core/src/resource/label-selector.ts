@@ -26,6 +26,7 @@ export interface LabelSelectorObject {
  * @remarks Not retryable: fix the selector.
  * @example
  * ```ts
+ * import { LabelSelectorError, parseLabelSelector } from '@weft/reconcile-core';
  * try { parseLabelSelector('app in web'); } catch (error) { if (error instanceof LabelSelectorError) console.error(error.selector, error.message); }
  * ```
  */
@@ -57,6 +58,7 @@ const labelValue = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
  * @throws {@link LabelSelectorError} with the apiserver's message.
  * @example
  * ```ts
+ * import { parseLabelSelector } from '@weft/reconcile-core';
  * const selector = parseLabelSelector('app=web,env in (prod,staging)');
  * selector.matches({ app: 'web', env: 'prod' }); // true
  * ```

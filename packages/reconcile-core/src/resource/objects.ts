@@ -32,6 +32,7 @@ export function parseApiVersion(apiVersion: string): { group: string; version: s
  *
  * @example
  * ```ts
+ * import { objectRef } from '@weft/reconcile-core';
  * objectRef({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'prod' } });
  * // { group: 'apps', version: 'v1', kind: 'Deployment', namespace: 'prod', name: 'web' }
  * ```
@@ -48,6 +49,7 @@ export function objectRef(object: Pick<KubeObject, 'apiVersion' | 'kind' | 'meta
  *
  * @example
  * ```ts
+ * import { describeObject } from '@weft/reconcile-core';
  * describeObject({ group: 'apps', version: 'v1', kind: 'Deployment', namespace: 'prod', name: 'web' }); // 'Deployment/prod/web'
  * ```
  */
@@ -61,6 +63,7 @@ export function describeObject(ref: ObjectRef): string {
  *
  * @example
  * ```ts
+ * import { inventoryId } from '@weft/reconcile-core';
  * inventoryId({ group: 'apps', version: 'v1', kind: 'Deployment', namespace: 'prod', name: 'web' }); // 'prod_web_apps_Deployment'
  * ```
  */

@@ -14,6 +14,7 @@ export type ValidationResult<T> = { readonly valid: true; readonly object: T } |
  * @remarks Not retryable: fix the object.
  * @example
  * ```ts
+ * import { ResourceValidationError } from '@weft/reconcile-core';
  * try { WidgetKind.assertValid(input); } catch (e) { if (e instanceof ResourceValidationError) for (const f of e.errors) console.log(f.field, f.message); }
  * ```
  */
