@@ -4,8 +4,10 @@
 // Most examples are fragments of a reconciler (they use `app`, `ctx`, `client`, … as given): each
 // sits in a function below that `pnpm typecheck` checks but nothing calls, with the names it takes
 // as given declared once here. The examples that stand alone run in the `it` blocks at the end,
-// against testkit's in-memory API server where they talk to a cluster.
-import { KubeConfig } from '@kubernetes/client-node';
+// against testkit's in-memory API server where they talk to a cluster (those reading and writing
+// the ConfigMap prod/web, and the REST mapper's).
+import type { KubeConfig } from '@kubernetes/client-node';
+import { startApiServer } from '@weft/testkit';
 import type { Observable } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { WeftError, isWeftError, errorGuard, parseDuration, formatDuration, setLongTimeout, sleep, timeoutSignal, type WatchEvent, WatchInactivityError, watch, stripManagedFields, type BackoffPolicy, exponentialBackoff, backoff, reflect, type Store, type StoreWriter, type IndexFunction, createStore, type Predicate, predicates, anyOf, predicateFilter, type ReconcileRequest, requestKey, triggerSelf, triggerOwners, triggerWith, type ScheduleRequest, schedule, retryRateLimiter, run, type Result, type ReconcileContext, type ReconcileOutcome, type ContextRecorder, Reconciler, reconcilerFrom, done, requeueAfter, TerminalError, ReconcileTimeoutError, withTimeout, type ControllerObserver, ControllerError, Controller, controller, ManagerError, KindNotServedError, LeadershipLostError, Manager, ControllerMetrics, type HealthCheck, serveHealth, createLogger, objectLogger, addFinalizer, removeFinalizer, hasFinalizer, isBeingDeleted, reconcileWithFinalizer, FinalizerConflictError, OwnerReferenceError, AlreadyOwnedError, controllerOwnerRef, setControllerReference, isControlledBy, isOwnedBy, type Condition, getCondition, setCondition, removeCondition, isConditionTrue, isReady, isStalled, isReconciling, markReconciling, markReady, markStalled, markNotReady, conditionsSchema, computeStatus, writeStatus, EventRecorder, LeaderElector, LeaderElectionConfigError, ShardingError, shardLabel, shardSelector, shardOf, KubeClient, ClientUsageError, type StatusOf, type StatusPatch, type Declared, type MergePatchOf, type KubeTransport, type TransportRequest, type RawWatchEvent, type ListPage, kubeTransport, apiErrorFromResponse, isKubeApiError, isBadRequestError, isUnauthorizedError, isForbiddenError, isNotFoundError, isAlreadyExistsError, isConflictError, isGoneError, isInvalidError, isTooManyRequestsError, isServerError, isTimeoutError, isCancelledError, isConnectionError, KubeConfigError, type ApiTarget, describeTarget, isUnknownKindError, defaultRetryPolicy, retryDelay, parseRetryAfter, type KubeObject, objectRef, describeObject, inventoryId, type ResourceKind, type ObjectOf, resourceKind, resourcePath, ConfigMapKind, NamespaceKind, DeploymentKind, defineResource, type DefinedResource, ResourceDefinitionError, toCrdSchema, ResourceValidationError, installCRDs, CRDNamesNotAcceptedError, LabelSelectorError, parseLabelSelector } from '@weft/reconcile-core';
@@ -33,8 +35,9 @@ declare class WebReconciler extends Reconciler<WebApp> {
   reconcile(app: WebApp, ctx: ReconcileContext<WebApp>): Promise<Result>;
   finalize(app: WebApp, ctx: ReconcileContext<WebApp>): Promise<void>;
 }
-declare const kubeConfig: KubeConfig;
-declare const client: KubeClient;
+// Set by the run against the in-memory API server below.
+let kubeConfig: KubeConfig;
+let client: KubeClient;
 declare const transport: KubeTransport;
 declare const signal: AbortSignal;
 declare const stopSignal: AbortSignal;
@@ -42,7 +45,7 @@ declare const shutdownSignal: AbortSignal;
 declare const shutdown: AbortController;
 declare const error: unknown;
 declare const input: unknown;
-declare const namespace: string;
+const namespace = 'prod';
 declare const name: string;
 declare const key: string;
 declare const generation: number;
@@ -1113,5 +1116,20 @@ describe('the @examples of @weft/reconcile-core that stand alone, run', () => {
     ['kinds, selectors and object references', [example173, example174, example175, example176, example177, example178]],
   ])('%s', async (_what, examples) => {
     for (const example of examples) await expect(example()).resolves.toBeUndefined();
+  });
+});
+
+describe('the @examples of @weft/reconcile-core that talk to a cluster, run against the in-memory API server', () => {
+  it('create, read, list, apply and update a ConfigMap, and map kinds to resources', async () => {
+    const log = vi.spyOn(console, 'log').mockImplementation(() => undefined);
+    await using server = await startApiServer();
+    kubeConfig = server.kubeConfig;
+    client = new KubeClient(kubeConfig);
+    await client.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
+    for (const example of [example34, example28, example30, example32, example31, example35, example51, example52, example53, example54, example43]) await example();
+    expect((await client.get(ConfigMapKind, 'web', { namespace })).data).toEqual({ a: '1', b: '2' });
+    expect(log).toHaveBeenCalledWith(1); // listPages' one page of one ConfigMap
+    client.close();
+    log.mockRestore();
   });
 });
