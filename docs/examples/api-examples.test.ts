@@ -29,7 +29,7 @@ function examplesOf(pkg: string): { where: string; code: string }[] {
     });
 }
 
-describe.each(['drift', 'delivery', 'git-source', 'testkit', 'image-automation', 'web-view'])('the @examples of @weft/%s', (pkg) => {
+describe.each(['drift', 'delivery', 'git-source', 'testkit', 'image-automation', 'web-view', 'merge'])('the @examples of @weft/%s', (pkg) => {
   const examples = examplesOf(pkg);
 
   it('are there', () => {
