@@ -19,7 +19,7 @@ export function barrelImports(packagesDir: string): Plugin {
     let names = exportsOf.get(pkg);
     if (!names) {
       names = new Map();
-      collect(join(packagesDir, pkg, 'src', 'index.ts'), names);
+      collect(join(packagesDir, pkg, 'src', 'index.ts'), names, packagesDir);
       exportsOf.set(pkg, names);
     }
     return names;
@@ -48,20 +48,34 @@ export function barrelImports(packagesDir: string): Plugin {
   };
 }
 
-/** The value exports of a barrel: `export { a, b as c } from './x.js'` and `export * from './y.js'`, followed down. */
-function collect(file: string, names: Map<string, { file: string; name: string }>): void {
+/**
+ * The value exports of a barrel: `export { a, b as c } from './x.js'` and `export * from './y.js'`,
+ * followed down; a name re-exported from another Weft package (`export { CancelledError } from
+ * '@weft/reconcile-core'`) is followed into that package's barrel.
+ */
+function collect(file: string, names: Map<string, { file: string; name: string }>, packagesDir: string): void {
   const source = readFileSync(file, 'utf8');
   for (const match of source.matchAll(/^export\s+(type\s+)?(\*|\{[^}]*\})\s+from\s+'([^']+)';/gm)) {
     if (match[1]) continue;
-    const target = resolve(dirname(file), match[3]!.replace(/\.js$/, '.ts'));
+    const specifier = match[3]!;
+    const otherPackage = /^@weft\/([^/]+)$/.exec(specifier)?.[1];
+    let resolved: Map<string, { file: string; name: string }> | undefined;
+    if (otherPackage) {
+      resolved = new Map();
+      collect(join(packagesDir, otherPackage, 'src', 'index.ts'), resolved, packagesDir);
+    }
+    const target = resolve(dirname(file), specifier.replace(/\.js$/, '.ts'));
     if (match[2] === '*') {
-      collect(target, names);
+      if (resolved) for (const [name, entry] of resolved) names.set(name, entry);
+      else collect(target, names, packagesDir);
       continue;
     }
     for (const raw of match[2]!.slice(1, -1).split(',').map((part) => part.trim()).filter(Boolean)) {
       if (raw.startsWith('type ')) continue;
       const [name, alias] = raw.split(/\s+as\s+/) as [string, string | undefined];
-      names.set(alias ?? name, { file: target, name });
+      const entry = resolved ? resolved.get(name) : { file: target, name };
+      if (!entry) throw new Error(`${file}: ${specifier} does not export ${name}`);
+      names.set(alias ?? name, entry);
     }
   }
 }
