@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { AppsV1Api, CoreV1Api } from '@kubernetes/client-node';
-import { eventually, findControlPlaneBinaries, generateControlPlanePki, startApiServer, startControlPlane, startGitServer, StatusError } from '@weft/testkit';
+import { eventually, findControlPlaneBinaries, generateControlPlanePki, ManagedProcess, startApiServer, startControlPlane, startGitServer, StatusError } from '@weft/testkit';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
 describe('the @examples of @weft/testkit, run', () => {
@@ -89,6 +89,20 @@ describe('the @examples of @weft/testkit, run', () => {
       expect(await readFile(join(clone, 'README.md'), 'utf8')).toBe('hi');
     } finally {
       await rm(clone, { recursive: true, force: true });
+    }
+  });
+
+  it('ManagedProcess: a process killed with no chance to clean up', async () => {
+    const info = vi.spyOn(console, 'log').mockImplementation(() => {});
+    try {
+      const operator = new ManagedProcess('operator', process.execPath, ['main.js'], '/tmp/operator.log', { env: { ...process.env, LOG_LEVEL: 'info' } });
+      operator.kill('SIGKILL');
+      console.log(await operator.exited, operator.tail(5));
+      expect(operator.hasExited).toBe(true);
+      // killed at once, or (had node already found no main.js here) exited with 1: never a clean exit
+      expect(await operator.exited).not.toEqual({ code: 0, signal: null });
+    } finally {
+      info.mockRestore();
     }
   });
 });

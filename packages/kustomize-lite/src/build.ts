@@ -86,6 +86,8 @@ const defaultMaxInputBytes = 64 * 1024 * 1024;
  *
  * @example
  * ```ts
+ * import { build, nodeFs, toYamlStream } from '@weft/kustomize-lite';
+ *
  * const objects = await build('overlays/prod', { fs: nodeFs(), reorder: 'none' });
  * console.log(toYamlStream(objects));
  * ```
@@ -101,6 +103,8 @@ export async function build(path: string, options: BuildOptions = {}): Promise<J
  * @throws The same errors as {@link build}.
  * @example
  * ```ts
+ * import { buildWithSources } from '@weft/kustomize-lite';
+ *
  * for (const { object, file } of await buildWithSources('/repo/app')) console.log(file, object['kind']);
  * ```
  */

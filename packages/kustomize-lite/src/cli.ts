@@ -36,6 +36,8 @@ function failure(message: string): CliResult {
  *
  * @example
  * ```ts
+ * import { runCli } from '@weft/kustomize-lite';
+ *
  * const { exitCode, stdout, stderr } = await runCli(['build', 'overlays/prod', '--reorder', 'none']);
  * ```
  */

@@ -167,6 +167,8 @@ function substitute(input: string, lookup: VariableLookup, options: EnvsubstOpti
  *
  * @example
  * ```ts
+ * import { envsubst } from '@weft/kustomize-lite';
+ *
  * envsubst('replicas: ${REPLICAS:=2}', (name) => ({ REPLICAS: '3' })[name]); // 'replicas: 3'
  * ```
  */

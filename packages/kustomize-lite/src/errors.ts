@@ -10,6 +10,8 @@ import { WeftError } from '@weft/reconcile-core';
  *
  * @example
  * ```ts
+ * import { build, KustomizeError, nodeFs } from '@weft/kustomize-lite';
+ *
  * try { await build('/repo/overlays/prod', { fs: nodeFs() }); }
  * catch (error) { if (error instanceof KustomizeError) console.error(error.file, error.message); }
  * ```
@@ -33,6 +35,8 @@ export class KustomizeError extends WeftError {
  *
  * @example
  * ```ts
+ * import { KustomizationFileError } from '@weft/kustomize-lite';
+ *
  * if (error instanceof KustomizationFileError) console.error(`fix ${error.file}`);
  * ```
  */
@@ -45,6 +49,8 @@ export class KustomizationFileError extends KustomizeError {
  *
  * @example
  * ```ts
+ * import { YamlSyntaxError } from '@weft/kustomize-lite';
+ *
  * if (error instanceof YamlSyntaxError) console.error(error.file, error.line);
  * ```
  */
@@ -64,6 +70,8 @@ export class YamlSyntaxError extends KustomizeError {
  *
  * @example
  * ```ts
+ * import { LoadRestrictionError } from '@weft/kustomize-lite';
+ *
  * if (error instanceof LoadRestrictionError) console.error(`${error.file} is outside the root`);
  * ```
  */
@@ -77,6 +85,8 @@ export class LoadRestrictionError extends KustomizeError {
  *
  * @example
  * ```ts
+ * import { MissingFileError } from '@weft/kustomize-lite';
+ *
  * if (error instanceof MissingFileError) console.error(`missing: ${error.file}`);
  * ```
  */
@@ -91,6 +101,8 @@ export class MissingFileError extends KustomizeError {
  *
  * @example
  * ```ts
+ * import { UnreadableFileError } from '@weft/kustomize-lite';
+ *
  * if (error instanceof UnreadableFileError) console.error(`${error.file}: ${error.code ?? 'not a regular file'}`);
  * ```
  */
@@ -109,6 +121,8 @@ export class UnreadableFileError extends KustomizeError {
  *
  * @example
  * ```ts
+ * import { CycleError } from '@weft/kustomize-lite';
+ *
  * if (error instanceof CycleError) console.error(error.message);
  * ```
  */
@@ -122,6 +136,8 @@ export class CycleError extends KustomizeError {
  *
  * @example
  * ```ts
+ * import { ResourceConflictError } from '@weft/kustomize-lite';
+ *
  * if (error instanceof ResourceConflictError) console.error(error.object);
  * ```
  */
@@ -135,6 +151,8 @@ export class ResourceConflictError extends KustomizeError {
  *
  * @example
  * ```ts
+ * import { TransformError } from '@weft/kustomize-lite';
+ *
  * if (error instanceof TransformError) console.error(error.object, error.message);
  * ```
  */
@@ -148,6 +166,8 @@ export class TransformError extends KustomizeError {
  *
  * @example
  * ```ts
+ * import { UnsupportedFeatureError } from '@weft/kustomize-lite';
+ *
  * if (error instanceof UnsupportedFeatureError) console.error(`not supported: ${error.feature}`);
  * ```
  */
@@ -166,6 +186,8 @@ export class UnsupportedFeatureError extends KustomizeError {
  *
  * @example
  * ```ts
+ * import { InputTooLargeError } from '@weft/kustomize-lite';
+ *
  * if (error instanceof InputTooLargeError) console.error(`${error.file}: over ${error.limit} bytes`);
  * ```
  */
@@ -185,6 +207,8 @@ export class InputTooLargeError extends KustomizeError {
  *
  * @example
  * ```ts
+ * import { SubstitutionError } from '@weft/kustomize-lite';
+ *
  * if (error instanceof SubstitutionError) console.error(error.object, error.message);
  * ```
  */
@@ -197,6 +221,8 @@ export class SubstitutionError extends KustomizeError {
  *
  * @example
  * ```ts
+ * import { BuildAbortedError } from '@weft/kustomize-lite';
+ *
  * if (error instanceof BuildAbortedError) return; // a newer revision superseded this build
  * ```
  */

@@ -19,6 +19,8 @@ export interface FsEntry {
  *
  * @example
  * ```ts
+ * import { KustomizeFs, memoryFs } from '@weft/kustomize-lite';
+ *
  * const fs: KustomizeFs = memoryFs({ '/app/kustomization.yaml': 'resources: [cm.yaml]\n', '/app/cm.yaml': '…' });
  * ```
  */
@@ -47,6 +49,8 @@ function settle<T>(start: (done: (error: NodeJS.ErrnoException | null, value: T)
  *
  * @example
  * ```ts
+ * import { build, nodeFs } from '@weft/kustomize-lite';
+ *
  * const objects = await build('overlays/prod', { fs: nodeFs() });
  * ```
  */
@@ -93,6 +97,8 @@ export function nodeFs(): KustomizeFs {
  *
  * @example
  * ```ts
+ * import { build, memoryFs } from '@weft/kustomize-lite';
+ *
  * const fs = memoryFs({ '/app/kustomization.yaml': 'namePrefix: dev-\nresources: [svc.yaml]\n', '/app/svc.yaml': svcYaml });
  * const objects = await build('/app', { fs });
  * ```

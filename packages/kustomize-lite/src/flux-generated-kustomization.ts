@@ -23,6 +23,8 @@ async function hasKustomization(fs: KustomizeFs, directory: string): Promise<boo
  *
  * @example
  * ```ts
+ * import { build, nodeFs, withGeneratedKustomization } from '@weft/kustomize-lite';
+ *
  * const fs = await withGeneratedKustomization(nodeFs(), '/repo/clusters/prod');
  * const objects = await build('/repo/clusters/prod', { fs });
  * ```

@@ -97,6 +97,8 @@ function isListKind(value: JsonObject): boolean {
  *
  * @example
  * ```ts
+ * import { build, nodeFs, toYamlStream } from '@weft/kustomize-lite';
+ *
  * process.stdout.write(toYamlStream(await build('overlays/prod', { fs: nodeFs() })));
  * ```
  */

@@ -40,6 +40,8 @@ function describeObject(object: JsonObject): string {
  * @throws {@link SubstitutionError} for a missing non-optional object or an invalid variable name.
  * @example
  * ```ts
+ * import { collectVariables } from '@weft/kustomize-lite';
+ *
  * const vars = await collectVariables({ substitute: { CLUSTER: 'prod' } });
  * ```
  */
@@ -79,6 +81,8 @@ export async function collectVariables(options: PostBuildOptions): Promise<Map<s
  *
  * @example
  * ```ts
+ * import { build, substituteVariables } from '@weft/kustomize-lite';
+ *
  * const objects = await substituteVariables(await build('apps/prod'), { substitute: { REPLICAS: '3' }, strict: true });
  * ```
  */

@@ -136,6 +136,8 @@ function serveFs(fs: KustomizeFs, port: MessageChannel['port1']): void {
  *
  * @example
  * ```ts
+ * import { buildInWorker, memoryFs } from '@weft/kustomize-lite';
+ *
  * const controller = new AbortController();
  * const objects = await buildInWorker('/apps/prod', { fs: memoryFs({ '/apps/prod/kustomization.yaml': 'resources: []\n' }), signal: controller.signal, maxHeapMb: 256 });
  * ```

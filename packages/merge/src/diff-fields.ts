@@ -30,6 +30,8 @@ export interface FieldDiff {
  * @throws {@link MergeError} for objects without apiVersion/kind or keyed list items without keys.
  * @example
  * ```ts
+ * import { diffFields, formatFieldPath } from '@weft/merge';
+ *
  * const { modified } = diffFields(live, desired);
  * modified.paths().map(formatFieldPath); // ['.spec.replicas']
  * ```
@@ -46,6 +48,8 @@ export function diffFields(before: JsonObject, after: JsonObject, options: Field
  * @throws {@link MergeError} for objects without apiVersion/kind or keyed list items without keys.
  * @example
  * ```ts
+ * import { fieldsOf } from '@weft/merge';
+ *
  * fieldsOf(config).has(['f:spec', 'f:replicas']);
  * ```
  */

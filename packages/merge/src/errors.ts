@@ -8,6 +8,8 @@
  *
  * @example
  * ```ts
+ * import { applyStrategicMergePatch, MergeError } from '@weft/merge';
+ *
  * try { applyStrategicMergePatch(live, patch); } catch (error) { if (error instanceof MergeError) console.error(error.message); }
  * ```
  */
@@ -28,6 +30,9 @@ export class MergeError extends Error {
  *
  * @example
  * ```ts
+ * import { expect } from 'vitest';
+ * import { applyStrategicMergePatch, StrategicMergePatchError } from '@weft/merge';
+ *
  * expect(() => applyStrategicMergePatch(obj, { spec: { template: { spec: { containers: [{ image: 'x' }] } } } }))
  *   .toThrow(StrategicMergePatchError);
  * ```
@@ -43,6 +48,8 @@ export class StrategicMergePatchError extends MergeError {
  * @throws never
  * @example
  * ```ts
+ * import { isMergeError } from '@weft/merge';
+ *
  * if (isMergeError(error)) console.error(error.message);
  * ```
  */

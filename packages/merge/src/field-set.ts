@@ -18,6 +18,8 @@ export type FieldPath = readonly PathElement[];
  *
  * @example
  * ```ts
+ * import { FieldSet } from '@weft/merge';
+ *
  * const set = FieldSet.fromPaths([['f:spec', 'f:replicas']]);
  * set.has(['f:spec', 'f:replicas']); // true
  * set.has(['f:spec']); // false: only a parent
@@ -298,6 +300,8 @@ export function fieldElement(name: string): PathElement {
  * @throws never
  * @example
  * ```ts
+ * import { formatFieldPath } from '@weft/merge';
+ *
  * formatFieldPath(['f:spec', 'f:ports', 'k:{"port":80,"protocol":"TCP"}']); // '.spec.ports[port=80,protocol="TCP"]'
  * ```
  */

@@ -11,6 +11,8 @@ import type { JsonObject } from './json.js';
  * @throws {@link MergeError} when a key is not an `f:`, `k:`, `v:`, `i:` or `.` entry or a value is not an object.
  * @example
  * ```ts
+ * import { decodeFieldsV1 } from '@weft/merge';
+ *
  * decodeFieldsV1({ 'f:spec': { 'f:replicas': {} } }).has(['f:spec', 'f:replicas']); // true
  * ```
  */
@@ -40,6 +42,8 @@ export function decodeFieldsV1(fields: JsonObject): FieldSet {
  * @throws never
  * @example
  * ```ts
+ * import { encodeFieldsV1, FieldSet } from '@weft/merge';
+ *
  * encodeFieldsV1(FieldSet.fromPaths([['f:spec', 'f:replicas']])); // { 'f:spec': { 'f:replicas': {} } }
  * ```
  */

@@ -9,6 +9,8 @@ import { cloneJson, describeTarget, type JsonObject } from './json.js';
  * @remarks `operationIndex` is the failing operation of a JSON patch.
  * @example
  * ```ts
+ * import { applyJsonPatch, JsonPatchError } from '@weft/merge';
+ *
  * try { applyJsonPatch(obj, [{ op: 'test', path: '/spec/replicas', value: 3 }]); } catch (error) { if (error instanceof JsonPatchError) console.log(error.operationIndex); }
  * ```
  */
@@ -31,6 +33,8 @@ export class JsonPatchError extends MergeError {
  * @throws {@link JsonPatchError} naming the object and the failing operation.
  * @example
  * ```ts
+ * import { applyJsonPatch } from '@weft/merge';
+ *
  * applyJsonPatch(deployment, [{ op: 'replace', path: '/spec/replicas', value: 3 }]);
  * ```
  */
@@ -57,6 +61,8 @@ export function applyJsonPatch(original: JsonObject, operations: readonly Operat
  * @throws {@link JsonPatchError} when the patch is not a JSON object.
  * @example
  * ```ts
+ * import { applyJsonMergePatch } from '@weft/merge';
+ *
  * applyJsonMergePatch(configMap, { data: { obsolete: null, added: 'x' } });
  * ```
  */

@@ -39,6 +39,8 @@ export function ownershipKey(entry: Pick<FieldOwnership, 'manager' | 'operation'
  * @throws {@link MergeError} for a malformed entry.
  * @example
  * ```ts
+ * import { decodeManagedFields } from '@weft/merge';
+ *
  * for (const owner of decodeManagedFields(liveDeployment)) console.log(owner.manager, owner.fields.paths().length);
  * ```
  */
@@ -73,6 +75,8 @@ export function decodeManagedFields(object: JsonObject | undefined): FieldOwners
  * @throws never
  * @example
  * ```ts
+ * import { encodeManagedFields } from '@weft/merge';
+ *
  * object.metadata.managedFields = encodeManagedFields(ownership);
  * ```
  */

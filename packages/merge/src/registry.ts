@@ -23,6 +23,8 @@ export interface GroupVersionKind {
  *
  * @example
  * ```ts
+ * import { MergeSchemaRegistry } from '@weft/merge';
+ *
  * const registry = MergeSchemaRegistry.builtin().withCrd(myCrd);
  * registry.isNamespaced({ group: 'apps', version: 'v1', kind: 'Deployment' }); // true
  * ```
@@ -42,6 +44,8 @@ export class MergeSchemaRegistry {
    * @throws never
    * @example
    * ```ts
+   * import { MergeSchemaRegistry } from '@weft/merge';
+   *
    * MergeSchemaRegistry.builtin().lookup({ group: 'apps', version: 'v1', kind: 'Deployment' });
    * ```
    */
@@ -57,6 +61,8 @@ export class MergeSchemaRegistry {
    * @throws never
    * @example
    * ```ts
+   * import { MergeSchemaRegistry } from '@weft/merge';
+   *
    * const registry = MergeSchemaRegistry.empty().withOpenApi(document);
    * ```
    */
@@ -79,6 +85,8 @@ export class MergeSchemaRegistry {
    * @throws {@link MergeError} when `crd` is not a CustomResourceDefinition with group, kind and versions.
    * @example
    * ```ts
+   * import { MergeSchemaRegistry } from '@weft/merge';
+   *
    * const registry = MergeSchemaRegistry.builtin().withCrd(crd);
    * ```
    */
@@ -103,6 +111,9 @@ export class MergeSchemaRegistry {
    * @throws {@link MergeError} when `document` is not an object.
    * @example
    * ```ts
+   * import { MergeSchemaRegistry } from '@weft/merge';
+   * import { readFileSync } from 'node:fs';
+   *
    * const registry = MergeSchemaRegistry.builtin().withOpenApi(JSON.parse(readFileSync('schema.json', 'utf8')));
    * ```
    */
@@ -123,6 +134,8 @@ export class MergeSchemaRegistry {
    * @throws never
    * @example
    * ```ts
+   * import { MergeSchemaRegistry } from '@weft/merge';
+   *
    * const deployment = MergeSchemaRegistry.builtin().lookup({ group: 'apps', version: 'v1', kind: 'Deployment' });
    * ```
    */
@@ -138,6 +151,8 @@ export class MergeSchemaRegistry {
    * @throws never
    * @example
    * ```ts
+   * import { MergeSchemaRegistry } from '@weft/merge';
+   *
    * MergeSchemaRegistry.builtin().isNamespaced({ group: '', version: 'v1', kind: 'Namespace' }); // false
    * ```
    */
@@ -156,6 +171,8 @@ export class MergeSchemaRegistry {
    * @throws never
    * @example
    * ```ts
+   * import { MergeSchemaRegistry } from '@weft/merge';
+   *
    * MergeSchemaRegistry.builtin().resetsStatus({ group: 'apps', version: 'v1', kind: 'Deployment' }); // true
    * ```
    */
@@ -174,6 +191,8 @@ export class MergeSchemaRegistry {
    * @throws never
    * @example
    * ```ts
+   * import { MergeSchemaRegistry } from '@weft/merge';
+   *
    * MergeSchemaRegistry.builtin().lookupType('io.k8s.api.core.v1.PodSpec');
    * ```
    */

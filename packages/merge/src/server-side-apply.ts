@@ -63,6 +63,8 @@ export interface ServerSideApplyResult {
  *
  * @example
  * ```ts
+ * import { ApplyConflictError, serverSideApply } from '@weft/merge';
+ *
  * try { serverSideApply(live, config, { manager: 'weft' }); }
  * catch (error) { if (error instanceof ApplyConflictError) console.log(error.conflicts.map((c) => c.field)); }
  * ```
@@ -85,6 +87,8 @@ export class ApplyConflictError extends MergeError {
  *
  * @example
  * ```ts
+ * import { describeConflictManager } from '@weft/merge';
+ *
  * const causes = error.conflicts.map((conflict) => ({ message: `conflict with ${describeConflictManager(conflict)}`, field: conflict.field }));
  * ```
  */
@@ -111,6 +115,8 @@ function managerSortKey(conflict: FieldConflict): string {
  * @throws never
  * @example
  * ```ts
+ * import { conflictMessage } from '@weft/merge';
+ *
  * conflictMessage(error.conflicts);
  * ```
  */
@@ -160,6 +166,8 @@ export function conflictMessage(conflicts: readonly FieldConflict[]): string {
  *   or with list items missing their keys.
  * @example
  * ```ts
+ * import { serverSideApply } from '@weft/merge';
+ *
  * const { object } = serverSideApply(live, {
  *   apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'prod' },
  *   spec: { replicas: 3 },

@@ -108,6 +108,8 @@ function badPatchType(directive: Json, patch: Json): StrategicMergePatchError {
  *
  * @example
  * ```ts
+ * import { applyStrategicMergePatch } from '@weft/merge';
+ *
  * const patched = applyStrategicMergePatch(deployment, {
  *   spec: { template: { spec: { containers: [{ name: 'app', image: 'app:2' }] } } },
  * });

@@ -43,6 +43,8 @@ export interface UpdateManagedFieldsResult {
  * @throws {@link MergeError} without a manager, or for an object without apiVersion/kind.
  * @example
  * ```ts
+ * import { updateManagedFields } from '@weft/merge';
+ *
  * const { object } = updateManagedFields(live, edited, { manager: 'kubectl-edit' });
  * ```
  */

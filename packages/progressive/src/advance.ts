@@ -124,6 +124,8 @@ export function advance(input: AdvanceInput): Advance {
  *
  * @example
  * ```ts
+ * import { decide } from '@weft/progressive';
+ *
  * const { actions, status } = decide(input, (check) => (check.kind === 'webhook' ? { ok: true } : { kind: 'value', value: 99 }));
  * ```
  */

@@ -276,6 +276,9 @@ export interface CanaryControllerOptions extends CanaryReconcilerOptions {
  *
  * @example
  * ```ts
+ * import { Manager } from '@weft/reconcile-core';
+ * import { canaryController } from '@weft/progressive';
+ *
  * const manager = new Manager({ kubeConfig, leaderElection: { name: 'weft-progressive' } });
  * manager.add(canaryController({ defaultProvider: 'gatewayapi:v1', metricsServer: 'http://prometheus:9090' }));
  * await manager.start({ signal });
