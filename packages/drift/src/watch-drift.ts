@@ -12,7 +12,7 @@ import { comparableCopy } from './object-diff.js';
 import { ownWrites } from './own-writes.js';
 import { claimedByAnother, withOwnerLabels, type SetOwner } from './ownership.js';
 import { createLive, getLive } from './requests.js';
-import { sharedKindWatch } from './shared-watch.js';
+import { sharedKindWatch } from './kind-watch.js';
 
 /** What {@link watchDrift} does with drift: `revert` re-applies (taking ownership back), `report` only tells. */
 export type RemediationMode = 'revert' | 'report';

@@ -2,7 +2,7 @@ import diagnostics from 'node:diagnostics_channel';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeObject } from '@weft/reconcile-core';
 import { eventually } from '@weft/testkit';
-import { sharedKindWatch, type KindWatchListener } from '../shared-watch.js';
+import { sharedKindWatch, type KindWatchListener } from '../kind-watch.js';
 import { configMap, inMemoryCluster } from './in-memory.js';
 
 /** A listener that records what it is told. */
