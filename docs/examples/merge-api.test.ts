@@ -25,6 +25,7 @@ import {
   StrategicMergePatchError,
   updateManagedFields,
   type JsonObject,
+  type JsonPatchOperation,
 } from '@weft/merge';
 import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -112,6 +113,13 @@ describe('the @examples of @weft/merge, run', () => {
     const configMap: JsonObject = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings' }, data: { obsolete: 'y', kept: 'z' } };
     applyJsonMergePatch(configMap, { data: { obsolete: null, added: 'x' } });
     expect(applyJsonMergePatch(configMap, { data: { obsolete: null, added: 'x' } })).toEqual({ ...configMap, data: { kept: 'z', added: 'x' } });
+  });
+
+  it('JsonPatchOperation', () => {
+    const scale: JsonPatchOperation[] = [{ op: 'test', path: '/spec/replicas', value: 1 }, { op: 'replace', path: '/spec/replicas', value: 3 }];
+    expect(applyJsonPatch(deploymentOf(1), scale)).toMatchObject({ spec: { replicas: 3 } });
+    // The test operation guards the replace: from 2 replicas nothing is applied.
+    expect(() => applyJsonPatch(deploymentOf(2), scale)).toThrow(JsonPatchError);
   });
 
   it('decodeManagedFields and encodeManagedFields', () => {

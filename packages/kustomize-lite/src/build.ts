@@ -6,7 +6,7 @@ import { nodeFs, type KustomizeFs } from './file-system.js';
 import { generate } from './generators.js';
 import { formatGoNumber } from './go-yaml-scalars.js';
 import { contentHash } from './hash-suffix.js';
-import { isJsonObject, type JsonObject } from './json.js';
+import { isJsonMap, type JsonMap } from './json.js';
 import { isRemoteReference, loadKustomization, type Kustomization, type VarEntry } from './kustomization.js';
 import { LinkedValues } from './linked-values.js';
 import { Loader, type LoadRestrictor, type LoadSession } from './load-restrictor.js';
@@ -40,7 +40,7 @@ export interface BuildOptions {
 
 /** One object of a build's output with the file it came from. */
 export interface BuiltObject {
-  readonly object: JsonObject;
+  readonly object: JsonMap;
   /** The file (relative to the build directory) that defined or generated the object. */
   readonly file: string;
 }
@@ -92,7 +92,7 @@ const defaultMaxInputBytes = 64 * 1024 * 1024;
  * console.log(toYamlStream(objects));
  * ```
  */
-export async function build(path: string, options: BuildOptions = {}): Promise<JsonObject[]> {
+export async function build(path: string, options: BuildOptions = {}): Promise<JsonMap[]> {
   return (await buildWithSources(path, options)).map((entry) => entry.object);
 }
 
@@ -146,14 +146,14 @@ export async function buildWithSources(path: string, options: BuildOptions = {})
   return sorted.map((resource) => ({ object: finalObject(resource), file: resource.file }));
 }
 
-function finalObject(resource: Resource): JsonObject {
+function finalObject(resource: Resource): JsonMap {
   const object = resource.object;
-  const added: JsonObject = {};
+  const added: JsonMap = {};
   if (resource.transformations.length > 0) added['alpha.config.kubernetes.io/transformations'] = stringify(resource.transformations);
   if (resource.origin !== undefined) added['config.kubernetes.io/origin'] = stringify(resource.origin);
   if (Object.keys(added).length > 0) {
     const metadata = resource.metadata;
-    const annotations = isJsonObject(metadata['annotations']) ? metadata['annotations'] : {};
+    const annotations = isJsonMap(metadata['annotations']) ? metadata['annotations'] : {};
     metadata['annotations'] = { ...annotations, ...added };
   }
   rewriteAnnotations(object);
@@ -165,15 +165,15 @@ function finalObject(resource: Resource): JsonObject {
  * removes its own build annotations that way): every value becomes a string (`2` becomes `"2"`,
  * a map or list `""`, a null `"null"`), and an empty or null `annotations` field is dropped.
  */
-function rewriteAnnotations(object: JsonObject): void {
+function rewriteAnnotations(object: JsonMap): void {
   const metadata = object['metadata'];
-  if (!isJsonObject(metadata) || !('annotations' in metadata)) return;
+  if (!isJsonMap(metadata) || !('annotations' in metadata)) return;
   const annotations = metadata['annotations'];
-  if (annotations === null || (isJsonObject(annotations) && Object.keys(annotations).length === 0)) {
+  if (annotations === null || (isJsonMap(annotations) && Object.keys(annotations).length === 0)) {
     delete metadata['annotations'];
     return;
   }
-  if (!isJsonObject(annotations)) return;
+  if (!isJsonMap(annotations)) return;
   for (const [key, value] of Object.entries(annotations)) {
     if (typeof value === 'string') continue;
     annotations[key] = typeof value === 'number' ? formatGoNumber(value) : typeof value === 'boolean' || value === null ? String(value) : '';
@@ -245,7 +245,7 @@ async function loadOpenApi(loader: Loader, kustomization: Kustomization, session
     const loaded = await loader.readFile(path);
     const display = loader.display(loaded.path);
     const [document] = parseYamlDocuments(loaded.text, display);
-    if (!isJsonObject(document)) throw new KustomizationFileError(`${display}: an OpenAPI document must be a map`, { file: display });
+    if (!isJsonMap(document)) throw new KustomizationFileError(`${display}: an OpenAPI document must be a map`, { file: display });
     try {
       session.registry = (session.builtinSchemaParsed ? session.registry : MergeSchemaRegistry.empty()).withOpenApi(document);
     } catch (error) {
@@ -311,7 +311,7 @@ function validateResource(resource: Resource): void {
     throw new KustomizationFileError(`missing kind in object from ${resource.file}`, { file: resource.file });
   }
   const metadata = object['metadata'];
-  if (!isJsonObject(metadata) || (typeof metadata['name'] !== 'string' && typeof metadata['generateName'] !== 'string')) {
+  if (!isJsonMap(metadata) || (typeof metadata['name'] !== 'string' && typeof metadata['generateName'] !== 'string')) {
     throw new KustomizationFileError(`missing metadata.name in object ${String(object['kind'])} from ${resource.file}`, { file: resource.file });
   }
 }
@@ -351,7 +351,7 @@ async function runGenerators(loader: Loader, kustomization: Kustomization, accum
       }
       const resource = await generate(config.kind, config.args, undefined, loader, config.file);
       if (originEnabled) {
-        const configuredBy: JsonObject = { apiVersion: 'builtin', kind: config.kind === 'ConfigMap' ? 'ConfigMapGenerator' : 'SecretGenerator' };
+        const configuredBy: JsonMap = { apiVersion: 'builtin', kind: config.kind === 'ConfigMap' ? 'ConfigMapGenerator' : 'SecretGenerator' };
         if (config.metadataName !== undefined) configuredBy['name'] = config.metadataName;
         resource.origin = { configuredIn: config.file, configuredBy };
       }

@@ -1,5 +1,5 @@
 import { TransformError } from './errors.js';
-import { isJsonObject, type JsonObject, type JsonValue } from './json.js';
+import { isJsonMap, type JsonMap, type JsonValue } from './json.js';
 
 /**
  * Splits a dotted field path as kustomize's SmarterPathSplitter does (`spec.containers.[name=app].image`):
@@ -39,19 +39,19 @@ export function splitDottedPath(path: string): string[] {
 
 /** A place in an object: a key of a map or an index of a list. */
 export interface FieldLocation {
-  readonly parent: JsonObject | JsonValue[];
+  readonly parent: JsonMap | JsonValue[];
   readonly key: string | number;
 }
 
 /** The value at a location. */
 export function valueAt(location: FieldLocation): JsonValue | undefined {
-  return Array.isArray(location.parent) ? location.parent[location.key as number] : (location.parent as JsonObject)[location.key as string];
+  return Array.isArray(location.parent) ? location.parent[location.key as number] : (location.parent as JsonMap)[location.key as string];
 }
 
 /** Writes the value at a location. */
 export function setValueAt(location: FieldLocation, value: JsonValue): void {
   if (Array.isArray(location.parent)) location.parent[location.key as number] = value;
-  else (location.parent as JsonObject)[location.key as string] = value;
+  else (location.parent as JsonMap)[location.key as string] = value;
 }
 
 /**
@@ -59,7 +59,7 @@ export function setValueAt(location: FieldLocation, value: JsonValue): void {
  * `[=v]` by value, numbers (or `[n]`) index, `*` matches every item or key; with `create`,
  * missing maps (and `[k=v]` items) are made.
  */
-export function findFieldLocations(root: JsonObject, segments: readonly string[], create: boolean): FieldLocation[] & { blockedByNull?: boolean } {
+export function findFieldLocations(root: JsonMap, segments: readonly string[], create: boolean): FieldLocation[] & { blockedByNull?: boolean } {
   let current: FieldLocation[] = [{ parent: [root], key: 0 }];
   let blockedByNull = false;
   for (let depth = 0; depth < segments.length; depth++) {
@@ -78,7 +78,7 @@ export function findFieldLocations(root: JsonObject, segments: readonly string[]
           const [, field, wanted] = selector as unknown as [string, string, string];
           let found = false;
           node.forEach((item, index) => {
-            const value = field === '' ? item : isJsonObject(item) ? item[field] : undefined;
+            const value = field === '' ? item : isJsonMap(item) ? item[field] : undefined;
             if (value !== undefined && value !== null && typeof value !== 'object' && String(value) === wanted) {
               next.push({ parent: node as JsonValue[], key: index });
               found = true;
@@ -107,7 +107,7 @@ export function findFieldLocations(root: JsonObject, segments: readonly string[]
         }
         continue;
       }
-      if (isJsonObject(node)) {
+      if (isJsonMap(node)) {
         if (segment === '*') {
           for (const key of Object.keys(node)) next.push({ parent: node, key });
           continue;
@@ -134,7 +134,7 @@ export function findFieldLocations(root: JsonObject, segments: readonly string[]
 }
 
 /** The single value at a dotted path, or undefined. */
-export function lookupDottedPath(root: JsonObject, path: string): JsonValue | undefined {
+export function lookupDottedPath(root: JsonMap, path: string): JsonValue | undefined {
   const locations = findFieldLocations(root, splitDottedPath(path), false);
   const first = locations[0];
   return first === undefined ? undefined : valueAt(first);

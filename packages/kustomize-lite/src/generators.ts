@@ -1,7 +1,7 @@
 import { posix } from 'node:path';
 import { KustomizationFileError, TransformError } from './errors.js';
 import { resolvePlainScalar } from './go-yaml-scalars.js';
-import type { JsonObject } from './json.js';
+import type { JsonMap } from './json.js';
 import type { GeneratorArgs, GeneratorOptions } from './kustomization.js';
 import type { Loader } from './load-restrictor.js';
 import { Resource, type GeneratorBehavior } from './resource.js';
@@ -62,8 +62,8 @@ export async function generate(
 ): Promise<Resource> {
   const name = args.name ?? '';
   if (name === '') throw new KustomizationFileError(`${file}: a ${kind} generator needs a name`, { file });
-  const data: JsonObject = {};
-  const binaryData: JsonObject = {};
+  const data: JsonMap = {};
+  const binaryData: JsonMap = {};
   const add = (key: string, value: string | Uint8Array) => {
     if (resolvePlainScalar(key, 'v3').tag !== 'str') {
       // kustomize writes generated keys as plain YAML and reads them back: `null`, `true` or `1`
@@ -112,11 +112,11 @@ export async function generate(
     add(key, loaded.bytes);
   }
   const options = mergeOptions(defaults, args.options);
-  const metadata: JsonObject = { name };
+  const metadata: JsonMap = { name };
   if (args.namespace !== undefined && args.namespace !== '') metadata['namespace'] = args.namespace;
   if (options.labels !== undefined && Object.keys(options.labels).length > 0) metadata['labels'] = { ...options.labels };
   if (options.annotations !== undefined && Object.keys(options.annotations).length > 0) metadata['annotations'] = { ...options.annotations };
-  const object: JsonObject = { apiVersion: 'v1', kind, metadata };
+  const object: JsonMap = { apiVersion: 'v1', kind, metadata };
   if (kind === 'Secret') object['type'] = args.type !== undefined && args.type !== '' ? args.type : 'Opaque';
   // kustomize's Secret generator always writes `data` (`data: {}` when empty); its ConfigMap generator only when there is some
   if (kind === 'Secret' || Object.keys(data).length > 0) object['data'] = data;

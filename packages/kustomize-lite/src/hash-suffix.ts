@@ -1,5 +1,5 @@
 import { sha256Hex } from './sha256.js';
-import { isJsonObject, type JsonObject, type JsonValue } from './json.js';
+import { isJsonMap, type JsonMap, type JsonValue } from './json.js';
 
 /** Go's `json.Marshal`: sorted keys, HTML characters and line separators escaped. */
 export function goJsonMarshal(value: JsonValue): string {
@@ -13,15 +13,15 @@ export function goJsonMarshal(value: JsonValue): string {
 
 function sortKeys(value: JsonValue): JsonValue {
   if (Array.isArray(value)) return value.map(sortKeys);
-  if (!isJsonObject(value)) return value;
-  const sorted: JsonObject = {};
+  if (!isJsonMap(value)) return value;
+  const sorted: JsonMap = {};
   for (const key of Object.keys(value).sort()) sorted[key] = sortKeys(value[key] as JsonValue);
   return sorted;
 }
 
-function stringMap(value: JsonValue | undefined): JsonObject {
-  const result: JsonObject = {};
-  if (!isJsonObject(value)) return result;
+function stringMap(value: JsonValue | undefined): JsonMap {
+  const result: JsonMap = {};
+  if (!isJsonMap(value)) return result;
   for (const [key, item] of Object.entries(value)) result[key] = typeof item === 'string' ? item : item === null ? '' : String(item);
   return result;
 }
@@ -39,16 +39,16 @@ function dataField(value: JsonValue | undefined): JsonValue {
  * `{data, kind, name: "", stringData?, type}` (Secret); the first ten hex digits with
  * `0→g 1→h 3→k a→m e→t`, exactly as kustomize's hasher. Other kinds hash their whole object.
  */
-export function contentHash(object: JsonObject): string {
+export function contentHash(object: JsonMap): string {
   const kind = object['kind'];
-  let encoded: JsonObject;
+  let encoded: JsonMap;
   if (kind === 'ConfigMap') {
     encoded = { kind: 'ConfigMap', name: '', data: dataField(object['data']) };
-    if (isJsonObject(object['binaryData']) && Object.keys(object['binaryData']).length > 0) encoded['binaryData'] = stringMap(object['binaryData']);
+    if (isJsonMap(object['binaryData']) && Object.keys(object['binaryData']).length > 0) encoded['binaryData'] = stringMap(object['binaryData']);
   } else if (kind === 'Secret') {
     const type = object['type'];
     encoded = { kind: 'Secret', name: '', type: typeof type === 'string' ? type : '', data: dataField(object['data']) };
-    if (isJsonObject(object['stringData']) && Object.keys(object['stringData']).length > 0) encoded['stringData'] = stringMap(object['stringData']);
+    if (isJsonMap(object['stringData']) && Object.keys(object['stringData']).length > 0) encoded['stringData'] = stringMap(object['stringData']);
   } else {
     encoded = object;
   }

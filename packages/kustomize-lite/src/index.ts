@@ -10,7 +10,8 @@ export { buildInWorker, type WorkerBuildOptions } from './worker-build.js';
 export { nodeFs, memoryFs, type KustomizeFs, type FsEntry } from './file-system.js';
 export type { LoadRestrictor } from './load-restrictor.js';
 export { toYamlStream } from './manifest-yaml.js';
-export type { JsonObject, JsonValue } from './json.js';
+export type { JsonMap, JsonValue } from './json.js';
+export type { JsonObject } from '@weft/merge';
 export {
   KustomizeError,
   KustomizationFileError,

@@ -1,12 +1,18 @@
-/** A JSON value as kustomize sees a parsed manifest. */
-export type JsonValue = null | boolean | number | string | JsonValue[] | JsonObject;
-/** A JSON object (a Kubernetes object, a map inside one). */
-export interface JsonObject {
+/** A JSON value as kustomize sees a parsed manifest: typed all the way down. */
+export type JsonValue = null | boolean | number | string | JsonValue[] | JsonMap;
+/**
+ * A JSON object whose values are {@link JsonValue}s all the way down: a parsed manifest, a map
+ * inside one, what a build returns.
+ *
+ * @remarks Narrower than `@weft/merge`'s `JsonObject` (`{ [key: string]: unknown }`, which this
+ * package re-exports and takes as input): a `JsonMap` is a `JsonObject`, not the other way round.
+ */
+export interface JsonMap {
   [key: string]: JsonValue;
 }
 
 /** Whether a value is a plain JSON object (not an array, not null). */
-export function isJsonObject(value: unknown): value is JsonObject {
+export function isJsonMap(value: unknown): value is JsonMap {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 

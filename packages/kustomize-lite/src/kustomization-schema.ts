@@ -1,5 +1,5 @@
 import { KustomizationFileError } from './errors.js';
-import { isJsonObject, type JsonObject, type JsonValue } from './json.js';
+import { isJsonMap, type JsonMap, type JsonValue } from './json.js';
 
 /**
  * A field type of kustomize's Go structs, for decoding as Go's `encoding/json` does: field names
@@ -34,14 +34,14 @@ function fieldIndex(schema: StructSchema): Map<string, string> {
  *
  * @throws KustomizationFileError naming the file and field for unknown fields and type mismatches.
  */
-export function decodeStruct(value: JsonValue, schema: StructSchema, structName: string, file: string, options: { strict?: boolean } = {}): JsonObject {
+export function decodeStruct(value: JsonValue, schema: StructSchema, structName: string, file: string, options: { strict?: boolean } = {}): JsonMap {
   return decodeFields(value, schema, structName, '', file, options.strict !== false);
 }
 
-function decodeFields(value: JsonValue, schema: StructSchema, structName: string, path: string, file: string, strict: boolean): JsonObject {
-  if (!isJsonObject(value)) throw typeError(file, structName, path, 'object', value);
+function decodeFields(value: JsonValue, schema: StructSchema, structName: string, path: string, file: string, strict: boolean): JsonMap {
+  if (!isJsonMap(value)) throw typeError(file, structName, path, 'object', value);
   const index = fieldIndex(schema);
-  const result: JsonObject = {};
+  const result: JsonMap = {};
   for (const [key, item] of Object.entries(value)) {
     const name = index.get(key.toLowerCase());
     if (name === undefined) {
@@ -76,8 +76,8 @@ function decodeValue(value: JsonValue, type: FieldType, structName: string, path
     return value.map((item) => decodeValue(item, type.list, structName, path, file, strict) ?? (type.list === 'string' ? '' : null));
   }
   if ('map' in type) {
-    if (!isJsonObject(value)) throw typeError(file, structName, path, `map[string]${describeType(type.map)}`, value);
-    const result: JsonObject = {};
+    if (!isJsonMap(value)) throw typeError(file, structName, path, `map[string]${describeType(type.map)}`, value);
+    const result: JsonMap = {};
     for (const [key, item] of Object.entries(value)) result[key] = decodeValue(item, type.map, structName, path, file, strict) ?? '';
     return result;
   }

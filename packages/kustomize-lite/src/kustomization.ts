@@ -1,6 +1,6 @@
 import { posix } from 'node:path';
 import { KustomizationFileError, MissingFileError, UnsupportedFeatureError } from './errors.js';
-import { isJsonObject, type JsonObject } from './json.js';
+import { isJsonMap, type JsonMap } from './json.js';
 import { decodeStruct, kustomizationSchema } from './kustomization-schema.js';
 import type { Loader } from './load-restrictor.js';
 import { parseYamlDocuments } from './manifest-yaml.js';
@@ -89,7 +89,7 @@ export interface Kustomization {
   patchesJson6902?: { target?: TargetSelector; path?: string; patch?: string }[];
   patches?: PatchEntry[];
   images?: ImageEntry[];
-  replacements?: JsonObject[];
+  replacements?: JsonMap[];
   replicas?: { name?: string; count?: number }[];
   vars?: VarEntry[];
   sortOptions?: { order?: string; legacySortOptions?: { orderFirst?: string[]; orderLast?: string[] } };
@@ -150,8 +150,8 @@ export function parseKustomization(text: string, file: string): { kustomization:
   const [raw] = parseYamlDocuments(text, file, { reader: 'sigs-yaml' });
   // kustomize's CheckEmpty: nothing but apiVersion, kind and metadata is an error
   const empty = () => new KustomizationFileError(`${posix.basename(file)} is empty (${file})`, { file });
-  if (!isJsonObject(raw)) throw empty();
-  const decoded = decodeStruct(raw, kustomizationSchema, 'Kustomization', file) as JsonObject & Kustomization;
+  if (!isJsonMap(raw)) throw empty();
+  const decoded = decodeStruct(raw, kustomizationSchema, 'Kustomization', file) as JsonMap & Kustomization;
   if (Object.keys(decoded).every((key) => key === 'apiVersion' || key === 'kind' || key === 'metadata')) throw empty();
   const kind = decoded.kind ?? 'Kustomization';
   if (kind !== 'Kustomization' && kind !== 'Component') {
@@ -170,9 +170,9 @@ export function parseKustomization(text: string, file: string): { kustomization:
     throw new UnsupportedFeatureError('validators', `${file}: validators: validator plugins are not supported by weft-kustomize`, { file });
   }
   const kustomization: Kustomization = { ...decoded };
-  const bases = (decoded as JsonObject)['bases'] as string[] | undefined;
+  const bases = (decoded as JsonMap)['bases'] as string[] | undefined;
   if (bases !== undefined) kustomization.resources = [...(kustomization.resources ?? []), ...bases];
-  const imageTags = (decoded as JsonObject)['imageTags'] as ImageEntry[] | undefined;
+  const imageTags = (decoded as JsonMap)['imageTags'] as ImageEntry[] | undefined;
   if (imageTags !== undefined) kustomization.images = [...(kustomization.images ?? []), ...imageTags];
   return { kustomization, isComponent };
 }

@@ -1,10 +1,10 @@
 import type { FieldSchema, MergeSchemaRegistry, TypeSchema } from '@weft/merge';
-import { isJsonObject, type JsonObject, type JsonValue } from './json.js';
+import { isJsonMap, type JsonMap, type JsonValue } from './json.js';
 import type { Gvk } from './resource.js';
 
 function keyOf(item: JsonValue, mergeKey: string | undefined): string | undefined {
   if (mergeKey === undefined) return typeof item === 'object' ? undefined : JSON.stringify(item);
-  if (!isJsonObject(item)) return undefined;
+  if (!isJsonMap(item)) return undefined;
   const value = item[mergeKey];
   return value === undefined ? undefined : JSON.stringify(value);
 }
@@ -40,7 +40,7 @@ function itemSchema(schema: TypeSchema): TypeSchema {
 }
 
 function walk(original: JsonValue | undefined, patch: JsonValue | undefined, result: JsonValue, schema: TypeSchema | undefined): JsonValue {
-  if (schema === undefined || !isJsonObject(result) || !isJsonObject(original) || !isJsonObject(patch)) return result;
+  if (schema === undefined || !isJsonMap(result) || !isJsonMap(original) || !isJsonMap(patch)) return result;
   if (schema.kind === 'map') {
     for (const [key, value] of Object.entries(result)) result[key] = walk(original[key], patch[key], value, schema.values);
     return result;
@@ -75,7 +75,7 @@ function walk(original: JsonValue | undefined, patch: JsonValue | undefined, res
  * The apiserver interleaves object-only items by their old positions; kyaml does not. Only lists
  * whose schema says `patchStrategy: merge` are reordered; items are matched by merge key.
  */
-export function restoreKyamlListOrder(original: JsonObject, patch: JsonObject, merged: JsonObject, registry: MergeSchemaRegistry, gvk: Gvk): JsonObject {
+export function restoreKyamlListOrder(original: JsonMap, patch: JsonMap, merged: JsonMap, registry: MergeSchemaRegistry, gvk: Gvk): JsonMap {
   const schema = registry.lookup(gvk);
-  return walk(original, patch, merged, schema) as JsonObject;
+  return walk(original, patch, merged, schema) as JsonMap;
 }

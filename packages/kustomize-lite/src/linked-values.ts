@@ -1,4 +1,4 @@
-import { isJsonObject, type JsonObject, type JsonValue } from './json.js';
+import { isJsonMap, type JsonMap, type JsonValue } from './json.js';
 
 /**
  * Which label/annotation values kustomize stores as one shared YAML node.
@@ -11,11 +11,11 @@ import { isJsonObject, type JsonObject, type JsonValue } from './json.js';
  * earlier `commonLabels` created. This registry reproduces that, keyed by the maps holding the values.
  */
 export class LinkedValues {
-  private readonly groups = new WeakMap<JsonObject, Map<string, JsonObject[]>>();
+  private readonly groups = new WeakMap<JsonMap, Map<string, JsonMap[]>>();
 
   /** Starts a run over one object: the setter for `key` (fields it creates share one value). */
-  setter(key: string, value: string): (map: JsonObject) => void {
-    const created: JsonObject[] = [];
+  setter(key: string, value: string): (map: JsonMap) => void {
+    const created: JsonMap[] = [];
     return (map) => {
       if (Object.hasOwn(map, key) && map[key] !== null) {
         const group = this.groups.get(map)?.get(key);
@@ -49,14 +49,14 @@ export class LinkedValues {
       if (before.length === after.length) before.forEach((item, index) => this.transfer(item, after[index] as JsonValue));
       else {
         for (const item of before) {
-          if (!isJsonObject(item) || typeof item['name'] !== 'string') continue;
-          const match = after.find((candidate) => isJsonObject(candidate) && candidate['name'] === item['name']);
+          if (!isJsonMap(item) || typeof item['name'] !== 'string') continue;
+          const match = after.find((candidate) => isJsonMap(candidate) && candidate['name'] === item['name']);
           if (match !== undefined) this.transfer(item, match);
         }
       }
       return;
     }
-    if (!isJsonObject(before) || !isJsonObject(after) || before === after) return;
+    if (!isJsonMap(before) || !isJsonMap(after) || before === after) return;
     const byKey = this.groups.get(before);
     if (byKey !== undefined) {
       for (const [key, group] of byKey) {

@@ -1,5 +1,6 @@
+import type { JsonObject } from '@weft/merge';
 import { YamlSyntaxError } from './errors.js';
-import { isJsonObject, type JsonObject, type JsonValue } from './json.js';
+import { isJsonMap, type JsonMap, type JsonValue } from './json.js';
 import { decodeYamlStream, type YamlDecodeOptions } from './yaml-decode.js';
 import { encodeYamlDocument } from './yaml-encode.js';
 
@@ -61,15 +62,15 @@ function remember(key: string, values: JsonValue[]): void {
  *
  * @throws YamlSyntaxError for bad YAML or a document that is not an object.
  */
-export function parseManifests(text: string, file: string): JsonObject[] {
-  const objects: JsonObject[] = [];
+export function parseManifests(text: string, file: string): JsonMap[] {
+  const objects: JsonMap[] = [];
   for (const value of parseYamlDocuments(text, file)) {
-    if (!isJsonObject(value)) {
+    if (!isJsonMap(value)) {
       throw new YamlSyntaxError(`${file}: a manifest document must be a map, got ${Array.isArray(value) ? 'a list' : typeof value}`, { file });
     }
     if (isListKind(value)) {
       for (const item of value['items'] as JsonValue[]) {
-        if (!isJsonObject(item)) throw new YamlSyntaxError(`${file}: List items must be maps`, { file });
+        if (!isJsonMap(item)) throw new YamlSyntaxError(`${file}: List items must be maps`, { file });
         objects.push(item);
       }
       continue;
@@ -79,7 +80,7 @@ export function parseManifests(text: string, file: string): JsonObject[] {
   return objects;
 }
 
-function isListKind(value: JsonObject): boolean {
+function isListKind(value: JsonMap): boolean {
   const kind = value['kind'];
   return typeof kind === 'string' && kind.endsWith('List') && Array.isArray(value['items']) && !('spec' in value);
 }
@@ -103,5 +104,6 @@ function isListKind(value: JsonObject): boolean {
  * ```
  */
 export function toYamlStream(objects: readonly JsonObject[]): string {
-  return objects.map((object) => encodeYamlDocument(object)).join('---\n');
+  // Built objects are JSON values; `@weft/merge`'s looser JsonObject is taken for them too.
+  return objects.map((object) => encodeYamlDocument(object as JsonMap)).join('---\n');
 }

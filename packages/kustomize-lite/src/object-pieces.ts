@@ -3,7 +3,7 @@
 // puts together a message at a time. Deserializing one 60,000-key ConfigMap in one go (structured
 // clone, or JSON.parse of the whole object) held it for 150–600 ms on a loaded machine.
 import type { BuiltObject } from './build.js';
-import type { JsonObject, JsonValue } from './json.js';
+import type { JsonMap, JsonValue } from './json.js';
 
 /**
  * One piece of a built object. An empty `path` starts the next object (and names its `file`);
@@ -69,7 +69,7 @@ export class ObjectAssembler {
   add(piece: ObjectPiece): void {
     const value = JSON.parse(piece.json) as JsonValue;
     if (piece.path.length === 0 && piece.merge === undefined) {
-      this.objects.push({ object: value as JsonObject, file: piece.file ?? '' });
+      this.objects.push({ object: value as JsonMap, file: piece.file ?? '' });
       return;
     }
     const below = piece.merge === undefined ? piece.path.slice(0, -1) : piece.path;
@@ -80,7 +80,7 @@ export class ObjectAssembler {
     } else if (Array.isArray(container)) {
       for (const item of value as JsonValue[]) container.push(item);
     } else {
-      for (const key of Object.keys(value as JsonObject)) put(container, key, (value as JsonObject)[key]!);
+      for (const key of Object.keys(value as JsonMap)) put(container, key, (value as JsonMap)[key]!);
     }
   }
 }

@@ -1,7 +1,8 @@
 import { parse, stringify } from 'yaml';
 import { BuildAbortedError, SubstitutionError } from './errors.js';
 import { envsubst } from './envsubst.js';
-import { isJsonObject, type JsonObject } from './json.js';
+import type { JsonObject } from '@weft/merge';
+import { isJsonMap, type JsonMap } from './json.js';
 
 /** A ConfigMap or Secret whose data feeds post-build variables (Flux's `substituteFrom`). */
 export interface SubstituteReference {
@@ -28,7 +29,7 @@ const variableName = /^[_a-zA-Z][_a-zA-Z0-9]*$/;
 const substituteKey = 'kustomize.toolkit.fluxcd.io/substitute';
 
 function describeObject(object: JsonObject): string {
-  const metadata = isJsonObject(object['metadata']) ? object['metadata'] : {};
+  const metadata = isJsonMap(object['metadata']) ? object['metadata'] : {};
   const namespace = typeof metadata['namespace'] === 'string' ? `${metadata['namespace']}/` : '';
   return `${String(object['kind'])}/${namespace}${String(metadata['name'])}`;
 }
@@ -54,7 +55,7 @@ export async function collectVariables(options: PostBuildOptions): Promise<Map<s
       if (reference.optional === true) continue;
       throw new SubstitutionError(`substitute from '${reference.kind}/${reference.name}' error: ${reference.kind.toLowerCase()} '${reference.name}' not found`, { object: `${reference.kind}/${reference.name}` });
     }
-    const data = isJsonObject(object['data']) ? object['data'] : {};
+    const data = isJsonMap(object['data']) ? object['data'] : {};
     for (const [key, value] of Object.entries(data)) {
       const text = value === null ? '' : String(value);
       const decoded = reference.kind === 'Secret' ? Buffer.from(text, 'base64').toString('utf8') : text;
@@ -86,15 +87,16 @@ export async function collectVariables(options: PostBuildOptions): Promise<Map<s
  * const objects = await substituteVariables(await build('apps/prod'), { substitute: { REPLICAS: '3' }, strict: true });
  * ```
  */
-export async function substituteVariables(objects: readonly JsonObject[], options: PostBuildOptions): Promise<JsonObject[]> {
+export async function substituteVariables(objects: readonly JsonObject[], options: PostBuildOptions): Promise<JsonMap[]> {
   const variables = await collectVariables(options);
-  if (variables.size === 0) return objects.map((object) => structuredClone(object));
+  // Built objects (JSON values) typed as loosely as `@weft/merge`'s JsonObject are taken too; their copies are JSON values again.
+  if (variables.size === 0) return objects.map((object) => structuredClone(object) as JsonMap);
   return objects.map((object) => {
     if (options.signal?.aborted) throw new BuildAbortedError('post-build substitution aborted', { cause: options.signal.reason });
-    const metadata = isJsonObject(object['metadata']) ? object['metadata'] : {};
-    const labels = isJsonObject(metadata['labels']) ? metadata['labels'] : {};
-    const annotations = isJsonObject(metadata['annotations']) ? metadata['annotations'] : {};
-    if (labels[substituteKey] === 'disabled' || annotations[substituteKey] === 'disabled') return structuredClone(object);
+    const metadata = isJsonMap(object['metadata']) ? object['metadata'] : {};
+    const labels = isJsonMap(metadata['labels']) ? metadata['labels'] : {};
+    const annotations = isJsonMap(metadata['annotations']) ? metadata['annotations'] : {};
+    if (labels[substituteKey] === 'disabled' || annotations[substituteKey] === 'disabled') return structuredClone(object) as JsonMap;
     let text: string;
     try {
       text = envsubst(stringify(object, { lineWidth: 0 }), (name) => variables.get(name), { strict: options.strict === true });
@@ -107,7 +109,7 @@ export async function substituteVariables(objects: readonly JsonObject[], option
     } catch (error) {
       throw new SubstitutionError(`${describeObject(object)}: the substituted YAML does not parse: ${(error as Error).message.split('\n')[0]}`, { object: describeObject(object), cause: error });
     }
-    if (!isJsonObject(result)) throw new SubstitutionError(`${describeObject(object)}: substitution did not produce an object`, { object: describeObject(object) });
+    if (!isJsonMap(result)) throw new SubstitutionError(`${describeObject(object)}: substitution did not produce an object`, { object: describeObject(object) });
     keepStringMaps(object, result, (value) => envsubst(value, (name) => variables.get(name), { strict: options.strict === true }));
     return result;
   });
@@ -119,9 +121,9 @@ export async function substituteVariables(objects: readonly JsonObject[], option
  * Flux keeps the source's quoting (kyaml retains scalar styles); the built objects here no longer
  * know it, so these maps, whose values can only be strings, are substituted value by value.
  */
-function keepStringMaps(original: JsonObject, result: JsonObject, substitute: (value: string) => string): void {
+function keepStringMaps(original: JsonObject, result: JsonMap, substitute: (value: string) => string): void {
   const restore = (before: unknown, after: unknown): void => {
-    if (!isJsonObject(before) || !isJsonObject(after)) return;
+    if (!isJsonMap(before) || !isJsonMap(after)) return;
     for (const [key, value] of Object.entries(before)) {
       if (typeof value === 'string' && key in after && typeof after[key] !== 'string') after[key] = substitute(value);
     }
@@ -131,8 +133,8 @@ function keepStringMaps(original: JsonObject, result: JsonObject, substitute: (v
     restore(original['data'], result['data']);
     restore(original['stringData'], result['stringData']);
   }
-  const before = isJsonObject(original['metadata']) ? original['metadata'] : {};
-  const after = isJsonObject(result['metadata']) ? result['metadata'] : {};
+  const before = isJsonMap(original['metadata']) ? original['metadata'] : {};
+  const after = isJsonMap(result['metadata']) ? result['metadata'] : {};
   restore(before['labels'], after['labels']);
   restore(before['annotations'], after['annotations']);
 }

@@ -1,5 +1,5 @@
 import { ResourceConflictError } from './errors.js';
-import { isJsonObject, type JsonObject } from './json.js';
+import { isJsonMap, type JsonMap } from './json.js';
 import { formatId, idKey, sameId, type ResId, type Resource } from './resource.js';
 
 /**
@@ -56,7 +56,7 @@ export function matchAnyId(resources: readonly Resource[], id: ResId): Resource[
   );
 }
 
-function mergeStringMaps(base: JsonObject | undefined, overrides: JsonObject | undefined): JsonObject | undefined {
+function mergeStringMaps(base: JsonMap | undefined, overrides: JsonMap | undefined): JsonMap | undefined {
   if (base === undefined && overrides === undefined) return undefined;
   return { ...(base ?? {}), ...(overrides ?? {}) };
 }
@@ -98,8 +98,8 @@ export function absorbGenerated(resources: Resource[], generated: Resource): voi
   if (behavior === 'merge') {
     for (const field of ['data', 'binaryData'] as const) {
       const combined = mergeStringMaps(
-        isJsonObject(existing.object[field]) ? (existing.object[field] as JsonObject) : undefined,
-        isJsonObject(merged.object[field]) ? (merged.object[field] as JsonObject) : undefined,
+        isJsonMap(existing.object[field]) ? (existing.object[field] as JsonMap) : undefined,
+        isJsonMap(merged.object[field]) ? (merged.object[field] as JsonMap) : undefined,
       );
       if (combined !== undefined) merged.object[field] = combined;
     }

@@ -1,4 +1,4 @@
-import { cloneJson, isJsonObject, type JsonObject, type JsonValue } from './json.js';
+import { cloneJson, isJsonMap, type JsonMap, type JsonValue } from './json.js';
 
 /** A group/version/kind. `group` is empty for the core group. */
 export interface Gvk {
@@ -107,14 +107,14 @@ export class Resource {
   /** Set on ConfigMaps/Secrets made by a generator. */
   generated: { behavior: GeneratorBehavior; hashSuffix: boolean } | undefined;
   /** `config.kubernetes.io/origin` content when buildMetadata asks for origin annotations. */
-  origin: JsonObject | undefined;
+  origin: JsonMap | undefined;
   /** Transformers that touched the object, when buildMetadata asks for transformer annotations. */
-  transformations: JsonObject[] = [];
+  transformations: JsonMap[] = [];
   /** Names of vars whose references were found in this object. */
   varsUsed = new Set<string>();
 
   constructor(
-    public object: JsonObject,
+    public object: JsonMap,
     /** The file the object came from (as shown in error messages). */
     readonly file: string,
   ) {}
@@ -129,9 +129,9 @@ export class Resource {
     return typeof value === 'string' ? value : '';
   }
 
-  get metadata(): JsonObject {
+  get metadata(): JsonMap {
     let metadata = this.object['metadata'];
-    if (!isJsonObject(metadata)) {
+    if (!isJsonMap(metadata)) {
       metadata = {};
       this.object['metadata'] = metadata;
     }
@@ -139,12 +139,12 @@ export class Resource {
   }
 
   get name(): string {
-    const value = isJsonObject(this.object['metadata']) ? this.object['metadata']['name'] : undefined;
+    const value = isJsonMap(this.object['metadata']) ? this.object['metadata']['name'] : undefined;
     return typeof value === 'string' ? value : value === undefined || value === null ? '' : String(value);
   }
 
   get namespace(): string {
-    const value = isJsonObject(this.object['metadata']) ? this.object['metadata']['namespace'] : undefined;
+    const value = isJsonMap(this.object['metadata']) ? this.object['metadata']['namespace'] : undefined;
     return typeof value === 'string' ? value : '';
   }
 
@@ -177,7 +177,7 @@ export class Resource {
   rememberId(): void {
     this.previousIds.push(this.currentId());
     const metadata = this.object['metadata'];
-    if (isJsonObject(metadata) && metadata['annotations'] === null) metadata['annotations'] = {};
+    if (isJsonMap(metadata) && metadata['annotations'] === null) metadata['annotations'] = {};
   }
 
   setName(name: string): void {
@@ -188,14 +188,14 @@ export class Resource {
     this.metadata['namespace'] = namespace;
   }
 
-  labels(): JsonObject | undefined {
-    const labels = isJsonObject(this.object['metadata']) ? this.object['metadata']['labels'] : undefined;
-    return isJsonObject(labels) ? labels : undefined;
+  labels(): JsonMap | undefined {
+    const labels = isJsonMap(this.object['metadata']) ? this.object['metadata']['labels'] : undefined;
+    return isJsonMap(labels) ? labels : undefined;
   }
 
-  annotations(): JsonObject | undefined {
-    const annotations = isJsonObject(this.object['metadata']) ? this.object['metadata']['annotations'] : undefined;
-    return isJsonObject(annotations) ? annotations : undefined;
+  annotations(): JsonMap | undefined {
+    const annotations = isJsonMap(this.object['metadata']) ? this.object['metadata']['annotations'] : undefined;
+    return isJsonMap(annotations) ? annotations : undefined;
   }
 
   /** A deep copy with the same history. */

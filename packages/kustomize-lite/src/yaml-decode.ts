@@ -1,7 +1,7 @@
 import { Composer, Lexer, LineCounter, Parser, isAlias, isMap, isScalar, isSeq, type Document, type Node, type Scalar, type YAMLError } from 'yaml';
 import { YamlSyntaxError } from './errors.js';
 import { formatGoNumber, formatGoTimestamp, resolvePlainScalar, type GoYamlVersion } from './go-yaml-scalars.js';
-import { isJsonObject, type JsonObject, type JsonValue } from './json.js';
+import { isJsonMap, type JsonMap, type JsonValue } from './json.js';
 
 /** How a YAML stream is decoded: which go-yaml reads plain scalars, and what a repeated key does. */
 export interface YamlDecodeOptions {
@@ -71,8 +71,8 @@ function countNode(context: DecodeContext, inAlias: boolean, node: Node | undefi
 function copyForAlias(context: DecodeContext, value: JsonValue, alias: Node): JsonValue {
   countNode(context, true, alias);
   if (Array.isArray(value)) return value.map((item) => copyForAlias(context, item, alias));
-  if (isJsonObject(value)) {
-    const copy: JsonObject = {};
+  if (isJsonMap(value)) {
+    const copy: JsonMap = {};
     for (const [key, item] of Object.entries(value)) copy[key] = copyForAlias(context, item, alias);
     return copy;
   }
@@ -177,11 +177,11 @@ function isMergeKey(key: Node | null): boolean {
   return key.type === 'PLAIN' && (key.tag === undefined || key.tag === 'tag:yaml.org,2002:merge');
 }
 
-function mergeSources(context: DecodeContext, value: Node | null, inAlias: boolean): JsonObject[] {
+function mergeSources(context: DecodeContext, value: Node | null, inAlias: boolean): JsonMap[] {
   const sources = value !== null && isSeq(value) ? (value.items as Node[]) : [value];
   return sources.map((source) => {
     const decoded = convert(context, source, inAlias);
-    if (!isJsonObject(decoded)) failAt(context, source ?? undefined, 'map merge requires map or sequence of maps as the value');
+    if (!isJsonMap(decoded)) failAt(context, source ?? undefined, 'map merge requires map or sequence of maps as the value');
     return decoded;
   });
 }
@@ -216,9 +216,9 @@ function convert(context: DecodeContext, node: Node | null | undefined, inAlias:
   if (isScalar(node)) value = role === 'annotation' && context.options.version === 'v3' && node.type === 'PLAIN' && node.tag === undefined ? scalarText(node) : scalarValue(context, node);
   else if (isSeq(node)) value = (node.items as Node[]).map((item) => convert(context, item, inAlias, role === 'items' ? 'root' : 'value'));
   else if (isMap(node)) {
-    const explicit: JsonObject = {};
+    const explicit: JsonMap = {};
     const lines = new Map<string, number>();
-    let merged: JsonObject[] = [];
+    let merged: JsonMap[] = [];
     for (const pair of node.items) {
       const key = pair.key as Node | null;
       if (isMergeKey(key)) {
@@ -235,7 +235,7 @@ function convert(context: DecodeContext, node: Node | null | undefined, inAlias:
     if (merged.length === 0) value = explicit;
     else {
       // explicit keys win over merged ones; earlier merged maps win over later ones
-      const combined: JsonObject = {};
+      const combined: JsonMap = {};
       for (const source of merged.reverse()) Object.assign(combined, source);
       value = Object.assign(combined, explicit);
     }

@@ -1,5 +1,5 @@
 import { formatGoNumber, goYamlV2NeedsQuotes } from './go-yaml-scalars.js';
-import { isJsonObject, type JsonObject, type JsonValue } from './json.js';
+import { isJsonMap, type JsonMap, type JsonValue } from './json.js';
 
 /**
  * JSON values written as YAML the way kustomize prints them: sigs.k8s.io/yaml's JSONToYAML, that
@@ -164,7 +164,7 @@ class Emitter {
   /** Emits a node; `mappingContext` is true for map values and keys (an inner sequence is then not indented). */
   node(value: JsonValue, context: { mapping: boolean; simpleKey: boolean }): void {
     if (Array.isArray(value)) this.sequence(value, context.mapping);
-    else if (isJsonObject(value)) this.mapping(value);
+    else if (isJsonMap(value)) this.mapping(value);
     else this.scalar(value, context.simpleKey);
   }
 
@@ -184,7 +184,7 @@ class Emitter {
     this.popIndent();
   }
 
-  private mapping(map: JsonObject): void {
+  private mapping(map: JsonMap): void {
     const keys = Object.keys(map).sort(compareGoYamlKeys);
     if (keys.length === 0) return this.emptyFlow('{', '}');
     this.increaseIndent(false, false);

@@ -4,6 +4,24 @@ import { MergeError } from './errors.js';
 import { cloneJson, describeTarget, type JsonObject } from './json.js';
 
 /**
+ * One RFC 6902 JSON Patch operation: `add`, `remove`, `replace`, `move`, `copy` or `test`.
+ *
+ * @remarks The one declaration of the name: {@link applyJsonPatch} applies these, and
+ * `@weft/reconcile-core` re-exports it for the body of a JSON patch request
+ * (`KubeClient.patch`). The fields are read-only and `value` is any JSON value.
+ * @example
+ * ```ts
+ * import { type JsonPatchOperation } from '@weft/merge';
+ *
+ * const scale: JsonPatchOperation[] = [{ op: 'test', path: '/spec/replicas', value: 1 }, { op: 'replace', path: '/spec/replicas', value: 3 }];
+ * ```
+ */
+export type JsonPatchOperation =
+  | { readonly op: 'add' | 'replace' | 'test'; readonly path: string; readonly value: unknown }
+  | { readonly op: 'remove'; readonly path: string }
+  | { readonly op: 'move' | 'copy'; readonly from: string; readonly path: string };
+
+/**
  * A JSON patch (RFC 6902) or JSON merge patch (RFC 7386) that cannot be applied.
  *
  * @remarks `operationIndex` is the failing operation of a JSON patch.
@@ -29,7 +47,8 @@ export class JsonPatchError extends MergeError {
  * Applies a JSON patch (`application/json-patch+json`) with fast-json-patch.
  *
  * @remarks Pure: `original` is not modified. All operations apply or none does (a failing `test`
- * or a missing path throws).
+ * or a missing path throws). Takes {@link JsonPatchOperation}s and fast-json-patch's own
+ * `Operation`s (what its `compare()` returns).
  * @throws {@link JsonPatchError} naming the object and the failing operation.
  * @example
  * ```ts
@@ -38,7 +57,7 @@ export class JsonPatchError extends MergeError {
  * applyJsonPatch(deployment, [{ op: 'replace', path: '/spec/replicas', value: 3 }]);
  * ```
  */
-export function applyJsonPatch(original: JsonObject, operations: readonly Operation[]): JsonObject {
+export function applyJsonPatch(original: JsonObject, operations: readonly (JsonPatchOperation | Operation)[]): JsonObject {
   const target = describeTarget(original);
   // validate() tries the operations on its own copy of the document.
   const validation = fastJsonPatch.validate([...operations], original);
@@ -73,5 +92,3 @@ export function applyJsonMergePatch(original: JsonObject, patch: JsonObject): Js
   return jsonMergePatch.apply(cloneJson(original), cloneJson(patch)) as JsonObject;
 }
 
-/** One RFC 6902 JSON Patch operation (`add`, `remove`, `replace`, `move`, `copy` or `test`), as fast-json-patch types it. */
-export type JsonPatchOperation = Operation;

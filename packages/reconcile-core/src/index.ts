@@ -115,7 +115,6 @@ export {
   type WatchOptions,
   type PatchOptions,
   type PatchType,
-  type JsonPatchOperation,
   type DeleteOptions,
   type KindLike,
   type StatusOf,
@@ -123,6 +122,8 @@ export {
   type Declared,
   type MergePatchOf,
 } from './client/kube-client.js';
+// RFC 6902's operation is @weft/merge's (which applies them); the client sends them as a JSON patch body.
+export type { JsonPatchOperation } from '@weft/merge';
 export { type WatchTransport, type KubeTransport, type TransportRequest, type RawWatchEvent, type ListPage, kubeTransport } from './client/kube-transport.js';
 export {
   KubeApiError,

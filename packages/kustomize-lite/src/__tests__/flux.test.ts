@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { build, memoryFs, substituteVariables, SubstitutionError, withGeneratedKustomization } from '../index.js';
-import type { JsonObject } from '../json.js';
+import type { JsonMap } from '../json.js';
 
 const configMap = (name: string, data: Record<string, string>, annotations?: Record<string, string>) => ({
   apiVersion: 'v1',
@@ -54,7 +54,7 @@ describe('Flux extras', () => {
   });
 
   it('keeps ConfigMap data, Secret stringData, labels and annotations strings when a value substitutes to a number or boolean', async () => {
-    const objects: JsonObject[] = [
+    const objects: JsonMap[] = [
       { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', labels: { replicas: '${N}' }, annotations: { on: '${ON}' } }, data: { replicas: '${N}', ratio: '${R}' } },
       { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's' }, stringData: { enabled: '${ON}' } },
     ];

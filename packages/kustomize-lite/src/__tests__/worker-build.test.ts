@@ -7,7 +7,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { eventually } from '@weft/testkit';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { JsonObject } from '../json.js';
+import type { JsonMap } from '../json.js';
 import { ObjectAssembler, piecesOf } from '../object-pieces.js';
 import { BuildAbortedError, buildInWorker, buildWithSources, InputTooLargeError, memoryFs, MissingFileError } from '../index.js';
 
@@ -69,7 +69,7 @@ describe('object pieces: how a worker hands objects over a message at a time', (
   it('puts any JSON object back together exactly, key order and __proto__ keys included', () => {
     fc.assert(
       fc.property(fc.dictionary(fc.string(), fc.jsonValue()), fc.integer({ min: 2, max: 200 }), (object, limit) => {
-        const withProto = JSON.parse(`{"__proto__":{"x":1},${JSON.stringify(object).slice(1)}`.replace(',}', '}')) as JsonObject;
+        const withProto = JSON.parse(`{"__proto__":{"x":1},${JSON.stringify(object).slice(1)}`.replace(',}', '}')) as JsonMap;
         const assembler = new ObjectAssembler();
         for (const piece of piecesOf({ object: withProto, file: 'a.yaml' }, limit)) {
           // a group of entries stays within the limit (plus its commas and brackets) unless it is a single entry

@@ -10,7 +10,7 @@ import {
   type FieldSpec,
   type NameReferenceRule,
 } from './field-spec.js';
-import { isJsonObject, type JsonObject, type JsonValue } from '../json.js';
+import { isJsonMap, type JsonMap, type JsonValue } from '../json.js';
 import { mergeFieldSpecs } from './labels.js';
 import { parseYamlDocuments } from '../manifest-yaml.js';
 
@@ -135,7 +135,7 @@ function toFieldSpecs(value: JsonValue | undefined, file: string, field: string)
   if (value === undefined || value === null) return [];
   if (!Array.isArray(value)) throw new KustomizationFileError(`${file}: ${field} must be a list of field specs`, { file });
   return value.map((item) => {
-    if (!isJsonObject(item) || typeof item['path'] !== 'string') throw new KustomizationFileError(`${file}: ${field}: each field spec needs a path`, { file });
+    if (!isJsonMap(item) || typeof item['path'] !== 'string') throw new KustomizationFileError(`${file}: ${field}: each field spec needs a path`, { file });
     const spec: FieldSpec = { path: item['path'] };
     for (const key of ['group', 'version', 'kind'] as const) if (typeof item[key] === 'string') spec[key] = item[key] as string;
     if (item['create'] === true) spec.create = true;
@@ -153,7 +153,7 @@ const configFields = ['namePrefix', 'nameSuffix', 'namespace', 'commonLabels', '
 export function parseTransformerConfig(text: string, file: string): TransformerConfig {
   const config = emptyTransformerConfig();
   for (const document of parseYamlDocuments(text, file, { reader: 'sigs-yaml' })) {
-    if (!isJsonObject(document)) throw new KustomizationFileError(`${file}: a transformer configuration must be a map`, { file });
+    if (!isJsonMap(document)) throw new KustomizationFileError(`${file}: a transformer configuration must be a map`, { file });
     for (const [key, value] of Object.entries(document)) {
       const known = configFields.find((field) => field.toLowerCase() === key.toLowerCase());
       if (known !== undefined) {
@@ -163,7 +163,7 @@ export function parseTransformerConfig(text: string, file: string): TransformerC
       if (key.toLowerCase() === 'namereference') {
         if (!Array.isArray(value)) throw new KustomizationFileError(`${file}: nameReference must be a list`, { file });
         for (const item of value) {
-          if (!isJsonObject(item) || typeof item['kind'] !== 'string') throw new KustomizationFileError(`${file}: nameReference entries need a kind`, { file });
+          if (!isJsonMap(item) || typeof item['kind'] !== 'string') throw new KustomizationFileError(`${file}: nameReference entries need a kind`, { file });
           const target: { kind: string; group?: string; version?: string } = { kind: item['kind'] };
           if (typeof item['group'] === 'string') target.group = item['group'];
           if (typeof item['version'] === 'string') target.version = item['version'];

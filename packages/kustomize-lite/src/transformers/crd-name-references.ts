@@ -1,5 +1,5 @@
 import type { NameReferenceRule } from './field-spec.js';
-import { isJsonObject, type JsonObject, type JsonValue } from '../json.js';
+import { isJsonMap, type JsonMap, type JsonValue } from '../json.js';
 import { splitApiVersion } from '../resource.js';
 
 /**
@@ -10,21 +10,21 @@ import { splitApiVersion } from '../resource.js';
  * @remarks A property marked so refers to an object of that kind by its `name` field.
  */
 export function crdNameReferences(document: JsonValue): NameReferenceRule[] {
-  if (!isJsonObject(document)) return [];
+  if (!isJsonMap(document)) return [];
   const rules: NameReferenceRule[] = [];
-  const propertiesOf = (definition: string): JsonObject | undefined => {
+  const propertiesOf = (definition: string): JsonMap | undefined => {
     const entry = document[definition];
-    if (!isJsonObject(entry)) return undefined;
-    const schema = isJsonObject(entry['Schema']) ? entry['Schema'] : entry;
-    return isJsonObject(schema['properties']) ? schema['properties'] : undefined;
+    if (!isJsonMap(entry)) return undefined;
+    const schema = isJsonMap(entry['Schema']) ? entry['Schema'] : entry;
+    return isJsonMap(schema['properties']) ? schema['properties'] : undefined;
   };
   for (const definition of Object.keys(document)) {
     const properties = propertiesOf(definition);
     if (properties === undefined || !('kind' in properties) || !('apiVersion' in properties)) continue;
     const kind = definition.slice(definition.lastIndexOf('.') + 1);
-    const walk = (props: JsonObject, path: string[], seen: Set<string>): void => {
+    const walk = (props: JsonMap, path: string[], seen: Set<string>): void => {
       for (const [name, property] of Object.entries(props)) {
-        if (!isJsonObject(property)) continue;
+        if (!isJsonMap(property)) continue;
         const refKind = property['x-kubernetes-object-ref-kind'];
         if (typeof refKind === 'string') {
           const apiVersion = typeof property['x-kubernetes-object-ref-api-version'] === 'string' ? property['x-kubernetes-object-ref-api-version'] : '';

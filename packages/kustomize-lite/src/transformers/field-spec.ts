@@ -1,5 +1,5 @@
 import { TransformError } from '../errors.js';
-import { isJsonObject, type JsonObject, type JsonValue } from '../json.js';
+import { isJsonMap, type JsonMap, type JsonValue } from '../json.js';
 import type { FieldSpec } from '../kustomization.js';
 import type { Gvk } from '../resource.js';
 
@@ -47,21 +47,21 @@ export type CreateKind = 'map' | 'scalar' | 'none';
  * @throws TransformError when the path runs into a scalar before its end.
  */
 export function visitFieldSpec(
-  object: JsonObject,
+  object: JsonMap,
   spec: FieldSpec,
   createKind: CreateKind,
-  visit: (parent: JsonObject, key: string) => void,
+  visit: (parent: JsonMap, key: string) => void,
   describe: () => string,
 ): void {
   const segments = splitFieldPath(spec.path);
   const create = spec.create === true && createKind !== 'none';
-  const walk = (node: JsonValue | undefined, depth: number, parent: JsonObject | undefined, parentKey: string): void => {
+  const walk = (node: JsonValue | undefined, depth: number, parent: JsonMap | undefined, parentKey: string): void => {
     if (node === undefined || node === null) return;
     if (Array.isArray(node)) {
       for (const item of node) walk(item, depth, parent, parentKey);
       return;
     }
-    if (!isJsonObject(node)) {
+    if (!isJsonMap(node)) {
       throw new TransformError(`considering field '${spec.path}' of object ${describe()}: expected sequence or mapping node`, {
         object: describe(),
       });

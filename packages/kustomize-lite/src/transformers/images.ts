@@ -1,5 +1,5 @@
 import { gvkSelected, imageFieldSpecs, visitFieldSpec, type FieldSpec } from './field-spec.js';
-import { isJsonObject, type JsonObject, type JsonValue } from '../json.js';
+import { isJsonMap, type JsonMap, type JsonValue } from '../json.js';
 import type { ImageEntry } from '../kustomization.js';
 import type { Resource } from '../resource.js';
 
@@ -48,11 +48,11 @@ function rewriteContainers(node: JsonValue, entry: ImageEntry): void {
     for (const item of node) rewriteContainers(item, entry);
     return;
   }
-  if (!isJsonObject(node)) return;
+  if (!isJsonMap(node)) return;
   for (const [key, value] of Object.entries(node)) {
     if ((key === 'containers' || key === 'initContainers') && Array.isArray(value)) {
       for (const container of value) {
-        if (!isJsonObject(container)) continue;
+        if (!isJsonMap(container)) continue;
         const image = container['image'];
         if (typeof image !== 'string') continue;
         const rewritten = rewriteImage(image, entry);
@@ -76,7 +76,7 @@ export function transformImages(resources: readonly Resource[], entries: readonl
       const gvk = resource.gvk();
       for (const spec of fieldSpecs) {
         if (!gvkSelected(spec, gvk)) continue;
-        visitFieldSpec(resource.object, { ...spec, create: false }, 'none', (parent: JsonObject, key) => {
+        visitFieldSpec(resource.object, { ...spec, create: false }, 'none', (parent: JsonMap, key) => {
           const image = parent[key];
           if (typeof image !== 'string') return;
           const rewritten = rewriteImage(image, entry);

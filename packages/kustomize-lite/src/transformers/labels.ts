@@ -1,6 +1,6 @@
 import { KustomizationFileError } from '../errors.js';
 import { gvkSelected, visitFieldSpec, type FieldSpec } from './field-spec.js';
-import { isJsonObject, type JsonObject } from '../json.js';
+import { isJsonMap, type JsonMap } from '../json.js';
 import { LinkedValues } from '../linked-values.js';
 import type { Resource } from '../resource.js';
 
@@ -26,11 +26,11 @@ export function transformMetadataMap(
       if (!gvkSelected(spec, gvk)) continue;
       visitFieldSpec(resource.object, spec, 'map', (parent, key) => {
         let map = parent[key];
-        if (!isJsonObject(map)) {
+        if (!isJsonMap(map)) {
           map = {};
           parent[key] = map;
         }
-        for (const set of setters) set(map as JsonObject);
+        for (const set of setters) set(map as JsonMap);
       }, () => resource.describe());
     }
   }

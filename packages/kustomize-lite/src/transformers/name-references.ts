@@ -1,6 +1,6 @@
 import { ResourceConflictError } from '../errors.js';
 import { gvkSelected, visitFieldSpec, type NameReferenceRule } from './field-spec.js';
-import { isJsonObject, type JsonObject } from '../json.js';
+import { isJsonMap, type JsonMap } from '../json.js';
 import { describeId, formatId, isClusterScoped, type ResId, type Resource } from '../resource.js';
 
 function effectiveNamespace(id: ResId): string {
@@ -34,7 +34,7 @@ function referableBy(referrer: Resource): (candidate: Resource) => boolean {
   const bindingNamespaces = new Set<string>();
   if (referrer.kind === 'RoleBinding' && Array.isArray(referrer.object['subjects'])) {
     for (const subject of referrer.object['subjects']) {
-      if (isJsonObject(subject) && subject['kind'] === 'ServiceAccount' && typeof subject['namespace'] === 'string') bindingNamespaces.add(subject['namespace']);
+      if (isJsonMap(subject) && subject['kind'] === 'ServiceAccount' && typeof subject['namespace'] === 'string') bindingNamespaces.add(subject['namespace']);
     }
   }
   const namespace = effectiveNamespace(referrerId);
@@ -85,7 +85,7 @@ function selectReferral(oldName: string, candidates: Candidates | readonly Resou
     candidate.previousIds.some((id) => id.name === oldName),
   );
   matches = matches.filter((candidate) => candidate.previousIds.some((id) => gvkSelected(rule.target, id)));
-  if (context.path.endsWith('roleRef/name') && isJsonObject(referrer.object['roleRef'])) {
+  if (context.path.endsWith('roleRef/name') && isJsonMap(referrer.object['roleRef'])) {
     const roleRef = referrer.object['roleRef'];
     const kind = roleRef['kind'];
     if (typeof kind === 'string') matches = matches.filter((candidate) => candidate.kind === kind);
@@ -112,7 +112,7 @@ function selectReferral(oldName: string, candidates: Candidates | readonly Resou
   );
 }
 
-function rewriteMapping(node: JsonObject, candidates: Candidates, context: ReferenceContext): void {
+function rewriteMapping(node: JsonMap, candidates: Candidates, context: ReferenceContext): void {
   const name = node['name'];
   if (typeof name !== 'string') return;
   // kustomize does not look at a subject's kind: a User subject named as a ServiceAccount follows it
@@ -165,11 +165,11 @@ export function fixNameReferences(resources: readonly Resource[], rules: readonl
             return referral === undefined ? name : referral.name;
           };
           if (typeof value === 'string') parent[key] = rewriteScalar(value);
-          else if (isJsonObject(value)) rewriteMapping(value, pool, context);
+          else if (isJsonMap(value)) rewriteMapping(value, pool, context);
           else if (Array.isArray(value)) {
             value.forEach((item, index) => {
               if (typeof item === 'string') value[index] = rewriteScalar(item);
-              else if (isJsonObject(item)) rewriteMapping(item, pool, context);
+              else if (isJsonMap(item)) rewriteMapping(item, pool, context);
             });
           }
         }, () => referrer.describe());

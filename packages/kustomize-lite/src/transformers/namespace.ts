@@ -1,5 +1,5 @@
 import { gvkSelected, namespaceFieldSpecs, visitFieldSpec, type FieldSpec } from './field-spec.js';
-import { isJsonObject } from '../json.js';
+import { isJsonMap } from '../json.js';
 import { assertUniqueIds } from '../resource-map.js';
 import { isClusterScoped, type Resource } from '../resource.js';
 
@@ -51,7 +51,7 @@ function setSubjects(resource: Resource, options: NamespaceOptions): void {
   const subjects = resource.object['subjects'];
   if (!Array.isArray(subjects)) return;
   for (const subject of subjects) {
-    if (!isJsonObject(subject)) continue;
+    if (!isJsonMap(subject)) continue;
     if (mode === 'defaultOnly' ? subject['name'] === 'default' : subject['kind'] === 'ServiceAccount') {
       subject['namespace'] = options.namespace;
     }

@@ -2,7 +2,7 @@ import fastJsonPatch from 'fast-json-patch';
 import type { Operation } from 'fast-json-patch';
 import { applyStrategicMergePatch, type MergeSchemaRegistry } from '@weft/merge';
 import { KustomizationFileError, TransformError } from '../errors.js';
-import { isJsonObject, type JsonObject, type JsonValue } from '../json.js';
+import { isJsonMap, type JsonMap, type JsonValue } from '../json.js';
 import type { TargetSelector } from '../kustomization.js';
 import { parseManifests, parseYamlDocuments } from '../manifest-yaml.js';
 import { matchAnyId } from '../resource-map.js';
@@ -12,7 +12,7 @@ import { restoreKyamlListOrder } from '../kyaml-list-order.js';
 import type { LinkedValues } from '../linked-values.js';
 
 /** A parsed patch: strategic merge documents, or a JSON 6902 operation list. */
-export type ParsedPatch = { readonly type: 'strategic'; readonly documents: JsonObject[] } | { readonly type: 'json6902'; readonly operations: Operation[] };
+export type ParsedPatch = { readonly type: 'strategic'; readonly documents: JsonMap[] } | { readonly type: 'json6902'; readonly operations: Operation[] };
 
 /** What kustomize lets a patch change besides content. */
 export interface PatchOptions {
@@ -30,7 +30,7 @@ export function parsePatch(text: string, file: string): ParsedPatch {
   // kustomize reads JSON patch operations through sigs.k8s.io/yaml, strategic merge patches through kyaml
   const values = parseYamlDocuments(text, file, { reader: 'sigs-yaml' });
   if (values.length === 1 && Array.isArray(values[0])) return { type: 'json6902', operations: toOperations(values[0], file) };
-  if (values.every(isJsonObject)) return { type: 'strategic', documents: parseManifests(text, file) };
+  if (values.every(isJsonMap)) return { type: 'strategic', documents: parseManifests(text, file) };
   throw new KustomizationFileError(`unable to parse SM or JSON patch from ${file}`, { file });
 }
 
@@ -48,7 +48,7 @@ export function parseJson6902(text: string, file: string): Operation[] {
 
 function toOperations(list: JsonValue[], file: string): Operation[] {
   return list.map((operation) => {
-    if (!isJsonObject(operation) || typeof operation['op'] !== 'string' || typeof operation['path'] !== 'string') {
+    if (!isJsonMap(operation) || typeof operation['op'] !== 'string' || typeof operation['path'] !== 'string') {
       throw new KustomizationFileError(`${file}: invalid JSON patch operation ${JSON.stringify(operation)}`, { file });
     }
     return operation as unknown as Operation;
@@ -56,16 +56,16 @@ function toOperations(list: JsonValue[], file: string): Operation[] {
 }
 
 /** Applies one strategic merge patch document to `resource`; returns false when the patch deleted the object. */
-function patchResource(resource: Resource, patch: JsonObject, options: PatchOptions, registry: MergeSchemaRegistry, links: LinkedValues | undefined): boolean {
+function patchResource(resource: Resource, patch: JsonMap, options: PatchOptions, registry: MergeSchemaRegistry, links: LinkedValues | undefined): boolean {
   const name = resource.name;
   const namespace = resource.namespace;
   const kind = resource.kind;
   if (options.allowNameChange === true || options.allowKindChange === true) resource.rememberId();
-  const document: JsonObject = { ...patch, apiVersion: resource.apiVersion };
+  const document: JsonMap = { ...patch, apiVersion: resource.apiVersion };
   if (typeof patch['kind'] === 'string') document['kind'] = patch['kind'];
-  let patched: JsonObject;
+  let patched: JsonMap;
   try {
-    patched = applyStrategicMergePatch(resource.object, document, { registry, gvk: resource.gvk() }) as JsonObject;
+    patched = applyStrategicMergePatch(resource.object, document, { registry, gvk: resource.gvk() }) as JsonMap;
     if (patched !== null) patched = restoreKyamlListOrder(resource.object, document, patched, registry, resource.gvk());
   } catch (error) {
     throw new TransformError(`applying strategic merge patch to ${resource.describe()}: ${(error as Error).message}`, {
@@ -80,12 +80,12 @@ function patchResource(resource: Resource, patch: JsonObject, options: PatchOpti
   if (options.allowKindChange !== true) resource.object['kind'] = kind;
   if (options.allowNameChange !== true) resource.setName(name);
   if (namespace === '') {
-    if (isJsonObject(resource.object['metadata'])) delete resource.object['metadata']['namespace'];
+    if (isJsonMap(resource.object['metadata'])) delete resource.object['metadata']['namespace'];
   } else resource.setNamespace(namespace);
   return true;
 }
 
-function patchIdOf(patch: JsonObject, file: string): Resource {
+function patchIdOf(patch: JsonMap, file: string): Resource {
   return new Resource(patch, file);
 }
 
@@ -97,7 +97,7 @@ function patchIdOf(patch: JsonObject, file: string): Resource {
  */
 export function applyStrategicPatches(
   resources: Resource[],
-  documents: readonly JsonObject[],
+  documents: readonly JsonMap[],
   target: TargetSelector | undefined,
   options: PatchOptions,
   registry: MergeSchemaRegistry,
@@ -135,7 +135,7 @@ export function applyJson6902Patch(resources: readonly Resource[], operations: r
     resource.rememberId();
     try {
       const result = fastJsonPatch.applyPatch(resource.object, structuredClone(operations as Operation[]), true, false);
-      resource.object = result.newDocument as JsonObject;
+      resource.object = result.newDocument as JsonMap;
     } catch (error) {
       throw new TransformError(`failed to apply JSON patch from ${file} to ${resource.describe()}: ${(error as Error).message.split('\n')[0]}`, {
         object: resource.describe(),

@@ -1,5 +1,5 @@
 import { KustomizationFileError, MissingFileError, UnsupportedFeatureError } from '../errors.js';
-import { isJsonObject, type JsonObject } from '../json.js';
+import { isJsonMap, type JsonMap } from '../json.js';
 import { decodeStruct, generatorArgsSchema } from '../kustomization-schema.js';
 import type { GeneratorArgs } from '../kustomization.js';
 import type { Loader } from '../load-restrictor.js';
@@ -8,7 +8,7 @@ import type { Resource } from '../resource.js';
 
 /** A plugin configuration object from `generators:` or `transformers:`, with its file. */
 export interface PluginConfig {
-  readonly config: JsonObject;
+  readonly config: JsonMap;
   readonly file: string;
 }
 
@@ -29,7 +29,7 @@ export async function pluginConfigs(
     const loaded = await loader.readFile(entry);
     const file = loader.display(loaded.path);
     return parseYamlDocuments(loaded.text, file, { reader: 'sigs-yaml' }).map((config) => {
-      if (!isJsonObject(config)) throw new KustomizationFileError(`${file}: a plugin config must be a map`, { file });
+      if (!isJsonMap(config)) throw new KustomizationFileError(`${file}: a plugin config must be a map`, { file });
       return { config, file };
     });
   }
@@ -37,16 +37,16 @@ export async function pluginConfigs(
     return (await buildDirectory(entry)).map((resource) => ({ config: resource.object, file: resource.file }));
   }
   if (entry.includes('\n')) {
-    return parseYamlDocuments(entry, kustomizationFile, { reader: 'sigs-yaml' }).filter(isJsonObject).map((config) => ({ config, file: kustomizationFile }));
+    return parseYamlDocuments(entry, kustomizationFile, { reader: 'sigs-yaml' }).filter(isJsonMap).map((config) => ({ config, file: kustomizationFile }));
   }
   throw new MissingFileError(`'${loader.resolve(entry)}' doesn't exist (named in ${kustomizationFile})`, { file: kustomizationFile });
 }
 
 /** Fails for configs that ask for an external plugin (exec, container or starlark KRM functions). */
-export function refuseExternalPlugin(config: JsonObject, file: string): never {
+export function refuseExternalPlugin(config: JsonMap, file: string): never {
   const kind = typeof config['kind'] === 'string' ? config['kind'] : '(no kind)';
   const apiVersion = typeof config['apiVersion'] === 'string' ? config['apiVersion'] : '';
-  const annotations = isJsonObject(config['metadata']) && isJsonObject(config['metadata']['annotations']) ? config['metadata']['annotations'] : {};
+  const annotations = isJsonMap(config['metadata']) && isJsonMap(config['metadata']['annotations']) ? config['metadata']['annotations'] : {};
   if (annotations['config.kubernetes.io/function'] !== undefined) {
     throw new UnsupportedFeatureError('plugins', `${file}: KRM function plugin ${kind} is not supported by weft-kustomize`, { file });
   }
@@ -59,14 +59,14 @@ export function refuseExternalPlugin(config: JsonObject, file: string): never {
 /** A generator config from `generators:`: ConfigMap/Secret generator args, or an object made outright. */
 export type GeneratorConfig =
   | { readonly kind: 'ConfigMap' | 'Secret'; readonly args: GeneratorArgs; readonly file: string; readonly metadataName: string | undefined }
-  | { readonly kind: 'Object'; readonly object: JsonObject; readonly file: string; readonly metadataName: string | undefined };
+  | { readonly kind: 'Object'; readonly object: JsonMap; readonly file: string; readonly metadataName: string | undefined };
 
 /** kustomize's builtin IAMPolicyGenerator: a ServiceAccount bound to a GKE workload identity. */
-function iamPolicyServiceAccount(config: JsonObject, file: string): JsonObject {
+function iamPolicyServiceAccount(config: JsonMap, file: string): JsonMap {
   if (config['cloud'] !== 'gke') throw new KustomizationFileError(`${file}: IAMPolicyGenerator: cloud '${String(config['cloud'])}' is not supported (only gke)`, { file });
-  const service = isJsonObject(config['kubernetesService']) ? config['kubernetesService'] : {};
-  const account = isJsonObject(config['serviceAccount']) ? config['serviceAccount'] : {};
-  const metadata: JsonObject = {
+  const service = isJsonMap(config['kubernetesService']) ? config['kubernetesService'] : {};
+  const account = isJsonMap(config['serviceAccount']) ? config['serviceAccount'] : {};
+  const metadata: JsonMap = {
     annotations: { 'iam.gke.io/gcp-service-account': `${String(account['name'] ?? '')}@${String(account['projectId'] ?? '')}.iam.gserviceaccount.com` },
     name: String(service['name'] ?? ''),
   };
@@ -89,7 +89,7 @@ export async function generatorConfigs(
   for (const { config, file } of await pluginConfigs(loader, entry, kustomizationFile, buildDirectory)) {
     const kind = config['kind'];
     const { apiVersion: _apiVersion, kind: _kind, metadata, ...rest } = config;
-    const metadataName = isJsonObject(metadata) && typeof metadata['name'] === 'string' ? metadata['name'] : undefined;
+    const metadataName = isJsonMap(metadata) && typeof metadata['name'] === 'string' ? metadata['name'] : undefined;
     if (config['apiVersion'] === 'builtin' && kind === 'IAMPolicyGenerator') {
       configs.push({ kind: 'Object', object: iamPolicyServiceAccount(config, file), file, metadataName });
       continue;
@@ -97,7 +97,7 @@ export async function generatorConfigs(
     if (config['apiVersion'] !== 'builtin' || (kind !== 'ConfigMapGenerator' && kind !== 'SecretGenerator')) refuseExternalPlugin(config, file);
     // plugin configs are decoded leniently (kustomize's yaml.Unmarshal ignores unknown fields)
     const args = decodeStruct(rest, generatorArgsSchema, `${kind}`, file, { strict: false }) as GeneratorArgs;
-    const meta = isJsonObject(metadata) ? metadata : {};
+    const meta = isJsonMap(metadata) ? metadata : {};
     if ((args.name ?? '') === '' && typeof meta['name'] === 'string') args.name = meta['name'];
     if ((args.namespace ?? '') === '' && typeof meta['namespace'] === 'string') args.namespace = meta['namespace'];
     configs.push({ kind: kind === 'ConfigMapGenerator' ? 'ConfigMap' : 'Secret', args, file, metadataName });

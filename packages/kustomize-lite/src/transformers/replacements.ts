@@ -1,7 +1,7 @@
 import { KustomizationFileError, TransformError } from '../errors.js';
 import { findFieldLocations, setValueAt, splitDottedPath, valueAt } from '../field-path.js';
 import { formatGoNumber, resolvePlainScalar } from '../go-yaml-scalars.js';
-import { cloneJson, isJsonObject, type JsonObject, type JsonValue } from '../json.js';
+import { cloneJson, isJsonMap, type JsonMap, type JsonValue } from '../json.js';
 import type { ResId, Resource } from '../resource.js';
 import { matchesPattern, matchesSelector } from './target-selector.js';
 
@@ -61,7 +61,7 @@ function sourceValue(resources: readonly Resource[], replacement: Replacement): 
   const fieldPath = source.fieldPath ?? 'metadata.name';
   const locations = findFieldLocations(resource.object, splitDottedPath(fieldPath), false);
   const value = locations[0] === undefined ? undefined : valueAt(locations[0]);
-  if (value === undefined || value === null || (isJsonObject(value) && Object.keys(value).length === 0)) {
+  if (value === undefined || value === null || (isJsonMap(value) && Object.keys(value).length === 0)) {
     throw new TransformError(`fieldPath \`${fieldPath}\` is missing for replacement source ${describeSelector(source)}`, { object: resource.describe() });
   }
   const options = source.options;
@@ -166,5 +166,5 @@ function refine(previous: JsonValue | undefined, value: JsonValue, options: Fiel
  * entries read from their file (one replacement or a list).
  */
 export function toReplacements(values: readonly JsonValue[]): Replacement[] {
-  return values.filter(isJsonObject).map((value) => value as JsonObject as Replacement);
+  return values.filter(isJsonMap).map((value) => value as JsonMap as Replacement);
 }

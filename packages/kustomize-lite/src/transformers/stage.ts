@@ -2,7 +2,7 @@ import type { MergeSchemaRegistry } from '@weft/merge';
 import { KustomizationFileError, TransformError } from '../errors.js';
 import type { FieldSpec } from './field-spec.js';
 import { transformImages } from './images.js';
-import { isJsonObject, type JsonObject, type JsonValue } from '../json.js';
+import { isJsonMap, type JsonMap, type JsonValue } from '../json.js';
 import type { ImageEntry, Kustomization, PatchEntry, TargetSelector } from '../kustomization.js';
 import { mergeFieldSpecs, transformMetadataMap } from './labels.js';
 import type { LinkedValues } from '../linked-values.js';
@@ -33,7 +33,7 @@ export interface TransformContext {
 /** Records a builtin transformer run on every object (kustomize's transformer annotations). */
 function record(resources: readonly Resource[], context: TransformContext, kind: string, configuredIn: string = context.file, name?: string): void {
   if (context.recordTransformers !== true) return;
-  const configuredBy: JsonObject = { apiVersion: 'builtin', kind };
+  const configuredBy: JsonMap = { apiVersion: 'builtin', kind };
   if (name !== undefined) configuredBy['name'] = name;
   for (const resource of resources) resource.transformations.push({ configuredIn, configuredBy });
 }
@@ -86,7 +86,7 @@ async function runPatchesStrategicMerge(resources: Resource[], loader: Loader, e
   }
 }
 
-async function loadReplacements(loader: Loader, entries: readonly JsonObject[]): Promise<Replacement[]> {
+async function loadReplacements(loader: Loader, entries: readonly JsonMap[]): Promise<Replacement[]> {
   const replacements: Replacement[] = [];
   for (const entry of entries) {
     if (typeof entry['path'] === 'string') {
@@ -94,7 +94,7 @@ async function loadReplacements(loader: Loader, entries: readonly JsonObject[]):
       const loaded = await loader.readFile(entry['path']);
       for (const document of parseYamlDocuments(loaded.text, loader.display(loaded.path), { reader: 'sigs-yaml' })) {
         const items: JsonValue[] = Array.isArray(document) ? document : [document];
-        for (const item of items) if (isJsonObject(item)) replacements.push(item as unknown as Replacement);
+        for (const item of items) if (isJsonMap(item)) replacements.push(item as unknown as Replacement);
       }
     } else replacements.push(entry as unknown as Replacement);
   }
@@ -171,10 +171,10 @@ export async function runBuiltinTransformers(resources: Resource[], kustomizatio
   }
 }
 
-function fieldSpecsOf(config: JsonObject): FieldSpec[] {
+function fieldSpecsOf(config: JsonMap): FieldSpec[] {
   const specs = config['fieldSpecs'];
   if (!Array.isArray(specs)) return [];
-  return specs.filter(isJsonObject).map((spec) => {
+  return specs.filter(isJsonMap).map((spec) => {
     const result: FieldSpec = { path: String(spec['path'] ?? '') };
     for (const key of ['group', 'version', 'kind'] as const) if (typeof spec[key] === 'string') result[key] = spec[key] as string;
     if (spec['create'] === true) result.create = true;
@@ -184,7 +184,7 @@ function fieldSpecsOf(config: JsonObject): FieldSpec[] {
 
 function stringMapOf(value: JsonValue | undefined): Record<string, string> {
   const result: Record<string, string> = {};
-  if (!isJsonObject(value)) return result;
+  if (!isJsonMap(value)) return result;
   for (const [key, item] of Object.entries(value)) result[key] = item === null ? '' : String(item);
   return result;
 }
@@ -226,7 +226,7 @@ export async function runTransformerConfigs(
           break;
         }
         case 'NamespaceTransformer': {
-          const metadata = isJsonObject(config['metadata']) ? config['metadata'] : {};
+          const metadata = isJsonMap(config['metadata']) ? config['metadata'] : {};
           const mode = typeof config['setRoleBindingSubjects'] === 'string' ? (config['setRoleBindingSubjects'] as RoleBindingSubjectMode) : undefined;
           transformNamespace(resources, {
             namespace: String(metadata['namespace'] ?? ''),
@@ -254,12 +254,12 @@ export async function runTransformerConfigs(
           transformReplicas(resources, [(config['replica'] ?? {}) as { name?: string; count?: number }], fieldSpecsOf(config));
           break;
         case 'ReplacementTransformer':
-          applyReplacements(resources, await loadReplacements(loader, Array.isArray(config['replacements']) ? config['replacements'].filter(isJsonObject) : []));
+          applyReplacements(resources, await loadReplacements(loader, Array.isArray(config['replacements']) ? config['replacements'].filter(isJsonMap) : []));
           break;
         default:
           refuseExternalPlugin(config, file);
       }
-      const metadata = isJsonObject(config['metadata']) ? config['metadata'] : {};
+      const metadata = isJsonMap(config['metadata']) ? config['metadata'] : {};
       record(resources, context, String(config['kind']), file, typeof metadata['name'] === 'string' ? metadata['name'] : undefined);
     }
   }

@@ -1,5 +1,5 @@
 import { KustomizationFileError } from '../errors.js';
-import type { JsonObject } from '../json.js';
+import type { JsonMap } from '../json.js';
 import type { TargetSelector } from '../kustomization.js';
 import { isClusterScoped, type ResId, type Resource } from '../resource.js';
 
@@ -43,7 +43,7 @@ export function parseLabelSelector(selector: string): Requirement[] {
 }
 
 /** Whether a label (or annotation) map satisfies a selector string. */
-export function matchesSelector(selector: string, labels: JsonObject | undefined): boolean {
+export function matchesSelector(selector: string, labels: JsonMap | undefined): boolean {
   return parseLabelSelector(selector).every((requirement) => {
     const value = labels?.[requirement.key];
     const present = value !== undefined && value !== null;

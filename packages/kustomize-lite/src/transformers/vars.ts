@@ -1,7 +1,7 @@
 import { ResourceConflictError, TransformError } from '../errors.js';
 import { gvkSelected, visitFieldSpec, type FieldSpec } from './field-spec.js';
 import { lookupDottedPath } from '../field-path.js';
-import { isJsonObject, type JsonValue } from '../json.js';
+import { isJsonMap, type JsonValue } from '../json.js';
 import type { VarEntry } from '../kustomization.js';
 import { isClusterScoped, splitApiVersion, type Resource } from '../resource.js';
 
@@ -77,7 +77,7 @@ function expand(text: string, values: ReadonlyMap<string, JsonValue>): JsonValue
 function expandValue(value: JsonValue, values: ReadonlyMap<string, JsonValue>): JsonValue {
   if (typeof value === 'string') return expand(value, values);
   if (Array.isArray(value)) return value.map((item) => (typeof item === 'string' ? expand(item, values) : item));
-  if (isJsonObject(value)) {
+  if (isJsonMap(value)) {
     for (const [key, item] of Object.entries(value)) if (typeof item === 'string') value[key] = expand(item, values);
     return value;
   }

@@ -1,4 +1,5 @@
 import type { KubeConfig } from '@kubernetes/client-node';
+import type { JsonPatchOperation } from '@weft/merge';
 import { parseDuration, type Duration } from '../duration.js';
 import { WeftError } from '../errors.js';
 import { resourcePath, type ResourceKind } from '../resource/kinds.js';
@@ -61,12 +62,6 @@ export interface GetOptions extends ObjectOptions {
 
 /** The kinds of patch {@link KubeClient.patch} sends. */
 export type PatchType = 'merge' | 'json' | 'strategic';
-
-/** One RFC 6902 JSON Patch operation. */
-export type JsonPatchOperation =
-  | { readonly op: 'add' | 'replace' | 'test'; readonly path: string; readonly value: unknown }
-  | { readonly op: 'remove'; readonly path: string }
-  | { readonly op: 'move' | 'copy'; readonly from: string; readonly path: string };
 
 /**
  * The `status` a kind's schema declares, as {@link KubeClient.patchStatus} and `writeStatus` take
