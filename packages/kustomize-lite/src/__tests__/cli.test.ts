@@ -87,7 +87,7 @@ describe('the weft-kustomize launcher', () => {
     copyFileSync(launcher, join(root, name, 'bin', 'weft-kustomize.cjs'));
     const bundle = join(root, name, 'dist', 'weft-kustomize.cjs');
     writeFileSync(bundle, 'exports.main = async (argv = process.argv.slice(2)) => { process.stdout.write(`ran ${argv.join(" ")}\\n`); };\n');
-    const env = { ...process.env, XDG_CACHE_HOME: join(root, 'cache') };
+    const env: NodeJS.ProcessEnv = { ...process.env, XDG_CACHE_HOME: join(root, 'cache') };
     delete env['WEFT_KUSTOMIZE_CODE_CACHE'];
     return { run: (...args) => execFileSync(process.execPath, [join(root, name, 'bin', 'weft-kustomize.cjs'), ...args], { encoding: 'utf8', env }), bundle };
   }
