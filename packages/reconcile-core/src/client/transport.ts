@@ -245,18 +245,34 @@ function parseJson(text: string): unknown {
 function readBody(response: IncomingMessage, deadline: Deadline): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
-    response.on('data', (chunk: Buffer) => chunks.push(chunk));
-    response.on('end', () => {
-      const text = Buffer.concat(chunks).toString('utf8');
-      // A kept-alive socket may hold on to this response (and so to these listeners) until its next
-      // request: drop the raw bytes now, or a 10,000-object list stays in memory twice.
+    // A kept-alive socket may hold on to this response (and so to its listeners) until its next
+    // request, which can be never. Listeners left on it would keep `resolve`, so this promise, so
+    // the body it resolved with: a controller's one-page list of 10,000 objects stayed in memory as
+    // 8.7 MB of text beside the cache. Once settled, only a listener that holds nothing stays.
+    const settle = () => {
+      response.off('data', onData).off('end', onEnd).off('error', onError).off('aborted', onAborted).on('error', ignoreLateError);
       chunks.length = 0;
+    };
+    const onData = (chunk: Buffer) => chunks.push(chunk);
+    const onEnd = () => {
+      const text = Buffer.concat(chunks).toString('utf8');
+      settle();
       resolve(text);
-    });
-    response.on('error', (error) => reject(deadline.translate(error)));
-    response.on('aborted', () => reject(deadline.translate(new Error('response aborted'))));
+    };
+    const onError = (error: Error) => {
+      settle();
+      reject(deadline.translate(error));
+    };
+    const onAborted = () => {
+      settle();
+      reject(deadline.translate(new Error('response aborted')));
+    };
+    response.on('data', onData).on('end', onEnd).on('error', onError).on('aborted', onAborted);
   });
 }
+
+/** An error a response emits after its body was read or given up: nobody is waiting for it. */
+function ignoreLateError(): void {}
 
 /**
  * The cancellation and deadline of one call: aborts in-flight I/O and retry waits, and tells a
