@@ -13,6 +13,7 @@ import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { findKustomizeBinary } from '@weft/testkit';
 import { compareOutcomes, kustomizeBuild, mapConcurrently, weftBuild, type Verdict } from './differential-harness.js';
+import { loadConformanceCases } from './conformance-cases.js';
 import { extractKrustyCases, type KrustyCase } from './krusty-go-source.js';
 
 /** The kustomize api module kustomize v5.8.2 is built with (`go version -m` on the binary). */
@@ -28,6 +29,8 @@ const knownDifferences: Readonly<Record<string, string>> = {
   TestSecretGeneratorMergeStringData: 'a merging secretGenerator drops stringData of the Secret it merges into',
   // Being fixed: kustomize refuses a patchesStrategicMerge file with no document.
   TestEmptyPatchesStrategicMergeFails: 'an empty patchesStrategicMerge file is accepted',
+  // Being fixed: the transformations annotation leaves out the namespace of the transformer config.
+  TestAnnoTransformerBuiltinInline: "alpha.config.kubernetes.io/transformations lacks configuredBy's namespace",
 };
 
 /** The module's directory in the Go module cache, downloaded through the module proxy if need be. */
@@ -57,12 +60,32 @@ describeWithKustomize("differential: kustomize's own krusty tests, weft build vs
       .filter((name) => name.endsWith('_test.go'))
       .sort();
     const { cases, skipped } = extractKrustyCases(directory, goFiles);
-    expect(cases.length, 'the reader found builds in the krusty tests').toBeGreaterThan(200);
+    expect(cases.length, 'the reader found builds in the krusty tests').toBeGreaterThan(250);
+    // The reader is checked against the half of these tests committed as conformance data: it
+    // must write the same trees and build them with the same options.
+    const read = new Map(cases.map((testCase) => [testCase.name, testCase]));
+    const misread = [...loadConformanceCases('cases'), ...loadConformanceCases('errors')].filter((conformance) => {
+      const mine = read.get(conformance.name);
+      const trimmed = (files: Readonly<Record<string, string | Uint8Array>>): string =>
+        JSON.stringify(
+          Object.entries(files)
+            .map(([path, content]) => [path, Buffer.from(content).toString('utf8').trim()])
+            .sort(),
+        );
+      return (
+        mine === undefined ||
+        trimmed(mine.files) !== trimmed(conformance.files) ||
+        mine.buildDir.replace(/\/$/, '') !== conformance.buildDir.replace(/\/$/, '') ||
+        mine.reorder !== conformance.reorder ||
+        mine.loadRestrictor !== conformance.loadRestrictor
+      );
+    });
+    expect(misread.map((conformance) => conformance.name), 'conformance cases the reader does not reproduce').toEqual([]);
 
     const workspace = mkdtempSync(join(tmpdir(), 'weft-krusty-'));
     try {
       const results = await mapConcurrently(cases, 2, async (testCase) => {
-        const root = join(workspace, testCase.name);
+        const root = join(workspace, String(cases.indexOf(testCase)));
         writeTree(root, testCase);
         const buildDir = join(root, testCase.buildDir);
         const options = { reorder: testCase.reorder, loadRestrictor: testCase.loadRestrictor };
@@ -79,7 +102,7 @@ describeWithKustomize("differential: kustomize's own krusty tests, weft build vs
         const reason = skip.reason.replace(/ \(.*\)$/s, '');
         skipReasons.set(reason, (skipReasons.get(reason) ?? 0) + 1);
       }
-      const testsRead = new Set(cases.map((testCase) => testCase.name.replace(/__run\d+$/, ''))).size;
+      const testsRead = new Set(cases.map((testCase) => testCase.test)).size;
       console.log(
         `krusty differential: ${goFiles.length} files, ${testsRead + skipped.length} tests: ${testsRead} read (${cases.length} builds), ${skipped.length} skipped; ` +
           `builds: ${agreeing} agree (${((100 * agreeing) / cases.length).toFixed(1)}%: ${count('identical')} identical, ${count('both-failed')} refused by both), ` +
