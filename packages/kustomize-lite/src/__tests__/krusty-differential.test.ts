@@ -24,14 +24,7 @@ const kustomize = findKustomizeBinary();
  * Builds where Weft and kustomize differ, each with its reason (the package README lists them
  * too). A listed case that starts agreeing fails the test, so the list only shrinks.
  */
-const knownDifferences: Readonly<Record<string, string>> = {
-  // Being fixed: a merging secretGenerator drops the base Secret's stringData.
-  TestSecretGeneratorMergeStringData: 'a merging secretGenerator drops stringData of the Secret it merges into',
-  // Being fixed: kustomize refuses a patchesStrategicMerge file with no document.
-  TestEmptyPatchesStrategicMergeFails: 'an empty patchesStrategicMerge file is accepted',
-  // Being fixed: the transformations annotation leaves out the namespace of the transformer config.
-  TestAnnoTransformerBuiltinInline: "alpha.config.kubernetes.io/transformations lacks configuredBy's namespace",
-};
+const knownDifferences: Readonly<Record<string, string>> = {};
 
 /** The module's directory in the Go module cache, downloaded through the module proxy if need be. */
 function krustyDirectory(): string {
