@@ -70,7 +70,7 @@ async function runPatch(resources: Resource[], loader: Loader, entry: PatchEntry
 async function runPatchesStrategicMerge(resources: Resource[], loader: Loader, entries: readonly string[], context: TransformContext): Promise<void> {
   // kustomize configures one transformer with every entry and refuses it when, together, they
   // hold no patch (files that are empty or only comments); an empty file next to a real patch is fine.
-  const patches: Array<{ documents: JsonValue[]; file: string }> = [];
+  const patches: Array<{ documents: JsonObject[]; file: string }> = [];
   for (const entry of entries) {
     if (entry.trim() === '') {
       // kustomize reads an entry as patch text first: an empty one is an empty patch
