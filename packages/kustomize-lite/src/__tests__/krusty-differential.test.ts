@@ -103,8 +103,9 @@ describeWithKustomize("differential: kustomize's own krusty tests, weft build vs
         skipReasons.set(reason, (skipReasons.get(reason) ?? 0) + 1);
       }
       const testsRead = new Set(cases.map((testCase) => testCase.test)).size;
+      const testsSeen = new Set([...cases.map((testCase) => testCase.test), ...skipped.map((skip) => skip.name.replace(/__.*$/s, ''))]).size;
       console.log(
-        `krusty differential: ${goFiles.length} files, ${testsRead + skipped.length} tests: ${testsRead} read (${cases.length} builds), ${skipped.length} tests or builds skipped; ` +
+        `krusty differential: ${goFiles.length} files, ${testsSeen} tests: ${testsRead} read (${cases.length} builds), ${skipped.length} tests or builds skipped; ` +
           `builds: ${agreeing} agree (${((100 * agreeing) / cases.length).toFixed(1)}%: ${count('identical')} identical, ${count('both-failed')} refused by both), ` +
           `${count('content') + count('formatting')} differ (${count('content')} content, ${count('formatting')} formatting only), ` +
           `${count('weft-failed')} weft-only error, ${count('kustomize-failed')} kustomize-only error; ` +
