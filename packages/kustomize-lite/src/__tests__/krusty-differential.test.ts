@@ -64,7 +64,8 @@ describeWithKustomize("differential: kustomize's own krusty tests, weft build vs
     // The reader is checked against the half of these tests committed as conformance data: it
     // must write the same trees and build them with the same options.
     const read = new Map(cases.map((testCase) => [testCase.name, testCase]));
-    const misread = [...loadConformanceCases('cases'), ...loadConformanceCases('errors')].filter((conformance) => {
+    const conformanceCases = [...loadConformanceCases('cases'), ...loadConformanceCases('errors')];
+    const misread = conformanceCases.filter((conformance) => {
       const mine = read.get(conformance.name);
       const trimmed = (files: Readonly<Record<string, string | Uint8Array>>): string =>
         JSON.stringify(
@@ -97,6 +98,9 @@ describeWithKustomize("differential: kustomize's own krusty tests, weft build vs
       for (const result of results) counts.set(result.verdict, (counts.get(result.verdict) ?? 0) + 1);
       const count = (verdict: Verdict): number => counts.get(verdict) ?? 0;
       const agreeing = count('identical') + count('both-failed');
+      const seen = new Set(conformanceCases.map((conformance) => conformance.name));
+      const unseen = results.filter((result) => !seen.has(result.testCase.name));
+      const unseenAgreeing = unseen.filter((result) => result.verdict === 'identical' || result.verdict === 'both-failed').length;
       const skipReasons = new Map<string, number>();
       for (const skip of skipped) {
         const reason = skip.reason.replace(/ \(.*\)$/s, '');
@@ -109,6 +113,7 @@ describeWithKustomize("differential: kustomize's own krusty tests, weft build vs
           `builds: ${agreeing} agree (${((100 * agreeing) / cases.length).toFixed(1)}%: ${count('identical')} identical, ${count('both-failed')} refused by both), ` +
           `${count('content') + count('formatting')} differ (${count('content')} content, ${count('formatting')} formatting only), ` +
           `${count('weft-failed')} weft-only error, ${count('kustomize-failed')} kustomize-only error; ` +
+          `of the ${unseen.length} builds not in test-data/kustomize, ${unseenAgreeing} agree; ` +
           `skipped by reason: ${[...skipReasons].map(([reason, n]) => `${reason}: ${n}`).join('; ')}`,
       );
 
