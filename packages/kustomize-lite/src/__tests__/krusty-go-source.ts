@@ -7,7 +7,7 @@
  * `th.Run(dir, opts)` / `th.RunWithErr(dir, opts)`. Anything else makes the test a skipped one,
  * with the reason.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
 
 /** One build taken from a krusty test: the files it wrote (paths below `/`) and how it built. */
@@ -103,6 +103,8 @@ interface PackageSource {
   readonly constants: Map<string, string | Unreadable>;
   readonly functions: Map<string, FunctionDecl>;
   readonly testdataDir: string;
+  /** What `th.WriteLegacyConfigs` writes: kustomize's default field specs, from the same module. */
+  readonly legacyConfigs?: () => string;
 }
 
 /** Index of the token closing the bracket opened at `open`. */
@@ -330,7 +332,6 @@ const unsupported: ReadonlyArray<readonly [RegExp, string]> = [
   [/^kusttest_test\.MakeHarnessWithFs/, 'custom file system (MakeHarnessWithFs: exec functions, symlinks, disk)'],
   [/^th\.(BuildGoPlugin|PrepExecPlugin)/, 'Go or exec plugins'],
   [/^th\.ErrIfNoHelm/, 'Helm charts'],
-  [/^th\.WriteLegacyConfigs/, "writes kustomize's built-in field specs (WriteLegacyConfigs)"],
   [/^th\.GetFSys|^fSys\.|^th\.MkDir/, 'writes through the file system directly'],
   [/^loader\.|^krusty\.MakeKustomizer|^remote|^helm/i, 'remote loader, Helm or a kustomizer built by hand'],
 ];
@@ -468,6 +469,12 @@ function interpret(body: readonly Token[], scope: Scope, pkg: PackageSource, sta
       if (method === 'GetPluginConfig' && body.slice(end + 1, end + 7).map((t) => t.text).join('') === '.BpLoadingOptions=types.BploUseStaticallyLinked') {
         // builtins linked into the binary: what the kustomize CLI does anyway
         i = end + 6;
+        continue;
+      }
+      if (method === 'WriteLegacyConfigs') {
+        if (pkg.legacyConfigs === undefined) throw new Unreadable("writes kustomize's built-in field specs (WriteLegacyConfigs)");
+        state.files.set(posix.join('/', evaluate(args[0] ?? [], scope, pkg)), pkg.legacyConfigs());
+        i = end;
         continue;
       }
       if (method === 'WriteK' || method === 'WriteC' || method === 'WriteF') {
@@ -703,13 +710,36 @@ function unfitForDisk(testCase: KrustyCase): string | undefined {
   return undefined;
 }
 
+/**
+ * kustomize's default field specs as `th.WriteLegacyConfigs` writes them: the values of
+ * `builtinpluginconsts.GetDefaultFieldSpecsAsMap()` one after the other (a Go map, so in any order;
+ * their top-level keys differ, so the YAML means the same), read from the module's own source.
+ */
+function defaultFieldSpecs(krustyDir: string): string {
+  const constantsDir = join(krustyDir, '../internal/konfig/builtinpluginconsts');
+  const files = readdirSync(constantsDir).filter((name) => name.endsWith('.go') && !name.endsWith('_test.go'));
+  const consts = readPackage(
+    files.map((name) => readFileSync(join(constantsDir, name), 'utf8')),
+    constantsDir,
+  );
+  const assembling = consts.functions.get('GetDefaultFieldSpecsAsMap');
+  if (assembling === undefined) throw new Unreadable('GetDefaultFieldSpecsAsMap not found');
+  const parts: string[] = [];
+  for (let i = 0; i < assembling.body.length; i++) {
+    // result["nameprefix"] = namePrefixFieldSpecs
+    if (assembling.body[i]?.text === ']' && assembling.body[i + 1]?.text === '=') {
+      const value = consts.constants.get((assembling.body[i + 2] as Token).text);
+      if (typeof value !== 'string') throw value ?? new Unreadable('a default field spec that is not a constant');
+      parts.push(value);
+    }
+  }
+  return parts.join('');
+}
+
 /** Every `TestXxx` of the krusty test files in `krustyDir`: its builds, or why it was skipped. */
 export function extractKrustyCases(krustyDir: string, fileNames: readonly string[]): { cases: KrustyCase[]; skipped: KrustySkip[] } {
   const sources = fileNames.map((name) => ({ name, source: readFileSync(join(krustyDir, name), 'utf8') }));
-  const pkg = readPackage(
-    sources.map((source) => source.source),
-    join(krustyDir, 'testdata'),
-  );
+  const pkg = { ...readPackage(sources.map((source) => source.source), join(krustyDir, 'testdata')), legacyConfigs: () => defaultFieldSpecs(krustyDir) };
   const cases: KrustyCase[] = [];
   const skipped: KrustySkip[] = [];
   for (const { name: file, source } of sources) {

@@ -106,3 +106,19 @@ describe('buildMetadata: the config object named in configuredBy', () => {
     );
   });
 });
+
+describe('configurations: volumeClaimTemplateLabels', () => {
+  it("are read (kustomize's default field specs carry them) and used by labels[].includeVolumeClaimTemplates", async () => {
+    const text = await buildText({
+      '/app/kustomization.yaml': 'resources: [sts.yaml, db.yaml]\nconfigurations: [config.yaml]\nlabels:\n- pairs:\n    team: a\n  includeVolumeClaimTemplates: true\n',
+      '/app/config.yaml': 'volumeClaimTemplateLabels:\n- path: spec/claims[]/metadata/labels\n  kind: Database\n  create: true\n',
+      '/app/sts.yaml': 'apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: s\nspec:\n  volumeClaimTemplates:\n  - metadata:\n      name: data\n',
+      '/app/db.yaml': 'apiVersion: example.com/v1\nkind: Database\nmetadata:\n  name: d\nspec:\n  claims:\n  - metadata:\n      name: c\n',
+    });
+    // what kustomize v5.8.2 printed for the same tree
+    expect(text).toBe(
+      'apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  labels:\n    team: a\n  name: s\nspec:\n  volumeClaimTemplates:\n  - metadata:\n      labels:\n        team: a\n      name: data\n---\n' +
+        'apiVersion: example.com/v1\nkind: Database\nmetadata:\n  labels:\n    team: a\n  name: d\nspec:\n  claims:\n  - metadata:\n      labels:\n        team: a\n      name: c\n',
+    );
+  });
+});

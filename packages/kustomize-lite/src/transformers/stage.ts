@@ -149,7 +149,7 @@ export async function runBuiltinTransformers(resources: Resource[], kustomizatio
     else {
       specs = mergeFieldSpecs(specs, [{ path: 'metadata/labels', create: true }]);
       if (label.includeTemplates === true) specs = mergeFieldSpecs(specs, config.templateLabels);
-      if (label.includeVolumeClaimTemplates === true) specs = mergeFieldSpecs(specs, [{ path: 'spec/volumeClaimTemplates[]/metadata/labels', kind: 'StatefulSet', group: 'apps', create: true }]);
+      if (label.includeVolumeClaimTemplates === true) specs = mergeFieldSpecs(specs, config.volumeClaimTemplateLabels);
     }
     // the `labels` field specs of `configurations:` files
     specs = mergeFieldSpecs(specs, config.labels);
