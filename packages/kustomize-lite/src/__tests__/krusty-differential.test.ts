@@ -55,6 +55,9 @@ const describeWithKustomize = kustomize === undefined && process.env['CI'] !== '
 describeWithKustomize("differential: kustomize's own krusty tests, weft build vs kustomize build", () => {
   it(`agrees with kustomize v5.8.2 on every build read from ${krustyModule}/krusty`, { timeout: 600_000 }, async () => {
     expect(kustomize, 'the reference kustomize binary must be built (tools/setup.sh)').toBeDefined();
+    // the tests must be the ones of the api module the binary was built from
+    const [modulePath, moduleVersion] = krustyModule.split('@') as [string, string];
+    expect(execFileSync('go', ['version', '-m', kustomize as string], { encoding: 'utf8' })).toMatch(new RegExp(`\\bdep\\s+${modulePath.replaceAll('.', '\\.')}\\s+${moduleVersion.replaceAll('.', '\\.')}\\b`));
     const directory = krustyDirectory();
     const goFiles = readdirSync(directory)
       .filter((name) => name.endsWith('_test.go'))
