@@ -253,9 +253,11 @@ describeCluster('the gitops operator on the real apiserver with a real git serve
     await until('drift', isReady);
     await eventually('the drift watch of drift to sync', () => drift.some((entry) => entry.key === `${namespace}/drift` && entry.event.type === 'synced'), { timeoutMs: 10_000, intervalMs: 50 });
     await client.patch(ConfigMapKind, 'guarded', { data: { mode: 'hand-edited' } }, { namespace, fieldManager: 'kubectl-edit' });
-    await eventually('the edit of ConfigMap guarded to be reverted', async () => {
+    // Both the data and the 'reverted' event: the operator tells of its write once the apiserver has answered it, which can be after a read here sees it.
+    await eventually('the edit of ConfigMap guarded to be reverted and told', async () => {
       const data = await configMapData('guarded');
-      if (data?.['mode'] !== 'git') throw new Error(`its data: ${JSON.stringify(data)}`);
+      const told = drift.filter((entry) => entry.key === `${namespace}/drift`).map((entry) => entry.event.type);
+      if (data?.['mode'] !== 'git' || !told.includes('reverted')) throw new Error(`its data: ${JSON.stringify(data)}; drift events: ${told.join(', ')}`);
       return true;
     }, { timeoutMs: 10_000, intervalMs: 50 });
     const events = drift.filter((entry) => entry.key === `${namespace}/drift`).map((entry) => entry.event);
