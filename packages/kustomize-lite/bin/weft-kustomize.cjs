@@ -5,7 +5,8 @@
 // compiling it: Node 22's module compile cache where there is one, otherwise a cache this file
 // keeps itself in $XDG_CACHE_HOME/weft-kustomize (~/.cache/weft-kustomize; off with
 // WEFT_KUSTOMIZE_CODE_CACHE=0). A cache that does not fit (another Node, another bundle) is
-// rejected by V8 and rewritten; a cache that cannot be written is skipped.
+// rejected by V8 and rewritten; a cache that cannot be written is skipped. Each installation keeps
+// one file: writing a new one removes that installation's older ones.
 const fs = require('node:fs');
 const path = require('node:path');
 const Module = require('node:module');
@@ -21,7 +22,8 @@ function cacheFile(stat) {
   if (process.env.WEFT_KUSTOMIZE_CODE_CACHE === '0') return undefined;
   const home = process.env.XDG_CACHE_HOME || (process.env.HOME ? path.join(process.env.HOME, '.cache') : undefined);
   if (home === undefined) return undefined;
-  const key = `${stat.size}-${Math.trunc(stat.mtimeMs)}-${process.version}-${process.arch}.v8`;
+  const installation = require('node:crypto').createHash('sha256').update(bundle).digest('hex').slice(0, 16);
+  const key = `${installation}-${stat.size}-${Math.trunc(stat.mtimeMs)}-${process.version}-${process.arch}.v8`;
   return path.join(home, 'weft-kustomize', key);
 }
 
@@ -31,6 +33,10 @@ function writeCache(file, data) {
     const temporary = `${file}.${process.pid}`;
     fs.writeFileSync(temporary, data, { mode: 0o600 });
     fs.renameSync(temporary, file);
+    const installation = path.basename(file).split('-')[0];
+    for (const name of fs.readdirSync(path.dirname(file))) {
+      if (name.startsWith(`${installation}-`) && name !== path.basename(file)) fs.rmSync(path.join(path.dirname(file), name), { force: true });
+    }
   } catch {
     // an unwritable cache only costs the next run its compile time
   }

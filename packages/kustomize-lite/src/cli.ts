@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs';
 import { build } from './build.js';
-import { nodeFs } from './file-system.js';
+import { syncNodeFs } from './file-system.js';
 import type { LoadRestrictor } from './load-restrictor.js';
 import { toYamlStream } from './manifest-yaml.js';
 
@@ -85,7 +85,7 @@ export async function runCli(argv: readonly string[], options: { signal?: AbortS
   }
   try {
     const objects = await build(directory ?? '.', {
-      fs: nodeFs(),
+      fs: syncNodeFs(),
       loadRestrictor,
       ...(reorder === undefined ? {} : { reorder }),
       ...(options.signal === undefined ? {} : { signal: options.signal }),

@@ -1,4 +1,4 @@
-import { readdir, readFile, realpath, stat, type Stats } from 'node:fs';
+import { readdir, readdirSync, readFile, readFileSync, realpath, realpathSync, stat, statSync, type Stats } from 'node:fs';
 import { posix, resolve as resolveNative } from 'node:path';
 
 /** What a path is in a {@link KustomizeFs}: a file, a directory, or something else (a named pipe, a socket, a device). */
@@ -79,6 +79,46 @@ export function nodeFs(): KustomizeFs {
       try {
         // the native form: one system call, where the JavaScript one stats every path component
         return await settle<string>((done) => realpath.native(path, done));
+      } catch {
+        return resolveNative(path);
+      }
+    },
+  };
+}
+
+/**
+ * The local file system through node:fs's synchronous calls, behind the same promise-returning
+ * {@link KustomizeFs}: for a one-shot command line build, where nothing else runs on the event
+ * loop and a thread-pool round trip per file costs more than the read itself.
+ *
+ * @remarks
+ * Blocks the event loop for every call: a long-lived process (a controller, a server) wants
+ * {@link nodeFs}.
+ */
+export function syncNodeFs(): KustomizeFs {
+  return {
+    async readFile(path) {
+      return readFileSync(path);
+    },
+    async stat(path) {
+      let entry: Stats | undefined;
+      try {
+        entry = statSync(path, { throwIfNoEntry: false });
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
+        throw error;
+      }
+      if (entry === undefined) return undefined;
+      if (entry.isDirectory()) return { type: 'directory', size: 0 };
+      if (entry.isFile()) return { type: 'file', size: entry.size };
+      return { type: 'other', size: 0 };
+    },
+    async readDir(path) {
+      return readdirSync(path).sort();
+    },
+    async realPath(path) {
+      try {
+        return realpathSync.native(path);
       } catch {
         return resolveNative(path);
       }

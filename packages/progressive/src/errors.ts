@@ -1,7 +1,7 @@
 /**
  * Typed errors of `@weft/progressive`, each naming the Canary.
  */
-import { WeftError } from '@weft/reconcile-core';
+import { errorGuard, TerminalError, WeftError } from '@weft/reconcile-core';
 import type { Canary } from './canary-types.js';
 
 /**
@@ -27,3 +27,22 @@ export class TargetReplicasOwnedError extends WeftError {
 export function isTargetReplicasOwnedError(error: unknown): error is TargetReplicasOwnedError {
   return error instanceof TargetReplicasOwnedError;
 }
+
+/**
+ * A Canary whose spec cannot work as written (a field the chosen provider needs is missing). A
+ * {@link TerminalError}: the Canary is not retried until it changes.
+ */
+export class InvalidCanaryError extends TerminalError {
+  override readonly name = 'InvalidCanaryError';
+  constructor(
+    readonly canary: Canary,
+    /** The field at fault, e.g. `spec.service.gatewayRefs`. */
+    readonly field: string,
+    problem: string,
+  ) {
+    super(`Canary/${canary.metadata.namespace}/${canary.metadata.name}: ${field} ${problem}`);
+  }
+}
+
+/** Whether a value is an {@link InvalidCanaryError}. */
+export const isInvalidCanaryError = errorGuard(InvalidCanaryError);

@@ -23,4 +23,4 @@ export { callWebhook, webhookPayload, type WebhookPayload, type CallWebhookOptio
 export { observeWorkload, observeRoutes, executeWorkloadAction, fieldManager, AppliedMemo, type ObservedWorkload, type ExecuteOptions } from './cluster-state.js';
 export { CanaryReconciler, canaryController, type CanaryReconcilerOptions, type CanaryControllerOptions } from './canary-reconciler.js';
 export { requestCanary, promoteCanary, abortCanary, retryCanary, pauseCanary, resumeCanary, type ManualRequestOptions } from './manual.js';
-export { TargetReplicasOwnedError, isTargetReplicasOwnedError } from './errors.js';
+export { InvalidCanaryError, isInvalidCanaryError, TargetReplicasOwnedError, isTargetReplicasOwnedError } from './errors.js';

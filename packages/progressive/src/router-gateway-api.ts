@@ -9,6 +9,7 @@ import type { RouteObservation } from './advance.js';
 import { controllerRef, serviceNames } from './generated-objects.js';
 import { canonicalJson } from './revision.js';
 import type { Router, RouterCallOptions } from './router.js';
+import { InvalidCanaryError } from './errors.js';
 
 /** The Gateway API `HTTPRoute` kind (`gateway.networking.k8s.io/v1`). */
 export const HTTPRouteKind = resourceKind<HTTPRoute>({ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', plural: 'httproutes', namespaced: true });
@@ -150,7 +151,7 @@ export function gatewayApiRouter(client: KubeClient): Router {
   return {
     provider: 'gatewayapi:v1',
     async reconcile(canary, options = {}) {
-      if ((canary.spec.service.gatewayRefs ?? []).length === 0) throw new Error(`Canary ${canary.metadata.namespace}/${canary.metadata.name}: spec.service.gatewayRefs must be set for the gatewayapi:v1 provider`);
+      if ((canary.spec.service.gatewayRefs ?? []).length === 0) throw new InvalidCanaryError(canary, 'spec.service.gatewayRefs', 'must name at least one Gateway for the gatewayapi:v1 provider');
       const existing = await get(canary, options);
       const routes = existing ? readRoutes(existing, canary) : { primaryWeight: 100, canaryWeight: 0, mirrored: false };
       const spec = httpRouteSpec(canary, { ...routes, mirrored: existing ? routes.mirrored : false });

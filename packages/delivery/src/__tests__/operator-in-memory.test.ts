@@ -134,6 +134,21 @@ describe('the GitOps operator on the in-memory API server', () => {
     expect(drift.some((entry) => entry.key === `${namespace}/reported` && entry.event.type === 'reverted')).toBe(false);
   });
 
+  it('waits for a source that is not there yet with ArtifactFailed and no Warning event, as Flux, then applies it', async () => {
+    await create('early', {});
+    const waiting = await until('early', (object) => ready(object)?.reason === 'ArtifactFailed');
+    expect(ready(waiting)).toMatchObject({ status: 'False', message: `Source 'GitRepository/${namespace}/early' not found` });
+    await source('early', { 'cm.yaml': configMap('early', { a: '1' }) });
+    await until('early', (object) => ready(object)?.status === 'True');
+    // Events are written after the status: wait for the success's, then look at all before it.
+    const events = await eventually('the ReconciliationSucceeded event of early', async () => {
+      const items = (await client.list(EventKind, { namespace })).items.filter((event) => event.regarding?.name === 'early' && event.regarding?.kind === 'Kustomization');
+      if (!items.some((event) => event.reason === 'ReconciliationSucceeded')) throw new Error(`events: ${items.map((event) => event.reason).join(', ')}`);
+      return items;
+    });
+    expect(events.filter((event) => event.type === 'Warning').map((event) => event.reason)).toEqual([]);
+  });
+
   it('stalls on an ignore rule that does not parse, naming it', async () => {
     await source('stalled', { 'cm.yaml': configMap('stalled', { a: '1' }) });
     await create('stalled', { driftDetection: { ignore: [{ paths: ['spec/replicas'] }] } });

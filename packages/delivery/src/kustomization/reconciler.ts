@@ -72,7 +72,8 @@ class StepFailure extends Error {
   constructor(
     readonly reason: string,
     message: string,
-    readonly options: { stalled?: boolean; cause?: unknown } = {},
+    /** `quiet`: logged, no Event (as Flux, for a source that is not there or not ready yet). */
+    readonly options: { stalled?: boolean; quiet?: boolean; cause?: unknown } = {},
   ) {
     super(message, { cause: options.cause });
   }
@@ -254,9 +255,11 @@ export class KustomizationReconciler extends Reconciler<Kustomization> {
     let source: GitRepository | undefined;
     if (sources.covers(namespace)) source = await sources.get(namespace, ref.name, run.context.signal);
     else source = await run.context.client.get(GitRepositoryKind, ref.name, { namespace, signal: run.context.signal }).catch((error: unknown) => (isNotFoundError(error) ? undefined : Promise.reject(error)));
-    if (!source) throw new StepFailure('ArtifactFailed', `Source 'GitRepository/${namespace}/${ref.name}' not found`);
+    // As Flux's kustomize-controller: a source not there yet, or without an artifact yet, is a
+    // condition and a log line, not a Warning event (the usual state for a moment at start-up).
+    if (!source) throw new StepFailure('ArtifactFailed', `Source 'GitRepository/${namespace}/${ref.name}' not found`, { quiet: true });
     const artifact = source.status?.artifact;
-    if (!artifact) throw new StepFailure('ArtifactFailed', `Source 'GitRepository/${namespace}/${ref.name}' is not ready, artifact not found`);
+    if (!artifact) throw new StepFailure('ArtifactFailed', `Source 'GitRepository/${namespace}/${ref.name}' is not ready, artifact not found`, { quiet: true });
     run.revision = artifact.revision;
     return { ok: true, stage: 'source', revision: artifact.revision, artifact };
   }
@@ -427,7 +430,7 @@ export class KustomizationReconciler extends Reconciler<Kustomization> {
       status.set({ type: 'Reconciling', status: 'True', reason: 'ProgressingWithRetry', message: `retrying in ${formatDuration(run.retryInterval)} after ${failure.reason}` });
     }
     await status.write();
-    run.context.recorder?.event(run.kustomization, failure.reason === 'DependencyNotReady' ? 'Normal' : 'Warning', failure.reason, failure.message);
+    if (!failure.options.quiet) run.context.recorder?.event(run.kustomization, failure.reason === 'DependencyNotReady' ? 'Normal' : 'Warning', failure.reason, failure.message);
     run.context.logger.info({ reason: failure.reason, revision: run.revision }, failure.message);
     return this.finish(run, failure.reason, failure.options.stalled ? undefined : run.retryInterval);
   }

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, open, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -83,5 +84,30 @@ describe('artifact storage', () => {
     await expect(storage.put('s', 'r2', Buffer.alloc(3 << 20, 1), { signal: controller.signal })).rejects.toThrow('stop');
     expect(await storage.latest('s')).toMatchObject({ revision: 'r1', digest: good.digest });
     expect(await readdir(join(work, 'abort', 'artifacts'))).toEqual([good.path.slice('artifacts/'.length)]);
+  });
+  it('a write that stores fewer bytes than asked (a file system filling up) goes on from there: the stored artifact is whole', async () => {
+    // What a nearly full file system does: the first write of the artifact stores part of its
+    // chunk and reports the count; the file must still end up with every byte, in order.
+    const probe = await open(join(work, 'probe'), 'w');
+    const prototype = Object.getPrototypeOf(probe) as { write: (...args: unknown[]) => Promise<{ bytesWritten: number }> };
+    await probe.close();
+    const write = prototype.write;
+    let short = 0;
+    const spy = vi.spyOn(prototype, 'write').mockImplementation(function (this: unknown, ...args: unknown[]) {
+      const [buffer, offset, length, position] = args as [Uint8Array, number, number, number];
+      if (short++ === 0 && length > 4096) return write.call(this, buffer, offset, 4096, position);
+      return write.apply(this, args);
+    });
+    try {
+      const storage = new ArtifactStorage(join(work, 'short'));
+      const bytes = writeTarGz([{ path: 'blob.bin', type: 'file', content: randomBytes(1536 * 1024) }]);
+      const stored = await storage.put('ns/app', 'main@sha1:1', bytes);
+      expect(short).toBeGreaterThan(1);
+      const onDisk = await readFile(storage.locate(stored));
+      expect(onDisk.byteLength).toBe(bytes.byteLength);
+      expect(`sha256:${createHash('sha256').update(onDisk).digest('hex')}`).toBe(stored.digest);
+    } finally {
+      spy.mockRestore();
+    }
   });
 });

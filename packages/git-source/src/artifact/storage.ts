@@ -154,15 +154,25 @@ export class ArtifactStorage {
   }
 }
 
-/** Writes to `<path>.tmp-<random>`, fsyncs and renames over `path`. */
+/**
+ * Writes to `<path>.tmp-<random>`, fsyncs and renames over `path`.
+ *
+ * @remarks
+ * A write may store fewer bytes than asked (a file system filling up stores what fits and
+ * reports the count; the next write fails with ENOSPC): each write goes on from the count it
+ * reports, so a file is renamed into place only when every byte is in it.
+ */
 export async function writeAtomically(path: string, bytes: Uint8Array, signal?: AbortSignal): Promise<void> {
   const temporary = `${path}.tmp-${randomBytes(6).toString('hex')}`;
   const handle = await open(temporary, 'w');
   try {
     const chunk = 1 << 20;
-    for (let offset = 0; offset < bytes.byteLength; offset += chunk) {
+    for (let offset = 0; offset < bytes.byteLength; ) {
       signal?.throwIfAborted();
-      await handle.write(bytes, offset, Math.min(chunk, bytes.byteLength - offset));
+      const { bytesWritten } = await handle.write(bytes, offset, Math.min(chunk, bytes.byteLength - offset), offset);
+      // a regular file never takes zero bytes without an error; refuse rather than loop
+      if (bytesWritten === 0) throw Object.assign(new Error(`writing ${temporary}: no bytes written`), { code: 'EIO' });
+      offset += bytesWritten;
     }
     await handle.sync();
     await handle.close();

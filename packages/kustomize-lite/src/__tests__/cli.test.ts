@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import Module from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -71,5 +72,46 @@ describe('weft-kustomize executable (issue 14 #10: linked after pnpm install && 
     }
     const help = execFileSync(linked, ['--help'], { encoding: 'utf8', env: { ...process.env, WEFT_KUSTOMIZE_CODE_CACHE: '0' } });
     expect(help).toMatch(/^Usage:\n {2}weft-kustomize build \[DIR\]/);
+  });
+});
+
+describe('the weft-kustomize launcher', () => {
+  const launcher = resolve(dirname(fileURLToPath(import.meta.url)), '../../bin/weft-kustomize.cjs');
+  const root = mkdtempSync(join(tmpdir(), 'weft-kustomize-launcher-'));
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  /** An installation of the launcher with a stand-in bundle whose main() prints its arguments. */
+  function install(name: string): { run: (...args: string[]) => string; bundle: string } {
+    mkdirSync(join(root, name, 'bin'), { recursive: true });
+    mkdirSync(join(root, name, 'dist'), { recursive: true });
+    copyFileSync(launcher, join(root, name, 'bin', 'weft-kustomize.cjs'));
+    const bundle = join(root, name, 'dist', 'weft-kustomize.cjs');
+    writeFileSync(bundle, 'exports.main = async (argv = process.argv.slice(2)) => { process.stdout.write(`ran ${argv.join(" ")}\\n`); };\n');
+    const env: NodeJS.ProcessEnv = { ...process.env, XDG_CACHE_HOME: join(root, 'cache') };
+    delete env['WEFT_KUSTOMIZE_CODE_CACHE'];
+    return { run: (...args) => execFileSync(process.execPath, [join(root, name, 'bin', 'weft-kustomize.cjs'), ...args], { encoding: 'utf8', env }), bundle };
+  }
+  const cached = (): string[] => (existsSync(join(root, 'cache', 'weft-kustomize')) ? readdirSync(join(root, 'cache', 'weft-kustomize')).sort() : []);
+
+  it('keeps one code cache file per installation, replacing it when the bundle changes', () => {
+    const first = install('first');
+    expect(first.run('build', 'x')).toBe('ran build x\n');
+    if (typeof (Module as { enableCompileCache?: unknown }).enableCompileCache === 'function') {
+      // Node 22 and later: Node's own compile cache, nothing of the launcher's
+      expect(cached()).toEqual([]);
+      return;
+    }
+    const [written] = cached();
+    expect(cached()).toHaveLength(1);
+    expect(first.run('build', 'y')).toBe('ran build y\n');
+    expect(cached()).toEqual([written]);
+
+    utimesSync(first.bundle, new Date(), new Date(Date.now() + 60_000));
+    expect(first.run('build', 'z')).toBe('ran build z\n');
+    expect(cached()).toHaveLength(1);
+    expect(cached()).not.toEqual([written]);
+
+    install('second').run('--help');
+    expect(cached()).toHaveLength(2);
   });
 });

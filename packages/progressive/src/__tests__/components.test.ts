@@ -7,7 +7,9 @@ import { builtinQuery, httpJsonProvider, prometheusProvider, readJsonPath } from
 import { queryModel, QueryTemplateError, renderQuery } from '../query-template.js';
 import { deploymentReadiness } from '../readiness.js';
 import { configRefsOf, templateRevision, withPrimaryConfigs } from '../revision.js';
-import { httpRouteSpec } from '../router-gateway-api.js';
+import { InvalidCanaryError, isInvalidCanaryError } from '../errors.js';
+import { gatewayApiRouter, httpRouteSpec } from '../router-gateway-api.js';
+import { isTerminalError, type KubeClient } from '@weft/reconcile-core';
 import { callWebhook, webhookPayload } from '../webhooks.js';
 import { maxWeight, nextStepWeight } from '../weights.js';
 
@@ -107,6 +109,16 @@ describe('the Gateway API route', () => {
     ]);
     const mirrored = httpRouteSpec({ ...canary, spec: { ...canary.spec, analysis: { interval: '10s', threshold: 1 } } }, { primaryWeight: 100, canaryWeight: 0, mirrored: true });
     expect(mirrored.rules?.[0]?.filters).toEqual([{ type: 'RequestMirror', requestMirror: { backendRef: { group: '', kind: 'Service', name: 'web-canary', port: 80 } } }]);
+  });
+
+  it('refuses a Canary without gatewayRefs with a terminal InvalidCanaryError naming it and the field, before touching the cluster', async () => {
+    const untouched = new Proxy({}, { get: (_, verb) => () => Promise.reject(new Error(`the client was called (${String(verb)})`)) }) as KubeClient;
+    const { gatewayRefs: _, ...service } = canary.spec.service;
+    const error = await gatewayApiRouter(untouched).reconcile({ ...canary, spec: { ...canary.spec, service } }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(InvalidCanaryError);
+    expect(isInvalidCanaryError(error) && isTerminalError(error)).toBe(true);
+    expect((error as InvalidCanaryError).field).toBe('spec.service.gatewayRefs');
+    expect((error as Error).message).toBe('Canary/apps/web: spec.service.gatewayRefs must name at least one Gateway for the gatewayapi:v1 provider');
   });
 });
 
