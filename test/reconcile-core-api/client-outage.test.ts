@@ -1,5 +1,5 @@
 import { ConfigMapKind, ConnectionError, GoneError, KubeClient, isConnectionError, type ObjectOf } from '@weft/reconcile-core';
-import { startControlPlane, type ControlPlane } from '@weft/testkit';
+import { eventually, startControlPlane, type ControlPlane } from '@weft/testkit';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeCluster } from '../support/cluster';
 
@@ -32,18 +32,17 @@ describeCluster('KubeClient through compaction and an apiserver restart (private
     const oldVersion = firstPage.resourceVersion;
 
     // Keep writing while the apiserver compacts every 2 s, until the old version is gone.
-    const deadline = Date.now() + 30_000;
-    let watchError: unknown;
-    for (let round = 0; Date.now() < deadline; round++) {
-      await client.apply(configMap(`churn-${round % 3}`));
-      await new Promise((resolve) => setTimeout(resolve, 500));
+    let round = 0;
+    const watchError = await eventually(`a watch from compacted resourceVersion ${oldVersion} to fail with GoneError`, async () => {
       const stop = new AbortController();
       setTimeout(() => stop.abort(), 300);
-      watchError = await (async () => {
+      const ended = await (async () => {
         for await (const event of client.watch(ConfigMapKind, { namespace, resourceVersion: oldVersion, signal: stop.signal })) void event;
       })().catch((caught: unknown) => caught);
-      if (watchError instanceof GoneError) break;
-    }
+      if (ended instanceof GoneError) return ended;
+      await client.apply(configMap(`churn-${round++ % 3}`));
+      throw new Error(`the watch ended with ${ended === undefined ? 'no error' : String(ended)}`);
+    }, { timeoutMs: 30_000, intervalMs: 500 });
     expect(watchError).toBeInstanceOf(GoneError);
     expect((watchError as GoneError).code).toBe(410);
     expect((watchError as GoneError).retryable).toBe(true);
