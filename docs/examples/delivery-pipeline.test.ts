@@ -9,7 +9,7 @@ import { applySet, correctDrift, type PipelineOutcome } from '@weft/drift';
 import { createGitOpsManager, deliveryPipeline, gitRevisions, installGitOpsCrds, KustomizationKind, kustomizeBuild } from '@weft/delivery';
 import { type GitRepository, GitRepositoryKind, GitRepositoryReconciler, gitRepositoryController } from '@weft/git-source';
 import { ConfigMapKind, CoreEventKind, getCondition, KubeClient, Manager, NamespaceKind } from '@weft/reconcile-core';
-import { startApiServer, startGitServer, type GitServer, type InMemoryApiServer, type TestRepo } from '@weft/testkit';
+import { eventually, startApiServer, startGitServer, type GitServer, type InMemoryApiServer, type TestRepo } from '@weft/testkit';
 import { from, mergeMap } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
@@ -51,12 +51,15 @@ describe('docs/delivery-pipeline.md, run', () => {
     await api.stop();
   });
 
-  /** Polls until `what` returns something. */
-  const waitFor = <T>(what: () => T | undefined) => vi.waitFor(() => {
-    const value = what();
-    if (value === undefined) throw new Error('not yet');
-    return value;
-  }, { timeout: 15_000 });
+  const describeOutcome = (outcome: PipelineOutcome) => `${outcome.stage} ${outcome.revision ?? '-'} ${outcome.ok ? (outcome.stage === 'drift' ? outcome.event.type : 'ok') : 'failed'}`;
+  /** The first of `outcomes` that `match` accepts, once there is one; a timeout quotes the outcomes seen. */
+  const untilOutcome = (what: string, outcomes: readonly PipelineOutcome[], match: (outcome: PipelineOutcome) => boolean) =>
+    eventually(what, () => {
+      const found = outcomes.find(match);
+      if (found === undefined) throw new Error(`outcomes: ${JSON.stringify(outcomes.map(describeOutcome))}`);
+      return found;
+    }, { timeoutMs: 15_000, intervalMs: 50 });
+  const driftEvent = (type: string) => (outcome: PipelineOutcome) => outcome.ok && outcome.stage === 'drift' && outcome.event.type === type;
 
   it('runs the pipeline through a first sync, a commit, an edit, a refused revision, a broken commit and its fix', async () => {
     const client = new KubeClient(kubeConfig);
@@ -72,7 +75,7 @@ describe('docs/delivery-pipeline.md, run', () => {
 
     // First sync: applied by the apply stage, then guarded, with no drift events.
     const first = await head();
-    await waitFor(() => (driftEvents().includes('synced') ? true : undefined));
+    await untilOutcome('the drift stage to sync', outcomes, driftEvent('synced'));
     expect(outcomes.filter((outcome) => outcome.stage !== 'drift').map((outcome) => [outcome.stage, outcome.revision, outcome.ok])).toEqual([['apply', first, true]]);
     expect(driftEvents()).toEqual(['watching', 'synced']);
     expect(writes.map((write) => write.split(' ').slice(0, 2).join(' ')).sort()).toEqual(['ADDED extra', 'ADDED settings']);
@@ -81,7 +84,7 @@ describe('docs/delivery-pipeline.md, run', () => {
     writes.length = 0;
     await repo.commit({ 'deploy/settings.yaml': settings('slow') }, 'slow down');
     const second = await head();
-    await waitFor(() => (driftEvents().includes('synced') ? true : undefined));
+    await untilOutcome('the drift stage to sync', outcomes, driftEvent('synced'));
     expect(outcomes.filter((outcome) => outcome.stage === 'apply').map((outcome) => outcome.ok && outcome.revision)).toEqual([second]);
     expect(driftEvents()).toEqual(['watching', 'synced']);
     expect(writes).toEqual(['MODIFIED settings {"mode":"slow"}']);
@@ -90,7 +93,7 @@ describe('docs/delivery-pipeline.md, run', () => {
     outcomes.length = 0;
     writes.length = 0;
     await kube.patch(ConfigMapKind, 'settings', { data: { mode: 'edited' } }, { namespace: 'shop', fieldManager: 'kubectl-edit' });
-    await waitFor(() => (driftEvents().includes('reverted') ? true : undefined));
+    await untilOutcome('the edit to be reverted', outcomes, driftEvent('reverted'));
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(driftEvents()).toEqual(['drifted', 'reverted']);
     expect(writes).toEqual(['MODIFIED settings {"mode":"edited"}', 'MODIFIED settings {"mode":"slow"}']);
@@ -99,7 +102,7 @@ describe('docs/delivery-pipeline.md, run', () => {
     writes.length = 0;
     await repo.commit({ 'deploy/kustomization.yaml': 'resources: [settings.yaml, extra.yaml, invalid.yaml]\n', 'deploy/settings.yaml': settings('rejected'), 'deploy/invalid.yaml': invalidConfigMap }, 'an object the apiserver refuses');
     const refused = await head();
-    const rejection = await waitFor(() => outcomes.find((outcome) => outcome.stage === 'apply'));
+    const rejection = await untilOutcome('an apply outcome', outcomes, (outcome) => outcome.stage === 'apply');
     expect(rejection).toMatchObject({ ok: false, stage: 'apply', revision: refused, error: { message: expect.stringMatching(/ConfigMap\/shop\/Not_Valid \(from deploy\/invalid\.yaml\) dry-run failed: .*nothing was applied/) } });
     await new Promise((resolve) => setTimeout(resolve, 1_500));
     expect(writes).toEqual([]);
@@ -107,11 +110,11 @@ describe('docs/delivery-pipeline.md, run', () => {
     outcomes.length = 0;
     await repo.commit({ 'deploy/kustomization.yaml': 'resources: [settings.yaml, missing.yaml]\n' }, 'a file that is not there');
     const broken = await head();
-    const failure = await waitFor(() => outcomes.find((outcome) => outcome.stage === 'build'));
+    const failure = await untilOutcome('a build outcome', outcomes, (outcome) => outcome.stage === 'build');
     expect(failure).toMatchObject({ ok: false, stage: 'build', revision: broken, error: { message: expect.stringContaining('missing.yaml') } });
     await repo.commit({ 'deploy/kustomization.yaml': 'resources: [settings.yaml]\n', 'deploy/invalid.yaml': null, 'deploy/settings.yaml': settings('fixed') }, 'the fix');
     const fixed = await head();
-    await waitFor(() => outcomes.find((outcome) => outcome.stage === 'apply' && outcome.ok && outcome.revision === fixed));
+    await untilOutcome(`the fix ${fixed} to be applied`, outcomes, (outcome) => outcome.stage === 'apply' && outcome.ok && outcome.revision === fixed);
     expect((await kube.get(ConfigMapKind, 'settings', { namespace: 'shop' })).data).toEqual({ mode: 'fixed' });
     await expect(kube.get(ConfigMapKind, 'extra', { namespace: 'shop' })).rejects.toThrow(/not found/);
 
@@ -130,7 +133,7 @@ describe('docs/delivery-pipeline.md, run', () => {
     );
     const outcomes: PipelineOutcome[] = [];
     const subscription = stages.subscribe((outcome) => outcomes.push(outcome));
-    await waitFor(() => outcomes.find((outcome) => outcome.stage === 'apply' && outcome.ok));
+    await untilOutcome('a successful apply', outcomes, (outcome) => outcome.stage === 'apply' && outcome.ok);
     expect((await kube.get(ConfigMapKind, 'settings', { namespace: 'staged' })).metadata.labels).toMatchObject({ 'weft.dev/name': 'shop', 'weft.dev/namespace': 'default' });
     subscription.unsubscribe();
     client.close();

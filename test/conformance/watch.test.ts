@@ -1,4 +1,5 @@
 import { CoreV1Api, Watch, makeInformer, type ObjectCache, type V1ConfigMap } from '@kubernetes/client-node';
+import { eventually } from '@weft/testkit';
 import { beforeAll, expect, it } from 'vitest';
 import { conformance } from './targets';
 
@@ -155,8 +156,10 @@ conformance('watch', (target) => {
       await target().request('POST', configmaps(), { metadata: { name: 'informed-after', labels: { group: 'informer' } } });
       await target().request('PATCH', `${configmaps()}/informed-after`, { data: { v: '2' } }, mergePatch);
       await target().request('DELETE', `${configmaps()}/informed-before`);
-      const deadline = Date.now() + 10_000;
-      while (seen.length < 4 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+      await eventually('the informer to see four events', () => {
+        if (seen.length < 4) throw new Error(`it saw ${JSON.stringify(seen)}`);
+        return true;
+      }, { timeoutMs: 10_000, intervalMs: 50 });
     } finally {
       await informer.stop();
     }

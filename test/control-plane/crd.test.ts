@@ -5,6 +5,7 @@ import {
   setHeaderOptions,
   type V1CustomResourceDefinition,
 } from '@kubernetes/client-node';
+import { eventually } from '@weft/testkit';
 import { beforeAll, expect, it } from 'vitest';
 import { clusterKubeConfig, describeCluster, testNamespace } from '../support/cluster';
 
@@ -51,19 +52,19 @@ describeCluster('CustomResourceDefinitions on the real apiserver', () => {
     const plural = `widgets${Date.now().toString(36)}`;
     await extensions.createCustomResourceDefinition({ body: widgetCrd(plural) });
 
-    let established = false;
-    for (let attempt = 0; attempt < 100 && !established; attempt++) {
+    // 100 reads 100 ms apart before.
+    await eventually(`CRD ${plural}.${group} to be Established`, async () => {
       const crd = await extensions.readCustomResourceDefinition({ name: `${plural}.${group}` });
-      established = crd.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True') ?? false;
-      if (!established) await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    expect(established).toBe(true);
+      if (!crd.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True')) throw new Error(`its conditions: ${JSON.stringify(crd.status?.conditions ?? [])}`);
+      return true;
+    }, { timeoutMs: 10_000, intervalMs: 100 });
 
     const custom = kubeConfig.makeApiClient(CustomObjectsApi);
     // Discovery of a just-Established CRD can lag a moment behind; retry the first create briefly.
-    let created: { metadata?: { generation?: number } } | undefined;
-    for (let attempt = 0; attempt < 50 && !created; attempt++) {
-      created = await custom
+    // A 404 is "not yet"; any other error ends the wait (the signal) and fails the test.
+    const refused = new AbortController();
+    const created: { metadata?: { generation?: number } } = await eventually(`Widget w1 to be created in ${namespace}`, () =>
+      custom
         .createNamespacedCustomObject({
           group,
           version: 'v1',
@@ -71,13 +72,13 @@ describeCluster('CustomResourceDefinitions on the real apiserver', () => {
           plural,
           body: { apiVersion: `${group}/v1`, kind: 'Widget', metadata: { name: 'w1' }, spec: { size: 3 }, status: { phase: 'ignored' } },
         })
-        .catch(async (error: { code?: number }) => {
-          if (error.code !== 404) throw error;
-          await new Promise((resolve) => setTimeout(resolve, 100));
-          return undefined;
-        });
-    }
-    expect(created?.metadata?.generation).toBe(1);
+        .catch((error: { code?: number }) => {
+          if (error.code !== 404) refused.abort(error);
+          throw error;
+        }),
+      { timeoutMs: 5_000, intervalMs: 100, signal: refused.signal },
+    );
+    expect(created.metadata?.generation).toBe(1);
 
     // With a status subresource, status sent on create is dropped...
     const fresh = (await custom.getNamespacedCustomObject({ group, version: 'v1', namespace, plural, name: 'w1' })) as {

@@ -9,7 +9,7 @@ import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type CustomResourceDefinition, type KubeClient, installCRDs } from '@weft/reconcile-core';
-import { freePorts } from '@weft/testkit';
+import { eventually, freePorts } from '@weft/testkit';
 import { parseAllDocuments } from 'yaml';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -205,11 +205,14 @@ export async function startFlux(options: FluxOptions): Promise<RunningFlux> {
     for (const controller of fluxControllers) {
       let exited: number | null | undefined;
       void exits.get(controller)!.then((code) => (exited = code));
-      while (!(await readyz(healthPort[controller]))) {
-        if (exited !== undefined) throw new FluxStartError(controller, `exited with code ${exited}`, logTail(controller));
-        if (Date.now() > deadline) throw new FluxStartError(controller, 'not ready within 60 s', logTail(controller));
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
+      // An exit ends the wait at once; a timeout is told with the controller's log.
+      const answered = await eventually(`${controller} to answer /readyz`, async () => (exited !== undefined ? 'exited' : await readyz(healthPort[controller])), {
+        timeoutMs: Math.max(0, deadline - Date.now()),
+        intervalMs: 100,
+      }).catch(() => {
+        throw new FluxStartError(controller, 'not ready within 60 s', logTail(controller));
+      });
+      if (answered === 'exited') throw new FluxStartError(controller, `exited with code ${exited}`, logTail(controller));
     }
   } catch (error) {
     await stop();

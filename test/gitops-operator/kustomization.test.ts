@@ -191,9 +191,11 @@ describeCluster('the gitops operator on the real apiserver with a real git serve
     const seen = outcomes.length;
     await client.patch(KustomizationKind, 'pause', { spec: { suspend: true } }, { namespace });
     // The reconcile the patch triggers runs after any in-flight one (a key never runs twice at once): once it is done, the operator knows.
-    while (!outcomes.slice(seen).some((outcome) => outcome.controller === 'kustomization' && outcome.key === `${namespace}/pause` && outcome.result === 'success')) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    await eventually('a successful reconcile of pause after the suspend', () => {
+      const since = outcomes.slice(seen).filter((outcome) => outcome.controller === 'kustomization' && outcome.key === `${namespace}/pause`);
+      if (!since.some((outcome) => outcome.result === 'success')) throw new Error(`its outcomes since: ${JSON.stringify(since.map((outcome) => outcome.result))}`);
+      return true;
+    }, { timeoutMs: 45_000, intervalMs: 50 });
     await repo.commit({ 'cm.yaml': configMap('paused', { v: '2' }) }, 'while suspended');
     const next = await sha(repo);
     // Several intervals (2s) and source polls (1s) pass.
@@ -249,15 +251,15 @@ describeCluster('the gitops operator on the real apiserver with a real git serve
     // A long interval: a revert seen now is the drift watch, not the periodic re-apply.
     await kustomization('drift', { sourceRef: { kind: 'GitRepository', name: 'drift' }, targetNamespace: namespace, interval: '10m' });
     await until('drift', isReady);
-    const deadline = Date.now() + 10_000;
-    while (!drift.some((entry) => entry.key === `${namespace}/drift` && entry.event.type === 'synced') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
-    const edited = Date.now();
+    await eventually('the drift watch of drift to sync', () => drift.some((entry) => entry.key === `${namespace}/drift` && entry.event.type === 'synced'), { timeoutMs: 10_000, intervalMs: 50 });
     await client.patch(ConfigMapKind, 'guarded', { data: { mode: 'hand-edited' } }, { namespace, fieldManager: 'kubectl-edit' });
-    for (;;) {
-      if ((await configMapData('guarded'))?.['mode'] === 'git') break;
-      if (Date.now() - edited > 10_000) throw new Error('the edit was not reverted within 10 s');
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    // Both the data and the 'reverted' event: the operator tells of its write once the apiserver has answered it, which can be after a read here sees it.
+    await eventually('the edit of ConfigMap guarded to be reverted and told', async () => {
+      const data = await configMapData('guarded');
+      const told = drift.filter((entry) => entry.key === `${namespace}/drift`).map((entry) => entry.event.type);
+      if (data?.['mode'] !== 'git' || !told.includes('reverted')) throw new Error(`its data: ${JSON.stringify(data)}; drift events: ${told.join(', ')}`);
+      return true;
+    }, { timeoutMs: 10_000, intervalMs: 50 });
     const events = drift.filter((entry) => entry.key === `${namespace}/drift`).map((entry) => entry.event);
     expect(events.find((event) => event.type === 'drifted')).toMatchObject({ subject: `ConfigMap/${namespace}/guarded`, editedBy: ['kubectl-edit'] });
     expect(events.some((event) => event.type === 'reverted')).toBe(true);

@@ -10,9 +10,9 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { CanaryKind, canaryController, MetricTemplateKind } from '@weft/progressive';
 import { createLogger, installCRDs, KubeClient, Manager } from '@weft/reconcile-core';
+import { eventually } from '@weft/testkit';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { clusterKubeConfig, hasCluster, testNamespace } from '../support/cluster';
 import { installFlaggerCrds, installGatewayApiCrds, missingOracle, startFlagger, type RunningFlagger } from './flagger';
@@ -68,14 +68,20 @@ describe.skipIf(!hasCluster || missing !== undefined)('progressive: side by side
     client?.close();
   });
 
+  /** Waits until `recording` has what the scenario settles on; on a timeout, the message quotes what was recorded. */
+  async function waitRecorded(recording: ReleaseRecording, what: string, done: () => boolean, deadline: number, intervalMs = 250): Promise<void> {
+    await eventually(what, done, { timeoutMs: Math.max(0, deadline - Date.now()), intervalMs }).catch((error: unknown) => {
+      throw new Error(`${(error as Error).message}; recorded ${JSON.stringify(formatSteps(recording.statuses))}`, { cause: error });
+    });
+  }
+
   async function settle(recording: ReleaseRecording, scenario: Scenario, deadline: number): Promise<void> {
-    while (Date.now() < deadline) {
-      const latest = recording.latest();
-      if (scenario.settle === 'terminal' && latest && terminal.includes(latest.phase)) return;
-      if (scenario.settle !== 'terminal' && latest?.phase === scenario.settle.phase && Date.now() - recording.since() >= scenario.settle.forMs) return;
-      await sleep(250);
+    const { settle } = scenario;
+    if (settle === 'terminal') {
+      await waitRecorded(recording, 'a terminal phase', () => terminal.includes(recording.latest()?.phase ?? ''), deadline);
+    } else {
+      await waitRecorded(recording, `phase ${settle.phase} for ${settle.forMs} ms`, () => recording.latest()?.phase === settle.phase && Date.now() - recording.since() >= settle.forMs, deadline);
     }
-    throw new Error(`timed out; recorded ${JSON.stringify(formatSteps(recording.statuses))}`);
   }
 
   /** What each side said about a namespace: Weft's events, Flagger's log lines. */
@@ -93,16 +99,13 @@ describe.skipIf(!hasCluster || missing !== undefined)('progressive: side by side
     const recording = recordRelease(client, flavour === 'weft' ? CanaryKind : FlaggerCanaryKind, namespace, 'web', 'web');
     await client.create(canaryFor(scenario, namespace, hooks.url, flavour, flavour === 'weft' ? suiteLabel : {}));
     const deadline = Date.now() + 300_000;
-    while (recording.latest()?.phase !== 'Initialized') {
-      if (Date.now() > deadline) throw new Error(`${flavour} ${scenario.name}: not Initialized: ${JSON.stringify(formatSteps(recording.statuses))}`);
-      await sleep(250);
-    }
+    await waitRecorded(recording, `${flavour} ${scenario.name}: phase Initialized`, () => recording.latest()?.phase === 'Initialized', deadline);
     await release(client, namespace, 'v2');
-    if (scenario.releaseAgainAtWeight !== undefined) {
-      while ((recording.latest()?.canaryWeight ?? 0) < scenario.releaseAgainAtWeight) {
-        if (Date.now() > deadline) throw new Error(`${flavour} ${scenario.name}: weight ${scenario.releaseAgainAtWeight} never reached\n${story(namespace)}`);
-        await sleep(100);
-      }
+    const again = scenario.releaseAgainAtWeight;
+    if (again !== undefined) {
+      await waitRecorded(recording, `${flavour} ${scenario.name}: weight ${again}`, () => (recording.latest()?.canaryWeight ?? 0) >= again, deadline, 100).catch((error: unknown) => {
+        throw new Error(`${(error as Error).message}\n${story(namespace)}`, { cause: error });
+      });
       await release(client, namespace, 'v3');
     }
     try {

@@ -9,7 +9,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { CustomResourceDefinitionKind, installCRDs, type CustomResourceDefinition, type KubeClient } from '@weft/reconcile-core';
-import { findControlPlaneBinaries, freePorts } from '@weft/testkit';
+import { eventually, findControlPlaneBinaries, freePorts } from '@weft/testkit';
 
 const execFileAsync = promisify(execFile);
 import { parseAllDocuments } from 'yaml';
@@ -51,12 +51,11 @@ export async function installFlaggerCrds(client: KubeClient, kubeconfigPath: str
   await kubectl('apply', '--server-side', '--field-manager=weft-test', '-f', join(flaggerDir, 'crd.yaml'));
   const deadline = Date.now() + 60_000;
   for (const name of ['canaries.flagger.app', 'metrictemplates.flagger.app', 'alertproviders.flagger.app']) {
-    for (;;) {
+    await eventually(`CRD ${name} to be Established`, async () => {
       const crd = (await client.get(CustomResourceDefinitionKind, name)) as CustomResourceDefinition;
-      if (crd.status?.conditions?.some((condition) => condition.type === 'Established' && condition.status === 'True')) break;
-      if (Date.now() > deadline) throw new Error(`CRD ${name} not Established after 60 s`);
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
+      if (!crd.status?.conditions?.some((condition) => condition.type === 'Established' && condition.status === 'True')) throw new Error(`its conditions: ${JSON.stringify(crd.status?.conditions ?? [])}`);
+      return crd;
+    }, { timeoutMs: Math.max(0, deadline - Date.now()), intervalMs: 200 });
   }
 }
 

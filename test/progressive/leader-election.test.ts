@@ -2,9 +2,9 @@
  * Two replicas of the Canary controller (flagger#1613): only the holder of the Lease ticks; when
  * it stops, the other takes the Lease over and carries the release on.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import { CanaryKind, canaryController, MetricTemplateKind } from '@weft/progressive';
 import { createLogger, installCRDs, KubeClient, LeaseKind, Manager, type KubeObject } from '@weft/reconcile-core';
+import { eventually } from '@weft/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clusterKubeConfig, hasCluster, testNamespace } from '../support/cluster';
 import { release, webDeployment } from './scenarios';
@@ -37,11 +37,10 @@ describe.skipIf(!hasCluster)('progressive: two controller replicas with Lease le
   }
 
   async function until(what: string, test: () => Promise<boolean>, timeoutMs = 90_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!(await test())) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what} (phase ${await phase()})`);
-      await sleep(250);
-    }
+    await eventually(what, async () => {
+      if (!(await test())) throw new Error(`phase ${await phase()}`);
+      return true;
+    }, { timeoutMs, intervalMs: 250 });
   }
 
   it('one replica leads; after it stops, the other takes the Lease and finishes the release', async () => {

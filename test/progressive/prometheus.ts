@@ -7,8 +7,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { freePorts } from '@weft/testkit';
+import { eventually, freePorts } from '@weft/testkit';
 
 export const prometheusBinary = process.env['WEFT_PROMETHEUS'] ?? '/usr/bin/prometheus';
 
@@ -39,16 +38,16 @@ export async function startPrometheus(targets: readonly string[]): Promise<Runni
     }
     await rm(dir, { recursive: true, force: true });
   };
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`prometheus exited (${child.exitCode}): ${log}`);
-    try {
-      if ((await fetch(`${url}/-/ready`)).ok) return { url, stop };
-    } catch {
-      // not listening yet
-    }
-    await sleep(200);
-  }
-  await stop();
-  throw new Error(`prometheus did not become ready in 30 s: ${log}`);
+  // A probe error (not listening yet, or not ready) is "not yet"; an exit ends the wait at once.
+  const started = await eventually(`prometheus to answer ${url}/-/ready`, async () => {
+    if (child.exitCode !== null) return 'exited';
+    const response = await fetch(`${url}/-/ready`);
+    if (!response.ok) throw new Error(`/-/ready answered ${response.status}`);
+    return 'ready';
+  }, { timeoutMs: 30_000, intervalMs: 200 }).catch(async (error: unknown) => {
+    await stop();
+    throw new Error(`${(error as Error).message}; its log: ${log}`, { cause: error });
+  });
+  if (started === 'exited') throw new Error(`prometheus exited (${child.exitCode}): ${log}`);
+  return { url, stop };
 }

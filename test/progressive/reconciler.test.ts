@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { abortCanary, CanaryKind, canaryController, HTTPRouteKind, IngressKind, MetricTemplateKind, retryCanary, type Canary } from '@weft/progressive';
 import { ConfigMapKind, createLogger, DeploymentKind, installCRDs, KubeClient, Manager, ServiceKind, type KubeObject } from '@weft/reconcile-core';
+import { eventually } from '@weft/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clusterKubeConfig, hasCluster, testNamespace } from '../support/cluster';
 import { installGatewayApiCrds, missingOracle } from './flagger';
@@ -77,14 +78,15 @@ describe.skipIf(!hasCluster || missing !== undefined)('progressive: the Canary r
     return (await client.get(CanaryKind, 'web', { namespace })).status;
   }
 
+  /** The Canary's status once `test` holds; on a timeout, its last status and the namespace's last Events. */
   async function until(namespace: string, what: string, test: (status: NonNullable<Canary['status']>) => boolean, timeoutMs = 120_000): Promise<NonNullable<Canary['status']>> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
+    return eventually(`${namespace}: ${what}`, async () => {
       const status = (await phaseOf(namespace)) ?? {};
-      if (test(status)) return status;
-      if (Date.now() > deadline) throw new Error(`${namespace}: no ${what}; status ${JSON.stringify({ phase: status.phase, w: status.canaryWeight, f: status.failedChecks })}\n${(events.get(namespace) ?? []).slice(-15).join('\n')}`);
-      await sleep(250);
-    }
+      if (!test(status)) throw new Error(`status ${JSON.stringify({ phase: status.phase, w: status.canaryWeight, f: status.failedChecks })}`);
+      return status;
+    }, { timeoutMs, intervalMs: 250 }).catch((error: unknown) => {
+      throw new Error(`${(error as Error).message}\n${(events.get(namespace) ?? []).slice(-15).join('\n')}`, { cause: error });
+    });
   }
 
   it.concurrent('generates the primary, the three Services, the HTTPRoute and -primary copies of tracked ConfigMaps, and promotes a good canary', async () => {

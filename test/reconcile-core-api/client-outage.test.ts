@@ -1,5 +1,6 @@
+import { connect } from 'node:net';
 import { ConfigMapKind, ConnectionError, GoneError, KubeClient, isConnectionError, type ObjectOf } from '@weft/reconcile-core';
-import { startControlPlane, type ControlPlane } from '@weft/testkit';
+import { eventually, startControlPlane, type ControlPlane } from '@weft/testkit';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeCluster } from '../support/cluster';
 
@@ -23,6 +24,19 @@ describeCluster('KubeClient through compaction and an apiserver restart (private
     await controlPlane?.stop();
   });
 
+  /** Until the apiserver's port refuses connections: the restart has stopped it (a fixed pause was not enough on a loaded machine). */
+  const apiServerDown = () => {
+    const { hostname, port } = new URL(controlPlane.kubeConfig.getCurrentCluster()!.server);
+    return eventually('the apiserver to refuse connections', () =>
+      new Promise<boolean>((resolve) => {
+        const socket = connect({ host: hostname, port: Number(port) });
+        socket.once('connect', () => {
+          socket.destroy();
+          resolve(false);
+        });
+        socket.once('error', () => resolve(true));
+      }), { timeoutMs: 30_000, intervalMs: 20 });
+  };
   const configMap = (name: string): ConfigMap => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace, labels: { set: 'outage' } }, data: {} });
 
   it('throws GoneError for a watch from, and a continue token of, a compacted resourceVersion', async () => {
@@ -32,18 +46,17 @@ describeCluster('KubeClient through compaction and an apiserver restart (private
     const oldVersion = firstPage.resourceVersion;
 
     // Keep writing while the apiserver compacts every 2 s, until the old version is gone.
-    const deadline = Date.now() + 30_000;
-    let watchError: unknown;
-    for (let round = 0; Date.now() < deadline; round++) {
-      await client.apply(configMap(`churn-${round % 3}`));
-      await new Promise((resolve) => setTimeout(resolve, 500));
+    let round = 0;
+    const watchError = await eventually(`a watch from compacted resourceVersion ${oldVersion} to fail with GoneError`, async () => {
       const stop = new AbortController();
       setTimeout(() => stop.abort(), 300);
-      watchError = await (async () => {
+      const ended = await (async () => {
         for await (const event of client.watch(ConfigMapKind, { namespace, resourceVersion: oldVersion, signal: stop.signal })) void event;
       })().catch((caught: unknown) => caught);
-      if (watchError instanceof GoneError) break;
-    }
+      if (ended instanceof GoneError) return ended;
+      await client.apply(configMap(`churn-${round++ % 3}`));
+      throw new Error(`the watch ended with ${ended === undefined ? 'no error' : String(ended)}`);
+    }, { timeoutMs: 30_000, intervalMs: 500 });
     expect(watchError).toBeInstanceOf(GoneError);
     expect((watchError as GoneError).code).toBe(410);
     expect((watchError as GoneError).retryable).toBe(true);
@@ -66,7 +79,7 @@ describeCluster('KubeClient through compaction and an apiserver restart (private
 
     const restarting = controlPlane.restartApiServer({ downtimeMs: 1500 });
     try {
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      await apiServerDown();
       const started = Date.now();
       const read = await client.get(ConfigMapKind, 'survivor', { namespace, timeout: '60s' });
       expect(read.metadata.name).toBe('survivor');
@@ -82,7 +95,7 @@ describeCluster('KubeClient through compaction and an apiserver restart (private
     const impatient = new KubeClient(controlPlane.kubeConfig, { retry: { maxRetries: 1, baseDelay: 50 } });
     const restarting = controlPlane.restartApiServer({ downtimeMs: 2000 });
     try {
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      await apiServerDown();
       const error = await impatient.get(ConfigMapKind, 'survivor', { namespace }).catch((caught: unknown) => caught);
       expect(error).toBeInstanceOf(ConnectionError);
       expect((error as ConnectionError).retryable).toBe(true);

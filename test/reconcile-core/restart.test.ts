@@ -32,16 +32,9 @@ describeCluster('reconcile-core across an apiserver restart', () => {
       // Changes sent while the apiserver is down land as soon as it is back, before the controller's watches reconnect.
       const restarted = controlPlane.restartApiServer({ downtimeMs: 1_500 });
       const giveUpAt = Date.now() + 60_000;
-      const duringOutage = inParallel(names.slice(0, 20), 20, async (name) => {
-        for (;;) {
-          try {
-            return await resize(name, 5_000);
-          } catch (error) {
-            if (Date.now() > giveUpAt) throw new Error(`the apiserver did not come back within 60 s: ${String(error)}`);
-            await new Promise((resolve) => setTimeout(resolve, 100));
-          }
-        }
-      });
+      const duringOutage = inParallel(names.slice(0, 20), 20, (name) =>
+        eventually(`the apiserver to take size 5000 of Widget ${name}`, () => resize(name, 5_000).then(() => true), { timeoutMs: Math.max(0, giveUpAt - Date.now()), intervalMs: 100 }),
+      );
       await restarted;
       await duringOutage;
       // And right after: resizes, creations and deletions (the deletions need the controller's finalizer).

@@ -1,12 +1,13 @@
 // The entry of the worker thread behind buildInWorker (bundled as dist/build-worker.cjs): it builds
-// one kustomization and posts the objects back as JSON pieces (object-pieces.ts) in messages of
-// about 32 KB, each after the parent has taken in the one before: a port delivers every queued
-// message in one turn of the parent's event loop, which for a 50 MB manifest held it for 1.4 s.
+// a kustomization (its first job comes as workerData, later ones as 'job' messages while the parent
+// keeps it warm) and posts the objects back as JSON pieces (object-pieces.ts) in messages of about
+// 32 KB, each after the parent has taken in the one before: a port delivers every queued message in
+// one turn of the parent's event loop, which for a 50 MB manifest held it for 1.4 s.
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { buildWithSources } from './build.js';
 import { nodeFs, type KustomizeFs } from './file-system.js';
 import { piecesOf, type ObjectPiece } from './object-pieces.js';
-import { serializeError, type FsRequest, type FsResponse, type WorkerJob, type WorkerMessage } from './worker-protocol.js';
+import { serializeError, type FsRequest, type FsResponse, type ParentMessage, type WorkerJob, type WorkerMessage } from './worker-protocol.js';
 
 // a message's JSON text: parsed by the calling thread in one turn of its event loop
 const batchChars = 32 * 1024;
@@ -91,12 +92,16 @@ async function run(job: WorkerJob, post: (message: WorkerMessage) => void, taken
 
 if (parentPort !== null) {
   const parent = parentPort;
-  // the parent answers each batch with 'taken'
+  // the parent answers each batch with 'taken', and sends the next job once this one is done
   let release: (() => void) | undefined;
-  parent.on('message', () => release?.());
+  const post = (message: WorkerMessage): void => parent.postMessage(message);
   const taken = (): Promise<void> =>
     new Promise<void>((resolve) => {
       release = resolve;
     });
-  void run(workerData as WorkerJob, (message) => parent.postMessage(message), taken);
+  parent.on('message', (message: ParentMessage) => {
+    if (message === 'taken') release?.();
+    else void run(message.job, post, taken);
+  });
+  void run(workerData as WorkerJob, post, taken);
 }

@@ -353,6 +353,7 @@ async function runGenerators(loader: Loader, kustomization: Kustomization, accum
       if (originEnabled) {
         const configuredBy: JsonMap = { apiVersion: 'builtin', kind: config.kind === 'ConfigMap' ? 'ConfigMapGenerator' : 'SecretGenerator' };
         if (config.metadataName !== undefined) configuredBy['name'] = config.metadataName;
+        if (config.metadataNamespace !== undefined) configuredBy['namespace'] = config.metadataNamespace;
         resource.origin = { configuredIn: config.file, configuredBy };
       }
       generated.push(resource);

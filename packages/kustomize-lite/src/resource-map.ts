@@ -1,5 +1,5 @@
 import { ResourceConflictError } from './errors.js';
-import { isJsonMap, type JsonMap } from './json.js';
+import { isJsonMap, type JsonMap, type JsonValue } from './json.js';
 import { formatId, idKey, sameId, type ResId, type Resource } from './resource.js';
 
 /**
@@ -62,6 +62,28 @@ function mergeStringMaps(base: JsonMap | undefined, overrides: JsonMap | undefin
 }
 
 /**
+ * A Secret's `data` with its `stringData` folded in, base64-encoded (kustomize's
+ * normalizeSecretStringData, done when a generator merges into the Secret).
+ *
+ * @throws ResourceConflictError when a stringData value is not a scalar.
+ */
+function secretDataWithStringData(secret: Resource, id: ResId): JsonValue | undefined {
+  const stringData = secret.object['stringData'];
+  if (!isJsonMap(stringData)) return secret.object['data'];
+  const data: JsonMap = isJsonMap(secret.object['data']) ? { ...secret.object['data'] } : {};
+  for (const [key, value] of Object.entries(stringData)) {
+    if (typeof value === 'object' && value !== null) {
+      throw new ResourceConflictError(`failed to normalize stringData for ${formatId(id)}: read stringData: stringData value for key "${key}" must be a scalar`, {
+        object: secret.describe(),
+        file: secret.file,
+      });
+    }
+    data[key] = Buffer.from(value === null ? '' : String(value), 'utf8').toString('base64');
+  }
+  return data;
+}
+
+/**
  * Adds a generated object, honouring its behavior: `create` appends, `merge` folds its data into
  * the existing object of the same id, `replace` swaps it in (labels and annotations merged, the
  * existing object's name, namespace and history kept).
@@ -96,9 +118,13 @@ export function absorbGenerated(resources: Resource[], generated: Resource): voi
   if (existing.namespace === '') delete metadata['namespace'];
   else merged.setNamespace(existing.namespace);
   if (behavior === 'merge') {
+    // kustomize merges a Secret generator into the existing Secret's data as the API server would
+    // store it: its stringData base64-encoded into data (stringData winning), then dropped.
+    const existingData = merged.apiVersion === 'v1' && merged.kind === 'Secret' ? secretDataWithStringData(existing, id) : existing.object['data'];
     for (const field of ['data', 'binaryData'] as const) {
+      const own = field === 'data' ? existingData : existing.object[field];
       const combined = mergeStringMaps(
-        isJsonMap(existing.object[field]) ? (existing.object[field] as JsonMap) : undefined,
+        isJsonMap(own) ? own : undefined,
         isJsonMap(merged.object[field]) ? (merged.object[field] as JsonMap) : undefined,
       );
       if (combined !== undefined) merged.object[field] = combined;

@@ -27,6 +27,9 @@ export interface WorkerJob {
   readonly fsPort?: unknown;
 }
 
+/** What the calling thread sends a worker: 'taken' after each batch of pieces, or its next job (a warm worker's). */
+export type ParentMessage = 'taken' | { readonly type: 'job'; readonly job: WorkerJob };
+
 /** A file-system call the worker asks the main thread to make. */
 export interface FsRequest {
   readonly id: number;

@@ -1,8 +1,7 @@
 // A private control plane for the merge differential suites: no controllers, so nothing but the
 // test writes the objects between reading the live object and sending the operation.
-import { setTimeout as sleep } from 'node:timers/promises';
 import { MergeSchemaRegistry, type JsonObject } from '@weft/merge';
-import { startControlPlane, type ControlPlane } from '@weft/testkit';
+import { eventually, startControlPlane, type ControlPlane } from '@weft/testkit';
 import { afterAll, beforeAll } from 'vitest';
 import type { DifferentialContext } from './differential.ts';
 import { ApiServerOracle } from './oracle.ts';
@@ -40,13 +39,11 @@ function must(result: { ok: boolean; message?: string }): void {
 
 async function waitForWidgets(oracle: ApiServerOracle, namespace: string): Promise<void> {
   const probe: JsonObject = { apiVersion: widgetApiVersion, kind: 'Widget', metadata: { name: 'probe', namespace }, spec: {} };
-  for (let attempt = 0; attempt < 100; attempt++) {
+  // 100 attempts 200 ms apart, as long as a loaded apiserver may take to serve a new CRD.
+  await eventually('the Widget CRD to be served', async () => {
     const result = await oracle.apply(probe, 'weft-test', true);
-    if (result.ok) {
-      await oracle.delete(probe);
-      return;
-    }
-    await sleep(200);
-  }
-  throw new Error('the Widget CRD never became served');
+    if (!result.ok) throw new Error(`applying a Widget: ${result.code} ${result.message}`);
+    return true;
+  }, { timeoutMs: 20_000, intervalMs: 200 });
+  await oracle.delete(probe);
 }

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KubeClient, LeaseKind, createLogger } from '@weft/reconcile-core';
-import { startApiServer } from '@weft/testkit';
+import { eventually, startApiServer } from '@weft/testkit';
 import { describe, expect, it } from 'vitest';
 import { createGitOpsManager, installGitOpsCrds } from '../index.js';
 
@@ -24,8 +24,10 @@ describe('createGitOpsManager', () => {
       });
       const stop = new AbortController();
       const running = manager.start({ signal: stop.signal });
-      const deadline = Date.now() + 20_000;
-      while (!(manager.isLeader && manager.ready) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+      await eventually('the manager to lead and be ready', () => {
+        if (!(manager.isLeader && manager.ready)) throw new Error(`isLeader ${manager.isLeader}; readiness: ${manager.notReady ?? 'ok'}`);
+        return true;
+      }, { timeoutMs: 20_000, intervalMs: 50 });
       expect(manager.isLeader).toBe(true);
       const health = `http://127.0.0.1:${manager.healthProbePort}`;
       expect(await (await fetch(`${health}/healthz`)).text()).toBe('ok');

@@ -121,15 +121,13 @@ describe('the GitOps operator on the in-memory API server', () => {
     await source('reported', { 'cm.yaml': configMap('reported', { mode: 'git' }) });
     await create('reported', { driftDetection: { mode: 'report' } });
     await until('reported', (object) => ready(object)?.status === 'True');
-    const deadline = Date.now() + 10_000;
-    while (!drift.some((entry) => entry.key === `${namespace}/reported` && entry.event.type === 'synced') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    await eventually('the drift watch of reported to sync', () => drift.some((entry) => entry.key === `${namespace}/reported` && entry.event.type === 'synced'), { timeoutMs: 10_000, intervalMs: 50 });
     await client.patch(ConfigMapKind, 'reported', { data: { mode: 'edited' } }, { namespace, fieldManager: 'kubectl-edit' });
-    for (;;) {
-      const events = await client.list(EventKind, { namespace });
-      if (events.items.some((event) => event.regarding?.name === 'reported' && event.reason === 'DriftDetected')) break;
-      if (Date.now() > deadline + 10_000) throw new Error('no DriftDetected event');
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    await eventually('a DriftDetected Event about reported', async () => {
+      const events = (await client.list(EventKind, { namespace })).items.filter((event) => event.regarding?.name === 'reported');
+      if (!events.some((event) => event.reason === 'DriftDetected')) throw new Error(`its Events: ${JSON.stringify(events.map((event) => event.reason))}`);
+      return true;
+    }, { timeoutMs: 20_000 });
     // Several intervals later the edit is still there.
     await new Promise((resolve) => setTimeout(resolve, 2_500));
     expect((await client.get(ConfigMapKind, 'reported', { namespace })).data).toEqual({ mode: 'edited' });
@@ -166,13 +164,11 @@ describe('the GitOps operator on the in-memory API server', () => {
     const applied = await until('doomed', (object) => ready(object)?.status === 'True');
     expect(applied.metadata.finalizers).toEqual(['finalizers.weft.dev/kustomization']);
     await client.delete(KustomizationKind, 'doomed', { namespace });
-    const deadline = Date.now() + 20_000;
-    for (;;) {
-      const gone = await client.get(ConfigMapKind, 'doomed', { namespace }).then(() => false, () => true);
-      if (gone) break;
-      if (Date.now() > deadline) throw new Error('the ConfigMap of a deleted Kustomization was not pruned');
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    await eventually('the ConfigMap of the deleted Kustomization doomed to be pruned', async () => {
+      const left = await client.get(ConfigMapKind, 'doomed', { namespace }).catch(() => undefined);
+      if (left !== undefined) throw new Error(`ConfigMap/${namespace}/doomed is still there (deletionTimestamp ${left.metadata.deletionTimestamp ?? 'unset'})`);
+      return true;
+    }, { timeoutMs: 20_000 });
     await expect(get('doomed')).rejects.toThrow(/not found/i);
   });
   it('retries a failure after retryInterval and resyncs after interval, not in a loop of its own status writes', async () => {

@@ -4,6 +4,7 @@ import { mkdtemp, open, readdir, readFile, rm, writeFile } from 'node:fs/promise
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { eventually } from '@weft/testkit';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ArtifactStorage, writeTarGz } from '../index.js';
 
@@ -54,14 +55,18 @@ describe('artifact storage', () => {
     );
     const tsx = fileURLToPath(new URL('../../../../node_modules/tsx/dist/cli.mjs', import.meta.url));
     const child = spawn(process.execPath, [tsx, script], { stdio: 'ignore' });
-    let partial: string | undefined;
-    while (partial === undefined && child.exitCode === null) {
-      partial = (await readdir(join(root, 'artifacts'))).find((f) => f.includes('.tmp-'));
-      if (partial === undefined) await new Promise((resolve) => setTimeout(resolve, 5));
+    let partial: string;
+    try {
+      // Until the temporary file appears, or the child has exited without leaving one.
+      partial = await eventually('the child to have a temporary artifact file open', async () => {
+        const found = (await readdir(join(root, 'artifacts'))).find((f) => f.includes('.tmp-'));
+        return found ?? (child.exitCode !== null && `none: the child exited with ${child.exitCode}`);
+      }, { timeoutMs: 20_000, intervalMs: 5 });
+    } finally {
+      child.kill('SIGKILL');
+      await new Promise((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve(undefined) : child.once('exit', resolve)));
     }
-    child.kill('SIGKILL');
-    await new Promise((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve(undefined) : child.once('exit', resolve)));
-    expect(partial).toBeDefined();
+    expect(partial).toMatch(/\.tmp-/);
 
     expect(await storage.latest('ns/app')).toMatchObject({ revision: 'main@sha1:good', digest: good.digest });
     expect((await storage.read(good)).equals(tarOf('good'))).toBe(true);

@@ -1,15 +1,18 @@
 // Issue 14 #5: a large YAML file must not freeze the operator. buildInWorker keeps the calling
 // thread's event loop free, honours its AbortSignal mid-parse, and caps a build's memory.
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { eventually } from '@weft/testkit';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { JsonMap } from '../json.js';
 import { ObjectAssembler, piecesOf } from '../object-pieces.js';
-import { BuildAbortedError, buildInWorker, buildWithSources, InputTooLargeError, memoryFs, MissingFileError } from '../index.js';
+import { BuildAbortedError, buildInWorker, buildWithSources, InputTooLargeError, memoryFs, MissingFileError, nodeFs, type KustomizeFs } from '../index.js';
+import { buildWorkersStarted } from '../worker-build.js';
 
 /** A ConfigMap with `keys` data keys: the 60,000-key one is the issue's ~650 KB file. */
 function configMapWithKeys(keys: number): string {
@@ -124,8 +127,9 @@ describe('buildInWorker (issue 14 #5)', () => {
   });
 
   it('rejects with BuildAbortedError as soon as its signal aborts mid-build, and ends the worker', async () => {
-    // from the disk, so libuv's thread pool is started before the threads are counted
-    await buildInWorker(onDisk, { inProcessUpToBytes: 0 });
+    // from the disk, so libuv's thread pool is started before the threads are counted; keepWarmMs 0
+    // ends the warm worker too, so the build below starts a worker of its own
+    await buildInWorker(onDisk, { inProcessUpToBytes: 0, keepWarmMs: 0 });
     const before = threadIds();
     const started = (): boolean => [...threadIds()].some((id) => !before.has(id));
     const controller = new AbortController();
@@ -141,6 +145,64 @@ describe('buildInWorker (issue 14 #5)', () => {
     expect(error).toBeInstanceOf(BuildAbortedError);
     expect((error as Error).cause).toEqual(new Error('superseded'));
     await eventually('the worker is gone', () => !started(), { timeoutMs: 5000, intervalMs: 10 });
+  });
+
+  it('keeps a worker warm for the next build (one at most, for keepWarmMs), ends it after an abort, and starts another for another heap limit', async () => {
+    const expected = await buildWithSources('/app', { fs: small });
+    await buildInWorker('/app', { fs: small, inProcessUpToBytes: 0 });
+    const first = buildWorkersStarted();
+    // the next builds, build errors included, go to the warm worker
+    expect(await buildInWorker('/app', { fs: small, inProcessUpToBytes: 0 })).toEqual(expected);
+    expect(await buildInWorker('/broken', { fs: small, inProcessUpToBytes: 0 }).catch((error: unknown) => error)).toBeInstanceOf(MissingFileError);
+    expect(await buildInWorker(onDisk, { inProcessUpToBytes: 0 })).toHaveLength(1);
+    expect(buildWorkersStarted()).toBe(first);
+    // two at once: the second starts its own; afterwards one of them stays warm
+    await Promise.all([buildInWorker('/app', { fs: small, inProcessUpToBytes: 0 }), buildInWorker('/app', { fs: small, inProcessUpToBytes: 0 })]);
+    expect(buildWorkersStarted()).toBe(first + 1);
+    await buildInWorker('/app', { fs: small, inProcessUpToBytes: 0 });
+    expect(buildWorkersStarted()).toBe(first + 1);
+    // another heap limit is another worker
+    await buildInWorker('/app', { fs: small, inProcessUpToBytes: 0, maxHeapMb: 200 });
+    expect(buildWorkersStarted()).toBe(first + 2);
+    // an aborted build's worker is ended, not kept: aborted once the worker (the warm one) asks for
+    // big.yaml, the second read of it (the first is the calling thread's, which finds it too large)
+    const controller = new AbortController();
+    let bigReads = 0;
+    const disk = nodeFs();
+    const watched: KustomizeFs = {
+      ...disk,
+      readFile: (path) => {
+        if (path.endsWith('big.yaml') && ++bigReads === 2) setImmediate(() => controller.abort());
+        return disk.readFile(path);
+      },
+    };
+    const aborted = buildInWorker(large, { fs: watched, signal: controller.signal, maxHeapMb: 200 }).catch((error: unknown) => error);
+    expect(await aborted).toBeInstanceOf(BuildAbortedError);
+    expect(bigReads).toBe(2);
+    expect(buildWorkersStarted()).toBe(first + 2);
+    await buildInWorker('/app', { fs: small, inProcessUpToBytes: 0, maxHeapMb: 200 });
+    expect(buildWorkersStarted()).toBe(first + 3);
+    // keepWarmMs elapsed: the worker is gone, the next build starts one
+    await buildInWorker('/app', { fs: small, inProcessUpToBytes: 0, maxHeapMb: 200, keepWarmMs: 1 });
+    expect(buildWorkersStarted()).toBe(first + 3);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await buildInWorker('/app', { fs: small, inProcessUpToBytes: 0, maxHeapMb: 200, keepWarmMs: 0 });
+    expect(buildWorkersStarted()).toBe(first + 4);
+  });
+
+  it('a warm worker does not keep the process alive', () => {
+    // a process whose only work left is the warm worker exits at once, not after keepWarmMs
+    const script = `
+      const { buildInWorker, memoryFs } = await import(${JSON.stringify(new URL('../index.ts', import.meta.url).href)});
+      await buildInWorker('/app', { fs: memoryFs({ '/app/kustomization.yaml': 'resources: []\\n' }), inProcessUpToBytes: 0, keepWarmMs: 600000 });
+      console.log('built');
+    `;
+    const file = join(root, 'warm-exit.mjs');
+    writeFileSync(file, script);
+    const started = performance.now();
+    const output = execFileSync(process.execPath, ['--import', 'tsx', file], { encoding: 'utf8', cwd: fileURLToPath(new URL('../..', import.meta.url)), timeout: 120_000 });
+    expect(output.trim()).toBe('built');
+    expect(performance.now() - started).toBeLessThan(60_000);
   });
 
   it('fails with InputTooLargeError naming the file when the build outgrows its heap, and the process carries on', async () => {

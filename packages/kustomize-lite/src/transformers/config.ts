@@ -7,6 +7,7 @@ import {
   namespaceFieldSpecs,
   replicaFieldSpecs,
   templateLabelFieldSpecs,
+  volumeClaimTemplateLabelFieldSpecs,
   type FieldSpec,
   type NameReferenceRule,
 } from './field-spec.js';
@@ -21,6 +22,8 @@ export interface TransformerConfig {
   namespace: FieldSpec[];
   commonLabels: FieldSpec[];
   templateLabels: FieldSpec[];
+  /** Label paths `labels[].includeVolumeClaimTemplates` adds (a StatefulSet's volume claim templates). */
+  volumeClaimTemplateLabels: FieldSpec[];
   /** Extra field specs of the `labels:` transformer (none by default; commonLabels does not use them). */
   labels: FieldSpec[];
   commonAnnotations: FieldSpec[];
@@ -78,6 +81,7 @@ export function defaultTransformerConfig(): TransformerConfig {
     namespace: [...namespaceFieldSpecs],
     commonLabels: [...commonLabelFieldSpecs],
     templateLabels: [...templateLabelFieldSpecs],
+    volumeClaimTemplateLabels: [...volumeClaimTemplateLabelFieldSpecs],
     labels: [],
     commonAnnotations: [...commonAnnotationFieldSpecs],
     images: [...imageFieldSpecs],
@@ -95,6 +99,7 @@ export function emptyTransformerConfig(): TransformerConfig {
     namespace: [],
     commonLabels: [],
     templateLabels: [],
+    volumeClaimTemplateLabels: [],
     labels: [],
     commonAnnotations: [],
     images: [],
@@ -122,6 +127,7 @@ export function mergeTransformerConfig(config: TransformerConfig, other: Transfo
     namespace: mergeFieldSpecs(config.namespace, other.namespace),
     commonLabels: mergeFieldSpecs(config.commonLabels, other.commonLabels),
     templateLabels: mergeFieldSpecs(config.templateLabels, other.templateLabels),
+    volumeClaimTemplateLabels: mergeFieldSpecs(config.volumeClaimTemplateLabels, other.volumeClaimTemplateLabels),
     labels: mergeFieldSpecs(config.labels, other.labels),
     commonAnnotations: mergeFieldSpecs(config.commonAnnotations, other.commonAnnotations),
     images: mergeFieldSpecs(config.images, other.images),
@@ -143,7 +149,7 @@ function toFieldSpecs(value: JsonValue | undefined, file: string, field: string)
   });
 }
 
-const configFields = ['namePrefix', 'nameSuffix', 'namespace', 'commonLabels', 'templateLabels', 'labels', 'commonAnnotations', 'images', 'replicas', 'varReference'] as const;
+const configFields = ['namePrefix', 'nameSuffix', 'namespace', 'commonLabels', 'templateLabels', 'volumeClaimTemplateLabels', 'labels', 'commonAnnotations', 'images', 'replicas', 'varReference'] as const;
 
 /**
  * Reads a `configurations:` file (transformer field specs) as kustomize does.

@@ -58,8 +58,8 @@ export function refuseExternalPlugin(config: JsonMap, file: string): never {
 
 /** A generator config from `generators:`: ConfigMap/Secret generator args, or an object made outright. */
 export type GeneratorConfig =
-  | { readonly kind: 'ConfigMap' | 'Secret'; readonly args: GeneratorArgs; readonly file: string; readonly metadataName: string | undefined }
-  | { readonly kind: 'Object'; readonly object: JsonMap; readonly file: string; readonly metadataName: string | undefined };
+  | { readonly kind: 'ConfigMap' | 'Secret'; readonly args: GeneratorArgs; readonly file: string; readonly metadataName: string | undefined; readonly metadataNamespace: string | undefined }
+  | { readonly kind: 'Object'; readonly object: JsonMap; readonly file: string; readonly metadataName: string | undefined; readonly metadataNamespace: string | undefined };
 
 /** kustomize's builtin IAMPolicyGenerator: a ServiceAccount bound to a GKE workload identity. */
 function iamPolicyServiceAccount(config: JsonMap, file: string): JsonMap {
@@ -90,8 +90,9 @@ export async function generatorConfigs(
     const kind = config['kind'];
     const { apiVersion: _apiVersion, kind: _kind, metadata, ...rest } = config;
     const metadataName = isJsonMap(metadata) && typeof metadata['name'] === 'string' ? metadata['name'] : undefined;
+    const metadataNamespace = isJsonMap(metadata) && typeof metadata['namespace'] === 'string' && metadata['namespace'] !== '' ? metadata['namespace'] : undefined;
     if (config['apiVersion'] === 'builtin' && kind === 'IAMPolicyGenerator') {
-      configs.push({ kind: 'Object', object: iamPolicyServiceAccount(config, file), file, metadataName });
+      configs.push({ kind: 'Object', object: iamPolicyServiceAccount(config, file), file, metadataName, metadataNamespace });
       continue;
     }
     if (config['apiVersion'] !== 'builtin' || (kind !== 'ConfigMapGenerator' && kind !== 'SecretGenerator')) refuseExternalPlugin(config, file);
@@ -100,7 +101,7 @@ export async function generatorConfigs(
     const meta = isJsonMap(metadata) ? metadata : {};
     if ((args.name ?? '') === '' && typeof meta['name'] === 'string') args.name = meta['name'];
     if ((args.namespace ?? '') === '' && typeof meta['namespace'] === 'string') args.namespace = meta['namespace'];
-    configs.push({ kind: kind === 'ConfigMapGenerator' ? 'ConfigMap' : 'Secret', args, file, metadataName });
+    configs.push({ kind: kind === 'ConfigMapGenerator' ? 'ConfigMap' : 'Secret', args, file, metadataName, metadataNamespace });
   }
   return configs;
 }

@@ -30,11 +30,15 @@ export interface TransformContext {
   readonly recordTransformers?: boolean;
 }
 
-/** Records a builtin transformer run on every object (kustomize's transformer annotations). */
-function record(resources: readonly Resource[], context: TransformContext, kind: string, configuredIn: string = context.file, name?: string): void {
+/**
+ * Records a builtin transformer run on every object (kustomize's transformer annotations);
+ * `configuredBy` names the config object as written (name and, when set, namespace).
+ */
+function record(resources: readonly Resource[], context: TransformContext, kind: string, configuredIn: string = context.file, name?: string, namespace?: string): void {
   if (context.recordTransformers !== true) return;
   const configuredBy: JsonMap = { apiVersion: 'builtin', kind };
   if (name !== undefined) configuredBy['name'] = name;
+  if (namespace !== undefined && namespace !== '') configuredBy['namespace'] = namespace;
   for (const resource of resources) resource.transformations.push({ configuredIn, configuredBy });
 }
 
@@ -64,9 +68,14 @@ async function runPatch(resources: Resource[], loader: Loader, entry: PatchEntry
 }
 
 async function runPatchesStrategicMerge(resources: Resource[], loader: Loader, entries: readonly string[], context: TransformContext): Promise<void> {
+  // kustomize configures one transformer with every entry and refuses it when, together, they
+  // hold no patch (files that are empty or only comments); an empty file next to a real patch is fine.
+  const patches: Array<{ documents: JsonMap[]; file: string }> = [];
   for (const entry of entries) {
     if (entry.trim() === '') {
-      throw new KustomizationFileError(`${context.file}: trouble configuring builtin PatchStrategicMergeTransformer: patch appears to be empty (an empty patchesStrategicMerge entry)`, { file: context.file });
+      // kustomize reads an entry as patch text first: an empty one is an empty patch
+      patches.push({ documents: [], file: context.file });
+      continue;
     }
     let text: string;
     let file: string;
@@ -82,8 +91,12 @@ async function runPatchesStrategicMerge(resources: Resource[], loader: Loader, e
       await loader.readFile(entry);
       continue;
     }
-    applyStrategicPatches(resources, parseManifests(text, file), undefined, {}, context.session.registry, file, context.links);
+    patches.push({ documents: parseManifests(text, file), file });
   }
+  if (entries.length > 0 && patches.every((patch) => patch.documents.length === 0)) {
+    throw new KustomizationFileError(`${context.file}: trouble configuring builtin PatchStrategicMergeTransformer: patch appears to be empty; files=[${entries.join(' ')}], Patch=`, { file: context.file });
+  }
+  for (const { documents, file } of patches) applyStrategicPatches(resources, documents, undefined, {}, context.session.registry, file, context.links);
 }
 
 async function loadReplacements(loader: Loader, entries: readonly JsonMap[]): Promise<Replacement[]> {
@@ -136,7 +149,7 @@ export async function runBuiltinTransformers(resources: Resource[], kustomizatio
     else {
       specs = mergeFieldSpecs(specs, [{ path: 'metadata/labels', create: true }]);
       if (label.includeTemplates === true) specs = mergeFieldSpecs(specs, config.templateLabels);
-      if (label.includeVolumeClaimTemplates === true) specs = mergeFieldSpecs(specs, [{ path: 'spec/volumeClaimTemplates[]/metadata/labels', kind: 'StatefulSet', group: 'apps', create: true }]);
+      if (label.includeVolumeClaimTemplates === true) specs = mergeFieldSpecs(specs, config.volumeClaimTemplateLabels);
     }
     // the `labels` field specs of `configurations:` files
     specs = mergeFieldSpecs(specs, config.labels);
@@ -260,7 +273,7 @@ export async function runTransformerConfigs(
           refuseExternalPlugin(config, file);
       }
       const metadata = isJsonMap(config['metadata']) ? config['metadata'] : {};
-      record(resources, context, String(config['kind']), file, typeof metadata['name'] === 'string' ? metadata['name'] : undefined);
+      record(resources, context, String(config['kind']), file, typeof metadata['name'] === 'string' ? metadata['name'] : undefined, typeof metadata['namespace'] === 'string' ? metadata['namespace'] : undefined);
     }
   }
 }

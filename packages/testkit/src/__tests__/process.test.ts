@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { freePorts } from '../control-plane/ports.js';
+import { eventually } from '../eventually/eventually.js';
 import { ManagedProcess } from '../control-plane/process.js';
 
 describe('ManagedProcess', () => {
@@ -20,7 +21,10 @@ describe('ManagedProcess', () => {
   it('escalates to SIGKILL when SIGTERM is ignored', async () => {
     const log = join(mkdtempSync(join(tmpdir(), 'weft-proc-')), 'out.log');
     const proc = new ManagedProcess('stubborn', 'sh', ['-c', "trap '' TERM; echo ready; while true; do sleep 0.05; done"], log);
-    while (!proc.tail().includes('ready')) await new Promise((resolve) => setTimeout(resolve, 10));
+    await eventually('the process to print "ready"', () => {
+      if (!proc.tail().includes('ready')) throw new Error(`its output so far: ${JSON.stringify(proc.tail())}`);
+      return true;
+    }, { timeoutMs: 10_000, intervalMs: 10 });
     const exit = await proc.stop(200);
     expect(exit.signal).toBe('SIGKILL');
   });
@@ -28,7 +32,10 @@ describe('ManagedProcess', () => {
   it('runs in the given directory and environment, and kill() sends the signal asked for', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'weft-proc-'));
     const proc = new ManagedProcess('sleeper', 'sh', ['-c', 'echo "$PWD $GREETING"; exec sleep 30'], join(dir, 'out.log'), { cwd: dir, env: { PATH: process.env['PATH'], GREETING: 'hello' } });
-    while (!proc.tail().includes('hello')) await new Promise((resolve) => setTimeout(resolve, 10));
+    await eventually('the process to print "hello"', () => {
+      if (!proc.tail().includes('hello')) throw new Error(`its output so far: ${JSON.stringify(proc.tail())}`);
+      return true;
+    }, { timeoutMs: 10_000, intervalMs: 10 });
     expect(proc.tail()).toBe(`${dir} hello`);
     expect(proc.pid).toBeGreaterThan(0);
     proc.kill('SIGKILL');

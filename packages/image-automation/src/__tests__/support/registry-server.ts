@@ -11,7 +11,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePorts, generateControlPlanePki } from '@weft/testkit';
+import { eventually, freePorts, generateControlPlanePki } from '@weft/testkit';
 import bcrypt from 'bcryptjs';
 import { Agent, request } from 'undici';
 
@@ -144,24 +144,20 @@ export async function startRegistry(options: RegistryServerOptions = {}): Promis
     await rm(dir, { recursive: true, force: true });
   };
 
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    if (child.exitCode !== null) {
-      await stop();
-      throw new Error(`docker-registry exited with ${child.exitCode}: ${stderr}`);
-    }
-    try {
-      const response = await request(`${url}/v2/`, { dispatcher, headersTimeout: 2000 });
-      await response.body.dump();
-      if (response.statusCode === 200 || response.statusCode === 401) break;
-    } catch {
-      // Not listening yet.
-    }
-    if (Date.now() > deadline) {
-      await stop();
-      throw new Error(`docker-registry did not answer at ${url} within 20s: ${stderr}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
+  // A probe error (not listening yet, or an unexpected status) is "not yet"; an exit ends the wait at once.
+  const started = await eventually(`docker-registry to answer ${url}/v2/`, async () => {
+    if (child.exitCode !== null) return 'exited';
+    const response = await request(`${url}/v2/`, { dispatcher, headersTimeout: 2000 });
+    await response.body.dump();
+    if (response.statusCode !== 200 && response.statusCode !== 401) throw new Error(`/v2/ answered ${response.statusCode}`);
+    return 'answering';
+  }, { timeoutMs: 20_000, intervalMs: 50 }).catch(async (error: unknown) => {
+    await stop();
+    throw new Error(`${(error as Error).message}; its stderr: ${stderr}`, { cause: error });
+  });
+  if (started === 'exited') {
+    await stop();
+    throw new Error(`docker-registry exited with ${child.exitCode}: ${stderr}`);
   }
 
   /** The Authorization header the pushing side uses: its own credentials, full access. */
