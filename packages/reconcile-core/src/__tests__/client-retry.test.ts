@@ -1,3 +1,4 @@
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -263,5 +264,26 @@ describe('parseRetryAfter', () => {
     expect(parseRetryAfter(new Date(10_000).toUTCString(), 4_000)).toBe(6);
     expect(parseRetryAfter(undefined)).toBeUndefined();
     expect(parseRetryAfter('soon')).toBeUndefined();
+  });
+});
+
+describe('KubeClient responses', () => {
+  // A kept-alive socket can hold its last response until the next request; a listener of ours left
+  // on it kept the body it had read (a 10,000-object list: 8.7 MB of text) alive beside the cache.
+  it('keep no listener of the body reader on a response once its body is read', async () => {
+    const responses: IncomingMessage[] = [];
+    const onResponse = (message: unknown) => responses.push((message as { response: IncomingMessage }).response);
+    subscribe('http.client.response.finish', onResponse);
+    try {
+      const fake = await fakeApiServer((_, response) => configMap(response));
+      const client = fake.client();
+      await client.get(ConfigMapKind, 'web', { namespace: 'prod' });
+      client.close();
+      expect(responses).toHaveLength(1);
+      // Node's http client keeps its own 'end' listener; every listener of the reader shares one closure scope with `resolve`.
+      expect(['data', 'aborted'].map((event) => responses[0]!.listenerCount(event))).toEqual([0, 0]);
+    } finally {
+      unsubscribe('http.client.response.finish', onResponse);
+    }
   });
 });
