@@ -1,28 +1,130 @@
 #!/usr/bin/env node
 'use strict';
-// The weft-kustomize executable. It loads the CLI bundled into one file
-// (dist/weft-kustomize.cjs, made by `pnpm build`) with V8's code cache, so a second run skips
-// compiling it: Node 22's module compile cache where there is one, otherwise a cache this file
-// keeps itself in $XDG_CACHE_HOME/weft-kustomize (~/.cache/weft-kustomize; off with
-// WEFT_KUSTOMIZE_CODE_CACHE=0). A cache that does not fit (another Node, another bundle) is
-// rejected by V8 and rewritten; a cache that cannot be written is skipped. Each installation keeps
-// one file: writing a new one removes that installation's older ones.
+// The weft-kustomize executable.
+//
+// Build server: a run first asks this installation's build server (src/cli-server.ts) to do the
+// build: it sends its arguments, working directory and environment over a local socket and
+// prints the reply. A server keeps the CLI loaded and warm, so a run costs little more than
+// Node's start-up. When there is none, the run builds in its own process, then starts one in the
+// background for the runs after it; it exits after WEFT_KUSTOMIZE_SERVER_IDLE_SECONDS (default
+// 600) without a request. WEFT_KUSTOMIZE_SERVER=0 turns this off. Nothing is printed until a
+// server's whole reply has arrived: a server that fails leaves the run to build in its own process.
+//
+// In its own process it loads the CLI bundled into one file (dist/weft-kustomize.cjs, made by
+// `pnpm build`) with V8's code cache, so a second run skips compiling it: Node 22's module compile
+// cache where there is one, otherwise a cache this file keeps itself in
+// $XDG_CACHE_HOME/weft-kustomize (~/.cache/weft-kustomize; off with WEFT_KUSTOMIZE_CODE_CACHE=0).
+// A cache that does not fit (another Node, another bundle) is rejected by V8 and rewritten; a
+// cache that cannot be written is skipped. Each installation keeps one file: writing a new one
+// removes that installation's older ones.
 const fs = require('node:fs');
 const path = require('node:path');
 const Module = require('node:module');
 
 const bundle = path.join(__dirname, '..', 'dist', 'weft-kustomize.cjs');
+const serveFlag = '--weft-kustomize-serve';
 
 function fail(message) {
   fs.writeSync(2, `Error: ${message}\n`);
   process.exitCode = 1;
 }
 
-function cacheFile(stat) {
+/** Writes all of `bytes` to a file descriptor, waiting briefly whenever a non-blocking pipe is full. */
+function writeAll(descriptor, bytes) {
+  let pause;
+  for (let offset = 0; offset < bytes.length; ) {
+    try {
+      offset += fs.writeSync(descriptor, bytes, offset);
+    } catch (error) {
+      if (error.code !== 'EAGAIN') throw error;
+      pause ??= new Int32Array(new SharedArrayBuffer(4));
+      Atomics.wait(pause, 0, 0, 1);
+    }
+  }
+}
+
+function cacheHome() {
+  return process.env.XDG_CACHE_HOME || (process.env.HOME ? path.join(process.env.HOME, '.cache') : undefined);
+}
+
+/** Two 32-bit FNV-1a hashes of a string, as 16 hex digits: names this installation's files without loading node:crypto. */
+function shortHash(text) {
+  let first = 0x811c9dc5;
+  let second = 0x01000193;
+  for (let index = 0; index < text.length; index++) {
+    const code = text.charCodeAt(index);
+    first = Math.imul(first ^ code, 0x01000193) >>> 0;
+    second = Math.imul(second ^ code, 0x01000193) >>> 0;
+  }
+  return first.toString(16).padStart(8, '0') + second.toString(16).padStart(8, '0');
+}
+
+/** This installation's build server address: one per bundle and Node binary. */
+function serverSocket(stat) {
+  if (process.env.WEFT_KUSTOMIZE_SERVER === '0') return undefined;
+  const key = shortHash(`${bundle}\0${stat.size}\0${stat.mtimeMs}\0${process.execPath}\0${process.version}\0${process.arch}`);
+  if (process.platform === 'win32') return `\\\\.\\pipe\\weft-kustomize-${key}`;
+  const base = process.env.XDG_RUNTIME_DIR || cacheHome();
+  if (base === undefined) return undefined;
+  const socket = path.join(base, 'weft-kustomize', `${key}.sock`);
+  // a Unix socket path longer than the kernel's limit (108 bytes on Linux, 104 on macOS) cannot be bound
+  return Buffer.byteLength(socket) < 104 ? socket : undefined;
+}
+
+/**
+ * Asks the build server to run the command. Resolves 'done' once its reply is printed,
+ * 'no-server' when nobody listens, 'failed' when a server took the request but gave no whole reply.
+ */
+function viaServer(socket) {
+  return new Promise((resolve) => {
+    const connection = require('node:net').connect(socket);
+    const chunks = [];
+    let connected = false;
+    connection.on('connect', () => {
+      connected = true;
+      connection.write(`${JSON.stringify({ argv: process.argv.slice(2), cwd: process.cwd(), env: process.env })}\n`);
+    });
+    connection.on('data', (chunk) => chunks.push(chunk));
+    connection.on('error', () => connection.destroy());
+    connection.on('close', () => {
+      if (!connected) return resolve('no-server');
+      const reply = Buffer.concat(chunks);
+      const newline = reply.indexOf(10);
+      let header;
+      try {
+        header = JSON.parse(reply.subarray(0, newline).toString('utf8'));
+      } catch {
+        return resolve('failed');
+      }
+      if (newline < 0 || reply.length !== newline + 1 + header.stdout + header.stderr) return resolve('failed');
+      writeAll(1, reply.subarray(newline + 1, newline + 1 + header.stdout));
+      writeAll(2, reply.subarray(newline + 1 + header.stdout));
+      process.exitCode = header.exitCode;
+      resolve('done');
+    });
+  });
+}
+
+/** Starts a build server in the background, detached from this run's terminal and output. */
+function startServer(socket) {
+  try {
+    const child = require('node:child_process').spawn(process.execPath, [__filename, serveFlag, socket], {
+      detached: true,
+      stdio: 'ignore',
+      cwd: path.dirname(__dirname),
+    });
+    child.on('error', () => {});
+    child.unref();
+  } catch {
+    // without a server, the next run builds in its own process too
+  }
+}
+
+function codeCacheFile(stat) {
   if (process.env.WEFT_KUSTOMIZE_CODE_CACHE === '0') return undefined;
-  const home = process.env.XDG_CACHE_HOME || (process.env.HOME ? path.join(process.env.HOME, '.cache') : undefined);
+  const home = cacheHome();
   if (home === undefined) return undefined;
-  const installation = require('node:crypto').createHash('sha256').update(bundle).digest('hex').slice(0, 16);
+  const installation = shortHash(bundle);
   const key = `${installation}-${stat.size}-${Math.trunc(stat.mtimeMs)}-${process.version}-${process.arch}.v8`;
   return path.join(home, 'weft-kustomize', key);
 }
@@ -35,26 +137,21 @@ function writeCache(file, data) {
     fs.renameSync(temporary, file);
     const installation = path.basename(file).split('-')[0];
     for (const name of fs.readdirSync(path.dirname(file))) {
-      if (name.startsWith(`${installation}-`) && name !== path.basename(file)) fs.rmSync(path.join(path.dirname(file), name), { force: true });
+      if (name.startsWith(`${installation}-`) && name.endsWith('.v8') && name !== path.basename(file)) fs.rmSync(path.join(path.dirname(file), name), { force: true });
     }
   } catch {
     // an unwritable cache only costs the next run its compile time
   }
 }
 
-function load() {
-  let stat;
-  try {
-    stat = fs.statSync(bundle);
-  } catch {
-    return fail(`${bundle} is missing: build the package first (pnpm build)`);
-  }
+/** Loads the bundle and runs `use` on its exports; the code cache is written after `use` is done. */
+function withBundle(stat, use) {
   if (typeof Module.enableCompileCache === 'function') {
     Module.enableCompileCache();
-    return require(bundle).main();
+    return use(require(bundle));
   }
   const vm = require('node:vm');
-  const file = cacheFile(stat);
+  const file = codeCacheFile(stat);
   let cachedData;
   if (file !== undefined) {
     try {
@@ -66,12 +163,28 @@ function load() {
   const script = new vm.Script(Module.wrap(fs.readFileSync(bundle, 'utf8')), { filename: bundle, cachedData });
   const module = { exports: {}, filename: bundle, id: bundle, loaded: false };
   script.runInThisContext().call(module.exports, module.exports, Module.createRequire(bundle), module, bundle, path.dirname(bundle));
-  const done = module.exports.main();
-  // written after the run, so the functions the build compiled lazily are in it too
+  const done = Promise.resolve(use(module.exports));
+  // written after the run, so the functions it compiled lazily are in it too
   if (file !== undefined && (cachedData === undefined || script.cachedDataRejected)) return done.then(() => writeCache(file, script.createCachedData()));
   return done;
 }
 
-Promise.resolve()
-  .then(load)
-  .catch((error) => fail(error instanceof Error ? error.message : String(error)));
+async function run() {
+  let stat;
+  try {
+    stat = fs.statSync(bundle);
+  } catch {
+    return fail(`${bundle} is missing: build the package first (pnpm build)`);
+  }
+  if (process.argv[2] === serveFlag && process.argv[3] !== undefined) {
+    const idleSeconds = Number(process.env.WEFT_KUSTOMIZE_SERVER_IDLE_SECONDS || 600);
+    return withBundle(stat, (exports) => exports.serve({ socket: process.argv[3], idleMs: (idleSeconds > 0 ? idleSeconds : 600) * 1000 }));
+  }
+  const socket = serverSocket(stat);
+  const answered = socket === undefined ? 'no-server' : await viaServer(socket);
+  if (answered === 'done') return;
+  await withBundle(stat, (exports) => exports.main());
+  if (socket !== undefined && answered === 'no-server') startServer(socket);
+}
+
+run().catch((error) => fail(error instanceof Error ? error.message : String(error)));

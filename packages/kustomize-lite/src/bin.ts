@@ -4,6 +4,8 @@
 import { writeSync } from 'node:fs';
 import { runCli } from './cli.js';
 
+export { serveCli as serve } from './cli-server.js';
+
 /**
  * Writes all of `text` to a file descriptor. Not through process.stdout: creating it loads Node's
  * stream classes, a noticeable share of a short run. A non-blocking pipe that is full (EAGAIN)
