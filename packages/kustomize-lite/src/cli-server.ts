@@ -4,10 +4,12 @@
 // starts it after a run that found none; it builds one request at a time, each exactly as a
 // process of its own would (the client's arguments, working directory and environment, the files
 // as they are now: nothing is cached between builds), and exits when idle.
-import { chmodSync, mkdirSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
-import { dirname } from 'node:path';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { runCli } from './cli.js';
+import { forgetParsedDocuments } from './manifest-yaml.js';
 
 /** What a client sends: one line of JSON. */
 interface CliRequest {
@@ -22,6 +24,64 @@ export interface CliServerOptions {
   readonly socket: string;
   /** It closes and exits after this long without a request. */
   readonly idleMs: number;
+}
+
+/**
+ * A base and an overlay using what most trees use (resources, generators, labels, a namespace, a
+ * prefix, images, replicas, strategic merge and JSON patches), built in memory a few times when a
+ * server starts: its first reply is then as quick as its tenth (192 ms against 65 ms measured).
+ */
+const warmUpTree: Readonly<Record<string, string>> = {
+  '/base/kustomization.yaml': [
+    'resources: [deployment.yaml, service.yaml]',
+    'labels:\n- pairs: {app: web}\n  includeSelectors: true',
+    'configMapGenerator:\n- name: settings\n  literals: [MODE=fast, "ENABLED=yes"]',
+    '',
+  ].join('\n'),
+  '/base/deployment.yaml': [
+    'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  annotations: {note: "0755"}\nspec:\n  replicas: 1\n  template:\n    spec:',
+    '      containers:\n      - name: web\n        image: nginx:1.27\n        envFrom:\n        - configMapRef: {name: settings}',
+    '        ports:\n        - containerPort: 8080\n          protocol: TCP\n      volumes:\n      - name: config\n        configMap: {name: settings, defaultMode: 0644}',
+    '',
+  ].join('\n'),
+  '/base/service.yaml': 'apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  ports:\n  - port: 80\n    targetPort: 8080\n',
+  '/overlay/kustomization.yaml': [
+    'resources: [../base, role.yaml, crd.yaml, cache.yaml]',
+    'namespace: shop\nnamePrefix: prod-\ncommonAnnotations: {team: payments}',
+    'images:\n- name: nginx\n  newTag: "1.28"',
+    'replicas:\n- name: web\n  count: 3',
+    'secretGenerator:\n- name: token\n  literals: [TOKEN=s3cret]',
+    'patches:\n- path: memory.yaml\n- target: {kind: Service}\n  patch: |-\n    - op: add\n      path: /spec/type\n      value: ClusterIP',
+    '',
+  ].join('\n'),
+  '/overlay/memory.yaml': 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n      - name: web\n        resources:\n          limits: {memory: 256Mi}\n',
+  '/overlay/role.yaml': 'apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata:\n  name: web\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: web}\nsubjects:\n- kind: ServiceAccount\n  name: default\n  namespace: default\n',
+  // enough YAML for V8 to optimise the parser (real trees carry CRDs of thousands of lines)
+  '/overlay/crd.yaml': [
+    'apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: caches.example.com\nspec:\n  group: example.com',
+    '  names: {kind: Cache, plural: caches}\n  scope: Namespaced\n  versions:\n  - name: v1\n    served: true\n    storage: true\n    schema:\n      openAPIV3Schema:\n        type: object\n        properties:',
+    ...Array.from({ length: 300 }, (_, index) => `          field${index}:\n            description: 'Field ${index} of the cache, as the operator reads it: "${index % 7 === 0 ? 'yes' : index}".'\n            type: ${['string', 'integer', 'boolean'][index % 3]}`),
+    '',
+  ].join('\n'),
+  '/overlay/cache.yaml': 'apiVersion: example.com/v1\nkind: Cache\nmetadata:\n  name: web\nspec:\n  size: 3\n  mode: "on"\n',
+};
+
+/** Builds the warm-up tree from a temporary folder, as a request would, then removes the folder. */
+async function warmUp(): Promise<void> {
+  const folder = mkdtempSync(join(tmpdir(), 'weft-kustomize-warm-up-'));
+  try {
+    for (const [file, text] of Object.entries(warmUpTree)) {
+      mkdirSync(dirname(join(folder, file)), { recursive: true });
+      writeFileSync(join(folder, file), text);
+    }
+    for (let round = 0; round < 8; round++) {
+      forgetParsedDocuments();
+      await runCli(['build', join(folder, 'overlay')], { env: {} });
+    }
+    forgetParsedDocuments();
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
+  }
 }
 
 /** Requests longer than this are refused: a request is arguments, a path and an environment. */
@@ -120,6 +180,8 @@ export async function serveCli(options: CliServerOptions): Promise<void> {
       if (socket.destroyed) return;
       // a working directory that is gone: the client builds in its own process and reports it
       process.chdir(request.cwd);
+      // each build parses its files as a process of its own would: no reuse of earlier parses
+      forgetParsedDocuments();
       reply(socket, await runCli(request.argv, { env: request.env }));
     } catch {
       socket.destroy();
@@ -139,6 +201,8 @@ export async function serveCli(options: CliServerOptions): Promise<void> {
   }
   if (!windowsPipe) chmodSync(options.socket, 0o600);
   idle = setTimeout(close, options.idleMs);
+  // the first job; a request arriving meanwhile waits for it
+  queue = queue.then(warmUp).catch(() => undefined);
   // stopped (kill, Ctrl-C in a terminal it was started from): it closes as when idle, socket file and all
   const stop = (): void => {
     clearTimeout(idle);

@@ -47,6 +47,12 @@ const parsedDocuments = new Map<string, JsonValue[]>();
 const cacheLimitChars = 32 * 1024 * 1024;
 let cachedChars = 0;
 
+/** Empties the parsed-document cache: the CLI's build server starts each build from none. */
+export function forgetParsedDocuments(): void {
+  parsedDocuments.clear();
+  cachedChars = 0;
+}
+
 function remember(key: string, values: JsonValue[]): void {
   parsedDocuments.set(key, values);
   cachedChars += key.length;
