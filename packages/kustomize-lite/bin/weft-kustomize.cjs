@@ -8,7 +8,8 @@
 // Node's start-up. When there is none, the run builds in its own process, then starts one in the
 // background for the runs after it; it exits after WEFT_KUSTOMIZE_SERVER_IDLE_SECONDS (default
 // 600) without a request. WEFT_KUSTOMIZE_SERVER=0 turns this off. Nothing is printed until a
-// server's whole reply has arrived: a server that fails leaves the run to build in its own process.
+// server's whole reply has arrived: a server that fails, or does not take the request within 2 s
+// (stopped, wedged), leaves the run to build in its own process.
 //
 // In its own process it loads the CLI bundled into one file (dist/weft-kustomize.cjs, made by
 // `pnpm build`) with V8's code cache, so a second run skips compiling it: Node 22's module compile
@@ -71,24 +72,36 @@ function serverSocket(stat) {
   return Buffer.byteLength(socket) < 104 ? socket : undefined;
 }
 
+/** How long a server has to acknowledge a request (a `+`) before the run builds in its own process. */
+const acknowledgeMs = 2000;
+
 /**
  * Asks the build server to run the command. Resolves 'done' once its reply is printed,
- * 'no-server' when nobody listens, 'failed' when a server took the request but gave no whole reply.
+ * 'no-server' when nobody listens, 'failed' when a server did not acknowledge the request in
+ * time (stopped, wedged) or gave no whole reply.
  */
 function viaServer(socket) {
   return new Promise((resolve) => {
     const connection = require('node:net').connect(socket);
     const chunks = [];
     let connected = false;
+    let unacknowledged;
     connection.on('connect', () => {
       connected = true;
       connection.write(`${JSON.stringify({ argv: process.argv.slice(2), cwd: process.cwd(), env: process.env })}\n`);
+      unacknowledged = setTimeout(() => connection.destroy(), acknowledgeMs);
     });
-    connection.on('data', (chunk) => chunks.push(chunk));
+    connection.on('data', (chunk) => {
+      clearTimeout(unacknowledged);
+      chunks.push(chunk);
+    });
     connection.on('error', () => connection.destroy());
     connection.on('close', () => {
+      clearTimeout(unacknowledged);
       if (!connected) return resolve('no-server');
-      const reply = Buffer.concat(chunks);
+      const whole = Buffer.concat(chunks);
+      if (whole[0] !== 0x2b) return resolve('failed');
+      const reply = whole.subarray(1);
       const newline = reply.indexOf(10);
       let header;
       try {

@@ -100,9 +100,9 @@ function isRequest(value: unknown): value is CliRequest {
 }
 
 /**
- * The reply: a header line with the exit code and the byte lengths of stdout and stderr, then
- * their bytes. The client writes nothing unless all of it arrived, so a server that dies
- * mid-reply leaves the client free to build in its own process instead.
+ * The reply, after the `+` that acknowledged the request: a header line with the exit code and
+ * the byte lengths of stdout and stderr, then their bytes. The client writes nothing unless all of
+ * it arrived, so a server that dies mid-reply leaves the client free to build in its own process.
  */
 function reply(socket: Socket, result: { exitCode: number; stdout: string; stderr: string }): void {
   const header = JSON.stringify({ exitCode: result.exitCode, stdout: Buffer.byteLength(result.stdout), stderr: Buffer.byteLength(result.stderr) });
@@ -171,6 +171,8 @@ export async function serveCli(options: CliServerOptions): Promise<void> {
         request = undefined;
       }
       if (!isRequest(request)) return socket.destroy();
+      // taken: the client waits for the build from now on, however long it takes
+      socket.write('+');
       queue = queue.then(() => serve(socket, request));
     });
   });

@@ -204,19 +204,19 @@ describe('the weft-kustomize build server', () => {
     expect(await user.run(['build', target])).toEqual(reference);
   });
 
-  it('leaves the run to build in its own process when the server takes the request and gives no whole reply', async () => {
+  it('leaves the run to build in its own process when the server gives no whole reply or does not take the request within 2 s', async () => {
     const target = join(corpus, 'fleet-infra/infrastructure/controllers');
     const reference = await inProcess(['build', target]);
-    for (const answer of ['', '{"exitCode":0,"stdout":100000,"stderr":0}\npartial', 'not json\n']) {
-      const user = machine(`broken-${answer.length}`);
+    for (const answer of ['', '+{"exitCode":0,"stdout":100000,"stderr":0}\npartial', '+not json\n', '{"exitCode":0,"stdout":0,"stderr":0}\n', undefined]) {
+      const user = machine(`broken-${answer?.length ?? 'silent'}`);
       await user.serverUp();
       const pid = user.serverPid()!;
       const socket = join(user.runtime, 'weft-kustomize', user.sockets()[0]!);
       process.kill(pid, 'SIGKILL');
       await eventually('the server to be gone', () => user.serverPid() === undefined);
       rmSync(socket);
-      // a server that reads the request and hangs up after a broken answer
-      const impostor = createServer((connection) => connection.once('data', () => connection.end(answer)));
+      // a server that reads the request and hangs up after a broken answer, or (undefined) says nothing, ever
+      const impostor = createServer((connection) => connection.once('data', () => (answer === undefined ? undefined : connection.end(answer))));
       await new Promise<void>((listening) => impostor.listen(socket, listening));
       try {
         expect(await user.run(['build', target]), JSON.stringify(answer)).toEqual(reference);
