@@ -3,7 +3,7 @@
 // The weft-kustomize executable.
 //
 // Build server: a run first asks this installation's build server (src/cli-server.ts) to do the
-// build: it sends its arguments, working directory and environment over a local socket and
+// build: it sends its arguments, working directory, environment and umask over a local socket and
 // prints the reply. A server keeps the CLI loaded and warm, so a run costs little more than
 // Node's start-up. When there is none, the run builds in its own process, then starts one in the
 // background for the runs after it; it exits after WEFT_KUSTOMIZE_SERVER_IDLE_SECONDS (default
@@ -88,7 +88,8 @@ function viaServer(socket) {
     let unacknowledged;
     connection.on('connect', () => {
       connected = true;
-      connection.write(`${JSON.stringify({ argv: process.argv.slice(2), cwd: process.cwd(), env: process.env })}\n`);
+      const request = { argv: process.argv.slice(2), cwd: process.cwd(), env: process.env, umask: process.umask() };
+      connection.write(`${JSON.stringify(request)}\n`);
       unacknowledged = setTimeout(() => connection.destroy(), acknowledgeMs);
     });
     connection.on('data', (chunk) => {

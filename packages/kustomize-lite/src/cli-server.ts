@@ -3,7 +3,8 @@
 // (bin/weft-kustomize.cjs), not loading and running cold code in every process. The launcher
 // starts it after a run that found none; it builds one request at a time, each exactly as a
 // process of its own would (the client's arguments, working directory and environment, the files
-// as they are now: nothing is cached between builds), and exits when idle.
+// as they are now: nothing is cached between builds), and exits when idle. A run stopped while the
+// server builds for it (Ctrl-C) does not stop that build: it finishes, `-o FILE` written.
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -16,6 +17,8 @@ interface CliRequest {
   readonly argv: readonly string[];
   readonly cwd: string;
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** The client's file mode creation mask, for `-o FILE`. */
+  readonly umask: number;
 }
 
 /** Where the server listens and how long it waits for work. */
@@ -95,7 +98,8 @@ function isRequest(value: unknown): value is CliRequest {
     request['argv'].every((argument) => typeof argument === 'string') &&
     typeof request['cwd'] === 'string' &&
     typeof request['env'] === 'object' &&
-    request['env'] !== null
+    request['env'] !== null &&
+    Number.isInteger(request['umask'])
   );
 }
 
@@ -182,6 +186,7 @@ export async function serveCli(options: CliServerOptions): Promise<void> {
       if (socket.destroyed) return;
       // a working directory that is gone: the client builds in its own process and reports it
       process.chdir(request.cwd);
+      process.umask(request.umask);
       // each build parses its files as a process of its own would: no reuse of earlier parses
       forgetParsedDocuments();
       reply(socket, await runCli(request.argv, { env: request.env }));

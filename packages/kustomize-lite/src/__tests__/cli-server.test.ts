@@ -146,6 +146,13 @@ describe('the weft-kustomize build server', () => {
     mkdirSync(workspace, { recursive: true });
     expect(await user.run(['build', join(corpus, 'shop-platform/overlays/dev'), '-o', 'out.yaml'], { cwd: workspace })).toEqual({ status: 0, stdout: '', stderr: '' });
     expect(readFileSync(join(workspace, 'out.yaml'), 'utf8')).toBe((await inProcess(['build', join(corpus, 'shop-platform/overlays/dev')])).stdout);
+    // written with the run's umask, not the one the server was started with
+    const private_ = join(workspace, 'private.yaml');
+    execFileSync('sh', ['-c', `umask 077 && exec "${process.execPath}" "${launcher}" build "${join(corpus, 'shop-platform/overlays/dev')}" -o "${private_}"`], { env: user.env });
+    expect(statSync(private_).mode & 0o777).toBe(0o600);
+    const shared = join(workspace, 'shared.yaml');
+    execFileSync('sh', ['-c', `umask 022 && exec "${process.execPath}" "${launcher}" build "${join(corpus, 'shop-platform/overlays/dev')}" -o "${shared}"`], { env: user.env });
+    expect(statSync(shared).mode & 0o777).toBe(0o644);
   });
 
   it("builds with each run's own environment and the files as they are at that moment", async () => {
