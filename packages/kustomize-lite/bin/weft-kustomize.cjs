@@ -3,13 +3,14 @@
 // The weft-kustomize executable.
 //
 // Build server: a run first asks this installation's build server (src/cli-server.ts) to do the
-// build: it sends its arguments, working directory, environment and umask over a local socket and
-// prints the reply. A server keeps the CLI loaded and warm, so a run costs little more than
-// Node's start-up. When there is none, the run builds in its own process, then starts one in the
-// background for the runs after it; it exits after WEFT_KUSTOMIZE_SERVER_IDLE_SECONDS (default
-// 600) without a request. WEFT_KUSTOMIZE_SERVER=0 turns this off. Nothing is printed until a
+// build: it sends its arguments, working directory and umask over a local socket and prints the
+// reply. A server keeps the CLI loaded and warm, so a run costs little more than Node's start-up.
+// When there is none, the run builds in its own process, then starts one in the background for
+// the runs after it; it exits after WEFT_KUSTOMIZE_SERVER_IDLE_SECONDS (default 600, read when it
+// starts) without a request. WEFT_KUSTOMIZE_SERVER=0 turns this off. Nothing is printed until a
 // server's whole reply has arrived: a server that fails, or does not take the request within 2 s
-// (stopped, wedged), leaves the run to build in its own process.
+// (stopped, wedged), leaves the run to build in its own process. The socket's folder must be this
+// user's and writable by nobody else, or the server is not used.
 //
 // In its own process it loads the CLI bundled into one file (dist/weft-kustomize.cjs, made by
 // `pnpm build`) with V8's code cache, so a second run skips compiling it: Node 22's module compile
@@ -18,6 +19,10 @@
 // A cache that does not fit (another Node, another bundle) is rejected by V8 and rewritten; a
 // cache that cannot be written is skipped. Each installation keeps one file: writing a new one
 // removes that installation's older ones.
+//
+// The bundle is told apart by its path, size, inode, modification and change times: unpacking an
+// archive keeps the archive's modification times, but a file written anew always gets a new
+// change time.
 const fs = require('node:fs');
 const path = require('node:path');
 const Module = require('node:module');
@@ -30,18 +35,27 @@ function fail(message) {
   process.exitCode = 1;
 }
 
-/** Writes all of `bytes` to a file descriptor, waiting briefly whenever a non-blocking pipe is full. */
+/**
+ * Writes all of `bytes` to a file descriptor, waiting briefly whenever a non-blocking pipe is full.
+ * A reader that went away (`| head`) ends the run quietly with 141, as SIGPIPE ends kustomize.
+ * Returns whether everything was written.
+ */
 function writeAll(descriptor, bytes) {
   let pause;
   for (let offset = 0; offset < bytes.length; ) {
     try {
       offset += fs.writeSync(descriptor, bytes, offset);
     } catch (error) {
+      if (error.code === 'EPIPE') {
+        process.exitCode = 141;
+        return false;
+      }
       if (error.code !== 'EAGAIN') throw error;
       pause ??= new Int32Array(new SharedArrayBuffer(4));
       Atomics.wait(pause, 0, 0, 1);
     }
   }
+  return true;
 }
 
 function cacheHome() {
@@ -60,14 +74,31 @@ function shortHash(text) {
   return first.toString(16).padStart(8, '0') + second.toString(16).padStart(8, '0');
 }
 
+/** What tells this bundle apart from another at the same path. */
+function bundleIdentity(stat) {
+  return `${stat.size}-${stat.ino}-${Math.trunc(stat.mtimeMs)}-${Math.trunc(stat.ctimeMs)}`;
+}
+
+/** Whether nobody but this user can put a socket in the folder; a missing folder the server will create so. */
+function isPrivateFolder(folder) {
+  try {
+    const entry = fs.lstatSync(folder);
+    return entry.isDirectory() && entry.uid === process.getuid() && (entry.mode & 0o022) === 0;
+  } catch (error) {
+    return error.code === 'ENOENT';
+  }
+}
+
 /** This installation's build server address: one per bundle and Node binary. */
 function serverSocket(stat) {
   if (process.env.WEFT_KUSTOMIZE_SERVER === '0') return undefined;
-  const key = shortHash(`${bundle}\0${stat.size}\0${stat.mtimeMs}\0${process.execPath}\0${process.version}\0${process.arch}`);
+  const key = shortHash(`${bundle}\0${bundleIdentity(stat)}\0${process.execPath}\0${process.version}\0${process.arch}`);
   if (process.platform === 'win32') return `\\\\.\\pipe\\weft-kustomize-${key}`;
   const base = process.env.XDG_RUNTIME_DIR || cacheHome();
   if (base === undefined) return undefined;
-  const socket = path.join(base, 'weft-kustomize', `${key}.sock`);
+  const folder = path.join(base, 'weft-kustomize');
+  if (!isPrivateFolder(folder)) return undefined;
+  const socket = path.join(folder, `${key}.sock`);
   // a Unix socket path longer than the kernel's limit (108 bytes on Linux, 104 on macOS) cannot be bound
   return Buffer.byteLength(socket) < 104 ? socket : undefined;
 }
@@ -81,6 +112,13 @@ const acknowledgeMs = 2000;
  * time (stopped, wedged) or gave no whole reply.
  */
 function viaServer(socket) {
+  let cwd;
+  try {
+    cwd = process.cwd();
+  } catch {
+    // a working directory that was removed: only a build in this process can use absolute paths then
+    return Promise.resolve('failed');
+  }
   return new Promise((resolve) => {
     const connection = require('node:net').connect(socket);
     const chunks = [];
@@ -88,7 +126,7 @@ function viaServer(socket) {
     let unacknowledged;
     connection.on('connect', () => {
       connected = true;
-      const request = { argv: process.argv.slice(2), cwd: process.cwd(), env: process.env, umask: process.umask() };
+      const request = { argv: process.argv.slice(2), cwd, umask: process.umask() };
       connection.write(`${JSON.stringify(request)}\n`);
       unacknowledged = setTimeout(() => connection.destroy(), acknowledgeMs);
     });
@@ -111,21 +149,29 @@ function viaServer(socket) {
         return resolve('failed');
       }
       if (newline < 0 || reply.length !== newline + 1 + header.stdout + header.stderr) return resolve('failed');
-      writeAll(1, reply.subarray(newline + 1, newline + 1 + header.stdout));
-      writeAll(2, reply.subarray(newline + 1 + header.stdout));
       process.exitCode = header.exitCode;
+      if (writeAll(1, reply.subarray(newline + 1, newline + 1 + header.stdout))) writeAll(2, reply.subarray(newline + 1 + header.stdout));
       resolve('done');
     });
   });
 }
 
-/** Starts a build server in the background, detached from this run's terminal and output. */
+/** What the server's environment keeps of this run's: where its files go, and its own settings. */
+const serverEnvironment = ['HOME', 'XDG_CACHE_HOME', 'XDG_RUNTIME_DIR', 'TMPDIR', 'WEFT_KUSTOMIZE_CODE_CACHE', 'WEFT_KUSTOMIZE_SERVER_IDLE_SECONDS', 'SystemRoot', 'TEMP', 'TMP', 'USERPROFILE', 'LOCALAPPDATA'];
+
+/**
+ * Starts a build server in the background, detached from this run's terminal and output. It gets
+ * none of the rest of this run's environment (tokens a shell holds stay out of a long-lived process).
+ */
 function startServer(socket) {
+  const env = {};
+  for (const name of serverEnvironment) if (process.env[name] !== undefined) env[name] = process.env[name];
   try {
     const child = require('node:child_process').spawn(process.execPath, [__filename, serveFlag, socket], {
       detached: true,
       stdio: 'ignore',
       cwd: path.dirname(__dirname),
+      env,
     });
     child.on('error', () => {});
     child.unref();
@@ -139,7 +185,7 @@ function codeCacheFile(stat) {
   const home = cacheHome();
   if (home === undefined) return undefined;
   const installation = shortHash(bundle);
-  const key = `${installation}-${stat.size}-${Math.trunc(stat.mtimeMs)}-${process.version}-${process.arch}.v8`;
+  const key = `${installation}-${shortHash(bundleIdentity(stat))}-${process.version}-${process.arch}.v8`;
   return path.join(home, 'weft-kustomize', key);
 }
 

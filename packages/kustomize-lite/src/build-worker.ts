@@ -63,7 +63,6 @@ async function run(job: WorkerJob, post: (message: WorkerMessage) => void, taken
       ...(job.loadRestrictor === undefined ? {} : { loadRestrictor: job.loadRestrictor }),
       ...(job.reorder === undefined ? {} : { reorder: job.reorder }),
       ...(job.maxInputBytes === undefined ? {} : { maxInputBytes: job.maxInputBytes }),
-      env: job.env,
     });
     let batch: ObjectPiece[] = [];
     let chars = 0;

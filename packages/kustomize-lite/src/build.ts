@@ -36,11 +36,6 @@ export interface BuildOptions {
   readonly maxInputBytes?: number;
   /** Cancels the build; it then rejects with {@link BuildAbortedError}. */
   readonly signal?: AbortSignal;
-  /**
-   * Where a bare `KEY` line of a generator's env file takes its value from (kustomize reads its
-   * own environment; an unset key gives an empty value). @defaultValue `process.env`
-   */
-  readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
 /** One object of a build's output with the file it came from. */
@@ -121,7 +116,6 @@ export async function buildWithSources(path: string, options: BuildOptions = {})
     restrictor: options.loadRestrictor ?? 'LoadRestrictionsRootOnly',
     maxInputBytes: options.maxInputBytes ?? defaultMaxInputBytes,
     signal: options.signal,
-    env: options.env ?? process.env,
     bytesRead: 0,
     buildRoot: directory,
     registry: MergeSchemaRegistry.builtin(),

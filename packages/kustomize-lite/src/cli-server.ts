@@ -2,10 +2,11 @@
 // `weft-kustomize build` after the first one costs Node's start-up and a small client
 // (bin/weft-kustomize.cjs), not loading and running cold code in every process. The launcher
 // starts it after a run that found none; it builds one request at a time, each exactly as a
-// process of its own would (the client's arguments, working directory and environment, the files
-// as they are now: nothing is cached between builds), and exits when idle. A run stopped while the
-// server builds for it (Ctrl-C) does not stop that build: it finishes, `-o FILE` written.
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+// process of its own would (the client's arguments, working directory and umask, the files as they
+// are now: nothing is cached between builds; a build reads no environment variable), and exits
+// when idle. A run stopped while the server builds for it (Ctrl-C) does not stop that build: it
+// finishes, `-o FILE` written.
+import { chmodSync, lstatSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -16,7 +17,6 @@ import { forgetParsedDocuments } from './manifest-yaml.js';
 interface CliRequest {
   readonly argv: readonly string[];
   readonly cwd: string;
-  readonly env: Readonly<Record<string, string | undefined>>;
   /** The client's file mode creation mask, for `-o FILE`. */
   readonly umask: number;
 }
@@ -69,8 +69,11 @@ const warmUpTree: Readonly<Record<string, string>> = {
   '/overlay/cache.yaml': 'apiVersion: example.com/v1\nkind: Cache\nmetadata:\n  name: web\nspec:\n  size: 3\n  mode: "on"\n',
 };
 
-/** Builds the warm-up tree from a temporary folder, as a request would, then removes the folder. */
-async function warmUp(): Promise<void> {
+/**
+ * Builds the warm-up tree from a temporary folder, as a request would, then removes the folder.
+ * It gives way as soon as a request is waiting: that request is the warm-up then.
+ */
+async function warmUp(requestWaiting: () => boolean): Promise<void> {
   const folder = mkdtempSync(join(tmpdir(), 'weft-kustomize-warm-up-'));
   try {
     for (const [file, text] of Object.entries(warmUpTree)) {
@@ -78,8 +81,11 @@ async function warmUp(): Promise<void> {
       writeFileSync(join(folder, file), text);
     }
     for (let round = 0; round < 8; round++) {
+      // a build reads its files synchronously: between two, let requests in
+      await new Promise((resolve) => setImmediate(resolve));
+      if (requestWaiting()) break;
       forgetParsedDocuments();
-      await runCli(['build', join(folder, 'overlay')], { env: {} });
+      await runCli(['build', join(folder, 'overlay')]);
     }
     forgetParsedDocuments();
   } finally {
@@ -87,7 +93,22 @@ async function warmUp(): Promise<void> {
   }
 }
 
-/** Requests longer than this are refused: a request is arguments, a path and an environment. */
+/**
+ * Whether a folder is safe for the socket: a directory (not a link) owned by this user that nobody
+ * else can write to, so nobody else can put a socket of their own in its place. Always true on
+ * Windows, whose named pipes live in no folder.
+ */
+function isPrivateFolder(folder: string): boolean {
+  if (process.platform === 'win32') return true;
+  try {
+    const entry = lstatSync(folder);
+    return entry.isDirectory() && entry.uid === process.getuid?.() && (entry.mode & 0o022) === 0;
+  } catch {
+    return false;
+  }
+}
+
+/** Requests longer than this are refused: a request is arguments, a path and a umask. */
 const maxRequestBytes = 16 * 1024 * 1024;
 
 function isRequest(value: unknown): value is CliRequest {
@@ -97,8 +118,6 @@ function isRequest(value: unknown): value is CliRequest {
     Array.isArray(request['argv']) &&
     request['argv'].every((argument) => typeof argument === 'string') &&
     typeof request['cwd'] === 'string' &&
-    typeof request['env'] === 'object' &&
-    request['env'] !== null &&
     Number.isInteger(request['umask'])
   );
 }
@@ -141,23 +160,32 @@ function listen(server: Server, socket: string): Promise<void> {
  * @remarks
  * One server per socket: if another answers there already, this one returns at once; a socket
  * file nobody answers on (a server that was killed) is replaced. The socket's folder is made
- * private to the user (0700) and the socket 0600. Builds run one at a time, in the client's
- * working directory with the client's environment; nothing is kept between them. One timer, the
- * idle one, restarted after each build. SIGTERM and SIGINT close it as idleness does; closing
- * removes the socket file (libuv unlinks it).
+ * private to the user (0700; an existing folder others can write to, or not the user's, is
+ * refused) and the socket 0600. Builds run one at a time, in the client's working directory with
+ * its umask; nothing is kept between them. One timer, the idle one, restarted by every connection
+ * and after every build. SIGTERM and SIGINT close the server as idleness does; closing removes
+ * the socket file (libuv unlinks it).
  *
  * @returns When the server has closed (idle) or was not needed.
  */
 export async function serveCli(options: CliServerOptions): Promise<void> {
   const windowsPipe = process.platform === 'win32';
-  if (!windowsPipe) mkdirSync(dirname(options.socket), { recursive: true, mode: 0o700 });
+  if (!windowsPipe) {
+    mkdirSync(dirname(options.socket), { recursive: true, mode: 0o700 });
+    if (!isPrivateFolder(dirname(options.socket))) return;
+  }
   if (await answers(options.socket)) return;
   if (!windowsPipe) rmSync(options.socket, { force: true });
 
   let queue = Promise.resolve();
+  let waiting = 0;
   let idle: NodeJS.Timeout | undefined;
-  const server = createServer((socket) => {
+  const restartIdle = (): void => {
     clearTimeout(idle);
+    idle = setTimeout(close, options.idleMs);
+  };
+  const server = createServer((socket) => {
+    restartIdle();
     const chunks: Buffer[] = [];
     let received = 0;
     socket.on('error', () => socket.destroy());
@@ -177,10 +205,12 @@ export async function serveCli(options: CliServerOptions): Promise<void> {
       if (!isRequest(request)) return socket.destroy();
       // taken: the client waits for the build from now on, however long it takes
       socket.write('+');
+      waiting++;
       queue = queue.then(() => serve(socket, request));
     });
   });
   const serve = async (socket: Socket, request: CliRequest): Promise<void> => {
+    waiting--;
     clearTimeout(idle);
     try {
       if (socket.destroyed) return;
@@ -189,11 +219,11 @@ export async function serveCli(options: CliServerOptions): Promise<void> {
       process.umask(request.umask);
       // each build parses its files as a process of its own would: no reuse of earlier parses
       forgetParsedDocuments();
-      reply(socket, await runCli(request.argv, { env: request.env }));
+      reply(socket, await runCli(request.argv));
     } catch {
       socket.destroy();
     } finally {
-      idle = setTimeout(close, options.idleMs);
+      restartIdle();
     }
   };
   const close = (): void => {
@@ -207,9 +237,9 @@ export async function serveCli(options: CliServerOptions): Promise<void> {
     return;
   }
   if (!windowsPipe) chmodSync(options.socket, 0o600);
-  idle = setTimeout(close, options.idleMs);
-  // the first job; a request arriving meanwhile waits for it
-  queue = queue.then(warmUp).catch(() => undefined);
+  restartIdle();
+  // the first job; a request arriving meanwhile cuts it short
+  queue = queue.then(() => warmUp(() => waiting > 0)).catch(() => undefined);
   // stopped (kill, Ctrl-C in a terminal it was started from): it closes as when idle, socket file and all
   const stop = (): void => {
     clearTimeout(idle);

@@ -41,7 +41,7 @@ function failure(message: string): CliResult {
  * const { exitCode, stdout, stderr } = await runCli(['build', 'overlays/prod', '--reorder', 'none']);
  * ```
  */
-export async function runCli(argv: readonly string[], options: { signal?: AbortSignal; env?: Readonly<Record<string, string | undefined>> } = {}): Promise<CliResult> {
+export async function runCli(argv: readonly string[], options: { signal?: AbortSignal } = {}): Promise<CliResult> {
   const [command, ...rest] = argv;
   if (command === undefined || command === '-h' || command === '--help' || command === 'help') return { exitCode: 0, stdout: usage, stderr: '' };
   if (command !== 'build') return failure(`unknown command "${command}" for "weft-kustomize"`);
@@ -89,7 +89,6 @@ export async function runCli(argv: readonly string[], options: { signal?: AbortS
       loadRestrictor,
       ...(reorder === undefined ? {} : { reorder }),
       ...(options.signal === undefined ? {} : { signal: options.signal }),
-      ...(options.env === undefined ? {} : { env: options.env }),
     });
     const stream = toYamlStream(objects);
     if (output !== undefined) {

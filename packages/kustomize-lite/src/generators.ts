@@ -23,7 +23,7 @@ function parseLiteral(source: string, file: string): [string, string] {
   return [source.slice(0, equals), unquote(source.slice(equals + 1))];
 }
 
-function parseEnvFile(text: string, file: string, env: Readonly<Record<string, string | undefined>>): [string, string][] {
+function parseEnvFile(text: string, file: string): [string, string][] {
   const pairs: [string, string][] = [];
   const lines = text.replace(/^\uFEFF/, '').split('\n');
   lines.forEach((rawLine, index) => {
@@ -33,7 +33,8 @@ function parseEnvFile(text: string, file: string, env: Readonly<Record<string, s
     const key = equals < 0 ? line : line.slice(0, equals);
     // kustomize v5 takes any key as written (`export X`, `2BAD`, a trailing space): the apiserver judges them
     if (key === '') throw new KustomizationFileError(`${file}:${index + 1}: a line has an empty key`, { file });
-    pairs.push([key, equals < 0 ? (env[key] ?? '') : line.slice(equals + 1)]);
+    // a line without `=` is a key with an empty value: kustomize v5 does not look it up in its environment
+    pairs.push([key, equals < 0 ? '' : line.slice(equals + 1)]);
   });
   return pairs;
 }
@@ -90,7 +91,7 @@ export async function generate(
   const envFiles = [...(args.envs ?? []), ...(args.env !== undefined && args.env !== '' ? [args.env] : [])];
   for (const envFile of envFiles) {
     const loaded = await loader.readFile(envFile);
-    for (const [key, value] of parseEnvFile(loaded.text, loader.display(loaded.path), loader.session.env)) add(key, value);
+    for (const [key, value] of parseEnvFile(loaded.text, loader.display(loaded.path))) add(key, value);
   }
   for (const source of args.literals ?? []) {
     const [key, value] = parseLiteral(source, file);

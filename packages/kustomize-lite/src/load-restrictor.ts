@@ -11,8 +11,6 @@ export interface LoadSession {
   readonly restrictor: LoadRestrictor;
   readonly maxInputBytes: number;
   readonly signal: AbortSignal | undefined;
-  /** The environment an env file's bare `KEY` line takes its value from. */
-  readonly env: Readonly<Record<string, string | undefined>>;
   /** Bytes read so far in this build (bounded by `maxInputBytes`). */
   bytesRead: number;
   /** The directory the build started from; error messages show paths relative to it. */

@@ -251,7 +251,6 @@ function runWorker(started: WorkerEntry, path: string, options: WorkerBuildOptio
     ...(options.loadRestrictor === undefined ? {} : { loadRestrictor: options.loadRestrictor }),
     ...(options.reorder === undefined ? {} : { reorder: options.reorder }),
     ...(options.maxInputBytes === undefined ? {} : { maxInputBytes: options.maxInputBytes }),
-    env: { ...(options.env ?? process.env) },
     ...(channel === undefined ? {} : { fsPort: channel.port2 }),
   };
   const transferList = channel === undefined ? [] : [channel.port2];

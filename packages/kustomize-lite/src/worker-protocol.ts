@@ -23,8 +23,6 @@ export interface WorkerJob {
   readonly loadRestrictor?: LoadRestrictor;
   readonly reorder?: 'legacy' | 'none';
   readonly maxInputBytes?: number;
-  /** The caller's environment for env files (a warm worker's own copy may be older). */
-  readonly env: Readonly<Record<string, string | undefined>>;
   /** Where the worker asks for files; absent: it reads the machine's file system itself. */
   readonly fsPort?: unknown;
 }

@@ -1,9 +1,9 @@
 // The weft-kustomize build server (src/cli-server.ts) driven as a user meets it: through the
 // launcher, bin/weft-kustomize.cjs, in processes of its own. Each test has a private
 // XDG_RUNTIME_DIR, so the servers it starts are its own; they are killed afterwards.
-import { execFile, execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { execFile, execFileSync, spawn } from 'node:child_process';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -50,7 +50,7 @@ function machine(name: string) {
     }
     return undefined;
   };
-  const serverUp = (options: { bin?: string } = {}) =>
+  const serverUp = (options: { bin?: string; env?: NodeJS.ProcessEnv } = {}) =>
     eventually('a build server to listen', async () => {
       const served = await run(['--help'], options);
       return sockets().length === 1 && serverPid() !== undefined && served;
@@ -91,33 +91,42 @@ describe('the weft-kustomize build server', () => {
     expect(await user.run(['build', target])).toEqual(reference);
   });
 
-  it('does the build, not the process: a bundle replaced under the same size and time is not what answers', async () => {
-    // an installation of its own, whose bundle is then swapped for a stand-in the server never loaded
+  it('does the build itself, in the working directory of the run it answers', async () => {
     const user = machine('served');
-    // V8 checks a code cache against the source's length only: the stand-in must not run the cached bundle
-    user.env['WEFT_KUSTOMIZE_CODE_CACHE'] = '0';
-    const installation = join(root, 'served', 'installation');
+    const target = join(corpus, 'memcached-operator/config/default');
+    const reference = await inProcess(['build', target]);
+    await user.serverUp();
+    const server = user.serverPid()!;
+    for (const cwd of [join(corpus, 'fleet-infra'), join(corpus, 'payments')]) {
+      expect(await user.run(['build', target], { cwd })).toEqual(reference);
+      expect(readlinkSync(`/proc/${server}/cwd`)).toBe(cwd);
+    }
+    expect(user.serverPid()).toBe(server);
+  });
+
+  it('is not the one that answers once the bundle is replaced, even under the same size and modification time (an archive unpacked over it)', async () => {
+    const user = machine('upgraded');
+    const installation = join(root, 'upgraded', 'installation');
     mkdirSync(join(installation, 'bin'), { recursive: true });
     mkdirSync(join(installation, 'dist'), { recursive: true });
     copyFileSync(launcher, join(installation, 'bin', 'weft-kustomize.cjs'));
     const bundle = join(installation, 'dist', 'weft-kustomize.cjs');
     copyFileSync(join(packageRoot, 'dist', 'weft-kustomize.cjs'), bundle);
     const bin = join(installation, 'bin', 'weft-kustomize.cjs');
-    const target = join(corpus, 'memcached-operator/config/default');
-    const reference = await inProcess(['build', target]);
-    // whole seconds, which utimes sets exactly
-    const installed = Math.floor(Date.now() / 1000) - 60;
-    utimesSync(bundle, installed, installed);
-
+    const target = join(corpus, 'shop-platform/overlays/dev');
+    // as tar leaves files: the archive's modification time, in whole seconds
+    const packed = Math.floor(Date.now() / 1000) - 3600;
+    utimesSync(bundle, packed, packed);
+    expect(await user.run(['build', target], { bin })).toEqual(await inProcess(['build', target]));
     await user.serverUp({ bin });
-    const standIn = 'exports.main = async () => { process.stdout.write("built in its own process\\n"); };';
-    writeFileSync(bundle, standIn.padEnd(statSync(bundle).size, ' '));
-    utimesSync(bundle, installed, installed);
-    expect(await user.run(['build', target], { bin })).toEqual(reference);
+    const old = user.serverPid()!;
 
-    process.kill(user.serverPid()!);
-    await eventually('the server to be gone', () => user.sockets().length === 0);
-    expect((await user.run(['build', target], { bin })).stdout).toBe('built in its own process\n');
+    const standIn = 'exports.main = async () => { process.stdout.write("the new bundle\\n"); };';
+    writeFileSync(bundle, standIn.padEnd(statSync(bundle).size, ' '));
+    utimesSync(bundle, packed, packed);
+    // neither the old server nor the old bundle's code cache (V8 checks a cache against the source's length only)
+    expect(await user.run(['build', target], { bin })).toEqual({ status: 0, stdout: 'the new bundle\n', stderr: '' });
+    expect(user.serverPid()).toBe(old);
   });
 
   it('prints what a run in its own process prints: errors, help, -o FILE and paths relative to the working directory', async () => {
@@ -155,7 +164,7 @@ describe('the weft-kustomize build server', () => {
     expect(statSync(shared).mode & 0o777).toBe(0o644);
   });
 
-  it("builds with each run's own environment and the files as they are at that moment", async () => {
+  it('builds the files as they are at that moment, with no environment variable read (an env file line without `=` stays empty, as in kustomize)', async () => {
     const user = machine('fresh');
     const tree = join(root, 'fresh', 'tree');
     mkdirSync(tree, { recursive: true });
@@ -164,17 +173,52 @@ describe('the weft-kustomize build server', () => {
     await user.serverUp();
 
     const eu = await user.run(['build', tree], { env: { REGION: 'eu-west' } });
-    const us = await user.run(['build', tree], { env: { REGION: 'us-east' } });
-    expect(eu.stdout).toContain('REGION: eu-west');
-    expect(us.stdout).toContain('REGION: us-east');
+    expect(eu.stdout).toContain('REGION: ""');
     expect(eu).toEqual(await inProcess(['build', tree], { env: { REGION: 'eu-west' } }));
 
     writeFileSync(join(tree, 'settings.env'), 'REGION\nTIER=silver\n');
-    expect((await user.run(['build', tree], { env: { REGION: 'eu-west' } })).stdout).toContain('TIER: silver');
+    expect((await user.run(['build', tree])).stdout).toContain('TIER: silver');
     rmSync(join(tree, 'settings.env'));
     const gone = await user.run(['build', tree]);
     expect(gone).toEqual(await inProcess(['build', tree]));
     expect(gone.status).toBe(1);
+  });
+
+  it("keeps none of the starting run's environment but its own settings", async () => {
+    const user = machine('secrets');
+    await user.serverUp({ env: { MY_TOKEN: 'hunter2' } });
+    const environment = readFileSync(`/proc/${user.serverPid()!}/environ`, 'utf8').split('\0');
+    expect(environment.some((entry) => entry.startsWith('MY_TOKEN='))).toBe(false);
+    expect(environment).toContain(`XDG_RUNTIME_DIR=${user.runtime}`);
+  });
+
+  it('ends quietly with 141 when the reader goes away (`| head`), served or not, as SIGPIPE ends kustomize', async () => {
+    const user = machine('pipe');
+    const tree = join(root, 'pipe', 'tree');
+    mkdirSync(tree, { recursive: true });
+    const literals = Array.from({ length: 6000 }, (_, index) => `  - KEY${index}=${'value'.repeat(10)}`);
+    writeFileSync(join(tree, 'kustomization.yaml'), `configMapGenerator:\n- name: big\n  literals:\n${literals.join('\n')}\n`);
+    const firstBytes = (server: string) =>
+      new Promise<{ status: number | null; stderr: string }>((resolve) => {
+        const child = spawn(process.execPath, [launcher, 'build', tree], { env: { ...user.env, WEFT_KUSTOMIZE_SERVER: server } });
+        let stderr = '';
+        child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+        child.stdout.once('data', () => child.stdout.destroy());
+        child.on('close', (status) => resolve({ status, stderr }));
+      });
+    expect(await firstBytes('0')).toEqual({ status: 141, stderr: '' });
+    await user.serverUp();
+    expect(await firstBytes('1')).toEqual({ status: 141, stderr: '' });
+  });
+
+  it('builds in its own process when its working directory was removed', async () => {
+    const user = machine('removed');
+    await user.serverUp();
+    const target = join(corpus, 'shop-platform/overlays/dev');
+    const gone = join(root, 'removed', 'gone');
+    mkdirSync(gone);
+    const output = execFileSync('sh', ['-c', `cd "${gone}" && rmdir "${gone}" && exec "${process.execPath}" "${launcher}" build "${target}"`], { env: user.env, encoding: 'utf8' });
+    expect(output).toBe((await inProcess(['build', target])).stdout);
   });
 
   it('answers runs at the same time, each with its own build', async () => {
@@ -233,11 +277,19 @@ describe('the weft-kustomize build server', () => {
     }
   });
 
-  it('exits after the idle time, removing its socket', async () => {
+  it('exits after the idle time, removing its socket, also when the last connection sent no request', async () => {
     const user = machine('idle');
     const idle = { WEFT_KUSTOMIZE_SERVER_IDLE_SECONDS: '1' };
     await user.run(['--help'], { env: idle });
     const pid = await eventually('a build server', () => user.serverPid());
+    // another server's probe: it connects and hangs up
+    const socket = join(user.runtime, 'weft-kustomize', user.sockets()[0]!);
+    await new Promise<void>((done) => {
+      const probe = createConnection(socket, () => {
+        probe.destroy();
+        done();
+      });
+    });
     await eventually(
       'the idle server to exit',
       () => {
@@ -251,6 +303,31 @@ describe('the weft-kustomize build server', () => {
       { timeoutMs: 20_000 },
     );
     expect(user.sockets()).toEqual([]);
+  });
+
+  it('is neither asked nor started when others can write to the socket folder', async () => {
+    const user = machine('shared');
+    const folder = join(user.runtime, 'weft-kustomize');
+    await user.serverUp();
+    const socket = join(folder, user.sockets()[0]!);
+    process.kill(user.serverPid()!);
+    await eventually('the server to be gone', () => user.sockets().length === 0);
+    chmodSync(folder, 0o777);
+    let asked = 0;
+    const impostor = createServer((connection) => {
+      asked++;
+      connection.end('+{"exitCode":0,"stdout":10,"stderr":0}\nkind: Evil');
+    });
+    await new Promise<void>((listening) => impostor.listen(socket, listening));
+    try {
+      const target = join(corpus, 'shop-platform/overlays/dev');
+      expect(await user.run(['build', target])).toEqual(await inProcess(['build', target]));
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      expect(asked).toBe(0);
+      expect(user.serverPid()).toBeUndefined();
+    } finally {
+      await new Promise((closed) => impostor.close(closed));
+    }
   });
 
   it('is not used or started with WEFT_KUSTOMIZE_SERVER=0', async () => {

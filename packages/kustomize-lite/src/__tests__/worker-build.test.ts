@@ -147,27 +147,6 @@ describe('buildInWorker (issue 14 #5)', () => {
     await eventually('the worker is gone', () => !started(), { timeoutMs: 5000, intervalMs: 10 });
   });
 
-  it("takes env files' bare keys from the env option, in process and in a warm worker started with another environment", async () => {
-    const files = memoryFs({ '/gen/kustomization.yaml': 'configMapGenerator:\n- name: settings\n  envs: [settings.env]\n', '/gen/settings.env': 'REGION\nTIER=gold\n' });
-    const region = async (built: Promise<readonly { object: JsonMap }[]>) => ((await built)[0]!.object['data'] as JsonMap)['REGION'];
-    expect(await region(buildWithSources('/gen', { fs: files, env: { REGION: 'eu-west' } }))).toBe('eu-west');
-    expect(await region(buildWithSources('/gen', { fs: files, env: {} }))).toBe('');
-    expect(await region(buildInWorker('/gen', { fs: files, inProcessUpToBytes: 0, env: { REGION: 'eu-west' } }))).toBe('eu-west');
-    // the warm worker from that build was started with the calling thread's process.env
-    const started = buildWorkersStarted();
-    expect(await region(buildInWorker('/gen', { fs: files, inProcessUpToBytes: 0, env: { REGION: 'us-east' } }))).toBe('us-east');
-    expect(buildWorkersStarted()).toBe(started);
-    const saved = process.env['REGION'];
-    process.env['REGION'] = 'ap-south';
-    try {
-      expect(await region(buildInWorker('/gen', { fs: files, inProcessUpToBytes: 0 }))).toBe('ap-south');
-      expect(await region(buildWithSources('/gen', { fs: files }))).toBe('ap-south');
-    } finally {
-      if (saved === undefined) delete process.env['REGION'];
-      else process.env['REGION'] = saved;
-    }
-  });
-
   it('keeps a worker warm for the next build (one at most, for keepWarmMs), ends it after an abort, and starts another for another heap limit', async () => {
     const expected = await buildWithSources('/app', { fs: small });
     await buildInWorker('/app', { fs: small, inProcessUpToBytes: 0 });
