@@ -22,6 +22,8 @@ interface BaseModel {
   customs: number;
   generators: { literals: [string, string][]; disableHash: boolean }[];
   secretGenerator: boolean;
+  /** Lines of an env file for a generator: `KEY=value`, comments, blank lines, and bare keys, some of variables every environment sets. */
+  envFile: string[] | undefined;
 }
 
 const baseModel: fc.Arbitrary<BaseModel> = fc.record({
@@ -47,6 +49,7 @@ const baseModel: fc.Arbitrary<BaseModel> = fc.record({
     { maxLength: 2 },
   ),
   secretGenerator: fc.boolean(),
+  envFile: fc.option(fc.array(fc.constantFrom('HOME', 'PATH', 'WEFT_UNSET_KEY', 'TIER=gold', 'EMPTY=', 'SPACED= two words ', '# a comment', '', 'MODE=on', 'LEVEL=0755'), { minLength: 1, maxLength: 5 }), { nil: undefined }),
 });
 
 interface OverlayModel {
@@ -134,7 +137,14 @@ function baseFiles(model: BaseModel): Record<string, string> {
     }));
   }
   if (model.secretGenerator) kustomization['secretGenerator'] = [{ name: 'creds', literals: ['password=hunter2', 'user=admin'] }];
-  return { 'base/resources.yaml': yamlDocs(objects), 'base/kustomization.yaml': stringify(kustomization) };
+  if (model.envFile !== undefined) {
+    kustomization['configMapGenerator'] = [...((kustomization['configMapGenerator'] as unknown[] | undefined) ?? []), { name: 'settings', envs: ['settings.env'] }];
+  }
+  return {
+    'base/resources.yaml': yamlDocs(objects),
+    'base/kustomization.yaml': stringify(kustomization),
+    ...(model.envFile === undefined ? {} : { 'base/settings.env': `${model.envFile.join('\n')}\n` }),
+  };
 }
 
 function overlayFiles(model: OverlayModel, level: number, parent: string, base: BaseModel): Record<string, string> {
