@@ -31,8 +31,9 @@ export interface CliServerOptions {
 
 /**
  * A base and an overlay using what most trees use (resources, generators, labels, a namespace, a
- * prefix, images, replicas, strategic merge and JSON patches), built in memory a few times when a
- * server starts: its first reply is then as quick as its tenth (192 ms against 65 ms measured).
+ * prefix, images, replicas, strategic merge and JSON patches, a CRD), built a few times when a
+ * server starts. Measured on a small corpus tree, the first reply took 104–121 ms without it and
+ * 63–75 ms with it; later ones take 48–62 ms.
  */
 const warmUpTree: Readonly<Record<string, string>> = {
   '/base/kustomization.yaml': [

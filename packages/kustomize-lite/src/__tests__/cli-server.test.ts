@@ -63,6 +63,16 @@ async function inProcess(args: readonly string[], options: { cwd?: string; env?:
   return machine('reference').run(args, { ...options, env: { ...options.env, WEFT_KUSTOMIZE_SERVER: '0' } });
 }
 
+/** Whether a process is gone (signal 0 only checks that it exists). */
+function hasExited(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
 function killServers(): void {
   try {
     execFileSync('pkill', ['-f', `weft-kustomize-serve ${root}`]);
@@ -236,14 +246,7 @@ describe('the weft-kustomize build server', () => {
     await user.serverUp();
     const first = user.serverPid()!;
     process.kill(first, 'SIGKILL');
-    await eventually('the server to be gone', () => {
-      try {
-        process.kill(first, 0);
-        return false;
-      } catch {
-        return true;
-      }
-    });
+    await eventually('the server to be gone', () => hasExited(first));
     expect(user.sockets()).toHaveLength(1); // a dead server's socket file stays behind
 
     expect(await user.run(['build', target])).toEqual(reference);
@@ -290,18 +293,7 @@ describe('the weft-kustomize build server', () => {
         done();
       });
     });
-    await eventually(
-      'the idle server to exit',
-      () => {
-        try {
-          process.kill(pid, 0);
-          return false;
-        } catch {
-          return true;
-        }
-      },
-      { timeoutMs: 20_000 },
-    );
+    await eventually('the idle server to exit', () => hasExited(pid), { timeoutMs: 20_000 });
     expect(user.sockets()).toEqual([]);
   });
 
